@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/snapshot"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// loadData reads snapshots from a JKOnet*-layout directory (split "",
+// "train", "test", or "all" for data.npy) or a CSV file.
+func loadData(path, split string, dt float64) (*snapshot.Snapshots, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading data: %w", err)
+	}
+	if st.IsDir() {
+		if split == "all" {
+			split = ""
+		}
+		return snapshot.ReadDir(path, split, dt)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s, err := snapshot.ReadCSV(f, path)
+	if err != nil {
+		return nil, err
+	}
+	if dt > 0 {
+		for i := range s.Times {
+			s.Times[i] = float64(i) * dt
+		}
+	}
+	return s, nil
+}
+
+// parseParams reads "a=1,b=-2,w=[1;2;3]" into values by name.
+func parseParams(s string) (map[string][]float64, error) {
+	out := map[string][]float64{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, kv := range splitTop(s) {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--param %q: want NAME=VALUE", kv)
+		}
+		val = strings.TrimSpace(val)
+		var vals []float64
+		if strings.HasPrefix(val, "[") && strings.HasSuffix(val, "]") {
+			for _, f := range strings.FieldsFunc(val[1:len(val)-1], func(r rune) bool { return r == ';' || r == ' ' }) {
+				v, err := strconv.ParseFloat(f, 64)
+				if err != nil {
+					return nil, fmt.Errorf("--param %s: %q is not a number", name, f)
+				}
+				vals = append(vals, v)
+			}
+		} else {
+			v, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return nil, fmt.Errorf("--param %s: %q is not a number", name, val)
+			}
+			vals = []float64{v}
+		}
+		out[strings.TrimSpace(name)] = vals
+	}
+	return out, nil
+}
+
+// splitTop splits on commas outside brackets.
+func splitTop(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// applyParams overrides entries of θ by parameter name.
+func applyParams(m *compile.Model, theta []float64, vals map[string][]float64) error {
+	var names []string
+	for n := range vals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		v := vals[n]
+		found := false
+		for _, p := range m.Params {
+			if p.Name != n {
+				continue
+			}
+			found = true
+			switch len(v) {
+			case 1:
+				for i := 0; i < p.Size; i++ {
+					theta[p.Offset+i] = v[0]
+				}
+			case p.Size:
+				copy(theta[p.Offset:], v)
+			default:
+				return fmt.Errorf("--param %s: %d values for a parameter of size %d", n, len(v), p.Size)
+			}
+		}
+		if !found {
+			return fmt.Errorf("--param %s: the spec has no learnable parameter %s", n, n)
+		}
+	}
+	return nil
+}
+
+// progress is a progress bar on stderr, silent when stderr is not a
+// terminal or --quiet is set.
+type progress struct {
+	bar *progressbar.ProgressBar
+}
+
+func newProgress(g *globals, total int, desc string) *progress {
+	if g.quiet || !term.IsTerminal(int(g.stderr.Fd())) || total <= 0 {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(g.stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100_000_000),
+	)}
+}
+
+func (p *progress) set(done int, desc string) {
+	if p.bar == nil {
+		return
+	}
+	if desc != "" {
+		p.bar.Describe(desc)
+	}
+	_ = p.bar.Set(done)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+func fmtNum(v float64) string {
+	if math.IsNaN(v) {
+		return "NaN"
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}

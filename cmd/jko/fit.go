@@ -1,0 +1,211 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/snapshot"
+)
+
+type fitCmd struct {
+	Spec      string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
+	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
+	Out       string  `short:"o" required:"" help:"Where to write the fitted spec."`
+	Method    string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs or adam." enum:"auto,linear,lbfgs,adam" default:"auto"`
+	Reg       float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
+	Couplings string  `help:"exact (optimal transport) or sinkhorn:EPS." default:"exact"`
+	Density   string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
+	EvalAt    string  `help:"Evaluate the drift at x (explicit step) or y (implicit); default x for linear fits, y otherwise." enum:",x,y" default:""`
+	Split     string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
+	Dt        float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
+	Seed      uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
+	Epochs    int     `help:"Adam: passes over the coupling pairs." default:"200"`
+	Batch     int     `help:"Adam: pairs per step." default:"256"`
+	LR        float64 `help:"Adam: learning rate." default:"0.001"`
+	Clip      float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
+	MaxIter   int     `help:"L-BFGS: iterations." default:"500"`
+	JSON      bool    `help:"Print the report as JSON."`
+}
+
+func (c fitCmd) options() jkonet.Options {
+	o := jkonet.DefaultOptions()
+	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Reg, c.Couplings, c.Density, c.EvalAt, c.Seed
+	o.Epochs, o.BatchSize, o.LR, o.Clip, o.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
+	return o
+}
+
+// fitReport is what fit prints.
+type fitReport struct {
+	Spec    string             `json:"spec"`
+	Data    string             `json:"data"`
+	Out     string             `json:"out"`
+	Method  string             `json:"method"`
+	EvalAt  string             `json:"eval_at"`
+	Params  []paramReport      `json:"params"`
+	Loss    float64            `json:"loss"`
+	Linear  *linearReport      `json:"linear,omitempty"`
+	Times   map[string]float64 `json:"seconds"`
+	Total   float64            `json:"total_seconds"`
+	Clamped []string           `json:"clamped,omitempty"`
+}
+
+type paramReport struct {
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	StdErr float64 `json:"stderr,omitempty"`
+}
+
+type linearReport struct {
+	Rank          int      `json:"rank"`
+	Unknowns      int      `json:"unknowns"`
+	Cond          float64  `json:"condition_number"`
+	R2            float64  `json:"r2"`
+	RSS           float64  `json:"rss"`
+	NotIdentified []string `json:"not_identifiable,omitempty"`
+}
+
+func (c fitCmd) Run(g *globals) error {
+	start := time.Now()
+	spec, err := compile.LoadFile(c.Spec)
+	if err != nil {
+		return err
+	}
+	data, err := loadData(c.Data, c.Split, c.Dt)
+	if err != nil {
+		return err
+	}
+	if err := data.Validate(); err != nil {
+		return err
+	}
+	m, err := spec.Instantiate(data.Dim())
+	if err != nil {
+		return err
+	}
+	o := c.options()
+	bar := newProgress(g, 1, "fitting")
+	o.Progress = func(stage string, done, total int, loss float64) {
+		if bar.bar != nil {
+			bar.bar.ChangeMax(total)
+		}
+		desc := stage
+		if !math.IsNaN(loss) {
+			desc = fmt.Sprintf("%s (loss %.4g)", stage, loss)
+		}
+		bar.set(done, desc)
+	}
+	res, err := jkonet.Fit(m, data, o)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	header := fitHeader(c, data, res)
+	text, err := m.Format(res.Theta, res.StdErr, header)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(c.Out, text); err != nil {
+		return err
+	}
+	rep := makeFitReport(c, m, res)
+	rep.Total = time.Since(start).Seconds()
+	if c.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printFitReport(g.stdout, rep, res)
+	return nil
+}
+
+func fitHeader(c fitCmd, data *snapshot.Snapshots, res *jkonet.Result) []string {
+	h := []string{
+		"# fitted by jko " + version + " with JKOnet* (" + res.Method + ")",
+		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %g, seed %d",
+			c.Data, c.Split, data.Len(), data.Dim(), res.EvalAt, c.Couplings, c.Reg, c.Seed),
+		fmt.Sprintf("# loss %.6g", res.Loss),
+	}
+	if l := res.Linear; l != nil {
+		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(res.Theta)-len(res.Clamped), l.Cond, l.R2))
+		for _, d := range l.Unidentified {
+			h = append(h, "# not identifiable: "+d.String())
+		}
+	}
+	return h
+}
+
+func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {
+	rep := fitReport{Spec: c.Spec, Data: c.Data, Out: c.Out, Method: res.Method, EvalAt: res.EvalAt, Loss: res.Loss,
+		Times: map[string]float64{}, Clamped: res.Clamped}
+	for _, st := range res.Times {
+		rep.Times[st.Name] = st.Time.Seconds()
+	}
+	for i, name := range res.Names {
+		if hiddenEntry(m, i) {
+			continue
+		}
+		p := paramReport{Name: name, Value: res.Theta[i]}
+		if res.StdErr != nil && !math.IsNaN(res.StdErr[i]) {
+			p.StdErr = res.StdErr[i]
+		}
+		rep.Params = append(rep.Params, p)
+	}
+	if l := res.Linear; l != nil {
+		lr := &linearReport{Rank: l.Rank, Unknowns: len(l.Theta), Cond: l.Cond, R2: l.R2, RSS: l.RSS}
+		for _, d := range l.Unidentified {
+			lr.NotIdentified = append(lr.NotIdentified, d.String())
+		}
+		rep.Linear = lr
+	}
+	return rep
+}
+
+func hiddenEntry(m *compile.Model, i int) bool {
+	for _, p := range m.Params {
+		if i >= p.Offset && i < p.Offset+p.Size {
+			return p.Hidden
+		}
+	}
+	return false
+}
+
+func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
+	fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, rep.Loss)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	shown := rep.Params
+	if len(shown) > 24 {
+		shown = shown[:24]
+	}
+	for _, p := range shown {
+		if res.StdErr != nil {
+			fmt.Fprintf(tw, "  %s\t%s\t± %s\t\n", p.Name, fmtNum(p.Value), fmtNum(p.StdErr))
+		} else {
+			fmt.Fprintf(tw, "  %s\t%s\t\n", p.Name, fmtNum(p.Value))
+		}
+	}
+	tw.Flush()
+	if len(rep.Params) > len(shown) {
+		fmt.Fprintf(w, "  … %d more parameters in %s\n", len(rep.Params)-len(shown), rep.Out)
+	}
+	if l := rep.Linear; l != nil {
+		fmt.Fprintf(w, "closed form: rank %d of %d, condition number %.3g, R² %.6f\n", l.Rank, l.Unknowns, l.Cond, l.R2)
+		for _, s := range l.NotIdentified {
+			fmt.Fprintf(w, "  not identifiable: %s\n", s)
+		}
+	}
+	if len(rep.Clamped) > 0 {
+		fmt.Fprintf(w, "held at a bound: %s\n", strings.Join(rep.Clamped, ", "))
+	}
+	var parts []string
+	for _, st := range res.Times {
+		parts = append(parts, fmt.Sprintf("%s %.3fs", st.Name, st.Time.Seconds()))
+	}
+	fmt.Fprintf(w, "time: %s; total %.3fs\n", strings.Join(parts, ", "), rep.Total)
+	fmt.Fprintf(w, "wrote %s\n", rep.Out)
+}

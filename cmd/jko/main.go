@@ -1,0 +1,81 @@
+// Command jko learns how populations move from snapshots. The model is a
+// small text file of energy terms (see docs/language.md); jko checks and
+// formats it, simulates it, fits it to data with JKOnet* or iJKOnet, and
+// writes the fitted model back as the same language.
+//
+// Run "jko --help" for the commands and "jko COMMAND --help" for each.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// version is the jko release; set with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+type cli struct {
+	Quiet bool `help:"No progress bars." short:"q"`
+
+	Simulate simulateCmd `cmd:"" help:"Simulate a spec's dynamics (Euler–Maruyama) and write snapshots."`
+	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*) and write the fitted spec."`
+	Eval     evalCmd     `cmd:"" help:"Measure a fitted spec on snapshots: one-step-ahead and all-steps-ahead W1."`
+	Fmt      fmtCmd      `cmd:"" help:"Print a spec in canonical form (-w rewrites the file)."`
+	Stdlib   stdlibCmd   `cmd:"" help:"List the standard library of specs, or print one."`
+	Distance distanceCmd `cmd:"" help:"Exact optimal-transport distance between two point clouds."`
+	Version  versionCmd  `cmd:"" help:"Print the jko version."`
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(g *globals) error {
+	fmt.Fprintf(g.stdout, "jko %s\n", version)
+	return nil
+}
+
+// globals carries what every command needs.
+type globals struct {
+	stdout, stderr *os.File
+	quiet          bool
+}
+
+// exitError carries an exit status with an already printed message.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var c cli
+	parser, err := kong.New(&c,
+		kong.Name("jko"),
+		kong.Description("Learn the energy that moves a population from snapshots (JKOnet*, iJKOnet)."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "jko:", err)
+		return 2
+	}
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "jko:", err)
+		return 2
+	}
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr, quiet: c.Quiet}
+	if err := ctx.Run(g); err != nil {
+		var e exitError
+		if errors.As(err, &e) {
+			return e.code
+		}
+		fmt.Fprintln(os.Stderr, "jko:", err)
+		return 1
+	}
+	return 0
+}

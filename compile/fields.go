@@ -1,0 +1,407 @@
+package compile
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/jko-org/jko/compile/eval"
+	"github.com/jko-org/jko/compile/ir"
+)
+
+// programs are the compiled evaluators, built on first use.
+type programs struct {
+	once       [3]sync.Once
+	grad       [3]*eval.Program // Σ∇V, Σ∇U, Σf″
+	featOnce   [3]sync.Once
+	feat       [3]*eval.Program // ∂(drift component)/∂θ per block
+	featBlocks [3][]int         // the Params blocks each feature program covers
+	vjpOnce    [3]sync.Once
+	vjp        [3]*eval.Program
+	vjpBlocks  [3][]int
+}
+
+// shared binds θ (by block name) and t.
+func (m *Model) shared(theta []float64, t float64) map[string][]float64 {
+	if len(theta) != m.NumParams {
+		panic(fmt.Sprintf("compile: θ has %d entries, the model %d", len(theta), m.NumParams))
+	}
+	sh := make(map[string][]float64, len(m.Params)+1)
+	for _, p := range m.Params {
+		sh[p.Name] = theta[p.Offset : p.Offset+p.Size]
+	}
+	sh["t"] = []float64{t}
+	return sh
+}
+
+func (m *Model) input(k TermKind) string {
+	switch k {
+	case Potential:
+		return "x"
+	case Interaction:
+		return "z"
+	}
+	return "rho"
+}
+
+func (m *Model) gradProg(k TermKind) *eval.Program {
+	m.progs.once[k].Do(func() {
+		m.progs.grad[k] = eval.Compile(m.G, []ir.NodeID{m.agg[k].grad})
+	})
+	return m.progs.grad[k]
+}
+
+func must(err error) {
+	if err != nil {
+		panic("compile: " + err.Error())
+	}
+}
+
+func checkLen(name string, v []float64, want int) {
+	if len(v) < want {
+		panic(fmt.Sprintf("compile: %s has %d entries, need %d", name, len(v), want))
+	}
+}
+
+// PotentialGrad writes Σ ∇ₓV(x_i, t) for the n points x (n×d) into dst
+// (n×d).
+func (m *Model) PotentialGrad(dst, x []float64, n int, t float64, theta []float64) {
+	d := m.Dim
+	checkLen("dst", dst, n*d)
+	checkLen("x", x, n*d)
+	if !m.Has(Potential) {
+		clear(dst[:n*d])
+		return
+	}
+	must(m.gradProg(Potential).Run([][]float64{dst[:n*d]}, eval.Inputs{N: n,
+		Varying: map[string][]float64{"x": x[:n*d]}, Shared: m.shared(theta, t)}))
+}
+
+// pairBlock is the number of pairs evaluated at once by the interaction
+// evaluators (bounds their memory).
+const pairBlock = 1 << 14
+
+// forPairs calls f with blocks of rows [i0, i1) of x and the differences
+// z = x_i − y_j for all j (row-major, (i1−i0)·ny × d).
+func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(i0, i1 int, z []float64)) {
+	d := m.Dim
+	rows := max(1, pairBlock/ny)
+	z := make([]float64, min(rows, n)*ny*d)
+	for i0 := 0; i0 < n; i0 += rows {
+		i1 := min(n, i0+rows)
+		zz := z[:(i1-i0)*ny*d]
+		q := 0
+		for i := i0; i < i1; i++ {
+			xi := x[i*d : (i+1)*d]
+			for j := 0; j < ny; j++ {
+				yj := ys[j*d : (j+1)*d]
+				for k := 0; k < d; k++ {
+					zz[q] = xi[k] - yj[k]
+					q++
+				}
+			}
+		}
+		f(i0, i1, zz)
+	}
+}
+
+// InteractionGrad writes (1/ny) Σ_j Σ ∇U(x_i − y_j) for the n points x
+// into dst (n×d), the mean-field drift of the population ys (ny×d).
+func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
+	d := m.Dim
+	checkLen("dst", dst, n*d)
+	checkLen("x", x, n*d)
+	checkLen("ys", ys, ny*d)
+	clear(dst[:n*d])
+	if !m.Has(Interaction) || ny == 0 {
+		return
+	}
+	prog := m.gradProg(Interaction)
+	sh := m.shared(theta, 0)
+	var out []float64
+	inv := 1 / float64(ny)
+	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
+		np := (i1 - i0) * ny
+		if cap(out) < np*d {
+			out = make([]float64, np*d)
+		}
+		out = out[:np*d]
+		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}))
+		for i := i0; i < i1; i++ {
+			row := dst[i*d : (i+1)*d]
+			base := (i - i0) * ny * d
+			for j := 0; j < ny; j++ {
+				for k := 0; k < d; k++ {
+					row[k] += out[base+j*d+k]
+				}
+			}
+			for k := range row {
+				row[k] *= inv
+			}
+		}
+	})
+}
+
+// InternalCoef writes Σ f″(ρ_i) into dst (n).
+func (m *Model) InternalCoef(dst, rho []float64, n int, theta []float64) {
+	checkLen("dst", dst, n)
+	checkLen("rho", rho, n)
+	if !m.Has(Internal) {
+		clear(dst[:n])
+		return
+	}
+	must(m.gradProg(Internal).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
+		Varying: map[string][]float64{"rho": rho[:n]}, Shared: m.shared(theta, 0)}))
+}
+
+// Entropy reports whether the internal energy is an entropy, Σf″(ρ)·ρ = β
+// constant in ρ (f = β ρ log ρ up to terms affine in ρ), and returns β. A
+// model without internal terms is an entropy with β = 0.
+func (m *Model) Entropy(theta []float64) (beta float64, ok bool) {
+	if !m.Has(Internal) {
+		return 0, true
+	}
+	rho := []float64{1e-4, 1e-2, 0.3, 1, 7, 1e3}
+	c := make([]float64, len(rho))
+	m.InternalCoef(c, rho, len(rho), theta)
+	beta = c[0] * rho[0]
+	for i := range rho {
+		v := c[i] * rho[i]
+		if math.IsNaN(v) || math.Abs(v-beta) > 1e-9*math.Max(1, math.Abs(beta)) {
+			return 0, false
+		}
+	}
+	return beta, true
+}
+
+// featProg builds, for kind k, the derivatives of every drift component
+// with respect to every parameter block the kind depends on.
+func (m *Model) featProg(k TermKind) (*eval.Program, []int) {
+	m.progs.featOnce[k].Do(func() {
+		g := m.G
+		a := m.agg[k]
+		reach := g.Reachable(a.grad)
+		var blocks []int
+		var nodes []ir.NodeID
+		for i, nd := range m.nodes {
+			if reach[nd] {
+				blocks = append(blocks, i)
+				nodes = append(nodes, nd)
+			}
+		}
+		var outs []ir.NodeID
+		comps := m.Dim
+		if k == Internal {
+			comps = 1
+		}
+		for c := 0; c < comps; c++ {
+			y := a.grad
+			if k != Internal {
+				y = g.Index(a.grad, c)
+			}
+			if len(nodes) > 0 {
+				outs = append(outs, g.Grad(y, nodes...)...)
+			}
+		}
+		if len(outs) == 0 {
+			outs = []ir.NodeID{g.Scalar(0)}
+		}
+		m.progs.feat[k] = eval.Compile(g, outs)
+		m.progs.featBlocks[k] = blocks
+	})
+	return m.progs.feat[k], m.progs.featBlocks[k]
+}
+
+// features evaluates the linear features of kind k at n points of input in
+// (x, z or ρ): F is n×comps×P, c is n×comps with comps = d (or 1 for
+// internal), such that the kind's drift is F·θ + c. The model must be
+// linear.
+func (m *Model) features(k TermKind, F, c, in []float64, n int, t float64) {
+	d, P := m.Dim, m.NumParams
+	comps := d
+	if k == Internal {
+		comps = 1
+	}
+	prog, blocks := m.featProg(k)
+	zero := make([]float64, P)
+	sh := m.shared(zero, t)
+	name := m.input(k)
+	// The parameter-free part: the drift at θ = 0.
+	must(m.gradProg(k).Run([][]float64{c[:n*comps]}, eval.Inputs{N: n, Varying: map[string][]float64{name: in}, Shared: sh}))
+	if len(blocks) == 0 {
+		return
+	}
+	outs := make([][]float64, comps*len(blocks))
+	for ci := 0; ci < comps; ci++ {
+		for bi, b := range blocks {
+			outs[ci*len(blocks)+bi] = make([]float64, n*m.Params[b].Size)
+		}
+	}
+	must(prog.Run(outs, eval.Inputs{N: n, Varying: map[string][]float64{name: in}, Shared: sh}))
+	for ci := 0; ci < comps; ci++ {
+		for bi, b := range blocks {
+			p := m.Params[b]
+			o := outs[ci*len(blocks)+bi]
+			for i := 0; i < n; i++ {
+				copy(F[(i*comps+ci)*P+p.Offset:(i*comps+ci)*P+p.Offset+p.Size], o[i*p.Size:(i+1)*p.Size])
+			}
+		}
+	}
+}
+
+// PotentialFeatures writes the linear features of the potential drift at
+// the n points x: F (n×d×P) and c (n×d) such that Σ∇V(x_i) = F_i θ + c_i.
+func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
+	checkLen("F", F, n*m.Dim*m.NumParams)
+	clear(F[:n*m.Dim*m.NumParams])
+	if !m.Has(Potential) {
+		clear(c[:n*m.Dim])
+		return
+	}
+	m.features(Potential, F, c, x[:n*m.Dim], n, t)
+}
+
+// InteractionFeatures writes the linear features of the mean-field drift
+// (1/ny)Σ_j ∇U(x_i − y_j): F (n×d×P) and c (n×d).
+func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
+	d, P := m.Dim, m.NumParams
+	checkLen("F", F, n*d*P)
+	clear(F[:n*d*P])
+	clear(c[:n*d])
+	if !m.Has(Interaction) {
+		return
+	}
+	inv := 1 / float64(ny)
+	var fb, cb []float64
+	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
+		np := (i1 - i0) * ny
+		if cap(fb) < np*d*P {
+			fb = make([]float64, np*d*P)
+			cb = make([]float64, np*d)
+		}
+		fb, cb = fb[:np*d*P], cb[:np*d]
+		clear(fb)
+		m.features(Interaction, fb, cb, z, np, 0)
+		for i := i0; i < i1; i++ {
+			frow := F[i*d*P : (i+1)*d*P]
+			crow := c[i*d : (i+1)*d]
+			base := (i - i0) * ny
+			for j := 0; j < ny; j++ {
+				addScaled(frow, fb[(base+j)*d*P:(base+j+1)*d*P], inv)
+				addScaled(crow, cb[(base+j)*d:(base+j+1)*d], inv)
+			}
+		}
+	})
+}
+
+func addScaled(dst, src []float64, a float64) {
+	for i, v := range src {
+		dst[i] += a * v
+	}
+}
+
+// InternalFeatures writes the linear features of Σf″: F (n×P) and c (n)
+// such that Σf″(ρ_i) = F_i θ + c_i.
+func (m *Model) InternalFeatures(F, c, rho []float64, n int) {
+	checkLen("F", F, n*m.NumParams)
+	clear(F[:n*m.NumParams])
+	if !m.Has(Internal) {
+		clear(c[:n])
+		return
+	}
+	m.features(Internal, F, c, rho[:n], n, 0)
+}
+
+// vjpProg builds Σ_c seed_c ∂(drift_c)/∂θ for kind k.
+func (m *Model) vjpProg(k TermKind) (*eval.Program, []int) {
+	m.progs.vjpOnce[k].Do(func() {
+		g := m.G
+		a := m.agg[k]
+		reach := g.Reachable(a.grad)
+		var blocks []int
+		var nodes []ir.NodeID
+		for i, nd := range m.nodes {
+			if reach[nd] {
+				blocks = append(blocks, i)
+				nodes = append(nodes, nd)
+			}
+		}
+		var outs []ir.NodeID
+		if len(nodes) > 0 {
+			if k == Internal {
+				s := g.Input("seed_s", ir.Scalar)
+				outs = g.Grad(g.Mul(s, a.grad), nodes...)
+			} else {
+				s := g.Input("seed", ir.Vector(m.Dim))
+				outs = g.GradDot(a.grad, s, nodes...)
+			}
+		} else {
+			outs = []ir.NodeID{g.Scalar(0)}
+		}
+		m.progs.vjp[k] = eval.Compile(g, outs)
+		m.progs.vjpBlocks[k] = blocks
+	})
+	return m.progs.vjp[k], m.progs.vjpBlocks[k]
+}
+
+// reduceInto runs a VJP program's reduction and scatters the block sums
+// into dst (θ layout), adding scale × the result.
+func (m *Model) reduceInto(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
+	prog, blocks := m.vjpProg(k)
+	if len(blocks) == 0 {
+		return
+	}
+	outs := make([][]float64, len(blocks))
+	for bi, b := range blocks {
+		outs[bi] = make([]float64, m.Params[b].Size)
+	}
+	must(prog.Reduce(outs, in, weights))
+	for bi, b := range blocks {
+		p := m.Params[b]
+		addScaled(dst[p.Offset:p.Offset+p.Size], outs[bi], scale)
+	}
+}
+
+// PotentialVJP writes Σ_i seed_iᵀ ∂(Σ∇V(x_i, t))/∂θ into dst (P).
+func (m *Model) PotentialVJP(dst, x, seed []float64, n int, t float64, theta []float64) {
+	clear(dst[:m.NumParams])
+	if !m.Has(Potential) {
+		return
+	}
+	d := m.Dim
+	m.reduceInto(dst, Potential, eval.Inputs{N: n,
+		Varying: map[string][]float64{"x": x[:n*d], "seed": seed[:n*d]}, Shared: m.shared(theta, t)}, nil, 1)
+}
+
+// InteractionVJP writes Σ_i seed_iᵀ ∂/∂θ [(1/ny)Σ_j Σ∇U(x_i − y_j)] into
+// dst (P).
+func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny int, theta []float64) {
+	clear(dst[:m.NumParams])
+	if !m.Has(Interaction) {
+		return
+	}
+	d := m.Dim
+	sh := m.shared(theta, 0)
+	var seeds []float64
+	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
+		np := (i1 - i0) * ny
+		seeds = seeds[:0]
+		for i := i0; i < i1; i++ {
+			for j := 0; j < ny; j++ {
+				seeds = append(seeds, seed[i*d:(i+1)*d]...)
+			}
+		}
+		m.reduceInto(dst, Interaction, eval.Inputs{N: np,
+			Varying: map[string][]float64{"z": z, "seed": seeds}, Shared: sh}, nil, 1/float64(ny))
+	})
+}
+
+// InternalVJP writes Σ_i seed_i ∂(Σf″(ρ_i))/∂θ into dst (P).
+func (m *Model) InternalVJP(dst, rho, seed []float64, n int, theta []float64) {
+	clear(dst[:m.NumParams])
+	if !m.Has(Internal) {
+		return
+	}
+	m.reduceInto(dst, Internal, eval.Inputs{N: n,
+		Varying: map[string][]float64{"rho": rho[:n], "seed_s": seed[:n]}, Shared: m.shared(theta, 0)}, nil, 1)
+}

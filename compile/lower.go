@@ -1,0 +1,699 @@
+package compile
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/lang"
+)
+
+// Term is one energy term of a Model.
+type Term struct {
+	Kind TermKind
+	Name string
+	Pos  lang.Pos
+	// TimeDependent is set for potentials V(x, t).
+	TimeDependent bool
+	// Value is the term's energy node: V(x[, t]), U(z) or f(ρ).
+	Value ir.NodeID
+	// Grad is ∇ₓV or ∇_zU (vector[d]) or, for an internal energy, f″(ρ).
+	Grad ir.NodeID
+	// Deriv is f′(ρ) for an internal energy (None otherwise).
+	Deriv ir.NodeID
+	// Params lists the indices (into Model.Params) of the blocks the term
+	// depends on.
+	Params []int
+	// Linear reports whether the term is affine in its parameters; if not,
+	// NonlinearAt says where and why.
+	Linear      bool
+	NonlinearAt *lang.Error
+}
+
+// lowering state for one instantiation.
+type lowerer struct {
+	spec  *Spec
+	m     *Model
+	g     *ir.Graph
+	d     int
+	env   map[*lang.Object]ir.NodeID
+	term  *lang.TermInfo
+	block map[*lang.Call]*lang.MLPInfo
+	errs  lang.ErrorList
+	depth int
+
+	params map[*lang.ParamInfo]ir.NodeID
+}
+
+// errLower aborts the lowering of one term after an error was recorded.
+type errLower struct{}
+
+func (l *lowerer) fail(pos lang.Pos, format string, args ...any) {
+	l.errs.Add(pos, fmt.Sprintf(format, args...), "")
+	panic(errLower{})
+}
+
+func irPos(p lang.Pos) ir.Pos { return ir.Pos{Filename: p.Filename, Line: p.Line, Col: p.Column} }
+
+// Instantiate lowers the spec at dimension d into a Model.
+func (s *Spec) Instantiate(d int) (*Model, error) {
+	if d < 1 {
+		return nil, fmt.Errorf("compile: dimension must be at least 1, got %d", d)
+	}
+	if err := s.Model.Instantiate(d); err != nil {
+		return nil, wrap(err, s.Sources)
+	}
+	g := ir.New()
+	m := &Model{Spec: s, Dim: d, G: g}
+	l := &lowerer{spec: s, m: m, g: g, d: d, env: map[*lang.Object]ir.NodeID{}}
+	m.X = g.Input("x", ir.Vector(d))
+	m.Z = g.Input("z", ir.Vector(d))
+	m.T = g.Input("t", ir.Scalar)
+	m.Rho = g.Input("rho", ir.Scalar)
+
+	// Declared parameters.
+	paramNode := map[*lang.ParamInfo]ir.NodeID{}
+	for _, p := range s.Model.Params {
+		shape := ir.Scalar
+		var dims []int
+		if p.Shape.Rank == lang.Vector {
+			n, err := p.Shape.Len.Eval(d)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("compile: parameter %s: length %s at d = %d: %v", p.Name, p.Shape.Len, d, err)
+			}
+			shape, dims = ir.Vector(n), []int{n}
+		}
+		init := make([]float64, shape.Size())
+		switch len(p.Init) {
+		case 0:
+		case 1:
+			for i := range init {
+				init[i] = p.Init[0]
+			}
+		default:
+			if len(p.Init) != len(init) {
+				return nil, wrap(lang.ErrorList{{Pos: p.Ident.At, Msg: fmt.Sprintf("parameter %s has %d entries at d = %d but %d initial values", p.Name, len(init), d, len(p.Init))}}, s.Sources)
+			}
+			copy(init, p.Init)
+		}
+		if !p.Learnable {
+			paramNode[p] = g.Const(shape, init)
+			continue
+		}
+		node := g.Param(p.Name, shape)
+		paramNode[p] = node
+		m.addParam(Param{Name: p.Name, Shape: dims, Lower: p.Lower, Upper: p.Upper, Init: init, Declared: p.Init != nil, Pos: p.Ident.At}, node)
+	}
+	l.params = paramNode
+
+	// Terms.
+	for _, t := range s.Model.Terms {
+		if err := l.lowerTerm(t); err != nil {
+			return nil, err
+		}
+	}
+	if len(l.errs) > 0 {
+		l.errs.Sort()
+		return nil, wrap(l.errs, s.Sources)
+	}
+	m.finish()
+	return m, nil
+}
+
+func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
+	g, m := l.g, l.m
+	term := Term{Kind: TermKind(t.Kind), Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
+	l.term = t
+	l.block = map[*lang.Call]*lang.MLPInfo{}
+	for _, b := range t.Blocks {
+		l.block[b.Call] = b
+	}
+	clear(l.env)
+	switch t.Kind {
+	case lang.Potential:
+		l.env[t.Args[0]] = m.X
+		if len(t.Args) == 2 {
+			l.env[t.Args[1]] = m.T
+			term.TimeDependent = true
+		}
+	case lang.Interaction:
+		l.env[t.Args[0]] = m.Z
+	case lang.Internal:
+		l.env[t.Args[0]] = m.Rho
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(errLower); !ok {
+				panic(r)
+			}
+			err = nil // recorded in l.errs
+		}
+	}()
+	v := l.expr(t.Decl.Body)
+	if !g.Shape(v).IsScalar() {
+		l.fail(t.Decl.Body.Pos(), "%s %s is a %s at d = %d; a term must be a scalar", t.Kind, t.Name, g.Shape(v), l.d)
+	}
+	term.Value = v
+	g.SetPos(irPos(t.Decl.At))
+	switch t.Kind {
+	case lang.Potential:
+		term.Grad = g.Grad(v, m.X)[0]
+	case lang.Interaction:
+		term.Grad = g.Grad(v, m.Z)[0]
+	case lang.Internal:
+		term.Deriv = g.Grad(v, m.Rho)[0]
+		term.Grad = g.Grad(term.Deriv, m.Rho)[0]
+	}
+	// Which parameter blocks the term depends on.
+	reach := g.Reachable(v)
+	var nodes []ir.NodeID
+	for i := range m.Params {
+		if reach[m.nodes[i]] {
+			term.Params = append(term.Params, i)
+			nodes = append(nodes, m.nodes[i])
+		}
+	}
+	ok, culprit := g.Affine(v, nodes)
+	term.Linear = ok
+	if !ok {
+		n := g.Node(culprit)
+		p := lang.Pos{Filename: n.Pos.Filename, Line: n.Pos.Line, Column: n.Pos.Col}
+		term.NonlinearAt = &lang.Error{Pos: p,
+			Msg:  fmt.Sprintf("%s %s is not linear in its parameters: %s", t.Kind, t.Name, nonlinearWhy(g, culprit)),
+			Hint: "the closed-form solve needs every term affine in its parameters; fit it with --method lbfgs or adam"}
+	}
+	m.Terms = append(m.Terms, term)
+	return nil
+}
+
+func nonlinearWhy(g *ir.Graph, id ir.NodeID) string {
+	n := g.Node(id)
+	s := g.String(id)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	switch n.Op {
+	case ir.OpMul, ir.OpMatVec, ir.OpMatTVec, ir.OpOuter:
+		return fmt.Sprintf("%s multiplies parameters together", s)
+	case ir.OpDiv:
+		return fmt.Sprintf("%s divides by a parameter", s)
+	}
+	return fmt.Sprintf("%s applies %s to a parameter", s, n.Op)
+}
+
+// intValue lowers e and requires an integer constant (index, slice bound,
+// monomial degree, width).
+func (l *lowerer) intValue(e lang.Expr, what string) int {
+	v := l.expr(e)
+	if !l.g.IsConst(v) || !l.g.Shape(v).IsScalar() {
+		l.fail(e.Pos(), "%s must be a constant integer", what)
+	}
+	f := l.g.ConstValue(v)[0]
+	if f != math.Trunc(f) || math.Abs(f) > 1<<30 {
+		l.fail(e.Pos(), "%s must be an integer; %s is %g at d = %d (use floor or ceil)", what, lang.FormatExpr(e), f, l.d)
+	}
+	return int(f)
+}
+
+func (l *lowerer) floatValue(e lang.Expr, what string) float64 {
+	v := l.expr(e)
+	if !l.g.IsConst(v) || !l.g.Shape(v).IsScalar() {
+		l.fail(e.Pos(), "%s must be a constant number", what)
+	}
+	return l.g.ConstValue(v)[0]
+}
+
+func (l *lowerer) expr(e lang.Expr) ir.NodeID {
+	g := l.g
+	l.depth++
+	defer func() { l.depth-- }()
+	if l.depth > 10000 {
+		l.fail(e.Pos(), "expression nested too deeply")
+	}
+	switch e := e.(type) {
+	case *lang.Number:
+		return g.Scalar(e.Value)
+	case *lang.Ident:
+		return l.ident(e)
+	case *lang.Unary:
+		x := l.expr(e.X)
+		g.SetPos(irPos(e.At))
+		if e.Op == '-' {
+			return g.Neg(x)
+		}
+		return x
+	case *lang.Binary:
+		a := l.expr(e.X)
+		b := l.expr(e.Y)
+		g.SetPos(irPos(e.OpPos))
+		l.checkBroadcast(e, a, b)
+		switch e.Op {
+		case '+':
+			return g.Add(a, b)
+		case '-':
+			return g.Sub(a, b)
+		case '*':
+			return g.Mul(a, b)
+		case '/':
+			return g.Div(a, b)
+		case '^':
+			if g.IsConst(b) && g.Shape(b).IsScalar() {
+				return g.Pow(a, g.ConstValue(b)[0])
+			}
+			return g.PowE(a, b)
+		}
+	case *lang.Call:
+		return l.call(e)
+	case *lang.Index:
+		x := l.expr(e.X)
+		i := l.intValue(e.Index, "an index")
+		n := g.Shape(x).Rows
+		if g.Shape(x).Rank != 1 {
+			l.fail(e.Lbrack, "only vectors can be indexed; this is a %s", g.Shape(x))
+		}
+		if i < 0 || i >= n {
+			l.fail(e.Index.Pos(), "index %d out of range for a vector of length %d (d = %d); indices start at 0", i, n, l.d)
+		}
+		g.SetPos(irPos(e.Lbrack))
+		return g.Index(x, i)
+	case *lang.Slice:
+		x := l.expr(e.X)
+		if g.Shape(x).Rank != 1 {
+			l.fail(e.Lbrack, "only vectors can be sliced; this is a %s", g.Shape(x))
+		}
+		n := g.Shape(x).Rows
+		lo, hi := 0, n
+		if e.Lo != nil {
+			lo = l.intValue(e.Lo, "a slice bound")
+		}
+		if e.Hi != nil {
+			hi = l.intValue(e.Hi, "a slice bound")
+		}
+		if lo < 0 || hi > n || lo >= hi {
+			l.fail(e.Lbrack, "slice [%d:%d] is empty or out of range for a vector of length %d (d = %d)", lo, hi, n, l.d)
+		}
+		g.SetPos(irPos(e.Lbrack))
+		return g.Slice(x, lo, hi)
+	case *lang.List:
+		return l.list(e)
+	}
+	l.fail(e.Pos(), "cannot compile this expression")
+	return ir.None
+}
+
+func (l *lowerer) checkBroadcast(e *lang.Binary, a, b ir.NodeID) {
+	sa, sb := l.g.Shape(a), l.g.Shape(b)
+	if sa.IsScalar() || sb.IsScalar() || sa == sb {
+		return
+	}
+	l.fail(e.OpPos, "'%c' combines a %s and a %s at d = %d; the shapes must match (or one be a scalar)", e.Op, sa, sb, l.d)
+}
+
+func (l *lowerer) list(e *lang.List) ir.NodeID {
+	g := l.g
+	var elems []ir.NodeID
+	for _, x := range e.Elems {
+		elems = append(elems, l.expr(x))
+	}
+	if len(elems) == 0 {
+		l.fail(e.Lbrack, "empty list")
+	}
+	if g.Shape(elems[0]).IsScalar() {
+		for i, x := range elems {
+			if !g.Shape(x).IsScalar() {
+				l.fail(e.Elems[i].Pos(), "a vector literal holds scalars; this is a %s", g.Shape(x))
+			}
+		}
+		g.SetPos(irPos(e.Lbrack))
+		return g.Stack(elems...)
+	}
+	// A matrix literal: constant rows of equal length.
+	cols := g.Shape(elems[0]).Rows
+	var vals []float64
+	for i, x := range elems {
+		if g.Shape(x).Rank != 1 || g.Shape(x).Rows != cols || !g.IsConst(x) {
+			l.fail(e.Elems[i].Pos(), "a matrix literal needs constant rows of equal length")
+		}
+		vals = append(vals, g.ConstValue(x)...)
+	}
+	return g.Const(ir.Matrix(len(elems), cols), vals)
+}
+
+func (l *lowerer) ident(e *lang.Ident) ir.NodeID {
+	g := l.g
+	obj := l.spec.Model.Uses[e]
+	if obj == nil {
+		l.fail(e.At, "undefined: %s", e.Name)
+	}
+	switch obj.Kind {
+	case lang.ObjParam:
+		return l.params[obj.Param]
+	case lang.ObjConst:
+		c := obj.Const
+		if c.Value != nil && c.Shape.Rank == lang.Scalar {
+			return g.Scalar(c.Value[0])
+		}
+		saved := l.env
+		l.env = map[*lang.Object]ir.NodeID{}
+		v := l.expr(c.Decl.Value)
+		l.env = saved
+		return v
+	case lang.ObjArg:
+		v, ok := l.env[obj]
+		if !ok {
+			l.fail(e.At, "%s is not bound here", e.Name)
+		}
+		return v
+	case lang.ObjDim:
+		return g.Scalar(float64(l.d))
+	case lang.ObjPi:
+		return g.Scalar(math.Pi)
+	}
+	l.fail(e.At, "%s is a function; call it", e.Name)
+	return ir.None
+}
+
+func (l *lowerer) call(e *lang.Call) ir.NodeID {
+	g := l.g
+	obj := l.spec.Model.Uses[e.Func]
+	if obj == nil {
+		l.fail(e.Func.At, "undefined: %s", e.Func.Name)
+	}
+	if obj.Kind == lang.ObjFn {
+		fn := obj.Fn
+		args := make([]ir.NodeID, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = l.expr(a)
+		}
+		saved := l.env
+		l.env = map[*lang.Object]ir.NodeID{}
+		for i, a := range fn.Args {
+			l.env[a] = args[i]
+		}
+		v := l.expr(fn.Decl.Body)
+		l.env = saved
+		return v
+	}
+	if obj.Kind != lang.ObjBuiltin {
+		l.fail(e.Func.At, "%s is not a function", e.Func.Name)
+	}
+	b := obj.Builtin
+	pos := irPos(e.Func.At)
+	switch b.Kind {
+	case lang.Elementwise1:
+		x := l.expr(e.Args[0])
+		g.SetPos(pos)
+		switch b.Name {
+		case "exp":
+			return g.Exp(x)
+		case "log":
+			return g.Log(x)
+		case "sqrt":
+			return g.Sqrt(x)
+		case "abs":
+			return g.Abs(x)
+		case "sin":
+			return g.Sin(x)
+		case "cos":
+			return g.Cos(x)
+		case "tan":
+			return g.Tan(x)
+		case "tanh":
+			return g.Tanh(x)
+		case "sigmoid":
+			return g.Sigmoid(x)
+		case "softplus":
+			return g.Softplus(x)
+		case "relu":
+			return g.Relu(x)
+		case "floor":
+			return g.Floor(x)
+		case "ceil":
+			return g.Ceil(x)
+		}
+	case lang.Elementwise2:
+		a, c := l.expr(e.Args[0]), l.expr(e.Args[1])
+		sa, sc := g.Shape(a), g.Shape(c)
+		if !sa.IsScalar() && !sc.IsScalar() && sa != sc {
+			l.fail(e.Func.At, "%s combines a %s and a %s at d = %d", b.Name, sa, sc, l.d)
+		}
+		g.SetPos(pos)
+		switch b.Name {
+		case "atan2":
+			return g.Atan2(a, c)
+		case "min":
+			return g.Min(a, c)
+		case "max":
+			return g.Max(a, c)
+		}
+	case lang.Reduce:
+		x := l.expr(e.Args[0])
+		if g.Shape(x).Rank != 1 {
+			l.fail(e.Args[0].Pos(), "%s needs a vector; got a %s", b.Name, g.Shape(x))
+		}
+		g.SetPos(pos)
+		switch b.Name {
+		case "sum":
+			return g.Sum(x)
+		case "mean":
+			return g.Mean(x)
+		case "prod":
+			return g.Prod(x)
+		case "norm":
+			return g.Norm(x)
+		case "norm2":
+			return g.Norm2(x)
+		case "len":
+			return g.Scalar(float64(g.Shape(x).Rows))
+		}
+	case lang.Dot:
+		u, v := l.expr(e.Args[0]), l.expr(e.Args[1])
+		if g.Shape(u) != g.Shape(v) || g.Shape(u).Rank != 1 {
+			l.fail(e.Func.At, "dot needs two vectors of equal length; got a %s and a %s at d = %d", g.Shape(u), g.Shape(v), l.d)
+		}
+		g.SetPos(pos)
+		return g.Dot(u, v)
+	case lang.Monomials:
+		x := l.expr(e.Args[0])
+		k := l.intValue(e.Args[1], "the degree of monomials")
+		if g.Shape(x).Rank != 1 {
+			l.fail(e.Args[0].Pos(), "monomials needs a vector; got a %s", g.Shape(x))
+		}
+		n := g.Shape(x).Rows
+		count := math.Pow(float64(k+1), float64(n)) - 1
+		if k < 1 || count > 1e5 {
+			l.fail(e.Func.At, "monomials(x, %d) of a %d-vector has %.0f features; keep (k+1)^n − 1 ≤ 100000", k, n, count)
+		}
+		g.SetPos(pos)
+		return monomials(g, x, n, k)
+	case lang.Grid:
+		lo := l.floatValue(e.Args[0], "the lower end of a grid")
+		hi := l.floatValue(e.Args[1], "the upper end of a grid")
+		n := l.intValue(e.Args[2], "the number of grid points per axis")
+		rows := math.Pow(float64(n), float64(l.d))
+		if n < 1 || rows > 1e5 {
+			l.fail(e.Func.At, "grid with %d points per axis in %d dimensions has %.0f points; keep n^d ≤ 100000", n, l.d, rows)
+		}
+		return g.Const(ir.Matrix(int(rows), l.d), gridPoints(lo, hi, n, l.d))
+	case lang.Bumps:
+		x := l.expr(e.Args[0])
+		c := l.expr(e.Args[1])
+		s := l.expr(e.Args[2])
+		if g.Shape(c).Rank != 2 || g.Shape(x).Rank != 1 || g.Shape(c).Cols != g.Shape(x).Rows {
+			l.fail(e.Func.At, "bumps needs a vector x and a matrix of centres with len(x) columns; got a %s and a %s", g.Shape(x), g.Shape(c))
+		}
+		if !g.Shape(s).IsScalar() {
+			l.fail(e.Args[2].Pos(), "the width of bumps must be a scalar")
+		}
+		g.SetPos(pos)
+		return g.Exp(g.Neg(g.Div(g.SqDist(c, x), s)))
+	case lang.MLP:
+		x := l.expr(e.Args[0])
+		if g.Shape(x).Rank != 1 {
+			l.fail(e.Args[0].Pos(), "mlp needs a vector input; got a %s", g.Shape(x))
+		}
+		blk := l.block[e]
+		if blk == nil {
+			l.fail(e.Func.At, "mlp block not found")
+		}
+		widths := blk.Widths
+		g.SetPos(pos)
+		out, params := g.MLP(x, widths, blk.Name)
+		l.m.addBlock(blk, params, g)
+		return out
+	}
+	l.fail(e.Func.At, "cannot compile %s", b.Name)
+	return ir.None
+}
+
+// monomials builds Π x_i^{e_i} for every exponent tuple with entries in
+// 0..k and Σe > 0, the first coordinate varying slowest (the order of
+// itertools.product).
+func monomials(g *ir.Graph, x ir.NodeID, n, k int) ir.NodeID {
+	pows := make([][]ir.NodeID, n)
+	for i := 0; i < n; i++ {
+		xi := g.Index(x, i)
+		pows[i] = make([]ir.NodeID, k+1)
+		for e := 0; e <= k; e++ {
+			pows[i][e] = g.Pow(xi, float64(e))
+		}
+	}
+	exps := make([]int, n)
+	var out []ir.NodeID
+	for {
+		// Next tuple in lexicographic order, last coordinate fastest.
+		i := n - 1
+		for i >= 0 && exps[i] == k {
+			exps[i] = 0
+			i--
+		}
+		if i < 0 {
+			break
+		}
+		exps[i]++
+		term := g.Scalar(1)
+		for j, e := range exps {
+			if e > 0 {
+				term = g.Mul(term, pows[j][e])
+			}
+		}
+		out = append(out, term)
+	}
+	return g.Stack(out...)
+}
+
+// gridPoints lists the n^d points of the grid over [lo, hi]^d, the first
+// coordinate varying slowest.
+func gridPoints(lo, hi float64, n, d int) []float64 {
+	axis := make([]float64, n)
+	for i := range axis {
+		if n == 1 {
+			axis[i] = lo
+		} else {
+			axis[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+		}
+	}
+	total := 1
+	for i := 0; i < d; i++ {
+		total *= n
+	}
+	out := make([]float64, 0, total*d)
+	idx := make([]int, d)
+	for p := 0; p < total; p++ {
+		for j := 0; j < d; j++ {
+			out = append(out, axis[idx[j]])
+		}
+		for j := d - 1; j >= 0; j-- {
+			idx[j]++
+			if idx[j] < n {
+				break
+			}
+			idx[j] = 0
+		}
+	}
+	return out
+}
+
+// addBlock registers the hidden weights of a neural block once.
+func (m *Model) addBlock(blk *lang.MLPInfo, params []ir.NodeID, g *ir.Graph) {
+	if m.blockSeen == nil {
+		m.blockSeen = map[*lang.MLPInfo]bool{}
+	}
+	if m.blockSeen[blk] {
+		return
+	}
+	m.blockSeen[blk] = true
+	first := len(m.Params)
+	for _, p := range params {
+		n := g.Node(p)
+		var dims []int
+		switch n.Shape.Rank {
+		case 1:
+			dims = []int{n.Shape.Rows}
+		case 2:
+			dims = []int{n.Shape.Rows, n.Shape.Cols}
+		}
+		m.addParam(Param{Name: n.Name, Shape: dims, Lower: math.Inf(-1), Upper: math.Inf(1),
+			Init: make([]float64, n.Shape.Size()), Hidden: true, Pos: blk.Call.Func.At}, p)
+	}
+	m.blocks = append(m.blocks, mlpBlock{info: blk, first: first, count: len(params), nodes: params})
+}
+
+type mlpBlock struct {
+	info         *lang.MLPInfo
+	first, count int // indices into Model.Params
+	nodes        []ir.NodeID
+}
+
+func (m *Model) addParam(p Param, node ir.NodeID) {
+	p.Offset = m.NumParams
+	p.Size = 1
+	for _, s := range p.Shape {
+		p.Size *= s
+	}
+	m.NumParams += p.Size
+	m.Params = append(m.Params, p)
+	m.nodes = append(m.nodes, node)
+}
+
+// InitTheta returns the initial θ: the spec's initial values (zero where
+// none is given), the fitted weights of neural blocks where the spec has
+// them, and otherwise Glorot-uniform weights drawn from seed.
+func (m *Model) InitTheta(seed uint64) []float64 {
+	theta := make([]float64, m.NumParams)
+	for _, p := range m.Params {
+		copy(theta[p.Offset:], p.Init)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6d6c70))
+	for _, b := range m.blocks {
+		if vals := m.weightValues(b); vals != nil {
+			off := m.Params[b.first].Offset
+			copy(theta[off:], vals)
+			continue
+		}
+		init := m.G.InitMLP(b.nodes, rng)
+		for i, v := range init {
+			copy(theta[m.Params[b.first+i].Offset:], v)
+		}
+	}
+	return theta
+}
+
+// weightValues returns the fitted weights of a block from its weights
+// declaration, or nil.
+func (m *Model) weightValues(b mlpBlock) []float64 {
+	w := b.info.Weights
+	if w == nil {
+		return nil
+	}
+	var vals []float64
+	var collect func(e lang.Expr)
+	collect = func(e lang.Expr) {
+		switch e := e.(type) {
+		case *lang.List:
+			for _, x := range e.Elems {
+				collect(x)
+			}
+		case *lang.Number:
+			vals = append(vals, e.Value)
+		case *lang.Unary:
+			before := len(vals)
+			collect(e.X)
+			if e.Op == '-' {
+				for i := before; i < len(vals); i++ {
+					vals[i] = -vals[i]
+				}
+			}
+		}
+	}
+	collect(w.Values)
+	total := 0
+	for i := 0; i < b.count; i++ {
+		total += m.Params[b.first+i].Size
+	}
+	if len(vals) != total {
+		return nil
+	}
+	return vals
+}

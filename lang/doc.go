@@ -1,0 +1,22 @@
+// Package lang is the front end of jko: it reads the energy language of
+// docs/language.md, lowers it into its own positioned AST (ast.go), checks
+// it into a resolved Model (names bound, every expression given a Shape)
+// and prints it back in canonical form.
+//
+// The pipeline mirrors Go's own tools:
+//
+//	ParseFile / ParseExpr   text → *File / Expr        (go/parser)
+//	Check                   *File → *Model             (go/types)
+//	Format / FormatExpr     *File → canonical text     (go/format)
+//
+// All failures are reported as an ErrorList: every entry carries a
+// position (file:line:column), a message and, when there is something
+// useful to say, a hint. ErrorList.Format renders them with the source line
+// and a caret.
+//
+// Lengths of vectors may depend on the dimension d of x, which is unknown
+// until compile time. They are kept as small symbolic forms (Len) that can
+// be printed ("10^d") and evaluated (Len.Eval). Check decides everything
+// that does not depend on d; Model.Instantiate verifies the rest for a
+// concrete d.
+package lang

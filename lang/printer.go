@@ -1,0 +1,276 @@
+package lang
+
+import (
+	"bytes"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The canonical form, as Format prints it:
+//
+//   - one declaration per line, in source order; comment lines above a
+//     declaration stay above it, a trailing comment stays on its line
+//     (after one space); runs of blank lines become one blank line; comment
+//     groups that belong to no declaration are followed by a blank line;
+//   - one space around '+' and '-' and around '=', none around '*', '/'
+//     and '^'; a space after each ',' and none inside brackets;
+//   - parentheses only where precedence needs them (so (a*b)*c prints as
+//     a*b*c but a*(b*c) keeps its parentheses, the tree being kept as is);
+//   - numbers as written (synthesized numbers in their shortest exact
+//     form); bounds as `>= lo`, `<= hi` or `in [lo, hi]`.
+
+// Format returns the canonical text of f.
+func Format(f *File) []byte {
+	var b bytes.Buffer
+	_ = Fprint(&b, f)
+	return b.Bytes()
+}
+
+// Fprint writes the canonical text of f to w.
+func Fprint(w io.Writer, f *File) error {
+	var b strings.Builder
+	floating := f.Comments
+	printed := false
+	emitGroup := func(g *CommentGroup) {
+		if printed {
+			b.WriteByte('\n')
+		}
+		for _, c := range g.List {
+			b.WriteString(commentText(c.Text))
+			b.WriteByte('\n')
+		}
+		printed = true
+	}
+	// Comment groups without a position go first.
+	var rest []*CommentGroup
+	for _, g := range floating {
+		if g.Pos().IsValid() {
+			rest = append(rest, g)
+		} else {
+			emitGroup(g)
+		}
+	}
+	floating = rest
+	afterGroup := false
+	if printed {
+		afterGroup = true
+	}
+	for _, d := range f.Decls {
+		if p := d.Pos(); p.IsValid() {
+			for len(floating) > 0 && floating[0].Pos().Offset < p.Offset {
+				emitGroup(floating[0])
+				floating = floating[1:]
+				afterGroup = true
+			}
+		}
+		m := d.Meta()
+		if printed && (m.BlankBefore || afterGroup) {
+			b.WriteByte('\n')
+		}
+		afterGroup = false
+		if m.Doc != nil {
+			for _, c := range m.Doc.List {
+				b.WriteString(commentText(c.Text))
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString(formatDecl(d))
+		if m.Comment != nil {
+			b.WriteByte(' ')
+			b.WriteString(commentText(m.Comment.Text))
+		}
+		b.WriteByte('\n')
+		printed = true
+	}
+	for _, g := range floating {
+		emitGroup(g)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// commentText makes text a valid one-line comment: it adds "# " when the
+// text lacks its '#' and turns line breaks into spaces.
+func commentText(text string) string {
+	text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(text)
+	if !strings.HasPrefix(text, "#") {
+		text = "# " + text
+	}
+	return text
+}
+
+func identList(ids []*Ident) string {
+	var s []string
+	for _, id := range ids {
+		s = append(s, id.Name)
+	}
+	return strings.Join(s, ", ")
+}
+
+// FormatDecl returns the canonical text of one declaration, without its
+// comments.
+func FormatDecl(d Decl) string { return formatDecl(d) }
+
+func formatDecl(d Decl) string {
+	switch d := d.(type) {
+	case *Import:
+		// Verbatim: the language has no escapes, and the parser rejects
+		// what could not be written back this way.
+		return `import "` + d.Path + `"`
+	case *Const:
+		return "const " + d.Name.Name + " = " + FormatExpr(d.Value)
+	case *Param:
+		s := "param " + identList(d.Names)
+		switch {
+		case d.Star:
+			s += "[*]"
+		case d.Length != nil:
+			s += "[" + FormatExpr(d.Length) + "]"
+		}
+		switch {
+		case d.Lower != nil && d.Upper != nil:
+			s += " in [" + FormatExpr(d.Lower) + ", " + FormatExpr(d.Upper) + "]"
+		case d.Lower != nil:
+			s += " >= " + FormatExpr(d.Lower)
+		case d.Upper != nil:
+			s += " <= " + FormatExpr(d.Upper)
+		}
+		if d.Init != nil {
+			s += " = " + FormatExpr(d.Init)
+		}
+		return s
+	case *Fn:
+		return "fn " + d.Name.Name + "(" + identList(d.Params) + ") = " + FormatExpr(d.Body)
+	case *Term:
+		return d.Kind.String() + " " + d.Name.Name + "(" + identList(d.Args) + ") = " + FormatExpr(d.Body)
+	case *Weights:
+		return "weights " + d.Name + " = " + FormatExpr(d.Values)
+	}
+	return ""
+}
+
+// Precedence levels of the printer.
+const (
+	precAdd   = 1
+	precMul   = 2
+	precUnary = 3
+	precPow   = 4
+	precPost  = 5 // operands of postfix [ ] and primaries
+)
+
+func binPrec(op byte) int {
+	switch op {
+	case '+', '-':
+		return precAdd
+	case '*', '/':
+		return precMul
+	}
+	return precPow
+}
+
+func exprPrec(e Expr) int {
+	switch x := e.(type) {
+	case *Binary:
+		return binPrec(x.Op)
+	case *Unary:
+		return precUnary
+	case *Number:
+		if math.Signbit(x.Value) && x.Text == "" {
+			return precUnary
+		}
+	}
+	return precPost
+}
+
+// NumberText returns the text a number prints as: its literal text, or for
+// a synthesized number the shortest form that reads back exactly.
+func NumberText(n *Number) string {
+	if n.Text != "" {
+		return n.Text
+	}
+	switch {
+	case math.IsInf(n.Value, 1):
+		return "1e999"
+	case math.IsInf(n.Value, -1):
+		return "-1e999"
+	case math.IsNaN(n.Value):
+		return "(0/0)"
+	}
+	return strconv.FormatFloat(n.Value, 'g', -1, 64)
+}
+
+// FormatExpr returns the canonical text of an expression.
+func FormatExpr(e Expr) string {
+	var b strings.Builder
+	writeExpr(&b, e, 0)
+	return b.String()
+}
+
+// writeExpr writes e, parenthesized if its precedence is below min.
+func writeExpr(b *strings.Builder, e Expr, min int) {
+	p := exprPrec(e)
+	if p < min {
+		b.WriteByte('(')
+		defer b.WriteByte(')')
+	}
+	switch x := e.(type) {
+	case *Number:
+		b.WriteString(NumberText(x))
+	case *Ident:
+		b.WriteString(x.Name)
+	case *Unary:
+		b.WriteByte(x.Op)
+		// -(-x) must not print as --x? It may: the parser reads --x as -(-x).
+		writeExpr(b, x.X, precUnary)
+	case *Binary:
+		l, r := p, p+1 // left associative
+		if x.Op == '^' {
+			l, r = precPost, precUnary // right associative; exponent may be signed
+		}
+		writeExpr(b, x.X, l)
+		switch x.Op {
+		case '+', '-':
+			b.WriteString(" " + string(x.Op) + " ")
+		default:
+			b.WriteByte(x.Op)
+		}
+		writeExpr(b, x.Y, r)
+	case *Call:
+		b.WriteString(x.Func.Name)
+		b.WriteByte('(')
+		for i, a := range x.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeExpr(b, a, 0)
+		}
+		b.WriteByte(')')
+	case *Index:
+		writeExpr(b, x.X, precPost)
+		b.WriteByte('[')
+		writeExpr(b, x.Index, 0)
+		b.WriteByte(']')
+	case *Slice:
+		writeExpr(b, x.X, precPost)
+		b.WriteByte('[')
+		if x.Lo != nil {
+			writeExpr(b, x.Lo, 0)
+		}
+		b.WriteByte(':')
+		if x.Hi != nil {
+			writeExpr(b, x.Hi, 0)
+		}
+		b.WriteByte(']')
+	case *List:
+		b.WriteByte('[')
+		for i, el := range x.Elems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeExpr(b, el, 0)
+		}
+		b.WriteByte(']')
+	}
+}

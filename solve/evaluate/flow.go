@@ -1,0 +1,97 @@
+package evaluate
+
+import (
+	"fmt"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/density"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Flow is the dynamics of a compiled model with parameters θ. It satisfies
+// sim.Dynamics.
+type Flow struct {
+	Model *compile.Model
+	Theta []float64
+	// Seed seeds density estimates (for non-entropic internal energies).
+	Seed uint64
+
+	beta    float64
+	entropy bool
+	tmp     []float64
+}
+
+// NewFlow returns the dynamics of m at θ.
+func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
+	if len(theta) != m.NumParams {
+		return nil, fmt.Errorf("evaluate: %d parameter values for a model with %d", len(theta), m.NumParams)
+	}
+	f := &Flow{Model: m, Theta: theta, Seed: seed}
+	f.beta, f.entropy = m.Entropy(theta)
+	if f.beta < 0 {
+		return nil, fmt.Errorf("evaluate: the fitted entropy coefficient β = %g is negative: the dynamics would run diffusion backwards (bound it with param beta >= 0)", f.beta)
+	}
+	return f, nil
+}
+
+// Dim is the model's dimension.
+func (f *Flow) Dim() int { return f.Model.Dim }
+
+// Beta is the diffusion coefficient of the entropy terms (0 when there are
+// none, or when the internal energy is not an entropy).
+func (f *Flow) Beta() float64 {
+	if !f.entropy {
+		return 0
+	}
+	return f.beta
+}
+
+// Drift writes the velocity of every particle of x at time t.
+func (f *Flow) Drift(dst, x []float64, n int, t float64) error {
+	m := f.Model
+	d := m.Dim
+	clear(dst[:n*d])
+	if len(f.tmp) < n*d {
+		f.tmp = make([]float64, n*d)
+	}
+	tmp := f.tmp[:n*d]
+	if m.Has(compile.Potential) {
+		m.PotentialGrad(tmp, x, n, t, f.Theta)
+		sub(dst, tmp)
+	}
+	if m.Has(compile.Interaction) {
+		m.InteractionGrad(tmp, x, n, x, n, f.Theta)
+		sub(dst, tmp)
+	}
+	if m.Has(compile.Internal) && !f.entropy {
+		pts := mat.NewDense(n, d, x[:n*d])
+		kde, err := density.FitKDE(pts, density.KDEOptions{})
+		if err != nil {
+			return fmt.Errorf("evaluate: density for the internal energy: %w", err)
+		}
+		est := density.Clipped{E: kde, Min: 1e-5}
+		rho := make([]float64, n)
+		grad := mat.NewDense(n, d, nil)
+		if err := est.Density(rho, pts); err != nil {
+			return err
+		}
+		if err := est.Grad(grad, pts); err != nil {
+			return err
+		}
+		coef := make([]float64, n)
+		m.InternalCoef(coef, rho, n, f.Theta)
+		g := grad.RawMatrix().Data
+		for i := 0; i < n; i++ {
+			for k := 0; k < d; k++ {
+				dst[i*d+k] -= coef[i] * g[i*d+k]
+			}
+		}
+	}
+	return nil
+}
+
+func sub(dst, v []float64) {
+	for i, x := range v {
+		dst[i] -= x
+	}
+}

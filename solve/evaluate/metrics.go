@@ -1,0 +1,106 @@
+package evaluate
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/jko-org/jko/solve/ot"
+	"github.com/jko-org/jko/solve/sim"
+	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Report holds a distance per step with its mean and standard deviation.
+type Report struct {
+	Metric  string    `json:"metric"`
+	PerStep []float64 `json:"per_step"`
+	Mean    float64   `json:"mean"`
+	Std     float64   `json:"std"`
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("%s %.4g ± %.2g", r.Metric, r.Mean, r.Std)
+}
+
+func summarise(metric string, v []float64) Report {
+	r := Report{Metric: metric, PerStep: v}
+	if len(v) == 0 {
+		r.Mean, r.Std = math.NaN(), math.NaN()
+		return r
+	}
+	for _, x := range v {
+		r.Mean += x
+	}
+	r.Mean /= float64(len(v))
+	for _, x := range v {
+		r.Std += (x - r.Mean) * (x - r.Mean)
+	}
+	r.Std = math.Sqrt(r.Std / float64(len(v)))
+	return r
+}
+
+// Predict advances the cloud x (n×d) from time t by `steps` steps of length
+// dt with the flow, and returns the clouds after each step.
+func Predict(f *Flow, x *mat.Dense, t, dt float64, steps int, seed uint64) ([]*mat.Dense, error) {
+	n, d := x.Dims()
+	if d != f.Dim() {
+		return nil, fmt.Errorf("evaluate: the cloud is %d-dimensional, the model %d", d, f.Dim())
+	}
+	pts := make([]float64, 0, n*d)
+	for i := 0; i < n; i++ {
+		pts = append(pts, x.RawRowView(i)...)
+	}
+	res, err := sim.Run(f, sim.Options{
+		Particles: n, Steps: steps, Dt: dt, T0: t, Seed: seed,
+		Init: sim.Init{Kind: "points", Points: pts},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.X[1:], nil
+}
+
+// OneStep predicts each snapshot k+1 from the observed snapshot k and
+// returns the W1 distance of each prediction to the observation.
+func OneStep(f *Flow, s *snapshot.Snapshots, seed uint64) (Report, error) {
+	var out []float64
+	for k := 0; k+1 < s.Len(); k++ {
+		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		if err != nil {
+			return Report{}, fmt.Errorf("step %d: %w", k, err)
+		}
+		w, err := ot.W1(pred[0], s.X[k+1], nil, weights(s, k+1))
+		if err != nil {
+			return Report{}, fmt.Errorf("step %d: %w", k, err)
+		}
+		out = append(out, w)
+	}
+	return summarise("one-step W1", out), nil
+}
+
+// AllSteps rolls the flow out from the first snapshot and returns the W1
+// distance to every later snapshot.
+func AllSteps(f *Flow, s *snapshot.Snapshots, seed uint64) (Report, error) {
+	var out []float64
+	x := s.X[0]
+	for k := 0; k+1 < s.Len(); k++ {
+		pred, err := Predict(f, x, s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		if err != nil {
+			return Report{}, fmt.Errorf("step %d: %w", k, err)
+		}
+		x = pred[0]
+		w, err := ot.W1(x, s.X[k+1], nil, weights(s, k+1))
+		if err != nil {
+			return Report{}, fmt.Errorf("step %d: %w", k, err)
+		}
+		out = append(out, w)
+	}
+	return summarise("all-steps W1", out), nil
+}
+
+func weights(s *snapshot.Snapshots, k int) []float64 {
+	if s.W == nil {
+		return nil
+	}
+	return s.W[k]
+}

@@ -1,0 +1,27 @@
+// Package jkonet fits the parameters of a compiled spec to snapshots with
+// JKOnet* (Terpin, Lanzetti, Gadea, Dörfler, NeurIPS 2024).
+//
+// Each observed step μ_k → μ_{k+1} is one JKO step of the energy; its
+// first-order optimality condition says that for every pair (x, y) of the
+// optimal coupling between the snapshots
+//
+//	∇V(y) + (1/N) Σ_j ∇U(y − y_j) + f″(ρ(y)) ∇ρ(y) + (y − x)/τ = 0.
+//
+// The loss Σ_k Σ_(x,y) w ‖τ·drift_θ + (y − x)‖² is minimised in θ. When every
+// term is affine in its parameters the loss is quadratic and the minimum is
+// one ridge-regularised linear solve (FitLinear, the paper's closed form);
+// otherwise it is minimised with L-BFGS or Adam using the symbolic
+// vector–Jacobian products of the compiled spec.
+//
+// Preprocessing (Prepare), done once per dataset: the exact optimal coupling
+// between consecutive snapshots (squared Euclidean cost; pairs with weight
+// below 1/(10·max(n, m)) are dropped, as in the reference), and, when the
+// spec has an internal energy, a density estimate of each snapshot with its
+// gradient (ρ clipped below at 1e-5, as in the reference). The internal
+// energy's term f″(ρ)∇ρ is always taken at y with the density of μ_{k+1}.
+//
+// Where the drift is evaluated is an option (EvalAt): at x, the explicit
+// step the reference uses for its linear model, or at y, the implicit step
+// that the optimality condition states and the reference uses for neural
+// models. The default is x for linear fits and y otherwise.
+package jkonet

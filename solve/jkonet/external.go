@@ -1,0 +1,112 @@
+package jkonet
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jko-org/jko/solve/density"
+	"github.com/jko-org/jko/solve/ot"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Pair is one entry of a sparse coupling: mass W moves from x_I to y_J.
+type Pair struct {
+	I, J int
+	W    float64
+}
+
+// couple returns the pairs of the optimal coupling between x and y
+// (squared Euclidean cost) whose mass exceeds 1/(10·max(n, m)), the
+// reference's threshold.
+func couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
+	var plan *ot.Plan
+	var err error
+	switch {
+	case spec == "" || spec == "exact":
+		plan, err = ot.Couple(x, y, wa, wb, ot.SqEuclidean)
+	case strings.HasPrefix(spec, "sinkhorn:"):
+		var eps float64
+		eps, err = parseEps(spec)
+		if err != nil {
+			return nil, err
+		}
+		plan, err = sinkhornPlan(x, y, wa, wb, eps)
+	default:
+		return nil, fmt.Errorf("couplings %q: want exact or sinkhorn:EPS", spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	n, _ := x.Dims()
+	m, _ := y.Dims()
+	thr := 1 / (10 * float64(max(n, m)))
+	pairs := make([]Pair, 0, len(plan.Pairs))
+	for _, q := range plan.Pairs {
+		if q.Mass > thr {
+			pairs = append(pairs, Pair{q.I, q.J, q.Mass})
+		}
+	}
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("the coupling has no pair above the threshold %.3g", thr)
+	}
+	return pairs, nil
+}
+
+func sinkhornPlan(x, y *mat.Dense, wa, wb []float64, eps float64) (*ot.Plan, error) {
+	return nil, fmt.Errorf("sinkhorn couplings are not available yet")
+}
+
+// rhoFloor is the reference's clip of the density from below.
+const rhoFloor = 1e-5
+
+// NewDensity fits the density estimator named by spec ("gmm:K" or "kde")
+// to the cloud x. "gmm:10" is the JKOnet* reference recipe (10 components,
+// degenerate components pruned); every estimate is clipped below at 1e-5.
+func NewDensity(x *mat.Dense, spec string, seed uint64) (density.Estimator, error) {
+	kind, arg, _ := strings.Cut(spec, ":")
+	var est density.Estimator
+	switch kind {
+	case "gmm":
+		k := 10
+		if arg != "" {
+			v, err := strconv.Atoi(arg)
+			if err != nil || v < 1 {
+				return nil, fmt.Errorf("density %q: want gmm:K with K ≥ 1", spec)
+			}
+			k = v
+		}
+		if k == 10 {
+			return density.JKOnetStarDensity(x, seed)
+		}
+		g, err := density.FitGMM(x, density.GMMOptions{Components: k, Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		est = g
+	case "kde":
+		k, err := density.FitKDE(x, density.KDEOptions{})
+		if err != nil {
+			return nil, err
+		}
+		est = k
+	default:
+		return nil, fmt.Errorf("density %q: want gmm:K or kde", spec)
+	}
+	return density.Clipped{E: est, Min: rhoFloor}, nil
+}
+
+type densityEstimate struct{ density.Estimator }
+
+func (e densityEstimate) eval(rho, grad, p []float64, n, d int) error {
+	pts := mat.NewDense(n, d, p)
+	if err := e.Density(rho, pts); err != nil {
+		return err
+	}
+	return e.Grad(mat.NewDense(n, d, grad), pts)
+}
+
+func estimate(x *mat.Dense, spec string, seed uint64) (densityEstimate, error) {
+	est, err := NewDensity(x, spec, seed)
+	return densityEstimate{est}, err
+}

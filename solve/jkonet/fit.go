@@ -1,0 +1,338 @@
+package jkonet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// Fit preprocesses the data and fits m with the method o.Method.
+func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
+	method := o.Method
+	if method == "" || method == "auto" {
+		switch {
+		case m.LinearError() == nil:
+			method = "linear"
+		case m.NumParams <= MaxLBFGS:
+			method = "lbfgs"
+		default:
+			method = "adam"
+		}
+	}
+	evalAt := defaultEvalAt(o, method == "linear")
+	prep, err := Prepare(m, s, o, evalAt)
+	if err != nil {
+		return nil, err
+	}
+	switch method {
+	case "linear":
+		return FitLinear(m, prep, o)
+	case "lbfgs":
+		return FitLBFGS(m, prep, o)
+	case "adam":
+		return FitAdam(m, prep, o)
+	}
+	return nil, fmt.Errorf("jkonet: unknown method %q (want auto, linear, lbfgs or adam)", method)
+}
+
+// lossGrad evaluates the loss and adds its gradient into grad on the pairs
+// idx[s] of each step s (all pairs when idx is nil).
+func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+	d := m.Dim
+	clear(grad)
+	// Total weight of the selected pairs.
+	wsum := 0.0
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		if idx == nil {
+			for _, w := range st.W {
+				wsum += w
+			}
+		} else {
+			for _, i := range idx[s] {
+				wsum += st.W[i]
+			}
+		}
+	}
+	if wsum == 0 {
+		return 0
+	}
+	sum := 0.0
+	tmp := make([]float64, len(grad))
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		sub := st
+		if idx != nil {
+			if len(idx[s]) == 0 {
+				continue
+			}
+			sub = gather(st, idx[s], d)
+		}
+		dr := drift(m, sub, theta)
+		seed := make([]float64, sub.N*d)
+		for i := 0; i < sub.N; i++ {
+			for k := 0; k < d; k++ {
+				r := sub.Tau*dr[i*d+k] + sub.Delta[i*d+k]
+				sum += sub.W[i] * r * r
+				seed[i*d+k] = 2 * sub.W[i] * sub.Tau * r / wsum
+			}
+		}
+		if m.Has(compile.Potential) {
+			m.PotentialVJP(tmp, sub.P, seed, sub.N, sub.T, theta)
+			addTo(grad, tmp)
+		}
+		if m.Has(compile.Interaction) {
+			m.InteractionVJP(tmp, sub.P, seed, sub.N, sub.Cloud, sub.NC, theta)
+			addTo(grad, tmp)
+		}
+		if m.Has(compile.Internal) {
+			si := make([]float64, sub.N)
+			for i := 0; i < sub.N; i++ {
+				for k := 0; k < d; k++ {
+					si[i] += seed[i*d+k] * sub.GradRho[i*d+k]
+				}
+			}
+			m.InternalVJP(tmp, sub.Rho, si, sub.N, theta)
+			addTo(grad, tmp)
+		}
+	}
+	return sum / wsum
+}
+
+// gather returns the step restricted to the pairs idx.
+func gather(st *Step, idx []int, d int) *Step {
+	out := &Step{K: st.K, Tau: st.Tau, T: st.T, N: len(idx), Cloud: st.Cloud, NC: st.NC}
+	out.P = make([]float64, 0, len(idx)*d)
+	out.Delta = make([]float64, 0, len(idx)*d)
+	out.W = make([]float64, 0, len(idx))
+	for _, i := range idx {
+		out.P = append(out.P, st.P[i*d:(i+1)*d]...)
+		out.Y = append(out.Y, st.Y[i*d:(i+1)*d]...)
+		out.Delta = append(out.Delta, st.Delta[i*d:(i+1)*d]...)
+		out.W = append(out.W, st.W[i])
+	}
+	if st.Rho != nil {
+		out.Rho = make([]float64, 0, len(idx))
+		out.GradRho = make([]float64, 0, len(idx)*d)
+		for _, i := range idx {
+			out.Rho = append(out.Rho, st.Rho[i])
+			out.GradRho = append(out.GradRho, st.GradRho[i*d:(i+1)*d]...)
+		}
+	}
+	return out
+}
+
+// ErrDiverged is wrapped by the error of a training run whose loss became
+// NaN or exploded.
+var ErrDiverged = errors.New("training diverged")
+
+// FitAdam minimises the loss with Adam on mini-batches of pairs.
+func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	start := time.Now()
+	P := m.NumParams
+	theta := m.InitTheta(o.Seed)
+	lo, hi := bounds(m)
+	project(theta, lo, hi)
+	rng := rand.New(rand.NewPCG(o.Seed, 0xada))
+	type ref struct{ s, i int }
+	var all []ref
+	for s, st := range prep.Steps {
+		for i := 0; i < st.N; i++ {
+			all = append(all, ref{s, i})
+		}
+	}
+	bs := o.BatchSize
+	if bs <= 0 || bs > len(all) {
+		bs = len(all)
+	}
+	mom, vel := make([]float64, P), make([]float64, P)
+	grad := make([]float64, P)
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	lr := o.LR
+	if lr <= 0 {
+		lr = 1e-3
+	}
+	epochs := o.Epochs
+	if epochs <= 0 {
+		epochs = 1
+	}
+	res := &Result{Method: "adam", Names: entryNames(m), EvalAt: prep.EvalAt}
+	first := math.NaN()
+	t := 0
+	for e := 0; e < epochs; e++ {
+		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+		epochLoss, batches := 0.0, 0
+		for b := 0; b < len(all); b += bs {
+			idx := make([][]int, len(prep.Steps))
+			for _, r := range all[b:min(b+bs, len(all))] {
+				idx[r.s] = append(idx[r.s], r.i)
+			}
+			l := lossGrad(m, prep, theta, grad, idx)
+			if math.IsNaN(l) || math.IsInf(l, 0) || nonFinite(grad) {
+				return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss became %v (learning rate %g may be too large, or τ too small for the data's displacements): %w", e+1, l, lr, ErrDiverged)
+			}
+			if o.Clip > 0 {
+				clipNorm(grad, o.Clip)
+			}
+			t++
+			c1 := 1 - math.Pow(b1, float64(t))
+			c2 := 1 - math.Pow(b2, float64(t))
+			for j := range theta {
+				mom[j] = b1*mom[j] + (1-b1)*grad[j]
+				vel[j] = b2*vel[j] + (1-b2)*grad[j]*grad[j]
+				theta[j] -= lr * (mom[j] / c1) / (math.Sqrt(vel[j]/c2) + eps)
+			}
+			project(theta, lo, hi)
+			epochLoss += l
+			batches++
+		}
+		epochLoss /= float64(batches)
+		if math.IsNaN(first) {
+			first = epochLoss
+		} else if epochLoss > 1e6*first+1e6 {
+			return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss exploded from %.3g to %.3g (lower the learning rate): %w", e+1, first, epochLoss, ErrDiverged)
+		}
+		res.LossCurve = append(res.LossCurve, epochLoss)
+		o.progress("epoch", e+1, epochs, epochLoss)
+	}
+	res.Theta = theta
+	res.Loss = Loss(m, prep, theta)
+	res.Times = append(append(Timings{}, prep.Times...), Stage{"adam", time.Since(start)})
+	return res, nil
+}
+
+func nonFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func clipNorm(g []float64, c float64) {
+	n := 0.0
+	for _, v := range g {
+		n += v * v
+	}
+	n = math.Sqrt(n)
+	if n > c {
+		for i := range g {
+			g[i] *= c / n
+		}
+	}
+}
+
+func project(theta, lo, hi []float64) {
+	for j := range theta {
+		theta[j] = math.Min(math.Max(theta[j], lo[j]), hi[j])
+	}
+}
+
+// FitLBFGS minimises the full-batch loss with L-BFGS (gonum/optimize).
+// Bounded parameters are optimised through a smooth change of variables
+// (θ = lo + eᵘ, hi − eᵘ, or lo + (hi − lo)·σ(u)), so they stay inside.
+func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	start := time.Now()
+	P := m.NumParams
+	lo, hi := bounds(m)
+	theta0 := m.InitTheta(o.Seed)
+	tr := transform{lo, hi}
+	u0 := tr.inverse(theta0)
+	res := &Result{Method: "lbfgs", Names: entryNames(m), EvalAt: prep.EvalAt}
+	theta := make([]float64, P)
+	g := make([]float64, P)
+	evals := 0
+	prob := optimize.Problem{
+		Func: func(u []float64) float64 {
+			tr.forward(theta, u)
+			return Loss(m, prep, theta)
+		},
+		Grad: func(gu, u []float64) {
+			tr.forward(theta, u)
+			lossGrad(m, prep, theta, g, nil)
+			tr.chain(gu, g, u)
+		},
+	}
+	settings := &optimize.Settings{
+		MajorIterations: o.MaxIter,
+		Converger:       &optimize.FunctionConverge{Absolute: 1e-14, Relative: 1e-10, Iterations: 20},
+		Recorder:        nil,
+	}
+	method := &optimize.LBFGS{}
+	result, err := optimize.Minimize(prob, u0, settings, method)
+	if result == nil {
+		return nil, fmt.Errorf("jkonet: lbfgs: %v", err)
+	}
+	evals = result.Stats.FuncEvaluations
+	tr.forward(theta, result.X)
+	if math.IsNaN(result.F) || nonFinite(theta) {
+		return nil, fmt.Errorf("jkonet: lbfgs: the loss became NaN after %d evaluations (check the spec's domain and the initial values): %w", evals, ErrDiverged)
+	}
+	res.Theta = theta
+	res.Loss = Loss(m, prep, theta)
+	res.LossCurve = []float64{result.F}
+	res.Times = append(append(Timings{}, prep.Times...), Stage{"lbfgs", time.Since(start)})
+	return res, nil
+}
+
+// transform maps unconstrained u to θ inside its bounds.
+type transform struct{ lo, hi []float64 }
+
+func (t transform) forward(theta, u []float64) {
+	for j, v := range u {
+		l, h := t.lo[j], t.hi[j]
+		switch {
+		case math.IsInf(l, -1) && math.IsInf(h, 1):
+			theta[j] = v
+		case math.IsInf(h, 1):
+			theta[j] = l + math.Exp(v)
+		case math.IsInf(l, -1):
+			theta[j] = h - math.Exp(v)
+		default:
+			theta[j] = l + (h-l)/(1+math.Exp(-v))
+		}
+	}
+}
+
+func (t transform) inverse(theta []float64) []float64 {
+	u := make([]float64, len(theta))
+	for j, v := range theta {
+		l, h := t.lo[j], t.hi[j]
+		switch {
+		case math.IsInf(l, -1) && math.IsInf(h, 1):
+			u[j] = v
+		case math.IsInf(h, 1):
+			u[j] = math.Log(math.Max(v-l, 1e-8))
+		case math.IsInf(l, -1):
+			u[j] = math.Log(math.Max(h-v, 1e-8))
+		default:
+			f := math.Min(math.Max((v-l)/(h-l), 1e-8), 1-1e-8)
+			u[j] = math.Log(f / (1 - f))
+		}
+	}
+	return u
+}
+
+func (t transform) chain(gu, g, u []float64) {
+	for j, v := range u {
+		l, h := t.lo[j], t.hi[j]
+		switch {
+		case math.IsInf(l, -1) && math.IsInf(h, 1):
+			gu[j] = g[j]
+		case math.IsInf(h, 1):
+			gu[j] = g[j] * math.Exp(v)
+		case math.IsInf(l, -1):
+			gu[j] = -g[j] * math.Exp(v)
+		default:
+			s := 1 / (1 + math.Exp(-v))
+			gu[j] = g[j] * (h - l) * s * (1 - s)
+		}
+	}
+}

@@ -1,0 +1,321 @@
+package jkonet
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/linear"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Result is a fitted θ with what is known about it.
+type Result struct {
+	Method string
+	Theta  []float64
+	// StdErr is the standard error of each entry of θ (linear fits only;
+	// NaN where not estimable, nil otherwise).
+	StdErr []float64
+	// Names names each entry of θ.
+	Names []string
+	// Loss is the final value of the JKOnet* loss
+	// Σ_k Σ w ‖τ·drift + (y − x)‖² / Σ_k Σ w.
+	Loss float64
+	// Linear holds the diagnostics of a closed-form fit.
+	Linear *linear.Result
+	// Clamped lists the parameters held at a bound by a linear fit.
+	Clamped []string
+	// LossCurve has the loss after each epoch (adam) or iteration (lbfgs).
+	LossCurve []float64
+	// Times are the wall times of the stages (preprocessing included).
+	Times  Timings
+	EvalAt string
+}
+
+// entryNames lists the name of each entry of θ.
+func entryNames(m *compile.Model) []string {
+	names := make([]string, m.NumParams)
+	for i := range m.Params {
+		p := &m.Params[i]
+		for j := 0; j < p.Size; j++ {
+			names[p.Offset+j] = p.EntryName(j)
+		}
+	}
+	return names
+}
+
+// stepFeatures evaluates the drift features of every term at the
+// evaluation points of one step: F is N×d×P, c is N×d, such that the drift
+// at pair i is F_i θ + c_i.
+func stepFeatures(m *compile.Model, st *Step) (F, c []float64) {
+	d, P, n := m.Dim, m.NumParams, st.N
+	F = make([]float64, n*d*P)
+	c = make([]float64, n*d)
+	tmpF := make([]float64, n*d*P)
+	tmpC := make([]float64, n*d)
+	if m.Has(compile.Potential) {
+		m.PotentialFeatures(tmpF, tmpC, st.P, n, st.T)
+		addTo(F, tmpF)
+		addTo(c, tmpC)
+	}
+	if m.Has(compile.Interaction) {
+		clear(tmpF)
+		clear(tmpC)
+		m.InteractionFeatures(tmpF, tmpC, st.P, n, st.Cloud, st.NC)
+		addTo(F, tmpF)
+		addTo(c, tmpC)
+	}
+	if m.Has(compile.Internal) {
+		// f″(ρ) = Σ_j θ_j a_j(ρ) + a_0(ρ); its drift is f″(ρ)∇ρ.
+		a := make([]float64, n*P)
+		a0 := make([]float64, n)
+		m.InternalFeatures(a, a0, st.Rho, n)
+		for i := 0; i < n; i++ {
+			for k := 0; k < d; k++ {
+				g := st.GradRho[i*d+k]
+				row := F[(i*d+k)*P : (i*d+k+1)*P]
+				for j, v := range a[i*P : (i+1)*P] {
+					row[j] += v * g
+				}
+				c[i*d+k] += a0[i] * g
+			}
+		}
+	}
+	return F, c
+}
+
+func addTo(dst, src []float64) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// FitLinear solves the closed form: every term must be affine in its
+// parameters. Parameters with bounds are kept inside them by an active-set
+// loop (a violating parameter is fixed at its bound and the rest re-solved).
+func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	if err := m.LinearError(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	d, P := m.Dim, m.NumParams
+	names := entryNames(m)
+	// Collect the weighted rows once: for pair i, dimension k, the row is
+	// τ F_ik and the target −(Δ_ik + τ c_ik).
+	type block struct {
+		F, b, w []float64
+		rows    int
+	}
+	blocks := make([]block, len(prep.Steps))
+	tauSum := 0.0
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		F, c := stepFeatures(m, st)
+		rows := st.N * d
+		b := make([]float64, rows)
+		w := make([]float64, rows)
+		for i := 0; i < st.N; i++ {
+			for k := 0; k < d; k++ {
+				r := i*d + k
+				row := F[r*P : (r+1)*P]
+				for j := range row {
+					row[j] *= st.Tau
+				}
+				b[r] = -(st.Delta[r] + st.Tau*c[r])
+				w[r] = st.W[i]
+			}
+		}
+		blocks[s] = block{F, b, w, rows}
+		tauSum += st.Tau
+		o.progress("features", s+1, len(prep.Steps), math.NaN())
+	}
+	tau := tauSum / float64(len(prep.Steps))
+	featTime := time.Since(start)
+	start = time.Now()
+
+	lower, upper := bounds(m)
+	fixed := make([]bool, P)
+	fixVal := make([]float64, P)
+	var res *linear.Result
+	var free []int
+	for iter := 0; iter <= P; iter++ {
+		free = free[:0]
+		for j := 0; j < P; j++ {
+			if !fixed[j] {
+				free = append(free, j)
+			}
+		}
+		if len(free) == 0 {
+			break
+		}
+		ne := linear.NewNormal(len(free))
+		row := make([]float64, len(free))
+		for _, bl := range blocks {
+			for r := 0; r < bl.rows; r++ {
+				full := bl.F[r*P : (r+1)*P]
+				rhs := bl.b[r]
+				for j := 0; j < P; j++ {
+					if fixed[j] {
+						rhs -= full[j] * fixVal[j]
+					}
+				}
+				for fi, j := range free {
+					row[fi] = full[j]
+				}
+				ne.AddRow(row, rhs, bl.w[r])
+			}
+		}
+		fnames := make([]string, len(free))
+		for fi, j := range free {
+			fnames[fi] = names[j]
+		}
+		var err error
+		res, err = ne.Solve(linear.Settings{Ridge: []float64{o.Reg * tau * tau}, Names: fnames})
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		}
+		// Fix the worst bound violation, if any, and solve again.
+		worst, wj := 0.0, -1
+		for fi, j := range free {
+			v := res.Theta[fi]
+			if v < lower[j] && lower[j]-v > worst {
+				worst, wj = lower[j]-v, j
+				fixVal[j] = lower[j]
+			}
+			if v > upper[j] && v-upper[j] > worst {
+				worst, wj = v-upper[j], j
+				fixVal[j] = upper[j]
+			}
+		}
+		if wj < 0 {
+			break
+		}
+		fixed[wj] = true
+	}
+	// The residual from the rows themselves: the sums lose it when the fit
+	// is nearly exact.
+	if res != nil {
+		full := make([]float64, P)
+		for fi, j := range free {
+			full[j] = res.Theta[fi]
+		}
+		for j := 0; j < P; j++ {
+			if fixed[j] {
+				full[j] = fixVal[j]
+			}
+		}
+		rss, wsum, bsum := 0.0, 0.0, 0.0
+		for _, bl := range blocks {
+			for r := 0; r < bl.rows; r++ {
+				wsum += bl.w[r]
+				bsum += bl.w[r] * bl.b[r]
+			}
+		}
+		mean := bsum / wsum
+		tss := 0.0
+		for _, bl := range blocks {
+			for r := 0; r < bl.rows; r++ {
+				pred := 0.0
+				for j, v := range bl.F[r*P : (r+1)*P] {
+					pred += v * full[j]
+				}
+				e := pred - bl.b[r]
+				rss += bl.w[r] * e * e
+				tss += bl.w[r] * (bl.b[r] - mean) * (bl.b[r] - mean)
+			}
+		}
+		res.SetRSS(rss, tss)
+	}
+	theta := make([]float64, P)
+	se := make([]float64, P)
+	var clamped []string
+	for j := 0; j < P; j++ {
+		if fixed[j] {
+			theta[j] = fixVal[j]
+			se[j] = math.NaN()
+			clamped = append(clamped, names[j])
+		}
+	}
+	for fi, j := range free {
+		theta[j] = res.Theta[fi]
+		se[j] = res.StdErr[fi]
+	}
+	out := &Result{
+		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
+		Clamped: clamped, EvalAt: prep.EvalAt,
+	}
+	out.Loss = Loss(m, prep, theta)
+	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
+	return out, nil
+}
+
+func bounds(m *compile.Model) (lo, hi []float64) {
+	lo = make([]float64, m.NumParams)
+	hi = make([]float64, m.NumParams)
+	for _, p := range m.Params {
+		for j := 0; j < p.Size; j++ {
+			lo[p.Offset+j], hi[p.Offset+j] = p.Lower, p.Upper
+		}
+	}
+	return lo, hi
+}
+
+// drift evaluates drift_θ at the evaluation points of a step (N×d).
+func drift(m *compile.Model, st *Step, theta []float64) []float64 {
+	d, n := m.Dim, st.N
+	out := make([]float64, n*d)
+	tmp := make([]float64, n*d)
+	if m.Has(compile.Potential) {
+		m.PotentialGrad(tmp, st.P, n, st.T, theta)
+		addTo(out, tmp)
+	}
+	if m.Has(compile.Interaction) {
+		m.InteractionGrad(tmp, st.P, n, st.Cloud, st.NC, theta)
+		addTo(out, tmp)
+	}
+	if m.Has(compile.Internal) {
+		coef := make([]float64, n)
+		m.InternalCoef(coef, st.Rho, n, theta)
+		for i := 0; i < n; i++ {
+			for k := 0; k < d; k++ {
+				out[i*d+k] += coef[i] * st.GradRho[i*d+k]
+			}
+		}
+	}
+	return out
+}
+
+// Loss is the JKOnet* loss Σ_k Σ w ‖τ·drift_θ + (y − x)‖², normalised by
+// the total pair weight.
+func Loss(m *compile.Model, prep *Prepared, theta []float64) float64 {
+	d := m.Dim
+	sum, wsum := 0.0, 0.0
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		dr := drift(m, st, theta)
+		for i := 0; i < st.N; i++ {
+			r2 := 0.0
+			for k := 0; k < d; k++ {
+				r := st.Tau*dr[i*d+k] + st.Delta[i*d+k]
+				r2 += r * r
+			}
+			sum += st.W[i] * r2
+			wsum += st.W[i]
+		}
+	}
+	return sum / wsum
+}
+
+// denseData returns the entries of x as one contiguous row-major slice.
+func denseData(x *mat.Dense) []float64 {
+	r := x.RawMatrix()
+	if r.Stride == r.Cols {
+		return r.Data[:r.Rows*r.Cols]
+	}
+	out := make([]float64, 0, r.Rows*r.Cols)
+	for i := 0; i < r.Rows; i++ {
+		out = append(out, r.Data[i*r.Stride:i*r.Stride+r.Cols]...)
+	}
+	return out
+}

@@ -1,0 +1,241 @@
+package jkonet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/snapshot"
+)
+
+// Options configure Prepare and Fit. The zero value is not the default:
+// start from DefaultOptions.
+type Options struct {
+	// Method is "auto" (linear when every term is affine in its
+	// parameters, else lbfgs when there are at most MaxLBFGS parameters,
+	// else adam), "linear", "lbfgs" or "adam".
+	Method string
+	// Reg is the ridge weight on τθ (the reference's 0.01).
+	Reg float64
+	// Couplings is "exact" or "sinkhorn:EPS".
+	Couplings string
+	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
+	// gmm:10) or "kde".
+	Density string
+	// EvalAt is "x" (explicit), "y" (implicit) or "" for the default (x
+	// for linear fits, y otherwise).
+	EvalAt string
+	Seed   uint64
+
+	// Gradient-based training.
+	Epochs    int     // passes over the pairs (adam)
+	BatchSize int     // pairs per Adam step
+	LR        float64 // Adam learning rate
+	Clip      float64 // gradient-norm clip (0: none)
+	MaxIter   int     // L-BFGS iterations
+
+	// Progress, if set, is called as work advances: stage names the phase
+	// ("couplings", "densities", "features", "epoch"), done/total count it,
+	// loss is the current loss where there is one (else NaN).
+	Progress func(stage string, done, total int, loss float64)
+}
+
+// DefaultOptions returns the settings of the JKOnet* reference.
+func DefaultOptions() Options {
+	return Options{
+		Method: "auto", Reg: 0.01, Couplings: "exact", Density: "gmm:10",
+		Epochs: 200, BatchSize: 256, LR: 1e-3, Clip: 10, MaxIter: 500,
+	}
+}
+
+// MaxLBFGS is the number of parameters above which "auto" prefers Adam.
+const MaxLBFGS = 200
+
+func (o *Options) progress(stage string, done, total int, loss float64) {
+	if o.Progress != nil {
+		o.Progress(stage, done, total, loss)
+	}
+}
+
+// Step is one observed step μ_k → μ_{k+1}, ready for the loss: the pairs of
+// the coupling with the drift's evaluation point of each.
+type Step struct {
+	K   int     // the step goes from snapshot K to K+1
+	Tau float64 // t_{K+1} − t_K
+	T   float64 // the time at the evaluation points
+	N   int     // number of pairs
+	// P holds the evaluation points (N×d): x or y of each pair.
+	P []float64
+	// Delta is y − x for each pair (N×d); W the pair weights (sum 1).
+	Delta, W []float64
+	// Cloud is the snapshot the evaluation points belong to (NC×d): the
+	// population the interaction averages over.
+	Cloud []float64
+	NC    int
+	// Y holds the y of each pair (N×d).
+	Y []float64
+	// Rho and GradRho are the density of snapshot K+1 and its gradient at
+	// Y (only when the spec has an internal term).
+	Rho, GradRho []float64
+}
+
+// Prepared is a dataset preprocessed for one spec.
+type Prepared struct {
+	Dim    int
+	Steps  []Step
+	EvalAt string
+	// Times records the wall time of each preprocessing stage.
+	Times Timings
+	// Pairs counts the coupling pairs kept per step.
+	Pairs []int
+}
+
+// Timings are the wall times of the stages of a fit, in order.
+type Timings []Stage
+
+// Stage is one timed stage.
+type Stage struct {
+	Name string
+	Time time.Duration
+}
+
+// Total is the sum of the stage times.
+func (t Timings) Total() time.Duration {
+	var s time.Duration
+	for _, st := range t {
+		s += st.Time
+	}
+	return s
+}
+
+func (t Timings) String() string {
+	var b strings.Builder
+	for i, st := range t {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s", st.Name, st.Time.Round(time.Microsecond))
+	}
+	return b.String()
+}
+
+// Check reports whether the data can be used to fit m.
+func Check(m *compile.Model, s *snapshot.Snapshots) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if s.Len() < 2 {
+		return fmt.Errorf("jkonet: the data has %d snapshot; fitting needs at least 2 (one observed step)", s.Len())
+	}
+	if d := s.Dim(); d != m.Dim {
+		return fmt.Errorf("jkonet: the data is %d-dimensional but the model was compiled for d = %d", d, m.Dim)
+	}
+	if m.NumParams == 0 {
+		return errors.New("jkonet: the spec has no learnable parameters: nothing to fit (declare some with param, or use a neural block)")
+	}
+	return nil
+}
+
+// defaultEvalAt picks where to evaluate the drift.
+func defaultEvalAt(o Options, linear bool) string {
+	if o.EvalAt != "" {
+		return o.EvalAt
+	}
+	if linear {
+		return "x"
+	}
+	return "y"
+}
+
+// Prepare computes the couplings and, if the spec needs them, the densities.
+func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) (*Prepared, error) {
+	if err := Check(m, s); err != nil {
+		return nil, err
+	}
+	if evalAt != "x" && evalAt != "y" {
+		return nil, fmt.Errorf("jkonet: eval-at must be x or y, got %q", evalAt)
+	}
+	d := m.Dim
+	p := &Prepared{Dim: d, EvalAt: evalAt}
+	start := time.Now()
+	K := s.Len() - 1
+	for k := 0; k < K; k++ {
+		x, y := s.X[k], s.X[k+1]
+		var wa, wb []float64
+		if s.W != nil {
+			wa, wb = s.W[k], s.W[k+1]
+		}
+		pairs, err := couple(x, y, wa, wb, o.Couplings)
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: coupling snapshots %d and %d: %w", k, k+1, err)
+		}
+		st := Step{K: k, Tau: s.Times[k+1] - s.Times[k], N: len(pairs)}
+		src := x
+		st.T = s.Times[k]
+		if evalAt == "y" {
+			src = y
+			st.T = s.Times[k+1]
+		}
+		st.P = make([]float64, 0, len(pairs)*d)
+		st.Delta = make([]float64, 0, len(pairs)*d)
+		st.W = make([]float64, 0, len(pairs))
+		xr, yr := x.RawMatrix(), y.RawMatrix()
+		for _, pr := range pairs {
+			xi := xr.Data[pr.I*xr.Stride : pr.I*xr.Stride+d]
+			yj := yr.Data[pr.J*yr.Stride : pr.J*yr.Stride+d]
+			if evalAt == "x" {
+				st.P = append(st.P, xi...)
+			} else {
+				st.P = append(st.P, yj...)
+			}
+			st.Y = append(st.Y, yj...)
+			for c := 0; c < d; c++ {
+				st.Delta = append(st.Delta, yj[c]-xi[c])
+			}
+			st.W = append(st.W, pr.W)
+		}
+		sr := src.RawMatrix()
+		st.NC = sr.Rows
+		st.Cloud = denseData(src)
+		p.Steps = append(p.Steps, st)
+		p.Pairs = append(p.Pairs, len(pairs))
+		o.progress("couplings", k+1, K, math.NaN())
+	}
+	p.Times = append(p.Times, Stage{"couplings", time.Since(start)})
+
+	if m.Has(compile.Internal) {
+		// The internal energy's drift f″(ρ)∇ρ is taken at y with the density
+		// of snapshot k+1 whichever EvalAt is: the optimality condition of
+		// the JKO step states it there, and so does the reference.
+		start = time.Now()
+		for i := range p.Steps {
+			st := &p.Steps[i]
+			est, err := estimate(s.X[st.K+1], o.Density, o.Seed+uint64(st.K+1))
+			if err != nil {
+				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", st.K+1, err)
+			}
+			st.Rho = make([]float64, st.N)
+			st.GradRho = make([]float64, st.N*d)
+			if err := est.eval(st.Rho, st.GradRho, st.Y, st.N, d); err != nil {
+				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", st.K+1, err)
+			}
+			o.progress("densities", i+1, len(p.Steps), math.NaN())
+		}
+		p.Times = append(p.Times, Stage{"densities", time.Since(start)})
+	}
+	return p, nil
+}
+
+// parseEps reads the ε of "sinkhorn:EPS".
+func parseEps(spec string) (float64, error) {
+	_, arg, _ := strings.Cut(spec, ":")
+	eps, err := strconv.ParseFloat(arg, 64)
+	if err != nil || !(eps > 0) {
+		return 0, fmt.Errorf("couplings %q: want sinkhorn:EPS with EPS > 0", spec)
+	}
+	return eps, nil
+}

@@ -1,0 +1,391 @@
+package linear
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Normal holds the sums that define a weighted least-squares problem in P
+// unknowns: AᵀWA, AᵀWb, bᵀWb, the total weight and the number of rows. The
+// zero value is not usable; call NewNormal.
+type Normal struct {
+	P   int
+	AtA []float64 // P×P, row-major, symmetric (only the upper triangle is accumulated until Symmetrize)
+	Atb []float64 // P
+	Btb float64
+	// Bsum and W accumulate Σ w b and Σ w, for R² about the mean of b.
+	Bsum, W float64
+	Rows    int
+}
+
+// NewNormal returns empty sums for p unknowns.
+func NewNormal(p int) *Normal {
+	if p <= 0 {
+		panic("linear: NewNormal needs p > 0")
+	}
+	return &Normal{P: p, AtA: make([]float64, p*p), Atb: make([]float64, p)}
+}
+
+// AddRow adds the row a (length P) with right-hand side b and weight w.
+func (n *Normal) AddRow(a []float64, b, w float64) {
+	if len(a) != n.P {
+		panic(fmt.Sprintf("linear: row has %d entries, want %d", len(a), n.P))
+	}
+	p := n.P
+	for i, ai := range a {
+		if ai == 0 {
+			continue
+		}
+		wai := w * ai
+		row := n.AtA[i*p : (i+1)*p]
+		for j := i; j < p; j++ {
+			row[j] += wai * a[j]
+		}
+		n.Atb[i] += wai * b
+	}
+	n.Btb += w * b * b
+	n.Bsum += w * b
+	n.W += w
+	n.Rows++
+}
+
+// Merge adds the sums of o to n.
+func (n *Normal) Merge(o *Normal) {
+	if o.P != n.P {
+		panic("linear: Merge of sums with different sizes")
+	}
+	for i := range n.AtA {
+		n.AtA[i] += o.AtA[i]
+	}
+	for i := range n.Atb {
+		n.Atb[i] += o.Atb[i]
+	}
+	n.Btb += o.Btb
+	n.Bsum += o.Bsum
+	n.W += o.W
+	n.Rows += o.Rows
+}
+
+// Settings configure Solve.
+type Settings struct {
+	// Ridge is λ_i, one per unknown, or a single value for all (len 1), or
+	// nil for none.
+	Ridge []float64
+	// Names label the unknowns in reports; nil gives θ0, θ1, ….
+	Names []string
+	// RankTol is the relative eigenvalue threshold below which a direction
+	// counts as not identified (default 1e-10).
+	RankTol float64
+}
+
+// Degeneracy is a direction of parameter space that the data does not
+// determine: moving the parameters along Coef changes the fit by (almost)
+// nothing.
+type Degeneracy struct {
+	Params []string  // the parameters involved, largest loading first
+	Coef   []float64 // their loadings in the null direction (unit norm over all)
+	// Eigenvalue is the relative size of the direction (λ/λ_max).
+	Eigenvalue float64
+	Reason     string
+	index      []int
+}
+
+// Result is a solved least-squares problem.
+type Result struct {
+	Theta  []float64
+	StdErr []float64 // standard error per unknown; NaN when not estimable
+	Rank   int
+	// Cond is the 2-norm condition number of the (scaled, ridged) system
+	// that was factorised.
+	Cond float64
+	// RSS is the weighted residual sum of squares, R2 the coefficient of
+	// determination about the weighted mean of b.
+	RSS, R2 float64
+	// Unidentified lists the directions the data does not determine.
+	Unidentified []Degeneracy
+
+	// invDiag is diag((AᵀWA + Λ)⁻¹) in θ units; rows and w are the row
+	// count and total weight, for SetRSS.
+	invDiag []float64
+	rows    int
+	w       float64
+}
+
+// SetRSS replaces the residual sum of squares computed from the sums (which
+// loses precision when the fit is nearly exact: it is a difference of large
+// numbers) by one computed directly from the rows, and updates R² and the
+// standard errors. tss is the total sum of squares about the weighted mean
+// (NaN to leave R² alone).
+func (r *Result) SetRSS(rss, tss float64) {
+	r.RSS = rss
+	if !math.IsNaN(tss) && tss > 0 {
+		r.R2 = 1 - rss/tss
+	}
+	r.stderr()
+}
+
+func (r *Result) stderr() {
+	p := len(r.Theta)
+	r.StdErr = make([]float64, p)
+	if r.invDiag == nil || r.rows <= r.Rank {
+		for i := range r.StdErr {
+			r.StdErr[i] = math.NaN()
+		}
+		return
+	}
+	// σ² = RSS/(rows − rank) with the weights normalised to mean 1.
+	sigma2 := r.RSS / r.w * float64(r.rows) / float64(r.rows-r.Rank)
+	wscale := r.w / float64(r.rows)
+	for i := 0; i < p; i++ {
+		r.StdErr[i] = math.Sqrt(sigma2 * r.invDiag[i] / wscale)
+	}
+	for _, d := range r.Unidentified {
+		for _, j := range d.index {
+			r.StdErr[j] = math.NaN()
+		}
+	}
+}
+
+// ErrSingular is wrapped by Solve's error when the system cannot be solved.
+var ErrSingular = errors.New("singular system")
+
+func (n *Normal) symmetric() []float64 {
+	p := n.P
+	a := make([]float64, p*p)
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			a[i*p+j] = n.AtA[i*p+j]
+			a[j*p+i] = n.AtA[i*p+j]
+		}
+	}
+	return a
+}
+
+func (s Settings) name(i int) string {
+	if i < len(s.Names) {
+		return s.Names[i]
+	}
+	return fmt.Sprintf("θ%d", i)
+}
+
+// Solve minimises the problem. It returns an error wrapping ErrSingular,
+// naming the parameters involved, when the ridged system is not positive
+// definite; an identified-but-weak direction is reported in
+// Result.Unidentified instead.
+func (n *Normal) Solve(s Settings) (*Result, error) {
+	p := n.P
+	if n.Rows == 0 {
+		return nil, errors.New("linear: no data rows")
+	}
+	tol := s.RankTol
+	if tol == 0 {
+		tol = 1e-10
+	}
+	ridge := make([]float64, p)
+	switch len(s.Ridge) {
+	case 0:
+	case 1:
+		for i := range ridge {
+			ridge[i] = s.Ridge[0]
+		}
+	case p:
+		copy(ridge, s.Ridge)
+	default:
+		panic(fmt.Sprintf("linear: %d ridge values for %d unknowns", len(s.Ridge), p))
+	}
+	for _, v := range append(append([]float64{}, n.AtA...), n.Atb...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errors.New("linear: the features or targets contain NaN or Inf")
+		}
+	}
+	a := n.symmetric()
+
+	// Symmetric diagonal scaling D A D with D = diag(A)^{-1/2} so that
+	// features of very different magnitudes (x⁸ next to a bump) do not
+	// ruin the factorisation. Zero columns keep scale 1.
+	scale := make([]float64, p)
+	for i := 0; i < p; i++ {
+		d := a[i*p+i] + ridge[i]
+		if d > 0 {
+			scale[i] = 1 / math.Sqrt(d)
+		} else {
+			scale[i] = 1
+		}
+	}
+	sa := mat.NewSymDense(p, nil)
+	ga := mat.NewSymDense(p, nil) // scaled data part only, for identifiability
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			v := a[i*p+j] * scale[i] * scale[j]
+			ga.SetSym(i, j, v)
+			if i == j {
+				v += ridge[i] * scale[i] * scale[i]
+			}
+			sa.SetSym(i, j, v)
+		}
+	}
+
+	res := &Result{}
+	res.Unidentified, res.Rank = degeneracies(ga, scale, tol, s)
+
+	var eig mat.EigenSym
+	if ok := eig.Factorize(sa, false); !ok {
+		return nil, errors.New("linear: eigendecomposition failed")
+	}
+	ev := eig.Values(nil)
+	lmax, lmin := ev[len(ev)-1], ev[0]
+	if lmin > 0 {
+		res.Cond = lmax / lmin
+	} else {
+		res.Cond = math.Inf(1)
+	}
+
+	var chol mat.Cholesky
+	if ok := chol.Factorize(sa); !ok || lmin <= tol*lmax {
+		var who []string
+		for _, d := range res.Unidentified {
+			who = append(who, d.describe())
+		}
+		msg := "linear: the system is singular"
+		if len(who) > 0 {
+			msg += ": " + strings.Join(who, "; ")
+		}
+		msg += " (add a ridge with --reg, or remove the redundant terms)"
+		return nil, fmt.Errorf("%s: %w", msg, ErrSingular)
+	}
+	sb := mat.NewVecDense(p, nil)
+	for i := 0; i < p; i++ {
+		sb.SetVec(i, n.Atb[i]*scale[i])
+	}
+	var sx mat.VecDense
+	if err := chol.SolveVecTo(&sx, sb); err != nil {
+		return nil, fmt.Errorf("linear: %v: %w", err, ErrSingular)
+	}
+	theta := make([]float64, p)
+	for i := range theta {
+		theta[i] = sx.AtVec(i) * scale[i]
+	}
+	res.Theta = theta
+
+	// RSS = bᵀWb − 2θᵀAᵀWb + θᵀAᵀWAθ.
+	quad := 0.0
+	for i := 0; i < p; i++ {
+		row := 0.0
+		for j := 0; j < p; j++ {
+			row += a[i*p+j] * theta[j]
+		}
+		quad += theta[i] * row
+	}
+	rss := n.Btb - 2*dot(theta, n.Atb) + quad
+	if rss < 0 {
+		rss = 0
+	}
+	res.RSS = rss
+	tss := n.Btb - n.Bsum*n.Bsum/n.W
+	if tss > 0 {
+		res.R2 = 1 - rss/tss
+	} else {
+		res.R2 = math.NaN()
+	}
+
+	// Standard errors: σ² (A+Λ)⁻¹ with σ² = RSS/(rows − rank).
+	var inv mat.SymDense
+	res.rows, res.w = n.Rows, n.W
+	if err := chol.InverseTo(&inv); err == nil {
+		res.invDiag = make([]float64, p)
+		for i := 0; i < p; i++ {
+			res.invDiag[i] = inv.At(i, i) * scale[i] * scale[i]
+		}
+	}
+	res.stderr()
+	return res, nil
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// degeneracies finds the null directions of the scaled data matrix g.
+func degeneracies(g *mat.SymDense, scale []float64, tol float64, s Settings) ([]Degeneracy, int) {
+	p := g.SymmetricDim()
+	var eig mat.EigenSym
+	if !eig.Factorize(g, true) {
+		return nil, 0
+	}
+	ev := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	lmax := ev[p-1]
+	var out []Degeneracy
+	rank := 0
+	for k := 0; k < p; k++ {
+		rel := 0.0
+		if lmax > 0 {
+			rel = ev[k] / lmax
+		}
+		if lmax > 0 && rel > tol {
+			rank++
+			continue
+		}
+		// Back to the original parameter scale: θ = D·u.
+		coef := make([]float64, p)
+		norm := 0.0
+		for i := 0; i < p; i++ {
+			coef[i] = vecs.At(i, k) * scale[i]
+			norm += coef[i] * coef[i]
+		}
+		norm = math.Sqrt(norm)
+		type load struct {
+			i int
+			c float64
+		}
+		var ls []load
+		for i := 0; i < p; i++ {
+			c := coef[i] / norm
+			if math.Abs(c) > 1e-3 {
+				ls = append(ls, load{i, c})
+			}
+		}
+		sort.SliceStable(ls, func(a, b int) bool { return math.Abs(ls[a].c) > math.Abs(ls[b].c) })
+		d := Degeneracy{Eigenvalue: rel}
+		for _, l := range ls {
+			d.index = append(d.index, l.i)
+			d.Params = append(d.Params, s.name(l.i))
+			d.Coef = append(d.Coef, l.c)
+		}
+		if len(ls) == 1 {
+			d.Reason = "its feature is zero on the data: the parameter has no effect on the drift (a constant offset, or a term the data never excites)"
+		} else {
+			d.Reason = "their features are collinear on the data"
+		}
+		out = append(out, d)
+	}
+	return out, rank
+}
+
+func (d Degeneracy) describe() string {
+	if len(d.Params) == 1 {
+		return fmt.Sprintf("%s is not identifiable: %s", d.Params[0], d.Reason)
+	}
+	var terms []string
+	for i, name := range d.Params {
+		if i == 6 {
+			terms = append(terms, fmt.Sprintf("… (%d more)", len(d.Params)-6))
+			break
+		}
+		terms = append(terms, fmt.Sprintf("%+.3g·%s", d.Coef[i], name))
+	}
+	return fmt.Sprintf("%s are not identifiable: %s (%s ≈ 0)", strings.Join(d.Params[:min(len(d.Params), 6)], ", "), d.Reason, strings.Join(terms, " "))
+}
+
+// String describes the degeneracy in one sentence.
+func (d Degeneracy) String() string { return d.describe() }

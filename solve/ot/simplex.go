@@ -1,0 +1,438 @@
+package ot
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// NetworkSimplex returns an optimal transport plan between weights a and b
+// (nil = uniform; normalised to mass 1; zeros allowed) for the n×m cost
+// matrix, by the network simplex method on the transportation problem.
+// rowOrder and colOrder, if non-nil, are permutations of the rows and
+// columns used to build the initial north-west-corner basis (a good order,
+// e.g. sorted along a principal axis, saves pivots); nil is the identity.
+func NetworkSimplex(a, b []float64, cost *mat.Dense, rowOrder, colOrder []int) (*Plan, error) {
+	if cost == nil || cost.IsEmpty() {
+		return nil, inputErr("empty cost matrix")
+	}
+	n, m := cost.Dims()
+	aa, err := normWeights("a", a, n)
+	if err != nil {
+		return nil, err
+	}
+	bb, err := normWeights("b", b, m)
+	if err != nil {
+		return nil, err
+	}
+	c, err := costOf(cost, n, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range []struct {
+		p []int
+		k int
+	}{{rowOrder, n}, {colOrder, m}} {
+		if o.p != nil && !isPerm(o.p, o.k) {
+			return nil, inputErr("order is not a permutation of 0..%d", o.k-1)
+		}
+	}
+	return networkSimplex(aa, bb, c, n, m, rowOrder, colOrder)
+}
+
+func isPerm(p []int, n int) bool {
+	if len(p) != n {
+		return false
+	}
+	seen := make([]bool, n)
+	for _, v := range p {
+		if v < 0 || v >= n || seen[v] {
+			return false
+		}
+		seen[v] = true
+	}
+	return true
+}
+
+// nsTree is a spanning tree of the bipartite graph (sources 0..n-1, sinks
+// n..n+m-1) rooted at source 0. flow[v] is the flow on the arc between v
+// and parent[v]; pot holds u for sources and v for sinks, with
+// u_s + v_t = c(s, t) on tree arcs.
+type nsTree struct {
+	n, m                      int
+	c                         []float64
+	parent, first, next, prev []int32
+	depth                     []int32
+	flow, pot                 []float64
+	stack                     []int32
+}
+
+func (t *nsTree) detach(v int32) {
+	p := t.parent[v]
+	if t.prev[v] >= 0 {
+		t.next[t.prev[v]] = t.next[v]
+	} else {
+		t.first[p] = t.next[v]
+	}
+	if t.next[v] >= 0 {
+		t.prev[t.next[v]] = t.prev[v]
+	}
+}
+
+func (t *nsTree) attach(v, p int32) {
+	t.parent[v] = p
+	t.prev[v] = -1
+	t.next[v] = t.first[p]
+	if t.first[p] >= 0 {
+		t.prev[t.first[p]] = v
+	}
+	t.first[p] = v
+}
+
+// arcCost is the cost of the tree arc between v and its parent.
+func (t *nsTree) arcCost(v int32) float64 {
+	p := t.parent[v]
+	if int(v) < t.n {
+		return t.c[int(v)*t.m+int(p)-t.n]
+	}
+	return t.c[int(p)*t.m+int(v)-t.n]
+}
+
+// pivot brings arc (s, n+tt) with reduced cost rc < 0 into the tree,
+// choosing the leaving arc so that the tree stays strongly feasible.
+func (t *nsTree) pivot(s, tt int, rc float64) {
+	n := t.n
+	i, j := int32(s), int32(n+tt)
+	// Apex of the cycle.
+	u, w := i, j
+	for u != w {
+		if t.depth[u] >= t.depth[w] {
+			u = t.parent[u]
+		} else {
+			w = t.parent[w]
+		}
+	}
+	apex := u
+	// The cycle carries flow apex→…→i→j→…→apex. Decreasing arcs: on the
+	// i side those whose child is a source, on the j side those whose
+	// child is a sink. Leaving arc: the last blocking arc met from apex.
+	delta := math.Inf(1)
+	leave := int32(-1)
+	for v := i; v != apex; v = t.parent[v] {
+		if int(v) < n && t.flow[v] < delta {
+			delta, leave = t.flow[v], v
+		}
+	}
+	for v := j; v != apex; v = t.parent[v] {
+		if int(v) >= n && t.flow[v] <= delta {
+			delta, leave = t.flow[v], v
+		}
+	}
+	if delta > 0 {
+		for v := i; v != apex; v = t.parent[v] {
+			if int(v) < n {
+				t.flow[v] -= delta
+			} else {
+				t.flow[v] += delta
+			}
+		}
+		for v := j; v != apex; v = t.parent[v] {
+			if int(v) >= n {
+				t.flow[v] -= delta
+			} else {
+				t.flow[v] += delta
+			}
+		}
+	}
+	// Which end of the entering arc lies below the leaving arc?
+	u1, u2 := j, i
+	for v := i; v != apex; v = t.parent[v] {
+		if v == leave {
+			u1, u2 = i, j
+			break
+		}
+	}
+	// Re-hang the path u1 … leave under u2, reversing it.
+	prevNode, prevFlow := u2, delta
+	for v := u1; ; {
+		op, of := t.parent[v], t.flow[v]
+		t.detach(v)
+		t.attach(v, prevNode)
+		t.flow[v] = prevFlow
+		if v == leave {
+			break
+		}
+		prevNode, prevFlow, v = v, of, op
+	}
+	// Shift potentials and recompute depths in the moved subtree.
+	shift := rc
+	if int(u1) < n {
+		shift = -rc
+	}
+	st := append(t.stack[:0], u1)
+	for len(st) > 0 {
+		v := st[len(st)-1]
+		st = st[:len(st)-1]
+		t.depth[v] = t.depth[t.parent[v]] + 1
+		if int(v) < n {
+			t.pot[v] -= shift
+		} else {
+			t.pot[v] += shift
+		}
+		for ch := t.first[v]; ch >= 0; ch = t.next[ch] {
+			st = append(st, ch)
+		}
+	}
+	t.stack = st
+}
+
+// blockFactor scales the pricing block, blockFactor·sqrt(arcs).
+var blockFactor = 1.0
+
+// networkSimplex runs on validated, normalised weights and a row-major cost.
+func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Plan, error) {
+	// Keep the points with positive mass, in the requested order.
+	rows := make([]int, 0, n)
+	cols := make([]int, 0, m)
+	for k := 0; k < n; k++ {
+		i := k
+		if rowOrder != nil {
+			i = rowOrder[k]
+		}
+		if a[i] > 0 {
+			rows = append(rows, i)
+		}
+	}
+	for k := 0; k < m; k++ {
+		j := k
+		if colOrder != nil {
+			j = colOrder[k]
+		}
+		if b[j] > 0 {
+			cols = append(cols, j)
+		}
+	}
+	nn, mm := len(rows), len(cols)
+	rc := make([]float64, nn*mm)
+	maxC := 0.0
+	for s, i := range rows {
+		ci := c[i*m : (i+1)*m]
+		r := rc[s*mm : (s+1)*mm]
+		for t, j := range cols {
+			r[t] = ci[j]
+			if v := math.Abs(ci[j]); v > maxC {
+				maxC = v
+			}
+		}
+	}
+	N := nn + mm
+	tr := &nsTree{
+		n: nn, m: mm, c: rc,
+		parent: make([]int32, N), first: make([]int32, N),
+		next: make([]int32, N), prev: make([]int32, N),
+		depth: make([]int32, N), flow: make([]float64, N),
+		pot: make([]float64, N),
+	}
+	for v := range tr.first {
+		tr.first[v], tr.next[v], tr.prev[v], tr.parent[v] = -1, -1, -1, -1
+	}
+	// North-west corner basis: a path from source 0. When a source is
+	// exhausted the next source joins (an upward arc, which may carry zero
+	// flow); otherwise the next sink joins with positive flow. The tree is
+	// therefore strongly feasible.
+	ra := make([]float64, nn)
+	rb := make([]float64, mm)
+	for s, i := range rows {
+		ra[s] = a[i]
+	}
+	for t, j := range cols {
+		rb[t] = b[j]
+	}
+	s, t := 0, 0
+	child, par := int32(nn), int32(0) // first arc: sink 0 under source 0
+	for {
+		var f float64
+		switch {
+		case s == nn-1:
+			f = rb[t]
+		case t == mm-1:
+			f = ra[s]
+		default:
+			f = math.Min(ra[s], rb[t])
+		}
+		ra[s] -= f
+		rb[t] -= f
+		tr.attach(child, par)
+		tr.flow[child] = f
+		tr.depth[child] = tr.depth[par] + 1
+		if int(child) < nn {
+			tr.pot[child] = rc[s*mm+t] - tr.pot[par]
+		} else {
+			tr.pot[child] = rc[s*mm+t] - tr.pot[par]
+		}
+		if (ra[s] <= 0 || t == mm-1) && s < nn-1 {
+			par = int32(nn + t)
+			s++
+			child = int32(s)
+		} else if t < mm-1 {
+			par = int32(s)
+			t++
+			child = int32(nn + t)
+		} else {
+			break
+		}
+	}
+	// Block-search pricing.
+	eps := 1e-13 * math.Max(maxC, 1e-300)
+	total := nn * mm
+	block := int(blockFactor * math.Sqrt(float64(total)))
+	if block < 64 {
+		block = 64
+	}
+	if block > total {
+		block = total
+	}
+	maxPivots := 1000 * (N + 100) * int(math.Log2(float64(N)+2))
+	pivots := 0
+	ps, pt := 0, 0 // pricing position
+	for {
+		best, bs, bt := -eps, -1, -1
+		scanned, inBlock := 0, 0
+		for scanned < total {
+			us := tr.pot[ps]
+			row := rc[ps*mm : (ps+1)*mm]
+			vv := tr.pot[nn:]
+			lim := mm
+			if rem := pt + (block - inBlock); rem < lim {
+				lim = rem
+			}
+			if rem := pt + (total - scanned); rem < lim {
+				lim = rem
+			}
+			for q := pt; q < lim; q++ {
+				if r := row[q] - us - vv[q]; r < best {
+					best, bs, bt = r, ps, q
+				}
+			}
+			k := lim - pt
+			scanned += k
+			inBlock += k
+			pt = lim
+			if pt == mm {
+				pt = 0
+				ps++
+				if ps == nn {
+					ps = 0
+				}
+			}
+			if inBlock >= block {
+				if bs >= 0 {
+					break
+				}
+				inBlock = 0
+			}
+		}
+		if bs < 0 {
+			break
+		}
+		tr.pivot(bs, bt, best)
+		pivots++
+		if pivots > maxPivots {
+			return nil, fmt.Errorf("ot: network simplex did not converge in %d pivots", pivots)
+		}
+	}
+	// Read the plan off the tree.
+	p := &Plan{N: n, M: m}
+	for v := 0; v < N; v++ {
+		if tr.parent[v] < 0 || tr.flow[v] <= 0 {
+			continue
+		}
+		pv := int(tr.parent[v])
+		var i, j int
+		if v < nn {
+			i, j = rows[v], cols[pv-nn]
+		} else {
+			i, j = rows[pv], cols[v-nn]
+		}
+		p.Pairs = append(p.Pairs, Pair{I: i, J: j, Mass: tr.flow[v]})
+	}
+	sort.Slice(p.Pairs, func(x, y int) bool {
+		if p.Pairs[x].I != p.Pairs[y].I {
+			return p.Pairs[x].I < p.Pairs[y].I
+		}
+		return p.Pairs[x].J < p.Pairs[y].J
+	})
+	for _, q := range p.Pairs {
+		p.Cost += q.Mass * c[q.I*m+q.J]
+	}
+	return p, nil
+}
+
+// principalOrder sorts both clouds along the leading principal axis of
+// their union (power iteration on the pooled covariance, deterministic).
+func principalOrder(x, y *mat.Dense) (ro, co []int) {
+	n, d := x.Dims()
+	m, _ := y.Dims()
+	xs, ys := rowsOf(x), rowsOf(y)
+	mean := make([]float64, d)
+	for _, pts := range [][]float64{xs, ys} {
+		for k, v := range pts {
+			mean[k%d] += v
+		}
+	}
+	for k := range mean {
+		mean[k] /= float64(n + m)
+	}
+	cov := make([]float64, d*d)
+	tmp := make([]float64, d)
+	for _, pts := range [][]float64{xs, ys} {
+		for p := 0; p+d <= len(pts); p += d {
+			for k := 0; k < d; k++ {
+				tmp[k] = pts[p+k] - mean[k]
+			}
+			for k := 0; k < d; k++ {
+				for l := 0; l < d; l++ {
+					cov[k*d+l] += tmp[k] * tmp[l]
+				}
+			}
+		}
+	}
+	dir := make([]float64, d)
+	for k := range dir {
+		dir[k] = 1 / math.Sqrt(float64(d)) * (1 + 0.01*float64(k))
+	}
+	for it := 0; it < 50; it++ {
+		nrm := 0.0
+		for k := 0; k < d; k++ {
+			s := 0.0
+			for l := 0; l < d; l++ {
+				s += cov[k*d+l] * dir[l]
+			}
+			tmp[k] = s
+			nrm += s * s
+		}
+		if nrm == 0 {
+			break
+		}
+		nrm = math.Sqrt(nrm)
+		for k := range dir {
+			dir[k] = tmp[k] / nrm
+		}
+	}
+	order := func(pts []float64, cnt int) []int {
+		proj := make([]float64, cnt)
+		idx := make([]int, cnt)
+		for i := 0; i < cnt; i++ {
+			s := 0.0
+			for k := 0; k < d; k++ {
+				s += pts[i*d+k] * dir[k]
+			}
+			proj[i], idx[i] = s, i
+		}
+		sort.SliceStable(idx, func(p, q int) bool { return proj[idx[p]] < proj[idx[q]] })
+		return idx
+	}
+	return order(xs, n), order(ys, m)
+}

@@ -1,0 +1,117 @@
+package sim
+
+import (
+	"math"
+	"testing"
+)
+
+// ou is dX = −a X dt + sqrt(2β) dW, the Ornstein–Uhlenbeck process of
+// V(x) = a‖x‖²/2 with entropy β.
+type ou struct {
+	a, beta float64
+	d       int
+}
+
+func (o ou) Dim() int      { return o.d }
+func (o ou) Beta() float64 { return o.beta }
+func (o ou) Drift(dst, x []float64, n int, t float64) error {
+	for i := range x {
+		dst[i] = -o.a * x[i]
+	}
+	return nil
+}
+
+// The Euler–Maruyama recursion x' = (1 − a h) x + sqrt(2βh) ξ has exact
+// moments: m' = (1 − a h) m, v' = (1 − a h)² v + 2βh.
+func TestOrnsteinUhlenbeckMoments(t *testing.T) {
+	const a, beta, dt, steps, n = 2.0, 0.5, 0.05, 10, 40000
+	res, err := Run(ou{a, beta, 2}, Options{Particles: n, Steps: steps, Dt: dt, Init: Init{Kind: "gaussian", Mean: 1, Std: 0.5}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, v := 1.0, 0.25
+	for k := 0; k <= steps; k++ {
+		if k > 0 {
+			m *= 1 - a*dt
+			v = (1-a*dt)*(1-a*dt)*v + 2*beta*dt
+		}
+		x := res.X[k]
+		for j := 0; j < 2; j++ {
+			mean, sq := 0.0, 0.0
+			for i := 0; i < n; i++ {
+				mean += x.At(i, j)
+			}
+			mean /= n
+			for i := 0; i < n; i++ {
+				sq += (x.At(i, j) - mean) * (x.At(i, j) - mean)
+			}
+			variance := sq / (n - 1)
+			// Five standard errors of the sample mean and variance.
+			if se := math.Sqrt(v / n); math.Abs(mean-m) > 5*se {
+				t.Errorf("step %d coord %d: mean %.4f, want %.4f ± %.4f", k, j, mean, m, se)
+			}
+			if se := v * math.Sqrt(2.0/(n-1)); math.Abs(variance-v) > 5*se {
+				t.Errorf("step %d coord %d: variance %.4f, want %.4f ± %.4f", k, j, variance, v, se)
+			}
+		}
+		if got := res.Times[k]; math.Abs(got-float64(k)*dt) > 1e-12 {
+			t.Errorf("time %d = %v", k, got)
+		}
+	}
+}
+
+func TestDeterministicAndUnpaired(t *testing.T) {
+	o := Options{Particles: 50, Steps: 3, Dt: 0.1, Init: Init{Kind: "uniform", Lo: -1, Hi: 1}, Seed: 3}
+	r1, _ := Run(ou{1, 0.1, 2}, o)
+	r2, _ := Run(ou{1, 0.1, 2}, o)
+	for k := range r1.X {
+		for i, v := range r1.X[k].RawMatrix().Data {
+			if v != r2.X[k].RawMatrix().Data[i] {
+				t.Fatalf("run differs at snapshot %d entry %d", k, i)
+			}
+		}
+	}
+	// Noise-free paired: snapshot k is exactly (1 − h)^k x0.
+	rp, _ := Run(ou{1, 0, 2}, o)
+	f := math.Pow(0.9, 3)
+	for i, v := range rp.X[3].RawMatrix().Data {
+		if w := f * rp.X[0].RawMatrix().Data[i]; math.Abs(v-w) > 1e-14 {
+			t.Fatalf("paired particle %d: %v, want %v", i, v, w)
+		}
+	}
+	o.Unpaired = true
+	ru, _ := Run(ou{1, 0, 2}, o)
+	same := 0
+	for i, v := range ru.X[3].RawMatrix().Data {
+		if math.Abs(v-f*ru.X[0].RawMatrix().Data[i]) < 1e-12 {
+			same++
+		}
+	}
+	if same > 0 {
+		t.Errorf("unpaired snapshots share %d coordinates with the paired map", same)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, o := range []Options{
+		{Particles: 1, Steps: 1, Dt: 0.1},
+		{Particles: 10, Steps: 0, Dt: 0.1},
+		{Particles: 10, Steps: 1, Dt: 0},
+		{Particles: 10, Steps: 1, Dt: math.NaN()},
+	} {
+		if _, err := Run(ou{1, 0, 2}, o); err == nil {
+			t.Errorf("%+v: want error", o)
+		}
+	}
+	if _, err := Run(ou{1, -1, 2}, Options{Particles: 10, Steps: 1, Dt: 0.1}); err == nil {
+		t.Error("negative beta: want error")
+	}
+	for _, s := range []string{"uniform:1", "uniform:2,1", "gaussian:0,0", "box:1,2", "uniform:a,b"} {
+		if _, err := ParseInit(s); err == nil {
+			t.Errorf("ParseInit(%q): want error", s)
+		}
+	}
+	if in, err := ParseInit("uniform:-4,4"); err != nil || in.Lo != -4 || in.Hi != 4 {
+		t.Errorf("ParseInit uniform: %+v %v", in, err)
+	}
+}

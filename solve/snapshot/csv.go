@@ -1,0 +1,306 @@
+package snapshot
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// table is a parsed CSV body: the header, and per data row its line
+// number and fields.
+type table struct {
+	name   string
+	hline  int // line of the header
+	header []string
+	lines  []int
+	rows   [][]string
+}
+
+func readTable(r io.Reader, name string) (*table, error) {
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	cr.Comment = '#'
+	cr.ReuseRecord = false
+	tb := &table{name: name}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, &Error{File: name, Line: pe.Line, Msg: pe.Err.Error()}
+			}
+			return nil, &Error{File: name, Msg: err.Error()}
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if tb.header == nil {
+			for i := range rec {
+				rec[i] = strings.TrimSpace(rec[i])
+			}
+			seen := map[string]bool{}
+			for i, h := range rec {
+				if h == "" {
+					return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("header column %d has no name", i+1)}
+				}
+				if seen[strings.ToLower(h)] {
+					return nil, &Error{File: name, Line: line, Column: h, Msg: "duplicate column name in header"}
+				}
+				seen[strings.ToLower(h)] = true
+			}
+			tb.header, tb.hline = rec, line
+			continue
+		}
+		if len(rec) != len(tb.header) {
+			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("ragged row: %d fields, header has %d", len(rec), len(tb.header))}
+		}
+		tb.lines = append(tb.lines, line)
+		tb.rows = append(tb.rows, rec)
+	}
+	if tb.header == nil {
+		return nil, &Error{File: name, Msg: "empty file: no header"}
+	}
+	if len(tb.rows) == 0 {
+		return nil, &Error{File: name, Msg: "no data rows after the header"}
+	}
+	return tb, nil
+}
+
+// float parses field j of row i as a finite number.
+func (tb *table) float(i, j int) (float64, error) {
+	s := strings.TrimSpace(tb.rows[i][j])
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil && math.IsInf(v, 0) {
+		return 0, &Error{File: tb.name, Line: tb.lines[i], Column: tb.header[j], Msg: fmt.Sprintf("value %q is not finite (overflows float64)", s)}
+	}
+	if err != nil {
+		return 0, &Error{File: tb.name, Line: tb.lines[i], Column: tb.header[j], Msg: fmt.Sprintf("cannot parse %q as a number", s)}
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, &Error{File: tb.name, Line: tb.lines[i], Column: tb.header[j], Msg: fmt.Sprintf("value %q is not finite", s)}
+	}
+	return v, nil
+}
+
+func (tb *table) weight(i, j int) (float64, error) {
+	v, err := tb.float(i, j)
+	if err != nil {
+		return 0, err
+	}
+	if v < 0 {
+		return 0, &Error{File: tb.name, Line: tb.lines[i], Column: tb.header[j], Msg: fmt.Sprintf("negative weight %v", v)}
+	}
+	return v, nil
+}
+
+// columns finds the time column (when wantTime), the weight column (−1 if
+// absent) and the coordinate columns.
+func (tb *table) columns(wantTime bool) (tcol, wcol int, coords []int, err error) {
+	tcol, wcol = -1, -1
+	for j, h := range tb.header {
+		switch l := strings.ToLower(h); {
+		case wantTime && (l == "t" || l == "time"):
+			if tcol >= 0 {
+				return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
+			}
+			tcol = j
+		case l == "weight":
+			wcol = j
+		default:
+			coords = append(coords, j)
+		}
+	}
+	if wantTime && tcol < 0 {
+		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
+	}
+	if len(coords) == 0 {
+		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
+	}
+	return tcol, wcol, coords, nil
+}
+
+// ReadCSV reads snapshots from CSV text; name is used in error messages
+// (usually the file name). See the package documentation for the format.
+// Every error about the content is an *Error naming the line and column.
+func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
+	tb, err := readTable(r, name)
+	if err != nil {
+		return nil, err
+	}
+	tcol, wcol, coords, err := tb.columns(true)
+	if err != nil {
+		return nil, err
+	}
+	d := len(coords)
+	s := &Snapshots{}
+	for _, j := range coords {
+		s.Names = append(s.Names, tb.header[j])
+	}
+	if wcol >= 0 {
+		s.W = [][]float64{}
+	}
+	var (
+		buf     []float64
+		wbuf    []float64
+		start   int // index of the first row of the current group
+		current float64
+	)
+	flush := func(end int) error {
+		n := len(buf) / d
+		if n < 2 {
+			return &Error{File: name, Line: tb.lines[start], Column: tb.header[tcol], Msg: fmt.Sprintf("time %v has %d particle(s), need at least 2", current, n)}
+		}
+		if wcol >= 0 {
+			sum := 0.0
+			for _, v := range wbuf {
+				sum += v
+			}
+			if !(sum > 0) {
+				return &Error{File: name, Line: tb.lines[start], Column: tb.header[wcol], Msg: fmt.Sprintf("weights of time %v sum to 0", current)}
+			}
+			s.W = append(s.W, wbuf)
+		}
+		s.Times = append(s.Times, current)
+		s.X = append(s.X, mat.NewDense(n, d, buf))
+		buf, wbuf = nil, nil
+		return nil
+	}
+	for i := range tb.rows {
+		t, err := tb.float(i, tcol)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			current, start = t, 0
+		} else if t != current {
+			if t < current {
+				return nil, &Error{File: name, Line: tb.lines[i], Column: tb.header[tcol], Msg: fmt.Sprintf("time %v after time %v: rows must be grouped by time with times increasing", t, current)}
+			}
+			if err := flush(i); err != nil {
+				return nil, err
+			}
+			current, start = t, i
+		}
+		for _, j := range coords {
+			v, err := tb.float(i, j)
+			if err != nil {
+				return nil, err
+			}
+			buf = append(buf, v)
+		}
+		if wcol >= 0 {
+			w, err := tb.weight(i, wcol)
+			if err != nil {
+				return nil, err
+			}
+			wbuf = append(wbuf, w)
+		}
+	}
+	if err := flush(len(tb.rows)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ReadPointsCSV reads one weighted point cloud from CSV text: a header,
+// coordinate columns (any names) and an optional weight column. It
+// returns the points (n × d) and the weights, nil when there is no weight
+// column. name is used in error messages.
+func ReadPointsCSV(r io.Reader, name string) (*mat.Dense, []float64, error) {
+	tb, err := readTable(r, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, wcol, coords, err := tb.columns(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, d := len(tb.rows), len(coords)
+	x := mat.NewDense(n, d, nil)
+	var w []float64
+	if wcol >= 0 {
+		w = make([]float64, n)
+	}
+	sum := 0.0
+	for i := range tb.rows {
+		for c, j := range coords {
+			v, err := tb.float(i, j)
+			if err != nil {
+				return nil, nil, err
+			}
+			x.Set(i, c, v)
+		}
+		if wcol >= 0 {
+			if w[i], err = tb.weight(i, wcol); err != nil {
+				return nil, nil, err
+			}
+			sum += w[i]
+		}
+	}
+	if wcol >= 0 && !(sum > 0) {
+		return nil, nil, &Error{File: name, Column: tb.header[wcol], Msg: "weights sum to 0"}
+	}
+	return x, w, nil
+}
+
+// WriteCSV writes s as CSV: a header "t,<coordinates>[,weight]" and one row
+// per particle, grouped by time. Coordinate names are s.Names, or x1…xd.
+// Numbers are written in the shortest form that reads back exactly.
+func WriteCSV(w io.Writer, s *Snapshots) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	d := s.Dim()
+	names := s.Names
+	if names == nil {
+		for j := 0; j < d; j++ {
+			names = append(names, fmt.Sprintf("x%d", j+1))
+		}
+	}
+	if len(names) != d {
+		return fmt.Errorf("snapshot: %d coordinate names for dimension %d", len(names), d)
+	}
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	hdr := append([]string{"t"}, names...)
+	if s.W != nil {
+		hdr = append(hdr, "weight")
+	}
+	if err := cw.Write(hdr); err != nil {
+		return err
+	}
+	rec := make([]string, len(hdr))
+	ff := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for k, x := range s.X {
+		r, _ := x.Dims()
+		for i := 0; i < r; i++ {
+			rec[0] = ff(s.Times[k])
+			for j, v := range x.RawRowView(i) {
+				rec[1+j] = ff(v)
+			}
+			if s.W != nil {
+				rec[1+d] = ff(s.W[k][i])
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
