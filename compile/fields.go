@@ -19,6 +19,8 @@ type programs struct {
 	vjpOnce    [3]sync.Once
 	vjp        [3]*eval.Program
 	vjpBlocks  [3][]int
+	valOnce    [3]sync.Once
+	val        [3]*eval.Program
 }
 
 // shared binds θ (by block name) and t.
@@ -404,4 +406,46 @@ func (m *Model) InternalVJP(dst, rho, seed []float64, n int, theta []float64) {
 	}
 	m.reduceInto(dst, Internal, eval.Inputs{N: n,
 		Varying: map[string][]float64{"rho": rho[:n], "seed_s": seed[:n]}, Shared: m.shared(theta, 0)}, nil, 1)
+}
+
+func (m *Model) valueProg(k TermKind) *eval.Program {
+	m.progs.valOnce[k].Do(func() {
+		m.progs.val[k] = eval.Compile(m.G, []ir.NodeID{m.agg[k].value})
+	})
+	return m.progs.val[k]
+}
+
+// PotentialValue writes Σ V(x_i, t) for the n points x (n×d) into dst (n).
+func (m *Model) PotentialValue(dst, x []float64, n int, t float64, theta []float64) {
+	checkLen("dst", dst, n)
+	checkLen("x", x, n*m.Dim)
+	if !m.Has(Potential) {
+		clear(dst[:n])
+		return
+	}
+	must(m.valueProg(Potential).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
+		Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}))
+}
+
+// InteractionValue writes Σ U(z_i) for the n points z (n×d) into dst (n).
+func (m *Model) InteractionValue(dst, z []float64, n int, theta []float64) {
+	checkLen("dst", dst, n)
+	checkLen("z", z, n*m.Dim)
+	if !m.Has(Interaction) {
+		clear(dst[:n])
+		return
+	}
+	must(m.valueProg(Interaction).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
+		Varying: map[string][]float64{"z": z[:n*m.Dim]}, Shared: m.shared(theta, 0)}))
+}
+
+// InternalValue writes Σ f(ρ_i) into dst (n).
+func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
+	checkLen("dst", dst, n)
+	if !m.Has(Internal) {
+		clear(dst[:n])
+		return
+	}
+	must(m.valueProg(Internal).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
+		Varying: map[string][]float64{"rho": rho[:n]}, Shared: m.shared(theta, 0)}))
 }

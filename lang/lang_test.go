@@ -96,6 +96,7 @@ func TestFormatIdempotent(t *testing.T) {
 		"# header\n\n# doc\nparam a,b # t\nparam w[*] in [-1,1] = [0.5, -0.5]\n\n\n\npotential V(x)=a*sum(x)+b*dot(w,x[0:2])\n# end\n",
 		"fn f(u, v) = u /\n  # inside\n  (v*u)\npotential V(x) = f(x, x)[0]\n",
 		"const k = 2\nparam beta >= 0 <= 1 = .5\ninternal e(rho) = beta*rho*log(rho)\n",
+		"import \"lib\\x.jko\"\nimport \"é ü\"\n", // no escapes: printed as written
 	}
 	for _, src := range srcs {
 		f, err := ParseFile("f.jko", []byte(src))

@@ -20,7 +20,7 @@ type fitCmd struct {
 	Out       string  `short:"o" required:"" help:"Where to write the fitted spec."`
 	Method    string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs or adam." enum:"auto,linear,lbfgs,adam" default:"auto"`
 	Reg       float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
-	Couplings string  `help:"exact (optimal transport) or sinkhorn:EPS." default:"exact"`
+	Couplings string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density   string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	EvalAt    string  `help:"Evaluate the drift at x (explicit step) or y (implicit); default x for linear fits, y otherwise." enum:",x,y" default:""`
 	Split     string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`

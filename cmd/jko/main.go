@@ -20,9 +20,11 @@ var version = "0.1.0-dev"
 type cli struct {
 	Quiet bool `help:"No progress bars." short:"q"`
 
+	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`
 	Simulate simulateCmd `cmd:"" help:"Simulate a spec's dynamics (Euler–Maruyama) and write snapshots."`
 	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*) and write the fitted spec."`
 	Eval     evalCmd     `cmd:"" help:"Measure a fitted spec on snapshots: one-step-ahead and all-steps-ahead W1."`
+	Predict  predictCmd  `cmd:"" help:"Roll a fitted spec forward from an observed snapshot."`
 	Fmt      fmtCmd      `cmd:"" help:"Print a spec in canonical form (-w rewrites the file)."`
 	Stdlib   stdlibCmd   `cmd:"" help:"List the standard library of specs, or print one."`
 	Distance distanceCmd `cmd:"" help:"Exact optimal-transport distance between two point clouds."`

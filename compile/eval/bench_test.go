@@ -59,10 +59,12 @@ func benchHand(b *testing.B, n int, f func(val, grad, x []float64)) {
 	nc := (n + ChunkSize - 1) / ChunkSize
 	b.ResetTimer()
 	for b.Loop() {
-		parallel(nc, func(c int) {
-			s := c * ChunkSize
-			e := min(n, s+ChunkSize)
-			f(val[s:e], grad[2*s:2*e], xs[2*s:2*e])
+		parallel(nc, func(next func() int) {
+			for c := next(); c < nc; c = next() {
+				s := c * ChunkSize
+				e := min(n, s+ChunkSize)
+				f(val[s:e], grad[2*s:2*e], xs[2*s:2*e])
+			}
 		})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/point")

@@ -499,32 +499,42 @@ func (pl *plan) runChunk(w *worker, n int) {
 	}
 }
 
-// parallel runs f(worker index, unit) over units 0..m−1 on up to
-// GOMAXPROCS goroutines.
-func parallel(m int, f func(u int)) {
+// parallel starts up to GOMAXPROCS goroutines (none when one suffices),
+// each running body with a function that claims the next of the units
+// 0..m−1 (a result ≥ m means none is left).
+func parallel(m int, body func(next func() int)) {
 	nw := min(runtime.GOMAXPROCS(0), m)
 	if nw <= 1 {
-		for u := range m {
-			f(u)
-		}
+		u := 0
+		body(func() int { u++; return u - 1 })
 		return
 	}
 	var next atomic.Int64
+	claim := func() int { return int(next.Add(1)) - 1 }
 	var wg sync.WaitGroup
 	for range nw {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				u := int(next.Add(1)) - 1
-				if u >= m {
-					return
-				}
-				f(u)
-			}
+			body(claim)
 		}()
 	}
 	wg.Wait()
+}
+
+// parallel runs f(w, u) for the units u = 0..m−1 on up to GOMAXPROCS
+// goroutines, each with its own worker scratch w.
+func (pl *plan) parallel(m int, uvals [][]float64, f func(w *worker, u int)) {
+	parallel(m, func(next func() int) {
+		w := pl.worker(uvals)
+		for u := next(); u < m; u = next() {
+			f(w, u)
+		}
+		for k := range pl.outs {
+			w.refs[pl.outBase+k] = nil // do not retain dst in the pool
+		}
+		pl.pool.Put(w)
+	})
 }
 
 // Run evaluates the outputs for in.N particles: dst[k] receives
@@ -536,8 +546,7 @@ func (p *Program) Run(dst [][]float64, in Inputs) error {
 		return err
 	}
 	nc := (in.N + ChunkSize - 1) / ChunkSize
-	parallel(nc, func(c int) {
-		w := pl.worker(uvals)
+	pl.parallel(nc, uvals, func(w *worker, c int) {
 		start := c * ChunkSize
 		n := min(ChunkSize, in.N-start)
 		pl.bindChunk(w, &in, start, n)
@@ -561,10 +570,6 @@ func (p *Program) Run(dst [][]float64, in Inputs) error {
 				}
 			}
 		}
-		for k := range pl.outs {
-			w.refs[pl.outBase+k] = nil // do not retain dst in the pool
-		}
-		pl.pool.Put(w)
 	})
 	return nil
 }
@@ -588,8 +593,7 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 	nc := (in.N + ChunkSize - 1) / ChunkSize
 	nb := min(nc, maxBlocks)
 	partial := make([][][]float64, nb)
-	parallel(nb, func(b int) {
-		w := pl.worker(uvals)
+	pl.parallel(nb, uvals, func(w *worker, b int) {
 		acc := make([][]float64, len(pl.outs))
 		if w.obuf == nil {
 			w.obuf = make([][]float64, len(pl.outs))
@@ -617,7 +621,6 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 			}
 		}
 		partial[b] = acc
-		pl.pool.Put(w)
 	})
 	for _, acc := range partial {
 		for k := range dst {

@@ -177,8 +177,10 @@ func (g *Graph) Div(a, b NodeID) NodeID {
 	return g.binary(OpDiv, a, b)
 }
 
-// PowE returns a^b for a general exponent node b. A constant scalar
-// exponent gives Pow. Domain: a > 0, or b integral (math.Pow semantics).
+// PowE returns a^b for a general exponent node b (math.Pow semantics:
+// a > 0, or b integral). A constant exponent with equal entries gives Pow,
+// whose integral powers are computed by multiplication (equal to math.Pow
+// up to rounding).
 func (g *Graph) PowE(a, b NodeID) NodeID {
 	if v := g.ConstValue(b); len(v) > 0 && g.isFill(b, v[0]) {
 		return g.Broadcast(g.Pow(a, v[0]), g.shapeOf(a, b))

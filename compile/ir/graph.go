@@ -120,7 +120,8 @@ func (g *Graph) SetPos(p Pos) Pos {
 // Len returns the number of nodes in the graph.
 func (g *Graph) Len() int { return len(g.nodes) }
 
-// Node returns the node id. The returned node must not be modified.
+// Node returns the node id. The returned node must not be modified (nodes
+// are immutable, so the pointer stays meaningful as the graph grows).
 func (g *Graph) Node(id NodeID) *Node { return &g.nodes[id] }
 
 // Shape returns the shape of node id.
@@ -286,3 +287,15 @@ func (g *Graph) isFill(id NodeID, v float64) bool {
 
 // IsZero reports whether id is a constant whose entries are all zero.
 func (g *Graph) IsZero(id NodeID) bool { return g.isFill(id, 0) }
+
+// LeavesOf returns the Input and Param nodes that the roots depend on, in
+// creation order.
+func (g *Graph) LeavesOf(roots ...NodeID) []NodeID {
+	var out []NodeID
+	for id, r := range g.Reachable(roots...) {
+		if op := g.nodes[id].Op; r && (op == OpInput || op == OpParam) {
+			out = append(out, NodeID(id))
+		}
+	}
+	return out
+}

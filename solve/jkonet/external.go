@@ -53,8 +53,42 @@ func couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
 	return pairs, nil
 }
 
+// sinkhornPlan is the entropic coupling (log-domain Sinkhorn with ε
+// relative to the mean cost, so the setting does not depend on the scale
+// of the data).
 func sinkhornPlan(x, y *mat.Dense, wa, wb []float64, eps float64) (*ot.Plan, error) {
-	return nil, fmt.Errorf("sinkhorn couplings are not available yet")
+	cost, err := ot.CostMatrix(x, y, ot.SqEuclidean)
+	if err != nil {
+		return nil, err
+	}
+	n, m := cost.Dims()
+	mean := 0.0
+	for i := 0; i < n; i++ {
+		for _, v := range cost.RawRowView(i) {
+			mean += v
+		}
+	}
+	mean /= float64(n * m)
+	a, b := uniformIfNil(wa, n), uniformIfNil(wb, m)
+	res, err := ot.Sinkhorn(a, b, cost, ot.SinkhornOptions{Epsilon: eps * mean})
+	if err != nil {
+		return nil, err
+	}
+	if !res.Converged {
+		return nil, fmt.Errorf("sinkhorn with ε = %g did not converge in %d iterations (marginal error %.3g): use a larger ε or exact couplings", eps, res.Iterations, res.MarginalError)
+	}
+	return res.Sparse(0), nil
+}
+
+func uniformIfNil(w []float64, n int) []float64 {
+	if w != nil {
+		return w
+	}
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = 1 / float64(n)
+	}
+	return u
 }
 
 // rhoFloor is the reference's clip of the density from below.
