@@ -23,6 +23,7 @@ type fitCmd struct {
 	Couplings string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density   string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	EvalAt    string  `help:"Evaluate the drift at x (explicit step) or y (implicit); default x for linear fits, y otherwise." enum:",x,y" default:""`
+	DensityAt string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
 	Split     string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
 	Dt        float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
 	Seed      uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
@@ -37,6 +38,7 @@ type fitCmd struct {
 func (c fitCmd) options() jkonet.Options {
 	o := jkonet.DefaultOptions()
 	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Reg, c.Couplings, c.Density, c.EvalAt, c.Seed
+	o.DensityAt = c.DensityAt
 	o.Epochs, o.BatchSize, o.LR, o.Clip, o.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
 	return o
 }

@@ -26,6 +26,21 @@ func exec(in *instr, n int, refs [][]float64) {
 	as := stride(a)
 	switch op {
 	case ir.OpSum:
+		// Same order as the reference: ((0 + a0) + a1) + ...
+		switch {
+		case a.size == 2 && as == 2:
+			av = av[:2*n]
+			for q := range out {
+				out[q] = 0 + av[2*q] + av[2*q+1]
+			}
+			return
+		case a.size == 3 && as == 3:
+			av = av[:3*n]
+			for q := range out {
+				out[q] = 0 + av[3*q] + av[3*q+1] + av[3*q+2]
+			}
+			return
+		}
 		for q := range n {
 			s := 0.0
 			for _, x := range av[q*as : q*as+a.size] {

@@ -18,7 +18,8 @@
 // below 1/(10·max(n, m)) are dropped, as in the reference), and, when the
 // spec has an internal energy, a density estimate of each snapshot with its
 // gradient (ρ clipped below at 1e-5, as in the reference). The internal
-// energy's term f″(ρ)∇ρ is always taken at y with the density of μ_{k+1}.
+// energy's term f″(ρ)∇ρ follows EvalAt unless DensityAt says otherwise (the
+// reference mixes: potential features at x, density at y).
 //
 // Where the drift is evaluated is an option (EvalAt): at x, the explicit
 // step the reference uses for its linear model, or at y, the implicit step

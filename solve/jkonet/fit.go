@@ -114,6 +114,7 @@ func gather(st *Step, idx []int, d int) *Step {
 	for _, i := range idx {
 		out.P = append(out.P, st.P[i*d:(i+1)*d]...)
 		out.Y = append(out.Y, st.Y[i*d:(i+1)*d]...)
+		out.X = append(out.X, st.X[i*d:(i+1)*d]...)
 		out.Delta = append(out.Delta, st.Delta[i*d:(i+1)*d]...)
 		out.W = append(out.W, st.W[i])
 	}

@@ -138,11 +138,11 @@ func (r *Result) stderr() {
 		}
 		return
 	}
-	// σ² = RSS/(rows − rank) with the weights normalised to mean 1.
-	sigma2 := r.RSS / r.w * float64(r.rows) / float64(r.rows-r.Rank)
-	wscale := r.w / float64(r.rows)
+	// Cov(θ) = σ²(AᵀWA + Λ)⁻¹ with σ² = RSS/(rows − rank): with the weights
+	// rescaled to mean 1 the factors of the mean weight cancel.
+	sigma2 := r.RSS / float64(r.rows-r.Rank)
 	for i := 0; i < p; i++ {
-		r.StdErr[i] = math.Sqrt(sigma2 * r.invDiag[i] / wscale)
+		r.StdErr[i] = math.Sqrt(sigma2 * r.invDiag[i])
 	}
 	for _, d := range r.Unidentified {
 		for _, j := range d.index {

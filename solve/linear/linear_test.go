@@ -169,3 +169,22 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("NaN row: err = %v", err)
 	}
 }
+
+// Standard errors do not depend on how the weights are scaled.
+func TestStdErrWeightScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	n1, n2 := NewNormal(2), NewNormal(2)
+	for i := 0; i < 100; i++ {
+		x := rng.NormFloat64()
+		y := 1 + 2*x + rng.NormFloat64()
+		n1.AddRow([]float64{1, x}, y, 1)
+		n2.AddRow([]float64{1, x}, y, 1e-3)
+	}
+	r1, _ := n1.Solve(Settings{})
+	r2, _ := n2.Solve(Settings{})
+	for j := range r1.StdErr {
+		if math.Abs(r1.StdErr[j]-r2.StdErr[j]) > 1e-9*r1.StdErr[j] {
+			t.Errorf("stderr %d: weight 1 gives %g, weight 1e-3 gives %g", j, r1.StdErr[j], r2.StdErr[j])
+		}
+	}
+}
