@@ -8,10 +8,29 @@ import (
 // This file holds the participle grammar. Its structs are private: the
 // parser lowers them into the AST of ast.go at once.
 
+// Two parsers share the declaration grammar. The fast one parses
+// expressions by hand (hExpr, through participle's Parseable hook); when it
+// fails, the declaration is parsed again with the flat expression grammar
+// (gExpr) below, whose errors are the ones reported. Either result lowers
+// to the same AST.
 var (
-	declParse = participle.MustBuild[gDecl](participle.Lexer(lexDef))
+	declFast  = participle.MustBuild[gDecl[*hExpr]](participle.Lexer(lexDef))
+	declParse = participle.MustBuild[gDecl[*gExpr]](participle.Lexer(lexDef))
+	exprFast  = participle.MustBuild[gExprRoot](participle.Lexer(lexDef))
 	exprParse = participle.MustBuild[gExpr](participle.Lexer(lexDef))
 )
+
+// gExprT is an expression of the declaration grammar: *hExpr or *gExpr.
+type gExprT interface {
+	*hExpr | *gExpr
+	// lower returns the AST of the expression, or nil for a nil receiver.
+	lower(p *parser) Expr
+}
+
+// gExprRoot is the root of exprFast.
+type gExprRoot struct {
+	X *hExpr `parser:"@@"`
+}
 
 // declKeywords start a declaration; the parser splits the token stream at
 // them, so each declaration is parsed (and fails) on its own.
@@ -32,13 +51,13 @@ type gName struct {
 	Name string `parser:"@Ident"`
 }
 
-type gDecl struct {
-	Import  *gImport  `parser:"  @@"`
-	Const   *gConst   `parser:"| @@"`
-	Param   *gParam   `parser:"| @@"`
-	Fn      *gFn      `parser:"| @@"`
-	Term    *gTerm    `parser:"| @@"`
-	Weights *gWeights `parser:"| @@"`
+type gDecl[E gExprT] struct {
+	Import  *gImport     `parser:"  @@"`
+	Const   *gConst[E]   `parser:"| @@"`
+	Param   *gParam[E]   `parser:"| @@"`
+	Fn      *gFn[E]      `parser:"| @@"`
+	Term    *gTerm[E]    `parser:"| @@"`
+	Weights *gWeights[E] `parser:"| @@"`
 }
 
 type gImport struct {
@@ -51,53 +70,53 @@ type gString struct {
 	Value string `parser:"@String"`
 }
 
-type gConst struct {
+type gConst[E gExprT] struct {
 	Pos   lexer.Position
 	Name  *gName `parser:"'const' @@"`
-	Value *gExpr `parser:"'=' @@"`
+	Value E      `parser:"'=' @@"`
 }
 
-type gParam struct {
+type gParam[E gExprT] struct {
 	Pos   lexer.Position
-	Names []*gName `parser:"'param' @@ ( ',' @@ )*"`
-	Len   *gLen    `parser:"( '[' @@ ']' )?"`
-	Bound *gBound  `parser:"@@?"`
-	Init  *gExpr   `parser:"( '=' @@ )?"`
+	Names []*gName   `parser:"'param' @@ ( ',' @@ )*"`
+	Len   *gLen[E]   `parser:"( '[' @@ ']' )?"`
+	Bound *gBound[E] `parser:"@@?"`
+	Init  E          `parser:"( '=' @@ )?"`
 }
 
-type gLen struct {
-	Star bool   `parser:"  @'*'"`
-	Expr *gExpr `parser:"| @@"`
+type gLen[E gExprT] struct {
+	Star bool `parser:"  @'*'"`
+	Expr E    `parser:"| @@"`
 }
 
-type gBound struct {
-	Ge   *gExpr `parser:"  '>=' @@"`
-	GeLe *gExpr `parser:"  ( '<=' @@ )?"`
-	Le   *gExpr `parser:"| '<=' @@"`
-	InLo *gExpr `parser:"| 'in' '[' @@"`
-	InHi *gExpr `parser:"  ',' @@ ']'"`
+type gBound[E gExprT] struct {
+	Ge   E `parser:"  '>=' @@"`
+	GeLe E `parser:"  ( '<=' @@ )?"`
+	Le   E `parser:"| '<=' @@"`
+	InLo E `parser:"| 'in' '[' @@"`
+	InHi E `parser:"  ',' @@ ']'"`
 }
 
-type gFn struct {
+type gFn[E gExprT] struct {
 	Pos    lexer.Position
 	Name   *gName   `parser:"'fn' @@"`
 	Params []*gName `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
-	Body   *gExpr   `parser:"'=' @@"`
+	Body   E        `parser:"'=' @@"`
 }
 
-type gTerm struct {
+type gTerm[E gExprT] struct {
 	Pos  lexer.Position
 	Kind string   `parser:"@( 'potential' | 'interaction' | 'internal' )"`
 	Name *gName   `parser:"@@"`
 	Args []*gName `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
-	Body *gExpr   `parser:"'=' @@"`
+	Body E        `parser:"'=' @@"`
 }
 
-type gWeights struct {
+type gWeights[E gExprT] struct {
 	Pos    lexer.Position
 	Term   *gName `parser:"'weights' @@"`
 	Block  *gName `parser:"'.' @@"`
-	Values *gExpr `parser:"'=' @@"`
+	Values E      `parser:"'=' @@"`
 }
 
 // Expressions are flat: operands separated by binary operators, each

@@ -377,12 +377,19 @@ func ParseFile(filename string, src []byte) (*File, error) {
 			eof.Pos = p.toks[pc[1]].Pos
 			eof.Value = p.toks[pc[1]].Value
 		}
-		g, err := declParse.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
-		if err != nil {
-			p.translate(err, toks, eof)
-			continue
+		var d Decl
+		if g, err := declFast.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof})); err == nil {
+			d = lowerDecl(p, g)
+		} else {
+			// Parse again with participle's expression grammar, for its error.
+			g, err := declParse.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
+			if err != nil {
+				p.translate(err, toks, eof)
+				continue
+			}
+			d = lowerDecl(p, g)
 		}
-		if d := p.lowerDecl(g); d != nil {
+		if d != nil {
 			f.Decls = append(f.Decls, d)
 			last := toks[len(toks)-1]
 			ends = append(ends, last.Pos.Offset+len(last.Value))
@@ -420,12 +427,17 @@ func ParseExpr(src string) (Expr, error) {
 		return nil, p.errs
 	}
 	eof := lexer.EOFToken(lexer.Position{Offset: p.endOfTokens()})
-	g, err := exprParse.ParseFromLexer(mustUpgrade(&sliceLexer{toks: p.toks, eof: eof}))
-	if err != nil {
-		p.translate(err, p.toks, eof)
-		return nil, p.errs
+	var e Expr
+	if g, err := exprFast.ParseFromLexer(mustUpgrade(&sliceLexer{toks: p.toks, eof: eof})); err == nil {
+		e = g.X.lower(p)
+	} else {
+		g, err := exprParse.ParseFromLexer(mustUpgrade(&sliceLexer{toks: p.toks, eof: eof}))
+		if err != nil {
+			p.translate(err, p.toks, eof)
+			return nil, p.errs
+		}
+		e = g.lower(p)
 	}
-	e := p.lowerExpr(g)
 	if len(p.errs) > 0 {
 		return nil, p.errs
 	}
@@ -514,13 +526,13 @@ func (p *parser) name(g *gName) *Ident {
 	return id
 }
 
-func (p *parser) lowerDecl(g *gDecl) Decl {
+func lowerDecl[E gExprT](p *parser, g *gDecl[E]) Decl {
 	switch {
 	case g.Import != nil:
 		s := g.Import.Path
 		return &Import{At: p.at(g.Import.Pos), Path: strings.Trim(s.Value, `"`), PathPos: p.at(s.Pos)}
 	case g.Const != nil:
-		return &Const{At: p.at(g.Const.Pos), Name: p.name(g.Const.Name), Value: p.lowerExpr(g.Const.Value)}
+		return &Const{At: p.at(g.Const.Pos), Name: p.name(g.Const.Name), Value: g.Const.Value.lower(p)}
 	case g.Param != nil:
 		gp := g.Param
 		d := &Param{At: p.at(gp.Pos)}
@@ -529,36 +541,30 @@ func (p *parser) lowerDecl(g *gDecl) Decl {
 		}
 		if gp.Len != nil {
 			d.Star = gp.Len.Star
-			if gp.Len.Expr != nil {
-				d.Length = p.lowerExpr(gp.Len.Expr)
-			}
+			d.Length = gp.Len.Expr.lower(p)
 		}
 		if b := gp.Bound; b != nil {
 			switch {
 			case b.Ge != nil:
-				d.Lower = p.lowerExpr(b.Ge)
-				if b.GeLe != nil {
-					d.Upper = p.lowerExpr(b.GeLe)
-				}
+				d.Lower = b.Ge.lower(p)
+				d.Upper = b.GeLe.lower(p)
 			case b.Le != nil:
-				d.Upper = p.lowerExpr(b.Le)
+				d.Upper = b.Le.lower(p)
 			default:
-				d.Lower, d.Upper = p.lowerExpr(b.InLo), p.lowerExpr(b.InHi)
+				d.Lower, d.Upper = b.InLo.lower(p), b.InHi.lower(p)
 			}
 		}
-		if gp.Init != nil {
-			d.Init = p.lowerExpr(gp.Init)
-		}
+		d.Init = gp.Init.lower(p)
 		return d
 	case g.Fn != nil:
-		d := &Fn{At: p.at(g.Fn.Pos), Name: p.name(g.Fn.Name), Body: p.lowerExpr(g.Fn.Body)}
+		d := &Fn{At: p.at(g.Fn.Pos), Name: p.name(g.Fn.Name), Body: g.Fn.Body.lower(p)}
 		for _, n := range g.Fn.Params {
 			d.Params = append(d.Params, p.name(n))
 		}
 		return d
 	case g.Term != nil:
 		gt := g.Term
-		d := &Term{At: p.at(gt.Pos), Name: p.name(gt.Name), Body: p.lowerExpr(gt.Body)}
+		d := &Term{At: p.at(gt.Pos), Name: p.name(gt.Name), Body: gt.Body.lower(p)}
 		switch gt.Kind {
 		case "interaction":
 			d.Kind = Interaction
@@ -572,9 +578,17 @@ func (p *parser) lowerDecl(g *gDecl) Decl {
 	case g.Weights != nil:
 		gw := g.Weights
 		return &Weights{At: p.at(gw.Pos), Name: gw.Term.Name + "." + gw.Block.Name,
-			NamePos: p.at(gw.Term.Pos), Values: p.lowerExpr(gw.Values)}
+			NamePos: p.at(gw.Term.Pos), Values: gw.Values.lower(p)}
 	}
 	return nil
+}
+
+// lower applies the precedence to a flat expression (see gExpr).
+func (g *gExpr) lower(p *parser) Expr {
+	if g == nil {
+		return nil
+	}
+	return p.lowerExpr(g)
 }
 
 // lowerExpr applies the precedence to a flat expression (see gExpr).

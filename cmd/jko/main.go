@@ -20,6 +20,7 @@ var version = "0.1.0-dev"
 type cli struct {
 	Quiet bool `help:"No progress bars." short:"q"`
 
+	Demo     demoCmd     `cmd:"" help:"Simulate a known population, fit it, report the recovered formula and the EMD (no files needed)."`
 	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`
 	Simulate simulateCmd `cmd:"" help:"Simulate a spec's dynamics (Euler–Maruyama) and write snapshots."`
 	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*) and write the fitted spec."`
@@ -28,6 +29,7 @@ type cli struct {
 	Fmt      fmtCmd      `cmd:"" help:"Print a spec in canonical form (-w rewrites the file)."`
 	Stdlib   stdlibCmd   `cmd:"" help:"List the standard library of specs, or print one."`
 	Distance distanceCmd `cmd:"" help:"Exact optimal-transport distance between two point clouds."`
+	Plot     plotCmd     `cmd:"" help:"Draw a fitted spec: potential level curves, snapshots with predictions, drift field, loss curve (PNG or SVG)."`
 	Version  versionCmd  `cmd:"" help:"Print the jko version."`
 }
 

@@ -15,12 +15,12 @@
 //
 // Compile plans the instructions lazily, once per set of varying input
 // names: a topological order over the nodes the outputs need, reading
-// broadcast scalars in place, fusing y ± c·x (c a uniform scalar) into one
-// instruction, writing outputs in place, and reusing scratch buffers by
-// liveness. Fusion rounds the product before the sum, exactly as the
-// unfused instructions do, so compiled results equal the reference
-// semantics of package ir (up to the order of sums over a vector, which is
-// the same sequential order).
+// broadcast scalars in place, fusing y ± c·x^p (c a uniform scalar, p ∈ {1, 2, 3,
+// 4}, the product used once) into one instruction, writing outputs in
+// place, and reusing scratch buffers by liveness. Fusion rounds the
+// product before the sum, exactly as the unfused instructions do, and sums
+// over a vector run in the same sequential order as in package ir, so
+// compiled results equal those of the reference evaluator ir.Graph.Eval.
 //
 // NaN and Inf propagate as in package math (log of a negative number is
 // NaN, x/0 is ±Inf); nothing is hidden.

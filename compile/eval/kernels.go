@@ -388,27 +388,55 @@ func binSV(op ir.Op, out []float64, s float64, b []float64) {
 	}
 }
 
-// axpy computes sy*y + (sk*c)*x; the products are rounded before the sum
-// (no fused multiply-add), as in the unfused instructions.
+// axpy computes sy*y + (sk*c)*x^px; the product is rounded before the sum
+// (no fused multiply-add) and x^px is computed as by Pow, so the result
+// equals that of the unfused instructions. sy*y is exact (sy = ±1).
 func axpy(in *instr, out []float64, refs [][]float64) {
 	y, x, c := in.args[0], in.args[1], in.args[2]
 	k := float64(in.i) * refs[c.ref][0]
+	sy := in.p
 	xv := refs[x.ref][:len(out)]
-	if y.mode == mV {
-		yv := refs[y.ref][:len(out)]
-		if in.p > 0 {
+	if y.mode != mV {
+		ys := sy * refs[y.ref][0]
+		switch in.j {
+		case 1:
 			for i, v := range xv {
-				out[i] = yv[i] + float64(k*v)
+				out[i] = ys + float64(k*v)
 			}
-		} else {
+		case 2:
 			for i, v := range xv {
-				out[i] = float64(k*v) - yv[i]
+				out[i] = ys + float64(k*(v*v))
+			}
+		case 3:
+			for i, v := range xv {
+				out[i] = ys + float64(k*(v*(v*v)))
+			}
+		default:
+			for i, v := range xv {
+				v2 := v * v
+				out[i] = ys + float64(k*(v2*v2))
 			}
 		}
 		return
 	}
-	ys := in.p * refs[y.ref][0]
-	for i, v := range xv {
-		out[i] = ys + float64(k*v)
+	yv := refs[y.ref][:len(out)]
+	switch in.j {
+	case 1:
+		for i, v := range xv {
+			out[i] = sy*yv[i] + float64(k*v)
+		}
+	case 2:
+		for i, v := range xv {
+			out[i] = sy*yv[i] + float64(k*(v*v))
+		}
+	case 3:
+		for i, v := range xv {
+			out[i] = sy*yv[i] + float64(k*(v*(v*v)))
+		}
+	default:
+		for i, v := range xv {
+			v2 := v * v
+			out[i] = sy*yv[i] + float64(k*(v2*v2))
+		}
 	}
 }

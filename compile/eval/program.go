@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -80,15 +81,24 @@ type instr struct {
 	node ir.NodeID
 }
 
-// opAxpy is the fused instruction sy*y + (sk*c)*x of the evaluator (not an
-// ir op): args y (varying or uniform scalar), x (varying), c (uniform
-// scalar); p holds sy = ±1 and i holds sk = ±1.
+// opAxpy is the fused instruction sy*y + (sk*c)*x^px of the evaluator (not
+// an ir op): args y (varying or uniform scalar), x (varying), c (uniform
+// scalar); p holds sy = ±1, i holds sk = ±1 and j holds px ∈ {1, 2, 3, 4}.
 const opAxpy ir.Op = 255
 
 type fusion struct {
 	y, x, c ir.NodeID
-	sy      float64
-	sk      int
+	sy, px  float64 // sign of y, power of x (1, 2, 3 or 4)
+	sk      int     // sign of the product
+}
+
+func isOutputNode(outs []ir.NodeID, id ir.NodeID) bool {
+	for _, o := range outs {
+		if o == id {
+			return true
+		}
+	}
+	return false
 }
 
 // plan is a program specialised to one set of varying inputs.
@@ -241,7 +251,13 @@ func (p *Program) build(vary map[string][]float64) *plan {
 			if !scalarLike(c) || !varying[x] || g.Shape(x) != nd.Shape {
 				continue
 			}
-			f := fusion{y: y, x: x, c: c, sy: 1, sk: 1}
+			f := fusion{y: y, x: x, c: c, sy: 1, sk: 1, px: 1}
+			// Absorb an integral power of x used only here: y ± c·x^p.
+			if xn := g.Node(x); xn.Op == ir.OpPow && uses[x] == 1 && x != y && !isOutputNode(p.outputs, x) &&
+				xn.P == math.Trunc(xn.P) && xn.P >= 2 && xn.P <= 4 {
+				f.x, f.px = xn.Args[0], xn.P
+				skip[x] = true
+			}
 			if nd.Op == ir.OpSub {
 				if side == 0 {
 					f.sy = -1 // c*x − y
@@ -360,7 +376,7 @@ func (p *Program) build(vary map[string][]float64) *plan {
 	for _, id := range vcode {
 		if f, ok := fused[id]; ok {
 			pl.code = append(pl.code, instr{op: opAxpy, out: ref[id], size: g.Shape(id).Size(), node: id,
-				args: []operand{mkop(f.y, true), mkop(f.x, true), mkop(f.c, true)}, p: f.sy, i: f.sk})
+				args: []operand{mkop(f.y, true), mkop(f.x, true), mkop(f.c, true)}, p: f.sy, i: f.sk, j: int(f.px)})
 			continue
 		}
 		pl.code = append(pl.code, p.instr(id, ref[id], func(a ir.NodeID) operand { return mkop(a, g.Op(id).IsBinary()) }))

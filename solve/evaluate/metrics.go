@@ -41,7 +41,7 @@ func summarise(metric string, v []float64) Report {
 
 // Predict advances the cloud x (n×d) from time t by `steps` steps of length
 // dt with the flow, and returns the clouds after each step.
-func Predict(f *Flow, x *mat.Dense, t, dt float64, steps int, seed uint64) ([]*mat.Dense, error) {
+func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64) ([]*mat.Dense, error) {
 	n, d := x.Dims()
 	if d != f.Dim() {
 		return nil, fmt.Errorf("evaluate: the cloud is %d-dimensional, the model %d", d, f.Dim())
@@ -62,7 +62,7 @@ func Predict(f *Flow, x *mat.Dense, t, dt float64, steps int, seed uint64) ([]*m
 
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
-func OneStep(f *Flow, s *snapshot.Snapshots, seed uint64) (Report, error) {
+func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error) {
 	var out []float64
 	for k := 0; k+1 < s.Len(); k++ {
 		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
@@ -80,7 +80,7 @@ func OneStep(f *Flow, s *snapshot.Snapshots, seed uint64) (Report, error) {
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1
 // distance to every later snapshot.
-func AllSteps(f *Flow, s *snapshot.Snapshots, seed uint64) (Report, error) {
+func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error) {
 	var out []float64
 	x := s.X[0]
 	for k := 0; k+1 < s.Len(); k++ {

@@ -1,0 +1,105 @@
+package plot
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// ReadLoss reads a training-loss CSV: rows "epoch,loss" (or just "loss",
+// numbered from 1), with an optional header row.
+func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	line := 0
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("loss csv: %w", err)
+		}
+		line++
+		if len(rec) == 0 || (len(rec) == 1 && strings.TrimSpace(rec[0]) == "") {
+			continue
+		}
+		vals := make([]float64, 0, 2)
+		bad := false
+		for _, f := range rec[:min(len(rec), 2)] {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				bad = true
+				break
+			}
+			vals = append(vals, v)
+		}
+		if bad {
+			if line == 1 {
+				continue // header
+			}
+			return nil, nil, fmt.Errorf("loss csv: line %d: %q is not numbers", line, strings.Join(rec, ","))
+		}
+		if len(vals) == 1 {
+			vals = []float64{float64(len(loss) + 1), vals[0]}
+		}
+		epochs, loss = append(epochs, vals[0]), append(loss, vals[1])
+	}
+	if len(loss) == 0 {
+		return nil, nil, errors.New("loss csv: no rows")
+	}
+	return epochs, loss, nil
+}
+
+// Loss draws a training-loss curve on a logarithmic loss axis; points with
+// a loss that is not positive and finite are left out.
+func Loss(epochs, loss []float64) (*gplot.Plot, error) {
+	var xy plotter.XYs
+	for i := range loss {
+		if loss[i] > 0 && !math.IsInf(loss[i], 0) && i < len(epochs) {
+			xy = append(xy, plotter.XY{X: epochs[i], Y: loss[i]})
+		}
+	}
+	if len(xy) == 0 {
+		return nil, errors.New("plot: no positive loss values")
+	}
+	p := newPlot("training loss")
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "loss"
+	p.Y.Scale = gplot.LogScale{}
+	p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
+	l, err := plotter.NewLine(xy)
+	if err != nil {
+		return nil, err
+	}
+	l.LineStyle.Width = vg.Points(1.2)
+	l.LineStyle.Color = rampColors(1)[0]
+	p.Add(l)
+	if len(xy) <= 40 {
+		s, _ := plotter.NewScatter(xy)
+		s.GlyphStyle.Color = l.LineStyle.Color
+		s.GlyphStyle.Radius = vg.Points(2)
+		p.Add(s)
+	}
+	lo, hi := xy[0].Y, xy[0].Y
+	for _, q := range xy {
+		lo, hi = min(lo, q.Y), max(hi, q.Y)
+	}
+	// A decade at least, so the log axis has labelled ticks.
+	if hi/lo < 10 {
+		m := math.Sqrt(lo * hi)
+		lo, hi = m/math.Sqrt(10), m*math.Sqrt(10)
+	}
+	p.Y.Min, p.Y.Max = lo, hi
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
