@@ -119,8 +119,9 @@ type gWeights[E gExprT] struct {
 	Values E      `parser:"'=' @@"`
 }
 
-// Expressions are flat: operands separated by binary operators, each
-// operand a primary (possibly signed) and its subscripts.
+// The expression grammar of the error path (hExpr parses the same language
+// by hand). Expressions are flat: operands separated by binary operators,
+// each operand a primary (possibly signed) and its subscripts.
 //
 //	Expr    = Operand { ("+"|"-"|"*"|"/"|"^") Operand }
 //	Operand = Primary { "[" [Expr] [":" [Expr]] "]" }
