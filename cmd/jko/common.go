@@ -11,7 +11,6 @@ import (
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/snapshot"
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // loadData reads snapshots from a JKOnet*-layout directory (split "",
@@ -137,7 +136,7 @@ type progress struct {
 }
 
 func newProgress(g *globals, total int, desc string) *progress {
-	if g.quiet || !term.IsTerminal(int(g.stderr.Fd())) || total <= 0 {
+	if g.quiet || !g.tty || total <= 0 {
 		return &progress{}
 	}
 	return &progress{bar: progressbar.NewOptions(total,

@@ -9,9 +9,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/term"
 )
 
 // version is the jko release; set with -ldflags "-X main.version=…".
@@ -42,8 +44,10 @@ func (versionCmd) Run(g *globals) error {
 
 // globals carries what every command needs.
 type globals struct {
-	stdout, stderr *os.File
-	quiet          bool
+	stdout, stderr io.Writer
+	// tty reports whether stderr is a terminal (progress bars only then).
+	tty   bool
+	quiet bool
 }
 
 // exitError carries an exit status with an already printed message.
@@ -52,34 +56,53 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes the command line and returns the exit status: 0 on
+// success, 1 when the command failed, 2 for a usage error.
+func run(args []string, stdout, stderr io.Writer) (status int) {
 	var c cli
+	exited := false
 	parser, err := kong.New(&c,
 		kong.Name("jko"),
 		kong.Description("Learn the energy that moves a population from snapshots (JKOnet*, iJKOnet)."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exited, status = true, code; panic(exitPanic{}) }),
 	)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "jko:", err)
+		fmt.Fprintln(stderr, "jko:", err)
 		return 2
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); !ok || !exited {
+				panic(r)
+			}
+		}
+	}()
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "jko:", err)
+		fmt.Fprintln(stderr, "jko:", err)
 		return 2
 	}
-	g := &globals{stdout: os.Stdout, stderr: os.Stderr, quiet: c.Quiet}
+	tty := false
+	if f, ok := stderr.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	g := &globals{stdout: stdout, stderr: stderr, tty: tty, quiet: c.Quiet}
 	if err := ctx.Run(g); err != nil {
 		var e exitError
 		if errors.As(err, &e) {
 			return e.code
 		}
-		fmt.Fprintln(os.Stderr, "jko:", err)
+		fmt.Fprintln(stderr, "jko:", err)
 		return 1
 	}
 	return 0
 }
+
+// exitPanic unwinds kong's exit (after --help) back to run.
+type exitPanic struct{}

@@ -126,4 +126,3 @@ func loadEnergy(path string, d int) (plot.Energy, error) {
 	}
 	return plot.Energy{Model: m, Theta: m.InitTheta(0)}, nil
 }
-

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/commands.md from the commands' --help")
+
+// jko runs the command line and returns its status and output.
+func jko(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := jko(t, args...)
+	if code != 0 {
+		t.Fatalf("jko %s: status %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// The whole pipeline as a user runs it: simulate, check, fit, eval,
+// predict, fmt, distance.
+func TestPipeline(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	spec := filepath.Join(dir, "model.jko")
+	os.WriteFile(spec, []byte("param a, b, c\npotential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)\n"), 0o644)
+	// The Styblinski–Tang potential, written with the model's own parameters.
+	mustRun(t, "simulate", spec, "--param", "a=0.5,b=-8,c=2.5", "--particles", "400", "-o", data, "--csv")
+
+	out := mustRun(t, "check", spec, "--at=1,2", "--param", "a=0.5,b=-8,c=2.5")
+	if !strings.Contains(out, "linear in its parameters: 3 features") || !strings.Contains(out, "value -24") {
+		t.Errorf("check output:\n%s", out)
+	}
+
+	fitted := filepath.Join(dir, "fitted.jko")
+	out = mustRun(t, "fit", spec, data, "-o", fitted, "--reg", "0", "--json")
+	var rep struct {
+		Method string
+		Params []struct {
+			Name  string
+			Value float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("fit --json: %v\n%s", err, out)
+	}
+	want := map[string]float64{"a": 0.5, "b": -8, "c": 2.5}
+	for _, p := range rep.Params {
+		if d := p.Value - want[p.Name]; d > 1e-6 || d < -1e-6 {
+			t.Errorf("fitted %s = %v, want %v", p.Name, p.Value, want[p.Name])
+		}
+	}
+	text, _ := os.ReadFile(fitted)
+	if !strings.Contains(string(text), "# fitted by jko") || !strings.Contains(string(text), "param a = 0.5") {
+		t.Errorf("fitted spec:\n%s", text)
+	}
+
+	out = mustRun(t, "eval", fitted, data)
+	m := regexp.MustCompile(`one-step-ahead W1 \(test split\): (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("eval output:\n%s", out)
+	}
+	if w, _ := strconv.ParseFloat(m[1], 64); w > 1e-9 {
+		t.Errorf("one-step W1 = %v on exact recovery", w)
+	}
+	if !strings.Contains(out, "true 0.5") {
+		t.Errorf("eval does not compare with the simulating spec:\n%s", out)
+	}
+
+	pred := filepath.Join(dir, "pred.csv")
+	mustRun(t, "predict", fitted, data, "--from", "1", "--steps", "2", "-o", pred)
+	if b, err := os.ReadFile(pred); err != nil || !strings.HasPrefix(string(b), "t,") {
+		t.Errorf("predict wrote %q, %v", b, err)
+	}
+
+	// The fitted spec is in canonical form already.
+	if code, out, _ := jko(t, "fmt", "-l", fitted); code != 0 || out != "" {
+		t.Errorf("fmt -l on the fitted spec: status %d, %q", code, out)
+	}
+
+	// Distance of the data to itself is zero.
+	out = mustRun(t, "distance", filepath.Join(data, "data.csv"), filepath.Join(data, "data.csv"), "--json")
+	if !strings.Contains(out, `"value":0`) {
+		t.Errorf("distance to itself: %s", out)
+	}
+}
+
+// Bad input gives a clear message and a non-zero status, never a panic.
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jko")
+	os.WriteFile(bad, []byte("param a\npotential V(x) = a*sum(x^2\n"), 0o644)
+	nul := filepath.Join(dir, "nul.jko")
+	os.WriteFile(nul, []byte("param a\x00\n"), 0o644)
+	empty := filepath.Join(dir, "empty.jko")
+	os.WriteFile(empty, nil, 0o644)
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", "flat", "--particles", "20", "--steps", "1", "-o", data)
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"check", bad}, 1, "bad.jko:2:"},
+		{[]string{"check", nul}, 1, "nul.jko:1:"},
+		{[]string{"check", empty}, 1, "at least one"},
+		{[]string{"check", filepath.Join(dir, "missing.jko")}, 1, "no such file"},
+		{[]string{"fit", "styblinski_tang", data, "-o", filepath.Join(dir, "o.jko")}, 1, "no learnable parameters"},
+		{[]string{"fit", "paper_linear_potential", filepath.Join(dir, "nodata"), "-o", filepath.Join(dir, "o.jko")}, 1, "no such file"},
+		{[]string{"stdlib", "nonexistent"}, 1, "no spec"},
+		{[]string{"nonsense"}, 2, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		code, out, errs := jko(t, tc.args...)
+		if code != tc.code || !strings.Contains(out+errs, tc.want) {
+			t.Errorf("jko %s: status %d, want %d with %q; got\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, out, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o.jko")); err == nil {
+		t.Error("a failed fit left a fitted file")
+	}
+}
+
+// docs/commands.md is the --help of every command; -update rewrites it.
+func TestCommandReference(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# jko command reference\n\nGenerated from `jko COMMAND --help` by `go test ./cmd/jko -update`; a test keeps it true.\n")
+	_, top, _ := jko(t, "--help")
+	b.WriteString("\n```\n" + top + "```\n")
+	for _, line := range strings.Split(top, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(f[0], "-") {
+			continue
+		}
+		_, help, _ := jko(t, f[0], "--help")
+		b.WriteString("\n## jko " + f[0] + "\n\n```\n" + help + "```\n")
+	}
+	path := filepath.Join("..", "..", "docs", "commands.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	have, err := os.ReadFile(path)
+	if err != nil || string(have) != b.String() {
+		t.Errorf("docs/commands.md is out of date: run go test ./cmd/jko -update (%v)", err)
+	}
+}
