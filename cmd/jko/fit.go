@@ -22,7 +22,7 @@ type fitCmd struct {
 	Reg       float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
 	Couplings string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density   string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
-	EvalAt    string  `help:"Evaluate the drift at x (explicit step) or y (implicit); default x for linear fits, y otherwise." enum:",x,y" default:""`
+	EvalAt    string  `help:"Evaluate the drift at x (explicit step, the default) or y (implicit step)." enum:",x,y" default:""`
 	DensityAt string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
 	Split     string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
 	Dt        float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`

@@ -314,34 +314,56 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
-// degeneracies finds the null directions of the scaled data matrix g.
+// degeneracies finds the directions of parameter space the data does not
+// determine: first the parameters whose feature is zero on the data, each
+// on its own, then the null directions of the remaining (scaled) matrix g.
 func degeneracies(g *mat.SymDense, scale []float64, tol float64, s Settings) ([]Degeneracy, int) {
 	p := g.SymmetricDim()
+	var out []Degeneracy
+	dmax := 0.0
+	for i := 0; i < p; i++ {
+		dmax = math.Max(dmax, g.At(i, i))
+	}
+	var live []int
+	for i := 0; i < p; i++ {
+		if dmax == 0 || g.At(i, i) <= tol*dmax {
+			out = append(out, Degeneracy{Params: []string{s.name(i)}, Coef: []float64{1}, index: []int{i},
+				Reason: "its feature is zero on the data: the parameter has no effect on the drift (a constant offset, or a term the data never excites)"})
+			continue
+		}
+		live = append(live, i)
+	}
+	if len(live) == 0 {
+		return out, 0
+	}
+	q := len(live)
+	sub := mat.NewSymDense(q, nil)
+	for a, i := range live {
+		for b := a; b < q; b++ {
+			sub.SetSym(a, b, g.At(i, live[b]))
+		}
+	}
 	var eig mat.EigenSym
-	if !eig.Factorize(g, true) {
-		return nil, 0
+	if !eig.Factorize(sub, true) {
+		return out, 0
 	}
 	ev := eig.Values(nil)
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs)
-	lmax := ev[p-1]
-	var out []Degeneracy
+	lmax := ev[q-1]
 	rank := 0
-	for k := 0; k < p; k++ {
-		rel := 0.0
-		if lmax > 0 {
-			rel = ev[k] / lmax
-		}
-		if lmax > 0 && rel > tol {
+	for k := 0; k < q; k++ {
+		rel := ev[k] / lmax
+		if rel > tol {
 			rank++
 			continue
 		}
 		// Back to the original parameter scale: θ = D·u.
-		coef := make([]float64, p)
+		coef := make([]float64, q)
 		norm := 0.0
-		for i := 0; i < p; i++ {
-			coef[i] = vecs.At(i, k) * scale[i]
-			norm += coef[i] * coef[i]
+		for a, i := range live {
+			coef[a] = vecs.At(a, k) * scale[i]
+			norm += coef[a] * coef[a]
 		}
 		norm = math.Sqrt(norm)
 		type load struct {
@@ -349,23 +371,25 @@ func degeneracies(g *mat.SymDense, scale []float64, tol float64, s Settings) ([]
 			c float64
 		}
 		var ls []load
-		for i := 0; i < p; i++ {
-			c := coef[i] / norm
+		for a, i := range live {
+			c := coef[a] / norm
 			if math.Abs(c) > 1e-3 {
 				ls = append(ls, load{i, c})
 			}
 		}
-		sort.SliceStable(ls, func(a, b int) bool { return math.Abs(ls[a].c) > math.Abs(ls[b].c) })
-		d := Degeneracy{Eigenvalue: rel}
+		// Largest loading first; equal loadings (to 1e-6) in parameter order.
+		sort.SliceStable(ls, func(a, b int) bool {
+			ca, cb := math.Abs(ls[a].c), math.Abs(ls[b].c)
+			if math.Abs(ca-cb) > 1e-6 {
+				return ca > cb
+			}
+			return ls[a].i < ls[b].i
+		})
+		d := Degeneracy{Eigenvalue: math.Max(rel, 0), Reason: "their features are collinear on the data"}
 		for _, l := range ls {
 			d.index = append(d.index, l.i)
 			d.Params = append(d.Params, s.name(l.i))
 			d.Coef = append(d.Coef, l.c)
-		}
-		if len(ls) == 1 {
-			d.Reason = "its feature is zero on the data: the parameter has no effect on the drift (a constant offset, or a term the data never excites)"
-		} else {
-			d.Reason = "their features are collinear on the data"
 		}
 		out = append(out, d)
 	}
