@@ -1,0 +1,119 @@
+package evaluate
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/sim"
+	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/mat"
+)
+
+func load(t *testing.T, src string, d int) *compile.Model {
+	t.Helper()
+	s, err := compile.LoadString("t.jko", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Instantiate(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The flow of V = a‖x‖²/2 with a mean-field attraction U = b‖z‖²/2 has
+// drift −a x − b (x − mean(x)).
+func TestFlowDrift(t *testing.T) {
+	m := load(t, "param a = 2\nparam b = 0.5\npotential V(x) = a*norm2(x)/2\ninteraction U(z) = b*norm2(z)/2\n", 2)
+	f, err := NewFlow(m, m.InitTheta(0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{1, 0, -1, 2, 3, 1}
+	dst := make([]float64, 6)
+	if err := f.Drift(dst, x, 3, 0); err != nil {
+		t.Fatal(err)
+	}
+	mean := []float64{1, 1}
+	for i := 0; i < 3; i++ {
+		for k := 0; k < 2; k++ {
+			want := -2*x[i*2+k] - 0.5*(x[i*2+k]-mean[k])
+			if math.Abs(dst[i*2+k]-want) > 1e-12 {
+				t.Errorf("drift[%d][%d] = %g, want %g", i, k, dst[i*2+k], want)
+			}
+		}
+	}
+	if f.Beta() != 0 {
+		t.Errorf("β = %g without internal terms", f.Beta())
+	}
+}
+
+func TestEntropyAndBadBeta(t *testing.T) {
+	m := load(t, "param beta = 0.3\npotential V(x) = norm2(x)\ninternal H(rho) = beta*rho*log(rho)\n", 2)
+	f, err := NewFlow(m, []float64{0.3}, 0)
+	if err != nil || math.Abs(f.Beta()-0.3) > 1e-12 {
+		t.Fatalf("β = %v, %v", f.Beta(), err)
+	}
+	if _, err := NewFlow(m, []float64{-0.1}, 0); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("negative β: err = %v", err)
+	}
+	if _, err := NewFlow(m, []float64{1, 2}, 0); err == nil {
+		t.Error("wrong θ length: want error")
+	}
+}
+
+// Predicting noise-free data with the true model reproduces it exactly; a
+// wrong model does not.
+func TestOneStep(t *testing.T) {
+	m := load(t, "param a = 1\npotential V(x) = a*sum(x^4)\n", 2)
+	f, _ := NewFlow(m, m.InitTheta(0), 0)
+	res, err := sim.Run(f, sim.Options{Particles: 100, Steps: 3, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
+	rep, err := OneStep(f, s, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.PerStep) != 3 || rep.Mean > 1e-12 {
+		t.Errorf("true model: %+v", rep)
+	}
+	all, err := AllSteps(f, s, 0)
+	if err != nil || all.Mean > 1e-12 {
+		t.Errorf("all steps: %+v %v", all, err)
+	}
+	wrong, _ := NewFlow(m, []float64{2}, 0)
+	rep, _ = OneStep(wrong, s, 0)
+	if rep.Mean < 1e-3 {
+		t.Errorf("a wrong model scores %g", rep.Mean)
+	}
+	// A cloud of the wrong dimension is an error.
+	if _, err := Predict(f, mat.NewDense(3, 3, nil), 0, 0.01, 1, 0); err == nil {
+		t.Error("dimension mismatch: want error")
+	}
+}
+
+// A non-entropic internal energy moves particles apart (porous medium).
+func TestPorousSpreads(t *testing.T) {
+	m := load(t, "param kappa = 1\ninternal f(rho) = kappa*rho^2\n", 1)
+	f, _ := NewFlow(m, m.InitTheta(0), 0)
+	x := []float64{-0.2, -0.1, 0, 0.1, 0.2}
+	dst := make([]float64, 5)
+	if err := f.Drift(dst, x, 5, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !(dst[0] < 0 && dst[4] > 0 && math.Abs(dst[2]) < 1e-9) {
+		t.Errorf("porous drift %v does not push outward", dst)
+	}
+}
+
+func TestSummarise(t *testing.T) {
+	r := summarise("m", []float64{1, 2, 3})
+	if r.Mean != 2 || math.Abs(r.Std-math.Sqrt(2.0/3)) > 1e-15 {
+		t.Errorf("%+v", r)
+	}
+}
