@@ -155,6 +155,14 @@ func (g *Graph) Mul(a, b NodeID) NodeID {
 		return g.Neg(g.Mul(a, g.node(b).Args[0]))
 	case a == b:
 		return g.Pow(a, 2)
+	case g.Op(b) == OpDiv && g.isFill(g.node(b).Args[0], 1):
+		return g.Div(a, g.node(b).Args[1]) // a*(1/c) → a/c
+	case g.Op(a) == OpDiv && g.isFill(g.node(a).Args[0], 1):
+		return g.Div(b, g.node(a).Args[1])
+	case g.Op(b) == OpDiv && g.node(b).Args[1] == a:
+		return g.Broadcast(g.node(b).Args[0], sh) // a*(c/a) → c
+	case g.Op(a) == OpDiv && g.node(a).Args[1] == b:
+		return g.Broadcast(g.node(a).Args[0], sh)
 	}
 	if g.less(OpMul, b, a) {
 		a, b = b, a
@@ -162,8 +170,9 @@ func (g *Graph) Mul(a, b NodeID) NodeID {
 	return g.binary(OpMul, a, b)
 }
 
-// Div returns a/b elementwise. Simplifies x/1 → x, x/(−1) → −x and
-// 0/x → 0 (which assumes x finite and nonzero).
+// Div returns a/b elementwise. Simplifies x/1 → x, x/(−1) → −x, and
+// 0/x → 0, x/x → 1 and (c·x)/x → c (the last three assume x finite and
+// nonzero).
 func (g *Graph) Div(a, b NodeID) NodeID {
 	sh := g.shapeOf(a, b)
 	switch {
@@ -173,6 +182,12 @@ func (g *Graph) Div(a, b NodeID) NodeID {
 		return g.Neg(g.Broadcast(a, sh))
 	case g.IsZero(a):
 		return g.Zeros(sh)
+	case a == b:
+		return g.Fill(sh, 1)
+	case g.Op(a) == OpMul && g.node(a).Args[1] == b:
+		return g.Broadcast(g.node(a).Args[0], sh)
+	case g.Op(a) == OpMul && g.node(a).Args[0] == b:
+		return g.Broadcast(g.node(a).Args[1], sh)
 	}
 	return g.binary(OpDiv, a, b)
 }

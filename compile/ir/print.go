@@ -158,7 +158,15 @@ func (g *Graph) print(b *strings.Builder, id NodeID) {
 	}
 }
 
+// constPrintMax is the number of entries above which a constant prints as
+// its shape (a grid of bump centres would otherwise fill the screen).
+const constPrintMax = 16
+
 func writeConst(b *strings.Builder, n *Node) {
+	if n.Shape.Size() > constPrintMax {
+		b.WriteString("const" + n.Shape.String()[strings.IndexByte(n.Shape.String(), '['):])
+		return
+	}
 	switch n.Shape.Rank {
 	case 0:
 		b.WriteString(formatFloat(n.Value[0]))
