@@ -273,27 +273,45 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	if !m.Has(Interaction) {
 		return
 	}
+	// Row by row: the features of x_i are the sums over the population of
+	// the pair features, reduced by the evaluator without materialising
+	// them (ny × d × P values per row).
+	prog, blocks := m.featProg(Interaction)
+	cprog := m.gradProg(Interaction)
+	sh := m.shared(make([]float64, P), 0)
 	inv := 1 / float64(ny)
-	var fb, cb []float64
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
-		if cap(fb) < np*d*P {
-			fb = make([]float64, np*d*P)
-			cb = make([]float64, np*d)
+	outs := make([][]float64, d*len(blocks))
+	for ci := 0; ci < d; ci++ {
+		for bi, b := range blocks {
+			outs[ci*len(blocks)+bi] = make([]float64, m.Params[b].Size)
 		}
-		fb, cb = fb[:np*d*P], cb[:np*d]
-		clear(fb)
-		m.features(Interaction, fb, cb, z, np, 0)
-		for i := i0; i < i1; i++ {
-			frow := F[i*d*P : (i+1)*d*P]
-			crow := c[i*d : (i+1)*d]
-			base := (i - i0) * ny
-			for j := 0; j < ny; j++ {
-				addScaled(frow, fb[(base+j)*d*P:(base+j+1)*d*P], inv)
-				addScaled(crow, cb[(base+j)*d:(base+j+1)*d], inv)
+	}
+	csum := [][]float64{make([]float64, d)}
+	z := make([]float64, ny*d)
+	for i := 0; i < n; i++ {
+		xi := x[i*d : (i+1)*d]
+		for j := 0; j < ny; j++ {
+			for k := 0; k < d; k++ {
+				z[j*d+k] = xi[k] - ys[j*d+k]
 			}
 		}
-	})
+		in := eval.Inputs{N: ny, Varying: map[string][]float64{"z": z}, Shared: sh}
+		must(cprog.Reduce(csum, in, nil))
+		for k := 0; k < d; k++ {
+			c[i*d+k] = csum[0][k] * inv
+		}
+		if len(blocks) == 0 {
+			continue
+		}
+		must(prog.Reduce(outs, in, nil))
+		for ci := 0; ci < d; ci++ {
+			row := F[(i*d+ci)*P : (i*d+ci+1)*P]
+			for bi, b := range blocks {
+				p := m.Params[b]
+				addScaled(row[p.Offset:p.Offset+p.Size], outs[ci*len(blocks)+bi], inv)
+			}
+		}
+	}
 }
 
 func addScaled(dst, src []float64, a float64) {

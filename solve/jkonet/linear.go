@@ -134,37 +134,31 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	featTime := time.Since(start)
 	start = time.Now()
 
+	// The normal equations of all the rows, once; the active-set loop for
+	// bounds works on sub-systems of them.
+	full := linear.NewNormal(P)
+	for _, bl := range blocks {
+		full.AddRows(bl.F, bl.b, bl.w)
+	}
 	lower, upper := bounds(m)
 	fixed := make([]bool, P)
 	fixVal := make([]float64, P)
 	var res *linear.Result
 	var free []int
 	for iter := 0; iter <= P; iter++ {
-		free = free[:0]
+		var fixedIdx []int
+		var fixedVals []float64
 		for j := 0; j < P; j++ {
-			if !fixed[j] {
-				free = append(free, j)
+			if fixed[j] {
+				fixedIdx = append(fixedIdx, j)
+				fixedVals = append(fixedVals, fixVal[j])
 			}
 		}
+		ne, fr := full.Fix(fixedIdx, fixedVals)
+		free = fr
 		if len(free) == 0 {
+			res = nil
 			break
-		}
-		ne := linear.NewNormal(len(free))
-		row := make([]float64, len(free))
-		for _, bl := range blocks {
-			for r := 0; r < bl.rows; r++ {
-				full := bl.F[r*P : (r+1)*P]
-				rhs := bl.b[r]
-				for j := 0; j < P; j++ {
-					if fixed[j] {
-						rhs -= full[j] * fixVal[j]
-					}
-				}
-				for fi, j := range free {
-					row[fi] = full[j]
-				}
-				ne.AddRow(row, rhs, bl.w[r])
-			}
 		}
 		fnames := make([]string, len(free))
 		for fi, j := range free {
@@ -237,9 +231,11 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 			clamped = append(clamped, names[j])
 		}
 	}
-	for fi, j := range free {
-		theta[j] = res.Theta[fi]
-		se[j] = res.StdErr[fi]
+	if res != nil {
+		for fi, j := range free {
+			theta[j] = res.Theta[fi]
+			se[j] = res.StdErr[fi]
+		}
 	}
 	out := &Result{
 		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -18,8 +20,10 @@ type Normal struct {
 	AtA []float64 // P×P, row-major, symmetric (only the upper triangle is accumulated until Symmetrize)
 	Atb []float64 // P
 	Btb float64
-	// Bsum and W accumulate Σ w b and Σ w, for R² about the mean of b.
+	// Bsum and W accumulate Σ w b and Σ w, for R² about the mean of b;
+	// Asum is Σ w a (P), for Fix.
 	Bsum, W float64
+	Asum    []float64
 	Rows    int
 }
 
@@ -28,7 +32,86 @@ func NewNormal(p int) *Normal {
 	if p <= 0 {
 		panic("linear: NewNormal needs p > 0")
 	}
-	return &Normal{P: p, AtA: make([]float64, p*p), Atb: make([]float64, p)}
+	return &Normal{P: p, AtA: make([]float64, p*p), Atb: make([]float64, p), Asum: make([]float64, p)}
+}
+
+// AddRows adds m rows at once: a is m×P row-major, b and w have m
+// entries. It uses a symmetric rank-k update (BLAS syrk), much faster than
+// m calls of AddRow for wide problems.
+func (n *Normal) AddRows(a, b, w []float64) {
+	p := n.P
+	m := len(b)
+	if len(a) != m*p || len(w) != m {
+		panic(fmt.Sprintf("linear: AddRows with %d entries, %d targets, %d weights for %d unknowns", len(a), m, len(w), p))
+	}
+	if m == 0 {
+		return
+	}
+	sa := make([]float64, m*p)
+	for r := 0; r < m; r++ {
+		sw := math.Sqrt(w[r])
+		row := a[r*p : (r+1)*p]
+		for j, v := range row {
+			sa[r*p+j] = sw * v
+			n.Asum[j] += w[r] * v
+			n.Atb[j] += w[r] * v * b[r]
+		}
+		n.Btb += w[r] * b[r] * b[r]
+		n.Bsum += w[r] * b[r]
+		n.W += w[r]
+	}
+	n.Rows += m
+	blas64.Syrk(blas.Trans, 1, blas64.General{Rows: m, Cols: p, Stride: p, Data: sa},
+		1, blas64.Symmetric{Uplo: blas.Upper, N: p, Stride: p, Data: n.AtA})
+}
+
+// Fix returns the sums of the problem in the unknowns not listed in fixed,
+// with the fixed unknowns held at vals (their contribution moved to the
+// right-hand side). free lists the remaining unknowns, in order.
+func (n *Normal) Fix(fixed []int, vals []float64) (sub *Normal, free []int) {
+	p := n.P
+	isFixed := make([]bool, p)
+	xv := make([]float64, p)
+	for k, j := range fixed {
+		isFixed[j] = true
+		xv[j] = vals[k]
+	}
+	for j := 0; j < p; j++ {
+		if !isFixed[j] {
+			free = append(free, j)
+		}
+	}
+	a := n.symmetric()
+	q := len(free)
+	sub = NewNormal(max(q, 1))
+	sub.P = q
+	sub.AtA, sub.Atb, sub.Asum = sub.AtA[:q*q], sub.Atb[:q], sub.Asum[:q]
+	// Moving the fixed part: b' = b − a_x·θ_x.
+	ax := make([]float64, p) // AᵀWA θ_x
+	for i := 0; i < p; i++ {
+		for _, j := range fixed {
+			ax[i] += a[i*p+j] * xv[j]
+		}
+	}
+	for fi, i := range free {
+		for fj, j := range free {
+			if fj >= fi {
+				sub.AtA[fi*q+fj] = a[i*p+j]
+			}
+		}
+		sub.Atb[fi] = n.Atb[i] - ax[i]
+		sub.Asum[fi] = n.Asum[i]
+	}
+	xtb, xax, xs := 0.0, 0.0, 0.0
+	for _, j := range fixed {
+		xtb += xv[j] * n.Atb[j]
+		xax += xv[j] * ax[j]
+		xs += xv[j] * n.Asum[j]
+	}
+	sub.Btb = n.Btb - 2*xtb + xax
+	sub.Bsum = n.Bsum - xs
+	sub.W, sub.Rows = n.W, n.Rows
+	return sub, free
 }
 
 // AddRow adds the row a (length P) with right-hand side b and weight w.
@@ -47,6 +130,7 @@ func (n *Normal) AddRow(a []float64, b, w float64) {
 			row[j] += wai * a[j]
 		}
 		n.Atb[i] += wai * b
+		n.Asum[i] += wai
 	}
 	n.Btb += w * b * b
 	n.Bsum += w * b
@@ -64,6 +148,7 @@ func (n *Normal) Merge(o *Normal) {
 	}
 	for i := range n.Atb {
 		n.Atb[i] += o.Atb[i]
+		n.Asum[i] += o.Asum[i]
 	}
 	n.Btb += o.Btb
 	n.Bsum += o.Bsum

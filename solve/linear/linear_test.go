@@ -188,3 +188,50 @@ func TestStdErrWeightScale(t *testing.T) {
 		}
 	}
 }
+
+// AddRows equals AddRow row by row, and Fix equals solving with the fixed
+// columns moved to the right-hand side by hand.
+func TestAddRowsAndFix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const m, p = 40, 4
+	a := make([]float64, m*p)
+	b := make([]float64, m)
+	w := make([]float64, m)
+	for i := range a {
+		a[i] = rng.NormFloat64()
+	}
+	for i := range b {
+		b[i], w[i] = rng.NormFloat64(), rng.Float64()
+	}
+	one, block := NewNormal(p), NewNormal(p)
+	for r := 0; r < m; r++ {
+		one.AddRow(a[r*p:(r+1)*p], b[r], w[r])
+	}
+	block.AddRows(a, b, w)
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			if math.Abs(one.AtA[i*p+j]-block.AtA[i*p+j]) > 1e-12 {
+				t.Fatalf("AtA[%d,%d]: %v vs %v", i, j, one.AtA[i*p+j], block.AtA[i*p+j])
+			}
+		}
+	}
+	sub, free := block.Fix([]int{1, 3}, []float64{0.5, -2})
+	hand := NewNormal(2)
+	for r := 0; r < m; r++ {
+		row := a[r*p : (r+1)*p]
+		hand.AddRow([]float64{row[0], row[2]}, b[r]-0.5*row[1]+2*row[3], w[r])
+	}
+	if len(free) != 2 || free[0] != 0 || free[1] != 2 {
+		t.Fatalf("free = %v", free)
+	}
+	r1, err1 := sub.Solve(Settings{})
+	r2, err2 := hand.Solve(Settings{})
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	for j := range r1.Theta {
+		if math.Abs(r1.Theta[j]-r2.Theta[j]) > 1e-10 || math.Abs(r1.RSS-r2.RSS) > 1e-10 {
+			t.Errorf("θ%d: Fix %v, by hand %v (RSS %v vs %v)", j, r1.Theta[j], r2.Theta[j], r1.RSS, r2.RSS)
+		}
+	}
+}
