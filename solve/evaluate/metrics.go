@@ -3,6 +3,8 @@ package evaluate
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/sim"
@@ -63,19 +65,46 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
 func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error) {
-	var out []float64
-	for k := 0; k+1 < s.Len(); k++ {
+	K := s.Len() - 1
+	if K < 1 {
+		return Report{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
+	}
+	// Predictions first (the dynamics may keep state), then the exact
+	// distances, which are independent problems, on all cores.
+	preds := make([]*mat.Dense, K)
+	for k := 0; k < K; k++ {
 		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
-		w, err := ot.W1(pred[0], s.X[k+1], nil, weights(s, k+1))
+		preds[k] = pred[0]
+	}
+	out := make([]float64, K)
+	errs := make([]error, K)
+	parallelFor(K, func(k int) {
+		out[k], errs[k] = ot.W1(preds[k], s.X[k+1], nil, weights(s, k+1))
+	})
+	for k, err := range errs {
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
-		out = append(out, w)
 	}
 	return summarise("one-step W1", out), nil
+}
+
+// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines.
+func parallelFor(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jko-org/jko/compile"
@@ -172,13 +175,20 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 	p := &Prepared{Dim: d, EvalAt: evalAt}
 	start := time.Now()
 	K := s.Len() - 1
-	for k := 0; k < K; k++ {
-		x, y := s.X[k], s.X[k+1]
+	// The couplings of the steps are independent problems: solve them on
+	// all cores (each solver is deterministic, so the result is too).
+	all := make([][]Pair, K)
+	errs := make([]error, K)
+	parallelFor(K, func(k int) {
 		var wa, wb []float64
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
 		}
-		pairs, err := couple(x, y, wa, wb, o.Couplings)
+		all[k], errs[k] = couple(s.X[k], s.X[k+1], wa, wb, o.Couplings)
+	})
+	for k := 0; k < K; k++ {
+		x, y := s.X[k], s.X[k+1]
+		pairs, err := all[k], errs[k]
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: coupling snapshots %d and %d: %w", k, k+1, err)
 		}
@@ -259,4 +269,25 @@ func parseEps(spec string) (float64, error) {
 		return 0, fmt.Errorf("couplings %q: want sinkhorn:EPS with EPS > 0", spec)
 	}
 	return eps, nil
+}
+
+// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines.
+func parallelFor(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -111,8 +111,9 @@ func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*
 	}
 	var row []Panel
 	for i, f := range fs {
-		p := newPlot(fmt.Sprintf("%s −∇V%s", names[i], sliceNote(d)))
-		p.X.Label.Text = fmt.Sprintf("x₁        (max |∇V| = %.3g)", peak[i])
+		// Liberation fonts have no ∇: write the gradient as ∂V/∂x.
+		p := newPlot(fmt.Sprintf("%s drift −∂V/∂x%s", names[i], sliceNote(d)))
+		p.X.Label.Text = fmt.Sprintf("x₁        (longest arrow: |∂V/∂x| = %.3g)", peak[i])
 		u := make([]float64, len(f.u))
 		v := make([]float64, len(f.v))
 		for k := range u {
