@@ -117,3 +117,22 @@ func TestSummarise(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+func TestOneStepAll(t *testing.T) {
+	m := load(t, "param a = 1\npotential V(x) = a*sum(x^4)\n", 2)
+	f, _ := NewFlow(m, m.InitTheta(0), 0)
+	res, _ := sim.Run(f, sim.Options{Particles: 80, Steps: 2, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
+	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
+	d, err := OneStepAll(f, s, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.W1.Mean > 1e-12 || d.W2.Mean > 1e-12 || d.MMD.Mean > 1e-6 {
+		t.Errorf("true model: %+v", d)
+	}
+	wrong, _ := NewFlow(m, []float64{3}, 0)
+	d, _ = OneStepAll(wrong, s, 0)
+	if !(d.W1.Mean > 1e-3 && d.W2.Mean >= d.W1.Mean && d.MMD.Mean > 0) {
+		t.Errorf("wrong model: %+v (W2 ≥ W1 must hold)", d)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/jko-org/jko/solve/ot"
@@ -132,4 +133,78 @@ func weights(s *snapshot.Snapshots, k int) []float64 {
 		return nil
 	}
 	return s.W[k]
+}
+
+// Distances are the one-step-ahead errors under three metrics.
+type Distances struct {
+	W1  Report `json:"w1"`
+	W2  Report `json:"w2"`
+	MMD Report `json:"mmd"`
+}
+
+// OneStepAll is OneStep with three metrics: W1 (Euclidean cost), W2 (the
+// square root of the exact squared-Euclidean transport cost) and the
+// maximum mean discrepancy with a Gaussian kernel of bandwidth equal to the
+// median inter-point distance of each observed snapshot (estimated on up
+// to 500 points).
+func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Distances, error) {
+	K := s.Len() - 1
+	if K < 1 {
+		return Distances{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
+	}
+	preds := make([]*mat.Dense, K)
+	for k := 0; k < K; k++ {
+		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		if err != nil {
+			return Distances{}, fmt.Errorf("step %d: %w", k, err)
+		}
+		preds[k] = pred[0]
+	}
+	w1, w2, mmd := make([]float64, K), make([]float64, K), make([]float64, K)
+	errs := make([]error, 3*K)
+	parallelFor(3*K, func(i int) {
+		k := i / 3
+		switch i % 3 {
+		case 0:
+			w1[k], errs[i] = ot.W1(preds[k], s.X[k+1], nil, weights(s, k+1))
+		case 1:
+			var c float64
+			c, errs[i] = ot.W2Squared(preds[k], s.X[k+1], nil, weights(s, k+1))
+			w2[k] = math.Sqrt(c)
+		case 2:
+			mmd[k], errs[i] = ot.MMD(preds[k], s.X[k+1], medianDistance(s.X[k+1]))
+		}
+	})
+	for i, err := range errs {
+		if err != nil {
+			return Distances{}, fmt.Errorf("step %d: %w", i/3, err)
+		}
+	}
+	return Distances{summarise("one-step W1", w1), summarise("one-step W2", w2), summarise("one-step MMD", mmd)}, nil
+}
+
+// medianDistance is the median distance between points of x (on a
+// deterministic subsample of at most 500 points).
+func medianDistance(x *mat.Dense) float64 {
+	n, d := x.Dims()
+	step := max(1, n/500)
+	var ds []float64
+	for i := 0; i < n; i += step {
+		for j := i + step; j < n; j += step {
+			s := 0.0
+			for k := 0; k < d; k++ {
+				v := x.At(i, k) - x.At(j, k)
+				s += v * v
+			}
+			ds = append(ds, math.Sqrt(s))
+		}
+	}
+	if len(ds) == 0 {
+		return 1
+	}
+	sort.Float64s(ds)
+	if m := ds[len(ds)/2]; m > 0 {
+		return m
+	}
+	return 1
 }

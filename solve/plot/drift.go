@@ -64,7 +64,7 @@ func driftField(e Energy, b Box, n int, at []float64, t float64) (x, y, u, v []f
 // Drift draws the drift field −∇V of the fitted potential as arrows on a
 // grid and, when truth is non-nil, that of the true potential beside it.
 // Both use one scale: the longest arrow over both panels spans 0.9 of a
-// grid cell, and the title gives the largest |∇V| of each panel. For
+// grid cell, and the x-axis label gives the largest |∇V| of each panel. For
 // d > 2 the (x₁, x₂) components on the slice through the data mean are
 // drawn.
 func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
