@@ -175,6 +175,9 @@ func badCharHint(s string) string {
 }
 
 func quoteTok(s string) string {
+	if r := []rune(s); len(r) > 24 {
+		s = string(r[:20]) + "…"
+	}
 	if strings.ContainsRune(s, '\'') {
 		return `"` + s + `"`
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a source file. Offset is a byte offset; Line and
@@ -120,10 +121,11 @@ func (l ErrorList) Format(src map[string][]byte) string {
 		b.WriteByte('\n')
 		if text, ok := src[e.Pos.Filename]; ok && e.Pos.IsValid() {
 			if line, ok := sourceLine(text, e.Pos.Line); ok {
+				line, col := window(line, e.Pos.Column)
 				b.WriteString("    ")
 				b.WriteString(line)
 				b.WriteString("\n    ")
-				b.WriteString(caretPad(line, e.Pos.Column))
+				b.WriteString(caretPad(line, col))
 				b.WriteString("^\n")
 			}
 		}
@@ -134,6 +136,32 @@ func (l ErrorList) Format(src map[string][]byte) string {
 		}
 	}
 	return b.String()
+}
+
+// maxShown is the widest source line an error shows; a longer line is cut
+// to a window around the column, with "…" marking the cuts.
+const maxShown = 120
+
+// window returns the part of line to show and the column of the caret in
+// it (columns count bytes, from 1, as Pos.Column does).
+func window(line string, col int) (string, int) {
+	r := []rune(line)
+	if len(r) <= maxShown {
+		return line, col
+	}
+	rc := utf8.RuneCountInString(line[:min(max(col-1, 0), len(line))]) // runes before the caret
+	start := max(0, min(rc-maxShown/2, len(r)-maxShown))
+	end := min(len(r), start+maxShown)
+	out := string(r[start:end])
+	col = len(string(r[start:rc])) + 1
+	if start > 0 {
+		out = "…" + out
+		col += len("…")
+	}
+	if end < len(r) {
+		out += "…"
+	}
+	return out, col
 }
 
 // sourceLine returns line n (1-based) of text, with tabs kept and invalid

@@ -115,7 +115,6 @@ func (t *nsTree) pivot(s, tt int, rc float64) {
 		}
 	}
 	apex := u
-	statPiv++
 	// The cycle carries flow apex→…→i→j→…→apex. Decreasing arcs: on the
 	// i side those whose child is a source, on the j side those whose
 	// child is a sink. Leaving arc: the last blocking arc met from apex.
@@ -174,7 +173,6 @@ func (t *nsTree) pivot(s, tt int, rc float64) {
 	}
 	st := append(t.stack[:0], u1)
 	for len(st) > 0 {
-		statSub++
 		v := st[len(st)-1]
 		st = st[:len(st)-1]
 		t.depth[v] = t.depth[t.parent[v]] + 1
@@ -302,7 +300,6 @@ func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Pla
 	for {
 		best, bs, bt := -eps, -1, -1
 		scanned, inBlock := 0, 0
-		defer func() { statScan += scanned }()
 		for scanned < total {
 			us := tr.pot[ps]
 			row := rc[ps*mm : (ps+1)*mm]
@@ -439,5 +436,3 @@ func principalOrder(x, y *mat.Dense) (ro, co []int) {
 	}
 	return order(xs, n), order(ys, m)
 }
-
-var statPiv, statSub, statScan int
