@@ -176,21 +176,26 @@ func (m *Model) Entropy(theta []float64) (beta float64, ok bool) {
 	return beta, true
 }
 
+// blocksOf returns the parameter blocks (indices into Params, and their
+// nodes) that node y depends on.
+func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
+	reach := m.G.Reachable(y)
+	for i, nd := range m.nodes {
+		if reach[nd] {
+			blocks = append(blocks, i)
+			nodes = append(nodes, nd)
+		}
+	}
+	return blocks, nodes
+}
+
 // featProg builds, for kind k, the derivatives of every drift component
 // with respect to every parameter block the kind depends on.
 func (m *Model) featProg(k TermKind) (*eval.Program, []int) {
 	m.progs.featOnce[k].Do(func() {
 		g := m.G
 		a := m.agg[k]
-		reach := g.Reachable(a.grad)
-		var blocks []int
-		var nodes []ir.NodeID
-		for i, nd := range m.nodes {
-			if reach[nd] {
-				blocks = append(blocks, i)
-				nodes = append(nodes, nd)
-			}
-		}
+		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
 		comps := m.Dim
 		if k == Internal {
@@ -337,15 +342,7 @@ func (m *Model) vjpProg(k TermKind) (*eval.Program, []int) {
 	m.progs.vjpOnce[k].Do(func() {
 		g := m.G
 		a := m.agg[k]
-		reach := g.Reachable(a.grad)
-		var blocks []int
-		var nodes []ir.NodeID
-		for i, nd := range m.nodes {
-			if reach[nd] {
-				blocks = append(blocks, i)
-				nodes = append(nodes, nd)
-			}
-		}
+		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
 		if len(nodes) > 0 {
 			if k == Internal {

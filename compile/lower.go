@@ -166,14 +166,8 @@ func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 		term.Grad = g.Grad(term.Deriv, m.Rho)[0]
 	}
 	// Which parameter blocks the term depends on.
-	reach := g.Reachable(v)
 	var nodes []ir.NodeID
-	for i := range m.Params {
-		if reach[m.nodes[i]] {
-			term.Params = append(term.Params, i)
-			nodes = append(nodes, m.nodes[i])
-		}
-	}
+	term.Params, nodes = m.blocksOf(v)
 	ok, culprit := g.Affine(v, nodes)
 	term.Linear = ok
 	if !ok {
