@@ -11,9 +11,10 @@ import (
 // NetworkSimplex returns an optimal transport plan between weights a and b
 // (nil = uniform; normalised to mass 1; zeros allowed) for the n×m cost
 // matrix, by the network simplex method on the transportation problem.
-// rowOrder and colOrder, if non-nil, are permutations of the rows and
-// columns used to build the initial north-west-corner basis (a good order,
-// e.g. sorted along a principal axis, saves pivots); nil is the identity.
+// The initial basis is a greedy (matrix-minimum) allocation over the
+// cheapest arcs of each row and column. rowOrder and colOrder, if non-nil,
+// are permutations of the rows and columns used by the north-west-corner
+// basis that replaces it when it cannot be built; nil is the identity.
 func NetworkSimplex(a, b []float64, cost *mat.Dense, rowOrder, colOrder []int) (*Plan, error) {
 	if cost == nil || cost.IsEmpty() {
 		return nil, inputErr("empty cost matrix")
@@ -188,44 +189,43 @@ func (t *nsTree) pivot(s, tt int, rc float64) {
 	t.stack = st
 }
 
+// cblockFactor scales the phase-1 pricing block, cblockFactor·sqrt(candidates).
+var cblockFactor = 4.0
+
 // blockFactor scales the pricing block, blockFactor·sqrt(arcs).
 var blockFactor = 1.0
 
 // networkSimplex runs on validated, normalised weights and a row-major cost.
 func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Plan, error) {
-	// Keep the points with positive mass, in the requested order.
+	// Keep the points with positive mass. The cost is used in place
+	// unless some mass is zero.
 	rows := make([]int, 0, n)
 	cols := make([]int, 0, m)
-	for k := 0; k < n; k++ {
-		i := k
-		if rowOrder != nil {
-			i = rowOrder[k]
-		}
+	for i := 0; i < n; i++ {
 		if a[i] > 0 {
 			rows = append(rows, i)
 		}
 	}
-	for k := 0; k < m; k++ {
-		j := k
-		if colOrder != nil {
-			j = colOrder[k]
-		}
+	for j := 0; j < m; j++ {
 		if b[j] > 0 {
 			cols = append(cols, j)
 		}
 	}
 	nn, mm := len(rows), len(cols)
-	rc := make([]float64, nn*mm)
-	maxC := 0.0
-	for s, i := range rows {
-		ci := c[i*m : (i+1)*m]
-		r := rc[s*mm : (s+1)*mm]
-		for t, j := range cols {
-			r[t] = ci[j]
-			if v := math.Abs(ci[j]); v > maxC {
-				maxC = v
+	rc := c
+	if nn != n || mm != m {
+		rc = make([]float64, nn*mm)
+		for s, i := range rows {
+			ci := c[i*m : (i+1)*m]
+			r := rc[s*mm : (s+1)*mm]
+			for t, j := range cols {
+				r[t] = ci[j]
 			}
 		}
+	}
+	maxC := 0.0
+	for _, v := range rc {
+		maxC = math.Max(maxC, math.Abs(v))
 	}
 	N := nn + mm
 	tr := &nsTree{
@@ -238,51 +238,17 @@ func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Pla
 	for v := range tr.first {
 		tr.first[v], tr.next[v], tr.prev[v], tr.parent[v] = -1, -1, -1, -1
 	}
-	// North-west corner basis: a path from source 0. When a source is
-	// exhausted the next source joins (an upward arc, which may carry zero
-	// flow); otherwise the next sink joins with positive flow. The tree is
-	// therefore strongly feasible.
-	ra := make([]float64, nn)
-	rb := make([]float64, mm)
-	for s, i := range rows {
-		ra[s] = a[i]
+	// The greedy start packs arcs as int32 s*mm+t.
+	var cand []int32
+	if nn*mm < math.MaxInt32 && !noGreedy {
+		cand = candidates(rc, nn, mm)
 	}
-	for t, j := range cols {
-		rb[t] = b[j]
-	}
-	s, t := 0, 0
-	child, par := int32(nn), int32(0) // first arc: sink 0 under source 0
-	for {
-		var f float64
-		switch {
-		case s == nn-1:
-			f = rb[t]
-		case t == mm-1:
-			f = ra[s]
-		default:
-			f = math.Min(ra[s], rb[t])
+	if cand == nil || !greedyStart(tr, ra0(a, rows), ra0(b, cols), cand) {
+		for v := range tr.first {
+			tr.first[v], tr.next[v], tr.prev[v], tr.parent[v] = -1, -1, -1, -1
+			tr.depth[v], tr.flow[v], tr.pot[v] = 0, 0, 0
 		}
-		ra[s] -= f
-		rb[t] -= f
-		tr.attach(child, par)
-		tr.flow[child] = f
-		tr.depth[child] = tr.depth[par] + 1
-		if int(child) < nn {
-			tr.pot[child] = rc[s*mm+t] - tr.pot[par]
-		} else {
-			tr.pot[child] = rc[s*mm+t] - tr.pot[par]
-		}
-		if (ra[s] <= 0 || t == mm-1) && s < nn-1 {
-			par = int32(nn + t)
-			s++
-			child = int32(s)
-		} else if t < mm-1 {
-			par = int32(s)
-			t++
-			child = int32(nn + t)
-		} else {
-			break
-		}
+		northWest(tr, ra0(a, rows), ra0(b, cols), seqOf(rowOrder, rows, n), seqOf(colOrder, cols, m))
 	}
 	// Block-search pricing.
 	eps := 1e-13 * math.Max(maxC, 1e-300)
@@ -296,6 +262,40 @@ func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Pla
 	}
 	maxPivots := 1000 * (N + 100) * int(math.Log2(float64(N)+2))
 	pivots := 0
+	// Phase 1: block pricing restricted to the candidate arcs of the
+	// greedy start, which carry most of the optimal plan; phase 2 then
+	// prices the whole matrix.
+	if nc := len(cand); nc > 0 {
+		cblock := max(int(cblockFactor*math.Sqrt(float64(nc))), 16)
+		pos := 0
+		for {
+			best, be := -eps, int32(-1)
+			for scanned, inBlock := 0, 0; scanned < nc; scanned, inBlock = scanned+1, inBlock+1 {
+				if inBlock == cblock {
+					if be >= 0 {
+						break
+					}
+					inBlock = 0
+				}
+				e := cand[pos]
+				pos++
+				if pos == nc {
+					pos = 0
+				}
+				s, t := int(e)/mm, int(e)%mm
+				if r := rc[e] - tr.pot[s] - tr.pot[nn+t]; r < best {
+					best, be = r, e
+				}
+			}
+			if be < 0 {
+				break
+			}
+			tr.pivot(int(be)/mm, int(be)%mm, best)
+			if pivots++; pivots > maxPivots {
+				return nil, fmt.Errorf("ot: network simplex did not converge in %d pivots", pivots)
+			}
+		}
+	}
 	ps, pt := 0, 0 // pricing position
 	for {
 		best, bs, bt := -eps, -1, -1
@@ -436,3 +436,78 @@ func principalOrder(x, y *mat.Dense) (ro, co []int) {
 	}
 	return order(xs, n), order(ys, m)
 }
+
+// ra0 gathers w at the given indices.
+func ra0(w []float64, idx []int) []float64 {
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		out[k] = w[i]
+	}
+	return out
+}
+
+// seqOf lists the kept indices (positions in keep) in the given order of
+// 0..k-1 (nil = identity).
+func seqOf(order, keep []int, k int) []int {
+	pos := make([]int, k)
+	for q := range pos {
+		pos[q] = -1
+	}
+	for q, i := range keep {
+		pos[i] = q
+	}
+	seq := make([]int, 0, len(keep))
+	for q := 0; q < k; q++ {
+		i := q
+		if order != nil {
+			i = order[q]
+		}
+		if pos[i] >= 0 {
+			seq = append(seq, pos[i])
+		}
+	}
+	return seq
+}
+
+// northWest builds the north-west-corner basis in a fresh tree, visiting
+// sources and sinks in the orders rs and cs: a path from source rs[0].
+// When a source is exhausted the next source joins (an upward arc, which
+// may carry zero flow); otherwise the next sink joins with positive flow.
+// The tree is therefore strongly feasible.
+func northWest(tr *nsTree, ra, rb []float64, rs, cs []int) {
+	nn, mm := len(rs), len(cs)
+	k, l := 0, 0
+	child, par := int32(tr.n+cs[0]), int32(rs[0])
+	for {
+		s, t := rs[k], cs[l]
+		var f float64
+		switch {
+		case k == nn-1:
+			f = rb[t]
+		case l == mm-1:
+			f = ra[s]
+		default:
+			f = math.Min(ra[s], rb[t])
+		}
+		ra[s] -= f
+		rb[t] -= f
+		tr.attach(child, par)
+		tr.flow[child] = f
+		tr.depth[child] = tr.depth[par] + 1
+		tr.pot[child] = tr.c[s*tr.m+t] - tr.pot[par]
+		if (ra[s] <= 0 || l == mm-1) && k < nn-1 {
+			par = int32(tr.n + t)
+			k++
+			child = int32(rs[k])
+		} else if l < mm-1 {
+			par = int32(s)
+			l++
+			child = int32(tr.n + cs[l])
+		} else {
+			break
+		}
+	}
+}
+
+// noGreedy forces the north-west-corner start (tests).
+var noGreedy bool
