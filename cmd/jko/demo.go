@@ -90,7 +90,7 @@ func (c demoCmd) Run(g *globals) error {
 	want := map[string]float64{"a": 0.5, "b": -8, "c": 2.5, "beta": c.Beta}
 	fmt.Fprintf(w, "3. recovered parameters (± standard error):\n")
 	for i, name := range fit.Names {
-		fmt.Fprintf(w, "     %-5s = %9.4f ± %.4f   (true %g)\n", name, fit.Theta[i], fit.StdErr[i], want[name])
+		fmt.Fprintf(w, "     %-5s = %9.5f ± %-9.2g (true %g)\n", name, fit.Theta[i], fit.StdErr[i], want[name])
 	}
 	th := fit.Theta
 	fmt.Fprintf(w, "   V(x) = %.4g*sum(x^4) %+.4g*sum(x^2) %+.4g*sum(x),  β = %.4g\n\n", th[0], th[1], th[2], th[3])
@@ -117,8 +117,8 @@ func (c demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "4. one-step-ahead EMD (W1) on held-out particles: %.4f ± %.4f\n", rep.Mean, rep.Std)
-	fmt.Fprintf(w, "   (the true model scores %.4f ± %.4f: the floor set by the noise)\n\n", ref.Mean, ref.Std)
+	fmt.Fprintf(w, "4. one-step-ahead EMD (W1) on held-out particles: %.3g ± %.2g\n", rep.Mean, rep.Std)
+	fmt.Fprintf(w, "   (the true model scores %.3g ± %.2g: the floor set by the noise)\n\n", ref.Mean, ref.Std)
 	fmt.Fprintf(w, "wrote %s", fitted)
 	if plotted, err := demoPlot(c.Out, m, fit.Theta, truth, test, c.Seed); err != nil {
 		fmt.Fprintf(w, "\n(plot skipped: %v)", err)
