@@ -10,8 +10,6 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // field is values on a grid: z[j*len(xs)+i] at (xs[i], ys[j]).
@@ -98,10 +96,7 @@ func Potential(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options
 		h.Rasterized = true
 		h.NaN = color.NRGBA{200, 200, 200, 255}
 		p.Add(h)
-		c := plotter.NewContour(f, levels, nil)
-		c.Min, c.Max = 0, top
-		c.LineStyles = []draw.LineStyle{{Color: color.NRGBA{255, 255, 255, 150}, Width: vg.Points(0.6)}}
-		p.Add(c)
+		p.Add(isolines{grid: f, levels: levels, style: isolineStyle})
 		setRange(p, b)
 		row = append(row, Panel{Drawer: p, Equal: true})
 	}
