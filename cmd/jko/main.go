@@ -30,6 +30,7 @@ type cli struct {
 	Predict  predictCmd  `cmd:"" help:"Roll a fitted spec forward from an observed snapshot."`
 	Fmt      fmtCmd      `cmd:"" help:"Print a spec in canonical form (-w rewrites the file)."`
 	Stdlib   stdlibCmd   `cmd:"" help:"List the standard library of specs, or print one."`
+	Bench    benchCmd    `cmd:"" help:"Regenerate the JKOnet* paper's synthetic experiments (simulate, fit, evaluate) as a table."`
 	Distance distanceCmd `cmd:"" help:"Exact optimal-transport distance between two point clouds."`
 	Plot     plotCmd     `cmd:"" help:"Draw a fitted spec: potential level curves, snapshots with predictions, drift field, loss curve (PNG or SVG)."`
 	Version  versionCmd  `cmd:"" help:"Print the jko version."`

@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+// The quick potential suite nearly recovers the energies with their exact
+// forms (the reference ridge 0.01 biases them slightly) and reaches a small
+// EMD with the paper's features.
+func TestQuickPotential(t *testing.T) {
+	cs := PotentialSuite(true)
+	if len(cs) != 4 {
+		t.Fatalf("%d cases", len(cs))
+	}
+	for _, c := range cs {
+		r := Run(c, 0)
+		if r.Err != "" {
+			t.Fatalf("%s/%s: %s", c.Name, c.ModelName, r.Err)
+		}
+		switch {
+		case c.ModelName == "exact" && r.EMD > 1e-3:
+			t.Errorf("%s exact form: EMD %g", c.Name, r.EMD)
+		case c.ModelName != "exact" && r.EMD > 0.1:
+			t.Errorf("%s linear features: EMD %g", c.Name, r.EMD)
+		}
+		if _, ok := r.Times["couplings"]; !ok {
+			t.Errorf("no coupling time in %v", r.Times)
+		}
+	}
+}
+
+func TestSuitesAndTable(t *testing.T) {
+	if n := len(PotentialSuite(false)); n != 30 {
+		t.Errorf("4.1 has %d cases, want 30 (15 potentials × 2 models)", n)
+	}
+	for _, p := range Potentials {
+		if p != "flat" && exactForm(p) == "" {
+			t.Errorf("%s has no exact form", p)
+		}
+	}
+	rows := []Row{Run(PotentialSuite(true)[1], 0), {Case: Case{Suite: "4.1 potential", Name: "flat", ModelName: "exact"}, Err: "no exact form"}}
+	md := Markdown(rows)
+	for _, want := range []string{"### 4.1 potential", "| styblinski_tang (d=2, N=400) | exact |", "no exact form"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// Every exact-form and truth spec of the full suites compiles.
+func TestSpecsCompile(t *testing.T) {
+	cs := append(PotentialSuite(false), InteractionSuite(false)...)
+	for _, c := range cs {
+		for _, src := range []string{c.Truth, c.Model} {
+			if src == "" {
+				continue
+			}
+			if r := Run(Case{Name: c.Name, Truth: src, ModelName: "x", Model: src, Dim: 2, N: 0}, 0); strings.HasPrefix(r.Err, "truth") || strings.HasPrefix(r.Err, "model") {
+				t.Errorf("%s: %s", c.Name, r.Err)
+			}
+		}
+	}
+}
