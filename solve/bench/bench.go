@@ -138,7 +138,7 @@ func ScalingSuite(quick bool) []Case {
 	}
 	var cs []Case
 	for _, g := range grid {
-		cs = append(cs, Case{Suite: "4.2 scaling", Name: fmt.Sprintf("styblinski_tang d=%d N=%d", g.d, g.n),
+		cs = append(cs, Case{Suite: "4.2 scaling", Name: "styblinski_tang",
 			Truth: potentialTruth("styblinski_tang"), ModelName: "exact", Model: exactForm("styblinski_tang"), Dim: g.d, N: g.n})
 	}
 	return cs

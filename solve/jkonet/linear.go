@@ -189,6 +189,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	// The residual from the rows themselves: the sums lose it when the fit
 	// is nearly exact.
+	loss := math.NaN()
 	if res != nil {
 		full := make([]float64, P)
 		for fi, j := range free {
@@ -220,6 +221,9 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 			}
 		}
 		res.SetRSS(rss, tss)
+		// The loss is the same residual: each pair's weight stands on its
+		// d rows.
+		loss = rss / (wsum / float64(d))
 	}
 	theta := make([]float64, P)
 	se := make([]float64, P)
@@ -241,7 +245,10 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
 		Clamped: clamped, EvalAt: prep.EvalAt,
 	}
-	out.Loss = Loss(m, prep, theta)
+	out.Loss = loss
+	if math.IsNaN(loss) {
+		out.Loss = Loss(m, prep, theta)
+	}
 	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
 	return out, nil
 }
