@@ -1,0 +1,75 @@
+package compile_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/jko-org/jko/compile"
+)
+
+func instantiate(t *testing.T, src string, d int) *compile.Model {
+	t.Helper()
+	s, err := compile.LoadString("t.jko", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Instantiate(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// a·Σx⁴ + b·Σsin(x) + c: two features with a drift, and c has none.
+func TestLinearFeatures(t *testing.T) {
+	m := instantiate(t, "param a, b, c\npotential V(x) = a*sum(x^4) + b*sum(sin(x)) + c\n", 2)
+	if err := m.LinearError(); err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{0.7, -1.3}
+	F := make([]float64, 2*3)
+	c := make([]float64, 2)
+	m.PotentialFeatures(F, c, x, 1, 0)
+	for k := 0; k < 2; k++ {
+		want := []float64{4 * math.Pow(x[k], 3), math.Cos(x[k]), 0}
+		for j, w := range want {
+			if got := F[k*3+j]; math.Abs(got-w) > 1e-14 {
+				t.Errorf("F[%d][%d] = %g, want %g", k, j, got, w)
+			}
+		}
+		if c[k] != 0 {
+			t.Errorf("constant part %v, want 0", c)
+		}
+	}
+}
+
+// exp(−s‖z‖²) with learnable s is not linear, and the error points at exp.
+func TestNonlinearPosition(t *testing.T) {
+	m := instantiate(t, "param s\ninteraction U(z) = exp(-s*norm2(z))\n", 2)
+	err := m.LinearError()
+	if err == nil {
+		t.Fatal("want a nonlinearity error")
+	}
+	if !strings.Contains(err.Error(), "t.jko:2:20") || !strings.Contains(err.Error(), "exp") {
+		t.Errorf("error does not point at exp (2:20):\n%v", err)
+	}
+}
+
+// The entropy is recognised and gives β; the porous medium is not an
+// entropy and its f″ is 2κ.
+func TestInternalEnergies(t *testing.T) {
+	m := instantiate(t, "param beta\ninternal H(rho) = beta*rho*log(rho)\n", 2)
+	if b, ok := m.Entropy([]float64{0.3}); !ok || math.Abs(b-0.3) > 1e-12 {
+		t.Errorf("entropy: β = %v, %v", b, ok)
+	}
+	p := instantiate(t, "param kappa\ninternal f(rho) = kappa*rho^2\n", 2)
+	if _, ok := p.Entropy([]float64{1}); ok {
+		t.Error("porous medium taken for an entropy")
+	}
+	coef := make([]float64, 2)
+	p.InternalCoef(coef, []float64{0.5, 3}, 2, []float64{1.5})
+	if coef[0] != 3 || coef[1] != 3 {
+		t.Errorf("f″ = %v, want 2κ = 3", coef)
+	}
+}
