@@ -66,6 +66,9 @@ func (c evalCmd) Run(g *globals) error {
 		return err
 	}
 	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Beta: flow.Beta()}
+	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
+		rep.Split = "all" // a CSV file has no train/test split
+	}
 	if c.OnlyW1 {
 		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed); err != nil {
 			return err
@@ -86,7 +89,7 @@ func (c evalCmd) Run(g *globals) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split): %.4g ± %.2g\n", c.Split, rep.OneStep.Mean, rep.OneStep.Std)
+	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split): %.4g ± %.2g\n", rep.Split, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
 	if !c.OnlyW1 {
 		fmt.Fprintf(g.stdout, "  one-step W2 %.4g ± %.2g, MMD %.4g ± %.2g\n", rep.W2.Mean, rep.W2.Std, rep.MMD.Mean, rep.MMD.Std)
