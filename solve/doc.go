@@ -2,7 +2,7 @@
 // fitted model to use: the three calls a Go program needs.
 //
 //	spec, err := compile.LoadFile("model.jko")          // or LoadString, LoadFS
-//	fit, err := solve.Fit(spec, data, solve.Options{})   // JKOnet* (or iJKOnet)
+//	fit, err := solve.Fit(spec, data, solve.Options{})   // JKOnet*
 //	report, err := fit.Evaluate(test)                    // or Predict, Simulate, Spec
 //
 // The sub-packages hold the machinery: snapshot (data and its file
