@@ -41,8 +41,11 @@ type Row struct {
 	Case
 	EMD, EMDStd float64
 	Beta        float64 // fitted β (NaN when the model has none)
-	Times       map[string]float64
-	Err         string
+	// ParamErr is the largest error of an exact form's coefficients,
+	// relative to max(|truth|, 1) (NaN for other models).
+	ParamErr float64
+	Times    map[string]float64
+	Err      string
 }
 
 // fnOf returns the text of a stdlib energy without its potential term
@@ -61,20 +64,95 @@ func fnOf(name string) (text, fn string) {
 	return strings.Join(keep, "\n"), fn
 }
 
-// exactForm is the spec with the true terms and unknown coefficients:
-// styblinski_tang and wavy_plateau by their monomial/cosine terms, the
-// others as one unknown scale s times the true function (flat has none).
+// ExactForm is the true terms of a benchmark energy with unknown
+// coefficients: Body is the potential in x, Params its coefficients, Truth
+// their true values, Helpers the stdlib specs (or "#friedman") whose
+// functions Body uses.
+type ExactForm struct {
+	Params  []string
+	Body    string
+	Truth   []float64
+	Note    string
+	Helpers []string
+}
+
+// exactForms gives, per energy, the true terms with unknown coefficients.
+// Where the formula is a sum of terms each linear in one coefficient, every
+// term gets its own coefficient; where it is one nonlinear term (a product,
+// a max, an abs), the whole stdlib function gets one unknown scale s.
+var exactForms = map[string]ExactForm{
+	"styblinski_tang": {[]string{"a", "b", "c"}, "a*sum(x^4) + b*sum(x^2) + c*sum(x)",
+		[]float64{0.5, -8, 2.5}, "3 terms: Σx⁴, Σx², Σx", nil},
+	"holder_table": {[]string{"s"}, "s*holder_table(x)", []float64{1},
+		"one product term: scale s", []string{"holder_table"}},
+	"zigzag_ridge": {[]string{"a", "b", "c"}, "a*sum((x[:d-1] - x[1:])^2) + b*sum(cos(x[:d-1])*(x[:d-1] + x[1:])) + c*sum(x[:d-1]^2*x[1:])",
+		[]float64{1, 1, 1}, "3 terms: Σ(u−w)², Σcos(u)(u+w), Σu²w", nil},
+	"oakley_ohagan": {[]string{"a", "b", "c", "e"}, "a*sum(sin(x)) + b*sum(cos(x)) + c*sum(x^2) + e*sum(x)",
+		[]float64{5, 5, 5, 5}, "4 terms: Σsin, Σcos, Σx², Σx", nil},
+	"watershed": {[]string{"a", "b", "c"}, "a*sum(x[:d-1]) + b*sum(x[:d-1]^2*x[1:]) + c*sum(x[:d-1]^2)",
+		[]float64{0.1, 0.1, 0.4}, "3 terms: Σu, Σu²w, Σu²", nil},
+	"ishigami": {[]string{"a", "b", "c"}, "a*sin(lower_half(x)) + b*sin(upper_half(x))^2 + c*((lower_half(x) + upper_half(x))/2)^4*sin(lower_half(x))",
+		[]float64{1, 7, 0.1}, "3 terms: sin p, sin² q, ((p+q)/2)⁴ sin p", []string{"halves"}},
+	"friedman": {[]string{"a", "b", "c", "e"}, "a*fr1(fp(x), fq(x)) + b*fr2(fp(x), fq(x)) + c*fr3(fp(x), fq(x)) + e*fr4(fp(x), fq(x))",
+		[]float64{0.1, 0.2, 0.1, 0.001}, "4 terms: sin(πpq), (p sin q − ½)², (p cos q − 1)², q sin p", []string{"halves", "#friedman"}},
+	"sphere": {[]string{"s"}, "s*norm2(x)", []float64{-10}, "one term: ‖x‖²", nil},
+	"bohachevsky": {[]string{"a", "b", "c", "e"}, "a*lower_half(x)^2 + b*upper_half(x)^2 + c*cos(3*pi*lower_half(x)) + e*cos(4*pi*upper_half(x))",
+		[]float64{10, 20, -3, -4}, "4 terms: p², q², cos 3πp, cos 4πq", []string{"halves"}},
+	"flowers": {[]string{"a", "b"}, "a*sum(x) + b*sum(sin(abs(x)^1.2))",
+		[]float64{1, 2}, "2 terms: Σx, Σsin(|x|^1.2)", nil},
+	"wavy_plateau": {[]string{"a", "b", "c"}, "a*sum(cos(pi*x)) + b*sum(x^4) + c*sum(x^2)",
+		[]float64{1, 0.5, -3}, "3 terms: Σcos πx, Σx⁴, Σx² (the constant has no drift)", nil},
+	"double_exp": {[]string{"a", "b"}, "a*exp(-norm2(x - 3)/20) + b*exp(-norm2(x + 3)/20)",
+		[]float64{200, 200}, "2 terms: the two Gaussian wells", nil},
+	"relu": {[]string{"s"}, "s*sum(relu(x))", []float64{-50}, "one term: Σmax(x,0)", nil},
+	"rotational": {[]string{"s"}, "s*rotational(x)", []float64{1},
+		"one term (10·(−50)·max(θ+π,0)): scale s", []string{"rotational"}},
+	"flat": {[]string{"s"}, "s*norm2(x)", []float64{0},
+		"no term: one spurious term ‖x‖² whose true coefficient is 0", nil},
+}
+
+// friedmanHelpers split friedman into its four terms (p, q as in stdlib).
+const friedmanHelpers = `fn fp(v) = lower_half(2*(v - 7))
+fn fq(v) = upper_half(2*(v - 7))/2
+fn fr1(p, q) = sin(pi*p*q)
+fn fr2(p, q) = (p*sin(q) - 0.5)^2
+fn fr3(p, q) = (p*cos(q) - 1)^2
+fn fr4(p, q) = q*sin(p)
+`
+
+// exactForm is the spec text of an energy's exact form: every true term
+// with its own unknown coefficient where the formula is a sum of terms,
+// one unknown scale where it is a single nonlinear term; flat gets one
+// spurious term whose true coefficient is 0.
 func exactForm(name string) string {
-	switch name {
-	case "styblinski_tang":
-		return "param a, b, c\npotential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)\n"
-	case "wavy_plateau":
-		return "param a, b, c\npotential V(x) = a*sum(cos(pi*x)) + b*sum(x^4) + c*sum(x^2)\n"
-	case "flat":
+	f, ok := exactForms[name]
+	if !ok {
 		return ""
 	}
-	text, fn := fnOf(name)
-	return text + "\nparam s\npotential V(x) = s*" + fn + "(x)\n"
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, h := range f.Helpers {
+		var lines []string
+		if h == "#friedman" {
+			lines = strings.Split(strings.TrimSpace(friedmanHelpers), "\n")
+		} else {
+			src, _ := stdlib.Source(h)
+			for _, l := range strings.Split(string(src), "\n") {
+				if t := strings.TrimSpace(l); strings.HasPrefix(t, "import ") || strings.HasPrefix(t, "fn ") {
+					lines = append(lines, t)
+				}
+			}
+		}
+		for _, l := range lines {
+			if !seen[l] {
+				seen[l] = true
+				b.WriteString(l + "\n")
+			}
+		}
+	}
+	b.WriteString("param " + strings.Join(f.Params, ", ") + "\n")
+	b.WriteString("potential V(x) = " + f.Body + "\n")
+	return b.String()
 }
 
 func potentialTruth(name string) string {
@@ -148,7 +226,7 @@ func ScalingSuite(quick bool) []Case {
 // split 50/50 by trajectory), fits the model on the train half (JKOnet*
 // reference settings) and measures the one-step-ahead W1 on the test half.
 func Run(c Case, seed uint64) Row {
-	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN()}
+	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN()}
 	if c.Model == "" {
 		r.Err = "no exact form (the true energy has no term)"
 		return r
@@ -191,6 +269,9 @@ func Run(c Case, seed uint64) Row {
 	}
 	o := jkonet.DefaultOptions()
 	o.Seed = seed
+	if c.ModelName == "exact" {
+		o.Reg = 0 // every true term is present: the exact solve, no ridge
+	}
 	fit, err := jkonet.Fit(m, train, o)
 	if err != nil {
 		return fail("fit", err)
@@ -201,6 +282,12 @@ func Run(c Case, seed uint64) Row {
 	for i, n := range fit.Names {
 		if n == "beta" {
 			r.Beta = fit.Theta[i]
+		}
+	}
+	if f, ok := exactForms[c.Name]; ok && c.ModelName == "exact" && len(f.Truth) == len(fit.Theta) {
+		r.ParamErr = 0
+		for i, want := range f.Truth {
+			r.ParamErr = math.Max(r.ParamErr, math.Abs(fit.Theta[i]-want)/math.Max(math.Abs(want), 1))
 		}
 	}
 	start = time.Now()
@@ -227,7 +314,7 @@ func Markdown(rows []Row) string {
 	for _, r := range rows {
 		if r.Suite != suite {
 			suite = r.Suite
-			fmt.Fprintf(&b, "\n### %s\n\n| problem | model | one-step EMD (mean ± std) | β̂ | time per stage (s) |\n|---|---|---|---|---|\n", suite)
+			fmt.Fprintf(&b, "\n### %s\n\n| problem | model | one-step EMD (mean ± std) | coefficient error | β̂ | time per stage (s) |\n|---|---|---|---|---|---|\n", suite)
 		}
 		emd := fmt.Sprintf("%.4g ± %.2g", r.EMD, r.EMDStd)
 		if r.Err != "" {
@@ -243,7 +330,11 @@ func Markdown(rows []Row) string {
 				ts = append(ts, fmt.Sprintf("%s %.3f", s, v))
 			}
 		}
-		fmt.Fprintf(&b, "| %s (d=%d, N=%d) | %s | %s | %s | %s |\n", r.Name, r.Dim, r.N, r.ModelName, emd, beta, strings.Join(ts, ", "))
+		perr := "—"
+		if !math.IsNaN(r.ParamErr) {
+			perr = fmt.Sprintf("%.2g", r.ParamErr)
+		}
+		fmt.Fprintf(&b, "| %s (d=%d, N=%d) | %s | %s | %s | %s | %s |\n", r.Name, r.Dim, r.N, r.ModelName, emd, perr, beta, strings.Join(ts, ", "))
 	}
 	return b.String()
 }
