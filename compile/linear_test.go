@@ -73,3 +73,25 @@ func TestInternalEnergies(t *testing.T) {
 		t.Errorf("f″ = %v, want 2κ = 3", coef)
 	}
 }
+
+// Coefficients of a feature library are labelled with their features.
+func TestFeatureLabels(t *testing.T) {
+	m := instantiate(t, "import \"paper_linear_potential\"\n", 2)
+	for _, c := range []struct {
+		param string
+		i     int
+		want  string
+	}{
+		{"theta_poly", 0, "x[1]"},
+		{"theta_poly", 3, "x[1]^4"},
+		{"theta_poly", 5, "x[0]*x[1]"},
+		{"theta_poly", 23, "x[0]^4*x[1]^4"},
+		{"theta_bump", 0, "bump at (-4, -4)"},
+		{"theta_bump", 99, "bump at (4, 4)"},
+		{"nonexistent", 0, ""},
+	} {
+		if got := m.FeatureLabel(c.param, c.i); got != c.want {
+			t.Errorf("%s[%d]: %q, want %q", c.param, c.i, got, c.want)
+		}
+	}
+}

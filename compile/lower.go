@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/jko-org/jko/compile/ir"
 	"github.com/jko-org/jko/lang"
@@ -466,6 +468,7 @@ func (l *lowerer) call(e *lang.Call) ir.NodeID {
 		if g.Shape(u) != g.Shape(v) || g.Shape(u).Rank != 1 {
 			l.fail(e.Func.At, "dot needs two vectors of equal length; got a %s and a %s at d = %d", g.Shape(u), g.Shape(v), l.d)
 		}
+		l.labelFeatures(e)
 		g.SetPos(pos)
 		return g.Dot(u, v)
 	case lang.Monomials:
@@ -690,4 +693,92 @@ func (m *Model) weightValues(b mlpBlock) []float64 {
 		return nil
 	}
 	return vals
+}
+
+// labelFeatures names the entries of a vector parameter dotted with a
+// feature library — dot(w, monomials(x, k)) or dot(w, bumps(x, C, s)) — so
+// reports can say which feature each coefficient multiplies.
+func (l *lowerer) labelFeatures(e *lang.Call) {
+	for i := 0; i < 2; i++ {
+		id, ok := e.Args[i].(*lang.Ident)
+		if !ok {
+			continue
+		}
+		obj := l.spec.Model.Uses[id]
+		if obj == nil || obj.Kind != lang.ObjParam {
+			continue
+		}
+		lib, ok := e.Args[1-i].(*lang.Call)
+		if !ok {
+			continue
+		}
+		b := l.spec.Model.Uses[lib.Func]
+		if b == nil || b.Kind != lang.ObjBuiltin {
+			continue
+		}
+		var labels []string
+		switch b.Builtin.Kind {
+		case lang.Monomials:
+			k := l.intValue(lib.Args[1], "the degree of monomials")
+			v := lang.FormatExpr(lib.Args[0])
+			labels = monomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
+		case lang.Bumps:
+			c := l.expr(lib.Args[1])
+			if !l.g.IsConst(c) {
+				continue
+			}
+			sh := l.g.Shape(c)
+			vals := l.g.ConstValue(c)
+			for r := 0; r < sh.Rows; r++ {
+				parts := make([]string, sh.Cols)
+				for j := range parts {
+					parts[j] = strconv.FormatFloat(vals[r*sh.Cols+j], 'g', 4, 64)
+				}
+				labels = append(labels, "bump at ("+strings.Join(parts, ", ")+")")
+			}
+		}
+		if labels != nil {
+			if l.m.labels == nil {
+				l.m.labels = map[string][]string{}
+			}
+			l.m.labels[obj.Param.Name] = labels
+		}
+	}
+}
+
+// monomialLabels names the monomials of monomials(v, k) in their order.
+func monomialLabels(v string, n, k int) []string {
+	exps := make([]int, n)
+	var out []string
+	for {
+		i := n - 1
+		for i >= 0 && exps[i] == k {
+			exps[i] = 0
+			i--
+		}
+		if i < 0 {
+			return out
+		}
+		exps[i]++
+		var parts []string
+		for j, e := range exps {
+			switch {
+			case e == 1:
+				parts = append(parts, fmt.Sprintf("%s[%d]", v, j))
+			case e > 1:
+				parts = append(parts, fmt.Sprintf("%s[%d]^%d", v, j, e))
+			}
+		}
+		out = append(out, strings.Join(parts, "*"))
+	}
+}
+
+// FeatureLabel says which feature entry i of the named parameter
+// multiplies ("x[0]^2*x[1]", "bump at (-4, 0.444)"), or "" when the spec
+// does not make it plain.
+func (m *Model) FeatureLabel(param string, i int) string {
+	if ls := m.labels[param]; i < len(ls) {
+		return ls[i]
+	}
+	return ""
 }

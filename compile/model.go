@@ -86,6 +86,7 @@ type Model struct {
 	agg           [3]aggregate // per TermKind
 	progs         programs
 	timeDependent bool
+	labels        map[string][]string // feature names of parameter entries
 }
 
 // aggregate holds the sums over the terms of one kind.

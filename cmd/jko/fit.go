@@ -59,9 +59,10 @@ type fitReport struct {
 }
 
 type paramReport struct {
-	Name   string  `json:"name"`
-	Value  float64 `json:"value"`
-	StdErr float64 `json:"stderr,omitempty"`
+	Name    string  `json:"name"`
+	Value   float64 `json:"value"`
+	StdErr  float64 `json:"stderr,omitempty"`
+	Feature string  `json:"feature,omitempty"`
 }
 
 type linearReport struct {
@@ -152,7 +153,7 @@ func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {
 		if hiddenEntry(m, i) {
 			continue
 		}
-		p := paramReport{Name: name, Value: res.Theta[i]}
+		p := paramReport{Name: name, Value: res.Theta[i], Feature: featureOf(m, i)}
 		if res.StdErr != nil && !math.IsNaN(res.StdErr[i]) {
 			p.StdErr = res.StdErr[i]
 		}
@@ -166,6 +167,16 @@ func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {
 		rep.Linear = lr
 	}
 	return rep
+}
+
+// featureOf names the feature that entry i of θ multiplies, if known.
+func featureOf(m *compile.Model, i int) string {
+	for _, p := range m.Params {
+		if i >= p.Offset && i < p.Offset+p.Size {
+			return m.FeatureLabel(p.Name, i-p.Offset)
+		}
+	}
+	return ""
 }
 
 func hiddenEntry(m *compile.Model, i int) bool {
@@ -185,10 +196,14 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		shown = shown[:24]
 	}
 	for _, p := range shown {
+		feat := ""
+		if p.Feature != "" {
+			feat = "  " + p.Feature
+		}
 		if res.StdErr != nil {
-			fmt.Fprintf(tw, "  %s\t%s\t± %s\t\n", p.Name, fmtNum(p.Value), fmtNum(p.StdErr))
+			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s\n", p.Name, fmtNum(p.Value), fmtNum(p.StdErr), feat)
 		} else {
-			fmt.Fprintf(tw, "  %s\t%s\t\n", p.Name, fmtNum(p.Value))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, fmtNum(p.Value), feat)
 		}
 	}
 	tw.Flush()
