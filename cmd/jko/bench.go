@@ -10,11 +10,12 @@ import (
 )
 
 type benchCmd struct {
-	Suite string `help:"Which experiments: potential (paper 4.1), interaction (4.3), scaling (4.2) or all." enum:"potential,interaction,scaling,all" default:"potential"`
-	Quick bool   `help:"A small subset at small sizes (seconds)."`
-	Seed  uint64 `help:"Random seed." default:"0"`
-	Out   string `help:"Also write the table as markdown to this file."`
-	JSON  bool   `help:"Print JSON rows instead of the table."`
+	Suite    string `help:"Which experiments: potential (paper 4.1), interaction (4.3), scaling (4.2) or all." enum:"potential,interaction,scaling,all" default:"potential"`
+	Quick    bool   `help:"A small subset at small sizes (seconds)."`
+	Seed     uint64 `help:"Random seed." default:"0"`
+	Out      string `help:"Also write the table as markdown to this file."`
+	JSON     bool   `help:"Print JSON rows instead of the table."`
+	Unpaired bool   `help:"Unpaired snapshots: each from its own simulation started at t = 0."`
 }
 
 func (c benchCmd) Run(g *globals) error {
@@ -33,7 +34,7 @@ func (c benchCmd) Run(g *globals) error {
 	var rows []bench.Row
 	for i, cs := range cases {
 		bar.set(i, cs.Name+" / "+cs.ModelName)
-		rows = append(rows, bench.Run(cs, c.Seed))
+		rows = append(rows, bench.RunWith(cs, c.Seed, c.Unpaired))
 	}
 	bar.finish()
 	if c.JSON {

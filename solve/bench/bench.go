@@ -225,7 +225,12 @@ func ScalingSuite(quick bool) []Case {
 // Run simulates the case (5 steps of dt = 0.01 from uniform on [−4, 4]^d,
 // split 50/50 by trajectory), fits the model on the train half (JKOnet*
 // reference settings) and measures the one-step-ahead W1 on the test half.
-func Run(c Case, seed uint64) Row {
+func Run(c Case, seed uint64) Row { return RunWith(c, seed, false) }
+
+// RunWith is Run, with unpaired snapshots when unpaired is set: each
+// snapshot from its own simulation started at t = 0, so no particle
+// identity links them (the protocol's paired generator is the default).
+func RunWith(c Case, seed uint64, unpaired bool) Row {
 	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN()}
 	if c.Model == "" {
 		r.Err = "no exact form (the true energy has no term)"
@@ -248,7 +253,7 @@ func Run(c Case, seed uint64) Row {
 	if err != nil {
 		return fail("truth", err)
 	}
-	res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: seed})
+	res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: seed, Unpaired: unpaired})
 	if err != nil {
 		return fail("simulate", err)
 	}
