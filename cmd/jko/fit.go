@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,6 +34,7 @@ type fitCmd struct {
 	Clip      float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter   int     `help:"L-BFGS: iterations." default:"500"`
 	JSON      bool    `help:"Print the report as JSON."`
+	LossCSV   string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss), for jko plot --loss."`
 }
 
 func (c fitCmd) options() jkonet.Options {
@@ -115,6 +117,20 @@ func (c fitCmd) Run(g *globals) error {
 	}
 	if err := writeAtomic(c.Out, text); err != nil {
 		return err
+	}
+	if c.LossCSV != "" {
+		var b strings.Builder
+		b.WriteString("epoch,loss\n")
+		curve := res.LossCurve
+		if len(curve) == 0 {
+			curve = []float64{res.Loss}
+		}
+		for i, l := range curve {
+			fmt.Fprintf(&b, "%d,%s\n", i+1, strconv.FormatFloat(l, 'g', -1, 64))
+		}
+		if err := writeAtomic(c.LossCSV, []byte(b.String())); err != nil {
+			return err
+		}
 	}
 	rep := makeFitReport(c, m, res)
 	rep.Total = time.Since(start).Seconds()
