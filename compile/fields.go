@@ -11,16 +11,19 @@ import (
 
 // programs are the compiled evaluators, built on first use.
 type programs struct {
-	once       [3]sync.Once
-	grad       [3]*eval.Program // Σ∇V, Σ∇U, Σf″
-	featOnce   [3]sync.Once
-	feat       [3]*eval.Program // ∂(drift component)/∂θ per block
-	featBlocks [3][]int         // the Params blocks each feature program covers
-	vjpOnce    [3]sync.Once
-	vjp        [3]*eval.Program
-	vjpBlocks  [3][]int
-	valOnce    [3]sync.Once
-	val        [3]*eval.Program
+	once         [3]sync.Once
+	grad         [3]*eval.Program // Σ∇V, Σ∇U, Σf″
+	featOnce     [3]sync.Once
+	feat         [3]*eval.Program // ∂(drift component)/∂θ per block
+	featBlocks   [3][]int         // the Params blocks each feature program covers
+	vjpOnce      [3]sync.Once
+	vjp          [3]*eval.Program
+	vjpBlocks    [3][]int
+	valOnce      [3]sync.Once
+	valVJPOnce   sync.Once
+	valVJP       *eval.Program
+	valVJPBlocks []int
+	val          [3]*eval.Program
 }
 
 // shared binds θ (by block name) and t.
@@ -463,4 +466,34 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 	}
 	must(m.valueProg(Internal).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
 		Varying: map[string][]float64{"rho": rho[:n]}, Shared: m.shared(theta, 0)}))
+}
+
+// PotentialValueVJP writes Σ_i w_i ∂(ΣV)(x_i, t)/∂θ into dst (P); nil
+// weights count every point once. (The energy-gradient of iJKOnet.)
+func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, weights []float64) {
+	clear(dst[:m.NumParams])
+	if !m.Has(Potential) {
+		return
+	}
+	m.progs.valVJPOnce.Do(func() {
+		blocks, nodes := m.blocksOf(m.agg[Potential].value)
+		outs := []ir.NodeID{m.G.Scalar(0)}
+		if len(nodes) > 0 {
+			outs = m.G.Grad(m.agg[Potential].value, nodes...)
+		}
+		m.progs.valVJP = eval.Compile(m.G, outs)
+		m.progs.valVJPBlocks = blocks
+	})
+	if len(m.progs.valVJPBlocks) == 0 {
+		return
+	}
+	outs := make([][]float64, len(m.progs.valVJPBlocks))
+	for bi, b := range m.progs.valVJPBlocks {
+		outs[bi] = make([]float64, m.Params[b].Size)
+	}
+	must(m.progs.valVJP.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights))
+	for bi, b := range m.progs.valVJPBlocks {
+		p := m.Params[b]
+		addScaled(dst[p.Offset:p.Offset+p.Size], outs[bi], 1)
+	}
 }

@@ -8,6 +8,6 @@
 // The sub-packages hold the machinery: snapshot (data and its file
 // formats), ot (exact optimal transport), density (densities with
 // gradients), linear (the closed-form solve and its diagnostics), jkonet
-// (the JKOnet* fits), sim (Euler–Maruyama), evaluate (predictions and the
-// paper's metrics).
+// (the JKOnet* fits), ijkonet (iJKOnet, no couplings), sim
+// (Euler–Maruyama), evaluate (predictions and the paper's metrics).
 package solve

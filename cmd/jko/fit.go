@@ -11,30 +11,36 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
 type fitCmd struct {
-	Spec      string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
-	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
-	Out       string  `short:"o" required:"" help:"Where to write the fitted spec."`
-	Method    string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs or adam." enum:"auto,linear,lbfgs,adam" default:"auto"`
-	Reg       float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
-	Couplings string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
-	Density   string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
-	EvalAt    string  `help:"Evaluate the drift at x (explicit step, the default) or y (implicit step)." enum:",x,y" default:""`
-	DensityAt string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
-	Split     string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
-	Dt        float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
-	Seed      uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
-	Epochs    int     `help:"Adam: passes over the coupling pairs." default:"200"`
-	Batch     int     `help:"Adam: pairs per step." default:"256"`
-	LR        float64 `help:"Adam: learning rate." default:"0.001"`
-	Clip      float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
-	MaxIter   int     `help:"L-BFGS: iterations." default:"500"`
-	JSON      bool    `help:"Print the report as JSON."`
-	LossCSV   string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss), for jko plot --loss."`
+	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
+	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
+	Out        string  `short:"o" required:"" help:"Where to write the fitted spec."`
+	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential terms only)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
+	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
+	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
+	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
+	EvalAt     string  `help:"Evaluate the drift at x (explicit step, the default) or y (implicit step)." enum:",x,y" default:""`
+	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
+	Split      string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
+	Dt         float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
+	Seed       uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
+	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"200"`
+	Batch      int     `help:"Adam: pairs per step." default:"256"`
+	LR         float64 `help:"Adam: learning rate." default:"0.001"`
+	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
+	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
+	JSON       bool    `help:"Print the report as JSON."`
+	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: energy steps." default:"300"`
+	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step." default:"5"`
+	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters." default:"0.01"`
+	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
+	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps T(x) = x + ∇φ(x)." default:"32,32"`
+	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss), for jko plot --loss."`
 }
 
 func (c fitCmd) options() jkonet.Options {
@@ -105,7 +111,14 @@ func (c fitCmd) Run(g *globals) error {
 		}
 		bar.set(done, desc)
 	}
-	res, err := jkonet.Fit(m, data, o)
+	var res *jkonet.Result
+	if c.Method == "ijkonet" {
+		res, err = ijkonet.Fit(m, data, ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR,
+			MapLR: c.IJMapLR, Widths: c.IJWidths, Seed: c.Seed,
+			Progress: func(e, total int, gap float64) { o.Progress("epoch", e, total, gap) }})
+	} else {
+		res, err = jkonet.Fit(m, data, o)
+	}
 	bar.finish()
 	if err != nil {
 		return err
@@ -145,9 +158,9 @@ func (c fitCmd) Run(g *globals) error {
 
 func fitHeader(c fitCmd, data *snapshot.Snapshots, res *jkonet.Result) []string {
 	h := []string{
-		"# fitted by jko " + version + " with JKOnet* (" + res.Method + ")",
-		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %g, seed %d",
-			c.Data, c.Split, data.Len(), data.Dim(), res.EvalAt, c.Couplings, c.Reg, c.Seed),
+		"# fitted by jko " + version + " with " + methodName(res.Method),
+		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; %s, seed %d",
+			c.Data, c.Split, data.Len(), data.Dim(), settingsNote(c, res), c.Seed),
 		fmt.Sprintf("# loss %.6g", res.Loss),
 	}
 	if l := res.Linear; l != nil {
@@ -205,7 +218,11 @@ func hiddenEntry(m *compile.Model, i int) bool {
 }
 
 func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
-	fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, rep.Loss)
+	if rep.Method == "ijkonet" {
+		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", rep.Loss)
+	} else {
+		fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, rep.Loss)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	shown := rep.Params
 	if len(shown) > 24 {
@@ -241,4 +258,18 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	}
 	fmt.Fprintf(w, "time: %s; total %.3fs\n", strings.Join(parts, ", "), rep.Total)
 	fmt.Fprintf(w, "wrote %s\n", rep.Out)
+}
+
+func settingsNote(c fitCmd, res *jkonet.Result) string {
+	if res.Method == "ijkonet" {
+		return fmt.Sprintf("epochs %d, map steps %d, lr %g, map lr %g, map widths %v", c.IJEpochs, c.IJMapSteps, c.IJLR, c.IJMapLR, c.IJWidths)
+	}
+	return fmt.Sprintf("eval-at %s, couplings %s, reg %g", res.EvalAt, c.Couplings, c.Reg)
+}
+
+func methodName(m string) string {
+	if m == "ijkonet" {
+		return "iJKOnet (inverse optimisation, no couplings)"
+	}
+	return "JKOnet* (" + m + ")"
 }

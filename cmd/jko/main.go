@@ -1,6 +1,6 @@
 // Command jko learns how populations move from snapshots. The model is a
 // small text file of energy terms (see docs/language.md); jko checks and
-// formats it, simulates it, fits it to data with JKOnet*, and
+// formats it, simulates it, fits it to data with JKOnet* or iJKOnet, and
 // writes the fitted model back as the same language.
 //
 // Run "jko --help" for the commands and "jko COMMAND --help" for each.
@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	exited := false
 	parser, err := kong.New(&c,
 		kong.Name("jko"),
-		kong.Description("Learn the energy that moves a population from snapshots (JKOnet*)."),
+		kong.Description("Learn the energy that moves a population from snapshots (JKOnet*, iJKOnet)."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(stdout, stderr),

@@ -161,3 +161,24 @@ func TestCommandReference(t *testing.T) {
 		t.Errorf("docs/commands.md is out of date: run go test ./cmd/jko -update (%v)", err)
 	}
 }
+
+// iJKOnet through the command line, tiny: it runs and writes a fitted spec.
+func TestIJKOnetCommand(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "q.jko")
+	os.WriteFile(spec, []byte("param a = 0.3\npotential V(x) = a*norm2(x)\n"), 0o644)
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", spec, "--param", "a=1", "--particles", "60", "--unpaired", "-o", data)
+	out := mustRun(t, "fit", spec, data, "-o", filepath.Join(dir, "fit.jko"), "--method", "ijkonet", "--ij-epochs", "3",
+		"--loss-csv", filepath.Join(dir, "loss.csv"))
+	if !strings.Contains(out, "method ijkonet") {
+		t.Errorf("fit output:\n%s", out)
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "fit.jko"))
+	if err != nil || !strings.Contains(string(text), "iJKOnet") {
+		t.Errorf("fitted spec: %v\n%s", err, text)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "loss.csv")); err != nil || strings.Count(string(b), "\n") != 4 {
+		t.Errorf("loss curve: %q %v", b, err)
+	}
+}
