@@ -113,7 +113,7 @@ func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*
 	for i, f := range fs {
 		// Liberation fonts have no ∇: write the gradient as ∂V/∂x.
 		p := newPlot(fmt.Sprintf("%s drift −∂V/∂x%s", names[i], sliceNote(d)))
-		p.X.Label.Text = fmt.Sprintf("x₁        (longest arrow: |∂V/∂x| = %.3g)", peak[i])
+		p.X.Label.Text = fmt.Sprintf("x₁\nlongest arrow: |∂V/∂x| = %.3g", peak[i])
 		u := make([]float64, len(f.u))
 		v := make([]float64, len(f.v))
 		for k := range u {

@@ -60,18 +60,21 @@ func (l isolines) cell(c draw.Canvas, trX, trY func(float64) vg.Length, i, j int
 		pts = append(pts, vg.Point{X: trX(x), Y: trY(y)})
 	}
 	// Two crossings make one segment; four (a saddle) make two, paired
-	// by the cell's mean value.
+	// by the cell's mean value: when the centre is on corner 0's side,
+	// corners 0 and 2 are joined through it and the segments cut off
+	// corners 1 (edges 0, 1) and 3 (edges 2, 3); otherwise they cut off
+	// corners 0 (edges 3, 0) and 2 (edges 1, 2).
 	switch len(pts) {
 	case 2:
 		c.StrokeLine2(l.style, pts[0].X, pts[0].Y, pts[1].X, pts[1].Y)
 	case 4:
 		mean := (vs[0] + vs[1] + vs[2] + vs[3]) / 4
 		if (mean < z) == (vs[0] < z) {
-			c.StrokeLine2(l.style, pts[0].X, pts[0].Y, pts[3].X, pts[3].Y)
-			c.StrokeLine2(l.style, pts[1].X, pts[1].Y, pts[2].X, pts[2].Y)
-		} else {
 			c.StrokeLine2(l.style, pts[0].X, pts[0].Y, pts[1].X, pts[1].Y)
 			c.StrokeLine2(l.style, pts[2].X, pts[2].Y, pts[3].X, pts[3].Y)
+		} else {
+			c.StrokeLine2(l.style, pts[3].X, pts[3].Y, pts[0].X, pts[0].Y)
+			c.StrokeLine2(l.style, pts[1].X, pts[1].Y, pts[2].X, pts[2].Y)
 		}
 	}
 }

@@ -76,7 +76,7 @@ func Loss(epochs, loss []float64) (*gplot.Plot, error) {
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "loss"
 	p.Y.Scale = gplot.LogScale{}
-	p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = logTicks{}
 	l, err := plotter.NewLine(xy)
 	if err != nil {
 		return nil, err
@@ -102,4 +102,30 @@ func Loss(epochs, loss []float64) (*gplot.Plot, error) {
 	p.Y.Min, p.Y.Max = lo, hi
 	p.Add(plotter.NewGrid())
 	return p, nil
+}
+
+// logTicks labels 1, 2 and 5 times each power of ten when the axis spans
+// fewer than three decades (gonum's LogTicks labels decades only), and
+// falls back to gonum's LogTicks otherwise.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []gplot.Tick {
+	if hi/lo >= 1000 {
+		return gplot.LogTicks{Prec: -1}.Ticks(lo, hi)
+	}
+	var ts []gplot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * math.Pow(10, e)
+			if v < lo || v > hi {
+				continue
+			}
+			t := gplot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
 }
