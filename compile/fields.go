@@ -20,9 +20,9 @@ type programs struct {
 	vjp          [3]*eval.Program
 	vjpBlocks    [3][]int
 	valOnce      [3]sync.Once
-	valVJPOnce   sync.Once
-	valVJP       *eval.Program
-	valVJPBlocks []int
+	valVJPOnce   [3]sync.Once
+	valVJP       [3]*eval.Program // ∂(value)/∂θ per block
+	valVJPBlocks [3][]int
 	val          [3]*eval.Program
 }
 
@@ -468,6 +468,33 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 		Varying: map[string][]float64{"rho": rho[:n]}, Shared: m.shared(theta, 0)}))
 }
 
+// valueVJP reduces Σ_i w_i ∂(value of kind k)/∂θ over the inputs into dst
+// (θ layout), adding scale × the result.
+func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
+	m.progs.valVJPOnce[k].Do(func() {
+		blocks, nodes := m.blocksOf(m.agg[k].value)
+		outs := []ir.NodeID{m.G.Scalar(0)}
+		if len(nodes) > 0 {
+			outs = m.G.Grad(m.agg[k].value, nodes...)
+		}
+		m.progs.valVJP[k] = eval.Compile(m.G, outs)
+		m.progs.valVJPBlocks[k] = blocks
+	})
+	blocks := m.progs.valVJPBlocks[k]
+	if len(blocks) == 0 {
+		return
+	}
+	outs := make([][]float64, len(blocks))
+	for bi, b := range blocks {
+		outs[bi] = make([]float64, m.Params[b].Size)
+	}
+	must(m.progs.valVJP[k].Reduce(outs, in, weights))
+	for bi, b := range blocks {
+		p := m.Params[b]
+		addScaled(dst[p.Offset:p.Offset+p.Size], outs[bi], scale)
+	}
+}
+
 // PotentialValueVJP writes Σ_i w_i ∂(ΣV)(x_i, t)/∂θ into dst (P); nil
 // weights count every point once. (The energy-gradient of iJKOnet.)
 func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, weights []float64) {
@@ -475,25 +502,54 @@ func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, wei
 	if !m.Has(Potential) {
 		return
 	}
-	m.progs.valVJPOnce.Do(func() {
-		blocks, nodes := m.blocksOf(m.agg[Potential].value)
-		outs := []ir.NodeID{m.G.Scalar(0)}
-		if len(nodes) > 0 {
-			outs = m.G.Grad(m.agg[Potential].value, nodes...)
+	checkLen("x", x, n*m.Dim)
+	m.valueVJP(dst, Potential, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights, 1)
+}
+
+// InteractionPairSum returns Σ_i Σ_j ΣU(x_i − y_j) over the n points x and
+// the ny points ys (n×d and ny×d). With ys = x it is n² times the mean
+// interaction ∫∫U(x − y)dμ(x)dμ(y) of the empirical measure.
+func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, theta []float64) float64 {
+	checkLen("x", x, n*m.Dim)
+	checkLen("ys", ys, ny*m.Dim)
+	if !m.Has(Interaction) || n == 0 || ny == 0 {
+		return 0
+	}
+	prog := m.valueProg(Interaction)
+	sh := m.shared(theta, 0)
+	var out []float64
+	sum := 0.0
+	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
+		np := (i1 - i0) * ny
+		if cap(out) < np {
+			out = make([]float64, np)
 		}
-		m.progs.valVJP = eval.Compile(m.G, outs)
-		m.progs.valVJPBlocks = blocks
+		out = out[:np]
+		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}))
+		for _, v := range out {
+			sum += v
+		}
 	})
-	if len(m.progs.valVJPBlocks) == 0 {
+	return sum
+}
+
+// InteractionPairVJP writes Σ_i Σ_j ∂(ΣU)(x_i − y_j)/∂θ into dst (P): the
+// θ-gradient of InteractionPairSum.
+func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
+	clear(dst[:m.NumParams])
+	checkLen("x", x, n*m.Dim)
+	checkLen("ys", ys, ny*m.Dim)
+	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return
 	}
-	outs := make([][]float64, len(m.progs.valVJPBlocks))
-	for bi, b := range m.progs.valVJPBlocks {
-		outs[bi] = make([]float64, m.Params[b].Size)
-	}
-	must(m.progs.valVJP.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights))
-	for bi, b := range m.progs.valVJPBlocks {
-		p := m.Params[b]
-		addScaled(dst[p.Offset:p.Offset+p.Size], outs[bi], 1)
-	}
+	sh := m.shared(theta, 0)
+	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
+		m.valueVJP(dst, Interaction, eval.Inputs{N: (i1 - i0) * ny, Varying: map[string][]float64{"z": z}, Shared: sh}, nil, 1)
+	})
+}
+
+// EntropyVJP writes ∂β/∂θ into dst (P) for an internal energy that is an
+// entropy, f = βρ log ρ (see Entropy): β = Σf″(1).
+func (m *Model) EntropyVJP(dst, theta []float64) {
+	m.InternalVJP(dst, []float64{1}, []float64{1}, 1, theta)
 }

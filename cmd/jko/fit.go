@@ -20,7 +20,7 @@ type fitCmd struct {
 	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
 	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
 	Out        string  `short:"o" required:"" help:"Where to write the fitted spec."`
-	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential terms only)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
+	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
 	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
 	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
@@ -39,8 +39,23 @@ type fitCmd struct {
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step." default:"5"`
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters." default:"0.01"`
 	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
-	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps T(x) = x + ∇φ(x)." default:"32,32"`
+	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
+	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: gradient (T = x + ∇φ(x), φ a scalar MLP) or residual (T = x + mlp(x))." enum:"gradient,residual" default:"gradient"`
+	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
+	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step (0: all of them, or 500 when the spec has interaction terms, which cost batch² pairs)." default:"0"`
 	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss), for jko plot --loss."`
+}
+
+func (c fitCmd) ijOptions() (ijkonet.Options, error) {
+	kind, err := ijkonet.ParseMapKind(c.IJMap)
+	if err != nil {
+		return ijkonet.Options{}, err
+	}
+	if c.IJBatch < 0 {
+		return ijkonet.Options{}, fmt.Errorf("fit: --ij-batch %d: want 0 (all particles) or a positive count", c.IJBatch)
+	}
+	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, MapLR: c.IJMapLR,
+		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
 }
 
 func (c fitCmd) options() jkonet.Options {
@@ -113,9 +128,17 @@ func (c fitCmd) Run(g *globals) error {
 	}
 	var res *jkonet.Result
 	if c.Method == "ijkonet" {
-		res, err = ijkonet.Fit(m, data, ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR,
-			MapLR: c.IJMapLR, Widths: c.IJWidths, Seed: c.Seed,
-			Progress: func(e, total int, gap float64) { o.Progress("epoch", e, total, gap) }})
+		ijo, err2 := c.ijOptions()
+		if err2 != nil {
+			return err2
+		}
+		ijo.Progress = func(p ijkonet.Progress) {
+			if bar.bar != nil {
+				bar.bar.ChangeMax(p.Epochs)
+			}
+			bar.set(p.Epoch, fmt.Sprintf("epoch (gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
+		}
+		res, err = ijkonet.Fit(m, data, ijo)
 	} else {
 		res, err = jkonet.Fit(m, data, o)
 	}
@@ -133,13 +156,21 @@ func (c fitCmd) Run(g *globals) error {
 	}
 	if c.LossCSV != "" {
 		var b strings.Builder
-		b.WriteString("epoch,loss\n")
 		curve := res.LossCurve
 		if len(curve) == 0 {
 			curve = []float64{res.Loss}
 		}
+		if res.MapLossCurve != nil {
+			b.WriteString("epoch,gap,map_loss\n")
+		} else {
+			b.WriteString("epoch,loss\n")
+		}
 		for i, l := range curve {
-			fmt.Fprintf(&b, "%d,%s\n", i+1, strconv.FormatFloat(l, 'g', -1, 64))
+			fmt.Fprintf(&b, "%d,%s", i+1, strconv.FormatFloat(l, 'g', -1, 64))
+			if res.MapLossCurve != nil {
+				fmt.Fprintf(&b, ",%s", strconv.FormatFloat(res.MapLossCurve[i], 'g', -1, 64))
+			}
+			b.WriteString("\n")
 		}
 		if err := writeAtomic(c.LossCSV, []byte(b.String())); err != nil {
 			return err
@@ -262,7 +293,15 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 
 func settingsNote(c fitCmd, res *jkonet.Result) string {
 	if res.Method == "ijkonet" {
-		return fmt.Sprintf("epochs %d, map steps %d, lr %g, map lr %g, map widths %v", c.IJEpochs, c.IJMapSteps, c.IJLR, c.IJMapLR, c.IJWidths)
+		maps := "one map per step"
+		if c.IJShared {
+			maps = "one time-conditioned map"
+		}
+		batch := "all particles"
+		if c.IJBatch > 0 {
+			batch = fmt.Sprintf("batch %d", c.IJBatch)
+		}
+		return fmt.Sprintf("epochs %d, map steps %d, lr %g, map lr %g, %s maps %v, %s, %s", c.IJEpochs, c.IJMapSteps, c.IJLR, c.IJMapLR, c.IJMap, c.IJWidths, maps, batch)
 	}
 	return fmt.Sprintf("eval-at %s, couplings %s, reg %g", res.EvalAt, c.Couplings, c.Reg)
 }

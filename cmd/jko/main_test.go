@@ -178,7 +178,38 @@ func TestIJKOnetCommand(t *testing.T) {
 	if err != nil || !strings.Contains(string(text), "iJKOnet") {
 		t.Errorf("fitted spec: %v\n%s", err, text)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "loss.csv")); err != nil || strings.Count(string(b), "\n") != 4 {
+	b, err := os.ReadFile(filepath.Join(dir, "loss.csv"))
+	if err != nil || strings.Count(string(b), "\n") != 4 || !strings.HasPrefix(string(b), "epoch,gap,map_loss\n") {
 		t.Errorf("loss curve: %q %v", b, err)
+	}
+	// The gap may be negative: the loss plot switches to a linear axis.
+	mustRun(t, "plot", filepath.Join(dir, "fit.jko"), data, "--kind", "loss", "--loss", filepath.Join(dir, "loss.csv"), "-o", filepath.Join(dir, "loss.png"))
+
+	// Interaction and entropy terms, a time-conditioned residual map and
+	// mini-batches; eval and predict read the result unchanged.
+	full := filepath.Join(dir, "full.jko")
+	os.WriteFile(full, []byte("param a = 0.3\nparam c = 0.1\nparam beta >= 0 = 0.05\npotential V(x) = a*norm2(x)\n"+
+		"interaction U(z) = c*exp(-norm2(z))\ninternal f(rho) = beta*rho*log(rho)\n"), 0o644)
+	data2 := filepath.Join(dir, "data2")
+	mustRun(t, "simulate", full, "--param", "a=1,c=0.5,beta=0.2", "--particles", "80", "--unpaired", "--init", "gaussian:0,1", "-o", data2)
+	out = mustRun(t, "fit", full, data2, "-o", filepath.Join(dir, "fit2.jko"), "--method", "ijkonet", "--ij-epochs", "3",
+		"--ij-map", "residual", "--ij-shared", "--ij-batch", "25", "--ij-widths", "8")
+	if !strings.Contains(out, "beta") {
+		t.Errorf("fit output:\n%s", out)
+	}
+	text, _ = os.ReadFile(filepath.Join(dir, "fit2.jko"))
+	if !strings.Contains(string(text), "one time-conditioned map") || !strings.Contains(string(text), "batch 25") {
+		t.Errorf("fitted spec header:\n%s", text)
+	}
+	mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2)
+	mustRun(t, "predict", filepath.Join(dir, "fit2.jko"), data2, "-o", filepath.Join(dir, "pred.csv"))
+
+	// A divergent learning rate stops with the epoch named and writes no file.
+	code, _, errOut := jko(t, "fit", spec, data, "-o", filepath.Join(dir, "bad.jko"), "--method", "ijkonet", "--ij-epochs", "50", "--ij-map-lr", "1e6", "--ij-lr", "1e6")
+	if code == 0 || !strings.Contains(errOut, "epoch") {
+		t.Errorf("divergent fit: code %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.jko")); err == nil {
+		t.Error("a divergent fit wrote its output")
 	}
 }

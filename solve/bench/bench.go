@@ -3,7 +3,9 @@
 // table: section 4.1 (the fifteen potentials), 4.3 (potential,
 // interaction and diffusion) and 4.2 (scaling in dimension and particle
 // count). Each problem is fitted with the paper's linear features and with
-// the exact-form spec (the true terms with unknown coefficients).
+// the exact-form spec (the true terms with unknown coefficients). Any case
+// can be fitted with iJKOnet instead, and ComparisonSuite runs both
+// methods on paired and unpaired snapshots side by side.
 package bench
 
 import (
@@ -15,6 +17,7 @@ import (
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -39,6 +42,8 @@ type Case struct {
 // Row is the outcome of one case.
 type Row struct {
 	Case
+	Method      string // "JKOnet*" or "iJKOnet"
+	Data        string // "paired" or "unpaired"
 	EMD, EMDStd float64
 	Beta        float64 // fitted β (NaN when the model has none)
 	// ParamErr is the largest error of an exact form's coefficients,
@@ -231,7 +236,36 @@ func Run(c Case, seed uint64) Row { return RunWith(c, seed, false) }
 // snapshot from its own simulation started at t = 0, so no particle
 // identity links them (the protocol's paired generator is the default).
 func RunWith(c Case, seed uint64, unpaired bool) Row {
-	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN()}
+	return RunOpts(c, seed, Options{Unpaired: unpaired})
+}
+
+// Options select how a case is run.
+type Options struct {
+	// Unpaired trains on unpaired snapshots (each from its own
+	// simulation started at t = 0).
+	Unpaired bool
+	// PairedTest measures the one-step EMD on held-out paired
+	// trajectories (a second simulation of the truth) even when training
+	// on unpaired snapshots. Without it an unpaired test split is used,
+	// and the EMD includes the sampling distance between independent
+	// clouds, which no model can remove.
+	PairedTest bool
+	// IJKOnet fits with iJKOnet (options IJ) instead of JKOnet*.
+	IJKOnet bool
+	IJ      ijkonet.Options
+}
+
+// RunOpts is Run with options.
+func RunOpts(c Case, seed uint64, o Options) Row {
+	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(),
+		Method: "JKOnet*", Data: "paired"}
+	if o.IJKOnet {
+		r.Method = "iJKOnet"
+	}
+	if o.Unpaired {
+		r.Data = "unpaired"
+	}
+	unpaired := o.Unpaired
 	if c.Model == "" {
 		r.Err = "no exact form (the true energy has no term)"
 		return r
@@ -262,6 +296,16 @@ func RunWith(c Case, seed uint64, unpaired bool) Row {
 	if err != nil {
 		return fail("split", err)
 	}
+	if unpaired && o.PairedTest {
+		res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: seed + 1_000_003})
+		if err != nil {
+			return fail("simulate", err)
+		}
+		all := &snapshot.Snapshots{Times: res.Times, X: res.X}
+		if _, test, err = all.Split(0.5, seed); err != nil {
+			return fail("split", err)
+		}
+	}
 	r.Times["simulate"] = time.Since(start).Seconds()
 
 	ms, err := compile.LoadString(c.ModelName+".jko", c.Model)
@@ -272,12 +316,19 @@ func RunWith(c Case, seed uint64, unpaired bool) Row {
 	if err != nil {
 		return fail("model", err)
 	}
-	o := jkonet.DefaultOptions()
-	o.Seed = seed
-	if c.ModelName == "exact" {
-		o.Reg = 0 // every true term is present: the exact solve, no ridge
+	var fit *jkonet.Result
+	if o.IJKOnet {
+		ij := o.IJ
+		ij.Seed = seed
+		fit, err = ijkonet.Fit(m, train, ij)
+	} else {
+		jo := jkonet.DefaultOptions()
+		jo.Seed = seed
+		if c.ModelName == "exact" {
+			jo.Reg = 0 // every true term is present: the exact solve, no ridge
+		}
+		fit, err = jkonet.Fit(m, train, jo)
 	}
-	fit, err := jkonet.Fit(m, train, o)
 	if err != nil {
 		return fail("fit", err)
 	}
@@ -309,8 +360,70 @@ func RunWith(c Case, seed uint64, unpaired bool) Row {
 	return r
 }
 
+// ComparisonSuite is the iJKOnet–JKOnet* comparison: wavy_plateau and
+// styblinski_tang, 2,000 particles in 2-D, fitted with the neural
+// potential of the standard library (mlp_potential). RunComparison runs
+// each with both methods on paired and on unpaired snapshots.
+func ComparisonSuite(quick bool) []Case {
+	n, model := 2000, `import "mlp_potential"`
+	if quick {
+		n, model = 300, "potential V(x) = mlp(x, 8)\n"
+	}
+	var cs []Case
+	for _, p := range []string{"wavy_plateau", "styblinski_tang"} {
+		cs = append(cs, Case{Suite: "iJKOnet vs JKOnet*", Name: p, Truth: potentialTruth(p), ModelName: "mlp_potential", Model: model, Dim: 2, N: n})
+	}
+	return cs
+}
+
+// RunComparison runs a case with JKOnet* and with iJKOnet (options ij),
+// each on paired and on unpaired training snapshots, and measures every
+// fit on the same held-out paired test trajectories. progress, if set, is
+// called before each of the four fits.
+func RunComparison(c Case, seed uint64, ij ijkonet.Options, progress func(what string)) []Row {
+	var rows []Row
+	for _, unpaired := range []bool{false, true} {
+		for _, ijk := range []bool{false, true} {
+			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: ijk, IJ: ij}
+			if progress != nil {
+				m, d := "JKOnet*", "paired"
+				if ijk {
+					m = "iJKOnet"
+				}
+				if unpaired {
+					d = "unpaired"
+				}
+				progress(fmt.Sprintf("%s, %s, %s", c.Name, d, m))
+			}
+			rows = append(rows, RunOpts(c, seed, o))
+		}
+	}
+	return rows
+}
+
+// ComparisonMarkdown renders comparison rows as one table: the one-step
+// EMD and the fit's wall time for each problem, data and method.
+func ComparisonMarkdown(rows []Row) string {
+	var b strings.Builder
+	b.WriteString("| problem | training data | method | one-step EMD (mean ± std) | fit time (s) |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		emd := fmt.Sprintf("%.4g ± %.2g", r.EMD, r.EMDStd)
+		if r.Err != "" {
+			emd = "— (" + r.Err + ")"
+		}
+		fitTime := 0.0
+		for k, v := range r.Times {
+			if k != "simulate" && k != "eval" {
+				fitTime += v
+			}
+		}
+		fmt.Fprintf(&b, "| %s (d=%d, N=%d, %s) | %s | %s | %s | %.1f |\n", r.Name, r.Dim, r.N, r.ModelName, r.Data, r.Method, emd, fitTime)
+	}
+	return b.String()
+}
+
 // Stages are the timed stages, in pipeline order.
-var Stages = []string{"simulate", "couplings", "densities", "features", "solve", "lbfgs", "adam", "eval"}
+var Stages = []string{"simulate", "couplings", "densities", "features", "solve", "lbfgs", "adam", "ijkonet", "eval"}
 
 // Markdown renders rows as a markdown table per suite.
 func Markdown(rows []Row) string {
@@ -339,7 +452,11 @@ func Markdown(rows []Row) string {
 		if !math.IsNaN(r.ParamErr) {
 			perr = fmt.Sprintf("%.2g", r.ParamErr)
 		}
-		fmt.Fprintf(&b, "| %s (d=%d, N=%d) | %s | %s | %s | %s | %s |\n", r.Name, r.Dim, r.N, r.ModelName, emd, perr, beta, strings.Join(ts, ", "))
+		model := r.ModelName
+		if r.Method == "iJKOnet" {
+			model += " (iJKOnet)"
+		}
+		fmt.Fprintf(&b, "| %s (d=%d, N=%d) | %s | %s | %s | %s | %s |\n", r.Name, r.Dim, r.N, model, emd, perr, beta, strings.Join(ts, ", "))
 	}
 	return b.String()
 }

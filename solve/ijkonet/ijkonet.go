@@ -8,22 +8,43 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/compile/eval"
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
-// Options configure Fit.
+// Options configure Fit. The zero value selects the defaults.
 type Options struct {
 	Epochs   int     // energy steps (default 300)
 	MapSteps int     // map steps per energy step (default 5)
 	LR       float64 // Adam learning rate of θ (default 0.01)
 	MapLR    float64 // Adam learning rate of the maps (default 0.005)
-	Widths   []int   // hidden widths of the maps' φ (default 32, 32)
-	Seed     uint64
-	// Progress, if set, is called after each epoch with the current gap.
-	Progress func(epoch, epochs int, gap float64)
+	Widths   []int   // hidden widths of the maps' MLP (default 32, 32)
+	Map      MapKind // Gradient (default): T = x + ∇φ(x); Residual: T = x + r(x)
+	// Shared trains one time-conditioned map T(x, t) for every step
+	// instead of one map per step.
+	Shared bool
+	// Batch is the number of particles drawn from each snapshot for each
+	// step (without replacement); more than a snapshot holds uses every
+	// particle. Interaction energies cost Batch² pairs per snapshot and
+	// step. 0 selects every particle for specs without interaction terms
+	// and DefaultInteractionBatch for specs with them.
+	Batch int
+	Seed  uint64
+	// Progress, if set, is called after each epoch.
+	Progress func(Progress)
+}
+
+// Progress reports one epoch of training.
+type Progress struct {
+	Epoch, Epochs int
+	// Gap is the energy player's loss Σ_k [J_θ(μ_{k+1}) − J_θ(T_k#μ_k) −
+	// E‖x − T_k(x)‖²/2τ], which θ minimises.
+	Gap float64
+	// MapLoss is the maps' loss Σ_k [J_θ(T_k#μ_k) + E‖x − T_k(x)‖²/2τ],
+	// which the maps minimise.
+	MapLoss float64
+	Elapsed time.Duration
 }
 
 func (o *Options) defaults() {
@@ -44,120 +65,50 @@ func (o *Options) defaults() {
 	}
 }
 
+// DefaultInteractionBatch is the batch of specs with interaction terms when
+// Options.Batch is 0.
+const DefaultInteractionBatch = 500
+
 // ErrDiverged is wrapped by the error of a run whose objective became NaN
 // or infinite.
 var ErrDiverged = errors.New("training diverged")
 
-// transport is one map T(x) = x + ∇φ(x) with its evaluators.
-type transport struct {
-	g      *ir.Graph
-	params []ir.NodeID
-	names  []string
-	vals   [][]float64
-	disp   *eval.Program // ∇φ(x)
-	vjp    *eval.Program // Σ seedᵀ ∂∇φ/∂ψ
-	adam   *adam
-}
-
-func newTransport(d int, widths []int, rng *rand.Rand) *transport {
-	g := ir.New()
-	x := g.Input("x", ir.Vector(d))
-	phi, params := g.MLP(x, widths, "phi")
-	grad := g.Grad(phi, x)[0]
-	seed := g.Input("seed", ir.Vector(d))
-	t := &transport{g: g, params: params}
-	t.vals = g.InitMLP(params, rng)
-	size := 0
-	for i, p := range params {
-		t.names = append(t.names, g.Node(p).Name)
-		if g.Node(p).Name == "phi.w" {
-			for j := range t.vals[i] {
-				t.vals[i][j] *= 0.01 // start near the identity map
-			}
-		}
-		size += len(t.vals[i])
-	}
-	t.disp = eval.Compile(g, []ir.NodeID{grad})
-	t.vjp = eval.Compile(g, g.GradDot(grad, seed, params...))
-	t.adam = newAdam(size)
-	return t
-}
-
-func (t *transport) shared() map[string][]float64 {
-	sh := map[string][]float64{}
-	for i, n := range t.names {
-		sh[n] = t.vals[i]
-	}
-	return sh
-}
-
-// displacement writes ∇φ(x_i) (n×d).
-func (t *transport) displacement(dst, x []float64, n int) error {
-	return t.disp.Run([][]float64{dst}, eval.Inputs{N: n, Varying: map[string][]float64{"x": x}, Shared: t.shared()})
-}
-
-// ascend takes one Adam step increasing the map objective, given its
-// gradient seed with respect to the displacement of each particle.
-func (t *transport) ascend(x, seed []float64, n int, lr float64) error {
-	outs := make([][]float64, len(t.vals))
-	for i, v := range t.vals {
-		outs[i] = make([]float64, len(v))
-	}
-	if err := t.vjp.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x, "seed": seed}, Shared: t.shared()}, nil); err != nil {
-		return err
-	}
-	var flat []float64
-	for _, o := range outs {
-		flat = append(flat, o...)
-	}
-	step := t.adam.step(flat, lr)
-	off := 0
-	for _, v := range t.vals {
-		for j := range v {
-			v[j] += step[off] // ascent
-			off++
-		}
-	}
-	return nil
-}
-
-// adam is the Adam update rule; step returns lr·m̂/(√v̂ + ε).
-type adam struct {
-	m, v []float64
-	t    int
-}
-
-func newAdam(n int) *adam { return &adam{m: make([]float64, n), v: make([]float64, n)} }
-
-func (a *adam) step(g []float64, lr float64) []float64 {
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	a.t++
-	c1, c2 := 1-math.Pow(b1, float64(a.t)), 1-math.Pow(b2, float64(a.t))
-	out := make([]float64, len(g))
-	for i, gi := range g {
-		a.m[i] = b1*a.m[i] + (1-b1)*gi
-		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
-		out[i] = lr * (a.m[i] / c1) / (math.Sqrt(a.v[i]/c2) + eps)
-	}
-	return out
-}
-
 // Fit runs iJKOnet on the snapshots and returns θ (in the same Result type
 // as JKOnet*, so the fitted spec is written the same way).
+//
+// The energy may have potential terms V(x) or V(x, t) (evaluated at the
+// time of μ_{k+1}), interaction terms U(x − y) (mean over pairs of each
+// batch, the ½ of the energy included) and an entropy f(ρ) = βρ log ρ:
+// H(T#μ_k) = H(μ_k) + E log|det ∇T| with H(μ_k) estimated once by
+// Kozachenko–Leonenko. Other internal energies are refused.
 func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, error) {
 	o.defaults()
 	if err := jkonet.Check(m, s); err != nil {
 		return nil, err
 	}
-	if m.Has(compile.Interaction) || m.Has(compile.Internal) {
-		return nil, errors.New("ijkonet: interaction and internal energies are not supported yet (potential terms only); use JKOnet* (--method auto) for them")
-	}
 	start := time.Now()
 	d, P := m.Dim, m.NumParams
 	rng := rand.New(rand.NewPCG(o.Seed, 0x696a6b6f))
+	if o.Batch == 0 && m.Has(compile.Interaction) {
+		o.Batch = DefaultInteractionBatch
+	}
+	theta := m.InitTheta(o.Seed)
+	entropy := m.Has(compile.Internal)
+	if entropy {
+		probe := append([]float64(nil), theta...)
+		for j := range probe {
+			probe[j] += 0.37 + 0.01*float64(j)
+		}
+		_, ok1 := m.Entropy(theta)
+		_, ok2 := m.Entropy(probe)
+		if !ok1 || !ok2 {
+			return nil, errors.New("ijkonet: the internal energy is not an entropy f(ρ) = β ρ log(ρ); iJKOnet evaluates internal energies through the change of variables, which needs that form (use JKOnet*, --method auto, for other internal energies)")
+		}
+	}
 	K := s.Len() - 1
 	xs := make([][]float64, s.Len())
 	ns := make([]int, s.Len())
+	H := make([]float64, s.Len())
 	for k := range xs {
 		r := s.X[k].RawMatrix()
 		ns[k] = r.Rows
@@ -165,12 +116,47 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 		for i := 0; i < r.Rows; i++ {
 			xs[k] = append(xs[k], r.Data[i*r.Stride:i*r.Stride+d]...)
 		}
+		if entropy {
+			h, err := density.EntropyKL(s.X[k], 1)
+			if err != nil {
+				return nil, fmt.Errorf("ijkonet: entropy of snapshot %d: %w", k, err)
+			}
+			H[k] = h
+		}
 	}
-	maps := make([]*transport, K)
+	t0, tK := s.Times[0], s.Times[K]
+	normTime := func(k int) float64 { return (s.Times[k] - t0) / (tK - t0) }
+	nmaps := K
+	if o.Shared {
+		nmaps = 1
+	}
+	maps := make([]*transport, nmaps)
 	for k := range maps {
-		maps[k] = newTransport(d, o.Widths, rng)
+		maps[k] = newTransport(d, o.Map, o.Widths, o.Shared, entropy, rng)
 	}
-	theta := m.InitTheta(o.Seed)
+	mapOf := func(k int) *transport { return maps[min(k, nmaps-1)] }
+	perm := make([][]int, s.Len())
+	for k := range perm {
+		perm[k] = make([]int, ns[k])
+		for i := range perm[k] {
+			perm[k][i] = i
+		}
+	}
+	// batch draws o.Batch particles of snapshot k (all of them if fewer).
+	batch := func(k int) ([]float64, int) {
+		n := ns[k]
+		if o.Batch <= 0 || o.Batch >= n {
+			return xs[k], n
+		}
+		b := make([]float64, 0, o.Batch*d)
+		p := perm[k]
+		for i := 0; i < o.Batch; i++ {
+			j := i + rng.IntN(n-i)
+			p[i], p[j] = p[j], p[i]
+			b = append(b, xs[k][p[i]*d:(p[i]+1)*d]...)
+		}
+		return b, o.Batch
+	}
 	lo, hi := make([]float64, P), make([]float64, P)
 	for _, p := range m.Params {
 		for j := 0; j < p.Size; j++ {
@@ -180,59 +166,64 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	opt := newAdam(P)
 	res := &jkonet.Result{Method: "ijkonet", Names: m.ParamNames(), EvalAt: "-"}
 	gtheta := make([]float64, P)
-	tmp := make([]float64, P)
+	diverged := func(e int, what string, v any) error {
+		return fmt.Errorf("ijkonet: epoch %d: %s %v; lower the learning rates (--ij-lr, --ij-map-lr), or check that τ (the time between snapshots) matches the data's displacements: %w", e+1, what, v, ErrDiverged)
+	}
+	gm := &game{m: m, s: s, H: H, entropy: entropy, normTime: normTime}
 	for e := 0; e < o.Epochs; e++ {
-		clear(gtheta)
-		gap := 0.0
-		for k := 0; k < K; k++ {
-			n, x, tau, t1 := ns[k], xs[k], s.Times[k+1]-s.Times[k], s.Times[k+1]
-			D := make([]float64, n*d)
-			Tx := make([]float64, n*d)
-			g := make([]float64, n*d)
-			seed := make([]float64, n*d)
-			for step := 0; step < o.MapSteps; step++ {
-				if err := maps[k].displacement(D, x, n); err != nil {
-					return nil, err
-				}
-				for i := range Tx {
-					Tx[i] = x[i] + D[i]
-				}
-				m.PotentialGrad(g, Tx, n, t1, theta)
-				// Maximise −E V(T x) − E‖∇φ‖²/2τ: d/dD = −(∇V(Tx) + D/τ)/n.
-				for i := range seed {
-					seed[i] = -(g[i] + D[i]/tau) / float64(n)
-				}
-				if err := maps[k].ascend(x, seed, n, o.MapLR); err != nil {
-					return nil, err
-				}
-			}
-			if err := maps[k].displacement(D, x, n); err != nil {
-				return nil, err
-			}
-			for i := range Tx {
-				Tx[i] = x[i] + D[i]
-			}
-			// ∂/∂θ [E_{μ_{k+1}} V − E V(T x)].
-			m.PotentialValueVJP(tmp, xs[k+1], ns[k+1], t1, theta, nil)
-			for j := range gtheta {
-				gtheta[j] += tmp[j] / float64(ns[k+1])
-			}
-			m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil)
-			for j := range gtheta {
-				gtheta[j] -= tmp[j] / float64(n)
-			}
-			gap += meanV(m, xs[k+1], ns[k+1], t1, theta) - meanV(m, Tx, n, t1, theta) - sqMean(D, n)/(2*tau)
+		beta := 0.0
+		if entropy {
+			beta, _ = m.Entropy(theta)
 		}
-		if math.IsNaN(gap) || math.IsInf(gap, 0) || nonFinite(gtheta) {
-			return nil, fmt.Errorf("ijkonet: epoch %d: the objective became %v (lower the learning rates, or check τ against the data's displacements): %w", e+1, gap, ErrDiverged)
+		// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ.
+		for step := 0; step < o.MapSteps; step++ {
+			var grad []float64
+			for k := 0; k < K; k++ {
+				tr := mapOf(k)
+				if grad == nil || !o.Shared {
+					grad = make([]float64, tr.size)
+				}
+				x, n := batch(k)
+				if _, err := gm.mapAscent(grad, tr, k, x, n, theta, beta, false); err != nil {
+					return nil, diverged(e, "map step:", err)
+				}
+				if !o.Shared {
+					tr.ascend(grad, o.MapLR)
+				}
+			}
+			if o.Shared {
+				maps[0].ascend(grad, o.MapLR)
+			}
+		}
+		// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
+		clear(gtheta)
+		gap, mapLoss := 0.0, 0.0
+		for k := 0; k < K; k++ {
+			x, n := batch(k)
+			y, ny := batch(k + 1)
+			g, l, err := gm.energyDescent(gtheta, mapOf(k), k, x, n, y, ny, theta, beta)
+			if err != nil {
+				return nil, diverged(e, "energy step:", err)
+			}
+			gap += g
+			mapLoss += l
+		}
+		switch {
+		case math.IsNaN(gap) || math.IsInf(gap, 0):
+			return nil, diverged(e, "the gap became", gap)
+		case math.IsNaN(mapLoss) || math.IsInf(mapLoss, 0) || math.Abs(mapLoss) > 1e12:
+			return nil, diverged(e, "the maps' loss became", mapLoss)
+		case nonFinite(gtheta):
+			return nil, diverged(e, "the gradient of θ became", "non-finite")
 		}
 		step := opt.step(gtheta, o.LR)
 		for j := range theta {
 			theta[j] = math.Min(math.Max(theta[j]-step[j], lo[j]), hi[j])
 		}
 		res.LossCurve = append(res.LossCurve, gap)
+		res.MapLossCurve = append(res.MapLossCurve, mapLoss)
 		if o.Progress != nil {
-			o.Progress(e+1, o.Epochs, gap)
+			o.Progress(Progress{Epoch: e + 1, Epochs: o.Epochs, Gap: gap, MapLoss: mapLoss, Elapsed: time.Since(start)})
 		}
 	}
 	res.Theta = theta
@@ -241,6 +232,145 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	}
 	res.Times = jkonet.Timings{{Name: "ijkonet", Time: time.Since(start)}}
 	return res, nil
+}
+
+// game evaluates the two players' objectives for one step k.
+type game struct {
+	m        *compile.Model
+	s        *snapshot.Snapshots
+	H        []float64 // Kozachenko–Leonenko entropy of each snapshot
+	entropy  bool
+	normTime func(k int) float64
+}
+
+// push returns the displacement r(x) and T(x) = x + r(x) of the n points x.
+func (gm *game) push(tr *transport, k int, x []float64, n int) (D, Tx []float64, err error) {
+	d := gm.m.Dim
+	D = make([]float64, n*d)
+	if err := tr.displacement(D, x, n, gm.normTime(k)); err != nil {
+		return nil, nil, err
+	}
+	Tx = make([]float64, n*d)
+	for i := range Tx {
+		Tx[i] = x[i] + D[i]
+	}
+	return D, Tx, nil
+}
+
+// mapAscent adds to grad (the map's weights, flat) the gradient of the
+// map's objective on the n points x of snapshot k,
+//
+//	−E V(T x, t_{k+1}) − ½ E U(T x − T x′) + β (H(μ_k) + E log|det ∇T|) − E‖x − T x‖²/2τ,
+//
+// and returns its value when value is set (0 otherwise).
+func (gm *game) mapAscent(grad []float64, tr *transport, k int, x []float64, n int, theta []float64, beta float64, value bool) (float64, error) {
+	m, d := gm.m, gm.m.Dim
+	tau, t1, tn := gm.s.Times[k+1]-gm.s.Times[k], gm.s.Times[k+1], gm.normTime(k)
+	D, Tx, err := gm.push(tr, k, x, n)
+	if err != nil {
+		return 0, err
+	}
+	g := drift(m, Tx, n, t1, theta)
+	seed := make([]float64, n*d)
+	for i := range seed {
+		seed[i] = -(g[i] + D[i]/tau) / float64(n)
+	}
+	var sd [][]float64
+	ld := make([]float64, n)
+	if gm.entropy {
+		sd = make([][]float64, d)
+		for a := range sd {
+			sd[a] = make([]float64, n*d)
+		}
+		if err := tr.logDet(ld, sd, x, n, tn, beta/float64(n)); err != nil {
+			return 0, err
+		}
+	}
+	if err := tr.gradient(grad, x, seed, sd, n, tn); err != nil {
+		return 0, err
+	}
+	if !value {
+		return 0, nil
+	}
+	J := meanV(m, Tx, n, t1, theta) + 0.5*m.InteractionPairSum(Tx, n, Tx, n, theta)/float64(n*n)
+	if gm.entropy {
+		J -= beta * (gm.H[k] + mean(ld))
+	}
+	return -J - sqMean(D, n)/(2*tau), nil
+}
+
+// energyDescent adds to gθ the θ-gradient of the gap of step k,
+// J_θ(μ_{k+1}) − J_θ(T#μ_k) − E‖x − T x‖²/2τ, estimated on the n points x
+// of snapshot k and the ny points y of snapshot k+1, and returns the gap
+// and the maps' loss J_θ(T#μ_k) + E‖x − T x‖²/2τ.
+func (gm *game) energyDescent(gtheta []float64, tr *transport, k int, x []float64, n int, y []float64, ny int, theta []float64, beta float64) (gap, mapLoss float64, err error) {
+	m, d := gm.m, gm.m.Dim
+	tau, t1, tn := gm.s.Times[k+1]-gm.s.Times[k], gm.s.Times[k+1], gm.normTime(k)
+	D, Tx, err := gm.push(tr, k, x, n)
+	if err != nil {
+		return 0, 0, err
+	}
+	tmp := make([]float64, m.NumParams)
+	m.PotentialValueVJP(tmp, y, ny, t1, theta, nil)
+	addScaled(gtheta, tmp, 1/float64(ny))
+	m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil)
+	addScaled(gtheta, tmp, -1/float64(n))
+	Jy, JT := meanV(m, y, ny, t1, theta), meanV(m, Tx, n, t1, theta)
+	if m.Has(compile.Interaction) {
+		m.InteractionPairVJP(tmp, y, ny, y, ny, theta)
+		addScaled(gtheta, tmp, 0.5/float64(ny*ny))
+		m.InteractionPairVJP(tmp, Tx, n, Tx, n, theta)
+		addScaled(gtheta, tmp, -0.5/float64(n*n))
+		Jy += 0.5 * m.InteractionPairSum(y, ny, y, ny, theta) / float64(ny*ny)
+		JT += 0.5 * m.InteractionPairSum(Tx, n, Tx, n, theta) / float64(n*n)
+	}
+	if gm.entropy {
+		ld := make([]float64, n)
+		sd := make([][]float64, d)
+		for a := range sd {
+			sd[a] = make([]float64, n*d)
+		}
+		if err := tr.logDet(ld, sd, x, n, tn, 0); err != nil {
+			return 0, 0, err
+		}
+		hT := gm.H[k] + mean(ld)
+		// J ⊃ −β H: ∂/∂θ [−β H(μ_{k+1}) + β H(T#μ_k)].
+		m.EntropyVJP(tmp, theta)
+		addScaled(gtheta, tmp, hT-gm.H[k+1])
+		Jy -= beta * gm.H[k+1]
+		JT -= beta * hT
+	}
+	W := sqMean(D, n) / (2 * tau)
+	return Jy - JT - W, JT + W, nil
+}
+
+// drift returns ∇V(x_i, t) + (1/n) Σ_j ∇U(x_i − x_j) for the n points x:
+// n times the gradient of E V + ½ E U with respect to each point.
+func drift(m *compile.Model, x []float64, n int, t float64, theta []float64) []float64 {
+	g := make([]float64, n*m.Dim)
+	m.PotentialGrad(g, x, n, t, theta)
+	if m.Has(compile.Interaction) {
+		gi := make([]float64, n*m.Dim)
+		m.InteractionGrad(gi, x, n, x, n, theta)
+		for i := range g {
+			g[i] += gi[i]
+		}
+	}
+	return g
+}
+
+func addScaled(dst, src []float64, a float64) {
+	for i, v := range src {
+		dst[i] += a * v
+	}
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
 }
 
 func meanV(m *compile.Model, x []float64, n int, t float64, theta []float64) float64 {

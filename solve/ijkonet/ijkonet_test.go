@@ -1,6 +1,7 @@
 package ijkonet
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -8,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/compile/eval"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/mat"
 )
 
 func model(t *testing.T, src string) *compile.Model {
@@ -71,90 +72,144 @@ func TestRecoverQuadraticSmall(t *testing.T) {
 	}
 }
 
-// The gradients of the adversarial objective, with respect to the map's
-// weights and to θ, match central finite differences on a tiny problem.
+// The gradients of both players' objectives, with respect to the map's
+// weights and to θ, match central finite differences on a tiny problem:
+// every map form, per-step and time-conditioned, with potential,
+// interaction and entropy terms.
 func TestObjectiveGradients(t *testing.T) {
-	m := model(t, "param a = 0.7\nparam b = 0.2\npotential V(x) = a*norm2(x) + b*sum(sin(x))\n")
-	theta := []float64{0.7, 0.2}
+	specs := []string{
+		"param a = 0.7\nparam b = 0.2\npotential V(x) = a*norm2(x) + b*sum(sin(x))\n",
+		"param a = 0.7\nparam c = 0.3\nparam beta = 0.2\npotential V(x) = a*norm2(x)\n" +
+			"interaction U(z) = c*exp(-norm2(z))\ninternal f(rho) = beta*rho*log(rho)\n",
+	}
 	s := data(t, 12, true)
+	const n = 12
 	x, y := s.X[0].RawMatrix().Data, s.X[1].RawMatrix().Data
-	const n, d, tau = 12, 2, 0.01
-	tr := newTransport(d, []int{4}, rand.New(rand.NewPCG(3, 3)))
-	// Make the map visibly non-identity.
-	for _, v := range tr.vals {
-		for j := range v {
-			v[j] *= 10
-		}
-	}
-	objective := func() float64 { // −E V(T x) − E‖∇φ‖²/2τ
-		D := make([]float64, n*d)
-		if err := tr.displacement(D, x, n); err != nil {
-			t.Fatal(err)
-		}
-		Tx := make([]float64, n*d)
-		for i := range Tx {
-			Tx[i] = x[i] + D[i]
-		}
-		return -meanV(m, Tx, n, 0, theta) - sqMean(D, n)/(2*tau)
-	}
-	// Analytic gradient through the VJP program, as ascend computes it.
-	D := make([]float64, n*d)
-	tr.displacement(D, x, n)
-	Tx := make([]float64, n*d)
-	for i := range Tx {
-		Tx[i] = x[i] + D[i]
-	}
-	g := make([]float64, n*d)
-	m.PotentialGrad(g, Tx, n, 0, theta)
-	seed := make([]float64, n*d)
-	for i := range seed {
-		seed[i] = -(g[i] + D[i]/tau) / n
-	}
-	outs := make([][]float64, len(tr.vals))
-	for i, v := range tr.vals {
-		outs[i] = make([]float64, len(v))
-	}
-	if err := tr.vjp.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x, "seed": seed}, Shared: tr.shared()}, nil); err != nil {
-		t.Fatal(err)
-	}
-	for b, v := range tr.vals {
-		for _, j := range []int{0, len(v) - 1} {
-			h := 1e-6
-			old := v[j]
-			v[j] = old + h
-			fp := objective()
-			v[j] = old - h
-			fm := objective()
-			v[j] = old
-			fd := (fp - fm) / (2 * h)
-			if math.Abs(fd-outs[b][j]) > 1e-5*math.Max(1, math.Abs(fd)) {
-				t.Errorf("map %s[%d]: gradient %g, finite differences %g", tr.names[b], j, outs[b][j], fd)
+	for si, src := range specs {
+		m := model(t, src)
+		theta := m.InitTheta(0)
+		entropy := m.Has(compile.Internal)
+		gm := &game{m: m, s: s, H: []float64{1.3, 1.1, 0.9, 0.8, 0.7, 0.6}, entropy: entropy,
+			normTime: func(k int) float64 { return float64(k) / 5 }}
+		beta, _ := m.Entropy(theta)
+		for _, kind := range []MapKind{Gradient, Residual} {
+			for _, timed := range []bool{false, true} {
+				name := fmt.Sprintf("spec%d/%v/timed=%v", si, kind, timed)
+				tr := newTransport(2, kind, []int{4}, timed, entropy, rand.New(rand.NewPCG(3, 3)))
+				for _, v := range tr.vals { // make the map visibly non-identity
+					for j := range v {
+						v[j] *= 5
+					}
+				}
+				const k = 1
+				grad := make([]float64, tr.size)
+				if _, err := gm.mapAscent(grad, tr, k, x, n, theta, beta, false); err != nil {
+					t.Fatal(err)
+				}
+				obj := func() float64 {
+					v, err := gm.mapAscent(make([]float64, tr.size), tr, k, x, n, theta, beta, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return v
+				}
+				off := 0
+				for b, v := range tr.vals {
+					for _, j := range []int{0, len(v) / 2, len(v) - 1} {
+						old, h := v[j], 1e-6
+						v[j] = old + h
+						fp := obj()
+						v[j] = old - h
+						fm := obj()
+						v[j] = old
+						fd := (fp - fm) / (2 * h)
+						if an := grad[off+j]; math.Abs(fd-an) > 1e-5*math.Max(1, math.Abs(fd)) {
+							t.Errorf("%s: map %s[%d]: gradient %g, finite differences %g", name, tr.names[b], j, an, fd)
+						}
+					}
+					off += len(v)
+				}
+				gth := make([]float64, len(theta))
+				if _, _, err := gm.energyDescent(gth, tr, k, x, n, y, n, theta, beta); err != nil {
+					t.Fatal(err)
+				}
+				gap := func(th []float64) float64 {
+					b, _ := m.Entropy(th)
+					g, _, err := gm.energyDescent(make([]float64, len(th)), tr, k, x, n, y, n, th, b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return g
+				}
+				for j := range theta {
+					h := 1e-6
+					tp := append([]float64{}, theta...)
+					tm := append([]float64{}, theta...)
+					tp[j] += h
+					tm[j] -= h
+					fd := (gap(tp) - gap(tm)) / (2 * h)
+					if math.Abs(fd-gth[j]) > 1e-6*math.Max(1, math.Abs(fd)) {
+						t.Errorf("%s: θ%d: gradient %g, finite differences %g", name, j, gth[j], fd)
+					}
+				}
 			}
-		}
-	}
-	// θ: d/dθ [E_y V − E V(T x)].
-	gap := func(th []float64) float64 { return meanV(m, y, n, 0, th) - meanV(m, Tx, n, 0, th) }
-	ga, gb := make([]float64, 2), make([]float64, 2)
-	m.PotentialValueVJP(ga, y, n, 0, theta, nil)
-	m.PotentialValueVJP(gb, Tx, n, 0, theta, nil)
-	for j := range theta {
-		h := 1e-6
-		tp := append([]float64{}, theta...)
-		tm := append([]float64{}, theta...)
-		tp[j] += h
-		tm[j] -= h
-		fd := (gap(tp) - gap(tm)) / (2 * h)
-		if an := (ga[j] - gb[j]) / n; math.Abs(fd-an) > 1e-6*math.Max(1, math.Abs(fd)) {
-			t.Errorf("θ%d: gradient %g, finite differences %g", j, an, fd)
 		}
 	}
 }
 
-// Interaction and internal energies are refused with a clear message.
+// logAbsDetInv agrees with gonum's LU on random matrices of every size
+// the closed forms and the elimination cover.
+func TestLogAbsDetInv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for d := 1; d <= 5; d++ {
+		A := make([]float64, d*d)
+		for i := range A {
+			A[i] = rng.NormFloat64()
+		}
+		inv := make([]float64, d*d)
+		l, ok := logAbsDetInv(inv, A, d)
+		if !ok {
+			t.Fatalf("d=%d: singular", d)
+		}
+		var lu mat.LU
+		lu.Factorize(mat.NewDense(d, d, append([]float64(nil), A...)))
+		want, _ := lu.LogDet()
+		if math.Abs(l-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			t.Errorf("d=%d: log|det| %g, want %g", d, l, want)
+		}
+		var p mat.Dense
+		p.Mul(mat.NewDense(d, d, A), mat.NewDense(d, d, inv))
+		if !mat.EqualApprox(&p, identity(d), 1e-10) {
+			t.Errorf("d=%d: A·inv ≠ I:\n%v", d, mat.Formatted(&p))
+		}
+	}
+	if _, ok := logAbsDetInv(make([]float64, 4), []float64{1, 2, 2, 4}, 2); ok {
+		t.Error("singular 2×2 reported invertible")
+	}
+	if _, ok := logAbsDetInv(make([]float64, 9), []float64{1, 2, 3, 2, 4, 6, 0, 1, 1}, 3); ok {
+		t.Error("singular 3×3 reported invertible")
+	}
+}
+
+func identity(d int) *mat.Dense {
+	m := mat.NewDense(d, d, nil)
+	for i := 0; i < d; i++ {
+		m.Set(i, i, 1)
+	}
+	return m
+}
+
+// Internal energies other than the entropy are refused with a clear
+// message (even when the initial θ makes them vanish).
 func TestUnsupportedTerms(t *testing.T) {
 	s := data(t, 20, true)
-	m := model(t, "param a, beta >= 0\npotential V(x) = a*norm2(x)\ninternal H(rho) = beta*rho*log(rho)\n")
-	if _, err := Fit(m, s, Options{Epochs: 1}); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("err = %v", err)
+	for _, src := range []string{
+		"param a, c >= 0\npotential V(x) = a*norm2(x)\ninternal f(rho) = c*rho^2\n",
+		"param a\nparam c = 0\npotential V(x) = a*norm2(x)\ninternal f(rho) = c*rho^2\n",
+	} {
+		m := model(t, src)
+		if _, err := Fit(m, s, Options{Epochs: 1}); err == nil || !strings.Contains(err.Error(), "not an entropy") {
+			t.Errorf("err = %v", err)
+		}
 	}
 }

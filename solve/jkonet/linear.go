@@ -28,6 +28,9 @@ type Result struct {
 	Clamped []string
 	// LossCurve has the loss after each epoch (adam) or iteration (lbfgs).
 	LossCurve []float64
+	// MapLossCurve has, for iJKOnet, the maps' objective after each epoch:
+	// Σ_k J_θ(T_k#μ_k) + E‖x − T_k(x)‖²/2τ (LossCurve then holds the gap).
+	MapLossCurve []float64
 	// Times are the wall times of the stages (preprocessing included).
 	Times  Timings
 	EvalAt string

@@ -61,8 +61,14 @@ func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
 }
 
 // Loss draws a training-loss curve on a logarithmic loss axis; points with
-// a loss that is not positive and finite are left out.
+// a loss that is not finite are left out. A curve that goes to zero or
+// below (the gap of iJKOnet's min–max game) is drawn on a linear axis.
 func Loss(epochs, loss []float64) (*gplot.Plot, error) {
+	for _, l := range loss {
+		if l <= 0 {
+			return linearLoss(epochs, loss)
+		}
+	}
 	var xy plotter.XYs
 	for i := range loss {
 		if loss[i] > 0 && !math.IsInf(loss[i], 0) && i < len(epochs) {
@@ -101,6 +107,29 @@ func Loss(epochs, loss []float64) (*gplot.Plot, error) {
 	}
 	p.Y.Min, p.Y.Max = lo, hi
 	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+func linearLoss(epochs, loss []float64) (*gplot.Plot, error) {
+	var xy plotter.XYs
+	for i := range loss {
+		if !math.IsInf(loss[i], 0) && !math.IsNaN(loss[i]) && i < len(epochs) {
+			xy = append(xy, plotter.XY{X: epochs[i], Y: loss[i]})
+		}
+	}
+	if len(xy) == 0 {
+		return nil, errors.New("plot: no finite loss values")
+	}
+	p := newPlot("training loss")
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "loss"
+	l, err := plotter.NewLine(xy)
+	if err != nil {
+		return nil, err
+	}
+	l.LineStyle.Width = vg.Points(1.2)
+	l.LineStyle.Color = rampColors(1)[0]
+	p.Add(l, plotter.NewGrid())
 	return p, nil
 }
 
