@@ -40,7 +40,7 @@ type fitCmd struct {
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters." default:"0.01"`
 	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
 	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
-	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: gradient (T = x + ∇φ(x), φ a scalar MLP) or residual (T = x + mlp(x))." enum:"gradient,residual" default:"gradient"`
+	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)) or particles (each particle's own displacement, solved as the proximal step; no entropy terms)." enum:"gradient,residual,particles" default:"gradient"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step (0: all of them, or 500 when the spec has interaction terms, which cost batch² pairs)." default:"0"`
 	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss), for jko plot --loss."`

@@ -3,6 +3,8 @@ package bench
 import (
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/solve/ijkonet"
 )
 
 // The quick potential suite recovers the energies with their exact forms
@@ -60,5 +62,26 @@ func TestSpecsCompile(t *testing.T) {
 				t.Errorf("%s: %s", c.Name, r.Err)
 			}
 		}
+	}
+}
+
+// The comparison runs both methods on paired and unpaired data, scores
+// them on the same paired test trajectories, and renders one table.
+func TestComparison(t *testing.T) {
+	c := ComparisonSuite(true)[0]
+	c.N = 120
+	rows := RunComparison(c, 1, ijkonet.Options{Epochs: 3, Widths: []int{4}}, nil)
+	if len(rows) != 4 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	want := [][2]string{{"paired", "JKOnet*"}, {"paired", "iJKOnet"}, {"unpaired", "JKOnet*"}, {"unpaired", "iJKOnet"}}
+	for i, r := range rows {
+		if r.Err != "" || r.Data != want[i][0] || r.Method != want[i][1] || !(r.EMD > 0) || r.EMD > 5 {
+			t.Errorf("row %d: %s %s EMD %g err %q", i, r.Data, r.Method, r.EMD, r.Err)
+		}
+	}
+	md := ComparisonMarkdown(rows)
+	if strings.Count(md, "| wavy_plateau") != 4 || !strings.Contains(md, "| unpaired | iJKOnet |") {
+		t.Errorf("table:\n%s", md)
 	}
 }

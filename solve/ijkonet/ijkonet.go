@@ -127,14 +127,19 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	t0, tK := s.Times[0], s.Times[K]
 	normTime := func(k int) float64 { return (s.Times[k] - t0) / (tK - t0) }
 	nmaps := K
-	if o.Shared {
+	switch {
+	case o.Map == Particles:
+		nmaps = 0
+		if entropy {
+			return nil, errors.New("ijkonet: particle maps have no Jacobian, so the entropy term cannot be pushed forward; use gradient or residual maps for specs with an internal energy")
+		}
+	case o.Shared:
 		nmaps = 1
 	}
 	maps := make([]*transport, nmaps)
 	for k := range maps {
 		maps[k] = newTransport(d, o.Map, o.Widths, o.Shared, entropy, rng)
 	}
-	mapOf := func(k int) *transport { return maps[min(k, nmaps-1)] }
 	perm := make([][]int, s.Len())
 	for k := range perm {
 		perm[k] = make([]int, ns[k])
@@ -142,11 +147,12 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			perm[k][i] = i
 		}
 	}
-	// batch draws o.Batch particles of snapshot k (all of them if fewer).
-	batch := func(k int) ([]float64, int) {
+	// batch draws o.Batch particles of snapshot k (all of them if fewer)
+	// and returns their coordinates and indices (nil for all).
+	batch := func(k int) ([]float64, int, []int) {
 		n := ns[k]
 		if o.Batch <= 0 || o.Batch >= n {
-			return xs[k], n
+			return xs[k], n, nil
 		}
 		b := make([]float64, 0, o.Batch*d)
 		p := perm[k]
@@ -155,7 +161,35 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			p[i], p[j] = p[j], p[i]
 			b = append(b, xs[k][p[i]*d:(p[i]+1)*d]...)
 		}
-		return b, o.Batch
+		return b, o.Batch, append([]int(nil), p[:o.Batch]...)
+	}
+	// Particle maps: the displacement of every particle of each snapshot,
+	// warm-started from epoch to epoch.
+	var disp [][]float64
+	if o.Map == Particles {
+		disp = make([][]float64, K)
+		for k := range disp {
+			disp[k] = make([]float64, ns[k]*d)
+		}
+	}
+	gather := func(k int, idx []int) []float64 {
+		if idx == nil {
+			return append([]float64(nil), disp[k]...)
+		}
+		D := make([]float64, 0, len(idx)*d)
+		for _, i := range idx {
+			D = append(D, disp[k][i*d:(i+1)*d]...)
+		}
+		return D
+	}
+	scatter := func(k int, idx []int, D []float64) {
+		if idx == nil {
+			copy(disp[k], D)
+			return
+		}
+		for q, i := range idx {
+			copy(disp[k][i*d:(i+1)*d], D[q*d:(q+1)*d])
+		}
 	}
 	lo, hi := make([]float64, P), make([]float64, P)
 	for _, p := range m.Params {
@@ -170,55 +204,104 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 		return fmt.Errorf("ijkonet: epoch %d: %s %v; lower the learning rates (--ij-lr, --ij-map-lr), or check that τ (the time between snapshots) matches the data's displacements: %w", e+1, what, v, ErrDiverged)
 	}
 	gm := &game{m: m, s: s, H: H, entropy: entropy, normTime: normTime}
+	maxN := 0
+	for _, n := range ns {
+		maxN = max(maxN, n)
+	}
+	steps := 1 // energy steps per epoch: one pass over the particles
+	if o.Batch > 0 && o.Batch < maxN {
+		steps = (maxN + o.Batch - 1) / o.Batch
+	}
+	pick := func(k int, idx []int) ([]float64, int) {
+		if idx == nil {
+			return xs[k], ns[k]
+		}
+		b := make([]float64, 0, len(idx)*d)
+		for _, i := range idx {
+			b = append(b, xs[k][i*d:(i+1)*d]...)
+		}
+		return b, len(idx)
+	}
+	idxX, idxY := make([][]int, K), make([][]int, K)
 	for e := 0; e < o.Epochs; e++ {
-		beta := 0.0
-		if entropy {
-			beta, _ = m.Entropy(theta)
-		}
-		// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ.
-		for step := 0; step < o.MapSteps; step++ {
-			var grad []float64
-			for k := 0; k < K; k++ {
-				tr := mapOf(k)
-				if grad == nil || !o.Shared {
-					grad = make([]float64, tr.size)
-				}
-				x, n := batch(k)
-				if _, err := gm.mapAscent(grad, tr, k, x, n, theta, beta, false); err != nil {
-					return nil, diverged(e, "map step:", err)
-				}
-				if !o.Shared {
-					tr.ascend(grad, o.MapLR)
-				}
-			}
-			if o.Shared {
-				maps[0].ascend(grad, o.MapLR)
-			}
-		}
-		// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
-		clear(gtheta)
 		gap, mapLoss := 0.0, 0.0
-		for k := 0; k < K; k++ {
-			x, n := batch(k)
-			y, ny := batch(k + 1)
-			g, l, err := gm.energyDescent(gtheta, mapOf(k), k, x, n, y, ny, theta, beta)
-			if err != nil {
-				return nil, diverged(e, "energy step:", err)
+		for st := 0; st < steps; st++ {
+			beta := 0.0
+			if entropy {
+				beta, _ = m.Entropy(theta)
 			}
-			gap += g
-			mapLoss += l
-		}
-		switch {
-		case math.IsNaN(gap) || math.IsInf(gap, 0):
-			return nil, diverged(e, "the gap became", gap)
-		case math.IsNaN(mapLoss) || math.IsInf(mapLoss, 0) || math.Abs(mapLoss) > 1e12:
-			return nil, diverged(e, "the maps' loss became", mapLoss)
-		case nonFinite(gtheta):
-			return nil, diverged(e, "the gradient of θ became", "non-finite")
-		}
-		step := opt.step(gtheta, o.LR)
-		for j := range theta {
-			theta[j] = math.Min(math.Max(theta[j]-step[j], lo[j]), hi[j])
+			// One batch per step and snapshot pair. When μ_k and μ_{k+1}
+			// hold as many particles, the same indices serve both: each
+			// mean stays unbiased, and on paired data the two nearly
+			// cancel, which lowers the gradient's variance.
+			for k := 0; k < K; k++ {
+				_, _, idxX[k] = batch(k)
+				if ns[k+1] == ns[k] {
+					idxY[k] = idxX[k]
+				} else {
+					_, _, idxY[k] = batch(k + 1)
+				}
+			}
+			// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ.
+			if o.Map == Particles {
+				for k := 0; k < K; k++ {
+					x, n := pick(k, idxX[k])
+					D := gather(k, idxX[k])
+					if err := gm.proximal(D, k, x, n, theta, o.MapSteps); err != nil {
+						return nil, diverged(e, "map step:", err)
+					}
+					scatter(k, idxX[k], D)
+				}
+			}
+			for ms := 0; ms < o.MapSteps && o.Map != Particles; ms++ {
+				var grad []float64
+				for k := 0; k < K; k++ {
+					tr := maps[min(k, len(maps)-1)]
+					if grad == nil || !o.Shared {
+						grad = make([]float64, tr.size)
+					}
+					x, n := pick(k, idxX[k])
+					if _, err := gm.mapAscent(grad, tr, k, x, n, theta, beta, false); err != nil {
+						return nil, diverged(e, "map step:", err)
+					}
+					if !o.Shared {
+						tr.ascend(grad, o.MapLR)
+					}
+				}
+				if o.Shared {
+					maps[0].ascend(grad, o.MapLR)
+				}
+			}
+			// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
+			clear(gtheta)
+			for k := 0; k < K; k++ {
+				x, n := pick(k, idxX[k])
+				y, ny := pick(k+1, idxY[k])
+				var mv mover
+				if o.Map == Particles {
+					mv = particleMap{gather(k, idxX[k])}
+				} else {
+					mv = maps[min(k, len(maps)-1)]
+				}
+				g, l, err := gm.energyDescent(gtheta, mv, k, x, n, y, ny, theta, beta)
+				if err != nil {
+					return nil, diverged(e, "energy step:", err)
+				}
+				gap += g / float64(steps)
+				mapLoss += l / float64(steps)
+			}
+			switch {
+			case math.IsNaN(gap) || math.IsInf(gap, 0):
+				return nil, diverged(e, "the gap became", gap)
+			case math.IsNaN(mapLoss) || math.IsInf(mapLoss, 0) || math.Abs(mapLoss) > 1e12:
+				return nil, diverged(e, "the maps' loss became", mapLoss)
+			case nonFinite(gtheta):
+				return nil, diverged(e, "the gradient of θ became", "non-finite")
+			}
+			step := opt.step(gtheta, o.LR)
+			for j := range theta {
+				theta[j] = math.Min(math.Max(theta[j]-step[j], lo[j]), hi[j])
+			}
 		}
 		res.LossCurve = append(res.LossCurve, gap)
 		res.MapLossCurve = append(res.MapLossCurve, mapLoss)
@@ -244,7 +327,7 @@ type game struct {
 }
 
 // push returns the displacement r(x) and T(x) = x + r(x) of the n points x.
-func (gm *game) push(tr *transport, k int, x []float64, n int) (D, Tx []float64, err error) {
+func (gm *game) push(tr mover, k int, x []float64, n int) (D, Tx []float64, err error) {
 	d := gm.m.Dim
 	D = make([]float64, n*d)
 	if err := tr.displacement(D, x, n, gm.normTime(k)); err != nil {
@@ -303,7 +386,7 @@ func (gm *game) mapAscent(grad []float64, tr *transport, k int, x []float64, n i
 // J_θ(μ_{k+1}) − J_θ(T#μ_k) − E‖x − T x‖²/2τ, estimated on the n points x
 // of snapshot k and the ny points y of snapshot k+1, and returns the gap
 // and the maps' loss J_θ(T#μ_k) + E‖x − T x‖²/2τ.
-func (gm *game) energyDescent(gtheta []float64, tr *transport, k int, x []float64, n int, y []float64, ny int, theta []float64, beta float64) (gap, mapLoss float64, err error) {
+func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n int, y []float64, ny int, theta []float64, beta float64) (gap, mapLoss float64, err error) {
 	m, d := gm.m, gm.m.Dim
 	tau, t1, tn := gm.s.Times[k+1]-gm.s.Times[k], gm.s.Times[k+1], gm.normTime(k)
 	D, Tx, err := gm.push(tr, k, x, n)
@@ -342,6 +425,28 @@ func (gm *game) energyDescent(gtheta []float64, tr *transport, k int, x []float6
 	}
 	W := sqMean(D, n) / (2 * tau)
 	return Jy - JT - W, JT + W, nil
+}
+
+// proximal improves the particle map's displacements D (n×d) of the n
+// points x of snapshot k towards the best response
+// D = argmin J_θ((x + D)#μ) + E‖D‖²/2τ by iters damped fixed-point steps
+// on its optimality condition D = −τ ∇J(x + D): D ← ½D − ½τ·drift(x + D).
+func (gm *game) proximal(D []float64, k int, x []float64, n int, theta []float64, iters int) error {
+	tau, t1 := gm.s.Times[k+1]-gm.s.Times[k], gm.s.Times[k+1]
+	Tx := make([]float64, len(D))
+	for it := 0; it < iters; it++ {
+		for i := range Tx {
+			Tx[i] = x[i] + D[i]
+		}
+		g := drift(gm.m, Tx, n, t1, theta)
+		for i := range D {
+			D[i] = 0.5*D[i] - 0.5*tau*g[i]
+		}
+		if nonFinite(D) {
+			return errors.New("the particles' displacements became non-finite (τ·∇²V too large for the fixed-point steps?)")
+		}
+	}
+	return nil
 }
 
 // drift returns ∇V(x_i, t) + (1/n) Σ_j ∇U(x_i − x_j) for the n points x:

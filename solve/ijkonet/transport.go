@@ -20,24 +20,52 @@ const (
 	// Residual maps are T(x) = x + r(x) with r a vector-valued softplus
 	// MLP.
 	Residual
+	// Particles gives every particle its own displacement, the best
+	// response of the proximal step computed directly (damped fixed-point
+	// steps on D = −τ∇J(x + D), warm-started between epochs): no network,
+	// no Jacobian, so no entropy terms.
+	Particles
 )
 
+// mover is a transport map as the energy step sees it.
+type mover interface {
+	displacement(dst, x []float64, n int, tau float64) error
+	logDet(ld []float64, s [][]float64, x []float64, n int, tau, scale float64) error
+}
+
+// particleMap is a particle map's displacements for one batch.
+type particleMap struct{ D []float64 }
+
+func (p particleMap) displacement(dst, x []float64, n int, tau float64) error {
+	copy(dst, p.D)
+	return nil
+}
+
+func (p particleMap) logDet(ld []float64, s [][]float64, x []float64, n int, tau, scale float64) error {
+	return fmt.Errorf("ijkonet: particle maps have no Jacobian")
+}
+
 func (k MapKind) String() string {
-	if k == Residual {
+	switch k {
+	case Residual:
 		return "residual"
+	case Particles:
+		return "particles"
 	}
 	return "gradient"
 }
 
-// ParseMapKind reads "gradient" or "residual".
+// ParseMapKind reads "gradient", "residual" or "particles".
 func ParseMapKind(s string) (MapKind, error) {
 	switch s {
 	case "gradient", "":
 		return Gradient, nil
 	case "residual":
 		return Residual, nil
+	case "particles":
+		return Particles, nil
 	}
-	return 0, fmt.Errorf("ijkonet: unknown map %q (want gradient or residual)", s)
+	return 0, fmt.Errorf("ijkonet: unknown map %q (want gradient, residual or particles)", s)
 }
 
 // transport is one map T(x) = x + r(x) (or r(x, t) for a time-conditioned
