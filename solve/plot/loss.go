@@ -64,25 +64,24 @@ func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
 // a loss that is not finite are left out. A curve that goes to zero or
 // below (the gap of iJKOnet's min–max game) is drawn on a linear axis.
 func Loss(epochs, loss []float64) (*gplot.Plot, error) {
-	for _, l := range loss {
-		if l <= 0 {
-			return linearLoss(epochs, loss)
-		}
-	}
+	logAxis := true
 	var xy plotter.XYs
 	for i := range loss {
-		if loss[i] > 0 && !math.IsInf(loss[i], 0) && i < len(epochs) {
+		if !math.IsInf(loss[i], 0) && !math.IsNaN(loss[i]) && i < len(epochs) {
 			xy = append(xy, plotter.XY{X: epochs[i], Y: loss[i]})
+			logAxis = logAxis && loss[i] > 0
 		}
 	}
 	if len(xy) == 0 {
-		return nil, errors.New("plot: no positive loss values")
+		return nil, errors.New("plot: no finite loss values")
 	}
 	p := newPlot("training loss")
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "loss"
-	p.Y.Scale = gplot.LogScale{}
-	p.Y.Tick.Marker = logTicks{}
+	if logAxis {
+		p.Y.Scale = gplot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
 	l, err := plotter.NewLine(xy)
 	if err != nil {
 		return nil, err
@@ -96,40 +95,19 @@ func Loss(epochs, loss []float64) (*gplot.Plot, error) {
 		s.GlyphStyle.Radius = vg.Points(2)
 		p.Add(s)
 	}
-	lo, hi := xy[0].Y, xy[0].Y
-	for _, q := range xy {
-		lo, hi = min(lo, q.Y), max(hi, q.Y)
-	}
-	// A decade at least, so the log axis has labelled ticks.
-	if hi/lo < 10 {
-		m := math.Sqrt(lo * hi)
-		lo, hi = m/math.Sqrt(10), m*math.Sqrt(10)
-	}
-	p.Y.Min, p.Y.Max = lo, hi
-	p.Add(plotter.NewGrid())
-	return p, nil
-}
-
-func linearLoss(epochs, loss []float64) (*gplot.Plot, error) {
-	var xy plotter.XYs
-	for i := range loss {
-		if !math.IsInf(loss[i], 0) && !math.IsNaN(loss[i]) && i < len(epochs) {
-			xy = append(xy, plotter.XY{X: epochs[i], Y: loss[i]})
+	if logAxis {
+		lo, hi := xy[0].Y, xy[0].Y
+		for _, q := range xy {
+			lo, hi = min(lo, q.Y), max(hi, q.Y)
 		}
+		// A decade at least, so the log axis has labelled ticks.
+		if hi/lo < 10 {
+			m := math.Sqrt(lo * hi)
+			lo, hi = m/math.Sqrt(10), m*math.Sqrt(10)
+		}
+		p.Y.Min, p.Y.Max = lo, hi
 	}
-	if len(xy) == 0 {
-		return nil, errors.New("plot: no finite loss values")
-	}
-	p := newPlot("training loss")
-	p.X.Label.Text = "epoch"
-	p.Y.Label.Text = "loss"
-	l, err := plotter.NewLine(xy)
-	if err != nil {
-		return nil, err
-	}
-	l.LineStyle.Width = vg.Points(1.2)
-	l.LineStyle.Color = rampColors(1)[0]
-	p.Add(l, plotter.NewGrid())
+	p.Add(plotter.NewGrid())
 	return p, nil
 }
 

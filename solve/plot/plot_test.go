@@ -5,6 +5,7 @@ import (
 	"flag"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
+	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -210,5 +212,27 @@ func TestGolden(t *testing.T) {
 	if diff > 0 {
 		os.WriteFile(filepath.Join(t.TempDir(), "got.png"), b, 0o644)
 		t.Errorf("%d pixels differ from %s (run go test -update if the change is intended)", diff, path)
+	}
+}
+
+// A loss that is positive gets a log axis; one that crosses zero (the gap
+// of iJKOnet) a linear one; one with nothing finite is an error.
+func TestLossAxis(t *testing.T) {
+	p, err := Loss([]float64{1, 2, 3}, []float64{0.5, 0.1, 0.02})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Y.Scale.(gplot.LogScale); !ok {
+		t.Errorf("positive loss: scale %T, want log", p.Y.Scale)
+	}
+	p, err = Loss([]float64{1, 2, 3}, []float64{0.5, -0.1, -0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Y.Scale.(gplot.LogScale); ok {
+		t.Error("loss crossing zero drawn on a log axis")
+	}
+	if _, err := Loss([]float64{1}, []float64{math.NaN()}); err == nil {
+		t.Error("no finite values: no error")
 	}
 }
