@@ -255,12 +255,14 @@ func TestRecoverEntropy(t *testing.T) {
 // An interaction energy: V = a‖x‖² pulls the cloud to the origin, U =
 // c‖x − y‖² pulls it together; from a cloud centred away from the origin
 // the mean's motion fixes a and the spread's fixes a + c. Recovered from
-// unpaired snapshots. Known defect: c comes out high. On paired data of
-// this flow the objective (with exact proximal maps) is smallest near
-// a = 1.02, c = 0.54, in a shallow valley along a − c, but training stops
-// near c = 0.63–0.65 on paired and 0.68–0.76 on unpaired data (600
-// particles, 400 epochs: a = 0.969, c = 0.682). The short run checks a to
-// 15% and c to 60%, the long one (JKO_LONG=1) a to 5% and c to 40%.
+// unpaired snapshots. c comes out high. On paired data of this flow the
+// objective (with exact proximal maps) is smallest near a = 1.02, c = 0.54
+// (the implicit step against the simulated flow), in a shallow valley
+// along a − c: 100 epochs stop at c = 0.63–0.65, 300 epochs with particle
+// maps reach a = 1.025, c = 0.534. On unpaired data runs end at c =
+// 0.68–0.76 (600 particles, 400 epochs, gradient maps: a = 0.969,
+// c = 0.682). The short run checks a to 15% and c to 60%, the long one
+// (JKO_LONG=1) a to 5% and c to 40%.
 func TestRecoverInteraction(t *testing.T) {
 	n, epochs, tolA, tolC := 200, 80, 0.15, 0.6
 	if os.Getenv("JKO_LONG") != "" {
