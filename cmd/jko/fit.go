@@ -43,7 +43,7 @@ type fitCmd struct {
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)) or particles (each particle's own displacement, solved as the proximal step; no entropy terms)." enum:"gradient,residual,particles" default:"gradient"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step (0: all of them, or 500 when the spec has interaction terms, which cost batch² pairs)." default:"0"`
-	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss), for jko plot --loss."`
+	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
 }
 
 func (c fitCmd) ijOptions() (ijkonet.Options, error) {
