@@ -147,21 +147,19 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			perm[k][i] = i
 		}
 	}
-	// batch draws o.Batch particles of snapshot k (all of them if fewer)
-	// and returns their coordinates and indices (nil for all).
-	batch := func(k int) ([]float64, int, []int) {
+	// batch draws the indices of o.Batch particles of snapshot k, without
+	// replacement (nil: all of them).
+	batch := func(k int) []int {
 		n := ns[k]
 		if o.Batch <= 0 || o.Batch >= n {
-			return xs[k], n, nil
+			return nil
 		}
-		b := make([]float64, 0, o.Batch*d)
 		p := perm[k]
 		for i := 0; i < o.Batch; i++ {
 			j := i + rng.IntN(n-i)
 			p[i], p[j] = p[j], p[i]
-			b = append(b, xs[k][p[i]*d:(p[i]+1)*d]...)
 		}
-		return b, o.Batch, append([]int(nil), p[:o.Batch]...)
+		return append([]int(nil), p[:o.Batch]...)
 	}
 	// Particle maps: the displacement of every particle of each snapshot,
 	// warm-started from epoch to epoch.
@@ -235,11 +233,11 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			// mean stays unbiased, and on paired data the two nearly
 			// cancel, which lowers the gradient's variance.
 			for k := 0; k < K; k++ {
-				_, _, idxX[k] = batch(k)
+				idxX[k] = batch(k)
 				if ns[k+1] == ns[k] {
 					idxY[k] = idxX[k]
 				} else {
-					_, _, idxY[k] = batch(k + 1)
+					idxY[k] = batch(k + 1)
 				}
 			}
 			// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ.
@@ -387,7 +385,7 @@ func (gm *game) mapAscent(grad []float64, tr *transport, k int, x []float64, n i
 // of snapshot k and the ny points y of snapshot k+1, and returns the gap
 // and the maps' loss J_θ(T#μ_k) + E‖x − T x‖²/2τ.
 func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n int, y []float64, ny int, theta []float64, beta float64) (gap, mapLoss float64, err error) {
-	m, d := gm.m, gm.m.Dim
+	m := gm.m
 	tau, t1, tn := gm.s.Times[k+1]-gm.s.Times[k], gm.s.Times[k+1], gm.normTime(k)
 	D, Tx, err := gm.push(tr, k, x, n)
 	if err != nil {
@@ -409,11 +407,7 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 	}
 	if gm.entropy {
 		ld := make([]float64, n)
-		sd := make([][]float64, d)
-		for a := range sd {
-			sd[a] = make([]float64, n*d)
-		}
-		if err := tr.logDet(ld, sd, x, n, tn, 0); err != nil {
+		if err := tr.logDet(ld, nil, x, n, tn, 0); err != nil {
 			return 0, 0, err
 		}
 		hT := gm.H[k] + mean(ld)

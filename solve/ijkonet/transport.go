@@ -159,9 +159,9 @@ func (t *transport) displacement(dst, x []float64, n int, tau float64) error {
 	return t.disp.Run([][]float64{dst}, eval.Inputs{N: n, Varying: map[string][]float64{"x": x}, Shared: t.shared(tau)})
 }
 
-// logDet writes log|det ∇T(x_i)| into ld (n) and the rows of
-// scale·(∇T)⁻ᵀ into s[a] (n×d each), the seeds of the log-determinant's
-// gradient.
+// logDet writes log|det ∇T(x_i)| into ld (n) and, unless s is nil, the
+// rows of scale·(∇T)⁻ᵀ into s[a] (n×d each), the seeds of the
+// log-determinant's gradient.
 func (t *transport) logDet(ld []float64, s [][]float64, x []float64, n int, tau, scale float64) error {
 	d := t.d
 	rows := make([][]float64, d)
@@ -185,6 +185,9 @@ func (t *transport) logDet(ld []float64, s [][]float64, x []float64, n int, tau,
 			return fmt.Errorf("the map's Jacobian is singular at particle %d (the map folds)", i)
 		}
 		ld[i] = l
+		if s == nil {
+			continue
+		}
 		// (J⁻ᵀ)_{ab} = (J⁻¹)_{ba}.
 		for a := 0; a < d; a++ {
 			for b := 0; b < d; b++ {
