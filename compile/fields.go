@@ -7,6 +7,7 @@ import (
 
 	"github.com/jko-org/jko/compile/eval"
 	"github.com/jko-org/jko/compile/ir"
+	"gonum.org/v1/gonum/floats"
 )
 
 // programs are the compiled evaluators, built on first use.
@@ -316,15 +317,9 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 			row := F[(i*d+ci)*P : (i*d+ci+1)*P]
 			for bi, b := range blocks {
 				p := m.Params[b]
-				addScaled(row[p.Offset:p.Offset+p.Size], outs[ci*len(blocks)+bi], inv)
+				floats.AddScaled(row[p.Offset:p.Offset+p.Size], inv, outs[ci*len(blocks)+bi])
 			}
 		}
-	}
-}
-
-func addScaled(dst, src []float64, a float64) {
-	for i, v := range src {
-		dst[i] += a * v
 	}
 }
 
@@ -378,7 +373,7 @@ func (m *Model) reduceInto(dst []float64, k TermKind, in eval.Inputs, weights []
 	must(prog.Reduce(outs, in, weights))
 	for bi, b := range blocks {
 		p := m.Params[b]
-		addScaled(dst[p.Offset:p.Offset+p.Size], outs[bi], scale)
+		floats.AddScaled(dst[p.Offset:p.Offset+p.Size], scale, outs[bi])
 	}
 }
 
@@ -491,7 +486,7 @@ func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []fl
 	must(m.progs.valVJP[k].Reduce(outs, in, weights))
 	for bi, b := range blocks {
 		p := m.Params[b]
-		addScaled(dst[p.Offset:p.Offset+p.Size], outs[bi], scale)
+		floats.AddScaled(dst[p.Offset:p.Offset+p.Size], scale, outs[bi])
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Options configure Fit. The zero value selects the defaults.
@@ -220,7 +221,10 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 		}
 		return b, len(idx)
 	}
+	// This step's batches: indices, coordinates and counts of μ_k, and for
+	// particle maps their displacements.
 	idxX, idxY := make([][]int, K), make([][]int, K)
+	xb, nb, batchD := make([][]float64, K), make([]int, K), make([][]float64, K)
 	for e := 0; e < o.Epochs; e++ {
 		gap, mapLoss := 0.0, 0.0
 		for st := 0; st < steps; st++ {
@@ -239,16 +243,17 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 				} else {
 					idxY[k] = batch(k + 1)
 				}
+				xb[k], nb[k] = pick(k, idxX[k])
 			}
 			// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ.
 			if o.Map == Particles {
 				for k := 0; k < K; k++ {
-					x, n := pick(k, idxX[k])
 					D := gather(k, idxX[k])
-					if err := gm.proximal(D, k, x, n, theta, o.MapSteps); err != nil {
+					if err := gm.proximal(D, k, xb[k], nb[k], theta, o.MapSteps); err != nil {
 						return nil, diverged(e, "map step:", err)
 					}
 					scatter(k, idxX[k], D)
+					batchD[k] = D
 				}
 			}
 			for ms := 0; ms < o.MapSteps && o.Map != Particles; ms++ {
@@ -258,8 +263,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 					if grad == nil || !o.Shared {
 						grad = make([]float64, tr.size)
 					}
-					x, n := pick(k, idxX[k])
-					if _, err := gm.mapAscent(grad, tr, k, x, n, theta, beta, false); err != nil {
+					if _, err := gm.mapAscent(grad, tr, k, xb[k], nb[k], theta, beta, false); err != nil {
 						return nil, diverged(e, "map step:", err)
 					}
 					if !o.Shared {
@@ -273,15 +277,14 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
 			clear(gtheta)
 			for k := 0; k < K; k++ {
-				x, n := pick(k, idxX[k])
 				y, ny := pick(k+1, idxY[k])
 				var mv mover
 				if o.Map == Particles {
-					mv = particleMap{gather(k, idxX[k])}
+					mv = particleMap{batchD[k]}
 				} else {
 					mv = maps[min(k, len(maps)-1)]
 				}
-				g, l, err := gm.energyDescent(gtheta, mv, k, x, n, y, ny, theta, beta)
+				g, l, err := gm.energyDescent(gtheta, mv, k, xb[k], nb[k], y, ny, theta, beta)
 				if err != nil {
 					return nil, diverged(e, "energy step:", err)
 				}
@@ -375,7 +378,7 @@ func (gm *game) mapAscent(grad []float64, tr *transport, k int, x []float64, n i
 	}
 	J := meanV(m, Tx, n, t1, theta) + 0.5*m.InteractionPairSum(Tx, n, Tx, n, theta)/float64(n*n)
 	if gm.entropy {
-		J -= beta * (gm.H[k] + mean(ld))
+		J -= beta * (gm.H[k] + floats.Sum(ld)/float64(n))
 	}
 	return -J - sqMean(D, n)/(2*tau), nil
 }
@@ -393,15 +396,15 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 	}
 	tmp := make([]float64, m.NumParams)
 	m.PotentialValueVJP(tmp, y, ny, t1, theta, nil)
-	addScaled(gtheta, tmp, 1/float64(ny))
+	floats.AddScaled(gtheta, 1/float64(ny), tmp)
 	m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil)
-	addScaled(gtheta, tmp, -1/float64(n))
+	floats.AddScaled(gtheta, -1/float64(n), tmp)
 	Jy, JT := meanV(m, y, ny, t1, theta), meanV(m, Tx, n, t1, theta)
 	if m.Has(compile.Interaction) {
 		m.InteractionPairVJP(tmp, y, ny, y, ny, theta)
-		addScaled(gtheta, tmp, 0.5/float64(ny*ny))
+		floats.AddScaled(gtheta, 0.5/float64(ny*ny), tmp)
 		m.InteractionPairVJP(tmp, Tx, n, Tx, n, theta)
-		addScaled(gtheta, tmp, -0.5/float64(n*n))
+		floats.AddScaled(gtheta, -0.5/float64(n*n), tmp)
 		Jy += 0.5 * m.InteractionPairSum(y, ny, y, ny, theta) / float64(ny*ny)
 		JT += 0.5 * m.InteractionPairSum(Tx, n, Tx, n, theta) / float64(n*n)
 	}
@@ -410,10 +413,10 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 		if err := tr.logDet(ld, nil, x, n, tn, 0); err != nil {
 			return 0, 0, err
 		}
-		hT := gm.H[k] + mean(ld)
+		hT := gm.H[k] + floats.Sum(ld)/float64(n)
 		// J ⊃ −β H: ∂/∂θ [−β H(μ_{k+1}) + β H(T#μ_k)].
 		m.EntropyVJP(tmp, theta)
-		addScaled(gtheta, tmp, hT-gm.H[k+1])
+		floats.AddScaled(gtheta, hT-gm.H[k+1], tmp)
 		Jy -= beta * gm.H[k+1]
 		JT -= beta * hT
 	}
@@ -456,20 +459,6 @@ func drift(m *compile.Model, x []float64, n int, t float64, theta []float64) []f
 		}
 	}
 	return g
-}
-
-func addScaled(dst, src []float64, a float64) {
-	for i, v := range src {
-		dst[i] += a * v
-	}
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 func meanV(m *compile.Model, x []float64, n int, t float64, theta []float64) float64 {
