@@ -265,7 +265,6 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 	if o.Unpaired {
 		r.Data = "unpaired"
 	}
-	unpaired := o.Unpaired
 	if c.Model == "" {
 		r.Err = "no exact form (the true energy has no term)"
 		return r
@@ -287,23 +286,23 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 	if err != nil {
 		return fail("truth", err)
 	}
-	res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: seed, Unpaired: unpaired})
+	// simulate runs the protocol's generator (noise from simSeed) and
+	// splits it 50/50 by trajectory.
+	simulate := func(simSeed uint64, unpaired bool) (train, test *snapshot.Snapshots, err error) {
+		res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: simSeed, Unpaired: unpaired})
+		if err != nil {
+			return nil, nil, err
+		}
+		return (&snapshot.Snapshots{Times: res.Times, X: res.X}).Split(0.5, seed)
+	}
+	train, test, err := simulate(seed, o.Unpaired)
 	if err != nil {
 		return fail("simulate", err)
 	}
-	all := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	train, test, err := all.Split(0.5, seed)
-	if err != nil {
-		return fail("split", err)
-	}
-	if unpaired && o.PairedTest {
-		res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: seed + 1_000_003})
-		if err != nil {
+	if o.Unpaired && o.PairedTest {
+		// Other trajectories of the same truth, paired.
+		if _, test, err = simulate(seed+1_000_003, false); err != nil {
 			return fail("simulate", err)
-		}
-		all := &snapshot.Snapshots{Times: res.Times, X: res.X}
-		if _, test, err = all.Split(0.5, seed); err != nil {
-			return fail("split", err)
 		}
 	}
 	r.Times["simulate"] = time.Since(start).Seconds()
