@@ -92,6 +92,9 @@ func writeBenchJSON(g *globals, rows []bench.Row) error {
 		Method, Data       string
 		Dim, N             int
 		EMD, EMDStd        *float64
+		Implicit           *float64 `json:",omitempty"`
+		ImplicitStd        *float64 `json:",omitempty"`
+		ImplicitError      string   `json:",omitempty"`
 		Beta               *float64
 		Seconds            map[string]float64
 		Error              string `json:",omitempty"`
@@ -104,7 +107,7 @@ func writeBenchJSON(g *globals, rows []bench.Row) error {
 	}
 	var out []jrow
 	for _, r := range rows {
-		out = append(out, jrow{r.Suite, r.Name, r.ModelName, r.Method, r.Data, r.Dim, r.N, num(r.EMD), num(r.EMDStd), num(r.Beta), r.Times, r.Err})
+		out = append(out, jrow{r.Suite, r.Name, r.ModelName, r.Method, r.Data, r.Dim, r.N, num(r.EMD), num(r.EMDStd), num(r.Implicit), num(r.ImplicitStd), r.ImplicitErr, num(r.Beta), r.Times, r.Err})
 	}
 	enc := json.NewEncoder(g.stdout)
 	enc.SetIndent("", "  ")

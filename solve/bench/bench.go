@@ -45,7 +45,11 @@ type Row struct {
 	Method      string // "JKOnet*" or "iJKOnet"
 	Data        string // "paired" or "unpaired"
 	EMD, EMDStd float64
-	Beta        float64 // fitted β (NaN when the model has none)
+	// Implicit is the one-step EMD with the implicit (JKO) step, when
+	// Options.Implicit asked for it; ImplicitErr says why it is missing.
+	Implicit, ImplicitStd float64
+	ImplicitErr           string
+	Beta                  float64 // fitted β (NaN when the model has none)
 	// ParamErr is the largest error of an exact form's coefficients,
 	// relative to max(|truth|, 1) (NaN for other models).
 	ParamErr float64
@@ -253,11 +257,14 @@ type Options struct {
 	// IJKOnet fits with iJKOnet (options IJ) instead of JKOnet*.
 	IJKOnet bool
 	IJ      ijkonet.Options
+	// Implicit also scores the fit with the implicit (JKO) step
+	// (evaluate.OneStepImplicit), the forward model iJKOnet fits.
+	Implicit bool
 }
 
 // RunOpts is Run with options.
 func RunOpts(c Case, seed uint64, o Options) Row {
-	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(),
+	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Implicit: math.NaN(), ImplicitStd: math.NaN(),
 		Method: "JKOnet*", Data: "paired"}
 	if o.IJKOnet {
 		r.Method = "iJKOnet"
@@ -356,6 +363,13 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 	}
 	r.Times["eval"] = time.Since(start).Seconds()
 	r.EMD, r.EMDStd = rep.Mean, rep.Std
+	if o.Implicit {
+		if rep, err := evaluate.OneStepImplicit(ff, test, seed); err != nil {
+			r.ImplicitErr = err.Error()
+		} else {
+			r.Implicit, r.ImplicitStd = rep.Mean, rep.Std
+		}
+	}
 	return r
 }
 
@@ -383,7 +397,7 @@ func RunComparison(c Case, seed uint64, ij ijkonet.Options, progress func(what s
 	var rows []Row
 	for _, unpaired := range []bool{false, true} {
 		for _, ijk := range []bool{false, true} {
-			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: ijk, IJ: ij}
+			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: ijk, IJ: ij, Implicit: true}
 			if progress != nil {
 				m, d := "JKOnet*", "paired"
 				if ijk {
@@ -401,14 +415,22 @@ func RunComparison(c Case, seed uint64, ij ijkonet.Options, progress func(what s
 }
 
 // ComparisonMarkdown renders comparison rows as one table: the one-step
-// EMD and the fit's wall time for each problem, data and method.
+// EMD with the explicit and with the implicit step, and the fit's wall
+// time, for each problem, data and method.
 func ComparisonMarkdown(rows []Row) string {
 	var b strings.Builder
-	b.WriteString("| problem | training data | method | one-step EMD (mean ± std) | fit time (s) |\n|---|---|---|---|---|\n")
+	b.WriteString("| problem | training data | method | one-step EMD, explicit step | one-step EMD, implicit step | fit time (s) |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		emd := fmt.Sprintf("%.4g ± %.2g", r.EMD, r.EMDStd)
 		if r.Err != "" {
 			emd = "— (" + r.Err + ")"
+		}
+		imp := fmt.Sprintf("%.4g ± %.2g", r.Implicit, r.ImplicitStd)
+		switch {
+		case r.ImplicitErr != "":
+			imp = "— (" + r.ImplicitErr + ")"
+		case math.IsNaN(r.Implicit):
+			imp = "—"
 		}
 		fitTime := 0.0
 		for k, v := range r.Times {
@@ -416,7 +438,7 @@ func ComparisonMarkdown(rows []Row) string {
 				fitTime += v
 			}
 		}
-		fmt.Fprintf(&b, "| %s (d=%d, N=%d, %s) | %s | %s | %s | %.1f |\n", r.Name, r.Dim, r.N, r.ModelName, r.Data, r.Method, emd, fitTime)
+		fmt.Fprintf(&b, "| %s (d=%d, N=%d, %s) | %s | %s | %s | %s | %.1f |\n", r.Name, r.Dim, r.N, r.ModelName, r.Data, r.Method, emd, imp, fitTime)
 	}
 	return b.String()
 }

@@ -79,9 +79,12 @@ func TestComparison(t *testing.T) {
 		if r.Err != "" || r.Data != want[i][0] || r.Method != want[i][1] || !(r.EMD > 0) || r.EMD > 5 {
 			t.Errorf("row %d: %s %s EMD %g err %q", i, r.Data, r.Method, r.EMD, r.Err)
 		}
+		if !(r.Implicit > 0) && r.ImplicitErr == "" {
+			t.Errorf("row %d: implicit-step EMD %g and no reason", i, r.Implicit)
+		}
 	}
 	md := ComparisonMarkdown(rows)
-	if strings.Count(md, "| wavy_plateau") != 4 || !strings.Contains(md, "| unpaired | iJKOnet |") {
+	if strings.Count(md, "| wavy_plateau") != 4 || !strings.Contains(md, "| unpaired | iJKOnet |") || !strings.Contains(md, "implicit step") {
 		t.Errorf("table:\n%s", md)
 	}
 }

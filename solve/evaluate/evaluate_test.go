@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -134,5 +135,38 @@ func TestOneStepAll(t *testing.T) {
 	d, _ = OneStepAll(wrong, s, 0)
 	if !(d.W1.Mean > 1e-3 && d.W2.Mean >= d.W1.Mean && d.MMD.Mean > 0) {
 		t.Errorf("wrong model: %+v (W2 ≥ W1 must hold)", d)
+	}
+}
+
+// The implicit step of V = a‖x‖²/2 with U = b‖z‖²/2 has a closed form:
+// the mean contracts by 1/(1 + a dt) and the deviations from it by
+// 1/(1 + (a + b) dt). A step that cannot settle is an error.
+func TestPredictImplicit(t *testing.T) {
+	m := load(t, "param a = 2\nparam b = 0.5\npotential V(x) = a*norm2(x)/2\ninteraction U(z) = b*norm2(z)/2\n", 2)
+	f, err := NewFlow(m, m.InitTheta(0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := mat.NewDense(3, 2, []float64{1, 0, -1, 2, 3, 1})
+	const dt = 0.3
+	y, err := PredictImplicit(f, x, 0, dt, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := []float64{1, 1}
+	for i := 0; i < 3; i++ {
+		for k := 0; k < 2; k++ {
+			mk := mean[k] / (1 + 2*dt)
+			want := mk + (x.At(i, k)-mean[k])/(1+2.5*dt)
+			if math.Abs(y.At(i, k)-want) > 1e-9 {
+				t.Errorf("y[%d][%d] = %.12g, want %.12g", i, k, y.At(i, k), want)
+			}
+		}
+	}
+	// V = −a‖x‖²/2 with a·dt > 1: the fixed point is repelling.
+	bad := load(t, "param a = 2\npotential V(x) = -a*norm2(x)/2\n", 2)
+	fb, _ := NewFlow(bad, bad.InitTheta(0), 0)
+	if _, err := PredictImplicit(fb, x, 0, 1, 0); !errors.Is(err, ErrImplicitNotConverged) {
+		t.Errorf("repelling fixed point: err = %v", err)
 	}
 }

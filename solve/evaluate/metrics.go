@@ -66,6 +66,18 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
 func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error) {
+	return oneStep(s, func(k int) (*mat.Dense, error) {
+		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		if err != nil {
+			return nil, err
+		}
+		return pred[0], nil
+	})
+}
+
+// oneStep scores predict(k), the prediction of snapshot k+1 from snapshot
+// k, against each observed snapshot k+1 by W1.
+func oneStep(s *snapshot.Snapshots, predict func(k int) (*mat.Dense, error)) (Report, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Report{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
@@ -74,11 +86,11 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error)
 	// distances, which are independent problems, on all cores.
 	preds := make([]*mat.Dense, K)
 	for k := 0; k < K; k++ {
-		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		pred, err := predict(k)
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
-		preds[k] = pred[0]
+		preds[k] = pred
 	}
 	out := make([]float64, K)
 	errs := make([]error, K)
