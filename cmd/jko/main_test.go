@@ -202,6 +202,9 @@ func TestIJKOnetCommand(t *testing.T) {
 		t.Errorf("fitted spec header:\n%s", text)
 	}
 	mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2)
+	if out := mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2, "--step", "implicit"); !strings.Contains(out, "implicit step") {
+		t.Errorf("eval --step implicit:\n%s", out)
+	}
 	mustRun(t, "predict", filepath.Join(dir, "fit2.jko"), data2, "-o", filepath.Join(dir, "pred.csv"))
 
 	// A divergent learning rate stops with the epoch named and writes no file.
