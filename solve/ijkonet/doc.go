@@ -27,6 +27,11 @@
 //     snapshot by Kozachenko–Leonenko. Other internal energies would need
 //     the density of T#μ and are refused.
 //
+// The model fitted is the implicit JKO step, T(x) = x − τ∇J(T(x)) for
+// potential and interaction terms: score a fit with that step
+// (evaluate.OneStepImplicit, jko eval --step implicit) as well as with the
+// explicit one when the data's steps are large.
+//
 // Every gradient of both players' objectives matches central finite
 // differences (see the tests). Runs are deterministic for a given seed.
 package ijkonet
