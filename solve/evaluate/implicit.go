@@ -23,9 +23,10 @@ var ErrImplicitNotConverged = errors.New("implicit step did not converge")
 // JKOnet* evaluated at x fits).
 //
 // y is found from y = x by damped fixed-point iterations
-// y ← y + ω(x + dt·drift(y) − y), ω halved whenever the largest residual
-// grows and let grow back (up to ½) while it shrinks. The iteration stops
-// at a residual of 1e-12 times the cloud's scale; after 2,000 iterations a
+// y ← y + ω_i(x + dt·drift(y) − y), each particle's ω_i halved whenever
+// its residual grows and let grow back (up to ½) while it shrinks. The
+// iteration stops at a residual of 1e-12 times the cloud's scale; after
+// 2,000 iterations a
 // residual up to 1e-6 times the scale is accepted, and a larger one is an
 // error wrapping ErrImplicitNotConverged (dt times the drift's Lipschitz
 // constant too large for the step to settle).
@@ -46,32 +47,46 @@ func PredictImplicit(f sim.Dynamics, x *mat.Dense, t, dt float64, seed uint64) (
 	y := append([]float64(nil), x0...)
 	v := make([]float64, n*d)
 	const maxIter, tol, accept = 2000, 1e-12, 1e-6
-	omega, prev := 0.5, math.Inf(1)
+	// Each particle has its own damping ω_i and residual: with potential
+	// terms the particles' problems are independent, and one stiff particle
+	// should not slow the others (interaction terms couple them weakly).
+	omega, last := make([]float64, n), make([]float64, n)
+	for i := range omega {
+		omega[i], last[i] = 0.5, math.Inf(1)
+	}
+	prev := math.Inf(1)
 	converged := false
 	for it := 0; it < maxIter; it++ {
 		if err := f.Drift(v, y, n, t+dt); err != nil {
 			return nil, err
 		}
 		res := 0.0
-		for i := range v {
-			v[i] = x0[i] + dt*v[i] - y[i] // residual of the fixed point
-			res = math.Max(res, math.Abs(v[i]))
+		for i := 0; i < n; i++ {
+			ri := 0.0
+			for k := i * d; k < (i+1)*d; k++ {
+				v[k] = x0[k] + dt*v[k] - y[k] // residual of the fixed point
+				ri = math.Max(ri, math.Abs(v[k]))
+			}
+			if ri > last[i] {
+				omega[i] /= 2
+			} else {
+				omega[i] = math.Min(0.5, omega[i]*1.1)
+			}
+			last[i] = ri
+			res = math.Max(res, ri)
 		}
 		if math.IsNaN(res) || math.IsInf(res, 0) {
 			break
 		}
+		prev = res
 		if res <= tol*scale {
 			converged = true
 			break
 		}
-		if res > prev {
-			omega /= 2
-		} else {
-			omega = math.Min(0.5, omega*1.1)
-		}
-		prev = res
-		for i := range y {
-			y[i] += omega * v[i]
+		for i := 0; i < n; i++ {
+			for k := i * d; k < (i+1)*d; k++ {
+				y[k] += omega[i] * v[k]
+			}
 		}
 	}
 	if !converged && prev <= accept*scale {
