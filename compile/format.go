@@ -13,8 +13,9 @@ import (
 // filled in: every parameter declaration gets its value as the initial
 // value (split into one declaration per name where values differ), with
 // its standard error as a trailing comment when stderr is given, and every
-// neural block gets a weights declaration. Imports are inlined so the
-// result stands alone. header lines become a comment at the top. The
+// neural block gets a weights declaration. m.Step, when set, becomes the
+// step declaration at the top (replacing the spec's own). Imports are
+// inlined so the result stands alone. header lines become a comment at the top. The
 // output parses, checks, and instantiates to the same model.
 func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error) {
 	if len(theta) != m.NumParams {
@@ -35,12 +36,17 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 	if len(header) > 0 {
 		out.Comments = append(out.Comments, lang.NewCommentGroup(header...))
 	}
+	if m.Step != "" {
+		st := &lang.Step{Kind: m.Step}
+		st.DeclMeta = lang.DeclMeta{Doc: lang.NewCommentGroup(stepComment(m.Step))}
+		out.Decls = append(out.Decls, st)
+	}
 	seenWeights := map[string]bool{}
 	for fi, f := range order {
 		first := true
 		for _, d := range f.Decls {
 			switch d := d.(type) {
-			case *lang.Import:
+			case *lang.Import, *lang.Step:
 				continue
 			case *lang.Weights:
 				seenWeights[d.Name] = true
@@ -94,6 +100,14 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 		return nil, fmt.Errorf("compile: the fitted spec does not parse (a bug): %v", err)
 	}
 	return text, nil
+}
+
+// stepComment explains a step declaration to the reader of a fitted spec.
+func stepComment(step string) string {
+	if step == "implicit" {
+		return "# the JKO step y = x + τ·drift(y): predict and simulate with it (jko eval, predict and simulate do)"
+	}
+	return "# Euler's step x + τ·drift(x): predict and simulate with it"
 }
 
 // shallowCopy copies a declaration so its comments can change without

@@ -68,6 +68,9 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 	}
 	g := ir.New()
 	m := &Model{Spec: s, Dim: d, G: g}
+	if st := s.Model.Step; st != nil {
+		m.Step = st.Kind
+	}
 	l := &lowerer{spec: s, m: m, g: g, d: d, env: map[*lang.Object]ir.NodeID{}}
 	m.X = g.Input("x", ir.Vector(d))
 	m.Z = g.Input("z", ir.Vector(d))

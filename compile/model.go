@@ -74,6 +74,11 @@ func (p *Param) EntryName(i int) string {
 type Model struct {
 	Spec *Spec
 	Dim  int
+	// Step is how the dynamics advance over one time step: "explicit"
+	// (Euler) or "implicit" (the JKO step), from the spec's step
+	// declaration ("" when it has none, which means explicit). Format
+	// writes it back; a fit sets it to the step it fitted.
+	Step string
 	// G is the expression graph; X, Z, T and Rho are its inputs.
 	G             *ir.Graph
 	X, Z, T, Rho  ir.NodeID

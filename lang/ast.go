@@ -261,12 +261,27 @@ type Weights struct {
 	Values  Expr
 }
 
+// Step is `step explicit` or `step implicit`: how the model's dynamics
+// advance over one time step τ. The implicit step is the JKO step
+// y = x + τ·drift(y) (what iJKOnet fits, and JKOnet* with the drift at y);
+// the explicit one is Euler's x + τ·drift(x). A spec without it is
+// explicit.
+type Step struct {
+	DeclMeta
+	At Pos
+	// Kind is the word after step, as written ("explicit" or "implicit"
+	// once checked); KindPos is its position.
+	Kind    string
+	KindPos Pos
+}
+
 func (d *Import) Pos() Pos  { return d.At }
 func (d *Const) Pos() Pos   { return d.At }
 func (d *Param) Pos() Pos   { return d.At }
 func (d *Fn) Pos() Pos      { return d.At }
 func (d *Term) Pos() Pos    { return d.At }
 func (d *Weights) Pos() Pos { return d.At }
+func (d *Step) Pos() Pos    { return d.At }
 
 func (*Import) declNode()  {}
 func (*Const) declNode()   {}
@@ -274,6 +289,7 @@ func (*Param) declNode()   {}
 func (*Fn) declNode()      {}
 func (*Term) declNode()    {}
 func (*Weights) declNode() {}
+func (*Step) declNode()    {}
 
 // NewIdent returns an identifier without a position.
 func NewIdent(name string) *Ident { return &Ident{Name: name} }

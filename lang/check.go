@@ -170,9 +170,11 @@ type Model struct {
 	Consts  []*ConstInfo
 	Fns     []*FnInfo
 	Weights []*Weights
-	Uses    map[*Ident]*Object
-	Shapes  map[Expr]Shape
-	Calls   map[*Call]*Instance
+	// Step is the model's step declaration, nil when it has none.
+	Step   *Step
+	Uses   map[*Ident]*Object
+	Shapes map[Expr]Shape
+	Calls  map[*Call]*Instance
 
 	constraints []constraint
 }
@@ -461,6 +463,15 @@ func (c *checker) declare() {
 			ti.Args = c.declareArgs(d, d.Args)
 		case *Weights:
 			c.m.Weights = append(c.m.Weights, d)
+		case *Step:
+			switch {
+			case d.Kind != "explicit" && d.Kind != "implicit":
+				c.errorf(d.KindPos, "write step explicit (Euler: x + τ·drift(x)) or step implicit (the JKO step: y = x + τ·drift(y))", "unknown step %s", d.Kind)
+			case c.m.Step != nil:
+				c.errorf(d.At, "keep one step declaration", "step given twice; first at %s", relPos(c.m.Step.At, d.At))
+			default:
+				c.m.Step = d
+			}
 		}
 	}
 }

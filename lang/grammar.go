@@ -37,13 +37,14 @@ type gExprRoot struct {
 var declKeywords = map[string]bool{
 	"import": true, "const": true, "param": true, "fn": true,
 	"potential": true, "interaction": true, "internal": true, "weights": true,
+	"step": true,
 }
 
 // keywords are all reserved words of the grammar.
 var keywords = map[string]bool{
 	"import": true, "const": true, "param": true, "fn": true,
 	"potential": true, "interaction": true, "internal": true, "weights": true,
-	"in": true,
+	"step": true, "in": true,
 }
 
 type gName struct {
@@ -58,6 +59,12 @@ type gDecl[E gExprT] struct {
 	Fn      *gFn[E]      `parser:"| @@"`
 	Term    *gTerm[E]    `parser:"| @@"`
 	Weights *gWeights[E] `parser:"| @@"`
+	Step    *gStep       `parser:"| @@"`
+}
+
+type gStep struct {
+	Pos  lexer.Position
+	Kind *gName `parser:"'step' @@"`
 }
 
 type gImport struct {

@@ -582,6 +582,8 @@ func lowerDecl[E gExprT](p *parser, g *gDecl[E]) Decl {
 		gw := g.Weights
 		return &Weights{At: p.at(gw.Pos), Name: gw.Term.Name + "." + gw.Block.Name,
 			NamePos: p.at(gw.Term.Pos), Values: gw.Values.lower(p)}
+	case g.Step != nil:
+		return &Step{At: p.at(g.Step.Pos), Kind: g.Step.Kind.Name, KindPos: p.at(g.Step.Kind.Pos)}
 	}
 	return nil
 }

@@ -147,6 +147,8 @@ func formatDecl(d Decl) string {
 		return d.Kind.String() + " " + d.Name.Name + "(" + identList(d.Args) + ") = " + FormatExpr(d.Body)
 	case *Weights:
 		return "weights " + d.Name + " = " + FormatExpr(d.Values)
+	case *Step:
+		return "step " + d.Kind
 	}
 	return ""
 }

@@ -43,7 +43,9 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Fitted{Model: m, Theta: res.Theta, Result: res}, nil
+	f := &Fitted{Model: m, Theta: res.Theta, Result: res}
+	m.Step = f.Step().String() // the fitted spec says how to step
+	return f, nil
 }
 
 // Param returns the fitted value of the scalar parameter called name.
@@ -68,6 +70,21 @@ func (f *Fitted) Spec() ([]byte, error) {
 // Flow returns the fitted dynamics.
 func (f *Fitted) Flow() (*evaluate.Flow, error) { return evaluate.NewFlow(f.Model, f.Theta, 0) }
 
+// Step is the step the fit describes: implicit (the JKO step) when the
+// drift was evaluated at y, explicit (Euler) when at x, and for a spec
+// read back (no fit) the step it declares. Evaluate, Predict and Simulate
+// step this way.
+func (f *Fitted) Step() evaluate.Step {
+	at := ""
+	if f.Result != nil {
+		at = f.Result.EvalAt
+	}
+	if at == "y" || (at == "" && f.Model.Step == "implicit") {
+		return evaluate.Implicit
+	}
+	return evaluate.Explicit
+}
+
 // Evaluate returns the one-step-ahead W1 distance of the fitted dynamics on
 // the snapshots (the JKOnet* paper's metric).
 func (f *Fitted) Evaluate(test *snapshot.Snapshots) (evaluate.Report, error) {
@@ -75,7 +92,7 @@ func (f *Fitted) Evaluate(test *snapshot.Snapshots) (evaluate.Report, error) {
 	if err != nil {
 		return evaluate.Report{}, err
 	}
-	return evaluate.OneStep(fl, test, 0)
+	return evaluate.OneStep(fl, test, 0, f.Step())
 }
 
 // Predict rolls the fitted dynamics forward from the cloud x at time t.
@@ -84,15 +101,17 @@ func (f *Fitted) Predict(x *mat.Dense, t, dt float64, steps int, seed uint64) ([
 	if err != nil {
 		return nil, err
 	}
-	return evaluate.Predict(fl, x, t, dt, steps, seed)
+	return evaluate.Predict(fl, x, t, dt, steps, seed, f.Step())
 }
 
-// Simulate runs the fitted dynamics from a fresh initial population.
+// Simulate runs the fitted dynamics from a fresh initial population, with
+// the fit's step (Options.Implicit forces the implicit one).
 func (f *Fitted) Simulate(o sim.Options) (*snapshot.Snapshots, error) {
 	fl, err := f.Flow()
 	if err != nil {
 		return nil, err
 	}
+	o.Implicit = o.Implicit || f.Step() == evaluate.Implicit
 	res, err := sim.Run(fl, o)
 	if err != nil {
 		return nil, err

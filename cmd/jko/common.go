@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/snapshot"
 	"github.com/schollz/progressbar/v3"
 )
@@ -170,4 +171,18 @@ func fmtNum(v float64) string {
 		return "NaN"
 	}
 	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// stepHelp documents the --step flags.
+const stepHelp = "How each step advances: explicit (Euler, x + τ·drift(x)) or implicit (the JKO step, y = x + τ·drift(y)). Default: the spec's step declaration (jko fit writes one), else explicit."
+
+// stepOf resolves a --step flag: as given, else the spec's declaration.
+func stepOf(flag string, m *compile.Model) (evaluate.Step, error) {
+	if flag == "" {
+		flag = m.Step
+	}
+	if flag == "" {
+		return evaluate.Explicit, nil
+	}
+	return evaluate.ParseStep(flag)
 }

@@ -108,12 +108,12 @@ func (c demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate.OneStep(ff, test, c.Seed)
+	rep, err := evaluate.OneStep(ff, test, c.Seed, evaluate.Explicit)
 	if err != nil {
 		return err
 	}
 	tf, _ := evaluate.NewFlow(truth, nil, c.Seed)
-	ref, err := evaluate.OneStep(withNoise{tf, c.Beta}, test, c.Seed)
+	ref, err := evaluate.OneStep(withNoise{tf, c.Beta}, test, c.Seed, evaluate.Explicit)
 	if err != nil {
 		return err
 	}

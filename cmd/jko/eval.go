@@ -20,7 +20,7 @@ type evalCmd struct {
 	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
 	JSON   bool    `help:"Print JSON."`
 	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step   string  `help:"How a prediction steps: explicit (Euler, x + τ·drift(x): the step JKOnet* fits) or implicit (the JKO step, y = x + τ·drift(y): the step iJKOnet fits; one-step W1 only)." enum:"explicit,implicit" default:"explicit"`
+	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
 type evalReport struct {
@@ -67,27 +67,27 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: c.Step, Beta: flow.Beta()}
+	step, err := stepOf(c.Step, m)
+	if err != nil {
+		return err
+	}
+	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: step.String(), Beta: flow.Beta()}
 	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
 		rep.Split = "all" // a CSV file has no train/test split
 	}
-	onlyW1 := c.OnlyW1 || c.Step == "implicit"
+	onlyW1 := c.OnlyW1
 	switch {
-	case c.Step == "implicit":
-		if rep.OneStep, err = evaluate.OneStepImplicit(flow, data, c.Seed); err != nil {
-			return err
-		}
 	case c.OnlyW1:
-		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
 			return err
 		}
 	default:
-		dist, err := evaluate.OneStepAll(flow, data, c.Seed)
+		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
 		if err != nil {
 			return err
 		}
 		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
-		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed); err != nil {
+		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
 			return err
 		}
 	}
@@ -97,11 +97,7 @@ func (c evalCmd) Run(g *globals) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	step := ""
-	if c.Step == "implicit" {
-		step = ", implicit step"
-	}
-	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split%s): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
+	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
 	if !onlyW1 {
 		fmt.Fprintf(g.stdout, "  one-step W2 %.4g ± %.2g, MMD %.4g ± %.2g\n", rep.W2.Mean, rep.W2.Std, rep.MMD.Mean, rep.MMD.Std)

@@ -24,7 +24,7 @@ type fitCmd struct {
 	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
 	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
-	EvalAt     string  `help:"Evaluate the drift at x (explicit step, the default) or y (implicit step)." enum:",x,y" default:""`
+	EvalAt     string  `help:"Evaluate the drift at x (the explicit step, the default) or y (the implicit step, the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with." enum:",x,y" default:""`
 	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
 	Split      string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
 	Dt         float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
@@ -36,13 +36,14 @@ type fitCmd struct {
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
 	JSON       bool    `help:"Print the report as JSON."`
 	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: energy steps." default:"300"`
-	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step." default:"5"`
-	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters." default:"0.01"`
+	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
+	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch." default:"0.01"`
+	IJFinalLR  float64 `name:"ij-final-lr" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
 	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
 	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
-	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)) or particles (each particle's own displacement, solved as the proximal step; no entropy terms)." enum:"gradient,residual,particles" default:"gradient"`
+	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
-	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step (0: all of them, or 500 when the spec has interaction terms, which cost batch² pairs)." default:"0"`
+	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
 	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
 }
 
@@ -51,10 +52,10 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 	if err != nil {
 		return ijkonet.Options{}, err
 	}
-	if c.IJBatch < 0 {
-		return ijkonet.Options{}, fmt.Errorf("fit: --ij-batch %d: want 0 (all particles) or a positive count", c.IJBatch)
+	if c.IJBatch < -1 {
+		return ijkonet.Options{}, fmt.Errorf("fit: --ij-batch %d: want a positive count, 0 (the default) or -1 (all particles)", c.IJBatch)
 	}
-	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, MapLR: c.IJMapLR,
+	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, FinalLR: c.IJFinalLR, MapLR: c.IJMapLR,
 		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
 }
 
@@ -146,7 +147,11 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	header := fitHeader(c, data, res)
+	header := fitHeader(c, m, data, res)
+	m.Step = "explicit" // the fitted spec says how to step
+	if res.EvalAt == "y" {
+		m.Step = "implicit"
+	}
 	text, err := m.Format(res.Theta, res.StdErr, header)
 	if err != nil {
 		return err
@@ -187,11 +192,11 @@ func (c fitCmd) Run(g *globals) error {
 	return nil
 }
 
-func fitHeader(c fitCmd, data *snapshot.Snapshots, res *jkonet.Result) []string {
+func fitHeader(c fitCmd, m *compile.Model, data *snapshot.Snapshots, res *jkonet.Result) []string {
 	h := []string{
 		"# fitted by jko " + version + " with " + methodName(res.Method),
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; %s, seed %d",
-			c.Data, c.Split, data.Len(), data.Dim(), settingsNote(c, res), c.Seed),
+			c.Data, c.Split, data.Len(), data.Dim(), settingsNote(c, m, res), c.Seed),
 		fmt.Sprintf("# loss %.6g", res.Loss),
 	}
 	if l := res.Linear; l != nil {
@@ -291,17 +296,22 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	fmt.Fprintf(w, "wrote %s\n", rep.Out)
 }
 
-func settingsNote(c fitCmd, res *jkonet.Result) string {
+func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 	if res.Method == "ijkonet" {
-		maps := "one map per step"
-		if c.IJShared {
-			maps = "one time-conditioned map"
-		}
+		o, _ := c.ijOptions()
+		o = o.WithDefaults(m)
 		batch := "all particles"
-		if c.IJBatch > 0 {
-			batch = fmt.Sprintf("batch %d", c.IJBatch)
+		if o.Batch > 0 {
+			batch = fmt.Sprintf("batch %d", o.Batch)
 		}
-		return fmt.Sprintf("epochs %d, map steps %d, lr %g, map lr %g, %s maps %v, %s, %s", c.IJEpochs, c.IJMapSteps, c.IJLR, c.IJMapLR, c.IJMap, c.IJWidths, maps, batch)
+		maps := fmt.Sprintf("%s maps", o.Map)
+		if o.Map != ijkonet.Particles {
+			maps = fmt.Sprintf("%s maps %v", o.Map, o.Widths)
+			if o.Shared {
+				maps += ", one time-conditioned map"
+			}
+		}
+		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
 	}
 	return fmt.Sprintf("eval-at %s, couplings %s, reg %g", res.EvalAt, c.Couplings, c.Reg)
 }

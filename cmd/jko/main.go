@@ -71,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(stdout, stderr),
+		kong.Vars{"step_help": stepHelp},
 		kong.Exit(func(code int) { exited, status = true, code; panic(exitPanic{}) }),
 	)
 	if err != nil {

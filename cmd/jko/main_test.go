@@ -65,12 +65,12 @@ func TestPipeline(t *testing.T) {
 		}
 	}
 	text, _ := os.ReadFile(fitted)
-	if !strings.Contains(string(text), "# fitted by jko") || !strings.Contains(string(text), "param a = 0.5") {
+	if !strings.Contains(string(text), "# fitted by jko") || !strings.Contains(string(text), "param a = 0.5") || !strings.Contains(string(text), "\nstep explicit\n") {
 		t.Errorf("fitted spec:\n%s", text)
 	}
 
 	out = mustRun(t, "eval", fitted, data)
-	m := regexp.MustCompile(`one-step-ahead W1 \(test split\): (\S+)`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`one-step-ahead W1 \(test split, explicit step\): (\S+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("eval output:\n%s", out)
 	}
@@ -175,7 +175,7 @@ func TestIJKOnetCommand(t *testing.T) {
 		t.Errorf("fit output:\n%s", out)
 	}
 	text, err := os.ReadFile(filepath.Join(dir, "fit.jko"))
-	if err != nil || !strings.Contains(string(text), "iJKOnet") {
+	if err != nil || !strings.Contains(string(text), "iJKOnet") || !strings.Contains(string(text), "\nstep implicit\n") || !strings.Contains(string(text), "particles maps") {
 		t.Errorf("fitted spec: %v\n%s", err, text)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "loss.csv"))
@@ -201,11 +201,16 @@ func TestIJKOnetCommand(t *testing.T) {
 	if !strings.Contains(string(text), "one time-conditioned map") || !strings.Contains(string(text), "batch 25") {
 		t.Errorf("fitted spec header:\n%s", text)
 	}
-	mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2)
-	if out := mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2, "--step", "implicit"); !strings.Contains(out, "implicit step") {
-		t.Errorf("eval --step implicit:\n%s", out)
+	// The fitted spec declares the implicit step, which eval, predict and
+	// simulate take unless told otherwise.
+	if out := mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2); !strings.Contains(out, "implicit step") || !strings.Contains(out, "all-steps-ahead") {
+		t.Errorf("eval:\n%s", out)
 	}
-	mustRun(t, "predict", filepath.Join(dir, "fit2.jko"), data2, "-o", filepath.Join(dir, "pred.csv"))
+	if out := mustRun(t, "eval", filepath.Join(dir, "fit2.jko"), data2, "--step", "explicit", "--only-w1"); !strings.Contains(out, "explicit step") {
+		t.Errorf("eval --step explicit:\n%s", out)
+	}
+	mustRun(t, "predict", filepath.Join(dir, "fit2.jko"), data2, "-o", filepath.Join(dir, "pred.csv"), "--steps", "2")
+	mustRun(t, "simulate", filepath.Join(dir, "fit2.jko"), "--particles", "30", "-o", filepath.Join(dir, "resim"))
 
 	// A divergent learning rate stops with the epoch named and writes no file.
 	code, _, errOut := jko(t, "fit", spec, data, "-o", filepath.Join(dir, "bad.jko"), "--method", "ijkonet", "--ij-epochs", "50", "--ij-map-lr", "1e6", "--ij-lr", "1e6")

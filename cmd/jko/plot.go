@@ -68,7 +68,11 @@ func (c plotCmd) Run(g *globals) error {
 		}
 		loss = &plot.LossCurve{Epochs: e, Loss: l}
 	}
-	o := plot.Options{Seed: c.Seed, Grid: c.Grid, Arrows: c.Arrows}
+	step, err := stepOf("", fitted.Model)
+	if err != nil {
+		return err
+	}
+	o := plot.Options{Seed: c.Seed, Grid: c.Grid, Arrows: c.Arrows, Step: step}
 	var fig *plot.Figure
 	switch c.Kind {
 	case "potential":

@@ -18,6 +18,7 @@ type predictCmd struct {
 	Split  string  `help:"Which snapshots of a directory to use: test, train or all." enum:"test,train,all" default:"test"`
 	Seed   uint64  `help:"Random seed for the noise." default:"0"`
 	Out    string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle)."`
+	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -51,7 +52,11 @@ func (c predictCmd) Run(g *globals) error {
 		return err
 	}
 	t0 := data.Times[c.From]
-	pred, err := evaluate.Predict(flow, data.X[c.From], t0, dt, c.Steps, c.Seed)
+	step, err := stepOf(c.Step, m)
+	if err != nil {
+		return err
+	}
+	pred, err := evaluate.Predict(flow, data.X[c.From], t0, dt, c.Steps, c.Seed, step)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type simulateCmd struct {
 	Out       string  `short:"o" required:"" help:"Output directory (JKOnet* layout: data.npy, sample_labels.npy, train_/test_ files)."`
 	CSV       bool    `help:"Also write data.csv."`
 	Beta      float64 `help:"Extra diffusion β (noise sqrt(2β) dW) on top of the spec's entropy terms."`
+	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
 // withNoise adds diffusion to a flow.
@@ -61,13 +62,17 @@ func (c simulateCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	step, err := stepOf(c.Step, m)
+	if err != nil {
+		return err
+	}
 	bar := newProgress(g, 1, "simulating")
 	if c.Beta < 0 {
 		return fmt.Errorf("--beta must be ≥ 0, got %g", c.Beta)
 	}
 	res, err := sim.Run(withNoise{flow, c.Beta}, sim.Options{
 		Particles: c.Particles, Steps: c.Steps, Dt: c.Dt, Substeps: c.Substeps,
-		Init: init, Seed: c.Seed, Unpaired: c.Unpaired,
+		Init: init, Seed: c.Seed, Unpaired: c.Unpaired, Implicit: step == evaluate.Implicit,
 		Progress: func(done, total int) {
 			if bar.bar != nil {
 				bar.bar.ChangeMax(total)

@@ -42,14 +42,18 @@ type Case struct {
 // Row is the outcome of one case.
 type Row struct {
 	Case
-	Method      string // "JKOnet*" or "iJKOnet"
-	Data        string // "paired" or "unpaired"
+	Method string // "JKOnet*" or "iJKOnet"
+	Data   string // "paired" or "unpaired"
+	// Step is the step the fit models and is scored with: "explicit"
+	// (JKOnet* with the drift at x) or "implicit" (the JKO step: iJKOnet,
+	// JKOnet* with the drift at y).
+	Step        string
 	EMD, EMDStd float64
-	// Implicit is the one-step EMD with the implicit (JKO) step, when
-	// Options.Implicit asked for it; ImplicitErr says why it is missing.
-	Implicit, ImplicitStd float64
-	ImplicitErr           string
-	Beta                  float64 // fitted β (NaN when the model has none)
+	// Other is the one-step EMD with the other step, when
+	// Options.BothSteps asked for it; OtherErr says why it is missing.
+	Other, OtherStd float64
+	OtherErr        string
+	Beta            float64 // fitted β (NaN when the model has none)
 	// ParamErr is the largest error of an exact form's coefficients,
 	// relative to max(|truth|, 1) (NaN for other models).
 	ParamErr float64
@@ -257,14 +261,16 @@ type Options struct {
 	// IJKOnet fits with iJKOnet (options IJ) instead of JKOnet*.
 	IJKOnet bool
 	IJ      ijkonet.Options
-	// Implicit also scores the fit with the implicit (JKO) step
-	// (evaluate.OneStepImplicit), the forward model iJKOnet fits.
-	Implicit bool
+	// EvalAt is where JKOnet* evaluates the drift: "x" (default) or "y".
+	EvalAt string
+	// BothSteps also scores each fit with the step it was not fitted for
+	// (Row.Other).
+	BothSteps bool
 }
 
 // RunOpts is Run with options.
 func RunOpts(c Case, seed uint64, o Options) Row {
-	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Implicit: math.NaN(), ImplicitStd: math.NaN(),
+	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Other: math.NaN(), OtherStd: math.NaN(),
 		Method: "JKOnet*", Data: "paired"}
 	if o.IJKOnet {
 		r.Method = "iJKOnet"
@@ -329,7 +335,7 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 		fit, err = ijkonet.Fit(m, train, ij)
 	} else {
 		jo := jkonet.DefaultOptions()
-		jo.Seed = seed
+		jo.Seed, jo.EvalAt = seed, o.EvalAt
 		if c.ModelName == "exact" {
 			jo.Reg = 0 // every true term is present: the exact solve, no ridge
 		}
@@ -357,17 +363,22 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 	if err != nil {
 		return fail("eval", err)
 	}
-	rep, err := evaluate.OneStep(ff, test, seed)
+	step, other := evaluate.Explicit, evaluate.Implicit
+	if fit.EvalAt == "y" {
+		step, other = other, step
+	}
+	r.Step = step.String()
+	rep, err := evaluate.OneStep(ff, test, seed, step)
 	if err != nil {
 		return fail("eval", err)
 	}
 	r.Times["eval"] = time.Since(start).Seconds()
 	r.EMD, r.EMDStd = rep.Mean, rep.Std
-	if o.Implicit {
-		if rep, err := evaluate.OneStepImplicit(ff, test, seed); err != nil {
-			r.ImplicitErr = err.Error()
+	if o.BothSteps {
+		if rep, err := evaluate.OneStep(ff, test, seed, other); err != nil {
+			r.OtherErr = err.Error()
 		} else {
-			r.Implicit, r.ImplicitStd = rep.Mean, rep.Std
+			r.Other, r.OtherStd = rep.Mean, rep.Std
 		}
 	}
 	return r
@@ -389,48 +400,54 @@ func ComparisonSuite(quick bool) []Case {
 	return cs
 }
 
-// RunComparison runs a case with JKOnet* and with iJKOnet (options ij),
-// each on paired and on unpaired training snapshots, and measures every
-// fit on the same held-out paired test trajectories. progress, if set, is
-// called before each of the four fits.
+// RunComparison runs a case with JKOnet* (drift at x, Euler's step, and
+// drift at y, the JKO step, the reference's choice for neural models) and
+// with iJKOnet (options ij), each on paired and on unpaired training
+// snapshots, and measures every fit on the same held-out paired test
+// trajectories, with the step it was fitted for and with the other one.
+// progress, if set, is called before each of the six fits.
 func RunComparison(c Case, seed uint64, ij ijkonet.Options, progress func(what string)) []Row {
 	var rows []Row
 	for _, unpaired := range []bool{false, true} {
-		for _, ijk := range []bool{false, true} {
-			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: ijk, IJ: ij, Implicit: true}
+		for _, v := range []struct {
+			name, evalAt string
+			ijk          bool
+		}{{"JKOnet* (drift at x)", "x", false}, {"JKOnet* (drift at y)", "y", false}, {"iJKOnet", "", true}} {
+			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: v.ijk, IJ: ij, EvalAt: v.evalAt, BothSteps: true}
 			if progress != nil {
-				m, d := "JKOnet*", "paired"
-				if ijk {
-					m = "iJKOnet"
-				}
+				d := "paired"
 				if unpaired {
 					d = "unpaired"
 				}
-				progress(fmt.Sprintf("%s, %s, %s", c.Name, d, m))
+				progress(fmt.Sprintf("%s, %s, %s", c.Name, d, v.name))
 			}
-			rows = append(rows, RunOpts(c, seed, o))
+			r := RunOpts(c, seed, o)
+			if !v.ijk {
+				r.Method = v.name
+			}
+			rows = append(rows, r)
 		}
 	}
 	return rows
 }
 
 // ComparisonMarkdown renders comparison rows as one table: the one-step
-// EMD with the explicit and with the implicit step, and the fit's wall
-// time, for each problem, data and method.
+// EMD with the step each fit models, with the other step, and the fit's
+// wall time, for each problem, data and method.
 func ComparisonMarkdown(rows []Row) string {
 	var b strings.Builder
-	b.WriteString("| problem | training data | method | one-step EMD, explicit step | one-step EMD, implicit step | fit time (s) |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| problem | training data | method | step fitted | one-step EMD, that step | one-step EMD, the other step | fit time (s) |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		emd := fmt.Sprintf("%.4g ± %.2g", r.EMD, r.EMDStd)
 		if r.Err != "" {
 			emd = "— (" + r.Err + ")"
 		}
-		imp := fmt.Sprintf("%.4g ± %.2g", r.Implicit, r.ImplicitStd)
+		other := fmt.Sprintf("%.4g ± %.2g", r.Other, r.OtherStd)
 		switch {
-		case r.ImplicitErr != "":
-			imp = "— (" + r.ImplicitErr + ")"
-		case math.IsNaN(r.Implicit):
-			imp = "—"
+		case r.OtherErr != "":
+			other = "— (" + r.OtherErr + ")"
+		case math.IsNaN(r.Other):
+			other = "—"
 		}
 		fitTime := 0.0
 		for k, v := range r.Times {
@@ -438,7 +455,7 @@ func ComparisonMarkdown(rows []Row) string {
 				fitTime += v
 			}
 		}
-		fmt.Fprintf(&b, "| %s (d=%d, N=%d, %s) | %s | %s | %s | %s | %.1f |\n", r.Name, r.Dim, r.N, r.ModelName, r.Data, r.Method, emd, imp, fitTime)
+		fmt.Fprintf(&b, "| %s (d=%d, N=%d, %s) | %s | %s | %s | %s | %s | %.1f |\n", r.Name, r.Dim, r.N, r.ModelName, r.Data, r.Method, r.Step, emd, other, fitTime)
 	}
 	return b.String()
 }
@@ -456,6 +473,9 @@ func Markdown(rows []Row) string {
 			fmt.Fprintf(&b, "\n### %s\n\n| problem | model | one-step EMD (mean ± std) | coefficient error | β̂ | time per stage (s) |\n|---|---|---|---|---|---|\n", suite)
 		}
 		emd := fmt.Sprintf("%.4g ± %.2g", r.EMD, r.EMDStd)
+		if r.Step == "implicit" {
+			emd += " (implicit step)"
+		}
 		if r.Err != "" {
 			emd = "— (" + r.Err + ")"
 		}

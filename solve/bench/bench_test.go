@@ -71,20 +71,23 @@ func TestComparison(t *testing.T) {
 	c := ComparisonSuite(true)[0]
 	c.N = 120
 	rows := RunComparison(c, 1, ijkonet.Options{Epochs: 3, Widths: []int{4}}, nil)
-	if len(rows) != 4 {
+	if len(rows) != 6 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	want := [][2]string{{"paired", "JKOnet*"}, {"paired", "iJKOnet"}, {"unpaired", "JKOnet*"}, {"unpaired", "iJKOnet"}}
+	want := [][3]string{
+		{"paired", "JKOnet* (drift at x)", "explicit"}, {"paired", "JKOnet* (drift at y)", "implicit"}, {"paired", "iJKOnet", "implicit"},
+		{"unpaired", "JKOnet* (drift at x)", "explicit"}, {"unpaired", "JKOnet* (drift at y)", "implicit"}, {"unpaired", "iJKOnet", "implicit"},
+	}
 	for i, r := range rows {
-		if r.Err != "" || r.Data != want[i][0] || r.Method != want[i][1] || !(r.EMD > 0) || r.EMD > 5 {
-			t.Errorf("row %d: %s %s EMD %g err %q", i, r.Data, r.Method, r.EMD, r.Err)
+		if r.Err != "" || r.Data != want[i][0] || r.Method != want[i][1] || r.Step != want[i][2] || !(r.EMD > 0) || r.EMD > 5 {
+			t.Errorf("row %d: %s %s %s EMD %g err %q", i, r.Data, r.Method, r.Step, r.EMD, r.Err)
 		}
-		if !(r.Implicit > 0) && r.ImplicitErr == "" {
-			t.Errorf("row %d: implicit-step EMD %g and no reason", i, r.Implicit)
+		if !(r.Other > 0) && r.OtherErr == "" {
+			t.Errorf("row %d: other-step EMD %g and no reason", i, r.Other)
 		}
 	}
 	md := ComparisonMarkdown(rows)
-	if strings.Count(md, "| wavy_plateau") != 4 || !strings.Contains(md, "| unpaired | iJKOnet |") || !strings.Contains(md, "implicit step") {
+	if strings.Count(md, "| wavy_plateau") != 6 || !strings.Contains(md, "| unpaired | iJKOnet | implicit |") || !strings.Contains(md, "the other step") {
 		t.Errorf("table:\n%s", md)
 	}
 }

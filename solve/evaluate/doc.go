@@ -3,9 +3,10 @@
 // Euclidean cost) between the prediction from each observed snapshot and
 // the next observed snapshot, reported as mean ± std over the steps; and the
 // all-steps-ahead distance of a rollout from the first snapshot.
-// Predictions take the explicit Euler(–Maruyama) step by default, the one
-// JKOnet* evaluated at x fits; PredictImplicit and OneStepImplicit take the
-// implicit JKO step y = x + τ·drift(y) instead, the one iJKOnet fits.
+// Every prediction takes a Step: Explicit, the Euler(–Maruyama) step
+// JKOnet* evaluated at x fits, or Implicit, the JKO step y = x + τ·drift(y)
+// iJKOnet fits (and JKOnet* evaluated at y). A fitted spec declares its
+// step (compile.Model.Step); score a model with the step it was fitted for.
 //
 // Flow adapts a compiled model with fitted parameters to the simulator
 // (package sim): the drift is −∇V − (1/N)Σ∇U(x − x_j), entropy terms become

@@ -76,24 +76,24 @@ func TestOneStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	rep, err := OneStep(f, s, 0)
+	rep, err := OneStep(f, s, 0, Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.PerStep) != 3 || rep.Mean > 1e-12 {
 		t.Errorf("true model: %+v", rep)
 	}
-	all, err := AllSteps(f, s, 0)
+	all, err := AllSteps(f, s, 0, Explicit)
 	if err != nil || all.Mean > 1e-12 {
 		t.Errorf("all steps: %+v %v", all, err)
 	}
 	wrong, _ := NewFlow(m, []float64{2}, 0)
-	rep, _ = OneStep(wrong, s, 0)
+	rep, _ = OneStep(wrong, s, 0, Explicit)
 	if rep.Mean < 1e-3 {
 		t.Errorf("a wrong model scores %g", rep.Mean)
 	}
 	// A cloud of the wrong dimension is an error.
-	if _, err := Predict(f, mat.NewDense(3, 3, nil), 0, 0.01, 1, 0); err == nil {
+	if _, err := Predict(f, mat.NewDense(3, 3, nil), 0, 0.01, 1, 0, Explicit); err == nil {
 		t.Error("dimension mismatch: want error")
 	}
 }
@@ -124,7 +124,7 @@ func TestOneStepAll(t *testing.T) {
 	f, _ := NewFlow(m, m.InitTheta(0), 0)
 	res, _ := sim.Run(f, sim.Options{Particles: 80, Steps: 2, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	d, err := OneStepAll(f, s, 0)
+	d, err := OneStepAll(f, s, 0, Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestOneStepAll(t *testing.T) {
 		t.Errorf("true model: %+v", d)
 	}
 	wrong, _ := NewFlow(m, []float64{3}, 0)
-	d, _ = OneStepAll(wrong, s, 0)
+	d, _ = OneStepAll(wrong, s, 0, Explicit)
 	if !(d.W1.Mean > 1e-3 && d.W2.Mean >= d.W1.Mean && d.MMD.Mean > 0) {
 		t.Errorf("wrong model: %+v (W2 ≥ W1 must hold)", d)
 	}
@@ -149,10 +149,11 @@ func TestPredictImplicit(t *testing.T) {
 	}
 	x := mat.NewDense(3, 2, []float64{1, 0, -1, 2, 3, 1})
 	const dt = 0.3
-	y, err := PredictImplicit(f, x, 0, dt, 0)
+	ys, err := Predict(f, x, 0, dt, 1, 0, Implicit)
 	if err != nil {
 		t.Fatal(err)
 	}
+	y := ys[0]
 	mean := []float64{1, 1}
 	for i := 0; i < 3; i++ {
 		for k := 0; k < 2; k++ {
@@ -166,7 +167,55 @@ func TestPredictImplicit(t *testing.T) {
 	// V = −a‖x‖²/2 with a·dt > 1: the fixed point is repelling.
 	bad := load(t, "param a = 2\npotential V(x) = -a*norm2(x)/2\n", 2)
 	fb, _ := NewFlow(bad, bad.InitTheta(0), 0)
-	if _, err := PredictImplicit(fb, x, 0, 1, 0); !errors.Is(err, ErrImplicitNotConverged) {
+	if _, err := Predict(fb, x, 0, 1, 1, 0, Implicit); !errors.Is(err, sim.ErrImplicitNotConverged) {
 		t.Errorf("repelling fixed point: err = %v", err)
+	}
+}
+
+// wavyProx minimises cos(πy) + y⁴/2 − 3y² + (y − x)²/(2dt) over y, a
+// strictly convex function for dt < 1/(π² + 6): the root of its derivative
+// by bisection, an independent reference for the implicit step.
+func wavyProx(x, dt float64) float64 {
+	d := func(y float64) float64 {
+		return -math.Pi*math.Sin(math.Pi*y) + 2*y*y*y - 6*y + (y-x)/dt
+	}
+	lo, hi := -10.0, 10.0
+	for i := 0; i < 200; i++ {
+		mid := (lo + hi) / 2
+		if d(mid) > 0 {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// With dt = 0.05 the step's energy is strictly convex but dt·V″ reaches 4.5
+// at the cloud's edge, where plain fixed-point iterations diverge: the
+// implicit step must still be the proximal point, coordinate by coordinate.
+func TestPredictImplicitStiff(t *testing.T) {
+	m := load(t, "potential V(x) = sum(cos(pi*x) + 0.5*x^4 - 3*x^2 + 1)\n", 2)
+	f, err := NewFlow(m, m.InitTheta(0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, dt = 41, 0.05
+	x := mat.NewDense(n, 2, nil)
+	for i := 0; i < n; i++ {
+		x.Set(i, 0, -4+8*float64(i)/(n-1))
+		x.Set(i, 1, 3.9-0.13*float64(i))
+	}
+	ys, err := Predict(f, x, 0, dt, 1, 0, Implicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := ys[0]
+	for i := 0; i < n; i++ {
+		for k := 0; k < 2; k++ {
+			if want := wavyProx(x.At(i, k), dt); math.Abs(y.At(i, k)-want) > 1e-9 {
+				t.Errorf("y[%d][%d] = %.12g, want %.12g (from %g)", i, k, y.At(i, k), want, x.At(i, k))
+			}
+		}
 	}
 }

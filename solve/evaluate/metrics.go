@@ -42,12 +42,49 @@ func summarise(metric string, v []float64) Report {
 	return r
 }
 
+// Step is how a prediction advances a cloud by one time step.
+type Step int
+
+const (
+	// Explicit is the Euler–Maruyama step x + τ·drift(x) + √(2βτ)·ξ, the
+	// step JKOnet* fits when the drift is evaluated at x.
+	Explicit Step = iota
+	// Implicit is the JKO (proximal) step y = x + τ·drift(y), plus the same
+	// noise: the step iJKOnet fits, and JKOnet* with the drift evaluated at
+	// y (solved as sim.Options.Implicit says).
+	Implicit
+)
+
+func (s Step) String() string {
+	switch s {
+	case Explicit:
+		return "explicit"
+	case Implicit:
+		return "implicit"
+	}
+	return fmt.Sprintf("Step(%d)", int(s))
+}
+
+// ParseStep reads "explicit" or "implicit".
+func ParseStep(name string) (Step, error) {
+	switch name {
+	case "explicit":
+		return Explicit, nil
+	case "implicit":
+		return Implicit, nil
+	}
+	return 0, fmt.Errorf("evaluate: step must be explicit or implicit, got %q", name)
+}
+
 // Predict advances the cloud x (n×d) from time t by `steps` steps of length
 // dt with the flow, and returns the clouds after each step.
-func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64) ([]*mat.Dense, error) {
+func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64, step Step) ([]*mat.Dense, error) {
 	n, d := x.Dims()
 	if d != f.Dim() {
 		return nil, fmt.Errorf("evaluate: the cloud is %d-dimensional, the model %d", d, f.Dim())
+	}
+	if step != Explicit && step != Implicit {
+		panic(fmt.Sprintf("evaluate: unknown %v", step))
 	}
 	pts := make([]float64, 0, n*d)
 	for i := 0; i < n; i++ {
@@ -55,7 +92,7 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 	}
 	res, err := sim.Run(f, sim.Options{
 		Particles: n, Steps: steps, Dt: dt, T0: t, Seed: seed,
-		Init: sim.Init{Kind: "points", Points: pts},
+		Init: sim.Init{Kind: "points", Points: pts}, Implicit: step == Implicit,
 	})
 	if err != nil {
 		return nil, err
@@ -63,15 +100,20 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 	return res.X[1:], nil
 }
 
+// predictOne is the prediction of snapshot k+1 from snapshot k.
+func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step Step) (*mat.Dense, error) {
+	pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
+	if err != nil {
+		return nil, err
+	}
+	return pred[0], nil
+}
+
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
-func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error) {
+func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Report, error) {
 	return oneStep(s, func(k int) (*mat.Dense, error) {
-		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
-		if err != nil {
-			return nil, err
-		}
-		return pred[0], nil
+		return predictOne(f, s, k, seed, step)
 	})
 }
 
@@ -122,11 +164,11 @@ func parallelFor(n int, f func(i int)) {
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1
 // distance to every later snapshot.
-func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Report, error) {
+func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Report, error) {
 	var out []float64
 	x := s.X[0]
 	for k := 0; k+1 < s.Len(); k++ {
-		pred, err := Predict(f, x, s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		pred, err := Predict(f, x, s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
@@ -159,18 +201,18 @@ type Distances struct {
 // maximum mean discrepancy with a Gaussian kernel of bandwidth equal to the
 // median inter-point distance of each observed snapshot (estimated on up
 // to 500 points).
-func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64) (Distances, error) {
+func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Distances, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Distances{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
 	}
 	preds := make([]*mat.Dense, K)
 	for k := 0; k < K; k++ {
-		pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k))
+		pred, err := predictOne(f, s, k, seed, step)
 		if err != nil {
 			return Distances{}, fmt.Errorf("step %d: %w", k, err)
 		}
-		preds[k] = pred[0]
+		preds[k] = pred
 	}
 	w1, w2, mmd := make([]float64, K), make([]float64, K), make([]float64, K)
 	errs := make([]error, 3*K)

@@ -9,14 +9,26 @@
 //	J_θ(μ_{k+1}) − min_T [ J_θ(T#μ_k) + (1/2τ) E‖x − T(x)‖² ]
 //
 // (up to the constant W2²(μ_k, μ_{k+1})/2τ) is smallest at the truth. Fit
-// minimises Σ_k of it over θ and maximises over transport maps by
-// alternating Adam steps, several map steps per energy step. The maps are
-// T_k(x) = x + ∇φ_k(x) (Gradient, the default: φ a scalar softplus MLP, a
-// gradient displacement as optimal maps are) or T_k(x) = x + r_k(x)
-// (Residual: r a vector-valued MLP); both start near the identity. One map
-// per step, or one time-conditioned map T(x, t) for all steps (Shared).
-// The maps are expression graphs of compile/ir, so their derivatives —
-// the Jacobian ∇T and the gradient of log|det ∇T| — are symbolic.
+// minimises Σ_k of it over θ (Adam, its learning rate held for half the
+// epochs and then brought down by a cosine) and maximises it over
+// transport maps, alternating map and energy steps.
+//
+// The maps come in three forms. For potential and interaction energies
+// the maximisation over maps separates into one proximal problem per
+// particle, min_y V(y) + ‖y − x‖²/2τ (given the others), so the default
+// (Particles) solves those directly: every particle's displacement,
+// refined by a Newton step per energy step and warm-started from one
+// epoch to the next. Entropy terms need the maps' Jacobian, so for them
+// the default is a network, T_k(x) = x + ∇φ_k(x) (Gradient: φ a scalar
+// softplus MLP, a gradient displacement as optimal maps are) or
+// T_k(x) = x + r_k(x) (Residual: r a vector-valued MLP), both started near
+// the identity; one map per step, or one time-conditioned map T(x, t) for
+// all steps (Shared). The network maps are expression graphs of
+// compile/ir, so their derivatives — the Jacobian ∇T and the gradient of
+// log|det ∇T| — are symbolic. On the benchmark's wavy_plateau with an
+// mlp potential (2,000 training particles, full batches, 300 epochs),
+// particle maps reach a one-step EMD of 0.014 where gradient maps stop at
+// 0.031: the maps' error becomes bias in θ.
 //
 // The energy J_θ is the spec's:
 //   - potential terms V(x) or V(x, t), as means over particles (at the time
@@ -28,9 +40,12 @@
 //     the density of T#μ and are refused.
 //
 // The model fitted is the implicit JKO step, T(x) = x − τ∇J(T(x)) for
-// potential and interaction terms: score a fit with that step
-// (evaluate.OneStepImplicit, jko eval --step implicit) as well as with the
-// explicit one when the data's steps are large.
+// potential and interaction terms, and the Result says so (EvalAt "y"):
+// predict with that step (evaluate.Implicit; a spec fitted by jko fit
+// declares step implicit, which jko eval, predict and simulate follow).
+// Fitted to explicit (Euler) data with large steps, the learned potential
+// is the one whose JKO step reproduces them, so Euler's step with it is
+// off.
 //
 // Every gradient of both players' objectives matches central finite
 // differences (see the tests). Runs are deterministic for a given seed.

@@ -10,26 +10,43 @@ import (
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/floats"
 )
 
 // Options configure Fit. The zero value selects the defaults.
 type Options struct {
-	Epochs   int     // energy steps (default 300)
-	MapSteps int     // map steps per energy step (default 5)
-	LR       float64 // Adam learning rate of θ (default 0.01)
-	MapLR    float64 // Adam learning rate of the maps (default 0.005)
-	Widths   []int   // hidden widths of the maps' MLP (default 32, 32)
-	Map      MapKind // Gradient (default): T = x + ∇φ(x); Residual: T = x + r(x)
+	Epochs int // passes over the particles (default 300)
+	// MapSteps is the number of map steps per energy step (default 5 for
+	// network maps, 1 Newton step for particle maps).
+	MapSteps int
+	LR       float64 // Adam learning rate of θ at the first epoch (default 0.01)
+	// FinalLR is θ's learning rate at the last epoch: LR holds for the
+	// first half of the epochs, then a cosine takes it to FinalLR (default
+	// LR/100; LR for a constant rate). A rate that stays high leaves θ
+	// jittering around the game's equilibrium.
+	FinalLR float64
+	MapLR   float64 // Adam learning rate of the maps (default 0.005)
+	Widths  []int   // hidden widths of the maps' MLP (default 32, 32)
+	// Map is the maps' form: Auto (the default: Particles, or Gradient
+	// for specs with entropy), Gradient T = x + ∇φ(x), Residual
+	// T = x + r(x), or Particles.
+	Map MapKind
 	// Shared trains one time-conditioned map T(x, t) for every step
 	// instead of one map per step.
 	Shared bool
 	// Batch is the number of particles drawn from each snapshot for each
-	// step (without replacement); more than a snapshot holds uses every
-	// particle. Interaction energies cost Batch² pairs per snapshot and
-	// step. 0 selects every particle for specs without interaction terms
-	// and DefaultInteractionBatch for specs with them.
+	// step (without replacement); a count at least a snapshot's size, or
+	// a negative one, uses every particle, one step per epoch. An epoch
+	// takes as many steps as the largest snapshot holds batches.
+	// Interaction energies cost Batch² pairs per snapshot and step. The
+	// default (0) is NeuralBatch for specs with more than
+	// jkonet.MaxLBFGS parameters (neural terms), whose accuracy is
+	// limited by the number of Adam steps, InteractionBatch for other
+	// specs with interaction terms, and every particle otherwise: with few
+	// parameters, full-batch gradients avoid the bias mini-batches leave
+	// (θ depends on the snapshots' moments through factors of 1/τ).
 	Batch int
 	Seed  uint64
 	// Progress, if set, is called after each epoch.
@@ -48,15 +65,44 @@ type Progress struct {
 	Elapsed time.Duration
 }
 
+// WithDefaults returns o with every zero setting replaced by its default
+// for the model m (the settings Fit runs with).
+func (o Options) WithDefaults(m *compile.Model) Options {
+	if o.Map == Auto {
+		o.Map = Particles
+		if m.Has(compile.Internal) {
+			o.Map = Gradient
+		}
+	}
+	if o.Batch == 0 {
+		switch {
+		case m.NumParams > jkonet.MaxLBFGS:
+			o.Batch = NeuralBatch
+		case m.Has(compile.Interaction):
+			o.Batch = InteractionBatch
+		default:
+			o.Batch = -1
+		}
+	}
+	o.defaults()
+	return o
+}
+
 func (o *Options) defaults() {
 	if o.Epochs <= 0 {
 		o.Epochs = 300
 	}
 	if o.MapSteps <= 0 {
 		o.MapSteps = 5
+		if o.Map == Particles {
+			o.MapSteps = 1
+		}
 	}
 	if o.LR <= 0 {
 		o.LR = 0.01
+	}
+	if o.FinalLR <= 0 {
+		o.FinalLR = o.LR / 100
 	}
 	if o.MapLR <= 0 {
 		o.MapLR = 0.005
@@ -66,9 +112,27 @@ func (o *Options) defaults() {
 	}
 }
 
-// DefaultInteractionBatch is the batch of specs with interaction terms when
-// Options.Batch is 0.
-const DefaultInteractionBatch = 500
+// lr is θ's learning rate at epoch e: LR for the first half, then a
+// cosine down to FinalLR at the last epoch.
+func (o *Options) lr(e int) float64 {
+	half := o.Epochs / 2
+	if e < half || o.Epochs-1 <= half {
+		return o.LR
+	}
+	c := (1 + math.Cos(math.Pi*float64(e-half)/float64(o.Epochs-1-half))) / 2
+	return o.FinalLR + (o.LR-o.FinalLR)*c
+}
+
+// The default batches (see Options.Batch). On the benchmark's wavy_plateau
+// (1,000 training particles per snapshot, mlp_potential, particle maps)
+// one full-batch step per epoch leaves the one-step EMD at 0.036, four
+// steps of 250 bring it to 0.010. On a quadratic a‖x‖² from unpaired
+// snapshots (1,000 particles, 120 epochs, three seeds) full batches give
+// a = 0.95, 0.93, 0.99 and batches of 256 a = 1.06, 1.04, 1.15 (truth 1).
+const (
+	NeuralBatch      = 256
+	InteractionBatch = 500
+)
 
 // ErrDiverged is wrapped by the error of a run whose objective became NaN
 // or infinite.
@@ -83,16 +147,16 @@ var ErrDiverged = errors.New("training diverged")
 // H(T#μ_k) = H(μ_k) + E log|det ∇T| with H(μ_k) estimated once by
 // Kozachenko–Leonenko. Other internal energies are refused.
 func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, error) {
-	o.defaults()
+	o = o.WithDefaults(m)
 	if err := jkonet.Check(m, s); err != nil {
 		return nil, err
+	}
+	if m.Step == "explicit" {
+		return nil, errors.New("ijkonet: the spec declares step explicit, but iJKOnet fits the implicit (JKO) step; remove the declaration or write step implicit (JKOnet* fits either)")
 	}
 	start := time.Now()
 	d, P := m.Dim, m.NumParams
 	rng := rand.New(rand.NewPCG(o.Seed, 0x696a6b6f))
-	if o.Batch == 0 && m.Has(compile.Interaction) {
-		o.Batch = DefaultInteractionBatch
-	}
 	theta := m.InitTheta(o.Seed)
 	entropy := m.Has(compile.Internal)
 	if entropy {
@@ -197,7 +261,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 		}
 	}
 	opt := newAdam(P)
-	res := &jkonet.Result{Method: "ijkonet", Names: m.ParamNames(), EvalAt: "-"}
+	res := &jkonet.Result{Method: "ijkonet", Names: m.ParamNames(), EvalAt: "y"}
 	gtheta := make([]float64, P)
 	diverged := func(e int, what string, v any) error {
 		return fmt.Errorf("ijkonet: epoch %d: %s %v; lower the learning rates (--ij-lr, --ij-map-lr), or check that τ (the time between snapshots) matches the data's displacements: %w", e+1, what, v, ErrDiverged)
@@ -299,7 +363,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			case nonFinite(gtheta):
 				return nil, diverged(e, "the gradient of θ became", "non-finite")
 			}
-			step := opt.step(gtheta, o.LR)
+			step := opt.step(gtheta, o.lr(e))
 			for j := range theta {
 				theta[j] = math.Min(math.Max(theta[j]-step[j], lo[j]), hi[j])
 			}
@@ -426,24 +490,59 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 
 // proximal improves the particle map's displacements D (n×d) of the n
 // points x of snapshot k towards the best response
-// D = argmin J_θ((x + D)#μ) + E‖D‖²/2τ by iters damped fixed-point steps
-// on its optimality condition D = −τ ∇J(x + D): D ← ½D − ½τ·drift(x + D).
+// D = argmin J_θ((x + D)#μ) + E‖D‖²/2τ by iters iterations of the
+// implicit-step solver (sim.ImplicitRefine) on its optimality condition
+// D = −τ ∇J(x + D): per-particle Newton steps that descend
+// V(x + D) + ‖D‖²/2τ when the energy is a potential alone, and
+// Levenberg–Marquardt steps on the condition's residual with interaction
+// terms.
 func (gm *game) proximal(D []float64, k int, x []float64, n int, theta []float64, iters int) error {
-	tau, t1 := gm.s.Times[k+1]-gm.s.Times[k], gm.s.Times[k+1]
-	Tx := make([]float64, len(D))
-	for it := 0; it < iters; it++ {
-		for i := range Tx {
-			Tx[i] = x[i] + D[i]
-		}
-		g := drift(gm.m, Tx, n, t1, theta)
-		for i := range D {
-			D[i] = 0.5*D[i] - 0.5*tau*g[i]
-		}
-		if nonFinite(D) {
-			return errors.New("the particles' displacements became non-finite (τ·∇²V too large for the fixed-point steps?)")
-		}
+	tau := gm.s.Times[k+1] - gm.s.Times[k]
+	y := make([]float64, len(D))
+	for i := range y {
+		y[i] = x[i] + D[i]
+	}
+	if _, err := sim.ImplicitRefine(energyField{gm.m, theta}, y, x, n, gm.s.Times[k], tau, iters); err != nil {
+		return fmt.Errorf("the particles' best responses: %v", err)
+	}
+	for i := range D {
+		D[i] = y[i] - x[i]
+	}
+	if nonFinite(D) {
+		return errors.New("the particles' displacements became non-finite")
 	}
 	return nil
+}
+
+// energyField is the gradient flow of J_θ's potential and interaction
+// terms, the dynamics whose implicit step is the particles' best response.
+type energyField struct {
+	m     *compile.Model
+	theta []float64
+}
+
+func (f energyField) Dim() int      { return f.m.Dim }
+func (f energyField) Beta() float64 { return 0 }
+
+func (f energyField) Drift(dst, x []float64, n int, t float64) error {
+	g := drift(f.m, x, n, t, f.theta)
+	for i, v := range g {
+		dst[i] = -v
+	}
+	return nil
+}
+
+// Potential is V(x_i, t) when J_θ has no interaction terms.
+func (f energyField) Potential(dst, x []float64, n int, t float64) bool {
+	if f.m.Has(compile.Interaction) {
+		return false
+	}
+	if !f.m.Has(compile.Potential) {
+		clear(dst[:n])
+		return true
+	}
+	f.m.PotentialValue(dst, x, n, t, f.theta)
+	return true
 }
 
 // drift returns ∇V(x_i, t) + (1/n) Σ_j ∇U(x_i − x_j) for the n points x:

@@ -13,17 +13,24 @@ import (
 type MapKind int
 
 const (
+	// Auto is Particles, or Gradient when the spec has an entropy term
+	// (which needs the maps' Jacobian).
+	Auto MapKind = iota
 	// Gradient maps are T(x) = x + ∇φ(x) with φ a scalar softplus MLP: a
 	// gradient displacement, as optimal transport maps are, with a
 	// symmetric Jacobian.
-	Gradient MapKind = iota
+	Gradient
 	// Residual maps are T(x) = x + r(x) with r a vector-valued softplus
 	// MLP.
 	Residual
 	// Particles gives every particle its own displacement, the best
-	// response of the proximal step computed directly (damped fixed-point
-	// steps on D = −τ∇J(x + D), warm-started between epochs): no network,
-	// no Jacobian, so no entropy terms.
+	// response of the proximal step computed directly (Newton steps on
+	// V(x + D) + ‖D‖²/2τ, or on D = −τ∇J(x + D) with interaction terms,
+	// warm-started between epochs; see sim.ImplicitRefine): no network and
+	// no map error, but no Jacobian either, so no entropy terms. For
+	// potential and interaction energies the maps' maximisation separates
+	// into one proximal problem per particle (given the others), so this is
+	// the exact inner maximum the network maps approximate.
 	Particles
 )
 
@@ -47,6 +54,8 @@ func (p particleMap) logDet(ld []float64, s [][]float64, x []float64, n int, tau
 
 func (k MapKind) String() string {
 	switch k {
+	case Auto:
+		return "auto"
 	case Residual:
 		return "residual"
 	case Particles:
@@ -55,17 +64,19 @@ func (k MapKind) String() string {
 	return "gradient"
 }
 
-// ParseMapKind reads "gradient", "residual" or "particles".
+// ParseMapKind reads "auto" (or ""), "gradient", "residual" or "particles".
 func ParseMapKind(s string) (MapKind, error) {
 	switch s {
-	case "gradient", "":
+	case "auto", "":
+		return Auto, nil
+	case "gradient":
 		return Gradient, nil
 	case "residual":
 		return Residual, nil
 	case "particles":
 		return Particles, nil
 	}
-	return 0, fmt.Errorf("ijkonet: unknown map %q (want gradient, residual or particles)", s)
+	return 0, fmt.Errorf("ijkonet: unknown map %q (want auto, gradient, residual or particles)", s)
 }
 
 // transport is one map T(x) = x + r(x) (or r(x, t) for a time-conditioned

@@ -25,7 +25,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 			method = "adam"
 		}
 	}
-	evalAt := defaultEvalAt(o, method == "linear")
+	evalAt := defaultEvalAt(o, m)
 	prep, err := Prepare(m, s, o, evalAt)
 	if err != nil {
 		return nil, err

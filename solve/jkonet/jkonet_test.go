@@ -230,3 +230,48 @@ func TestAdamDiverges(t *testing.T) {
 		t.Fatalf("err = %v, want a divergence error naming the epoch", err)
 	}
 }
+
+// A spec that declares step implicit is fitted with the drift at y, and on
+// data from the implicit (JKO) step the closed form is exact again: the
+// simulator's proximal solve and the fit's first-order condition agree.
+func TestImplicitStepRecovery(t *testing.T) {
+	truth := model(t, "potential V(x) = 0.5*sum(x^4) - 8*sum(x^2) + 2.5*sum(x)\n")
+	f, err := evaluate.NewFlow(truth, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sim.Run(f, sim.Options{Particles: 400, Steps: 5, Dt: 0.01, Implicit: true,
+		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := &snapshot.Snapshots{Times: res.Times, X: res.X}
+	o := DefaultOptions()
+	o.Reg = 0
+	for _, tc := range []struct {
+		spec, at string
+		tol      float64
+	}{
+		{"step implicit\n" + stSpec, "y", 1e-10},
+		{stSpec, "x", -1}, // Euler's condition on JKO data: off
+	} {
+		fit, err := Fit(model(t, tc.spec), data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fit.EvalAt != tc.at {
+			t.Errorf("drift at %s, want %s", fit.EvalAt, tc.at)
+		}
+		worst := 0.0
+		for i, want := range []float64{0.5, -8, 2.5} {
+			worst = math.Max(worst, math.Abs(fit.Theta[i]-want)/math.Abs(want))
+		}
+		t.Logf("drift at %s: relative error %.3g", tc.at, worst)
+		if tc.tol > 0 && worst > tc.tol {
+			t.Errorf("at %s: θ = %v, relative error %.3g > %g", tc.at, fit.Theta, worst, tc.tol)
+		}
+		if tc.tol < 0 && worst < 1e-3 {
+			t.Errorf("at %s: θ = %v recovered to %.3g from implicit-step data", tc.at, fit.Theta, worst)
+		}
+	}
+}

@@ -32,7 +32,11 @@ type Result struct {
 	// Σ_k J_θ(T_k#μ_k) + E‖x − T_k(x)‖²/2τ (LossCurve then holds the gap).
 	MapLossCurve []float64
 	// Times are the wall times of the stages (preprocessing included).
-	Times  Timings
+	Times Timings
+	// EvalAt is where the fit evaluates the drift: "x", the explicit
+	// (Euler) step, or "y", the implicit (JKO) step; iJKOnet fits the JKO
+	// step and reports "y". Predictions should step the same way
+	// (evaluate.Explicit or evaluate.Implicit).
 	EvalAt string
 }
 

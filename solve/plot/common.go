@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/snapshot"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -39,6 +40,9 @@ type Options struct {
 	T *float64
 	// Seed seeds the noise of the predictions.
 	Seed uint64
+	// Step is how predictions step (default explicit; implicit for fits
+	// of the JKO step: iJKOnet, JKOnet* with the drift at y).
+	Step evaluate.Step
 	// MaxPoints caps the particles drawn per snapshot (default 300),
 	// taken with a fixed stride.
 	MaxPoints int

@@ -87,7 +87,7 @@ func Snapshots(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, er
 	if flow != nil {
 		for k := 0; k+1 < data.Len(); k++ {
 			dt := data.Times[k+1] - data.Times[k]
-			pred, err := evaluate.Predict(flow, data.X[k], data.Times[k], dt, 1, o.Seed+uint64(k))
+			pred, err := evaluate.Predict(flow, data.X[k], data.Times[k], dt, 1, o.Seed+uint64(k), o.Step)
 			if err != nil {
 				return nil, fmt.Errorf("plot: predicting step %d: %w", k, err)
 			}

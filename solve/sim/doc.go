@@ -8,4 +8,8 @@
 // (a compiled spec, or a hand-written field in tests); the noise is drawn
 // sequentially from one seeded stream, so results do not depend on the
 // number of cores even though the drift is evaluated in parallel.
+//
+// Options.Implicit replaces Euler's step by the implicit (JKO) step
+// y = x + h·drift(y), solved particle by particle: the dynamics of models
+// fitted by iJKOnet, or by JKOnet* with the drift evaluated at y.
 package sim
