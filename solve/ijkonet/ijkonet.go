@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/jko-org/jko/compile"
@@ -309,38 +311,50 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 				}
 				xb[k], nb[k] = pick(k, idxX[k])
 			}
-			// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ.
+			// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ. The steps
+			// k are independent given θ and run in parallel; whatever they
+			// add up is summed in the order of k, so results do not depend
+			// on the number of cores.
 			if o.Map == Particles {
-				for k := 0; k < K; k++ {
+				err := forEachStep(K, func(k int) error {
 					D := gather(k, idxX[k])
 					if err := gm.proximal(D, k, xb[k], nb[k], theta, o.MapSteps); err != nil {
-						return nil, diverged(e, "map step:", err)
+						return err
 					}
 					scatter(k, idxX[k], D)
 					batchD[k] = D
+					return nil
+				})
+				if err != nil {
+					return nil, diverged(e, "map step:", err)
 				}
 			}
 			for ms := 0; ms < o.MapSteps && o.Map != Particles; ms++ {
-				var grad []float64
-				for k := 0; k < K; k++ {
+				grads := make([][]float64, K)
+				err := forEachStep(K, func(k int) error {
 					tr := maps[min(k, len(maps)-1)]
-					if grad == nil || !o.Shared {
-						grad = make([]float64, tr.size)
-					}
-					if _, err := gm.mapAscent(grad, tr, k, xb[k], nb[k], theta, beta, false); err != nil {
-						return nil, diverged(e, "map step:", err)
+					grads[k] = make([]float64, tr.size)
+					if _, err := gm.mapAscent(grads[k], tr, k, xb[k], nb[k], theta, beta, false); err != nil {
+						return err
 					}
 					if !o.Shared {
-						tr.ascend(grad, o.MapLR)
+						tr.ascend(grads[k], o.MapLR)
 					}
+					return nil
+				})
+				if err != nil {
+					return nil, diverged(e, "map step:", err)
 				}
 				if o.Shared {
-					maps[0].ascend(grad, o.MapLR)
+					for k := 1; k < K; k++ {
+						floats.Add(grads[0], grads[k])
+					}
+					maps[0].ascend(grads[0], o.MapLR)
 				}
 			}
 			// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
-			clear(gtheta)
-			for k := 0; k < K; k++ {
+			gk, gaps, losses := make([][]float64, K), make([]float64, K), make([]float64, K)
+			err := forEachStep(K, func(k int) error {
 				y, ny := pick(k+1, idxY[k])
 				var mv mover
 				if o.Map == Particles {
@@ -348,12 +362,19 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 				} else {
 					mv = maps[min(k, len(maps)-1)]
 				}
-				g, l, err := gm.energyDescent(gtheta, mv, k, xb[k], nb[k], y, ny, theta, beta)
-				if err != nil {
-					return nil, diverged(e, "energy step:", err)
-				}
-				gap += g / float64(steps)
-				mapLoss += l / float64(steps)
+				gk[k] = make([]float64, P)
+				var err error
+				gaps[k], losses[k], err = gm.energyDescent(gk[k], mv, k, xb[k], nb[k], y, ny, theta, beta)
+				return err
+			})
+			if err != nil {
+				return nil, diverged(e, "energy step:", err)
+			}
+			clear(gtheta)
+			for k := 0; k < K; k++ {
+				floats.Add(gtheta, gk[k])
+				gap += gaps[k] / float64(steps)
+				mapLoss += losses[k] / float64(steps)
 			}
 			switch {
 			case math.IsNaN(gap) || math.IsInf(gap, 0):
@@ -380,6 +401,29 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	}
 	res.Times = jkonet.Timings{{Name: "ijkonet", Time: time.Since(start)}}
 	return res, nil
+}
+
+// forEachStep runs f(0), …, f(K−1) on up to GOMAXPROCS goroutines and
+// returns the error of the first k that failed.
+func forEachStep(K int, f func(k int) error) error {
+	errs := make([]error, K)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for k := 0; k < K; k++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[k] = f(k)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // game evaluates the two players' objectives for one step k.

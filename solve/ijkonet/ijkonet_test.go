@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -286,5 +287,34 @@ func TestRecoverInteraction(t *testing.T) {
 	t.Logf("a = %g (truth 1), c = %g (truth 0.5)", fit.Theta[0], fit.Theta[1])
 	if math.Abs(fit.Theta[0]-1) > tolA || math.Abs(fit.Theta[1]-0.5) > tolC*0.5 {
 		t.Errorf("a = %g, c = %g; want 1 within %g%% and 0.5 within %g%%", fit.Theta[0], fit.Theta[1], 100*tolA, 100*tolC)
+	}
+}
+
+// The steps run in parallel, but the result is the same bit for bit on one
+// core or several: particle and gradient maps, per-step and shared.
+func TestDeterministicAcrossCores(t *testing.T) {
+	s := data(t, 60, true)
+	m := model(t, "param a = 0.3\npotential V(x) = a*norm2(x) + mlp(x, 4)\n")
+	for _, o := range []Options{
+		{Epochs: 4, Batch: 25},
+		{Epochs: 4, Map: Gradient, Widths: []int{4}},
+		{Epochs: 4, Map: Residual, Shared: true, Widths: []int{4}},
+	} {
+		var thetas [][]float64
+		for _, procs := range []int{1, 4} {
+			prev := runtime.GOMAXPROCS(procs)
+			res, err := Fit(m, s, o)
+			runtime.GOMAXPROCS(prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			thetas = append(thetas, res.Theta)
+		}
+		for j := range thetas[0] {
+			if thetas[0][j] != thetas[1][j] {
+				t.Errorf("%v maps: θ[%d] = %v on 1 core, %v on 4", o.Map, j, thetas[0][j], thetas[1][j])
+				break
+			}
+		}
 	}
 }
