@@ -39,6 +39,10 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 	if m.Step != "" {
 		st := &lang.Step{Kind: m.Step}
 		st.DeclMeta = lang.DeclMeta{Doc: lang.NewCommentGroup(stepComment(m.Step))}
+		if own := m.Spec.Model.Step; own != nil && own.Kind == m.Step && (own.Doc != nil || own.Comment != nil) {
+			st.DeclMeta = own.DeclMeta // the spec's own comments, when it said the same
+			st.BlankBefore = false
+		}
 		out.Decls = append(out.Decls, st)
 	}
 	seenWeights := map[string]bool{}

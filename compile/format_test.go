@@ -15,6 +15,7 @@ func TestFormatRoundTrip(t *testing.T) {
 		{"step implicit\nparam a\npotential V(x) = a*norm2(x) + mlp(x, 3)\n", "", "implicit"},
 		{"step implicit\nparam a\npotential V(x) = a*norm2(x)\n", "explicit", "explicit"},
 		{"import \"halves\"\nparam c\npotential V(x) = c*lower_half(x)^2\n", "implicit", "implicit"},
+		{"# my model\nstep implicit # JKO\nparam a\npotential V(x) = a*norm2(x)\n", "implicit", "implicit"},
 	} {
 		m := instantiate(t, tc.src, 2)
 		theta := m.InitTheta(1)
@@ -30,6 +31,9 @@ func TestFormatRoundTrip(t *testing.T) {
 		}
 		if n := strings.Count("\n"+string(text), "\nstep "); tc.want != "" && n != 1 {
 			t.Errorf("%q: %d step declarations in\n%s", tc.src, n, text)
+		}
+		if strings.Contains(tc.src, "# my model") && (!strings.Contains(string(text), "# my model\nstep implicit # JKO\n")) {
+			t.Errorf("the spec's comments on its step are lost:\n%s", text)
 		}
 		back := instantiate(t, string(text), 2)
 		if back.Step != tc.want {

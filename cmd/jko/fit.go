@@ -35,7 +35,7 @@ type fitCmd struct {
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
 	JSON       bool    `help:"Print the report as JSON."`
-	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: energy steps." default:"300"`
+	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: epochs, passes over the particles (one energy step per batch)." default:"300"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch." default:"0.01"`
 	IJFinalLR  float64 `name:"ij-final-lr" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`

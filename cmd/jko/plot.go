@@ -23,6 +23,7 @@ type plotCmd struct {
 	Size    string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
 	Dt      float64 `help:"Time between snapshots, when the data does not say."`
 	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
+	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 	Grid    int     `help:"Potential evaluations per axis." default:"80"`
 	Arrows  int     `help:"Drift arrows per axis." default:"15"`
 }
@@ -68,7 +69,7 @@ func (c plotCmd) Run(g *globals) error {
 		}
 		loss = &plot.LossCurve{Epochs: e, Loss: l}
 	}
-	step, err := stepOf("", fitted.Model)
+	step, err := stepOf(c.Step, fitted.Model)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,9 @@ func ParseStep(name string) (Step, error) {
 }
 
 // Predict advances the cloud x (n×d) from time t by `steps` steps of length
-// dt with the flow, and returns the clouds after each step.
+// dt with the flow, each taken as step says, and returns the clouds after
+// each step. An implicit step that cannot be solved is an error wrapping
+// sim.ErrImplicitNotConverged.
 func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64, step Step) ([]*mat.Dense, error) {
 	n, d := x.Dims()
 	if d != f.Dim() {

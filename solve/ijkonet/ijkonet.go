@@ -26,7 +26,7 @@ type Options struct {
 	LR       float64 // Adam learning rate of θ at the first epoch (default 0.01)
 	// FinalLR is θ's learning rate at the last epoch: LR holds for the
 	// first half of the epochs, then a cosine takes it to FinalLR (default
-	// LR/100; LR for a constant rate). A rate that stays high leaves θ
+	// LR/100; LR for a constant rate; runs of one or two epochs keep LR). A rate that stays high leaves θ
 	// jittering around the game's equilibrium.
 	FinalLR float64
 	MapLR   float64 // Adam learning rate of the maps (default 0.005)

@@ -25,8 +25,9 @@ const (
 	Residual
 	// Particles gives every particle its own displacement, the best
 	// response of the proximal step computed directly (Newton steps on
-	// V(x + D) + ‖D‖²/2τ, or on D = −τ∇J(x + D) with interaction terms,
-	// warm-started between epochs; see sim.ImplicitRefine): no network and
+	// V(x + D) + ‖D‖²/2τ, or Levenberg–Marquardt steps on
+	// D = −τ∇J(x + D) with interaction terms, warm-started between
+	// epochs; see sim.ImplicitRefine): no network and
 	// no map error, but no Jacobian either, so no entropy terms. For
 	// potential and interaction energies the maps' maximisation separates
 	// into one proximal problem per particle (given the others), so this is

@@ -24,6 +24,7 @@
 // Where the drift is evaluated is an option (EvalAt): at x, the explicit
 // step the reference uses for its linear model, or at y, the implicit step
 // that the optimality condition states and the reference uses for neural
-// models. The default is x for every method: on data from an explicit
-// Euler–Maruyama scheme it is the consistent choice (see defaultEvalAt).
+// models. The default is x for every method, y for a spec that declares
+// step implicit: the fit describes the step its drift is evaluated for,
+// and predictions must take that step (see defaultEvalAt).
 package jkonet

@@ -29,7 +29,8 @@ type Options struct {
 	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
 	// gmm:10) or "kde".
 	Density string
-	// EvalAt is "x" (explicit, the default) or "y" (implicit).
+	// EvalAt is "x" (explicit) or "y" (implicit); "" is y for a spec that
+	// declares step implicit and x otherwise.
 	EvalAt string
 	// DensityAt is where the internal energy's term f″(ρ)∇ρ is taken: "x"
 	// (density of snapshot k at x), "y" (density of snapshot k+1 at y, what

@@ -28,11 +28,12 @@ type PotentialDynamics interface {
 // condition of min_y V(y) + ‖y − x‖²/(2h) for a potential (with the
 // interaction of the other particles for interaction energies).
 //
-// y is found by iterations started from the explicit step, each
-// particle's own: Newton steps on V(y) + ‖y − x‖²/(2h) with a
-// backtracking (Armijo) test when the dynamics have a potential
-// (PotentialDynamics), Levenberg–Marquardt steps on the residual
-// g_i = y_i − x_i − h·drift_i(y) otherwise. The d×d Jacobian
+// y is found by iterations started from the explicit step (from x where
+// the drift is not finite there), each particle's own: Newton steps on
+// V(y) + ‖y − x‖²/(2h) with a backtracking line search (the Armijo test)
+// when the dynamics have a potential (PotentialDynamics),
+// Levenberg–Marquardt steps on the residual g_i = y_i − x_i − h·drift_i(y)
+// with the same search on ½‖g_i‖² otherwise. The d×d Jacobian
 // I − h·∂drift_i/∂y_i comes from forward differences (the whole cloud
 // moved together along one axis, so the cost is d + 2 drift evaluations
 // per iteration; interaction terms enter the residual exactly but not the
@@ -69,7 +70,7 @@ type proxSolver struct {
 	pot   PotentialDynamics // nil: no potential to descend, the residual is the merit
 }
 
-// maxProxIter bounds the Levenberg–Marquardt iterations of an implicit step.
+// maxProxIter bounds the iterations of an implicit step.
 const maxProxIter = 200
 
 // residual writes g = y − x − dt·drift(y) into g and each particle's
@@ -151,17 +152,27 @@ func (s *proxSolver) solve(tol, accept float64) ([]float64, error) {
 	for k := range y {
 		y[k] = s.x[k] + s.dt*y[k] // the explicit step starts the iteration
 	}
+	// Where Euler's step lands out of the drift's range (a stiff
+	// potential, where the implicit step matters most), start from x.
+	g, r := make([]float64, n*d), make([]float64, n)
+	if _, err := s.residual(g, r, y); err != nil {
+		return nil, err
+	}
+	for i, ri := range r {
+		if math.IsNaN(ri) || math.IsInf(ri, 0) {
+			copy(y[i*d:(i+1)*d], s.x[i*d:(i+1)*d])
+		}
+	}
 	worst, err := s.iterate(y, tol, maxProxIter)
 	if err != nil {
 		return nil, err
 	}
 	if worst > accept {
-		return nil, fmt.Errorf("sim: %w after %d iterations (largest residual %.3g; dt times the drift's Lipschitz constant too large for this step?)", ErrImplicitNotConverged, maxProxIter, worst)
+		return nil, fmt.Errorf("%w after %d iterations (largest residual %.3g): the step's energy may have no minimiser near the particle, or dt is too long for the drift", ErrImplicitNotConverged, maxProxIter, worst)
 	}
 	// A root of the residual is the JKO step only where it minimises
 	// V(y) + ‖y − x‖²/(2 dt): the Jacobian's symmetric part, dt times that
 	// function's Hessian, must be positive definite.
-	g, r := make([]float64, n*d), make([]float64, n)
 	work, gp := make([]float64, n*d), make([]float64, n*d)
 	jac := make([]float64, n*d*d)
 	a, b := make([]float64, d*d), make([]float64, d)
@@ -180,14 +191,20 @@ func (s *proxSolver) solve(tol, accept float64) ([]float64, error) {
 			b[p] = 0
 		}
 		if !solveSPD(a, b, d) {
-			return nil, fmt.Errorf("sim: %w: particle %d settles where the step's energy is not convex (curvature below −1/dt = %.3g), so the step has no unique minimiser there", ErrImplicitNotConverged, i, -1/s.dt)
+			return nil, fmt.Errorf("%w: particle %d settles where the step's energy is not convex (curvature below −1/dt = %.3g), so the step has no unique minimiser there", ErrImplicitNotConverged, i, -1/s.dt)
 		}
 	}
 	return y, nil
 }
 
+// maxBacktrack bounds the step halvings of one iteration's line search.
+const maxBacktrack = 10
+
 // iterate improves y in place by at most maxIter iterations, until every
 // particle's residual is at most tol, and returns the largest residual.
+// Each iteration takes a Newton (or Levenberg–Marquardt) direction per
+// particle and searches along it, halving the step up to maxBacktrack
+// times, until the merit decreases (the Armijo test with a potential).
 func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, error) {
 	n, d := s.n, s.d
 	s.pot, _ = s.f.(PotentialDynamics)
@@ -196,25 +213,27 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 	}
 	g, r, mer := make([]float64, n*d), make([]float64, n), make([]float64, n)
 	gt, rt, mert := make([]float64, n*d), make([]float64, n), make([]float64, n)
-	yt, work := make([]float64, n*d), make([]float64, n*d)
+	yt, work, dir := make([]float64, n*d), make([]float64, n*d), make([]float64, n*d)
 	jac := make([]float64, n*d*d)
 	// Damping: none for Newton steps on a potential (shifted only where
-	// the Hessian is not positive definite or a step fails to descend),
-	// a little for Levenberg–Marquardt.
+	// the Hessian is not positive definite or the full step fails to
+	// descend), a little for Levenberg–Marquardt.
 	lambda := make([]float64, n)
 	if s.pot == nil {
 		for i := range lambda {
 			lambda[i] = 1e-4
 		}
 	}
-	a, b, slope := make([]float64, d*d), make([]float64, d), make([]float64, n)
+	a, b := make([]float64, d*d), make([]float64, d)
+	slope, alpha := make([]float64, n), make([]float64, n)
+	pending := make([]bool, n)
 	for it := 0; ; it++ {
 		ok, err := s.residual(g, r, y)
 		if err != nil {
 			return 0, err
 		}
 		if !ok {
-			return 0, fmt.Errorf("sim: %w: the drift is not finite at iteration %d", ErrImplicitNotConverged, it)
+			return 0, fmt.Errorf("%w: the drift is not finite where particles stand at iteration %d", ErrImplicitNotConverged, it)
 		}
 		worst := 0.0
 		for _, ri := range r {
@@ -227,54 +246,76 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 		if err := s.jacobian(jac, y, g, work, gt); err != nil {
 			return 0, err
 		}
-		copy(yt, y)
+		left := 0
 		for i := 0; i < n; i++ {
+			pending[i] = false
 			if r[i] <= tol {
 				continue
 			}
 			ji, gi := jac[i*d*d:(i+1)*d*d], g[i*d:(i+1)*d]
 			if s.pot != nil {
 				// With a potential, g is the gradient of the merit and the
-				// Jacobian its Hessian: a Newton step, the Hessian shifted
-				// by λ·(1 + its largest diagonal entry) where it is not
-				// positive definite or the step did not descend.
+				// Jacobian its Hessian: a Newton direction, the Hessian
+				// shifted by λ·(1 + its largest diagonal entry) where it is
+				// not positive definite.
 				for !s.newton(a, b, ji, gi, lambda[i]) {
 					if lambda[i] > 1e12 {
-						break // a non-finite Jacobian: the test below rejects the step
+						break // a non-finite Jacobian: the search rejects it
 					}
 					lambda[i] = math.Max(4*lambda[i], 1e-4)
 				}
 			} else if !s.levenberg(a, b, ji, gi, lambda[i]) {
-				continue // a singular Jacobian: leave this particle for a larger λ
+				lambda[i] = math.Min(math.Max(lambda[i]*4, 1e-4), 1e12)
+				continue // a singular Jacobian: try a larger λ next time
 			}
 			slope[i] = 0
 			for p := 0; p < d; p++ {
-				yt[i*d+p] += b[p]
+				dir[i*d+p] = b[p]
 				slope[i] += b[p] * gi[p]
 			}
+			alpha[i], pending[i] = 1, true
+			left++
 		}
-		if _, err := s.residual(gt, rt, yt); err != nil {
-			return 0, err
-		}
-		s.merit(mert, yt, rt)
-		for i := 0; i < n; i++ {
-			if r[i] <= tol {
-				continue
-			}
-			better := mert[i] < mer[i]
-			if s.pot != nil {
-				better = mert[i] <= mer[i]+1e-4*slope[i] // Armijo
-				if -slope[i] < 1e-12*(1+math.Abs(mer[i])) {
-					// The decrease is below the merit's rounding:
-					// judge by the residual.
-					better = rt[i] < r[i]
+		for bt := 0; left > 0 && bt <= maxBacktrack; bt++ {
+			copy(yt, y)
+			for i := 0; i < n; i++ {
+				if pending[i] {
+					for p := i * d; p < (i+1)*d; p++ {
+						yt[p] += alpha[i] * dir[p]
+					}
 				}
 			}
-			if better { // NaN compares false: rejected
-				copy(y[i*d:(i+1)*d], yt[i*d:(i+1)*d])
-				lambda[i] /= 3
-			} else {
-				lambda[i] = math.Min(math.Max(lambda[i]*4, 1e-4), 1e12)
+			if _, err := s.residual(gt, rt, yt); err != nil {
+				return 0, err
+			}
+			s.merit(mert, yt, rt)
+			for i := 0; i < n; i++ {
+				if !pending[i] {
+					continue
+				}
+				better := mert[i] < mer[i]
+				if s.pot != nil {
+					better = mert[i] <= mer[i]+1e-4*alpha[i]*slope[i] // Armijo
+					if -alpha[i]*slope[i] < 1e-12*(1+math.Abs(mer[i])) {
+						// The decrease is below the merit's rounding:
+						// judge by the residual.
+						better = rt[i] < r[i]
+					}
+				}
+				switch {
+				case better: // NaN compares false: rejected
+					copy(y[i*d:(i+1)*d], yt[i*d:(i+1)*d])
+					if alpha[i] == 1 {
+						lambda[i] /= 3
+					}
+					pending[i] = false
+					left--
+				case bt == maxBacktrack:
+					pending[i] = false // no descent along it: damp harder
+					lambda[i] = math.Min(math.Max(lambda[i]*4, 1e-4), 1e12)
+				default:
+					alpha[i] /= 2
+				}
 			}
 		}
 	}
@@ -373,5 +414,9 @@ func ImplicitRefine(f Dynamics, y, x []float64, n int, t, h float64, iters int) 
 		panic(fmt.Sprintf("sim: ImplicitRefine: %d and %d coordinates for %d points in %d dimensions", len(y), len(x), n, d))
 	}
 	s := proxSolver{f: f, n: n, d: d, t: t + h, dt: h, x: x[:n*d]}
-	return s.iterate(y[:n*d], 0, iters)
+	worst, err := s.iterate(y[:n*d], 0, iters)
+	if err != nil {
+		return worst, fmt.Errorf("sim: %w", err)
+	}
+	return worst, nil
 }
