@@ -97,6 +97,12 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 			Doc: lang.NewCommentGroup(fmt.Sprintf("# fitted weights of %s: %s", b.info.Name, m.blockShape(b)))}
 		out.Decls = append(out.Decls, w)
 	}
+	if m.Step != "" && len(out.Decls) > 1 && out.Decls[1].Meta().Doc != nil {
+		// A blank line between the step and the spec's first comment.
+		d := shallowCopy(out.Decls[1])
+		d.Meta().BlankBefore = true
+		out.Decls[1] = d
+	}
 	text := lang.Format(out)
 	// The output must read back: a printer or model bug must not produce a
 	// file that fails later.
@@ -125,6 +131,15 @@ func shallowCopy(d lang.Decl) lang.Decl {
 		c := *d
 		return &c
 	case *lang.Term:
+		c := *d
+		return &c
+	case *lang.Param:
+		c := *d
+		return &c
+	case *lang.Weights:
+		c := *d
+		return &c
+	case *lang.Step:
 		c := *d
 		return &c
 	}
