@@ -35,9 +35,9 @@ type fitCmd struct {
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
 	JSON       bool    `help:"Print the report as JSON."`
-	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: epochs, passes over the particles (one energy step per batch)." default:"300"`
+	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
-	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch." default:"0.01"`
+	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch (0: 0.01 for neural specs, 0.05 for others)." default:"0"`
 	IJFinalLR  float64 `name:"ij-final-lr" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
 	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
 	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`

@@ -25,7 +25,7 @@ potential V(x) = a*norm2(x)
 `
 
 func main() {
-	if err := run(os.Stdout, 1000, 150); err != nil {
+	if err := run(os.Stdout, 1000, 0); err != nil {
 		log.Fatal(err)
 	}
 }

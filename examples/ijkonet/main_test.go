@@ -8,11 +8,12 @@ import (
 	"testing"
 )
 
-// A small run: iJKOnet lands near the truth and closer to it than the
-// closed form does on these unpaired snapshots.
+// The example's run: iJKOnet lands near the truth and closer to it than
+// the closed form does on these unpaired snapshots. (With 300 particles
+// both are further off: a = 1.31 and 2.0.)
 func TestRun(t *testing.T) {
 	var b bytes.Buffer
-	if err := run(&b, 300, 120); err != nil {
+	if err := run(&b, 1000, 0); err != nil {
 		t.Fatal(err)
 	}
 	get := func(re string) float64 {
@@ -24,7 +25,7 @@ func TestRun(t *testing.T) {
 		return v
 	}
 	ij, jk := get(`iJKOnet: +a = (\S+)`), get(`JKOnet\* \(linear\): a = (\S+)`)
-	if math.Abs(ij-1) > 0.25 || math.Abs(ij-1) >= math.Abs(jk-1) {
+	if math.Abs(ij-1) > 0.1 || math.Abs(ij-1) >= math.Abs(jk-1) {
 		t.Errorf("iJKOnet a = %v, JKOnet* a = %v (truth 1)", ij, jk)
 	}
 }

@@ -19,11 +19,19 @@ import (
 
 // Options configure Fit. The zero value selects the defaults.
 type Options struct {
-	Epochs int // passes over the particles (default 300)
+	// Epochs is the number of passes over the particles (default 300 for
+	// neural specs, more than jkonet.MaxLBFGS parameters; 1000 for
+	// others, whose epochs are cheap).
+	Epochs int
 	// MapSteps is the number of map steps per energy step (default 5 for
 	// network maps, 1 Newton step for particle maps).
 	MapSteps int
-	LR       float64 // Adam learning rate of θ at the first epoch (default 0.01)
+	// LR is θ's Adam learning rate at the first epoch (default 0.01 for
+	// neural specs, 0.05 for others). Adam moves each parameter by about
+	// LR per step, so the epochs must allow for the distance from the
+	// spec's initial values: with 300 steps of 0.01 a coefficient of −8
+	// started at 0 stops near −2.
+	LR       float64
 	// FinalLR is θ's learning rate at the last epoch: LR holds for the
 	// first half of the epochs, then a cosine takes it to FinalLR (default
 	// LR/100; LR for a constant rate; runs of one or two epochs keep LR). A rate that stays high leaves θ
@@ -70,6 +78,19 @@ type Progress struct {
 // WithDefaults returns o with every zero setting replaced by its default
 // for the model m (the settings Fit runs with).
 func (o Options) WithDefaults(m *compile.Model) Options {
+	neural := m.NumParams > jkonet.MaxLBFGS
+	if o.Epochs <= 0 {
+		o.Epochs = 1000
+		if neural {
+			o.Epochs = 300
+		}
+	}
+	if o.LR <= 0 {
+		o.LR = 0.05
+		if neural {
+			o.LR = 0.01
+		}
+	}
 	if o.Map == Auto {
 		o.Map = Particles
 		if m.Has(compile.Internal) {
@@ -78,7 +99,7 @@ func (o Options) WithDefaults(m *compile.Model) Options {
 	}
 	if o.Batch == 0 {
 		switch {
-		case m.NumParams > jkonet.MaxLBFGS:
+		case neural:
 			o.Batch = NeuralBatch
 		case m.Has(compile.Interaction):
 			o.Batch = InteractionBatch
@@ -86,22 +107,11 @@ func (o Options) WithDefaults(m *compile.Model) Options {
 			o.Batch = -1
 		}
 	}
-	o.defaults()
-	return o
-}
-
-func (o *Options) defaults() {
-	if o.Epochs <= 0 {
-		o.Epochs = 300
-	}
 	if o.MapSteps <= 0 {
 		o.MapSteps = 5
 		if o.Map == Particles {
 			o.MapSteps = 1
 		}
-	}
-	if o.LR <= 0 {
-		o.LR = 0.01
 	}
 	if o.FinalLR <= 0 {
 		o.FinalLR = o.LR / 100
@@ -112,6 +122,7 @@ func (o *Options) defaults() {
 	if len(o.Widths) == 0 {
 		o.Widths = []int{32, 32}
 	}
+	return o
 }
 
 // lr is θ's learning rate at epoch e: LR for the first half, then a
