@@ -31,7 +31,7 @@ type Options struct {
 	// LR per step, so the epochs must allow for the distance from the
 	// spec's initial values: with 300 steps of 0.01 a coefficient of −8
 	// started at 0 stops near −2.
-	LR       float64
+	LR float64
 	// FinalLR is θ's learning rate at the last epoch: LR holds for the
 	// first half of the epochs, then a cosine takes it to FinalLR (default
 	// LR/100; LR for a constant rate; runs of one or two epochs keep LR). A rate that stays high leaves θ
