@@ -15,8 +15,8 @@ import (
 // its standard error as a trailing comment when stderr is given, and every
 // neural block gets a weights declaration. m.Step, when set, becomes the
 // step declaration at the top (replacing the spec's own). Imports are
-// inlined so the result stands alone. header lines become a comment at the top. The
-// output parses, checks, and instantiates to the same model.
+// inlined so the result stands alone. header lines become a comment at
+// the top. The output parses, checks, and instantiates to the same model.
 func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error) {
 	if len(theta) != m.NumParams {
 		return nil, fmt.Errorf("compile: %d values for %d parameters", len(theta), m.NumParams)

@@ -43,9 +43,8 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 	if err != nil {
 		return nil, err
 	}
-	f := &Fitted{Model: m, Theta: res.Theta, Result: res}
-	m.Step = f.Step().String() // the fitted spec says how to step
-	return f, nil
+	m.Step = res.Step() // the fitted spec says how to step
+	return &Fitted{Model: m, Theta: res.Theta, Result: res}, nil
 }
 
 // Param returns the fitted value of the scalar parameter called name.
@@ -75,11 +74,11 @@ func (f *Fitted) Flow() (*evaluate.Flow, error) { return evaluate.NewFlow(f.Mode
 // read back (no fit) the step it declares. Evaluate, Predict and Simulate
 // step this way.
 func (f *Fitted) Step() evaluate.Step {
-	at := ""
-	if f.Result != nil {
-		at = f.Result.EvalAt
+	step := f.Model.Step
+	if f.Result != nil && f.Result.EvalAt != "" {
+		step = f.Result.Step()
 	}
-	if at == "y" || (at == "" && f.Model.Step == "implicit") {
+	if step == "implicit" {
 		return evaluate.Implicit
 	}
 	return evaluate.Explicit

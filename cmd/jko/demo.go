@@ -94,7 +94,7 @@ func (c demoCmd) Run(g *globals) error {
 	}
 	th := fit.Theta
 	fmt.Fprintf(w, "   V(x) = %.4g*sum(x^4) %+.4g*sum(x^2) %+.4g*sum(x),  β = %.4g\n\n", th[0], th[1], th[2], th[3])
-	m.Step = "explicit" // the step the closed form fitted (drift at x)
+	m.Step = fit.Step() // the fitted spec says how to step
 	text, err := m.Format(fit.Theta, fit.StdErr, []string{"# fitted by jko demo (JKOnet*, closed form)"})
 	if err != nil {
 		return err

@@ -75,13 +75,11 @@ func (c evalCmd) Run(g *globals) error {
 	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
 		rep.Split = "all" // a CSV file has no train/test split
 	}
-	onlyW1 := c.OnlyW1
-	switch {
-	case c.OnlyW1:
+	if c.OnlyW1 {
 		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
 			return err
 		}
-	default:
+	} else {
 		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
 		if err != nil {
 			return err
@@ -99,7 +97,7 @@ func (c evalCmd) Run(g *globals) error {
 	}
 	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
-	if !onlyW1 {
+	if !c.OnlyW1 {
 		fmt.Fprintf(g.stdout, "  one-step W2 %.4g ± %.2g, MMD %.4g ± %.2g\n", rep.W2.Mean, rep.W2.Std, rep.MMD.Mean, rep.MMD.Std)
 		fmt.Fprintf(g.stdout, "all-steps-ahead W1 from snapshot 0: %.4g ± %.2g\n", rep.AllSteps.Mean, rep.AllSteps.Std)
 		fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.AllSteps.PerStep))

@@ -148,10 +148,7 @@ func (c fitCmd) Run(g *globals) error {
 		return err
 	}
 	header := fitHeader(c, m, data, res)
-	m.Step = "explicit" // the fitted spec says how to step
-	if res.EvalAt == "y" {
-		m.Step = "implicit"
-	}
+	m.Step = res.Step() // the fitted spec says how to step
 	text, err := m.Format(res.Theta, res.StdErr, header)
 	if err != nil {
 		return err

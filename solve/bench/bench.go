@@ -364,7 +364,7 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 		return fail("eval", err)
 	}
 	step, other := evaluate.Explicit, evaluate.Implicit
-	if fit.EvalAt == "y" {
+	if fit.Step() == "implicit" {
 		step, other = other, step
 	}
 	r.Step = step.String()

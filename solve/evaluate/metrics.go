@@ -114,14 +114,6 @@ func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step 
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
 func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Report, error) {
-	return oneStep(s, func(k int) (*mat.Dense, error) {
-		return predictOne(f, s, k, seed, step)
-	})
-}
-
-// oneStep scores predict(k), the prediction of snapshot k+1 from snapshot
-// k, against each observed snapshot k+1 by W1.
-func oneStep(s *snapshot.Snapshots, predict func(k int) (*mat.Dense, error)) (Report, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Report{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
@@ -130,7 +122,7 @@ func oneStep(s *snapshot.Snapshots, predict func(k int) (*mat.Dense, error)) (Re
 	// distances, which are independent problems, on all cores.
 	preds := make([]*mat.Dense, K)
 	for k := 0; k < K; k++ {
-		pred, err := predict(k)
+		pred, err := predictOne(f, s, k, seed, step)
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}

@@ -34,8 +34,9 @@ type Options struct {
 	LR float64
 	// FinalLR is θ's learning rate at the last epoch: LR holds for the
 	// first half of the epochs, then a cosine takes it to FinalLR (default
-	// LR/100; LR for a constant rate; runs of one or two epochs keep LR). A rate that stays high leaves θ
-	// jittering around the game's equilibrium.
+	// LR/100; LR for a constant rate; runs of one or two epochs keep LR).
+	// A rate that stays high leaves θ jittering around the game's
+	// equilibrium.
 	FinalLR float64
 	MapLR   float64 // Adam learning rate of the maps (default 0.005)
 	Widths  []int   // hidden widths of the maps' MLP (default 32, 32)

@@ -40,6 +40,15 @@ type Result struct {
 	EvalAt string
 }
 
+// Step is the step the fit describes, as a spec's step declaration says
+// it: "implicit" when the drift was evaluated at y, else "explicit".
+func (r *Result) Step() string {
+	if r.EvalAt == "y" {
+		return "implicit"
+	}
+	return "explicit"
+}
+
 // entryNames lists the name of each entry of θ.
 func entryNames(m *compile.Model) []string {
 	names := make([]string, m.NumParams)
