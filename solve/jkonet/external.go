@@ -33,7 +33,7 @@ func couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
 		}
 		plan, err = sinkhornPlan(x, y, wa, wb, eps)
 	default:
-		return nil, fmt.Errorf("couplings %q: want exact or sinkhorn:EPS", spec)
+		return nil, fmt.Errorf("couplings %q: want exact, sinkhorn:EPS or minibatch:B", spec)
 	}
 	if err != nil {
 		return nil, err

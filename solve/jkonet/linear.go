@@ -1,7 +1,6 @@
 package jkonet
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -33,6 +32,9 @@ type Result struct {
 	MapLossCurve []float64
 	// Times are the wall times of the stages (preprocessing included).
 	Times Timings
+	// free lists the entries of θ a closed-form fit solved for (the others
+	// are held at a bound), in the order of Linear.Theta.
+	free []int
 	// EvalAt is where the fit evaluates the drift: "x", the explicit
 	// (Euler) step, or "y", the implicit (JKO) step; iJKOnet fits the JKO
 	// step and reports "y". Predictions should step the same way
@@ -110,161 +112,53 @@ func addTo(dst, src []float64) {
 // FitLinear solves the closed form: every term must be affine in its
 // parameters. Parameters with bounds are kept inside them by an active-set
 // loop (a violating parameter is fixed at its bound and the rest re-solved).
+// It is Accumulator's map, combine and solve on one machine, with the
+// residual from a second pass over the rows (kept in memory).
 func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
-	if err := m.LinearError(); err != nil {
+	acc, err := NewAccumulator(m, prep.EvalAt)
+	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	d, P := m.Dim, m.NumParams
-	names := entryNames(m)
 	// Collect the weighted rows once: for pair i, dimension k, the row is
 	// τ F_ik and the target −(Δ_ik + τ c_ik).
 	type block struct {
 		F, b, w []float64
-		rows    int
+		k       int
+		tau     float64
 	}
 	blocks := make([]block, len(prep.Steps))
-	tauSum := 0.0
 	for s := range prep.Steps {
 		st := &prep.Steps[s]
-		F, c := stepFeatures(m, st)
-		rows := st.N * d
-		b := make([]float64, rows)
-		w := make([]float64, rows)
-		for i := 0; i < st.N; i++ {
-			for k := 0; k < d; k++ {
-				r := i*d + k
-				row := F[r*P : (r+1)*P]
-				for j := range row {
-					row[j] *= st.Tau
-				}
-				b[r] = -(st.Delta[r] + st.Tau*c[r])
-				w[r] = st.W[i]
-			}
+		if err := checkStep(m, st); err != nil {
+			return nil, err
 		}
-		blocks[s] = block{F, b, w, rows}
-		tauSum += st.Tau
+		F, b, w := stepRows(m, st)
+		blocks[s] = block{F, b, w, st.K, st.Tau}
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
-	tau := tauSum / float64(len(prep.Steps))
 	featTime := time.Since(start)
 	start = time.Now()
 
 	// The normal equations of all the rows, once; the active-set loop for
 	// bounds works on sub-systems of them.
-	full := linear.NewNormal(P)
 	for _, bl := range blocks {
-		full.AddRows(bl.F, bl.b, bl.w)
+		if err := acc.addRows(bl.k, bl.tau, bl.F, bl.b, bl.w); err != nil {
+			return nil, err
+		}
 	}
-	lower, upper := bounds(m)
-	fixed := make([]bool, P)
-	fixVal := make([]float64, P)
-	var res *linear.Result
-	var free []int
-	for iter := 0; iter <= P; iter++ {
-		var fixedIdx []int
-		var fixedVals []float64
-		for j := 0; j < P; j++ {
-			if fixed[j] {
-				fixedIdx = append(fixedIdx, j)
-				fixedVals = append(fixedVals, fixVal[j])
-			}
-		}
-		ne, fr := full.Fix(fixedIdx, fixedVals)
-		free = fr
-		if len(free) == 0 {
-			res = nil
-			break
-		}
-		fnames := make([]string, len(free))
-		for fi, j := range free {
-			fnames[fi] = names[j]
-		}
-		var err error
-		res, err = ne.Solve(linear.Settings{Ridge: []float64{o.Reg * tau * tau}, Names: fnames})
-		if err != nil {
-			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
-		}
-		// Fix the worst bound violation, if any, and solve again.
-		worst, wj := 0.0, -1
-		for fi, j := range free {
-			v := res.Theta[fi]
-			if v < lower[j] && lower[j]-v > worst {
-				worst, wj = lower[j]-v, j
-				fixVal[j] = lower[j]
-			}
-			if v > upper[j] && v-upper[j] > worst {
-				worst, wj = v-upper[j], j
-				fixVal[j] = upper[j]
-			}
-		}
-		if wj < 0 {
-			break
-		}
-		fixed[wj] = true
+	out, err := acc.Solve(m, o)
+	if err != nil {
+		return nil, err
 	}
 	// The residual from the rows themselves: the sums lose it when the fit
 	// is nearly exact.
-	loss := math.NaN()
-	if res != nil {
-		full := make([]float64, P)
-		for fi, j := range free {
-			full[j] = res.Theta[fi]
-		}
-		for j := 0; j < P; j++ {
-			if fixed[j] {
-				full[j] = fixVal[j]
-			}
-		}
-		rss, wsum, bsum := 0.0, 0.0, 0.0
-		for _, bl := range blocks {
-			for r := 0; r < bl.rows; r++ {
-				wsum += bl.w[r]
-				bsum += bl.w[r] * bl.b[r]
-			}
-		}
-		mean := bsum / wsum
-		tss := 0.0
-		for _, bl := range blocks {
-			for r := 0; r < bl.rows; r++ {
-				pred := 0.0
-				for j, v := range bl.F[r*P : (r+1)*P] {
-					pred += v * full[j]
-				}
-				e := pred - bl.b[r]
-				rss += bl.w[r] * e * e
-				tss += bl.w[r] * (bl.b[r] - mean) * (bl.b[r] - mean)
-			}
-		}
-		res.SetRSS(rss, tss)
-		// The loss is the same residual: each pair's weight stands on its
-		// d rows.
-		loss = rss / (wsum / float64(d))
+	var r Residual
+	mean := acc.MeanTarget()
+	for _, bl := range blocks {
+		r.addRows(m.NumParams, bl.F, bl.b, bl.w, out.Theta, mean)
 	}
-	theta := make([]float64, P)
-	se := make([]float64, P)
-	var clamped []string
-	for j := 0; j < P; j++ {
-		if fixed[j] {
-			theta[j] = fixVal[j]
-			se[j] = math.NaN()
-			clamped = append(clamped, names[j])
-		}
-	}
-	if res != nil {
-		for fi, j := range free {
-			theta[j] = res.Theta[fi]
-			se[j] = res.StdErr[fi]
-		}
-	}
-	out := &Result{
-		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
-		Clamped: clamped, EvalAt: prep.EvalAt,
-	}
-	out.Loss = loss
-	if math.IsNaN(loss) {
-		out.Loss = Loss(m, prep, theta)
-	}
+	out.SetResidual(r, m.Dim)
 	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
 	return out, nil
 }

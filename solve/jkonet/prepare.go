@@ -24,7 +24,9 @@ type Options struct {
 	Method string
 	// Reg is the ridge weight on τθ (the reference's 0.01).
 	Reg float64
-	// Couplings is "exact" or "sinkhorn:EPS".
+	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact
+	// couplings of random batches of about B points, drawn from Seed; see
+	// Minibatches).
 	Couplings string
 	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
 	// gmm:10) or "kde".
@@ -190,7 +192,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
 		}
-		all[k], errs[k] = couple(s.X[k], s.X[k+1], wa, wb, o.Couplings)
+		all[k], errs[k] = coupleStep(s.X[k], s.X[k+1], wa, wb, o.Couplings, o.Seed, k)
 	})
 	for k := 0; k < K; k++ {
 		x, y := s.X[k], s.X[k+1]
@@ -198,36 +200,8 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: coupling snapshots %d and %d: %w", k, k+1, err)
 		}
-		st := Step{K: k, Tau: s.Times[k+1] - s.Times[k], N: len(pairs)}
-		src := x
-		st.T = s.Times[k]
-		if evalAt == "y" {
-			src = y
-			st.T = s.Times[k+1]
-		}
-		st.P = make([]float64, 0, len(pairs)*d)
-		st.Delta = make([]float64, 0, len(pairs)*d)
-		st.W = make([]float64, 0, len(pairs))
-		xr, yr := x.RawMatrix(), y.RawMatrix()
-		for _, pr := range pairs {
-			xi := xr.Data[pr.I*xr.Stride : pr.I*xr.Stride+d]
-			yj := yr.Data[pr.J*yr.Stride : pr.J*yr.Stride+d]
-			if evalAt == "x" {
-				st.P = append(st.P, xi...)
-			} else {
-				st.P = append(st.P, yj...)
-			}
-			st.Y = append(st.Y, yj...)
-			st.X = append(st.X, xi...)
-			for c := 0; c < d; c++ {
-				st.Delta = append(st.Delta, yj[c]-xi[c])
-			}
-			st.W = append(st.W, pr.W)
-		}
-		sr := src.RawMatrix()
-		st.NC = sr.Rows
-		st.Cloud = denseData(src)
-		p.Steps = append(p.Steps, st)
+		st := NewStep(k, s.Times[k], s.Times[k+1], x, y, pairs, evalAt)
+		p.Steps = append(p.Steps, *st)
 		p.Pairs = append(p.Pairs, len(pairs))
 		o.progress("couplings", k+1, K, math.NaN())
 	}
