@@ -194,15 +194,8 @@ func fitHeader(c fitCmd, m *compile.Model, data *snapshot.Snapshots, res *jkonet
 		"# fitted by jko " + version + " with " + methodName(res.Method),
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; %s, seed %d",
 			c.Data, c.Split, data.Len(), data.Dim(), settingsNote(c, m, res), c.Seed),
-		fmt.Sprintf("# loss %.6g", res.Loss),
 	}
-	if l := res.Linear; l != nil {
-		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(res.Theta)-len(res.Clamped), l.Cond, l.R2))
-		for _, d := range l.Unidentified {
-			h = append(h, "# not identifiable: "+d.String())
-		}
-	}
-	return h
+	return append(h, res.Summary()...)
 }
 
 func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {

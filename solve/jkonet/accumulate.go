@@ -393,3 +393,8 @@ func (res *Result) SetResidual(r Residual, dim int) {
 	}
 	res.Loss = r.RSS / (r.W / float64(dim))
 }
+
+// EvalAt is where Fit evaluates the drift of m with options o: o.EvalAt
+// when set, else "y" for a spec that declares step implicit, else "x". A
+// distributed fit resolves it the same way, so it fits the same step.
+func EvalAt(o Options, m *compile.Model) string { return defaultEvalAt(o, m) }
