@@ -258,11 +258,11 @@ func TestMinibatches(t *testing.T) {
 // b = −7.05 for −8 (seed 7).
 func TestMinibatchCouplings(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 600, 0, 1)
-	exact, err := coupleStep(data.X[0], data.X[1], nil, nil, "exact", 0, 0)
+	exact, err := CoupleStep(data.X[0], data.X[1], nil, nil, "exact", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := coupleStep(data.X[0], data.X[1], nil, nil, "minibatch:600", 7, 0)
+	one, err := CoupleStep(data.X[0], data.X[1], nil, nil, "minibatch:600", 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestMinibatchCouplings(t *testing.T) {
 	if rel(cost(one), cost(exact)) > 1e-12 {
 		t.Errorf("one batch: cost %v, exact %v", cost(one), cost(exact))
 	}
-	many, err := coupleStep(data.X[0], data.X[1], nil, nil, "minibatch:100", 7, 0)
+	many, err := CoupleStep(data.X[0], data.X[1], nil, nil, "minibatch:100", 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

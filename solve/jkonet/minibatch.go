@@ -97,9 +97,11 @@ func ParseMinibatch(spec string) (size int, ok bool, err error) {
 	return size, true, nil
 }
 
-// coupleStep returns the pairs of step k's coupling as the couplings
-// option says: exact, entropic, or mini-batch (batches drawn from seed).
-func coupleStep(x, y *mat.Dense, wa, wb []float64, spec string, seed uint64, k int) ([]Pair, error) {
+// CoupleStep returns the pairs of the coupling between snapshot k (x,
+// weights wa, nil for uniform) and snapshot k+1 (y, wb) that Prepare uses:
+// exact, entropic ("sinkhorn:EPS") or mini-batch ("minibatch:B", batches
+// drawn from seed and k), as spec says.
+func CoupleStep(x, y *mat.Dense, wa, wb []float64, spec string, seed uint64, k int) ([]Pair, error) {
 	size, ok, err := ParseMinibatch(spec)
 	if err != nil {
 		return nil, err

@@ -192,7 +192,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
 		}
-		all[k], errs[k] = coupleStep(s.X[k], s.X[k+1], wa, wb, o.Couplings, o.Seed, k)
+		all[k], errs[k] = CoupleStep(s.X[k], s.X[k+1], wa, wb, o.Couplings, o.Seed, k)
 	})
 	for k := 0; k < K; k++ {
 		x, y := s.X[k], s.X[k+1]
