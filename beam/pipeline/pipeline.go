@@ -218,14 +218,22 @@ func readInput(ctx context.Context, path, split string, dt float64) (*snapshot.S
 		defer os.RemoveAll(dir)
 		return readDir(dir, split, dt)
 	}
-	fs, err := filesystem.New(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	defer fs.Close()
-	r, err := fs.OpenRead(ctx, path)
-	if err != nil {
-		return nil, err
+	var r io.ReadCloser
+	if remote {
+		fs, err := filesystem.New(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		defer fs.Close()
+		if r, err = fs.OpenRead(ctx, path); err != nil {
+			return nil, err
+		}
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		r = f
 	}
 	defer r.Close()
 	s, err := snapshot.ReadCSV(r, path)
@@ -625,8 +633,8 @@ func MergeFn(_ int, parts func(*Part) bool) ([]byte, error) {
 	return total.MarshalBinary()
 }
 
-// solve decodes the merged sums and solves them.
-func solve(mc *model, total []byte) (*jkonet.Result, *jkonet.Accumulator, *compile.Model, error) {
+// solveTotal decodes the merged sums and solves them.
+func solveTotal(mc *model, total []byte) (*jkonet.Result, *jkonet.Accumulator, *compile.Model, error) {
 	var acc jkonet.Accumulator
 	if err := acc.UnmarshalBinary(total); err != nil {
 		return nil, nil, nil, err
@@ -661,7 +669,7 @@ func (f *ResidualFn) ProcessElement(u Unit, total []byte) (Part, error) {
 		return Part{}, err
 	}
 	if f.theta == nil {
-		res, acc, _, err := solve(&f.mc, total)
+		res, acc, _, err := solveTotal(&f.mc, total)
 		if err != nil {
 			return Part{}, err
 		}

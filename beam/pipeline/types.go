@@ -78,12 +78,23 @@ func gobDecode[T any](data []byte) (T, error) {
 	return v, err
 }
 
+// The coders are plain functions, one per type: Beam finds functions by
+// name on the workers, and the instances of a generic function share one.
+func encChunk(v Chunk) ([]byte, error) { return gobEncode(v) }
+func decChunk(b []byte) (Chunk, error) { return gobDecode[Chunk](b) }
+func encSnap(v Snap) ([]byte, error)   { return gobEncode(v) }
+func decSnap(b []byte) (Snap, error)   { return gobDecode[Snap](b) }
+func encUnit(v Unit) ([]byte, error)   { return gobEncode(v) }
+func decUnit(b []byte) (Unit, error)   { return gobDecode[Unit](b) }
+func encPart(v Part) ([]byte, error)   { return gobEncode(v) }
+func decPart(b []byte) (Part, error)   { return gobDecode[Part](b) }
+
 func init() {
 	// Float64 slices travel as their bits (gob), exactly.
-	beam.RegisterCoder(reflect.TypeOf(Chunk{}), gobEncode[Chunk], gobDecode[Chunk])
-	beam.RegisterCoder(reflect.TypeOf(Snap{}), gobEncode[Snap], gobDecode[Snap])
-	beam.RegisterCoder(reflect.TypeOf(Unit{}), gobEncode[Unit], gobDecode[Unit])
-	beam.RegisterCoder(reflect.TypeOf(Part{}), gobEncode[Part], gobDecode[Part])
+	beam.RegisterCoder(reflect.TypeOf(Chunk{}), encChunk, decChunk)
+	beam.RegisterCoder(reflect.TypeOf(Snap{}), encSnap, decSnap)
+	beam.RegisterCoder(reflect.TypeOf(Unit{}), encUnit, decUnit)
+	beam.RegisterCoder(reflect.TypeOf(Part{}), encPart, decPart)
 }
 
 // Spec is a spec file and everything it imports, as text, so that workers
