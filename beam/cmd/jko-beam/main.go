@@ -19,12 +19,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/direct"
@@ -50,6 +52,7 @@ var (
 	dt        = flag.Float64("dt", 0, "Time between snapshots, when the data does not say (0: from the data).")
 	seed      = flag.Uint64("seed", 0, "Random seed (density estimates, mini-batches).")
 	chunk     = flag.Int("chunk", 65536, "Rows per element: read chunks and slices of coupled pairs.")
+	_         = flag.Bool("verbose", false, "Log the runner's progress (Beam's info messages).")
 )
 
 func init() { flag.StringVar(out, "out", "", "Same as -o.") }
@@ -69,6 +72,13 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	// Beam logs every stage at info level; keep the runner's warnings and
+	// errors unless asked. The level is read by beam.Init, before the fit's
+	// flags (which may follow the command) are parsed.
+	log.LogLevel = "warn"
+	if slices.Contains(os.Args, "-verbose") || slices.Contains(os.Args, "--verbose") {
+		log.LogLevel = "info"
+	}
 	beam.Init()
 	if err := run(context.Background(), flag.Args(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "jko-beam:", err)
