@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,43 +122,11 @@ func readMatrix(path string) (*mat.Dense, error) {
 // readArray reads an array of any simple integer or float dtype as
 // float64, returning its shape and storage order.
 func readArray(path string) (v []float64, shape []int, fortran, isInt bool, err error) {
-	f, err := os.Open(path)
+	a, err := readNpyFile(path)
 	if err != nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %w", err)
+		return nil, nil, false, false, err
 	}
-	defer f.Close()
-	r, err := npyio.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %s: %w", path, err)
-	}
-	shape = r.Header.Descr.Shape
-	typ := dtypeOf(r.Header.Descr.Type)
-	if typ == nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %s: unsupported dtype %s, want integers or floats", path, r.Header.Descr.Type)
-	}
-	switch typ.Kind() {
-	case reflect.Float32, reflect.Float64:
-	default:
-		isInt = true
-	}
-	ptr := reflect.New(reflect.SliceOf(typ))
-	if err := r.Read(ptr.Interface()); err != nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %s: %w", path, err)
-	}
-	rv := ptr.Elem()
-	v = make([]float64, rv.Len())
-	for i := range v {
-		e := rv.Index(i)
-		switch {
-		case e.CanInt():
-			v[i] = float64(e.Int())
-		case e.CanUint():
-			v[i] = float64(e.Uint())
-		default:
-			v[i] = e.Float()
-		}
-	}
-	return v, shape, r.Header.Descr.Fortran, isInt, nil
+	return a.v, a.shape, a.fortran, a.isInt, nil
 }
 
 // readVector reads a 1-D array (or an (n, 1) column) as float64.
@@ -172,38 +139,6 @@ func readVector(path string) ([]float64, error) {
 		return nil, fmt.Errorf("snapshot: %s: shape %v, want (n,)", path, shape)
 	}
 	return v, nil
-}
-
-// dtypeOf maps a simple numeric NumPy dtype string ('<f4', "<i8", …) to
-// its Go type, or nil. (npyio.TypeFrom panics on strings it cannot parse.)
-func dtypeOf(descr string) reflect.Type {
-	s := strings.Trim(strings.TrimSpace(descr), "'\"")
-	if len(s) == 3 && strings.ContainsRune("<>|=", rune(s[0])) {
-		s = s[1:]
-	}
-	switch s {
-	case "f4":
-		return reflect.TypeFor[float32]()
-	case "f8":
-		return reflect.TypeFor[float64]()
-	case "i1":
-		return reflect.TypeFor[int8]()
-	case "i2":
-		return reflect.TypeFor[int16]()
-	case "i4":
-		return reflect.TypeFor[int32]()
-	case "i8":
-		return reflect.TypeFor[int64]()
-	case "u1":
-		return reflect.TypeFor[uint8]()
-	case "u2":
-		return reflect.TypeFor[uint16]()
-	case "u4":
-		return reflect.TypeFor[uint32]()
-	case "u8":
-		return reflect.TypeFor[uint64]()
-	}
-	return nil
 }
 
 func readLabels(path string) ([]int64, error) {
