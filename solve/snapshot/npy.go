@@ -16,11 +16,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// ErrNoTimes is returned (wrapped) by ReadDir when the caller gives no dt
+// and the directory records no times: no times.npy and no dt= line in
+// args.txt. Guessing dt = 1 would scale every fitted coefficient by the
+// true step, so the caller must say.
+var ErrNoTimes = errors.New("the data records no times (no times.npy, no dt= line in args.txt)")
+
 // ReadDir reads snapshots from a JKOnet*-layout directory. split selects
 // the files: "" for data.npy and sample_labels.npy, "train" or "test" for
-// the train_/test_ variants. Times are label·dt when dt > 0; with dt = 0
-// they come from times.npy (times indexed by label) if present, else
-// label·dt with dt from args.txt, else the labels themselves (dt = 1).
+// the train_/test_ variants. With dt = 0 the times come from times.npy
+// (times indexed by label) if present, else label·dt with dt from
+// args.txt, else ReadDir fails with ErrNoTimes. With dt > 0 the times are
+// label·dt, and times the directory records must agree with them (to a
+// relative 1e-9). TimeSource of the result says where the times came from.
 func ReadDir(dir, split string, dt float64) (*Snapshots, error) {
 	prefix := ""
 	switch split {
@@ -53,18 +61,30 @@ func ReadDir(dir, split string, dt float64) (*Snapshots, error) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return labels[order[a]] < labels[order[b]] })
-	var times []float64
-	if dt == 0 {
-		if times, err = readTimes(dir); err != nil {
+	times, err := readTimes(dir)
+	if err != nil {
+		return nil, err
+	}
+	argsDt, err := readArgsDt(dir)
+	if err != nil {
+		return nil, err
+	}
+	var source string
+	switch {
+	case dt > 0:
+		source = "dt given"
+		if err := agreeDt(dir, dt, times, argsDt, labels); err != nil {
 			return nil, err
 		}
-		if times == nil {
-			if dt, err = readArgsDt(dir); err != nil {
-				return nil, err
-			}
-		}
+		times = nil
+	case times != nil:
+		source = "times.npy"
+	case argsDt > 0:
+		dt, source = argsDt, "args.txt"
+	default:
+		return nil, fmt.Errorf("snapshot: %s: %w", dir, ErrNoTimes)
 	}
-	s := &Snapshots{}
+	s := &Snapshots{TimeSource: source}
 	for a := 0; a < n; {
 		b := a
 		for b < n && labels[order[b]] == labels[order[a]] {
@@ -165,12 +185,13 @@ func readTimes(dir string) ([]float64, error) {
 	return t, err
 }
 
-// readArgsDt returns the dt= value of args.txt, or 1 without such a line.
+// readArgsDt returns the dt= value of args.txt, or 0 without args.txt or
+// without such a line.
 func readArgsDt(dir string) (float64, error) {
 	path := filepath.Join(dir, "args.txt")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 1, nil
+		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("snapshot: %w", err)
@@ -186,7 +207,24 @@ func readArgsDt(dir string) (float64, error) {
 		}
 		return dt, nil
 	}
-	return 1, nil
+	return 0, nil
+}
+
+// agreeDt checks a given dt against the times a directory records.
+func agreeDt(dir string, dt float64, times []float64, argsDt float64, labels []int64) error {
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b)) }
+	if argsDt > 0 && !near(argsDt, dt) {
+		return fmt.Errorf("snapshot: %s: dt %g disagrees with args.txt (dt=%g)", dir, dt, argsDt)
+	}
+	for _, lab := range labels {
+		if times == nil || lab < 0 || lab >= int64(len(times)) {
+			continue
+		}
+		if want := float64(lab) * dt; !near(times[lab], want) {
+			return fmt.Errorf("snapshot: %s: dt %g disagrees with times.npy (label %d is at time %g, not %g)", dir, dt, lab, times[lab], want)
+		}
+	}
+	return nil
 }
 
 // WriteDir writes train (and test, when non-nil) in the JKOnet* layout:
