@@ -22,6 +22,10 @@ import (
 // true step, so the caller must say.
 var ErrNoTimes = errors.New("the data records no times (no times.npy, no dt= line in args.txt)")
 
+// ErrDtDisagrees is returned (wrapped) by ReadDir when the dt given
+// disagrees with the times the directory records.
+var ErrDtDisagrees = errors.New("disagrees with the times the data records")
+
 // ReadDir reads snapshots from a JKOnet*-layout directory. split selects
 // the files: "" for data.npy and sample_labels.npy, "train" or "test" for
 // the train_/test_ variants. With dt = 0 the times come from times.npy
@@ -214,14 +218,14 @@ func readArgsDt(dir string) (float64, error) {
 func agreeDt(dir string, dt float64, times []float64, argsDt float64, labels []int64) error {
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b)) }
 	if argsDt > 0 && !near(argsDt, dt) {
-		return fmt.Errorf("snapshot: %s: dt %g disagrees with args.txt (dt=%g)", dir, dt, argsDt)
+		return fmt.Errorf("snapshot: %s: dt %g %w: args.txt has dt=%g", dir, dt, ErrDtDisagrees, argsDt)
 	}
 	for _, lab := range labels {
 		if times == nil || lab < 0 || lab >= int64(len(times)) {
 			continue
 		}
 		if want := float64(lab) * dt; !near(times[lab], want) {
-			return fmt.Errorf("snapshot: %s: dt %g disagrees with times.npy (label %d is at time %g, not %g)", dir, dt, lab, times[lab], want)
+			return fmt.Errorf("snapshot: %s: dt %g %w: times.npy has label %d at time %g, not %g", dir, dt, ErrDtDisagrees, lab, times[lab], want)
 		}
 	}
 	return nil

@@ -300,7 +300,7 @@ func TestDirRoundTrip(t *testing.T) {
 		t.Errorf("time source %q, want args.txt", got.TimeSource)
 	}
 	// A given dt must agree with what the directory records.
-	if _, err := ReadDir(dir, "train", 0.5); err == nil || !strings.Contains(err.Error(), "dt 0.5 disagrees with args.txt (dt=0.01)") {
+	if _, err := ReadDir(dir, "train", 0.5); err == nil || !errors.Is(err, ErrDtDisagrees) || !strings.Contains(err.Error(), "dt 0.5 disagrees with the times the data records: args.txt has dt=0.01") {
 		t.Errorf("dt 0.5 against args.txt: %v", err)
 	}
 	if got, err := ReadDir(dir, "train", 0.01); err != nil || got.TimeSource != "dt given" {
