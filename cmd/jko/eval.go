@@ -13,15 +13,15 @@ import (
 )
 
 type evalCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
 	Split   string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
 	Dt      float64 `help:"${dt_help}"`
 	Weights string  `name:"weights-column" help:"${weights_help}"`
-	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON   bool    `help:"Print JSON."`
-	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
+	JSON    bool    `help:"Print JSON."`
+	OnlyW1  bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
+	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
 // evalReport is what eval prints; with --only-w1 the metrics it skips are

@@ -97,12 +97,12 @@ type paramReport struct {
 }
 
 type linearReport struct {
-	Rank          int      `json:"rank"`
-	Unknowns      int      `json:"unknowns"`
+	Rank          int       `json:"rank"`
+	Unknowns      int       `json:"unknowns"`
 	Cond          jsonFloat `json:"condition_number"`
 	R2            jsonFloat `json:"r2"`
 	RSS           jsonFloat `json:"rss"`
-	NotIdentified []string `json:"not_identifiable,omitempty"`
+	NotIdentified []string  `json:"not_identifiable,omitempty"`
 }
 
 // validate rejects flag values that are out of range (never silently
@@ -256,7 +256,7 @@ func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []
 	if l := res.Linear; l != nil {
 		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(res.Theta)-len(res.Clamped), l.Cond, l.R2))
 		for _, d := range l.Unidentified {
-			h = append(h, "# not identifiable: "+d.String())
+			h = append(h, "# "+d.String())
 		}
 	}
 	return h
@@ -347,7 +347,7 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if l := rep.Linear; l != nil {
 		fmt.Fprintf(w, "closed form: rank %d of %d, condition number %.3g, R² %.6f\n", l.Rank, l.Unknowns, float64(l.Cond), float64(l.R2))
 		for _, s := range l.NotIdentified {
-			fmt.Fprintf(w, "  not identifiable: %s\n", s)
+			fmt.Fprintf(w, "  %s\n", s)
 		}
 	}
 	if len(rep.Clamped) > 0 {

@@ -53,7 +53,16 @@ func regularWritable(st fs.FileInfo) error {
 	case m.IsDir():
 		return errors.New("is a folder; give a file name")
 	case !m.IsRegular():
-		return fmt.Errorf("is not a regular file (%v); jko replaces only regular files", m.Type())
+		kind := "special file"
+		switch {
+		case m&fs.ModeNamedPipe != 0:
+			kind = "named pipe (FIFO)"
+		case m&fs.ModeCharDevice != 0, m&fs.ModeDevice != 0:
+			kind = "device"
+		case m&fs.ModeSocket != 0:
+			kind = "socket"
+		}
+		return fmt.Errorf("is a %s, not a regular file; jko replaces only regular files", kind)
 	case m.Perm()&0o200 == 0:
 		return errors.New("is read-only; jko does not replace it")
 	}
@@ -191,8 +200,11 @@ func removeTemps() {
 }
 
 // catchInterrupts removes the temporary files when jko is interrupted
-// (Ctrl-C, SIGTERM) and exits with status 130.
+// (Ctrl-C, SIGTERM) and exits with status 130. A closed standard output
+// (jko fit … | head) makes writes to it fail instead of killing jko, so
+// the files it writes after its report are still written.
 func catchInterrupts() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
