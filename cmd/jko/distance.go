@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -20,13 +21,9 @@ type distanceCmd struct {
 	Weights string `name:"weights-column" help:"The column of point weights in both files (none by default: uniform weights; a column named weight is refused unless named here)."`
 }
 
-func readCloud(name, weights string) (*mat.Dense, []float64, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	x, w, err := snapshot.CSVOptions{Weights: weights}.ReadPoints(f, name)
+// readCloud reads one point cloud from r (named name in messages).
+func readCloud(r io.Reader, name, weights string) (*mat.Dense, []float64, error) {
+	x, w, err := snapshot.CSVOptions{Weights: weights}.ReadPoints(r, name)
 	var se *snapshot.Error
 	if errors.As(err, &se) && weights == "" && strings.EqualFold(se.Column, "weight") && se.Line > 0 {
 		return nil, nil, fmt.Errorf("%w (--weights-column %s takes it as point weights)", err, se.Column)
@@ -34,30 +31,45 @@ func readCloud(name, weights string) (*mat.Dense, []float64, error) {
 	return x, w, err
 }
 
-func (c distanceCmd) Run(g *globals) error {
-	x, a, err := readCloud(c.A, c.Weights)
+// distance reads the clouds a and b (named na and nb) and couples them;
+// d is their dimension.
+func distance(a, b io.Reader, na, nb, weights, metric string) (plan *ot.Plan, d int, err error) {
+	x, wa, err := readCloud(a, na, weights)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	y, b, err := readCloud(c.B, c.Weights)
+	y, wb, err := readCloud(b, nb, weights)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	_, da := x.Dims()
-	_, db := y.Dims()
-	if da != db {
-		return fmt.Errorf("distance: %s has %d coordinate columns, %s has %d", c.A, da, c.B, db)
+	_, d = x.Dims()
+	if _, db := y.Dims(); d != db {
+		return nil, 0, fmt.Errorf("distance: %s has %d coordinate columns, %s has %d", na, d, nb, db)
 	}
 	cf := ot.Euclidean
-	if c.Metric == "w2sq" {
+	if metric == "w2sq" {
 		cf = ot.SqEuclidean
 	}
-	plan, err := ot.Couple(x, y, a, b, cf)
+	plan, err = ot.Couple(x, y, wa, wb, cf)
+	return plan, d, err
+}
+
+func (c distanceCmd) Run(g *globals) error {
+	fa, err := os.Open(c.A)
 	if err != nil {
 		return err
 	}
-	n, d := x.Dims()
-	m, _ := y.Dims()
+	defer fa.Close()
+	fb, err := os.Open(c.B)
+	if err != nil {
+		return err
+	}
+	defer fb.Close()
+	plan, d, err := distance(fa, fb, c.A, c.B, c.Weights, c.Metric)
+	if err != nil {
+		return err
+	}
+	n, m := plan.N, plan.M
 	if c.JSON {
 		return json.NewEncoder(g.stdout).Encode(map[string]any{
 			"metric": c.Metric, "value": plan.Cost, "n": n, "m": m, "dim": d, "pairs": len(plan.Pairs),
