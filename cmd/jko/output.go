@@ -82,12 +82,12 @@ func checkFolder(what, name string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("%s %s: %s is not a folder", what, name, dir)
 	}
-	probe, err := os.CreateTemp(dir, ".jko-probe*")
+	probe, err := createTemp(dir, ".jko-probe*")
 	if err != nil {
 		return fmt.Errorf("%s %s: cannot write in the folder %s: %v", what, name, dir, innerErr(err))
 	}
 	probe.Close()
-	os.Remove(probe.Name())
+	removeTemp(probe.Name())
 	return nil
 }
 

@@ -407,10 +407,16 @@ func TestMessages(t *testing.T) {
 	wantFail(t, []string{"--param a: 3 is outside the bounds [0, 2]"}, "check", spec, "--param", "a=3")
 	wantFail(t, []string{"--param beta: -1 is outside the bounds [0, +Inf]"}, "simulate", spec, "--param", "a=1,beta=-1", "-o", filepath.Join(dir, "s"))
 
+	free := write(t, filepath.Join(dir, "free.jko"), "param beta\npotential V(x) = sum(x^2)\ninternal f(rho) = beta*rho*log(rho)\n")
+	code, out, errs := jko(t, "simulate", free, "--param", "beta=-1", "-o", filepath.Join(dir, "s"))
+	if code != 1 || !strings.Contains(errs, "β = -1 is negative") || strings.Contains(errs, "fitted") {
+		t.Errorf("simulate with β = -1: status %d\n%s%s", code, out, errs)
+	}
+
 	rd := write(t, filepath.Join(dir, "rd.jko"), "param a, b, c\npotential V(x) = a*sum(x^2) + b*sum(x^2) + c*sum(x)\n")
 	data := filepath.Join(dir, "data")
 	mustRun(t, "simulate", rd, "--param", "a=1,b=0,c=1", "--particles", "40", "--steps", "2", "-o", data)
-	out := mustRun(t, "fit", rd, data, "-o", filepath.Join(dir, "f.jko"))
+	out = mustRun(t, "fit", rd, data, "-o", filepath.Join(dir, "f.jko"))
 	if regexp.MustCompile(`(?m)^\s+[ab]\s.*± 0\s*$`).MatchString(out) || strings.Count(out, "not identifiable") != 3 || strings.Contains(out, "not identifiable: a, b are not identifiable") {
 		t.Errorf("rank-deficient fit:\n%s", out)
 	}
