@@ -226,6 +226,9 @@ var datasetFiles = map[string]bool{
 // folder (its parent folders are created), or one that holds only files a
 // dataset has (jko replaces it whole, so nothing else may be in it).
 func checkDatasetFolder(what, dir string) error {
+	if dir == stdoutName {
+		return fmt.Errorf("%s -: a dataset is a folder of files, not a stream; give a folder", what)
+	}
 	st, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		parent := filepath.Dir(dir)

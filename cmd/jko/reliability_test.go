@@ -131,6 +131,7 @@ func TestSimulateReplacesWhole(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(home, "thesis.tex")); string(b) != "precious" {
 		t.Error("a foreign file was touched")
 	}
+	wantFail(t, []string{"-o -: a dataset is a folder"}, "simulate", "flat", "-o", "-")
 	// A failing simulation leaves the old dataset as it was.
 	wantFail(t, []string{"no learnable parameter"}, "simulate", "flat", "--param", "a=1", "-o", data)
 	if b, _ := os.ReadFile(filepath.Join(data, "data.npy")); string(b) != string(after) {
