@@ -105,21 +105,25 @@ func loadData(path string, f dataFlags, dflt string) (*dataset, error) {
 // timesNote describes the times of s: "dt 0.01 (from args.txt)", or the
 // range of a non-uniform grid.
 func timesNote(s *snapshot.Snapshots) string {
-	src := s.TimeSource
-	if src == "dt given" {
-		src = "--dt"
+	from := ""
+	switch s.TimeSource {
+	case "":
+	case "dt given":
+		from = " (from --dt)"
+	default:
+		from = " (from " + s.TimeSource + ")"
 	}
 	t := s.Times
 	if len(t) < 2 {
-		return fmt.Sprintf("one snapshot at t = %g (from %s)", t[0], src)
+		return fmt.Sprintf("one snapshot at t = %g%s", t[0], from)
 	}
 	dt := t[1] - t[0]
 	for k := 2; k < len(t); k++ {
 		if math.Abs(t[k]-t[k-1]-dt) > 1e-9*math.Abs(dt) {
-			return fmt.Sprintf("times %g … %g, not evenly spaced (from %s)", t[0], t[len(t)-1], src)
+			return fmt.Sprintf("times %g … %g, not evenly spaced%s", t[0], t[len(t)-1], from)
 		}
 	}
-	return fmt.Sprintf("dt %g (from %s)", dt, src)
+	return fmt.Sprintf("dt %g%s", dt, from)
 }
 
 // parseParams reads "a=1,b=-2,w=[1;2;3]" into values by name.
