@@ -21,6 +21,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -44,8 +45,9 @@ import (
 type Config struct {
 	Spec Spec
 	// Split selects the files of JKOnet*-layout directories ("train",
-	// "test" or "all"); Dt overrides the time between snapshots (0: from
-	// the data).
+	// "test" or "all"; "" is train, and all for CSV files, which have no
+	// split); Dt is the time between snapshots when the data does not say
+	// (0: from the data; it must agree with times the data records).
 	Split string
 	Dt    float64
 	// The fit's settings, as jko fit's flags.
@@ -70,6 +72,19 @@ func (c Config) options() jkonet.Options {
 	o := jkonet.DefaultOptions()
 	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.DensityAt, o.Seed = "linear", c.Reg, c.Couplings, c.Density, c.EvalAt, c.DensityAt, c.Seed
 	return o
+}
+
+// splitName is the split the header names, as jko fit does.
+func (c Config) splitName() string {
+	if c.Split != "" {
+		return c.Split
+	}
+	for _, in := range strings.Fields(c.Data) {
+		if !strings.HasSuffix(strings.ToLower(in), ".csv") {
+			return "train"
+		}
+	}
+	return "all"
 }
 
 func (c Config) chunkRows() int {
@@ -240,19 +255,32 @@ func readInput(ctx context.Context, path, split string, dt float64) (*snapshot.S
 	if err != nil {
 		return nil, err
 	}
+	if split != "" && split != "all" {
+		return nil, fmt.Errorf("--split %s: %s is a CSV file, which has no train/test split (leave --split out, or give --split all)", split, path)
+	}
+	// As jko fit: a --dt must agree with the file's times.
 	if dt > 0 {
-		for i := range s.Times {
-			s.Times[i] = float64(i) * dt
+		for k := 1; k < len(s.Times); k++ {
+			if got, want := s.Times[k]-s.Times[0], float64(k)*dt; math.Abs(got-want) > 1e-9*math.Max(math.Abs(got), math.Abs(want)) {
+				return nil, fmt.Errorf("--dt %g disagrees with the times of %s: snapshot %d is at time %g, %g after the first (leave --dt out to use the file's times)", dt, path, k, s.Times[k], got)
+			}
 		}
 	}
 	return s, nil
 }
 
 func readDir(dir, split string, dt float64) (*snapshot.Snapshots, error) {
-	if split == "all" {
+	switch split {
+	case "":
+		split = "train"
+	case "all":
 		split = ""
 	}
-	return snapshot.ReadDir(dir, split, dt)
+	s, err := snapshot.ReadDir(dir, split, dt)
+	if errors.Is(err, snapshot.ErrNoTimes) {
+		return nil, fmt.Errorf("%w: give the time between snapshots with --dt (every fitted coefficient scales with it)", err)
+	}
+	return s, err
 }
 
 // copyRemoteDir copies the files snapshot.ReadDir reads from a remote
@@ -716,7 +744,7 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 	header := []string{
 		"# fitted by " + f.Cfg.Tool + " with JKOnet* (" + res.Method + ")",
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %g, seed %d",
-			f.Cfg.Data, f.Cfg.Split, len(acc.Tau)+1, m.Dim, res.EvalAt, f.Cfg.Couplings, f.Cfg.Reg, f.Cfg.Seed),
+			f.Cfg.Data, f.Cfg.splitName(), len(acc.Tau)+1, m.Dim, res.EvalAt, f.Cfg.Couplings, f.Cfg.Reg, f.Cfg.Seed),
 	}
 	text, err := FormatFitted(m, res, header)
 	if err != nil {

@@ -148,7 +148,7 @@ func TestFitEqualsJkoFit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{
-				Spec: specOf(t, tc.src), Split: "train", Reg: 0.01, Couplings: tc.couplings, Density: "gmm:10",
+				Spec: specOf(t, tc.src), Reg: 0.01, Couplings: tc.couplings, Density: "gmm:10",
 				EvalAt: tc.evalAt, Seed: 3, ChunkRows: 128, Out: filepath.Join(t.TempDir(), "fitted.jko"),
 				Tool: "jko-beam test", Data: "data.csv",
 			}
@@ -215,7 +215,7 @@ func TestFitErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Spec: specOf(t, tc.src), Split: "train", Reg: 0.01, Couplings: tc.couplings, Density: "gmm:10",
+			cfg := Config{Spec: specOf(t, tc.src), Reg: 0.01, Couplings: tc.couplings, Density: "gmm:10",
 				Out: filepath.Join(t.TempDir(), "fitted.jko"), Tool: "t", Data: "d"}
 			p, s := beam.NewPipelineWithRoot()
 			Fit(s, cfg, tc.inputs)

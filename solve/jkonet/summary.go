@@ -11,7 +11,7 @@ func (r *Result) Summary() []string {
 	if l := r.Linear; l != nil {
 		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(r.Theta)-len(r.Clamped), l.Cond, l.R2))
 		for _, d := range l.Unidentified {
-			h = append(h, "# not identifiable: "+d.String())
+			h = append(h, "# "+d.String())
 		}
 	}
 	return h

@@ -48,7 +48,7 @@ var (
 	density   = flag.String("density", "gmm:10", "Density estimate for internal energies: gmm:K or kde.")
 	evalAt    = flag.String("eval-at", "", "Evaluate the drift at x (explicit step) or y (implicit step); default: y for a spec that declares step implicit, else x.")
 	densityAt = flag.String("density-at", "", "Where the internal energy's term is taken: x, y, or follow --eval-at.")
-	split     = flag.String("split", "train", "Which snapshots of a directory to fit: train, test or all.")
+	split     = flag.String("split", "", "Which snapshots of a directory to fit: train (the default), test or all; a CSV file has no split.")
 	dt        = flag.Float64("dt", 0, "Time between snapshots, when the data does not say (0: from the data).")
 	seed      = flag.Uint64("seed", 0, "Random seed (density estimates, mini-batches).")
 	chunk     = flag.Int("chunk", 65536, "Rows per element: read chunks and slices of coupled pairs.")
@@ -132,7 +132,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("fit needs -o FITTED, where to write the fitted spec")
 	}
 	switch *split {
-	case "train", "test", "all":
+	case "", "train", "test", "all":
 	default:
 		return fmt.Errorf("--split %q: want train, test or all", *split)
 	}
