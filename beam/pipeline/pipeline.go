@@ -28,9 +28,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
@@ -480,20 +483,26 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		if err != nil {
 			return err
 		}
-		for b, bt := range batches {
+		// A unit holds enough batches for about ChunkRows points, so a
+		// worker couples them on all its cores (ShardFn).
+		per := max(1, f.Cfg.chunkRows()/size)
+		for lo, b := 0, 0; lo < len(batches); lo, b = lo+per, b+1 {
 			u := base
 			u.ID = int64(k)<<32 | int64(b)
 			u.Batches = len(batches)
-			u.X, u.Y = gather(x.X, bt.X, d), gather(y.X, bt.Y, d)
-			if wa != nil {
-				u.WX, u.WY = gather(wa, bt.X, 1), gather(wb, bt.Y, 1)
-			}
-			if rho != nil {
-				idx := bt.X
-				if base.DensityAtY {
-					idx = bt.Y
+			for _, bt := range batches[lo:min(lo+per, len(batches))] {
+				u.NX, u.NY = append(u.NX, len(bt.X)), append(u.NY, len(bt.Y))
+				u.X, u.Y = append(u.X, gather(x.X, bt.X, d)...), append(u.Y, gather(y.X, bt.Y, d)...)
+				if wa != nil {
+					u.WX, u.WY = append(u.WX, gather(wa, bt.X, 1)...), append(u.WY, gather(wb, bt.Y, 1)...)
 				}
-				u.Rho, u.GradRho = gather(rho, idx, 1), gather(grad, idx, d)
+				if rho != nil {
+					idx := bt.X
+					if base.DensityAtY {
+						idx = bt.Y
+					}
+					u.Rho, u.GradRho = append(u.Rho, gather(rho, idx, 1)...), append(u.GradRho, gather(grad, idx, d)...)
+				}
 			}
 			emit(u.ID, u)
 		}
@@ -591,18 +600,9 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func
 	o := f.Cfg.options()
 	evalAt := jkonet.EvalAt(o, m)
 	if u.Batches > 0 {
-		d := u.D
-		nx, ny := len(u.X)/d, len(u.Y)/d
-		local := jkonet.Batch{X: iota(nx), Y: iota(ny)}
-		pairs, err := jkonet.CoupleBatch(mat.NewDense(nx, d, u.X), mat.NewDense(ny, d, u.Y), u.WX, u.WY, local, u.Batches)
-		if err != nil {
-			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, err)
+		if err := u.couple(); err != nil {
+			return err
 		}
-		u.PI, u.PJ, u.PW = make([]int, len(pairs)), make([]int, len(pairs)), make([]float64, len(pairs))
-		for i, p := range pairs {
-			u.PI[i], u.PJ[i], u.PW[i] = p.I, p.J, p.W
-		}
-		u.Batches, u.WX, u.WY = 0, nil, nil
 	}
 	acc, err := jkonet.NewAccumulator(m, evalAt)
 	if err != nil {
@@ -620,10 +620,59 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func
 	return nil
 }
 
-func iota(n int) []int {
-	out := make([]int, n)
+// couple solves the unit's mini-batches on all cores and keeps their
+// pairs, batch after batch (the order does not depend on the cores).
+func (u *Unit) couple() error {
+	d := u.D
+	nb := len(u.NX)
+	pairs := make([][]jkonet.Pair, nb)
+	errs := make([]error, nb)
+	offX, offY := make([]int, nb+1), make([]int, nb+1)
+	for b := 0; b < nb; b++ {
+		offX[b+1], offY[b+1] = offX[b]+u.NX[b], offY[b]+u.NY[b]
+	}
+	if offX[nb]*d != len(u.X) || offY[nb]*d != len(u.Y) {
+		return fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(nb, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(next.Add(1)) - 1
+				if b >= nb {
+					return
+				}
+				x0, x1, y0, y1 := offX[b], offX[b+1], offY[b], offY[b+1]
+				var wx, wy []float64
+				if u.WX != nil {
+					wx, wy = u.WX[x0:x1], u.WY[y0:y1]
+				}
+				local := jkonet.Batch{X: iota(x0, x1), Y: iota(y0, y1)}
+				pairs[b], errs[b] = jkonet.CoupleBatch(mat.NewDense(x1-x0, d, u.X[x0*d:x1*d]), mat.NewDense(y1-y0, d, u.Y[y0*d:y1*d]), wx, wy, local, u.Batches)
+			}
+		}()
+	}
+	wg.Wait()
+	u.PI, u.PJ, u.PW = nil, nil, nil
+	for b := range pairs {
+		if errs[b] != nil {
+			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
+		}
+		for _, p := range pairs[b] {
+			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.W)
+		}
+	}
+	u.Batches, u.NX, u.NY, u.WX, u.WY = 0, nil, nil, nil, nil
+	return nil
+}
+
+func iota(lo, hi int) []int {
+	out := make([]int, hi-lo)
 	for i := range out {
-		out[i] = i
+		out[i] = lo + i
 	}
 	return out
 }

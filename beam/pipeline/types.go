@@ -35,11 +35,15 @@ type Snap struct {
 // slice of a step's coupled pairs. Its features and normal equations are
 // computed on one worker.
 type Unit struct {
-	ID      int64 // Step<<32 | index within the step: the merge order
-	Step    int
-	Tx, Ty  float64
-	D       int
-	Batches int // > 0: a mini-batch (X, Y are its rows, not yet coupled); 0: pairs
+	ID     int64 // Step<<32 | index within the step: the merge order
+	Step   int
+	Tx, Ty float64
+	D      int
+	// Batches > 0: mini-batches of a step with Batches batches in all; X
+	// and Y hold the rows of some of them, NX[b] and NY[b] rows of batch
+	// b in turn, not yet coupled. 0: pairs.
+	Batches int
+	NX, NY  []int
 	// X and Y hold rows of the two snapshots; for pairs, row i of X and of
 	// Y form pair i, with weight PW[i].
 	X, Y   []float64
