@@ -6,9 +6,10 @@
 //
 //	inputs ─read─▶ chunks of rows ─group by time─▶ snapshots
 //	  ─route to steps─▶ (snapshot k, snapshot k+1) per step
-//	  ─plan─▶ units: mini-batches of rows to couple, or slices of a step's
-//	          exactly coupled pairs (densities evaluated here)
-//	  ─reshuffle─▶ shard: couple the batch, features, normal equations
+//	  ─plan─▶ units: groups of mini-batches of rows to couple, or slices
+//	          of a step's exactly coupled pairs (densities evaluated here)
+//	  ─reshuffle─▶ shard: couple the batches (on all cores), features,
+//	          normal equations
 //	  ─merge in unit order─▶ one jkonet.Accumulator ─solve─▶ θ
 //	  ─residual per unit at θ (second pass)─▶ sum ─▶ the fitted spec
 //
