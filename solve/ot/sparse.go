@@ -140,6 +140,54 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 			}
 		}
 	}
+	v0 := make([]float64, mm)
+	// transforms sets v0 to the c-transform of u0 over the candidates and
+	// u0 to the c-transform of v0.
+	transforms := func() {
+		for t := range v0 {
+			v0[t] = math.Inf(1)
+		}
+		for _, e := range all {
+			v0[e.t] = math.Min(v0[e.t], e.c-u0[e.s])
+		}
+		for s := range u0 {
+			u0[s] = math.Inf(1)
+		}
+		for _, e := range all {
+			u0[e.s] = math.Min(u0[e.s], e.c-v0[e.t])
+		}
+	}
+	transforms()
+	// Where every point goes under these potentials: the pairs of least
+	// reduced cost over all pairs, both ways.
+	fromX = slices.Grow(fromX[:0], nn*pricingLimit)[:nn*pricingLimit]
+	fromY = slices.Grow(fromY[:0], mm*pricingLimit)[:mm*pricingLimit]
+	cntX, cntY := make([]int, nn), make([]int, mm)
+	kdY.setOffsets(v0)
+	parallelRows(nn, 64, func(lo, hi int) {
+		var qs kdQuery
+		for s := lo; s < hi; s++ {
+			cntX[s] = copy(fromX[s*pricingLimit:(s+1)*pricingLimit], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), pricingLimit, true, &qs))
+		}
+	})
+	kdX.setOffsets(u0)
+	parallelRows(mm, 64, func(lo, hi int) {
+		var qs kdQuery
+		for t := lo; t < hi; t++ {
+			cntY[t] = copy(fromY[t*pricingLimit:(t+1)*pricingLimit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), pricingLimit, true, &qs))
+		}
+	})
+	for s := 0; s < nn; s++ {
+		for _, h := range fromX[s*pricingLimit : s*pricingLimit+cntX[s]] {
+			all = append(all, arc{int32(s), h.J, h.Val + v0[h.J]})
+		}
+	}
+	for t := 0; t < mm; t++ {
+		for _, h := range fromY[t*pricingLimit : t*pricingLimit+cntY[t]] {
+			all = append(all, arc{h.J, int32(t), h.Val + u0[h.J]})
+		}
+	}
+	fromX, fromY = nil, nil
 	slices.SortFunc(all, func(x, y arc) int {
 		if x.s != y.s {
 			return int(x.s - y.s)
@@ -147,23 +195,10 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		return int(x.t - y.t)
 	})
 	all = slices.CompactFunc(all, func(x, y arc) bool { return x.s == y.s && x.t == y.t })
+	transforms()
 	tr := newTree(nn, mm, p.cost)
 	// Greedy (matrix-minimum) allocation over the candidates by reduced
-	// cost, for potentials v = c-transform of u0 and u = c-transform of v
-	// on the candidates.
-	v0 := make([]float64, mm)
-	for t := range v0 {
-		v0[t] = math.Inf(1)
-	}
-	for _, e := range all {
-		v0[e.t] = math.Min(v0[e.t], e.c-u0[e.s])
-	}
-	for s := range u0 {
-		u0[s] = math.Inf(1)
-	}
-	for _, e := range all {
-		u0[e.s] = math.Min(u0[e.s], e.c-v0[e.t])
-	}
+	// cost for these potentials.
 	byCost := slices.Clone(all)
 	for q := range byCost {
 		e := &byCost[q]
@@ -413,6 +448,7 @@ func boxSpan(xs, ys []float64, d int, cf CostFunc) float64 {
 	}
 	return pointCost(lo, hi, cf)
 }
+
 // sparseBlock and listFactor scale the pricing block and the candidate
 // list of the sparse simplex with the square root of the number of arcs.
 var sparseBlock, listFactor = 2.0, 0.5
