@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -39,7 +40,12 @@ func (c distanceCmd) Run(g *globals) error {
 	if c.Metric == "w2sq" {
 		cf = ot.SqEuclidean
 	}
-	plan, err := ot.Couple(x, y, a, b, cf)
+	// Long solves report their pricing rounds on stderr.
+	plan, err := ot.CoupleWith(x, y, a, b, cf, ot.Options{Progress: func(p ot.Progress) {
+		if !g.quiet && p.Elapsed > 2*time.Second {
+			fmt.Fprintf(g.stderr, "jko distance: exact OT %s\n", p)
+		}
+	}})
 	if err != nil {
 		return err
 	}

@@ -352,7 +352,11 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 	pr := &sparseProblem{nn: len(rows), mm: len(cols), d: d, cf: cf,
 		xs: gatherRows(xs, rows, d), ys: gatherRows(ys, cols, d),
 		a: ra0(aa, rows), b: ra0(bb, cols)}
-	res, err := solveSparse(pr, opt)
+	solve := solveSparse
+	if isUniform(a) && isUniform(b) && n == m {
+		solve = solveSparseAssign
+	}
+	res, err := solve(pr, opt)
 	if err != nil {
 		return nil, err
 	}

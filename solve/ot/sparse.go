@@ -22,7 +22,7 @@ type Options struct {
 type Progress struct {
 	Round      int           // pricing rounds over all pairs completed
 	Arcs       int           // arcs in the candidate graph
-	Pivots     int           // simplex pivots so far
+	Pivots     int           // simplex pivots (assignment: augmentations) so far
 	Violations int           // arcs added by the last pricing round
 	Elapsed    time.Duration // since the start of the solve
 }
