@@ -273,7 +273,41 @@ func Solve(a, b []float64, cost *mat.Dense) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return solveRaw(aa, bb, c, n, m, nil, nil, isUniform(a) && isUniform(b))
+	c, e := unitCosts(c)
+	p, err := solveRaw(aa, bb, c, n, m, nil, nil, isUniform(a) && isUniform(b))
+	if err != nil {
+		return nil, err
+	}
+	return p, p.unscale(e)
+}
+
+// unitCosts returns the costs multiplied by 2^−e so that the largest is
+// in [0.5, 1) (a copy, exact in floating point) when they are far from
+// unit scale: huge costs would overflow the simplex potentials (sums of
+// costs), tiny ones underflow.
+func unitCosts(c []float64) ([]float64, int) {
+	mx := 0.0
+	for _, v := range c {
+		mx = math.Max(mx, math.Abs(v))
+	}
+	if mx == 0 || (mx < 0x1p200 && mx > 0x1p-200) {
+		return c, 0
+	}
+	_, e := math.Frexp(mx)
+	out := make([]float64, len(c))
+	for k, v := range c {
+		out[k] = math.Ldexp(v, -e)
+	}
+	return out, e
+}
+
+// unscale multiplies the plan's cost by 2^e, reporting an overflow.
+func (p *Plan) unscale(e int) error {
+	p.Cost = math.Ldexp(p.Cost, e)
+	if math.IsInf(p.Cost, 0) {
+		return inputErr("the optimal cost overflows float64")
+	}
+	return nil
 }
 
 // solveRaw dispatches between the exact solvers on validated input.

@@ -40,7 +40,12 @@ func NetworkSimplex(a, b []float64, cost *mat.Dense, rowOrder, colOrder []int) (
 			return nil, inputErr("order is not a permutation of 0..%d", o.k-1)
 		}
 	}
-	return networkSimplex(aa, bb, c, n, m, rowOrder, colOrder)
+	c, e := unitCosts(c)
+	p, err := networkSimplex(aa, bb, c, n, m, rowOrder, colOrder)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.unscale(e)
 }
 
 func isPerm(p []int, n int) bool {

@@ -204,6 +204,39 @@ func TestScaleInvariance(t *testing.T) {
 	}
 }
 
+// TestHugeCosts: cost matrices near the largest float64 give the exactly
+// scaled optimum (they overflowed the simplex potentials).
+func TestHugeCosts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, sz := range [][2]int{{30, 30}, {30, 40}} {
+		c := mat.NewDense(sz[0], sz[1], nil)
+		c.Apply(func(_, _ int, _ float64) float64 { return r.Float64() }, c)
+		want, err := Solve(nil, nil, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantNS, err := NetworkSimplex(nil, nil, c, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []int{1000, -1060} {
+			var big mat.Dense
+			big.Apply(func(_, _ int, v float64) float64 { return math.Ldexp(v, e) }, c)
+			got, err := Solve(nil, nil, &big)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := math.Ldexp(want.Cost, e); got.Cost != w {
+				t.Errorf("%v at 2^%d: cost %v, want %v", sz, e, got.Cost, w)
+			}
+			got, err = NetworkSimplex(nil, nil, &big, nil, nil)
+			if err != nil || got.Cost != math.Ldexp(wantNS.Cost, e) {
+				t.Errorf("%v at 2^%d: simplex cost %v, %v", sz, e, got.Cost, err)
+			}
+		}
+	}
+}
+
 // TestSparseDeterministic: the plan does not depend on the number of cores.
 func TestSparseDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
