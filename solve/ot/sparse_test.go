@@ -240,7 +240,7 @@ func TestHugeCosts(t *testing.T) {
 // TestSparseDeterministic: the plan does not depend on the number of cores.
 func TestSparseDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	x, y := clusteredCloud(r, 1500, 4, 6, 0), clusteredCloud(r, 1300, 4, 6, 2)
+	x, y := clusteredCloud(r, 1200, 4, 6, 0), clusteredCloud(r, 1000, 4, 6, 2)
 	var plans []*Plan
 	var rounds []int
 	for _, procs := range []int{1, 2, 4} {

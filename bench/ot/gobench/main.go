@@ -4,6 +4,7 @@
 //	gobench emd A.npy B.npy COST.npy REPEATS  network simplex, general marginals
 //	gobench clouds X.npy Y.npy REPEATS w2sq|w1 [A.npy B.npy]
 //	                                         exact OT between point clouds
+//	gobench minibatch X.npy Y.npy B...       bias of mini-batch couplings
 //	gobench scale N D                        N×N uniform W2² from seeded points
 //
 // Each timing line is "name seconds objective" (best of REPEATS).
@@ -112,6 +113,23 @@ func main() {
 			return p.Cost
 		})
 		fmt.Printf("clouds %.6f %.15g\n", d.Seconds(), obj)
+	case "minibatch":
+		// gobench minibatch X.npy Y.npy B...: the bias of mini-batch
+		// couplings (cost of the averaged plan against the exact W2²).
+		var x, y mat.Dense
+		load(os.Args[2], &x)
+		load(os.Args[3], &y)
+		exact, err := ot.W2Squared(&x, &y, nil, nil)
+		if err != nil {
+			fail(err)
+		}
+		for _, arg := range os.Args[4:] {
+			p, err := ot.MiniBatch(&x, &y, nil, nil, ot.SqEuclidean, ot.MiniBatchOptions{Batch: atoi(arg)})
+			if err != nil {
+				fail(err)
+			}
+			fmt.Printf("minibatch B=%s cost %.6g exact %.6g bias %+.1f%%\n", arg, p.Cost, exact, 100*(p.Cost/exact-1))
+		}
 	case "scale":
 		n, dim := atoi(os.Args[2]), atoi(os.Args[3])
 		r := rand.New(rand.NewPCG(1, uint64(n*1000+dim)))
