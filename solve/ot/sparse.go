@@ -451,4 +451,4 @@ func boxSpan(xs, ys []float64, d int, cf CostFunc) float64 {
 
 // sparseBlock and listFactor scale the pricing block and the candidate
 // list of the sparse simplex with the square root of the number of arcs.
-var sparseBlock, listFactor = 2.0, 0.5
+var sparseBlock, listFactor = 4.0, 2.0
