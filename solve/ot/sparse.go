@@ -33,6 +33,10 @@ func (p Progress) String() string {
 		p.Round, p.Arcs, p.Pivots, p.Violations, p.Elapsed.Seconds())
 }
 
+// maxRounds bounds the pricing rounds (a safety net against round-off
+// that keeps finding violations: an error instead of a hang).
+const maxRounds = 1000
+
 // pricingLimit caps the violating arcs added per source and round.
 var pricingLimit = 16
 
@@ -76,10 +80,13 @@ type sparseResult struct {
 
 // solveSparse solves the transport problem by the network simplex on a
 // sparse candidate graph (the k nearest neighbours of every point in the
-// other cloud), then prices all n·m pairs with k-d tree queries (never
-// storing the cost matrix), adds the arcs that violate dual feasibility and
-// re-solves from the current basis, until no pair violates it: the final
-// potentials certify optimality over all pairs.
+// other cloud; for large problems also the links of the solution between
+// the coarsened clouds, solved recursively, and the pairs of least reduced
+// cost under the potentials it suggests), then prices all n·m pairs with
+// k-d tree queries (never storing the cost matrix), adds the arcs that
+// violate dual feasibility and re-solves from the current basis, until no
+// pair violates it: the final potentials certify optimality over all
+// pairs.
 func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	start := time.Now()
 	nn, mm, d := p.nn, p.mm, p.d
@@ -357,6 +364,9 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		report(added)
 		if added == 0 {
 			break
+		}
+		if round == maxRounds {
+			return nil, fmt.Errorf("ot: exact OT still finds violating pairs after %d pricing rounds", round)
 		}
 	}
 	res := &sparseResult{u: tr.pot[:nn], v: tr.pot[nn:], kdX: kdX, kdY: kdY}

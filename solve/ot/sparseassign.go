@@ -315,6 +315,9 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		if added == 0 {
 			break
 		}
+		if round == maxRounds {
+			return nil, fmt.Errorf("ot: exact OT still finds violating pairs after %d pricing rounds", round)
+		}
 		g = newAssignGraph(n, as, at, ac)
 	}
 	res := &sparseResult{u: u, v: v, kdX: kdX, kdY: kdY, pairs: make([]Pair, n)}
