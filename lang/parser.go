@@ -19,9 +19,11 @@ import (
 // MaxFileSize is the largest spec ParseFile accepts, in bytes.
 const MaxFileSize = 16 << 20
 
-// MaxNesting is the deepest nesting of brackets, '^' operators and prefix
-// signs an expression may have.
-const MaxNesting = 100
+// MaxNesting is the deepest nesting of brackets, '^' chains (a^b^c nests
+// to the right) and prefix signs an expression may have, together. It
+// keeps the recursion of every later pass (checking, lowering, printing)
+// far from the stack's limit.
+const MaxNesting = 500
 
 // source is a file being parsed: its text and where its lines start.
 type source struct {
@@ -212,16 +214,25 @@ func (p *parser) brackets(pieces [][2]int) []bool {
 			off int
 		}
 		var stack []open
-		carets, run := 0, 0
+		// chain[i] counts the '^' of the chain being read at bracket level
+		// i (a^b^c nests to the right), and signs the prefix signs in a
+		// row (- - x): both nest like brackets, while operators that
+		// start a new operand at the same level (x^2 + y^2) do not.
+		chain := []int{0}
+		chains, signs := 0, 0
+		afterOperand := false
 	scan:
 		for _, t := range p.toks[pc[0]:pc[1]] {
+			wasOperand := afterOperand
+			afterOperand = t.Type == tIdent || t.Type == tNumber || t.Type == tString
 			if t.Type != tPunct {
-				run = 0
+				signs = 0
 				continue
 			}
 			switch t.Value {
 			case "(", "[":
 				stack = append(stack, open{t.Value, t.Pos.Offset})
+				chain = append(chain, 0)
 			case ")", "]":
 				if len(stack) == 0 {
 					p.errorf(t.Pos.Offset, "", "unexpected %s", quoteTok(t.Value))
@@ -236,16 +247,27 @@ func (p *parser) brackets(pieces [][2]int) []bool {
 					break scan
 				}
 				stack = stack[:len(stack)-1]
+				chains -= chain[len(chain)-1]
+				chain = chain[:len(chain)-1]
+				afterOperand = true
 			case "^":
-				carets++
+				chain[len(chain)-1]++
+				chains++
 			case "-", "+":
-				run++
+				if !wasOperand {
+					signs++
+					break
+				}
+				fallthrough
+			default: // a binary operator, ',', ':', '=', ...: a new operand
+				chains -= chain[len(chain)-1]
+				chain[len(chain)-1] = 0
 			}
-			if t.Value != "-" && t.Value != "+" {
-				run = 0
+			if (t.Value != "-" && t.Value != "+") || wasOperand {
+				signs = 0
 			}
-			if len(stack) > MaxNesting || carets > MaxNesting || run > MaxNesting {
-				p.errorf(t.Pos.Offset, fmt.Sprintf("at most %d levels are allowed", MaxNesting), "expression nested too deeply")
+			if len(stack)+chains+signs > MaxNesting {
+				p.errorf(t.Pos.Offset, fmt.Sprintf("brackets, '^' chains (a^b^c) and prefix signs may nest %d deep", MaxNesting), "expression nested too deeply")
 				bad[k] = true
 				break scan
 			}
