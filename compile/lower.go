@@ -224,7 +224,34 @@ func (l *lowerer) floatValue(e lang.Expr, what string) float64 {
 	return l.g.ConstValue(v)[0]
 }
 
+// expr lowers e, and refuses a constant that is not a finite number (a
+// constant that depends on d, such as 1/(d - 2) at d = 2: the checker
+// reports those that do not), where it first arises.
 func (l *lowerer) expr(e lang.Expr) ir.NodeID {
+	v := l.lowerExpr(e)
+	if !l.g.IsConst(v) {
+		return v
+	}
+	for _, x := range l.g.ConstValue(v) {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			pos := e.Pos()
+			switch e := e.(type) {
+			case *lang.Binary:
+				pos = e.OpPos
+			case *lang.Call:
+				pos = e.Func.At
+			}
+			text := lang.FormatExpr(e)
+			if r := []rune(text); len(r) > 40 {
+				text = string(r[:37]) + "..."
+			}
+			l.fail(pos, "the constant %s is %v at d = %d, not a finite number", text, x, l.d)
+		}
+	}
+	return v
+}
+
+func (l *lowerer) lowerExpr(e lang.Expr) ir.NodeID {
 	g := l.g
 	l.depth++
 	defer func() { l.depth-- }()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jko-org/jko/lang/scalar"
 	"github.com/jko-org/jko/stdlib"
 )
 
@@ -280,6 +281,7 @@ type checker struct {
 	params  map[*Ident]*ParamInfo
 	fns     map[*Fn]*FnInfo
 	blocks  map[string]*MLPInfo
+	folds   map[Expr]folded
 }
 
 func (c *checker) errorf(pos Pos, hint, format string, args ...any) {
@@ -314,6 +316,7 @@ func check(f *File, imp Importer, library bool) (*Model, error) {
 		params:  map[*Ident]*ParamInfo{},
 		fns:     map[*Fn]*FnInfo{},
 		blocks:  map[string]*MLPInfo{},
+		folds:   map[Expr]folded{},
 	}
 	c.load(f)
 	c.declare()
@@ -637,7 +640,9 @@ func (c *checker) checkParam(d *Param) {
 		}
 		v, ok := c.evalConst(e)
 		if !ok {
-			c.errorf(e.Pos(), "write a number or a constant", "the %s bound of %s must be a constant", which, d.Names[0].Name)
+			if !c.nonFinite(e) {
+				c.errorf(e.Pos(), "write a number or a constant", "the %s bound of %s must be a constant", which, d.Names[0].Name)
+			}
 			return nil
 		}
 		return v
@@ -669,9 +674,9 @@ func (c *checker) checkParam(d *Param) {
 		initShape = c.expr(s, d.Init)
 		if initShape.Rank != Rank(-1) {
 			v, ok := c.evalConst(d.Init)
-			if !ok {
+			if !ok && !c.nonFinite(d.Init) {
 				c.errorf(d.Init.Pos(), "write numbers or constants", "the initial value of %s must be a constant", d.Names[0].Name)
-			} else {
+			} else if ok {
 				init = v
 			}
 		}
@@ -788,7 +793,7 @@ func (c *checker) checkWeights(w *Weights) {
 	}
 	if sh.Rank != Vector {
 		c.errorf(w.Values.Pos(), "", "weights of %s must be a vector literal; got %s", w.Name, sh.rankName())
-	} else if _, ok := c.evalConst(w.Values); !ok {
+	} else if _, ok := c.evalConst(w.Values); !ok && !c.nonFinite(w.Values) {
 		c.errorf(w.Values.Pos(), "", "weights of %s must be numbers", w.Name)
 	}
 }
@@ -948,12 +953,12 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 	case *Ident:
 		return c.record(s, e, c.ident(s, x))
 	case *Unary:
-		return c.record(s, e, c.expr(s, x.X))
+		return c.record(s, e, c.folding(e, c.expr(s, x.X)))
 	case *Binary:
 		a, b := c.expr(s, x.X), c.expr(s, x.Y)
-		return c.record(s, e, c.broadcast(s, x.OpPos, "operands of '"+string(x.Op)+"'", a, b))
+		return c.record(s, e, c.folding(e, c.broadcast(s, x.OpPos, "operands of '"+string(x.Op)+"'", a, b)))
 	case *Call:
-		return c.record(s, e, c.call(s, x))
+		return c.record(s, e, c.folding(e, c.call(s, x)))
 	case *Index:
 		xs := c.expr(s, x.X)
 		c.expr(s, x.Index)
@@ -1019,6 +1024,16 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 	}
 	c.errorf(e.Pos(), "", "unknown expression %T", e)
 	return badShape
+}
+
+// folding folds e when it is a well-shaped constant expression, so that
+// one that is not a finite number (1/0, log(-1)) is reported where it
+// arises; it returns sh.
+func (c *checker) folding(e Expr, sh Shape) Shape {
+	if sh.Rank != Rank(-1) {
+		c.evalConst(e)
+	}
+	return sh
 }
 
 // requireRange checks cond at the probe dimensions: an error if it never
@@ -1458,9 +1473,122 @@ func (c *checker) callFn(s *scope, call *Call, fi *FnInfo) Shape {
 	return inst.Result
 }
 
+// folded is the memoized result of folding one expression.
+type folded struct {
+	v  []float64
+	ok bool // the expression is a constant (and finite)
+	// nonFinite marks a constant whose value is not finite; it was
+	// reported where it first arose, and the expressions above it are not
+	// folded (nor reported again).
+	nonFinite bool
+}
+
 // evalConst evaluates an expression of literals, constants and pi (not d)
-// into its values (row-major). ok is false when it depends on anything else.
+// into its values (row-major). ok is false when it depends on anything
+// else or is not finite. Results are memoized, so folding every node of a
+// tree costs time linear in its size. The scalar functions are those of
+// package scalar, the ones the evaluator runs.
 func (c *checker) evalConst(e Expr) ([]float64, bool) {
+	if f, ok := c.folds[e]; ok {
+		return f.v, f.ok
+	}
+	v, ok := c.fold(e)
+	f := folded{v: v, ok: ok}
+	if ok && !allFinite(v) {
+		f = folded{nonFinite: true}
+		if !c.childNonFinite(e) {
+			c.reportNonFinite(e, v)
+		}
+	}
+	if !ok && c.childNonFinite(e) {
+		f.nonFinite = true
+	}
+	c.folds[e] = f
+	return f.v, f.ok
+}
+
+// nonFinite reports whether e folds to a value that is not finite (an
+// error already reported).
+func (c *checker) nonFinite(e Expr) bool {
+	c.evalConst(e)
+	return c.folds[e].nonFinite
+}
+
+func (c *checker) childNonFinite(e Expr) bool {
+	switch x := e.(type) {
+	case *Unary:
+		return c.folds[x.X].nonFinite
+	case *Binary:
+		return c.folds[x.X].nonFinite || c.folds[x.Y].nonFinite
+	case *Call:
+		for _, a := range x.Args {
+			if c.folds[a].nonFinite {
+				return true
+			}
+		}
+	case *List:
+		for _, a := range x.Elems {
+			if c.folds[a].nonFinite {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// reportNonFinite says where a constant expression first stops being a
+// finite number: 1/0, log(-1), exp(1000).
+func (c *checker) reportNonFinite(e Expr, v []float64) {
+	bad := 0.0
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			bad = x
+			break
+		}
+	}
+	what := fmt.Sprintf("%v", bad)
+	if bad > 0 {
+		what = "+Inf"
+	}
+	pos, hint := e.Pos(), ""
+	switch x := e.(type) {
+	case *Binary:
+		pos = x.OpPos
+		if y, ok := c.folds[x.Y]; ok && x.Op == '/' && slices.Contains(y.v, 0) {
+			hint = "division by zero"
+		} else if math.IsInf(bad, 0) {
+			hint = "the result overflows float64"
+		}
+	case *Call:
+		pos = x.Func.At
+		switch {
+		case math.IsNaN(bad) && len(x.Args) == 1:
+			if a := c.folds[x.Args[0]].v; len(a) == 1 {
+				hint = fmt.Sprintf("%s is not defined at %g", x.Func.Name, a[0])
+			}
+		case math.IsInf(bad, 0):
+			hint = "the result overflows float64"
+		}
+	}
+	text := FormatExpr(e)
+	if r := []rune(text); len(r) > 40 {
+		text = string(r[:37]) + "..."
+	}
+	c.errorf(pos, hint, "the constant %s is %s, not a finite number", text, what)
+}
+
+// fold computes the value of a constant expression, its operands folded
+// through evalConst.
+func (c *checker) fold(e Expr) ([]float64, bool) {
 	switch x := e.(type) {
 	case *Number:
 		return []float64{x.Value}, true
@@ -1510,44 +1638,55 @@ func (c *checker) evalConst(e Expr) ([]float64, bool) {
 			case '/':
 				out[i] = u / v
 			case '^':
-				out[i] = math.Pow(u, v)
+				out[i] = scalar.PowC(u, v)
 			}
 		}
 		return out, true
 	case *List:
 		var out []float64
+		ok := true
 		for _, el := range x.Elems {
-			v, ok := c.evalConst(el)
-			if !ok {
-				return nil, false
-			}
+			v, elOK := c.evalConst(el)
+			ok = ok && elOK
 			out = append(out, v...)
+		}
+		if !ok {
+			return nil, false
 		}
 		return out, true
 	case *Call:
 		o := c.m.Uses[x.Func]
-		if o == nil || o.Kind != ObjBuiltin || o.Builtin.Kind != Elementwise1 || len(x.Args) != 1 {
+		if o == nil || o.Kind != ObjBuiltin {
 			return nil, false
 		}
-		v, ok := c.evalConst(x.Args[0])
-		if !ok {
-			return nil, false
+		args := make([][]float64, len(x.Args))
+		for i, a := range x.Args {
+			v, ok := c.evalConst(a)
+			if !ok {
+				return nil, false
+			}
+			args[i] = v
 		}
-		f := elementwise[o.Name]
-		out := make([]float64, len(v))
-		for i := range v {
-			out[i] = f(v[i])
+		switch {
+		case o.Builtin.Kind == Elementwise1 && len(args) == 1:
+			f := scalar.Unary[o.Name]
+			out := make([]float64, len(args[0]))
+			for i, v := range args[0] {
+				out[i] = f(v)
+			}
+			return out, true
+		case o.Builtin.Kind == Elementwise2 && len(args) == 2:
+			a, b := args[0], args[1]
+			if len(a) != len(b) && len(a) != 1 && len(b) != 1 {
+				return nil, false
+			}
+			f := scalar.Binary[o.Name]
+			out := make([]float64, max(len(a), len(b)))
+			for i := range out {
+				out[i] = f(a[min(i, len(a)-1)], b[min(i, len(b)-1)])
+			}
+			return out, true
 		}
-		return out, true
 	}
 	return nil, false
-}
-
-var elementwise = map[string]func(float64) float64{
-	"exp": math.Exp, "log": math.Log, "sqrt": math.Sqrt, "abs": math.Abs,
-	"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "tanh": math.Tanh,
-	"sigmoid":  func(x float64) float64 { return 1 / (1 + math.Exp(-x)) },
-	"softplus": func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) },
-	"relu":     func(x float64) float64 { return math.Max(x, 0) },
-	"floor":    math.Floor, "ceil": math.Ceil,
 }
