@@ -282,6 +282,21 @@ type checker struct {
 	fns     map[*Fn]*FnInfo
 	blocks  map[string]*MLPInfo
 	folds   map[Expr]folded
+	inlined inlineBudget
+}
+
+// MaxInlined bounds the number of expressions that inlining user functions
+// adds to one declaration. Each call copies the function's body, so a
+// function calling another twice doubles at each level: 22 such levels
+// made 4 million copies and 3.5 GB before this bound.
+const MaxInlined = 200_000
+
+// inlineBudget counts the expressions checked inside function bodies for
+// the declaration being checked.
+type inlineBudget struct {
+	n    int
+	top  *Call // the call, in the declaration itself, being expanded
+	over bool  // the bound was passed and reported
 }
 
 func (c *checker) errorf(pos Pos, hint, format string, args ...any) {
@@ -499,14 +514,17 @@ func (c *checker) declareArgs(owner Decl, ids []*Ident) []*Object {
 func (c *checker) checkDecls() {
 	c.findRecursion()
 	for _, ci := range c.m.Consts {
+		c.inlined = inlineBudget{}
 		c.checkConst(ci)
 	}
 	for _, d := range c.decls {
 		if p, ok := d.(*Param); ok {
+			c.inlined = inlineBudget{}
 			c.checkParam(p)
 		}
 	}
 	for _, t := range c.m.Terms {
+		c.inlined = inlineBudget{}
 		c.checkTerm(t)
 	}
 	// Function bodies never called are still resolved, so their
@@ -947,6 +965,18 @@ func (c *checker) record(s *scope, e Expr, sh Shape) Shape {
 
 // expr checks e and returns its shape (badShape after an error).
 func (c *checker) expr(s *scope, e Expr) Shape {
+	if len(s.fnStack) > 0 && !s.resolveOnly {
+		if c.inlined.over {
+			return badShape
+		}
+		if c.inlined.n++; c.inlined.n > MaxInlined {
+			c.inlined.over = true
+			top := c.inlined.top
+			c.errorf(top.Func.At, "functions are inlined: each call copies the body, so a function calling another twice doubles it",
+				"calling %s here inlines more than %d expressions", top.Func.Name, MaxInlined)
+			return badShape
+		}
+	}
 	switch x := e.(type) {
 	case *Number:
 		return c.record(s, e, ScalarShape)
@@ -1448,6 +1478,9 @@ func (c *checker) callFn(s *scope, call *Call, fi *FnInfo) Shape {
 		return badShape
 	}
 	fi.Called = true
+	if len(s.fnStack) == 0 {
+		c.inlined.top = call
+	}
 	inst := &Instance{Fn: fi, Call: call, Args: args, Shapes: map[Expr]Shape{}, Calls: map[*Call]*Instance{}}
 	ns := &scope{
 		args:      map[string]*Object{},
