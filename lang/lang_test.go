@@ -188,7 +188,7 @@ func stripInto(dst, src reflect.Value) {
 			return
 		}
 		for i := range src.NumField() {
-			if src.Type().Field(i).Name == "BlankBefore" {
+			if n := src.Type().Field(i).Name; n == "BlankBefore" || n == "Interior" {
 				continue
 			}
 			stripInto(dst.Field(i), src.Field(i))

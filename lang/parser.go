@@ -484,6 +484,13 @@ func (p *parser) attachComments(f *File, ends []int) {
 		for di < len(ends) && ends[di] <= c.Pos.Offset {
 			di++
 		}
+		// Interior comment: inside a declaration that spans lines.
+		if di < len(ends) && f.Decls[di].Pos().Offset < c.Pos.Offset {
+			m := f.Decls[di].Meta()
+			m.Interior = append(m.Interior, &Comment{At: p.s.pos(c.Pos.Offset),
+				Text: strings.TrimRight(c.Value, " \t\r"), OwnLine: !p.codeBefore(c.Pos.Offset)})
+			continue
+		}
 		if di > 0 && line(ends[di-1]) == cl && f.Decls[di-1].Meta().Comment == nil &&
 			(di == len(f.Decls) || line(f.Decls[di].Pos().Offset) > cl || f.Decls[di].Pos().Offset > c.Pos.Offset) {
 			f.Decls[di-1].Meta().Comment = &Comment{At: p.s.pos(c.Pos.Offset), Text: strings.TrimRight(c.Value, " \t\r")}
@@ -527,6 +534,12 @@ func (p *parser) attachComments(f *File, ends []int) {
 		prevEnd = line(ends[i])
 	}
 	f.Comments = append(f.Comments, groups[gi:]...)
+}
+
+// codeBefore reports whether a token precedes offset off on its line.
+func (p *parser) codeBefore(off int) bool {
+	i := sort.Search(len(p.toks), func(i int) bool { return p.toks[i].Pos.Offset >= off }) - 1
+	return i >= 0 && p.s.pos(p.toks[i].Pos.Offset).Line == p.s.pos(off).Line
 }
 
 // declBetween reports whether a declaration starts on a line in (a, b].
