@@ -310,8 +310,10 @@ func Check(f *File, imp Importer) (*Model, error) {
 	return check(f, imp, false)
 }
 
-// CheckLibrary is Check for a spec meant only to be imported (such as
-// stdlib/halves.jko): it may declare no term.
+// CheckLibrary is Check for a spec meant only to be imported: it may
+// declare no term. (Check accepts a file without terms when it declares
+// functions, such as stdlib/halves.jko; CheckLibrary also accepts one of
+// constants only.)
 func CheckLibrary(f *File, imp Importer) (*Model, error) {
 	return check(f, imp, true)
 }
@@ -336,7 +338,9 @@ func check(f *File, imp Importer, library bool) (*Model, error) {
 	c.load(f)
 	c.declare()
 	c.checkDecls()
-	if len(c.m.Terms) == 0 && !library && !c.hasErrorsIn(f.Filename) {
+	// A file of functions (such as stdlib/halves.jko) is a library: it
+	// checks without terms, as CheckLibrary does.
+	if len(c.m.Terms) == 0 && !library && len(c.m.Fns) == 0 && !c.hasErrorsIn(f.Filename) {
 		c.errorf(Pos{Filename: f.Filename, Line: 1, Column: 1}, "declare one, e.g. potential V(x) = a*sum(x^2)",
 			"a spec needs at least one potential, interaction or internal term")
 	}
@@ -649,7 +653,7 @@ func (c *checker) checkParam(d *Param) {
 	bound := func(e Expr, which string) []float64 {
 		s.constOnly = which + " bound of " + d.Names[0].Name
 		sh := c.expr(s, e)
-		if sh.Rank == Rank(-1) {
+		if sh.invalid() {
 			return nil
 		}
 		if sh.Rank != Scalar {
@@ -690,7 +694,7 @@ func (c *checker) checkParam(d *Param) {
 	if d.Init != nil {
 		s.constOnly = "initial value of " + d.Names[0].Name
 		initShape = c.expr(s, d.Init)
-		if initShape.Rank != Rank(-1) {
+		if !initShape.invalid() {
 			v, ok := c.evalConst(d.Init)
 			if !ok && !c.nonFinite(d.Init) {
 				c.errorf(d.Init.Pos(), "write numbers or constants", "the initial value of %s must be a constant", d.Names[0].Name)
@@ -774,7 +778,7 @@ func (c *checker) checkTerm(t *TermInfo) {
 		}
 	}
 	sh := c.expr(s, d.Body)
-	if bad || sh.Rank == Rank(-1) || sh.Rank == Scalar {
+	if bad || sh.invalid() || sh.Rank == Scalar {
 		return
 	}
 	c.errorf(d.Body.Pos(), "reduce it to a scalar: sum(...) it, or use dot, norm2, mean",
@@ -806,7 +810,7 @@ func (c *checker) checkWeights(w *Weights) {
 	s := c.newScope(nil)
 	s.constOnly = "weights of " + w.Name
 	sh := c.expr(s, w.Values)
-	if sh.Rank == Rank(-1) {
+	if sh.invalid() {
 		return
 	}
 	if sh.Rank != Vector {
@@ -816,7 +820,9 @@ func (c *checker) checkWeights(w *Weights) {
 	}
 }
 
-var badShape = Shape{Rank: -1}
+// badShape is the shape of an expression that has an error (already
+// reported): expressions above it are not checked further.
+var badShape = Shape{Rank: invalidRank}
 
 // resolveNames only resolves the names of e (for function bodies never
 // called); shapes are not computed.
@@ -992,7 +998,7 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 	case *Index:
 		xs := c.expr(s, x.X)
 		c.expr(s, x.Index)
-		if xs.Rank == Rank(-1) {
+		if xs.invalid() {
 			return c.record(s, e, badShape)
 		}
 		if xs.Rank != Vector {
@@ -1019,7 +1025,7 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 		if x.Hi != nil {
 			c.expr(s, x.Hi)
 		}
-		if xs.Rank == Rank(-1) {
+		if xs.invalid() {
 			return c.record(s, e, badShape)
 		}
 		if xs.Rank != Vector {
@@ -1060,7 +1066,7 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 // one that is not a finite number (1/0, log(-1)) is reported where it
 // arises; it returns sh.
 func (c *checker) folding(e Expr, sh Shape) Shape {
-	if sh.Rank != Rank(-1) {
+	if !sh.invalid() {
 		c.evalConst(e)
 	}
 	return sh
@@ -1118,7 +1124,7 @@ func (c *checker) sameLen(s *scope, pos Pos, a, b *Len, what string) bool {
 
 func (c *checker) broadcast(s *scope, pos Pos, what string, a, b Shape) Shape {
 	switch {
-	case a.Rank == Rank(-1) || b.Rank == Rank(-1):
+	case a.invalid() || b.invalid():
 		return badShape
 	case a.Rank == Scalar:
 		return b
@@ -1149,7 +1155,7 @@ func (c *checker) list(s *scope, l *List) Shape {
 	anyScalar := false
 	for i, el := range l.Elems {
 		sh := c.expr(s, el)
-		if sh.Rank == Rank(-1) {
+		if sh.invalid() {
 			return badShape
 		}
 		if sh.Rank == Matrix {
@@ -1320,7 +1326,7 @@ func (c *checker) call(s *scope, call *Call) Shape {
 			continue
 		}
 		args = append(args, c.expr(s, a))
-		if args[i].Rank == Rank(-1) {
+		if args[i].invalid() {
 			for _, a := range call.Args[i+1:] {
 				c.expr(s, a)
 			}
@@ -1466,7 +1472,7 @@ func (c *checker) callFn(s *scope, call *Call, fi *FnInfo) Shape {
 	bad := false
 	for _, a := range call.Args {
 		sh := c.expr(s, a)
-		bad = bad || sh.Rank == Rank(-1)
+		bad = bad || sh.invalid()
 		args = append(args, sh)
 	}
 	if len(call.Args) != len(fi.Args) {

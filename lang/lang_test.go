@@ -215,11 +215,9 @@ func TestStdlibChecks(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		check := Check
-		if !strings.Contains(string(src), "potential") && !strings.Contains(string(src), "interaction") {
-			check = CheckLibrary // halves: a library of functions
-		}
-		m, err := check(f, StdImporter("."))
+		// Check, not CheckLibrary, even for halves (a library of
+		// functions): `jko check stdlib/halves.jko` must pass.
+		m, err := Check(f, StdImporter("."))
 		if err != nil {
 			t.Errorf("%s:\n%s", name, err.(ErrorList).Format(nil))
 			continue
@@ -360,4 +358,24 @@ func TestLen(t *testing.T) {
 		t.Error("compare")
 	}
 	_ = math.Pi
+}
+
+// A file without terms is a library when it declares functions; one with
+// nothing to import still needs a term.
+func TestLibraryWithoutTerms(t *testing.T) {
+	for _, tc := range []struct {
+		src string
+		ok  bool
+	}{
+		{"fn f(v) = sum(v)\n", true},
+		{"const k = 2\nfn f(v) = k*sum(v)\n", true},
+		{"const k = 2\n", false},
+		{"# nothing\n", false},
+	} {
+		f := mustParse(t, []byte(tc.src))
+		_, err := Check(f, nil)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: err = %v, want ok = %v", tc.src, err, tc.ok)
+		}
+	}
 }
