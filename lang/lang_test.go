@@ -140,17 +140,36 @@ func TestFormatConstructed(t *testing.T) {
 }
 
 // sameDecls compares the declarations of two files, ignoring positions and
-// comments.
+// comments, and counting `param a, b` the same as `param a` `param b` (the
+// printer splits a list written over several lines).
 func sameDecls(a, b *File) bool {
-	if len(a.Decls) != len(b.Decls) {
+	da, db := splitParams(a.Decls), splitParams(b.Decls)
+	if len(da) != len(db) {
 		return false
 	}
-	for i := range a.Decls {
-		if formatDecl(a.Decls[i]) != formatDecl(b.Decls[i]) || !reflect.DeepEqual(strip(a.Decls[i]), strip(b.Decls[i])) {
+	for i := range da {
+		if formatDecl(da[i]) != formatDecl(db[i]) || !reflect.DeepEqual(strip(da[i]), strip(db[i])) {
 			return false
 		}
 	}
 	return true
+}
+
+func splitParams(ds []Decl) []Decl {
+	var out []Decl
+	for _, d := range ds {
+		p, ok := d.(*Param)
+		if !ok {
+			out = append(out, d)
+			continue
+		}
+		for _, n := range p.Names {
+			q := *p
+			q.Names = []*Ident{n}
+			out = append(out, &q)
+		}
+	}
+	return out
 }
 
 // strip returns a deep copy of v with every Pos, comment and layout field
