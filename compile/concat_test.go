@@ -317,3 +317,4 @@ func TestConcatValues(t *testing.T) {
 		}
 	}
 }
+

@@ -450,153 +450,158 @@ func (l *lowerer) call(e *lang.Call) ir.NodeID {
 		l.fail(e.Func.At, "%s is not a function", e.Func.Name)
 	}
 	b := obj.Builtin
-	pos := irPos(e.Func.At)
-	switch b.Kind {
-	case lang.Elementwise1:
+	if f := unaryOps[b.Name]; f != nil {
 		x := l.expr(e.Args[0])
-		g.SetPos(pos)
-		switch b.Name {
-		case "exp":
-			return g.Exp(x)
-		case "log":
-			return g.Log(x)
-		case "sqrt":
-			return g.Sqrt(x)
-		case "abs":
-			return g.Abs(x)
-		case "sin":
-			return g.Sin(x)
-		case "cos":
-			return g.Cos(x)
-		case "tan":
-			return g.Tan(x)
-		case "tanh":
-			return g.Tanh(x)
-		case "sigmoid":
-			return g.Sigmoid(x)
-		case "softplus":
-			return g.Softplus(x)
-		case "relu":
-			return g.Relu(x)
-		case "floor":
-			return g.Floor(x)
-		case "ceil":
-			return g.Ceil(x)
-		}
-	case lang.Elementwise2:
+		g.SetPos(irPos(e.Func.At))
+		return f(g, x)
+	}
+	if f := binaryOps[b.Name]; f != nil {
 		a, c := l.expr(e.Args[0]), l.expr(e.Args[1])
 		sa, sc := g.Shape(a), g.Shape(c)
 		if !sa.IsScalar() && !sc.IsScalar() && sa != sc {
 			l.fail(e.Func.At, "%s combines a %s and a %s at d = %d", b.Name, sa, sc, l.d)
 		}
-		g.SetPos(pos)
-		switch b.Name {
-		case "atan2":
-			return g.Atan2(a, c)
-		case "min":
-			return g.Min(a, c)
-		case "max":
-			return g.Max(a, c)
-		}
-	case lang.Reduce:
+		g.SetPos(irPos(e.Func.At))
+		return f(g, a, c)
+	}
+	if f := reduceOps[b.Name]; f != nil {
 		x := l.expr(e.Args[0])
 		if g.Shape(x).Rank != 1 {
 			l.fail(e.Args[0].Pos(), "%s needs a vector; got a %s", b.Name, g.Shape(x))
 		}
-		g.SetPos(pos)
-		switch b.Name {
-		case "sum":
-			return g.Sum(x)
-		case "mean":
-			return g.Mean(x)
-		case "prod":
-			return g.Prod(x)
-		case "norm":
-			return g.Norm(x)
-		case "norm2":
-			return g.Norm2(x)
-		case "len":
-			return g.Scalar(float64(g.Shape(x).Rows))
-		}
-	case lang.Dot:
-		u, v := l.expr(e.Args[0]), l.expr(e.Args[1])
-		if g.Shape(u) != g.Shape(v) || g.Shape(u).Rank != 1 {
-			l.fail(e.Func.At, "dot needs two vectors of equal length; got a %s and a %s at d = %d", g.Shape(u), g.Shape(v), l.d)
-		}
-		l.labelFeatures(e)
-		g.SetPos(pos)
-		return g.Dot(u, v)
-	case lang.Monomials:
-		x := l.expr(e.Args[0])
-		k := l.intValue(e.Args[1], "the degree of monomials")
-		if g.Shape(x).Rank != 1 {
-			l.fail(e.Args[0].Pos(), "monomials needs a vector; got a %s", g.Shape(x))
-		}
-		n := g.Shape(x).Rows
-		count := math.Pow(float64(k+1), float64(n)) - 1
-		if k < 1 || count > 1e5 {
-			l.fail(e.Func.At, "monomials(x, %d) of a %d-vector has %.0f features; keep (k+1)^n − 1 ≤ 100000", k, n, count)
-		}
-		g.SetPos(pos)
-		return monomials(g, x, n, k)
-	case lang.Polynomials:
-		x := l.expr(e.Args[0])
-		k := l.intValue(e.Args[1], "the degree of polynomials")
-		if g.Shape(x).Rank != 1 {
-			l.fail(e.Args[0].Pos(), "polynomials needs a vector; got a %s", g.Shape(x))
-		}
-		n := g.Shape(x).Rows
-		count := polynomialCount(n, k)
-		if k < 1 || count > 1e5 {
-			l.fail(e.Func.At, "polynomials(x, %d) of a %d-vector has %.0f features; keep C(n+k, k) − 1 ≤ 100000", k, n, count)
-		}
-		g.SetPos(pos)
-		return polynomials(g, x, n, k)
-	case lang.Concat:
-		args := make([]ir.NodeID, len(e.Args))
-		for i, a := range e.Args {
-			args[i] = l.expr(a)
-		}
-		g.SetPos(pos)
-		return l.concat(e.Args, args)
-	case lang.Grid:
-		lo := l.floatValue(e.Args[0], "the lower end of a grid")
-		hi := l.floatValue(e.Args[1], "the upper end of a grid")
-		n := l.intValue(e.Args[2], "the number of grid points per axis")
-		rows := math.Pow(float64(n), float64(l.d))
-		if n < 1 || rows > 1e5 {
-			l.fail(e.Func.At, "grid with %d points per axis in %d dimensions has %.0f points; keep n^d ≤ 100000", n, l.d, rows)
-		}
-		return g.Const(ir.Matrix(int(rows), l.d), gridPoints(lo, hi, n, l.d))
-	case lang.Bumps:
-		x := l.expr(e.Args[0])
-		c := l.expr(e.Args[1])
-		s := l.expr(e.Args[2])
-		if g.Shape(c).Rank != 2 || g.Shape(x).Rank != 1 || g.Shape(c).Cols != g.Shape(x).Rows {
-			l.fail(e.Func.At, "bumps needs a vector x and a matrix of centres with len(x) columns; got a %s and a %s", g.Shape(x), g.Shape(c))
-		}
-		if !g.Shape(s).IsScalar() {
-			l.fail(e.Args[2].Pos(), "the width of bumps must be a scalar")
-		}
-		g.SetPos(pos)
-		return g.Exp(g.Neg(g.Div(g.SqDist(c, x), s)))
-	case lang.MLP:
-		x := l.expr(e.Args[0])
-		if g.Shape(x).Rank != 1 {
-			l.fail(e.Args[0].Pos(), "mlp needs a vector input; got a %s", g.Shape(x))
-		}
-		blk := l.block[e]
-		if blk == nil {
-			l.fail(e.Func.At, "mlp block not found")
-		}
-		widths := blk.Widths
-		g.SetPos(pos)
-		out, params := g.MLP(x, widths, blk.Name)
-		l.m.addBlock(blk, params, g)
-		return out
+		g.SetPos(irPos(e.Func.At))
+		return f(g, x)
+	}
+	if f := lowerings[b.Name]; f != nil {
+		return f(l, e)
 	}
 	l.fail(e.Func.At, "cannot compile %s", b.Name)
 	return ir.None
+}
+
+// The lowering table: each built-in of lang's table (lang/builtins.go) to
+// the graph operation that computes it, whose derivative lives with the
+// operation in compile/ir. A test checks that every built-in has exactly
+// one entry.
+var (
+	unaryOps = map[string]func(*ir.Graph, ir.NodeID) ir.NodeID{
+		"exp": (*ir.Graph).Exp, "log": (*ir.Graph).Log, "sqrt": (*ir.Graph).Sqrt,
+		"abs": (*ir.Graph).Abs, "sin": (*ir.Graph).Sin, "cos": (*ir.Graph).Cos,
+		"tan": (*ir.Graph).Tan, "tanh": (*ir.Graph).Tanh, "sigmoid": (*ir.Graph).Sigmoid,
+		"softplus": (*ir.Graph).Softplus, "relu": (*ir.Graph).Relu,
+		"floor": (*ir.Graph).Floor, "ceil": (*ir.Graph).Ceil,
+	}
+	binaryOps = map[string]func(*ir.Graph, ir.NodeID, ir.NodeID) ir.NodeID{
+		"atan2": (*ir.Graph).Atan2, "min": (*ir.Graph).Min, "max": (*ir.Graph).Max,
+	}
+	reduceOps = map[string]func(*ir.Graph, ir.NodeID) ir.NodeID{
+		"sum": (*ir.Graph).Sum, "mean": (*ir.Graph).Mean, "prod": (*ir.Graph).Prod,
+		"norm": (*ir.Graph).Norm, "norm2": (*ir.Graph).Norm2,
+		"len": func(g *ir.Graph, x ir.NodeID) ir.NodeID { return g.Scalar(float64(g.Shape(x).Rows)) },
+	}
+	lowerings map[string]func(*lowerer, *lang.Call) ir.NodeID
+)
+
+func init() {
+	lowerings = map[string]func(*lowerer, *lang.Call) ir.NodeID{
+		"dot": (*lowerer).lowerDot, "monomials": (*lowerer).lowerMonomials,
+		"polynomials": (*lowerer).lowerPolynomials, "concat": (*lowerer).lowerConcat,
+		"grid": (*lowerer).lowerGrid, "bumps": (*lowerer).lowerBumps, "mlp": (*lowerer).lowerMLP,
+	}
+}
+
+func (l *lowerer) lowerDot(e *lang.Call) ir.NodeID {
+	g := l.g
+	u, v := l.expr(e.Args[0]), l.expr(e.Args[1])
+	if g.Shape(u) != g.Shape(v) || g.Shape(u).Rank != 1 {
+		l.fail(e.Func.At, "dot needs two vectors of equal length; got a %s and a %s at d = %d", g.Shape(u), g.Shape(v), l.d)
+	}
+	l.labelFeatures(e)
+	g.SetPos(irPos(e.Func.At))
+	return g.Dot(u, v)
+}
+
+func (l *lowerer) lowerMonomials(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	k := l.intValue(e.Args[1], "the degree of monomials")
+	if g.Shape(x).Rank != 1 {
+		l.fail(e.Args[0].Pos(), "monomials needs a vector; got a %s", g.Shape(x))
+	}
+	n := g.Shape(x).Rows
+	count := math.Pow(float64(k+1), float64(n)) - 1
+	if k < 1 || count > 1e5 {
+		l.fail(e.Func.At, "monomials(x, %d) of a %d-vector has %.0f features; keep (k+1)^n − 1 ≤ 100000", k, n, count)
+	}
+	g.SetPos(irPos(e.Func.At))
+	return monomials(g, x, n, k)
+}
+
+func (l *lowerer) lowerPolynomials(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	k := l.intValue(e.Args[1], "the degree of polynomials")
+	if g.Shape(x).Rank != 1 {
+		l.fail(e.Args[0].Pos(), "polynomials needs a vector; got a %s", g.Shape(x))
+	}
+	n := g.Shape(x).Rows
+	count := polynomialCount(n, k)
+	if k < 1 || count > 1e5 {
+		l.fail(e.Func.At, "polynomials(x, %d) of a %d-vector has %.0f features; keep C(n+k, k) − 1 ≤ 100000", k, n, count)
+	}
+	g.SetPos(irPos(e.Func.At))
+	return polynomials(g, x, n, k)
+}
+
+func (l *lowerer) lowerConcat(e *lang.Call) ir.NodeID {
+	args := make([]ir.NodeID, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = l.expr(a)
+	}
+	l.g.SetPos(irPos(e.Func.At))
+	return l.concat(e.Args, args)
+}
+
+func (l *lowerer) lowerGrid(e *lang.Call) ir.NodeID {
+	lo := l.floatValue(e.Args[0], "the lower end of a grid")
+	hi := l.floatValue(e.Args[1], "the upper end of a grid")
+	n := l.intValue(e.Args[2], "the number of grid points per axis")
+	rows := math.Pow(float64(n), float64(l.d))
+	if n < 1 || rows > 1e5 {
+		l.fail(e.Func.At, "grid with %d points per axis in %d dimensions has %.0f points; keep n^d ≤ 100000", n, l.d, rows)
+	}
+	return l.g.Const(ir.Matrix(int(rows), l.d), gridPoints(lo, hi, n, l.d))
+}
+
+func (l *lowerer) lowerBumps(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	c := l.expr(e.Args[1])
+	s := l.expr(e.Args[2])
+	if g.Shape(c).Rank != 2 || g.Shape(x).Rank != 1 || g.Shape(c).Cols != g.Shape(x).Rows {
+		l.fail(e.Func.At, "bumps needs a vector x and a matrix of centres with len(x) columns; got a %s and a %s", g.Shape(x), g.Shape(c))
+	}
+	if !g.Shape(s).IsScalar() {
+		l.fail(e.Args[2].Pos(), "the width of bumps must be a scalar")
+	}
+	g.SetPos(irPos(e.Func.At))
+	return g.Exp(g.Neg(g.Div(g.SqDist(c, x), s)))
+}
+
+func (l *lowerer) lowerMLP(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	if g.Shape(x).Rank != 1 {
+		l.fail(e.Args[0].Pos(), "mlp needs a vector input; got a %s", g.Shape(x))
+	}
+	blk := l.block[e]
+	if blk == nil {
+		l.fail(e.Func.At, "mlp block not found")
+	}
+	g.SetPos(irPos(e.Func.At))
+	out, params := g.MLP(x, blk.Widths, blk.Name)
+	l.m.addBlock(blk, params, g)
+	return out
 }
 
 // monomials builds Π x_i^{e_i} for every exponent tuple with entries in

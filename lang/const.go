@@ -205,20 +205,20 @@ func (c *checker) fold(e Expr) ([]float64, bool) {
 			}
 			args[i] = v
 		}
-		switch {
-		case o.Builtin.Kind == Elementwise1 && len(args) == 1:
-			f := scalar.Unary[o.Name]
+		switch b := o.Builtin; {
+		case b.Value1 != nil && len(args) == 1:
+			f := b.Value1
 			out := make([]float64, len(args[0]))
 			for i, v := range args[0] {
 				out[i] = f(v)
 			}
 			return out, true
-		case o.Builtin.Kind == Elementwise2 && len(args) == 2:
+		case b.Value2 != nil && len(args) == 2:
+			f := b.Value2
 			a, b := args[0], args[1]
 			if len(a) != len(b) && len(a) != 1 && len(b) != 1 {
 				return nil, false
 			}
-			f := scalar.Binary[o.Name]
 			out := make([]float64, max(len(a), len(b)))
 			for i := range out {
 				out[i] = f(a[min(i, len(a)-1)], b[min(i, len(b)-1)])
