@@ -317,4 +317,3 @@ func TestConcatValues(t *testing.T) {
 		}
 	}
 }
-
