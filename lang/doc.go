@@ -16,7 +16,8 @@
 //
 // The checker is laid out as go/types is: check.go (Check and the Model
 // it returns), object.go (what names refer to), importer.go (the
-// Importer; the only code that reads files or the standard library),
+// Importer, with readfile.go the only code that reads files or the
+// standard library),
 // resolver.go (the checker's state, imports, declared names), decl.go
 // (declarations), expr.go (shapes of expressions), call.go (calls) and
 // const.go (constant folding, with the scalar functions of lang/scalar).

@@ -13,25 +13,29 @@ import (
 )
 
 type evalCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split  string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
-	Dt     float64 `help:"Time between snapshots, when the data does not say."`
-	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON   bool    `help:"Print JSON."`
-	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Split   string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Dt      float64 `help:"${dt_help}"`
+	Weights string  `name:"weights-column" help:"${weights_help}"`
+	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
+	JSON    bool    `help:"Print JSON."`
+	OnlyW1  bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
+	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
+// evalReport is what eval prints; with --only-w1 the metrics it skips are
+// absent (nil), not zeros.
 type evalReport struct {
 	Fitted   string            `json:"fitted"`
 	Data     string            `json:"data"`
 	Split    string            `json:"split"`
+	TimesAt  string            `json:"times"`
 	Step     string            `json:"step"`
 	OneStep  evaluate.Report   `json:"one_step"`
-	W2       evaluate.Report   `json:"one_step_w2"`
-	MMD      evaluate.Report   `json:"one_step_mmd"`
-	AllSteps evaluate.Report   `json:"all_steps"`
+	W2       *evaluate.Report  `json:"one_step_w2,omitempty"`
+	MMD      *evaluate.Report  `json:"one_step_mmd,omitempty"`
+	AllSteps *evaluate.Report  `json:"all_steps,omitempty"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
 }
@@ -48,11 +52,8 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, c.Dt)
+	data, err := loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test")
 	if err != nil {
-		return err
-	}
-	if err := data.Validate(); err != nil {
 		return err
 	}
 	if data.Len() < 2 {
@@ -71,23 +72,22 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: step.String(), Beta: flow.Beta()}
-	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
-		rep.Split = "all" // a CSV file has no train/test split
-	}
+	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
 	if c.OnlyW1 {
-		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data.Snapshots, c.Seed, step); err != nil {
 			return err
 		}
 	} else {
-		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
+		dist, err := evaluate.OneStepAll(flow, data.Snapshots, c.Seed, step)
 		if err != nil {
 			return err
 		}
-		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
-		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
+		rep.OneStep, rep.W2, rep.MMD = dist.W1, &dist.W2, &dist.MMD
+		all, err := evaluate.AllSteps(flow, data.Snapshots, c.Seed, step)
+		if err != nil {
 			return err
 		}
+		rep.AllSteps = &all
 	}
 	rep.Truth = compareTruth(c.Data, m, theta)
 	if c.JSON {
@@ -95,6 +95,7 @@ func (c evalCmd) Run(g *globals) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
+	fmt.Fprintf(g.stdout, "data %s (%s split), %s\n", c.Data, rep.Split, rep.TimesAt)
 	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
 	if !c.OnlyW1 {
