@@ -246,6 +246,8 @@ func TestStdlibChecks(t *testing.T) {
 		}
 		if out := Format(f); string(Format(mustParse(t, out))) != string(out) {
 			t.Errorf("%s: format not idempotent", name)
+		} else if string(out) != string(src) {
+			t.Errorf("%s: not in canonical form (run jko fmt -w stdlib/%s.jko)", name, name)
 		}
 	}
 }
