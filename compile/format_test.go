@@ -88,3 +88,38 @@ potential V(x) = a*sum(x^2) + b*sum(x) + c*x[0] + e*x[1] + f*sum(x^4) + g*norm2(
 		text = string(out)
 	}
 }
+
+// A function holding mlp(...) called twice in a term gives two networks,
+// V.mlp and V.mlp2, as the checker names them (before: both calls used
+// V.mlp2 and V.mlp vanished); each network's output bias enters V once,
+// and a fitted spec reads back with both blocks' weights.
+func TestMLPInFunctionCalledTwice(t *testing.T) {
+	m := instantiate(t, "fn net(x) = mlp(x, 4)\npotential V(x) = net(x) + net(2*x)\n", 2)
+	var names []string
+	for _, p := range m.Params {
+		names = append(names, p.Name)
+	}
+	want := "V.mlp.W1 V.mlp.b1 V.mlp.w V.mlp.b V.mlp2.W1 V.mlp2.b1 V.mlp2.w V.mlp2.b"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("blocks %s, want %s", got, want)
+	}
+	theta := m.InitTheta(3)
+	grad := make([]float64, len(theta))
+	m.PotentialValueVJP(grad, []float64{0.3, -0.7}, 1, 0, theta, nil)
+	for _, p := range m.Params {
+		if strings.HasSuffix(p.Name, ".b") && grad[p.Offset] != 1 {
+			t.Errorf("∂V/∂%s = %g, want 1", p.Name, grad[p.Offset])
+		}
+	}
+	text, err := m.Format(theta, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := instantiate(t, string(text), 2)
+	got := back.InitTheta(99)
+	for i := range theta {
+		if got[i] != theta[i] {
+			t.Fatalf("θ[%d] = %v read back, want %v\n%s", i, got[i], theta[i], text)
+		}
+	}
+}

@@ -42,7 +42,10 @@ type lowerer struct {
 	d     int
 	env   map[*lang.Object]ir.NodeID
 	term  *lang.TermInfo
-	block map[*lang.Call]*lang.MLPInfo
+	block map[*lang.Call]*lang.MLPInfo // the term body's own mlp calls
+	// inst is the instance of the function body being inlined (nil in
+	// the term body): its Calls and Blocks resolve the calls inside it.
+	inst *lang.Instance
 	errs  lang.ErrorList
 	depth int
 
@@ -141,7 +144,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	g, m := l.g, l.m
 	term := Term{Kind: TermKind(t.Kind), Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
-	l.term = t
+	l.term, l.inst = t, nil
 	l.block = map[*lang.Call]*lang.MLPInfo{}
 	for _, b := range t.Blocks {
 		l.block[b.Call] = b
@@ -416,10 +419,10 @@ func (l *lowerer) ident(e *lang.Ident) ir.NodeID {
 		if c.Value != nil && c.Shape.Rank == lang.Scalar {
 			return g.Scalar(c.Value[0])
 		}
-		saved := l.env
-		l.env = map[*lang.Object]ir.NodeID{}
+		saved, savedInst := l.env, l.inst
+		l.env, l.inst = map[*lang.Object]ir.NodeID{}, nil
 		v := l.expr(c.Decl.Value)
-		l.env = saved
+		l.env, l.inst = saved, savedInst
 		return v
 	case lang.ObjArg:
 		v, ok := l.env[obj]
@@ -448,13 +451,18 @@ func (l *lowerer) call(e *lang.Call) ir.NodeID {
 		for i, a := range e.Args {
 			args[i] = l.expr(a)
 		}
-		saved := l.env
+		calls := l.spec.Model.Calls
+		if l.inst != nil {
+			calls = l.inst.Calls
+		}
+		saved, savedInst := l.env, l.inst
 		l.env = map[*lang.Object]ir.NodeID{}
+		l.inst = calls[e] // nil outside terms (constants), where mlp is refused
 		for i, a := range fn.Args {
 			l.env[a] = args[i]
 		}
 		v := l.expr(fn.Decl.Body)
-		l.env = saved
+		l.env, l.inst = saved, savedInst
 		return v
 	}
 	if obj.Kind != lang.ObjBuiltin {
@@ -606,6 +614,9 @@ func (l *lowerer) lowerMLP(e *lang.Call) ir.NodeID {
 		l.fail(e.Args[0].Pos(), "mlp needs a vector input; got a %s", g.Shape(x))
 	}
 	blk := l.block[e]
+	if l.inst != nil {
+		blk = l.inst.Blocks[e] // each inlined call has its own block
+	}
 	if blk == nil {
 		l.fail(e.Func.At, "mlp block not found")
 	}

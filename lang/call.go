@@ -215,6 +215,9 @@ func shapeMLP(bc builtinCall) Shape {
 		}
 		blk := &MLPInfo{Name: bname, Term: t, Call: call, In: in, Widths: widths}
 		t.Blocks = append(t.Blocks, blk)
+		if s.blocks != nil {
+			s.blocks[call] = blk
+		}
 		if _, dup := c.blocks[bname]; !dup {
 			c.blocks[bname] = blk
 		}
@@ -242,12 +245,13 @@ func (c *checker) callFn(s *scope, call *Call, fi *FnInfo) Shape {
 	if len(s.fnStack) == 0 {
 		c.inlined.top = call
 	}
-	inst := &Instance{Fn: fi, Call: call, Args: args, Shapes: map[Expr]Shape{}, Calls: map[*Call]*Instance{}}
+	inst := &Instance{Fn: fi, Call: call, Args: args, Shapes: map[Expr]Shape{}, Calls: map[*Call]*Instance{}, Blocks: map[*Call]*MLPInfo{}}
 	ns := &scope{
 		args:      map[string]*Object{},
 		argShapes: map[*Object]Shape{},
 		shapes:    inst.Shapes,
 		calls:     inst.Calls,
+		blocks:    inst.Blocks,
 		term:      s.term,
 		fnStack:   append(slices.Clone(s.fnStack), fi),
 		constOnly: s.constOnly,

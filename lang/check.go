@@ -90,6 +90,10 @@ type Instance struct {
 	// of every expression and the instance of every user-function call.
 	Shapes map[Expr]Shape
 	Calls  map[*Call]*Instance
+	// Blocks holds the neural block of every mlp call in the body at this
+	// call: each inlined call of a function holding mlp(...) is a block of
+	// its own (V.mlp, V.mlp2, …).
+	Blocks map[*Call]*MLPInfo
 }
 
 // Model is a checked program: the spec and its imports merged, every name

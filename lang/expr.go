@@ -14,6 +14,7 @@ type scope struct {
 	argShapes   map[*Object]Shape
 	shapes      map[Expr]Shape
 	calls       map[*Call]*Instance
+	blocks      map[*Call]*MLPInfo // inside a function body: Instance.Blocks
 	term        *TermInfo
 	fnStack     []*FnInfo
 	site        string // "in f called at 3:5", for hints inside a function body
