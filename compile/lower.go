@@ -45,7 +45,7 @@ type lowerer struct {
 	block map[*lang.Call]*lang.MLPInfo // the term body's own mlp calls
 	// inst is the instance of the function body being inlined (nil in
 	// the term body): its Calls and Blocks resolve the calls inside it.
-	inst *lang.Instance
+	inst  *lang.Instance
 	errs  lang.ErrorList
 	depth int
 
