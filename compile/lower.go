@@ -890,12 +890,10 @@ func (l *lowerer) labelFeatures(e *lang.Call) {
 		switch b.Builtin.Kind {
 		case lang.Monomials:
 			k := l.intValue(lib.Args[1], "the degree of monomials")
-			v := lang.FormatExpr(lib.Args[0])
-			labels = monomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
+			labels = monomialLabels(l.entryNames(lib.Args[0]), k)
 		case lang.Polynomials:
 			k := l.intValue(lib.Args[1], "the degree of polynomials")
-			v := lang.FormatExpr(lib.Args[0])
-			labels = polynomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
+			labels = polynomialLabels(l.entryNames(lib.Args[0]), k)
 		case lang.Bumps:
 			c := l.expr(lib.Args[1])
 			if !l.g.IsConst(c) {
@@ -921,7 +919,8 @@ func (l *lowerer) labelFeatures(e *lang.Call) {
 }
 
 // monomialLabels names the monomials of monomials(v, k) in their order.
-func monomialLabels(v string, n, k int) []string {
+func monomialLabels(names []string, k int) []string {
+	n := len(names)
 	exps := make([]int, n)
 	var out []string
 	for {
@@ -938,9 +937,9 @@ func monomialLabels(v string, n, k int) []string {
 		for j, e := range exps {
 			switch {
 			case e == 1:
-				parts = append(parts, fmt.Sprintf("%s[%d]", v, j))
+				parts = append(parts, names[j])
 			case e > 1:
-				parts = append(parts, fmt.Sprintf("%s[%d]^%d", v, j, e))
+				parts = append(parts, fmt.Sprintf("%s^%d", names[j], e))
 			}
 		}
 		out = append(out, strings.Join(parts, "*"))
@@ -949,9 +948,9 @@ func monomialLabels(v string, n, k int) []string {
 
 // polynomialLabels names the monomials of polynomials(v, k) in their
 // order: "x[0]", …, "x[0]^2", "x[0]*x[1]", ….
-func polynomialLabels(v string, n, k int) []string {
+func polynomialLabels(names []string, k int) []string {
 	var out []string
-	polynomialExponents(n, k, func(idx []int, _ int) {
+	polynomialExponents(len(names), k, func(idx []int, _ int) {
 		var parts []string
 		for i := 0; i < len(idx); {
 			j := i
@@ -959,15 +958,49 @@ func polynomialLabels(v string, n, k int) []string {
 				j++
 			}
 			if j-i == 1 {
-				parts = append(parts, fmt.Sprintf("%s[%d]", v, idx[i]))
+				parts = append(parts, names[idx[i]])
 			} else {
-				parts = append(parts, fmt.Sprintf("%s[%d]^%d", v, idx[i], j-i))
+				parts = append(parts, fmt.Sprintf("%s^%d", names[idx[i]], j-i))
 			}
 			i = j
 		}
 		out = append(out, strings.Join(parts, "*"))
 	})
 	return out
+}
+
+// entryNames names the entries of a vector expression for feature
+// labels: "x[0]", "x[1]" for x; for a concatenation such as [x, t] or
+// concat(x, t), the names of its parts in order ("x[0]", "x[1]", "t").
+func (l *lowerer) entryNames(e lang.Expr) []string {
+	var parts []lang.Expr
+	switch x := e.(type) {
+	case *lang.List:
+		parts = x.Elems
+	case *lang.Call:
+		if o := l.spec.Model.Uses[x.Func]; o != nil && o.Kind == lang.ObjBuiltin && o.Builtin.Kind == lang.Concat {
+			parts = x.Args
+		}
+	}
+	var names []string
+	if parts != nil {
+		for _, p := range parts {
+			if l.g.Shape(l.expr(p)).IsScalar() {
+				names = append(names, lang.FormatExpr(p))
+			} else {
+				names = append(names, l.entryNames(p)...)
+			}
+		}
+		return names
+	}
+	v := lang.FormatExpr(e)
+	if _, ok := e.(*lang.Ident); !ok {
+		v = "(" + v + ")"
+	}
+	for i := range l.g.Shape(l.expr(e)).Rows {
+		names = append(names, fmt.Sprintf("%s[%d]", v, i))
+	}
+	return names
 }
 
 // FeatureLabel says which feature entry i of the named parameter
