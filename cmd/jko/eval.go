@@ -93,7 +93,7 @@ func (c evalCmd) Run(g *globals) error {
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(rep.jsonSafe())
 	}
 	fmt.Fprintf(g.stdout, "data %s (%s split), %s\n", c.Data, rep.Split, rep.TimesAt)
 	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
@@ -155,6 +155,53 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 				out = append(out, paramComparison{p.EntryName(i), f, t, math.Abs(f-t) / math.Max(math.Abs(t), 1e-300)})
 			}
 		}
+	}
+	return out
+}
+
+// metricJSON is an evaluate.Report whose NaN and infinite values (a
+// diverged prediction) JSON carries as null.
+type metricJSON struct {
+	Metric  string      `json:"metric"`
+	PerStep []jsonFloat `json:"per_step"`
+	Mean    jsonFloat   `json:"mean"`
+	Std     jsonFloat   `json:"std"`
+}
+
+func metricOf(r *evaluate.Report) *metricJSON {
+	if r == nil {
+		return nil
+	}
+	m := &metricJSON{Metric: r.Metric, Mean: jsonFloat(r.Mean), Std: jsonFloat(r.Std), PerStep: []jsonFloat{}}
+	for _, v := range r.PerStep {
+		m.PerStep = append(m.PerStep, jsonFloat(v))
+	}
+	return m
+}
+
+// jsonSafe is the report with every number JSON can carry (NaN → null).
+func (r evalReport) jsonSafe() any {
+	type truth struct {
+		Name     string    `json:"name"`
+		Fitted   jsonFloat `json:"fitted"`
+		True     jsonFloat `json:"true"`
+		RelError jsonFloat `json:"rel_error"`
+	}
+	out := struct {
+		Fitted   string      `json:"fitted"`
+		Data     string      `json:"data"`
+		Split    string      `json:"split"`
+		TimesAt  string      `json:"times"`
+		Step     string      `json:"step"`
+		OneStep  *metricJSON `json:"one_step"`
+		W2       *metricJSON `json:"one_step_w2,omitempty"`
+		MMD      *metricJSON `json:"one_step_mmd,omitempty"`
+		AllSteps *metricJSON `json:"all_steps,omitempty"`
+		Beta     jsonFloat   `json:"beta"`
+		Truth    []truth     `json:"truth,omitempty"`
+	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil}
+	for _, p := range r.Truth {
+		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
 	}
 	return out
 }

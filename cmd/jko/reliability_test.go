@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/jko-org/jko/solve/evaluate"
 )
 
 // The tests of issue 16's input, output and command-line items: each
@@ -250,6 +252,11 @@ func TestEvalOnlyW1JSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(mustRun(t, "eval", spec, data, "--json")), &rep); err != nil || rep["all_steps"] == nil {
 		t.Errorf("eval --json: %v %v", rep, err)
+	}
+	// A diverged prediction (NaN) is null in JSON, not a failed eval.
+	b, err := json.Marshal(evalReport{OneStep: evaluate.Report{Metric: "W1", PerStep: []float64{nan()}, Mean: nan()}}.jsonSafe())
+	if err != nil || !strings.Contains(string(b), `"per_step":[null],"mean":null`) {
+		t.Errorf("NaN metrics: %s %v", b, err)
 	}
 }
 
