@@ -480,7 +480,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		return err
 	}
 	if mini {
-		batches, err := jkonet.Minibatches(n, mm, size, o.Seed, k)
+		batches, err := jkonet.Minibatches(n, mm, size)
 		if err != nil {
 			return err
 		}
@@ -490,9 +490,10 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		for lo, b := 0, 0; lo < len(batches); lo, b = lo+per, b+1 {
 			u := base
 			u.ID = int64(k)<<32 | int64(b)
-			u.Batches = len(batches)
+			u.Batches, u.N, u.M = len(batches), n, mm
 			for _, bt := range batches[lo:min(lo+per, len(batches))] {
 				u.NX, u.NY = append(u.NX, len(bt.X)), append(u.NY, len(bt.Y))
+				u.Mass = append(u.Mass, jkonet.BatchMass(wa, n, bt.X))
 				u.X, u.Y = append(u.X, gather(x.X, bt.X, d)...), append(u.Y, gather(y.X, bt.Y, d)...)
 				if wa != nil {
 					u.WX, u.WY = append(u.WX, gather(wa, bt.X, 1)...), append(u.WY, gather(wb, bt.Y, 1)...)
@@ -509,7 +510,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		}
 		return nil
 	}
-	pairs, err := jkonet.CoupleStep(xm, ym, wa, wb, o.Couplings, o.Seed, k)
+	pairs, err := jkonet.Couple(xm, ym, wa, wb, o.Couplings)
 	if err != nil {
 		return fmt.Errorf("jko-beam: coupling snapshots %d and %d: %w", k, k+1, err)
 	}
@@ -632,7 +633,7 @@ func (u *Unit) couple() error {
 	for b := 0; b < nb; b++ {
 		offX[b+1], offY[b+1] = offX[b]+u.NX[b], offY[b]+u.NY[b]
 	}
-	if offX[nb]*d != len(u.X) || offY[nb]*d != len(u.Y) {
+	if offX[nb]*d != len(u.X) || offY[nb]*d != len(u.Y) || len(u.Mass) != nb {
 		return fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
 	}
 	var next atomic.Int64
@@ -652,7 +653,7 @@ func (u *Unit) couple() error {
 					wx, wy = u.WX[x0:x1], u.WY[y0:y1]
 				}
 				local := jkonet.Batch{X: iota(x0, x1), Y: iota(y0, y1)}
-				pairs[b], errs[b] = jkonet.CoupleBatch(mat.NewDense(x1-x0, d, u.X[x0*d:x1*d]), mat.NewDense(y1-y0, d, u.Y[y0*d:y1*d]), wx, wy, local, u.Batches)
+				pairs[b], errs[b] = jkonet.CoupleBatch(mat.NewDense(x1-x0, d, u.X[x0*d:x1*d]), mat.NewDense(y1-y0, d, u.Y[y0*d:y1*d]), wx, wy, local, u.Mass[b], u.N, u.M)
 			}
 		}()
 	}
@@ -666,7 +667,7 @@ func (u *Unit) couple() error {
 			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.W)
 		}
 	}
-	u.Batches, u.NX, u.NY, u.WX, u.WY = 0, nil, nil, nil, nil
+	u.Batches, u.NX, u.NY, u.WX, u.WY, u.Mass = 0, nil, nil, nil, nil, nil
 	return nil
 }
 

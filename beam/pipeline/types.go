@@ -39,11 +39,15 @@ type Unit struct {
 	Step   int
 	Tx, Ty float64
 	D      int
-	// Batches > 0: mini-batches of a step with Batches batches in all; X
-	// and Y hold the rows of some of them, NX[b] and NY[b] rows of batch
-	// b in turn, not yet coupled. 0: pairs.
+	// Batches > 0: some of the mini-batches of a step; X and Y hold
+	// their rows, NX[b] and NY[b] rows of batch b in turn, not yet
+	// coupled. 0: pairs.
 	Batches int
 	NX, NY  []int
+	// Mass[b] is batch b's share of the first snapshot's weight; N and M
+	// are the two snapshots' sizes (for the threshold on pair masses).
+	Mass []float64
+	N, M int
 	// X and Y hold rows of the two snapshots; for pairs, row i of X and of
 	// Y form pair i, with weight PW[i].
 	X, Y   []float64

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jko-org/jko/solve/linear"
+	"gonum.org/v1/gonum/mat"
 )
 
 func rel(a, b float64) float64 {
@@ -205,13 +206,13 @@ func TestAccumulatorRoundTripAndErrors(t *testing.T) {
 	}
 }
 
-// Minibatches partitions both clouds into batches of nearly equal size,
-// the same for the same seed and step and different for another.
+// Minibatches partitions both clouds into batches of nearly equal size:
+// ot.MiniBatch's batches.
 func TestMinibatches(t *testing.T) {
 	for _, tc := range []struct{ n, m, size, want int }{
 		{1000, 1000, 100, 10}, {1000, 800, 300, 4}, {5, 1000, 10, 5}, {7, 7, 100, 1},
 	} {
-		bs, err := Minibatches(tc.n, tc.m, tc.size, 1, 2)
+		bs, err := Minibatches(tc.n, tc.m, tc.size)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,13 +236,8 @@ func TestMinibatches(t *testing.T) {
 				t.Fatalf("%d×%d: a point in %d batches", tc.n, tc.m, c)
 			}
 		}
-		again, _ := Minibatches(tc.n, tc.m, tc.size, 1, 2)
-		other, _ := Minibatches(tc.n, tc.m, tc.size, 1, 3)
-		if !slices.Equal(again[0].X, bs[0].X) || (tc.want > 1 && slices.Equal(other[0].X, bs[0].X)) {
-			t.Errorf("%d×%d: batches not a function of (seed, step)", tc.n, tc.m)
-		}
 	}
-	if _, err := Minibatches(10, 10, 0, 1, 0); err == nil {
+	if _, err := Minibatches(10, 10, 0); err == nil {
 		t.Error("batch size 0: no error")
 	}
 	for _, spec := range []string{"minibatch:1", "minibatch:x", "minibatch:"} {
@@ -251,55 +247,81 @@ func TestMinibatches(t *testing.T) {
 	}
 }
 
-// Mini-batch couplings: with one batch they are the exact coupling; with
-// many, the weights still sum to one, the transport cost is above the
-// optimum, and the fit is biased: on noise-free paired data where exact
-// couplings recover styblinski_tang to 1e-6, two batches of 300 give
-// b = −7.05 for −8 (seed 7).
-func TestMinibatchCouplings(t *testing.T) {
+// The batches coupled one by one (as on the workers of a distributed fit)
+// give the pairs of Prepare's mini-batch coupling, weights and all, for
+// uniform and weighted clouds of different sizes.
+func TestCoupleBatchEqualsMinibatchCoupling(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 600, 0, 1)
-	exact, err := CoupleStep(data.X[0], data.X[1], nil, nil, "exact", 0, 0)
-	if err != nil {
-		t.Fatal(err)
+	x := data.X[0]
+	y := gatherRows(data.X[1], rangeInts(0, 550))
+	wa := make([]float64, 600)
+	for i := range wa {
+		wa[i] = 1 + float64(i%7)
 	}
-	one, err := CoupleStep(data.X[0], data.X[1], nil, nil, "minibatch:600", 7, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cost := func(pairs []Pair) float64 {
-		c := 0.0
-		for _, p := range pairs {
-			for k := 0; k < 2; k++ {
-				v := data.X[0].At(p.I, k) - data.X[1].At(p.J, k)
-				c += p.W * v * v
+	for _, tc := range []struct {
+		name string
+		wa   []float64
+	}{{"uniform", nil}, {"weighted", wa}} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := couple(x, y, tc.wa, nil, "minibatch:100")
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		return c
+			bs, err := Minibatches(600, 550, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Pair
+			for _, b := range bs {
+				var wab []float64
+				if tc.wa != nil {
+					wab = gatherVec(tc.wa, b.X)
+				}
+				p, err := CoupleBatch(gatherRows(x, b.X), gatherRows(y, b.Y), wab, nil, b, BatchMass(tc.wa, 600, b.X), 600, 550)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, p...)
+			}
+			slices.SortFunc(got, func(u, v Pair) int {
+				if u.I != v.I {
+					return u.I - v.I
+				}
+				return u.J - v.J
+			})
+			if len(got) != len(want) {
+				t.Fatalf("%d pairs, Prepare's coupling has %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].I != want[i].I || got[i].J != want[i].J || rel(got[i].W, want[i].W) > 1e-12 {
+					t.Fatalf("pair %d: %+v, Prepare's %+v", i, got[i], want[i])
+				}
+			}
+		})
 	}
-	if rel(cost(one), cost(exact)) > 1e-12 {
-		t.Errorf("one batch: cost %v, exact %v", cost(one), cost(exact))
+}
+
+func rangeInts(lo, hi int) []int {
+	out := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		out = append(out, i)
 	}
-	many, err := CoupleStep(data.X[0], data.X[1], nil, nil, "minibatch:100", 7, 0)
-	if err != nil {
-		t.Fatal(err)
+	return out
+}
+
+func gatherRows(x *mat.Dense, idx []int) *mat.Dense {
+	_, d := x.Dims()
+	out := mat.NewDense(len(idx), d, nil)
+	for r, i := range idx {
+		out.SetRow(r, x.RawRowView(i))
 	}
-	w := 0.0
-	for _, p := range many {
-		w += p.W
+	return out
+}
+
+func gatherVec(w []float64, idx []int) []float64 {
+	out := make([]float64, len(idx))
+	for r, i := range idx {
+		out[r] = w[i]
 	}
-	if math.Abs(w-1) > 1e-12 || cost(many) < cost(exact)*(1-1e-12) {
-		t.Errorf("6 batches: mass %v, cost %v (exact %v: a coupling cannot beat it)", w, cost(many), cost(exact))
-	}
-	m := model(t, stSpec)
-	o := DefaultOptions()
-	o.Reg, o.Couplings = 0, "minibatch:300"
-	res, err := Fit(m, data, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range []float64{0.5, -8, 2.5} {
-		if got := res.Theta[i]; math.Abs(got-want) > 0.15*math.Abs(want) {
-			t.Errorf("%s = %.6g with mini-batches of 300, want %g ± 15%%", res.Names[i], got, want)
-		}
-	}
+	return out
 }

@@ -2,12 +2,20 @@ package jkonet
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 
+	"github.com/jko-org/jko/solve/ot"
 	"gonum.org/v1/gonum/mat"
 )
+
+// Couple returns the pairs of the coupling between snapshot k (x, weights
+// wa, nil for uniform) and snapshot k+1 (y, wb) that Prepare uses: exact,
+// entropic ("sinkhorn:EPS") or mini-batch ("minibatch:B", ot.MiniBatch),
+// as spec says, without the pairs of mass below 1/(10·max(n, m)).
+func Couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
+	return couple(x, y, wa, wb, spec)
+}
 
 // Batch is one mini-batch of a step: rows X of the first snapshot and rows
 // Y of the second, coupled to each other only.
@@ -15,72 +23,65 @@ type Batch struct {
 	X, Y []int
 }
 
-// Minibatches splits the n points of snapshot step and the m points of
-// snapshot step+1 into the same number of random batches, about size
-// points each (⌈max(n, m)/size⌉ batches; batch sizes differ by at most
-// one). The split depends only on (n, m, size, seed, step), so a
-// distributed fit that couples the batches on different machines gets the
-// same pairs as one that couples them in turn.
-func Minibatches(n, m, size int, seed uint64, step int) ([]Batch, error) {
-	if n <= 0 || m <= 0 || size <= 0 {
-		return nil, fmt.Errorf("jkonet: mini-batches of %d points from clouds of %d and %d: want positive sizes", size, n, m)
+// Minibatches returns the batches of the mini-batch coupling ("minibatch:B"
+// with B = size) between n and m points: those ot.MiniBatch couples, so a
+// distributed fit that couples the batches on different machines
+// (CoupleBatch) gets the pairs Prepare gets.
+func Minibatches(n, m, size int) ([]Batch, error) {
+	bx, by, err := ot.MiniBatches(n, m, ot.MiniBatchOptions{Batch: size})
+	if err != nil {
+		return nil, err
 	}
-	nb := (max(n, m) + size - 1) / size
-	if nb > min(n, m) {
-		nb = min(n, m) // every batch needs a point on both sides
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x6d696e69<<32|uint64(step)))
-	px, py := rng.Perm(n), rng.Perm(m)
-	out := make([]Batch, nb)
-	for b := range out {
-		out[b] = Batch{X: px[b*n/nb : (b+1)*n/nb], Y: py[b*m/nb : (b+1)*m/nb]}
+	out := make([]Batch, len(bx))
+	for k := range bx {
+		out[k] = Batch{X: bx[k], Y: by[k]}
 	}
 	return out, nil
 }
 
-// CoupleBatch returns the pairs of the exact optimal coupling (squared
-// Euclidean cost) between the rows of one batch: xb holds the rows b.X of
-// the first snapshot, yb the rows b.Y of the second, in that order, with
-// their weights wab and wbb (nil: uniform). The pairs index the whole
-// snapshots (through b). Each batch carries mass 1/batches, so the pairs
-// of all the batches of a step together form a coupling of total mass 1
-// (the mini-batch coupling: the average of the batches' exact couplings).
-// Pairs below a tenth of the batch's uniform mass are dropped, as for a
-// whole step. A batch only needs its own rows, so batches can be coupled
-// on different machines.
-func CoupleBatch(xb, yb *mat.Dense, wab, wbb []float64, b Batch, batches int) ([]Pair, error) {
+// BatchMass is the share of the first snapshot's weight (wa, nil for
+// uniform, over n points) in the rows idx: the mass a batch carries.
+func BatchMass(wa []float64, n int, idx []int) float64 {
+	if wa == nil {
+		return float64(len(idx)) / float64(n)
+	}
+	total, part := 0.0, 0.0
+	for _, w := range wa {
+		total += w
+	}
+	for _, i := range idx {
+		part += wa[i]
+	}
+	return part / total
+}
+
+// CoupleBatch returns the pairs of one batch of a mini-batch coupling, as
+// ot.MiniBatch and Prepare have them: xb holds the rows b.X of the first
+// snapshot, yb the rows b.Y of the second, in that order, with their
+// weights wab and wbb (nil: uniform); the batch's exact coupling carries
+// mass (BatchMass), and pairs of mass at most 1/(10·max(n, m)) (n and m
+// the whole snapshots' sizes) are dropped. The pairs index the whole
+// snapshots (through b). A batch needs only its own rows, so batches can
+// be coupled on different machines.
+func CoupleBatch(xb, yb *mat.Dense, wab, wbb []float64, b Batch, mass float64, n, m int) ([]Pair, error) {
 	if r, _ := xb.Dims(); r != len(b.X) {
 		return nil, fmt.Errorf("jkonet: batch of %d rows for %d indices", r, len(b.X))
 	}
 	if r, _ := yb.Dims(); r != len(b.Y) {
 		return nil, fmt.Errorf("jkonet: batch of %d rows for %d indices", r, len(b.Y))
 	}
-	pairs, err := couple(xb, yb, wab, wbb, "exact")
+	plan, err := ot.Couple(xb, yb, wab, wbb, ot.SqEuclidean)
 	if err != nil {
 		return nil, err
 	}
-	share := 1 / float64(batches)
-	for i := range pairs {
-		pairs[i] = Pair{I: b.X[pairs[i].I], J: b.Y[pairs[i].J], W: pairs[i].W * share}
+	thr := 1 / (10 * float64(max(n, m)))
+	pairs := make([]Pair, 0, len(plan.Pairs))
+	for _, q := range plan.Pairs {
+		if w := q.Mass * mass; w > thr {
+			pairs = append(pairs, Pair{I: b.X[q.I], J: b.Y[q.J], W: w})
+		}
 	}
 	return pairs, nil
-}
-
-func gatherRows(x *mat.Dense, idx []int) *mat.Dense {
-	_, d := x.Dims()
-	out := mat.NewDense(len(idx), d, nil)
-	for r, i := range idx {
-		out.SetRow(r, x.RawRowView(i))
-	}
-	return out
-}
-
-func gatherVec(w []float64, idx []int) []float64 {
-	out := make([]float64, len(idx))
-	for r, i := range idx {
-		out[r] = w[i]
-	}
-	return out
 }
 
 // ParseMinibatch reads the batch size of couplings "minibatch:B"; ok is
@@ -95,40 +96,4 @@ func ParseMinibatch(spec string) (size int, ok bool, err error) {
 		return 0, true, fmt.Errorf("couplings %q: want minibatch:B with a batch size B ≥ 2", spec)
 	}
 	return size, true, nil
-}
-
-// CoupleStep returns the pairs of the coupling between snapshot k (x,
-// weights wa, nil for uniform) and snapshot k+1 (y, wb) that Prepare uses:
-// exact, entropic ("sinkhorn:EPS") or mini-batch ("minibatch:B", batches
-// drawn from seed and k), as spec says.
-func CoupleStep(x, y *mat.Dense, wa, wb []float64, spec string, seed uint64, k int) ([]Pair, error) {
-	size, ok, err := ParseMinibatch(spec)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return couple(x, y, wa, wb, spec)
-	}
-	n, _ := x.Dims()
-	m, _ := y.Dims()
-	batches, err := Minibatches(n, m, size, seed, k)
-	if err != nil {
-		return nil, err
-	}
-	var pairs []Pair
-	for _, b := range batches {
-		var wab, wbb []float64
-		if wa != nil {
-			wab = gatherVec(wa, b.X)
-		}
-		if wb != nil {
-			wbb = gatherVec(wb, b.Y)
-		}
-		p, err := CoupleBatch(gatherRows(x, b.X), gatherRows(y, b.Y), wab, wbb, b, len(batches))
-		if err != nil {
-			return nil, err
-		}
-		pairs = append(pairs, p...)
-	}
-	return pairs, nil
 }

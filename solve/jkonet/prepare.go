@@ -24,9 +24,8 @@ type Options struct {
 	Method string
 	// Reg is the ridge weight on τθ (the reference's 0.01).
 	Reg float64
-	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact
-	// couplings of random batches of about B points, drawn from Seed; see
-	// Minibatches).
+	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact OT
+	// on random batches of B points, ot.MiniBatch).
 	Couplings string
 	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
 	// gmm:10) or "kde".
@@ -192,7 +191,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
 		}
-		all[k], errs[k] = CoupleStep(s.X[k], s.X[k+1], wa, wb, o.Couplings, o.Seed, k)
+		all[k], errs[k] = couple(s.X[k], s.X[k+1], wa, wb, o.Couplings)
 	})
 	for k := 0; k < K; k++ {
 		x, y := s.X[k], s.X[k+1]
