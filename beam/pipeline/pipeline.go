@@ -712,23 +712,17 @@ func MergeFn(_ int, parts func(*Part) bool) ([]byte, error) {
 	return total.MarshalBinary()
 }
 
-// solveTotal decodes the merged sums and solves them.
-func solveTotal(mc *model, total []byte) (*jkonet.Result, *jkonet.Accumulator, *compile.Model, error) {
+// solveTotal decodes the merged sums and solves them for m.
+func solveTotal(m *compile.Model, cfg Config, total []byte) (*jkonet.Result, *jkonet.Accumulator, error) {
 	var acc jkonet.Accumulator
 	if err := acc.UnmarshalBinary(total); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	// The dimension is not in the sums; the model is compiled by the
-	// caller's first unit, or here from the sums' size.
-	m := mc.m
-	if m == nil {
-		return nil, nil, nil, fmt.Errorf("jko-beam: no model compiled")
-	}
-	res, err := acc.Solve(m, mc.cfg.options())
+	res, err := acc.Solve(m, cfg.options())
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return res, &acc, m, nil
+	return res, &acc, nil
 }
 
 // ResidualFn is the second pass: the residual of each unit's pairs at the
@@ -748,7 +742,7 @@ func (f *ResidualFn) ProcessElement(u Unit, total []byte) (Part, error) {
 		return Part{}, err
 	}
 	if f.theta == nil {
-		res, acc, _, err := solveTotal(&f.mc, total)
+		res, acc, err := solveTotal(m, f.Cfg, total)
 		if err != nil {
 			return Part{}, err
 		}
@@ -776,10 +770,6 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 	for _, p := range all {
 		r.Merge(jkonet.Residual{RSS: p.RSS, TSS: p.TSS, W: p.Wsm})
 	}
-	var acc jkonet.Accumulator
-	if err := acc.UnmarshalBinary(total); err != nil {
-		return err
-	}
 	if len(all) == 0 {
 		return fmt.Errorf("jko-beam: no pairs: nothing to fit")
 	}
@@ -787,7 +777,7 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 	if err != nil {
 		return err
 	}
-	res, err := acc.Solve(m, f.Cfg.options())
+	res, acc, err := solveTotal(m, f.Cfg, total)
 	if err != nil {
 		return err
 	}
