@@ -25,6 +25,9 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 			method = "adam"
 		}
 	}
+	if err := tinyStepError(s); err != nil {
+		return nil, err
+	}
 	evalAt := defaultEvalAt(o, m)
 	prep, err := Prepare(m, s, o, evalAt)
 	if err != nil {
