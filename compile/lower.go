@@ -143,7 +143,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 
 func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	g, m := l.g, l.m
-	term := Term{Kind: TermKind(t.Kind), Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
+	term := Term{Kind: t.Kind, Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
 	l.term, l.inst = t, nil
 	l.block = map[*lang.Call]*lang.MLPInfo{}
 	for _, b := range t.Blocks {

@@ -8,27 +8,16 @@ import (
 	"github.com/jko-org/jko/lang"
 )
 
-// TermKind says which of the three energies a term is.
-type TermKind int
+// TermKind says which of the three energies a term is: the language's
+// kind, so a checked term's kind is used as is.
+type TermKind = lang.TermKind
 
 // The kinds of terms.
 const (
-	Potential   TermKind = iota // V(x) or V(x, t)
-	Interaction                 // U(z), z = x − y
-	Internal                    // f(ρ)
+	Potential   = lang.Potential   // V(x) or V(x, t)
+	Interaction = lang.Interaction // U(z), z = x − y
+	Internal    = lang.Internal    // f(ρ)
 )
-
-func (k TermKind) String() string {
-	switch k {
-	case Potential:
-		return "potential"
-	case Interaction:
-		return "interaction"
-	case Internal:
-		return "internal"
-	}
-	return "unknown"
-}
 
 // Param is one learnable block of θ.
 type Param struct {

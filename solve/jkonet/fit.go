@@ -166,7 +166,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if epochs <= 0 {
 		epochs = 1
 	}
-	res := &Result{Method: "adam", Names: entryNames(m), EvalAt: prep.EvalAt}
+	res := &Result{Method: "adam", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	first := math.NaN()
 	t := 0
 	for e := 0; e < epochs; e++ {
@@ -249,7 +249,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	theta0 := m.InitTheta(o.Seed)
 	tr := transform{lo, hi}
 	u0 := tr.inverse(theta0)
-	res := &Result{Method: "lbfgs", Names: entryNames(m), EvalAt: prep.EvalAt}
+	res := &Result{Method: "lbfgs", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	theta := make([]float64, P)
 	g := make([]float64, P)
 	evals := 0

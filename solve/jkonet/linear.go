@@ -49,18 +49,6 @@ func (r *Result) Step() string {
 	return "explicit"
 }
 
-// entryNames lists the name of each entry of θ.
-func entryNames(m *compile.Model) []string {
-	names := make([]string, m.NumParams)
-	for i := range m.Params {
-		p := &m.Params[i]
-		for j := 0; j < p.Size; j++ {
-			names[p.Offset+j] = p.EntryName(j)
-		}
-	}
-	return names
-}
-
 // stepFeatures evaluates the drift features of every term at the
 // evaluation points of one step: F is N×d×P, c is N×d, such that the drift
 // at pair i is F_i θ + c_i.
@@ -116,7 +104,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	d, P := m.Dim, m.NumParams
-	names := entryNames(m)
+	names := m.ParamNames()
 	// Collect the weighted rows once: for pair i, dimension k, the row is
 	// τ F_ik and the target −(Δ_ik + τ c_ik).
 	type block struct {
