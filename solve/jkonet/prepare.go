@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
@@ -185,7 +183,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 	// all cores (each solver is deterministic, so the result is too).
 	all := make([][]Pair, K)
 	errs := make([]error, K)
-	parallelFor(K, func(k int) {
+	parallel.For(K, func(k int) {
 		var wa, wb []float64
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
@@ -275,25 +273,4 @@ func parseEps(spec string) (float64, error) {
 		return 0, fmt.Errorf("couplings %q: want sinkhorn:EPS with EPS > 0", spec)
 	}
 	return eps, nil
-}
-
-// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines.
-func parallelFor(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
