@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/finite"
 	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
@@ -392,7 +393,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 				return nil, diverged(e, "the gap became", gap)
 			case math.IsNaN(mapLoss) || math.IsInf(mapLoss, 0) || math.Abs(mapLoss) > 1e12:
 				return nil, diverged(e, "the maps' loss became", mapLoss)
-			case nonFinite(gtheta):
+			case !finite.All(gtheta):
 				return nil, diverged(e, "the gradient of θ became", "non-finite")
 			}
 			step := opt.step(gtheta, o.lr(e))
@@ -540,7 +541,7 @@ func (gm *game) proximal(D []float64, k int, x []float64, n int, theta []float64
 	for i := range D {
 		D[i] = y[i] - x[i]
 	}
-	if nonFinite(D) {
+	if !finite.All(D) {
 		return errors.New("the particles' displacements became non-finite")
 	}
 	return nil
@@ -608,13 +609,4 @@ func sqMean(D []float64, n int) float64 {
 		s += v * v
 	}
 	return s / float64(n)
-}
-
-func nonFinite(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return true
-		}
-	}
-	return false
 }

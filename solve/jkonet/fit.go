@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/finite"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -178,7 +179,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 				idx[r.s] = append(idx[r.s], r.i)
 			}
 			l := lossGrad(m, prep, theta, grad, idx)
-			if math.IsNaN(l) || math.IsInf(l, 0) || nonFinite(grad) {
+			if math.IsNaN(l) || math.IsInf(l, 0) || !finite.All(grad) {
 				return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss became %v (learning rate %g may be too large, or τ too small for the data's displacements): %w", e+1, l, lr, ErrDiverged)
 			}
 			if o.Clip > 0 {
@@ -209,15 +210,6 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	res.Loss = Loss(m, prep, theta)
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"adam", time.Since(start)})
 	return res, nil
-}
-
-func nonFinite(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return true
-		}
-	}
-	return false
 }
 
 func clipNorm(g []float64, c float64) {
@@ -276,7 +268,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	evals = result.Stats.FuncEvaluations
 	tr.forward(theta, result.X)
-	if math.IsNaN(result.F) || nonFinite(theta) {
+	if math.IsNaN(result.F) || !finite.All(theta) {
 		return nil, fmt.Errorf("jkonet: lbfgs: the loss became NaN after %d evaluations (check the spec's domain and the initial values): %w", evals, ErrDiverged)
 	}
 	res.Theta = theta
