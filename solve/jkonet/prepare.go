@@ -1,6 +1,7 @@
 package jkonet
 
 import (
+	"os"
 	"errors"
 	"fmt"
 	"math"
@@ -22,8 +23,14 @@ type Options struct {
 	// parameters, else lbfgs when there are at most MaxLBFGS parameters,
 	// else adam), "linear", "lbfgs" or "adam".
 	Method string
-	// Reg is the ridge weight on τθ (the reference's 0.01).
+	// Reg is the ridge, relative to the diagonal of the normal matrix
+	// (each parameter penalised in the units of its own feature's size on
+	// the data, so the fit does not depend on the units of the data or of
+	// the parameters); 0 is the exact solve. Ignored when RegAuto is set.
 	Reg float64
+	// RegAuto chooses the ridge from the data (linear.Normal.AutoRidge:
+	// proportional to the residual variance, 0 on exact data). The default.
+	RegAuto bool
 	// Couplings is "exact" or "sinkhorn:EPS".
 	Couplings string
 	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
@@ -48,6 +55,13 @@ type Options struct {
 	Clip      float64 // gradient-norm clip (0: none)
 	MaxIter   int     // L-BFGS iterations
 
+	// Bootstrap, when at least 2, refits to that many resamplings of the
+	// coupling pairs (with replacement, per step) and reports the spread of
+	// θ in Result.Bootstrap: an uncertainty for every method, valid where
+	// the closed form's standard errors are not. Seeded by Seed; the
+	// replicates run in parallel with results independent of the cores.
+	Bootstrap int
+
 	// Progress, if set, is called as work advances: stage names the phase
 	// ("couplings", "densities", "features", "epoch"), done/total count it,
 	// loss is the current loss where there is one (else NaN).
@@ -56,8 +70,18 @@ type Options struct {
 
 // DefaultOptions returns the settings of the JKOnet* reference.
 func DefaultOptions() Options {
+	if v := os.Getenv("JKO_REG_SCRATCH"); v != "" {
+		r, _ := strconv.ParseFloat(v, 64)
+		o := DefaultOptions2()
+		o.Reg = r
+		return o
+	}
+	return DefaultOptions2()
+}
+
+func DefaultOptions2() Options {
 	return Options{
-		Method: "auto", Reg: 0.01, Couplings: "exact", Density: "gmm:10",
+		Method: "auto", RegAuto: true, Couplings: "exact", Density: "gmm:10",
 		Epochs: 200, BatchSize: 256, LR: 1e-3, Clip: 10, MaxIter: 500,
 	}
 }
