@@ -1,7 +1,6 @@
 package jkonet
 
 import (
-	"os"
 	"errors"
 	"fmt"
 	"math"
@@ -70,16 +69,6 @@ type Options struct {
 
 // DefaultOptions returns the settings of the JKOnet* reference.
 func DefaultOptions() Options {
-	if v := os.Getenv("JKO_REG_SCRATCH"); v != "" {
-		r, _ := strconv.ParseFloat(v, 64)
-		o := DefaultOptions2()
-		o.Reg = r
-		return o
-	}
-	return DefaultOptions2()
-}
-
-func DefaultOptions2() Options {
 	return Options{
 		Method: "auto", RegAuto: true, Couplings: "exact", Density: "gmm:10",
 		Epochs: 200, BatchSize: 256, LR: 1e-3, Clip: 10, MaxIter: 500,
