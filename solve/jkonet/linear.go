@@ -31,6 +31,8 @@ type Result struct {
 	GaussNewton *linear.Result
 	// Clamped lists the parameters held at a bound by a linear fit.
 	Clamped []string
+	// BetaNote says how the closed form estimated an entropy's β.
+	BetaNote string
 	// Ridge is the closed form's ridge, relative to the diagonal of the
 	// normal matrix (chosen from the data unless Options.Reg set it).
 	Ridge float64
@@ -176,6 +178,17 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		full.AddRows(bl.F, bl.b, bl.w)
 	}
 	lower, upper := bounds(m)
+	// β of an entropy term from the residual noise (see residualBeta): the
+	// drift is fitted with β's entry held at 0.
+	betaAt := -1
+	if o.BetaFrom != "score" && prep.EvalAt == "x" {
+		betaAt = entropyEntry(m)
+	}
+	if betaAt >= 0 {
+		lower = append([]float64(nil), lower...)
+		upper = append([]float64(nil), upper...)
+		lower[betaAt], upper[betaAt] = 0, 0
+	}
 	// The ridge is relative to the diagonal of the normal matrix, so it
 	// penalises every parameter in the units of its own feature's size on
 	// the data: invariant to the units of the data and of the parameters.
@@ -264,7 +277,9 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		if fixed[j] {
 			theta[j] = fixVal[j]
 			se[j] = math.NaN()
-			clamped = append(clamped, names[j])
+			if j != betaAt {
+				clamped = append(clamped, names[j])
+			}
 		}
 	}
 	if res != nil {
@@ -276,6 +291,16 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	out := &Result{
 		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
 		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg,
+	}
+	if betaAt >= 0 && !o.betaPinned {
+		be, err := residualBeta(m, prep, theta, o)
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
+		}
+		lo, hi := bounds(m)
+		b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
+		theta[betaAt], se[betaAt] = b, be.StdErr
+		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise)", names[betaAt], be.Raw, 100*be.Ratio)
 	}
 	if res != nil && res.RidgeShift != nil {
 		var moved []string
@@ -370,4 +395,41 @@ func denseData(x *mat.Dense) []float64 {
 		out = append(out, r.Data[i*r.Stride:i*r.Stride+r.Cols]...)
 	}
 	return out
+}
+
+// entropyEntry returns the entry of θ that is the β of an internal energy
+// f = β ρ log ρ (with no other parameter in the internal terms), or −1.
+func entropyEntry(m *compile.Model) int {
+	if !m.Has(compile.Internal) {
+		return -1
+	}
+	theta := make([]float64, m.NumParams)
+	if _, ok := m.Entropy(theta); !ok {
+		return -1
+	}
+	// The internal features at a few densities: exactly one column may be
+	// nonzero, β·1/ρ, with no constant part.
+	rho := []float64{0.01, 0.5, 3}
+	F := make([]float64, len(rho)*m.NumParams)
+	c := make([]float64, len(rho))
+	m.InternalFeatures(F, c, rho, len(rho))
+	at := -1
+	for j := 0; j < m.NumParams; j++ {
+		for i, r := range rho {
+			v := F[i*m.NumParams+j]
+			if v == 0 {
+				continue
+			}
+			if math.Abs(v*r-1) > 1e-9 || (at >= 0 && at != j) {
+				return -1
+			}
+			at = j
+		}
+	}
+	for _, v := range c {
+		if v != 0 {
+			return -1
+		}
+	}
+	return at
 }

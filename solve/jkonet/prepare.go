@@ -45,7 +45,16 @@ type Options struct {
 	// consistent choice recovers β markedly better (styblinski_tang with
 	// β = 0.1: 0.091 at x against 0.144 with the reference's mix).
 	DensityAt string
-	Seed      uint64
+	// BetaFrom is how the closed form estimates the β of an entropy term
+	// (f = βρ log ρ) when the drift is evaluated at x: "" or "residual",
+	// from the noise the coupled pairs keep, corrected by simulation for the
+	// noise the coupling removes (no density needed; see residualBeta), or
+	// "score", JKOnet*'s term β∇log ρ with the density estimate.
+	BetaFrom string
+	Seed     uint64
+	// betaPinned: fit with the entropy's β held at 0, without estimating
+	// it (the simulated refits of residualBeta).
+	betaPinned bool
 
 	// Gradient-based training.
 	Epochs    int     // passes over the pairs (adam)

@@ -116,11 +116,20 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 
 	where := make([]Bound, p)
 	x := make([]float64, p)
+	// Unknowns with equal bounds are fixed from the start, for good.
+	for i := range x {
+		if lo[i] == hi[i] {
+			x[i], where[i] = lo[i], Lower
+		}
+	}
 	x0, err := solveFree(x, where)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i := range x {
+		if where[i] != Free {
+			continue
+		}
 		x[i] = x0[i]
 		switch {
 		case x[i] <= lo[i]:
@@ -171,7 +180,7 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 		// gradient Aθ − b pointing into the box; release the most negative.
 		worst, wi := 0.0, -1
 		for i := 0; i < p; i++ {
-			if where[i] == Free {
+			if where[i] == Free || lo[i] == hi[i] {
 				continue
 			}
 			g, mag := -b[i], math.Abs(b[i])
