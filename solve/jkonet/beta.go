@@ -38,6 +38,9 @@ type betaEstimate struct {
 	// Raw is the residual variance /(2τd) before the coupling correction;
 	// Ratio the fraction of the noise the coupling keeps.
 	Raw, Ratio float64
+	// Drift is θ with the coupling's bias on the drift removed (nil if the
+	// simulation failed).
+	Drift []float64
 }
 
 // stepResiduals returns, for each step, the weighted mean of
@@ -80,7 +83,7 @@ func stepResiduals(m *compile.Model, prep *Prepared, theta []float64) (mean, se 
 // simulated pairs as FitLinear did to the data's (the refit absorbs part of
 // the noise too) and returns the share of the noise variance left in the
 // residuals.
-func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Options, seed uint64) (float64, error) {
+func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Options, seed uint64) (float64, []float64, error) {
 	d := m.Dim
 	sim := &Prepared{Dim: d, EvalAt: "x", Steps: make([]Step, len(prep.Steps))}
 	errs := make([]error, len(prep.Steps))
@@ -127,21 +130,21 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 	})
 	for _, err := range errs {
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	o.betaPinned = true
 	o.Progress = nil
 	fit, err := FitLinear(m, sim, o)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	mean, _ := stepResiduals(m, sim, fit.Theta)
 	r := 0.0
 	for _, v := range mean {
 		r += v
 	}
-	return r / float64(len(mean)) / beta, nil
+	return r / float64(len(mean)) / beta, fit.Theta, nil
 }
 
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
@@ -160,22 +163,57 @@ func residualBeta(m *compile.Model, prep *Prepared, theta []float64, o Options) 
 	if !(raw > 0) {
 		return betaEstimate{Beta: 0, StdErr: rawSE, Raw: raw, Ratio: 1}, nil
 	}
-	beta, ratio := raw, 1.0
-	for pass := 0; pass < 2; pass++ {
-		a, err := kept(m, prep, theta, beta, o, o.Seed+uint64(pass))
+	var est betaEstimate
+	// Solve β·a(β) = raw, a(β) the share of the noise a simulated step with
+	// noise β keeps. The simulations share their random numbers, so a is a
+	// smooth function of β and the secant method converges in a few steps.
+	seed := o.Seed ^ 0x5eed
+	f := func(b float64) (float64, float64, error) {
+		a, _, err := kept(m, prep, theta, b, o, seed)
+		return b*a - raw, a, err
+	}
+	b0 := raw
+	f0, a0, err := f(b0)
+	if err != nil {
+		return betaEstimate{}, err
+	}
+	beta, ratio := raw/math.Max(a0, 0.05), a0
+	for pass := 0; pass < 8; pass++ {
+		f1, a1, err := f(beta)
 		if err != nil {
 			return betaEstimate{}, err
 		}
-		if !(a > 0.05) {
-			// The coupling keeps almost none of the noise: the residuals
-			// cannot measure it.
-			a = 0.05
+		ratio = a1
+		if f1 == f0 {
+			break
 		}
-		ratio = a
-		beta = raw / a
+		next := beta - f1*(beta-b0)/(f1-f0)
+		if !(next > 0) {
+			next = beta / 2
+		}
+		b0, f0 = beta, f1
+		done := math.Abs(next-beta) < 0.002*beta
+		beta = next
+		if done {
+			break
+		}
+	}
+	if !(ratio > 0.05) {
+		// The coupling keeps almost none of the noise: the residuals
+		// cannot measure it.
+		ratio = 0.05
+	}
+	// The coupling's re-pairing biases the drift too (it reads as a
+	// spreading force): one step of indirect inference removes the bias a
+	// simulation with the fitted drift and β shows, θ − (θ_sim − θ).
+	if _, thSim, err := kept(m, prep, theta, beta, o, seed+1); err == nil {
+		est.Drift = make([]float64, len(theta))
+		for j := range theta {
+			est.Drift[j] = 2*theta[j] - thSim[j]
+		}
 	}
 	// The simulated ratio has its own sampling error, about that of the
 	// raw measurement (one simulation of the same size): counted once more.
-	se2 := rawSE / ratio * math.Sqrt2
-	return betaEstimate{Beta: beta, StdErr: se2, Raw: raw, Ratio: ratio}, nil
+	est.Beta, est.StdErr, est.Raw, est.Ratio = beta, rawSE/ratio*math.Sqrt2, raw, ratio
+	return est, nil
 }

@@ -299,8 +299,18 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		}
 		lo, hi := bounds(m)
 		b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
+		if be.Drift != nil && b > 0 {
+			// θ_sim carries a simulation's noise, as large as the data's:
+			// the corrected entries' variance doubles.
+			for j := range theta {
+				if j != betaAt && !fixed[j] {
+					theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
+					se[j] *= math.Sqrt2
+				}
+			}
+		}
 		theta[betaAt], se[betaAt] = b, be.StdErr
-		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise)", names[betaAt], be.Raw, 100*be.Ratio)
+		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise); drift corrected for the coupling's bias by simulation", names[betaAt], be.Raw, 100*be.Ratio)
 	}
 	if res != nil && res.RidgeShift != nil {
 		var moved []string

@@ -2,15 +2,12 @@ package jkonet
 
 import "testing"
 
-func TestScratchBeta(t *testing.T) {
-	for seed := uint64(0); seed < 4; seed++ {
-		data := simulate(t, "styblinski_tang", 2000, 0.1, seed)
-		train, _, _ := data.Split(0.5, seed)
-		o := DefaultOptions()
-		ent, err := Fit(model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"), train, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("seed %d: θ %.4v se %.3v  %s", seed, ent.Theta, ent.StdErr, ent.BetaNote)
+func TestScratchWell(t *testing.T) {
+	data := simulateSrc(t, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 1000, 0.25, 0, -2, 2)
+	m := model(t, "param a, b\npotential V(x) = a*sum(x^4) - b*sum(x^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
+	res, err := Fit(m, data, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Logf("θ %.4v ± %.3v %s", res.Theta, res.StdErr, res.BetaNote)
 }

@@ -1,0 +1,64 @@
+package jkonet
+
+import (
+	"math"
+	"testing"
+)
+
+// TestBetaCalibrated is a short check (the seed study is in BENCHMARKS.md) of the diffusion estimate: on
+// styblinski_tang with β = 0.1 and on a double well with β = 0.25, β̂ is
+// within 10% of the truth and within 3 standard errors, whatever the
+// density option, and in units 10× smaller it is 100× smaller (β scales
+// as length²/time). Before, β̂ came from the score term β∇log ρ̂ of the
+// GMM density: 0.039–0.093 over seeds for 0.1, and 0.039 to 2.12 with
+// the density options.
+func TestBetaCalibrated(t *testing.T) {
+	const ent = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	const well = "param a, b\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n"
+	type run struct {
+		name, spec, truth string
+		beta, box         float64
+	}
+	runs := []run{
+		{"styblinski_tang", stSpec, "", 0.1, 4},
+		{"double well", well, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 0.25, 2},
+	}
+	for _, r := range runs {
+		for seed := uint64(0); seed < 1; seed++ {
+			data := simulate(t, "styblinski_tang", 1000, r.beta, seed)
+			if r.truth != "" {
+				data = simulateSrc(t, r.truth, 1000, r.beta, seed, -r.box, r.box)
+			}
+			m := model(t, r.spec+ent)
+			bi := m.NumParams - 1
+			var first float64
+			for di, dens := range []string{"gmm:10", "kde"} {
+				o := DefaultOptions()
+				o.Density, o.Seed = dens, seed
+				res, err := Fit(m, data, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, se := res.Theta[bi], res.StdErr[bi]
+				if math.Abs(b-r.beta) > 0.1*r.beta || math.Abs(b-r.beta) > 3*se {
+					t.Errorf("%s seed %d %s: β = %.4g ± %.2g, want %g", r.name, seed, dens, b, se, r.beta)
+				}
+				if di == 0 {
+					first = b
+				} else if math.Abs(b-first) > 1e-5*first {
+					t.Errorf("%s seed %d: β = %v with gmm:10, %v with kde", r.name, seed, first, b)
+				}
+			}
+			if seed == 0 {
+				o := DefaultOptions()
+				small, err := Fit(m, scaled(data, 0.1), o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := small.Theta[bi]; math.Abs(b/(0.01*first)-1) > 0.05 {
+					t.Errorf("%s in units 10× smaller: β = %.4g, want about %.4g", r.name, b, 0.01*first)
+				}
+			}
+		}
+	}
+}
