@@ -34,6 +34,15 @@ type evalReport struct {
 	AllSteps evaluate.Report   `json:"all_steps"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
+	// Noise puts W1 next to the model's own noise and the data's sampling
+	// floor; DriftError compares the drift with spec.jko's (when present).
+	Noise      *evaluate.NoiseReport `json:"noise_aware,omitempty"`
+	DriftError *driftError           `json:"drift_error,omitempty"`
+}
+
+type driftError struct {
+	Relative float64 `json:"relative"`
+	RMS      float64 `json:"rms"`
 }
 
 type paramComparison struct {
@@ -88,8 +97,18 @@ func (c evalCmd) Run(g *globals) error {
 		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
 			return err
 		}
+		nr, err := evaluate.NoiseAware(flow, data, c.Seed, step)
+		if err != nil {
+			return err
+		}
+		rep.Noise = &nr
 	}
 	rep.Truth = compareTruth(c.Data, m, theta)
+	if tf := truthFlow(c.Data, m.Dim); tf != nil {
+		if rel, rms, err := evaluate.DriftError(flow, tf, data); err == nil {
+			rep.DriftError = &driftError{rel, rms}
+		}
+	}
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -101,6 +120,13 @@ func (c evalCmd) Run(g *globals) error {
 		fmt.Fprintf(g.stdout, "  one-step W2 %.4g ± %.2g, MMD %.4g ± %.2g\n", rep.W2.Mean, rep.W2.Std, rep.MMD.Mean, rep.MMD.Std)
 		fmt.Fprintf(g.stdout, "all-steps-ahead W1 from snapshot 0: %.4g ± %.2g\n", rep.AllSteps.Mean, rep.AllSteps.Std)
 		fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.AllSteps.PerStep))
+	}
+	if r := rep.Noise; r != nil {
+		fmt.Fprintf(g.stdout, "noise-aware: W1 %.4g against %.4g between two runs of the model (ratio %.3g: 1 when the model's noise explains the data, > 1 too little noise or a wrong drift); two independent samples of the data differ by %.4g\n",
+			r.W1.Mean, r.Self.Mean, r.Ratio, r.Floor.Mean)
+	}
+	if e := rep.DriftError; e != nil {
+		fmt.Fprintf(g.stdout, "drift error against spec.jko: %.3g relative (RMS ‖v̂ − v‖ %.4g over the data)\n", e.Relative, e.RMS)
 	}
 	if len(rep.Truth) > 0 {
 		fmt.Fprintln(g.stdout, "parameters against the spec the data was simulated from:")
@@ -156,4 +182,26 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 		}
 	}
 	return out
+}
+
+// truthFlow is the dynamics of the spec.jko that jko simulate writes next
+// to its data, or nil.
+func truthFlow(data string, d int) *evaluate.Flow {
+	path := filepath.Join(data, "spec.jko")
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	ts, err := compile.LoadFile(path)
+	if err != nil {
+		return nil
+	}
+	tm, err := ts.Instantiate(d)
+	if err != nil {
+		return nil
+	}
+	f, err := evaluate.NewFlow(tm, tm.InitTheta(0), 0)
+	if err != nil {
+		return nil
+	}
+	return f
 }

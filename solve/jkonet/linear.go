@@ -292,8 +292,12 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
 		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg,
 	}
+	solveTime := time.Since(start)
+	var betaTime time.Duration
 	if betaAt >= 0 && !o.betaPinned {
+		bstart := time.Now()
 		be, err := residualBeta(m, prep, theta, o)
+		betaTime = time.Since(bstart)
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
 		}
@@ -333,7 +337,10 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if math.IsNaN(loss) {
 		out.Loss = Loss(m, prep, theta)
 	}
-	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
+	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", solveTime})
+	if betaTime > 0 {
+		out.Times = append(out.Times, Stage{"diffusion", betaTime})
+	}
 	return out, nil
 }
 
