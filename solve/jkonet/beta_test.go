@@ -1,7 +1,9 @@
 package jkonet
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"testing"
 )
 
@@ -60,5 +62,37 @@ func TestBetaCalibrated(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBetaStudy prints the seed study of BENCHMARKS.md (JKO_LONG=1):
+// styblinski_tang with β = 0.1 as jko demo --beta 0.1 fits it (2000
+// particles, the training half), and a double well with β = 0.25 (3000
+// particles in a ±2 box).
+func TestBetaStudy(t *testing.T) {
+	if os.Getenv("JKO_LONG") == "" {
+		t.Skip("JKO_LONG=1 runs the β seed study")
+	}
+	const ent = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	for seed := uint64(0); seed < 6; seed++ {
+		data := simulate(t, "styblinski_tang", 2000, 0.1, seed)
+		train, _, _ := data.Split(0.5, seed)
+		o := DefaultOptions()
+		o.Seed = seed
+		res, err := Fit(model(t, stSpec+ent), train, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("| styblinski_tang β=0.1 | %d | %.4f ± %.4f | a %.4f, b %.3f, c %.3f |\n", seed, res.Theta[3], res.StdErr[3], res.Theta[0], res.Theta[1], res.Theta[2])
+	}
+	for seed := uint64(0); seed < 4; seed++ {
+		data := simulateSrc(t, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 3000, 0.25, seed, -2, 2)
+		o := DefaultOptions()
+		o.Seed = seed
+		res, err := Fit(model(t, "param a, b\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n"+ent), data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("| double well β=0.25 | %d | %.4f ± %.4f | a %.4f ± %.4f, b %.3f ± %.3f |\n", seed, res.Theta[2], res.StdErr[2], res.Theta[0], res.StdErr[0], res.Theta[1], res.StdErr[1])
 	}
 }

@@ -46,6 +46,7 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 		return nil, nil, errors.New("linear: no data rows")
 	}
 	a := n.symmetric()
+	relScale := relativeScales(a, p, s.Relative)
 	for i := 0; i < p; i++ {
 		r := 0.0
 		switch len(s.Ridge) {
@@ -55,10 +56,7 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 		default:
 			r = s.Ridge[i]
 		}
-		if s.Relative {
-			r *= a[i*p+i]
-		}
-		a[i*p+i] += r
+		a[i*p+i] += r * relScale[i]
 	}
 	b := n.Atb
 	// Work in the diagonally scaled unknowns u = θ/D (D = diag(A)^{-1/2}),

@@ -303,10 +303,9 @@ func (n *Normal) Solve(s Settings) (*Result, error) {
 	}
 	a := n.symmetric()
 	hasRidge := false
+	relScale := relativeScales(a, p, s.Relative)
 	for i := range ridge {
-		if s.Relative {
-			ridge[i] *= a[i*p+i]
-		}
+		ridge[i] *= relScale[i]
 		if ridge[i] < 0 || math.IsNaN(ridge[i]) {
 			return nil, fmt.Errorf("linear: ridge %g < 0", ridge[i])
 		}
@@ -561,7 +560,8 @@ func (d Degeneracy) String() string { return d.describe() }
 // parameters; 0 on exact data (the exact solve); small against the
 // standard errors wherever the data identify the parameters, and large
 // only along directions they barely see. When the problem without a ridge
-// is singular, the pilot solve uses a ridge of 1e-10 of the diagonal.
+// is singular, the pilot solve uses a ridge of 1e-10 of the diagonal and
+// the result is at least 1e-8.
 func (n *Normal) AutoRidge() float64 {
 	p := n.P
 	if n.Rows <= p {
@@ -623,5 +623,38 @@ func (n *Normal) AutoRidge() float64 {
 	// The weights need not have mean 1: σ̂² in the units of the sums is
 	// RSS/(rows − P), and ‖u‖² is unit free.
 	sigma2 := rss / float64(n.Rows-p)
-	return float64(p) * sigma2 / uu
+	k := float64(p) * sigma2 / uu
+	if pilot > 0 {
+		// A singular problem needs some ridge to be solved at all: at
+		// least 1e-8 of the diagonal, which picks the smallest solution
+		// along the directions the data do not determine.
+		k = math.Max(k, 1e-8)
+	}
+	return k
+}
+
+// relativeScales returns what a relative ridge multiplies: the diagonal of
+// AᵀWA, and for a feature that is zero on the data (whose parameter the
+// data cannot see) the largest diagonal entry, so the ridge holds that
+// parameter at 0; all ones when the ridge is absolute.
+func relativeScales(a []float64, p int, relative bool) []float64 {
+	out := make([]float64, p)
+	dmax := 0.0
+	for i := 0; i < p; i++ {
+		dmax = math.Max(dmax, a[i*p+i])
+	}
+	if dmax == 0 {
+		dmax = 1
+	}
+	for i := range out {
+		switch {
+		case !relative:
+			out[i] = 1
+		case a[i*p+i] > 0:
+			out[i] = a[i*p+i]
+		default:
+			out[i] = dmax
+		}
+	}
+	return out
 }
