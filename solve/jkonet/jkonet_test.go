@@ -99,7 +99,7 @@ func TestExactRecovery(t *testing.T) {
 // of β̂ over seeds is wide (see the package notes), so the test checks the
 // range, not 10%.
 func TestNoisyRecovery(t *testing.T) {
-	data := simulate(t, "styblinski_tang", 2000, 0.1, 3)
+	data := simulate(t, "styblinski_tang", 1000, 0.1, 3)
 	m := model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
 	o := DefaultOptions()
 	o.Reg, o.RegAuto = 0, false
