@@ -30,7 +30,8 @@ type Options struct {
 	// RegAuto chooses the ridge from the data (linear.Normal.AutoRidge:
 	// proportional to the residual variance, 0 on exact data). The default.
 	RegAuto bool
-	// Couplings is "exact" or "sinkhorn:EPS".
+	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact OT
+	// on random batches of B points, ot.MiniBatch).
 	Couplings string
 	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
 	// gmm:10) or "kde".
