@@ -57,9 +57,11 @@ func (p *Param) EntryName(i int) string {
 
 // Model is a spec instantiated at dimension Dim: the expression graph of
 // every term and of the derivatives the solvers need, with batched,
-// parallel evaluators. The evaluators are built on first use (they add
-// derivative nodes to G), so call a Model's methods from one goroutine at a
-// time; each call is itself parallel over the cores.
+// parallel evaluators. A Model is immutable once Compile returns: G never
+// changes, and each evaluator is built on first use under its own
+// sync.Once, in a private copy of G when it needs derivative nodes. So a
+// Model's methods may be called from several goroutines at once; each call
+// is itself parallel over the cores.
 type Model struct {
 	Spec *Spec
 	Dim  int
