@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"fmt"
+	"github.com/jko-org/jko/internal/parallel"
 	"math"
 	"math/rand/v2"
 
@@ -57,7 +58,7 @@ func NoiseAware(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (
 	}
 	w1, self, floor := make([]float64, K), make([]float64, K), make([]float64, K)
 	errs := make([]error, 3*K)
-	parallelFor(3*K, func(i int) {
+	parallel.For(3*K, func(i int) {
 		k := i / 3
 		obs := s.X[k+1]
 		switch i % 3 {

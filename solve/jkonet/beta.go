@@ -1,6 +1,7 @@
 package jkonet
 
 import (
+	"github.com/jko-org/jko/internal/parallel"
 	"math"
 	"math/rand/v2"
 
@@ -87,7 +88,7 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 	d := m.Dim
 	sim := &Prepared{Dim: d, EvalAt: "x", Steps: make([]Step, len(prep.Steps))}
 	errs := make([]error, len(prep.Steps))
-	parallelFor(len(prep.Steps), func(s int) {
+	parallel.For(len(prep.Steps), func(s int) {
 		st := &prep.Steps[s]
 		n := st.NC
 		// The entropy's entry of θ is 0: ρ = 1 keeps its term at 0·0.

@@ -2,6 +2,8 @@ package jkonet
 
 import (
 	"fmt"
+	"github.com/jko-org/jko/internal/finite"
+	"github.com/jko-org/jko/internal/parallel"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -54,10 +56,10 @@ func bootstrap(m *compile.Model, prep *Prepared, o Options, n int, fit func(*com
 	quiet := o
 	quiet.Progress = nil
 	quiet.Bootstrap = 0
-	parallelFor(n, func(b int) {
+	parallel.For(n, func(b int) {
 		rng := rand.New(rand.NewPCG(o.Seed, 0xb007+uint64(b)))
 		r, err := fit(m, resampled(prep, rng), quiet)
-		if err != nil || nonFinite(r.Theta) {
+		if err != nil || !finite.All(r.Theta) {
 			return
 		}
 		thetas[b] = r.Theta

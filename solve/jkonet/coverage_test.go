@@ -14,7 +14,7 @@ import (
 func coverage(t *testing.T, seeds, n int) (names []string, hits []int, meanErr, meanSE []float64) {
 	truth := []float64{0.5, -8, 2.5, 0.1}
 	m := model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
-	names = entryNames(m)
+	names = m.ParamNames()
 	hits = make([]int, len(truth))
 	meanErr = make([]float64, len(truth))
 	meanSE = make([]float64, len(truth))
