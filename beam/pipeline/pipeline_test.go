@@ -141,7 +141,7 @@ func TestFitEqualsJkoFit(t *testing.T) {
 		chunk                                int // rows per element: units of several batches, or one
 	}{
 		{"exact, entropy", fitSpec, "exact", "direct", "", []string{whole}, 128},
-		{"exact, shards", fitSpec, "exact", "direct", "y", shards, 128},
+		{"exact, shards, ridge from the data", fitSpec, "exact", "direct", "y", shards, 128},
 		{"mini-batch, units of 4 batches", fitSpec, "minibatch:70", "direct", "", []string{whole}, 280},
 		{"interaction", interactionSpec, "exact", "direct", "", []string{whole}, 128},
 		{"prism, mini-batch shards", fitSpec, "minibatch:100", "prism", "", shards, 128},
@@ -149,7 +149,7 @@ func TestFitEqualsJkoFit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{
-				Spec: specOf(t, tc.src), Reg: 0.01, Couplings: tc.couplings, Density: "gmm:10",
+				Spec: specOf(t, tc.src), Reg: 0.01, RegAuto: tc.name == "exact, shards, ridge from the data", Couplings: tc.couplings, Density: "gmm:10",
 				EvalAt: tc.evalAt, Seed: 3, ChunkRows: tc.chunk, Out: filepath.Join(t.TempDir(), "fitted.jko"),
 				Tool: "jko-beam test", Data: "data.csv",
 			}

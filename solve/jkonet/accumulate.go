@@ -69,7 +69,7 @@ type Accumulator struct {
 	// point, times τ), the target −(Δ_ik + τ·c_ik) and the pair's weight.
 	Normal *linear.Normal
 	// Tau holds the length of each step that contributed pairs, by step
-	// index: the ridge is Options.Reg·τ̄², τ̄ the mean over the steps.
+	// index (a step added in parts must have one τ).
 	Tau map[int]float64
 	// EvalAt is where the drift is evaluated ("x" or "y"), as in the
 	// steps added.
@@ -177,15 +177,6 @@ func (a *Accumulator) Merge(o *Accumulator) error {
 	return nil
 }
 
-// meanTau is the mean step length over the steps, summed in step order.
-func (a *Accumulator) meanTau() float64 {
-	sum := 0.0
-	for _, k := range slices.Sorted(maps.Keys(a.Tau)) {
-		sum += a.Tau[k]
-	}
-	return sum / float64(len(a.Tau))
-}
-
 // MeanTarget is the weighted mean of the targets, which Residual needs.
 func (a *Accumulator) MeanTarget() float64 { return a.Normal.Bsum / a.Normal.W }
 
@@ -248,14 +239,17 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// Solve fits θ to the sums: one ridge-regularised solve (ridge
-// o.Reg·τ̄²), with bounded parameters kept inside their bounds by an
-// active-set loop (a violating parameter is fixed at its bound and the
-// rest solved again). The diagnostics (rank, condition number, standard
-// errors, the directions the data does not identify) come from the sums;
-// the residual, and with it the standard errors, R² and the loss, are
-// only as precise as a difference of large sums until SetResidual gives
-// them from a second pass over the data (Residual).
+// Solve fits θ to the sums as FitLinear does: one solve with o's ridge
+// (relative to each feature's size; chosen from the data with RegAuto),
+// bounded parameters kept inside their bounds, and the diagnostics (rank,
+// condition number, standard errors, the directions the data does not
+// identify) of the free parameters. The residual, and with it the standard
+// errors, R² and the loss, is only as precise as a difference of large
+// sums until SetResidual gives it from a second pass over the data
+// (Residual). An entropy's β from the residual noise (Options.BetaFrom
+// "residual", FitLinear's default at x) needs the coupled pairs and a
+// simulation, not sums: Solve refuses it; use BetaFrom "score". FitLinear's
+// warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	P := m.NumParams
 	if a.Normal.P != P {
@@ -264,78 +258,37 @@ func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	if len(a.Tau) == 0 || a.Normal.Rows == 0 {
 		return nil, errors.New("jkonet: no pairs were added: nothing to fit")
 	}
-	tau := a.meanTau()
-	names := entryNames(m)
-	full := a.Normal
-	lower, upper := bounds(m)
-	fixed := make([]bool, P)
-	fixVal := make([]float64, P)
-	var res *linear.Result
-	var free []int
-	for iter := 0; iter <= P; iter++ {
-		var fixedIdx []int
-		var fixedVals []float64
-		for j := 0; j < P; j++ {
-			if fixed[j] {
-				fixedIdx = append(fixedIdx, j)
-				fixedVals = append(fixedVals, fixVal[j])
-			}
-		}
-		ne, fr := full.Fix(fixedIdx, fixedVals)
-		free = fr
-		if len(free) == 0 {
-			res = nil
-			break
-		}
-		fnames := make([]string, len(free))
-		for fi, j := range free {
-			fnames[fi] = names[j]
-		}
-		var err error
-		res, err = ne.Solve(linear.Settings{Ridge: []float64{o.Reg * tau * tau}, Names: fnames})
-		if err != nil {
-			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
-		}
-		// Fix the worst bound violation, if any, and solve again.
-		worst, wj := 0.0, -1
-		for fi, j := range free {
-			v := res.Theta[fi]
-			if v < lower[j] && lower[j]-v > worst {
-				worst, wj = lower[j]-v, j
-				fixVal[j] = lower[j]
-			}
-			if v > upper[j] && v-upper[j] > worst {
-				worst, wj = v-upper[j], j
-				fixVal[j] = upper[j]
-			}
-		}
-		if wj < 0 {
-			break
-		}
-		fixed[wj] = true
+	if o.BetaFrom != "score" && a.EvalAt == "x" && entropyEntry(m) >= 0 {
+		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaFrom \"score\")")
 	}
+	sv, err := solveSums(m, a.Normal, o, a.EvalAt)
+	if err != nil {
+		return nil, err
+	}
+	names := m.ParamNames()
 	theta := make([]float64, P)
 	se := make([]float64, P)
 	var clamped []string
 	for j := 0; j < P; j++ {
-		if fixed[j] {
-			theta[j] = fixVal[j]
+		if sv.fixed[j] {
+			theta[j] = sv.fixVal[j]
 			se[j] = math.NaN()
 			clamped = append(clamped, names[j])
 		}
 	}
 	loss := math.NaN()
-	if res != nil {
-		for fi, j := range free {
-			theta[j] = res.Theta[fi]
-			se[j] = res.StdErr[fi]
+	if sv.res != nil {
+		for fi, j := range sv.free {
+			theta[j] = sv.res.Theta[fi]
+			se[j] = sv.res.StdErr[fi]
 		}
 		// Each pair's weight stands on its d rows.
-		loss = res.RSS / (full.W / float64(m.Dim))
+		loss = sv.res.RSS / (a.Normal.W / float64(m.Dim))
 	}
 	return &Result{
-		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
-		Clamped: clamped, EvalAt: a.EvalAt, Loss: loss, free: free,
+		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: sv.res,
+		Clamped: clamped, EvalAt: a.EvalAt, Loss: loss, free: sv.free,
+		Converged: true, Iterations: 1, Ridge: sv.reg,
 	}, nil
 }
 

@@ -40,6 +40,7 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 		evalAt    string
 	}{
 		{"potential", stSpec, 0, "x"},
+		{"potential, ridge from the data", stSpec, -1, "x"},
 		{"entropy at y, ridge", stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n", 0.01, "y"},
 		{"bound held", stSpec + "param beta >= 0.05\ninternal H(rho) = beta*rho*log(rho)\n", 0, "x"},
 		{"interaction", stSpec + "param k\ninteraction U(z) = k*sum(z^2)\n", 0.01, "x"},
@@ -48,7 +49,7 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := model(t, tc.src)
 			o := DefaultOptions()
-			o.Reg, o.EvalAt = tc.reg, tc.evalAt
+			o.Reg, o.RegAuto, o.EvalAt, o.BetaFrom = tc.reg, tc.reg < 0, tc.evalAt, "score"
 			prep, err := Prepare(m, data, o, tc.evalAt)
 			if err != nil {
 				t.Fatal(err)

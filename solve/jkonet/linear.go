@@ -1,7 +1,9 @@
 package jkonet
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/jko-org/jko/compile"
@@ -23,8 +25,31 @@ type Result struct {
 	Loss float64
 	// Linear holds the diagnostics of a closed-form fit.
 	Linear *linear.Result
+	// GaussNewton holds, for an L-BFGS or Adam fit with at most
+	// MaxGaussNewton parameters, the linearised problem at the optimum:
+	// its rank, condition number and flat directions (StdErr comes from it).
+	GaussNewton *linear.Result
 	// Clamped lists the parameters held at a bound by a linear fit.
 	Clamped []string
+	// BetaNote says how the closed form estimated an entropy's β.
+	BetaNote string
+	// Ridge is the closed form's ridge, relative to the diagonal of the
+	// normal matrix (chosen from the data unless Options.Reg set it).
+	Ridge float64
+	// Converged reports whether the method met its convergence test (the
+	// closed form always does), after Iterations iterations (L-BFGS),
+	// epochs (Adam) or 1 (the closed form).
+	Converged  bool
+	Iterations int
+	// Status says how the optimiser stopped, in words.
+	Status string
+	// Warnings are what a user must know before trusting the numbers: the
+	// ridge moved the solution, the loss is flat in some direction, the
+	// optimiser did not converge.
+	Warnings []string
+	// Bootstrap holds the spread of θ over fits to resampled pairs (see
+	// Options.Bootstrap), nil when not asked for.
+	Bootstrap *Bootstrap
 	// LossCurve has the loss after each epoch (adam) or iteration (lbfgs).
 	LossCurve []float64
 	// MapLossCurve has, for iJKOnet, the maps' objective after each epoch:
@@ -49,18 +74,6 @@ func (r *Result) Step() string {
 		return "implicit"
 	}
 	return "explicit"
-}
-
-// entryNames lists the name of each entry of θ.
-func entryNames(m *compile.Model) []string {
-	names := make([]string, m.NumParams)
-	for i := range m.Params {
-		p := &m.Params[i]
-		for j := 0; j < p.Size; j++ {
-			names[p.Offset+j] = p.EntryName(j)
-		}
-	}
-	return names
 }
 
 // stepFeatures evaluates the drift features of every term at the
@@ -112,29 +125,23 @@ func addTo(dst, src []float64) {
 // FitLinear solves the closed form: every term must be affine in its
 // parameters. Parameters with bounds are kept inside them by an active-set
 // loop (a violating parameter is fixed at its bound and the rest re-solved).
-// It is Accumulator's map, combine and solve on one machine, with the
-// residual from a second pass over the rows (kept in memory).
 func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
-	acc, err := NewAccumulator(m, prep.EvalAt)
-	if err != nil {
+	if err := m.LinearError(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
+	d, P := m.Dim, m.NumParams
+	names := m.ParamNames()
 	// Collect the weighted rows once: for pair i, dimension k, the row is
 	// τ F_ik and the target −(Δ_ik + τ c_ik).
 	type block struct {
 		F, b, w []float64
-		k       int
-		tau     float64
+		rows    int
 	}
 	blocks := make([]block, len(prep.Steps))
 	for s := range prep.Steps {
-		st := &prep.Steps[s]
-		if err := checkStep(m, st); err != nil {
-			return nil, err
-		}
-		F, b, w := stepRows(m, st)
-		blocks[s] = block{F, b, w, st.K, st.Tau}
+		F, b, w := stepRows(m, &prep.Steps[s])
+		blocks[s] = block{F, b, w, len(b)}
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	featTime := time.Since(start)
@@ -142,25 +149,202 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 
 	// The normal equations of all the rows, once; the active-set loop for
 	// bounds works on sub-systems of them.
+	full := linear.NewNormal(P)
 	for _, bl := range blocks {
-		if err := acc.addRows(bl.k, bl.tau, bl.F, bl.b, bl.w); err != nil {
-			return nil, err
-		}
+		full.AddRows(bl.F, bl.b, bl.w)
 	}
-	out, err := acc.Solve(m, o)
+	sv, err := solveSums(m, full, o, prep.EvalAt)
 	if err != nil {
 		return nil, err
 	}
+	res, free, fixed, fixVal, betaAt, reg := sv.res, sv.free, sv.fixed, sv.fixVal, sv.betaAt, sv.reg
 	// The residual from the rows themselves: the sums lose it when the fit
 	// is nearly exact.
-	var r Residual
-	mean := acc.MeanTarget()
-	for _, bl := range blocks {
-		r.addRows(m.NumParams, bl.F, bl.b, bl.w, out.Theta, mean)
+	loss := math.NaN()
+	if res != nil {
+		full := make([]float64, P)
+		for fi, j := range free {
+			full[j] = res.Theta[fi]
+		}
+		for j := 0; j < P; j++ {
+			if fixed[j] {
+				full[j] = fixVal[j]
+			}
+		}
+		rss, wsum, bsum := 0.0, 0.0, 0.0
+		for _, bl := range blocks {
+			for r := 0; r < bl.rows; r++ {
+				wsum += bl.w[r]
+				bsum += bl.w[r] * bl.b[r]
+			}
+		}
+		mean := bsum / wsum
+		tss := 0.0
+		for _, bl := range blocks {
+			for r := 0; r < bl.rows; r++ {
+				pred := 0.0
+				for j, v := range bl.F[r*P : (r+1)*P] {
+					pred += v * full[j]
+				}
+				e := pred - bl.b[r]
+				rss += bl.w[r] * e * e
+				tss += bl.w[r] * (bl.b[r] - mean) * (bl.b[r] - mean)
+			}
+		}
+		res.SetRSS(rss, tss)
+		// The loss is the same residual: each pair's weight stands on its
+		// d rows.
+		loss = rss / (wsum / float64(d))
 	}
-	out.SetResidual(r, m.Dim)
-	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
+	theta := make([]float64, P)
+	se := make([]float64, P)
+	var clamped []string
+	for j := 0; j < P; j++ {
+		if fixed[j] {
+			theta[j] = fixVal[j]
+			se[j] = math.NaN()
+			if j != betaAt {
+				clamped = append(clamped, names[j])
+			}
+		}
+	}
+	if res != nil {
+		for fi, j := range free {
+			theta[j] = res.Theta[fi]
+			se[j] = res.StdErr[fi]
+		}
+	}
+	out := &Result{
+		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
+		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg, free: free,
+	}
+	solveTime := time.Since(start)
+	var betaTime time.Duration
+	if betaAt >= 0 && !o.betaPinned {
+		bstart := time.Now()
+		be, err := residualBeta(m, prep, theta, o)
+		betaTime = time.Since(bstart)
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
+		}
+		lo, hi := bounds(m)
+		b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
+		if be.Drift != nil && b > 0 {
+			// θ_sim carries a simulation's noise, as large as the data's:
+			// the corrected entries' variance doubles.
+			for j := range theta {
+				if j != betaAt && !fixed[j] {
+					theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
+					se[j] *= math.Sqrt2
+				}
+			}
+		}
+		theta[betaAt], se[betaAt] = b, be.StdErr
+		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise); drift corrected for the coupling's bias by simulation", names[betaAt], be.Raw, 100*be.Ratio)
+	}
+	if res != nil && res.RidgeShift != nil {
+		var moved []string
+		for fi, j := range free {
+			if sh := res.RidgeShift[fi]; math.Abs(sh) > se[j] {
+				moved = append(moved, fmt.Sprintf("%s by %+.3g (%.1f standard errors)", names[j], sh, math.Abs(sh)/se[j]))
+			}
+		}
+		if len(moved) > 0 {
+			const show = 5
+			more := ""
+			if len(moved) > show {
+				more = fmt.Sprintf(" and %d more", len(moved)-show)
+				moved = moved[:show]
+			}
+			out.Warnings = append(out.Warnings, fmt.Sprintf("the ridge (%.3g of each feature's squared size) moved %s%s: lower it (0: the exact solve) unless the data need it", reg, strings.Join(moved, ", "), more))
+		}
+	}
+	out.Loss = loss
+	if math.IsNaN(loss) {
+		out.Loss = Loss(m, prep, theta)
+	}
+	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", solveTime})
+	if betaTime > 0 {
+		out.Times = append(out.Times, Stage{"diffusion", betaTime})
+	}
 	return out, nil
+}
+
+// solved is the closed form solved on the sums: the diagnostics of the
+// free parameters (res; nil when every parameter is held at a bound), the
+// free entries, those held at a bound with their values, the entropy's
+// entry held at 0 for residualBeta (−1: none) and the ridge used.
+type solved struct {
+	res    *linear.Result
+	free   []int
+	fixed  []bool
+	fixVal []float64
+	betaAt int
+	reg    float64
+}
+
+// solveSums solves the normal equations full of m's closed form with
+// o's ridge and m's bounds: the solve FitLinear and Accumulator.Solve
+// share.
+func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) (*solved, error) {
+	P := m.NumParams
+	names := m.ParamNames()
+	lower, upper := bounds(m)
+	// β of an entropy term from the residual noise (see residualBeta): the
+	// drift is fitted with β's entry held at 0.
+	betaAt := -1
+	if o.BetaFrom != "score" && evalAt == "x" {
+		betaAt = entropyEntry(m)
+	}
+	if betaAt >= 0 {
+		lower = append([]float64(nil), lower...)
+		upper = append([]float64(nil), upper...)
+		lower[betaAt], upper[betaAt] = 0, 0
+	}
+	// The ridge is relative to the diagonal of the normal matrix, so it
+	// penalises every parameter in the units of its own feature's size on
+	// the data: invariant to the units of the data and of the parameters.
+	reg := o.Reg
+	if o.RegAuto {
+		reg = full.AutoRidge()
+	}
+	settings := linear.Settings{Ridge: []float64{reg}, Relative: true}
+	boxTheta, where, err := full.SolveBox(settings, lower, upper)
+	if err != nil {
+		// Solve names the parameters of a singular system.
+		settings.Names = names
+		if _, err2 := full.Solve(settings); err2 != nil {
+			err = err2
+		}
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	fixed := make([]bool, P)
+	fixVal := make([]float64, P)
+	var fixedIdx []int
+	var fixedVals []float64
+	for j := 0; j < P; j++ {
+		if where[j] != linear.Free {
+			fixed[j], fixVal[j] = true, boxTheta[j]
+			fixedIdx = append(fixedIdx, j)
+			fixedVals = append(fixedVals, boxTheta[j])
+		}
+	}
+	// Diagnostics (rank, standard errors) of the free parameters with the
+	// others held at their bounds.
+	ne, free := full.Fix(fixedIdx, fixedVals)
+	var res *linear.Result
+	if len(free) > 0 {
+		fnames := make([]string, len(free))
+		for fi, j := range free {
+			fnames[fi] = names[j]
+		}
+		settings.Names = fnames
+		res, err = ne.Solve(settings)
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		}
+	}
+	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
 }
 
 func bounds(m *compile.Model) (lo, hi []float64) {
@@ -231,4 +415,41 @@ func denseData(x *mat.Dense) []float64 {
 		out = append(out, r.Data[i*r.Stride:i*r.Stride+r.Cols]...)
 	}
 	return out
+}
+
+// entropyEntry returns the entry of θ that is the β of an internal energy
+// f = β ρ log ρ (with no other parameter in the internal terms), or −1.
+func entropyEntry(m *compile.Model) int {
+	if !m.Has(compile.Internal) {
+		return -1
+	}
+	theta := make([]float64, m.NumParams)
+	if _, ok := m.Entropy(theta); !ok {
+		return -1
+	}
+	// The internal features at a few densities: exactly one column may be
+	// nonzero, β·1/ρ, with no constant part.
+	rho := []float64{0.01, 0.5, 3}
+	F := make([]float64, len(rho)*m.NumParams)
+	c := make([]float64, len(rho))
+	m.InternalFeatures(F, c, rho, len(rho))
+	at := -1
+	for j := 0; j < m.NumParams; j++ {
+		for i, r := range rho {
+			v := F[i*m.NumParams+j]
+			if v == 0 {
+				continue
+			}
+			if math.Abs(v*r-1) > 1e-9 || (at >= 0 && at != j) {
+				return -1
+			}
+			at = j
+		}
+	}
+	for _, v := range c {
+		if v != 0 {
+			return -1
+		}
+	}
+	return at
 }

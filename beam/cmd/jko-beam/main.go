@@ -18,8 +18,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +45,7 @@ var version = "0.1.0-dev"
 // The fit's flags, on the standard flag set next to Beam's own.
 var (
 	out       = flag.String("o", "", "Where to write the fitted spec (a local path, or gs://… on Dataflow).")
-	reg       = flag.Float64("reg", 0.01, "Ridge weight on τθ (the JKOnet* reference uses 0.01).")
+	reg       = flag.String("reg", "auto", "Ridge, relative to each parameter's feature size on the data: auto (chosen from the data's residual variance) or a number ≥ 0 (0: the exact solve), as for jko fit.")
 	couplings = flag.String("couplings", "exact", "exact (one optimal transport problem per step, on one worker: up to about 20,000 points per snapshot), sinkhorn:EPS, or minibatch:B (exact couplings of random batches of about B points, as jko fit's, spread over the workers).")
 	density   = flag.String("density", "gmm:10", "Density estimate for internal energies: gmm:K or kde.")
 	evalAt    = flag.String("eval-at", "", "Evaluate the drift at x (explicit step) or y (implicit step); default: y for a spec that declares step implicit, else x.")
@@ -142,13 +144,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if *densityAt != "" && *densityAt != "x" && *densityAt != "y" {
 		return fmt.Errorf("--density-at %q: want x or y", *densityAt)
 	}
+	regAuto, regVal := *reg == "auto", 0.0
+	if !regAuto {
+		v, err := strconv.ParseFloat(*reg, 64)
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("--reg %s: want auto or a number ≥ 0", *reg)
+		}
+		regVal = v
+	}
 	spec, err := pipeline.LoadSpec(pos[1])
 	if err != nil {
 		return err
 	}
 	inputs := pos[2:]
 	cfg := pipeline.Config{
-		Spec: spec, Split: *split, Dt: *dt, Reg: *reg, Couplings: *couplings, Density: *density,
+		Spec: spec, Split: *split, Dt: *dt, Reg: regVal, RegAuto: regAuto, Couplings: *couplings, Density: *density,
 		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
 		Tool: "jko-beam " + version, Data: strings.Join(inputs, " "),
 	}
