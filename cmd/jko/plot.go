@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,24 +15,25 @@ import (
 type plotCmd struct {
 	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
 	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Out     string  `short:"o" required:"" help:"Image to write: .png or .svg."`
+	Out     string  `short:"o" required:"" help:"Image to write: .png, .svg or .pdf (by extension)."`
 	Truth   string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
 	NoTruth bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
-	Kind    string  `help:"What to draw: potential, snapshots, drift, loss or all (tiled)." enum:"potential,snapshots,drift,loss,all" default:"all"`
+	Kind    string  `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, or all (every panel that applies, tiled)." enum:"potential,snapshots,drift,interaction,internal,loss,all" default:"all"`
 	Split   string  `help:"Which snapshots of a directory to draw: test, train or all." enum:"test,train,all" default:"test"`
-	Loss    string  `help:"Training-loss CSV (epoch,loss) to draw on a log scale."`
+	Loss    string  `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
 	Size    string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
 	Dt      float64 `help:"Time between snapshots, when the data does not say."`
 	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
 	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 	Grid    int     `help:"Potential evaluations per axis." default:"80"`
 	Arrows  int     `help:"Drift arrows per axis." default:"15"`
+	JSON    bool    `help:"Print what was written (file, panels left out and why) as JSON."`
 }
 
 func (c plotCmd) Run(g *globals) error {
 	ext := strings.ToLower(filepath.Ext(c.Out))
-	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("plot: -o %s: want a .png or .svg file", c.Out)
+	if ext != ".png" && ext != ".svg" && ext != ".pdf" {
+		return fmt.Errorf("plot: -o %s: want a .png, .svg or .pdf file", c.Out)
 	}
 	size, err := vg.ParseLength(c.Size)
 	if err != nil || size <= 0 {
@@ -62,12 +64,12 @@ func (c plotCmd) Run(g *globals) error {
 		if err != nil {
 			return err
 		}
-		e, l, err := plot.ReadLoss(f)
+		lc, err := plot.ReadLossCurve(f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Loss, err)
 		}
-		loss = &plot.LossCurve{Epochs: e, Loss: l}
+		loss = &lc
 	}
 	step, err := stepOf(c.Step, fitted.Model)
 	if err != nil {
@@ -86,7 +88,13 @@ func (c plotCmd) Run(g *globals) error {
 		if loss == nil {
 			return fmt.Errorf("plot: --kind loss needs --loss FILE.csv")
 		}
-		p, e := plot.Loss(loss.Epochs, loss.Loss)
+		p, e := loss.Plot()
+		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
+	case "interaction":
+		p, e := plot.Interaction(fitted, truth, data, o)
+		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
+	case "internal":
+		p, e := plot.Internal(fitted, truth, data, o)
 		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
 	default:
 		fig, err = plot.All(fitted, truth, data, loss, o)
@@ -96,6 +104,17 @@ func (c plotCmd) Run(g *globals) error {
 	}
 	if err := fig.Save(c.Out, size); err != nil {
 		return err
+	}
+	if c.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Out   string   `json:"out"`
+			Notes []string `json:"notes,omitempty"`
+		}{c.Out, fig.Notes})
+	}
+	for _, n := range fig.Notes {
+		fmt.Fprintf(g.stderr, "note: %s\n", n)
 	}
 	if !g.quiet {
 		fmt.Fprintf(g.stdout, "wrote %s\n", c.Out)
