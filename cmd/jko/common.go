@@ -130,26 +130,60 @@ func applyParams(m *compile.Model, theta []float64, vals map[string][]float64) e
 	return nil
 }
 
-// progress is a progress bar on stderr, silent when stderr is not a
+// progress is a progress bar on stderr, one per stage of a long command
+// (couplings, densities, features, L-BFGS iterations, epochs, …), each
+// with its count, rate and ETA. It is silent when stderr is not a
 // terminal or --quiet is set.
 type progress struct {
-	bar *progressbar.ProgressBar
+	g     *globals
+	stage string // the stage the current bar counts
+	bar   *progressbar.ProgressBar
 }
 
 func newProgress(g *globals, total int, desc string) *progress {
-	if g.quiet || !g.tty || total <= 0 {
-		return &progress{}
+	p := &progress{g: g}
+	if total > 0 {
+		p.update(desc, 0, total, "")
 	}
-	return &progress{bar: progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(g.stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100_000_000),
-	)}
+	return p
 }
 
+func (p *progress) on() bool { return !p.g.quiet && p.g.tty }
+
+// update moves stage's bar to done of total, with detail (a loss, say)
+// after the stage's name. A new stage clears the previous bar and starts
+// its own, so every stage shows its count and its ETA.
+func (p *progress) update(stage string, done, total int, detail string) {
+	if !p.on() || total <= 0 {
+		return
+	}
+	if p.bar == nil || stage != p.stage {
+		p.finish()
+		p.stage = stage
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(p.g.stderr),
+			progressbar.OptionSetDescription(stage),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100_000_000),
+			progressbar.OptionSetRenderBlankState(true),
+		)
+	}
+	if p.bar.GetMax() != total {
+		p.bar.ChangeMax(total)
+	}
+	desc := stage
+	if detail != "" {
+		desc += " " + detail
+	}
+	p.bar.Describe(desc)
+	_ = p.bar.Set(done)
+}
+
+// set moves the current stage's bar.
 func (p *progress) set(done int, desc string) {
 	if p.bar == nil {
 		return
@@ -160,9 +194,11 @@ func (p *progress) set(done int, desc string) {
 	_ = p.bar.Set(done)
 }
 
+// finish clears the current bar.
 func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
+		p.bar = nil
 	}
 }
 

@@ -80,14 +80,18 @@ func (c evalCmd) Run(g *globals) error {
 			return err
 		}
 	} else {
+		bar := newProgress(g, 0, "")
+		bar.update("evaluating: one-step W1, W2, MMD", 0, 2, "")
 		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
 		if err != nil {
 			return err
 		}
 		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
+		bar.update("evaluating: all-steps rollout", 1, 2, "")
 		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
 			return err
 		}
+		bar.finish()
 	}
 	rep.Truth = compareTruth(c.Data, m, theta)
 	if c.JSON {

@@ -116,16 +116,13 @@ func (c fitCmd) Run(g *globals) error {
 		return err
 	}
 	o := c.options()
-	bar := newProgress(g, 1, "fitting")
+	bar := newProgress(g, 0, "")
 	o.Progress = func(stage string, done, total int, loss float64) {
-		if bar.bar != nil {
-			bar.bar.ChangeMax(total)
-		}
-		desc := stage
+		detail := ""
 		if !math.IsNaN(loss) {
-			desc = fmt.Sprintf("%s (loss %.4g)", stage, loss)
+			detail = fmt.Sprintf("(loss %.4g)", loss)
 		}
-		bar.set(done, desc)
+		bar.update(stage, done, total, detail)
 	}
 	var res *jkonet.Result
 	if c.Method == "ijkonet" {
@@ -134,10 +131,7 @@ func (c fitCmd) Run(g *globals) error {
 			return err2
 		}
 		ijo.Progress = func(p ijkonet.Progress) {
-			if bar.bar != nil {
-				bar.bar.ChangeMax(p.Epochs)
-			}
-			bar.set(p.Epoch, fmt.Sprintf("epoch (gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
+			bar.update("epoch", p.Epoch, p.Epochs, fmt.Sprintf("(gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
 		}
 		res, err = ijkonet.Fit(m, data, ijo)
 	} else {

@@ -90,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		fmt.Fprintln(stderr, "jko:", err)
 		return 2
 	}
-	tty := false
+	tty := forceTTY
 	if f, ok := stderr.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
@@ -105,6 +105,9 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	}
 	return 0
 }
+
+// forceTTY makes run draw progress bars on any stderr (for tests).
+var forceTTY bool
 
 // exitPanic unwinds kong's exit (after --help) back to run.
 type exitPanic struct{}

@@ -221,3 +221,35 @@ func TestIJKOnetCommand(t *testing.T) {
 		t.Error("a divergent fit wrote its output")
 	}
 }
+
+// Every stage of a fit shows its own progress bar: the bar of the first
+// stage (the couplings) used to finish the only bar, and later stages
+// (features, the solve, L-BFGS iterations) never rendered.
+func TestProgressEveryStage(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", "styblinski_tang", "--particles", "200", "-o", data)
+	spec := filepath.Join(dir, "model.jko")
+	os.WriteFile(spec, []byte("param a, b, c\npotential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)\n"), 0o644)
+	forceTTY = true
+	defer func() { forceTTY = false }()
+	for method, stages := range map[string][]string{
+		"linear": {"couplings", "features", "solve"},
+		"lbfgs":  {"couplings", "lbfgs"},
+		"adam":   {"couplings", "epoch"},
+	} {
+		code, _, errs := jko(t, "fit", spec, data, "-o", filepath.Join(dir, method+".jko"), "--method", method, "--epochs", "3", "--max-iter", "5")
+		if code != 0 {
+			t.Fatalf("%s: status %d: %s", method, code, errs)
+		}
+		for _, s := range stages {
+			if !strings.Contains(errs, s) {
+				t.Errorf("%s: no progress for stage %q in %q", method, s, errs)
+			}
+		}
+	}
+	code, _, errs := jko(t, "-q", "fit", spec, data, "-o", filepath.Join(dir, "q.jko"))
+	if code != 0 || errs != "" {
+		t.Errorf("--quiet: status %d, stderr %q", code, errs)
+	}
+}

@@ -66,19 +66,14 @@ func (c simulateCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	bar := newProgress(g, 1, "simulating")
+	bar := newProgress(g, 0, "")
 	if c.Beta < 0 {
 		return fmt.Errorf("--beta must be ≥ 0, got %g", c.Beta)
 	}
 	res, err := sim.Run(withNoise{flow, c.Beta}, sim.Options{
 		Particles: c.Particles, Steps: c.Steps, Dt: c.Dt, Substeps: c.Substeps,
 		Init: init, Seed: c.Seed, Unpaired: c.Unpaired, Implicit: step == evaluate.Implicit,
-		Progress: func(done, total int) {
-			if bar.bar != nil {
-				bar.bar.ChangeMax(total)
-			}
-			bar.set(done, "")
-		},
+		Progress: func(done, total int) { bar.update("simulating", done, total, "") },
 	})
 	bar.finish()
 	if err != nil {

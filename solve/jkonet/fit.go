@@ -264,7 +264,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	settings := &optimize.Settings{
 		MajorIterations: o.MaxIter,
 		Converger:       &optimize.FunctionConverge{Absolute: 1e-14, Relative: 1e-10, Iterations: 20},
-		Recorder:        nil,
+		Recorder:        lbfgsProgress{&o},
 	}
 	method := &optimize.LBFGS{}
 	result, err := optimize.Minimize(prob, u0, settings, method)
@@ -281,6 +281,19 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	res.LossCurve = []float64{result.F}
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"lbfgs", time.Since(start)})
 	return res, nil
+}
+
+// lbfgsProgress reports each L-BFGS iteration to Options.Progress as
+// stage "lbfgs", counting up to MaxIter (a converged run stops earlier).
+type lbfgsProgress struct{ o *Options }
+
+func (lbfgsProgress) Init() error { return nil }
+
+func (r lbfgsProgress) Record(loc *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
+	if op == optimize.MajorIteration {
+		r.o.progress("lbfgs", min(st.MajorIterations, r.o.MaxIter), r.o.MaxIter, loc.F)
+	}
+	return nil
 }
 
 // transform maps unconstrained u to θ inside its bounds.

@@ -149,6 +149,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	tau := tauSum / float64(len(prep.Steps))
 	featTime := time.Since(start)
 	start = time.Now()
+	o.progress("solve", 0, 1, math.NaN())
 
 	// The normal equations of all the rows, once; the active-set loop for
 	// bounds works on sub-systems of them.
@@ -266,6 +267,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		out.Loss = Loss(m, prep, theta)
 	}
 	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
+	o.progress("solve", 1, 1, out.Loss)
 	return out, nil
 }
 

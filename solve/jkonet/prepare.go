@@ -49,8 +49,9 @@ type Options struct {
 	MaxIter   int     // L-BFGS iterations
 
 	// Progress, if set, is called as work advances: stage names the phase
-	// ("couplings", "densities", "features", "epoch"), done/total count it,
-	// loss is the current loss where there is one (else NaN).
+	// ("couplings", "densities", "features", "solve", "lbfgs", "epoch"),
+	// done/total count it, loss is the current loss where there is one
+	// (else NaN).
 	Progress func(stage string, done, total int, loss float64)
 }
 
