@@ -206,7 +206,19 @@ func fmtNum(v float64) string {
 	if math.IsNaN(v) {
 		return "NaN"
 	}
+	if v == 0 {
+		return "0" // and not -0
+	}
 	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// fmtVec writes a vector as [1 -2.5 0], six significant digits, no -0.
+func fmtVec(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmtNum(x)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // stepHelp documents the --step flags.

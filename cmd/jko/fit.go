@@ -7,8 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/ijkonet"
@@ -250,23 +250,33 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	} else {
 		fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, rep.Loss)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	shown := rep.Params
 	if len(shown) > 24 {
 		shown = shown[:24]
 	}
-	for _, p := range shown {
-		feat := ""
-		if p.Feature != "" {
-			feat = "  " + p.Feature
-		}
+	// Columns: name (left), value (right), ± standard error (left),
+	// feature (left).
+	rows := make([][4]string, len(shown))
+	var wid [4]int
+	for i, p := range shown {
+		rows[i] = [4]string{p.Name, fmtNum(p.Value), "", p.Feature}
 		if res.StdErr != nil {
-			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s\n", p.Name, fmtNum(p.Value), fmtNum(p.StdErr), feat)
-		} else {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, fmtNum(p.Value), feat)
+			rows[i][2] = "± " + fmtNum(p.StdErr)
+		}
+		for j, c := range rows[i] {
+			wid[j] = max(wid[j], utf8.RuneCountInString(c))
 		}
 	}
-	tw.Flush()
+	for _, r := range rows {
+		line := "  " + pad(r[0], wid[0], false) + "  " + pad(r[1], wid[1], true)
+		if wid[2] > 0 {
+			line += "  " + pad(r[2], wid[2], false)
+		}
+		if wid[3] > 0 {
+			line += "  " + r[3]
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 	if len(rep.Params) > len(shown) {
 		fmt.Fprintf(w, "  … %d more parameters in %s\n", len(rep.Params)-len(shown), rep.Out)
 	}
@@ -285,6 +295,18 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	}
 	fmt.Fprintf(w, "time: %s; total %.3fs\n", strings.Join(parts, ", "), rep.Total)
 	fmt.Fprintf(w, "wrote %s\n", rep.Out)
+}
+
+// pad pads s with spaces to width runes, on the left when right-aligned.
+func pad(s string, width int, right bool) string {
+	n := width - utf8.RuneCountInString(s)
+	if n <= 0 {
+		return s
+	}
+	if right {
+		return strings.Repeat(" ", n) + s
+	}
+	return s + strings.Repeat(" ", n)
 }
 
 func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {

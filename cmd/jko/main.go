@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/alecthomas/kong"
 	"golang.org/x/term"
@@ -85,7 +86,13 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 			}
 		}
 	}()
-	ctx, err := parser.Parse(args)
+	switch {
+	case len(args) == 0:
+		args = []string{"--help"} // bare jko prints the usage
+	case args[0] == "help":
+		args = append(args[1:], "--help") // jko help [COMMAND]
+	}
+	ctx, err := parser.Parse(joinNegative(args))
 	if err != nil {
 		fmt.Fprintln(stderr, "jko:", err)
 		return 2
@@ -104,6 +111,27 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		return 1
 	}
 	return 0
+}
+
+// joinNegative joins a long flag and a value that starts with a minus
+// sign and a digit ("--at -1,2", "--init gaussian…" is untouched) into
+// "--at=-1,2", which kong would otherwise read as a short flag.
+func joinNegative(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "--") && len(a) > 2 && !strings.Contains(a, "=") && i+1 < len(args) && negativeNumber(args[i+1]) {
+			out = append(out, a+"="+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func negativeNumber(s string) bool {
+	return len(s) > 1 && s[0] == '-' && (s[1] >= '0' && s[1] <= '9' || s[1] == '.')
 }
 
 // forceTTY makes run draw progress bars on any stderr (for tests).
