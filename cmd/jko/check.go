@@ -16,8 +16,8 @@ type checkCmd struct {
 	Dim   int     `help:"Dimension to compile at (the data's dimension)." default:"2"`
 	At    string  `help:"Evaluate every term and its gradient at this point x (comma-separated), e.g. --at 1.5,-2 or --at -1,2 (interaction terms at z = x; internal terms at ρ = --rho)." placeholder:"X1,X2,…"`
 	Rho   float64 `help:"Density at which internal terms are evaluated with --at." default:"1" placeholder:"RHO"`
-	T     float64 `help:"Time at which time-dependent potentials are evaluated with --at."`
-	Param string  `help:"Parameter values for --at: a=1,b=-2,w=[1;2] (default: the spec's initial values)."`
+	T     float64 `placeholder:"T" help:"Time at which time-dependent potentials are evaluated with --at."`
+	Param string  `placeholder:"NAME=VALUE,…" help:"Parameter values for --at: a=1,b=-2,w=[1;2] (default: the spec's initial values)."`
 	JSON  bool    `help:"Print JSON."`
 }
 

@@ -16,7 +16,7 @@ type evalCmd struct {
 	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
 	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
 	Split  string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
-	Dt     float64 `help:"Time between snapshots, when the data does not say."`
+	Dt     float64 `placeholder:"DT" help:"Time between snapshots, when the data does not say."`
 	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
 	JSON   bool    `help:"Print JSON."`
 	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`

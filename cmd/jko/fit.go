@@ -19,15 +19,16 @@ import (
 type fitCmd struct {
 	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
 	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
-	Out        string  `short:"o" required:"" help:"Where to write the fitted spec."`
+	Out        string  `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
 	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
 	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
-	EvalAt     string  `help:"Evaluate the drift at x (the explicit step, the default) or y (the implicit step, the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with." enum:",x,y" default:""`
-	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
+	Step       string  `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
+	EvalAt     string  `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
+	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --step (x for explicit, y for implicit)." enum:",x,y" default:""`
 	Split      string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
-	Dt         float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
+	Dt         float64 `placeholder:"DT" help:"Time between snapshots, when the data does not say (0: from the data)."`
 	Seed       uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
 	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"200"`
 	Batch      int     `help:"Adam: pairs per step." default:"256"`
@@ -35,16 +36,16 @@ type fitCmd struct {
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
 	JSON       bool    `help:"Print the report as JSON."`
-	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
+	IJEpochs   int     `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch (0: 0.01 for neural specs, 0.05 for others)." default:"0"`
-	IJFinalLR  float64 `name:"ij-final-lr" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
+	IJFinalLR  float64 `name:"ij-final-lr" placeholder:"LR" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
 	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
 	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
-	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
+	LossCSV    string  `name:"loss-csv" placeholder:"FILE.csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
 }
 
 func (c fitCmd) ijOptions() (ijkonet.Options, error) {
@@ -59,9 +60,24 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
 }
 
+// evalAt resolves --step and its deprecated alias --eval-at to where the
+// drift is evaluated: "x" (explicit), "y" (implicit) or "" (the spec's
+// declaration).
+func (c fitCmd) evalAt() (string, error) {
+	at := map[string]string{"": "", "explicit": "x", "implicit": "y"}[c.Step]
+	if c.EvalAt != "" && at != "" && c.EvalAt != at {
+		return "", fmt.Errorf("fit: --step %s and --eval-at %s disagree (--eval-at is deprecated: use --step)", c.Step, c.EvalAt)
+	}
+	if at == "" {
+		at = c.EvalAt
+	}
+	return at, nil
+}
+
 func (c fitCmd) options() jkonet.Options {
 	o := jkonet.DefaultOptions()
-	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Reg, c.Couplings, c.Density, c.EvalAt, c.Seed
+	at, _ := c.evalAt()
+	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Reg, c.Couplings, c.Density, at, c.Seed
 	o.DensityAt = c.DensityAt
 	o.Epochs, o.BatchSize, o.LR, o.Clip, o.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
 	return o
@@ -113,6 +129,9 @@ func (c fitCmd) Run(g *globals) error {
 	}
 	m, err := spec.Instantiate(data.Dim())
 	if err != nil {
+		return err
+	}
+	if _, err := c.evalAt(); err != nil {
 		return err
 	}
 	o := c.options()
@@ -248,7 +267,7 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if rep.Method == "ijkonet" {
 		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", rep.Loss)
 	} else {
-		fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, rep.Loss)
+		fmt.Fprintf(w, "method %s (%s step: drift at %s), loss %.6g\n", rep.Method, stepName(rep.EvalAt), rep.EvalAt, rep.Loss)
 	}
 	shown := rep.Params
 	if len(shown) > 24 {
@@ -326,7 +345,15 @@ func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 		}
 		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
 	}
-	return fmt.Sprintf("eval-at %s, couplings %s, reg %g", res.EvalAt, c.Couplings, c.Reg)
+	return fmt.Sprintf("step %s, couplings %s, reg %g", stepName(res.EvalAt), c.Couplings, c.Reg)
+}
+
+// stepName names the step of a drift evaluated at x or y.
+func stepName(evalAt string) string {
+	if evalAt == "y" {
+		return "implicit"
+	}
+	return "explicit"
 }
 
 func methodName(m string) string {

@@ -26,7 +26,7 @@ type cli struct {
 	Demo     demoCmd     `cmd:"" help:"Simulate a known population, fit it, report the recovered formula and the EMD (no files needed)."`
 	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`
 	Simulate simulateCmd `cmd:"" help:"Simulate a spec's dynamics (Euler–Maruyama) and write snapshots."`
-	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*) and write the fitted spec."`
+	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*: closed form, L-BFGS or Adam; or iJKOnet with --method ijkonet) and write the fitted spec."`
 	Eval     evalCmd     `cmd:"" help:"Measure a fitted spec on snapshots: one-step-ahead and all-steps-ahead W1."`
 	Predict  predictCmd  `cmd:"" help:"Roll a fitted spec forward from an observed snapshot."`
 	Fmt      fmtCmd      `cmd:"" help:"Print a spec in canonical form (-w rewrites the file)."`

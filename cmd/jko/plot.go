@@ -15,14 +15,14 @@ import (
 type plotCmd struct {
 	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
 	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Out     string  `short:"o" required:"" help:"Image to write: .png, .svg or .pdf (by extension)."`
-	Truth   string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
+	Out     string  `short:"o" required:"" placeholder:"FILE.png" help:"Image to write: .png, .svg or .pdf (by extension)."`
+	Truth   string  `placeholder:"SPEC" help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
 	NoTruth bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
 	Kind    string  `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, or all (every panel that applies, tiled)." enum:"potential,snapshots,drift,interaction,internal,loss,all" default:"all"`
 	Split   string  `help:"Which snapshots of a directory to draw: test, train or all." enum:"test,train,all" default:"test"`
 	Loss    string  `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
 	Size    string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Dt      float64 `help:"Time between snapshots, when the data does not say."`
+	Dt      float64 `placeholder:"DT" help:"Time between snapshots, when the data does not say."`
 	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
 	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 	Grid    int     `help:"Potential evaluations per axis." default:"80"`

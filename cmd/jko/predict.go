@@ -14,10 +14,10 @@ type predictCmd struct {
 	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
 	From   int     `help:"Index of the snapshot to start from." default:"0"`
 	Steps  int     `help:"Number of steps to roll forward." default:"1"`
-	Dt     float64 `help:"Step length (default: the data's time step after snapshot --from)."`
+	Dt     float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
 	Split  string  `help:"Which snapshots of a directory to use: test, train or all." enum:"test,train,all" default:"test"`
 	Seed   uint64  `help:"Random seed for the noise." default:"0"`
-	Out    string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle)."`
+	Out    string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle)."`
 	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 

@@ -22,10 +22,10 @@ type simulateCmd struct {
 	Seed      uint64  `help:"Random seed." default:"0"`
 	Unpaired  bool    `help:"Draw each snapshot from its own simulation started at t = 0 (no particle identity across snapshots)."`
 	TestRatio float64 `help:"Fraction of trajectories in the test split." default:"0.5"`
-	Param     string  `help:"Override parameter values: a=1,b=-2,w=[1;2]."`
-	Out       string  `short:"o" required:"" help:"Output directory (JKOnet* layout: data.npy, sample_labels.npy, train_/test_ files)."`
+	Param     string  `placeholder:"NAME=VALUE,…" help:"Override parameter values: a=1,b=-2,w=[1;2]."`
+	Out       string  `short:"o" required:"" placeholder:"DIR" help:"Output directory (JKOnet* layout: data.npy, sample_labels.npy, train_/test_ files)."`
 	CSV       bool    `help:"Also write data.csv."`
-	Beta      float64 `help:"Extra diffusion β (noise sqrt(2β) dW) on top of the spec's entropy terms."`
+	Beta      float64 `placeholder:"BETA" help:"Extra diffusion β (noise sqrt(2β) dW) on top of the spec's entropy terms."`
 	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
