@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,16 +34,59 @@ func loadData(path, split string, dt float64) (*snapshot.Snapshots, error) {
 		return nil, err
 	}
 	defer f.Close()
-	s, err := snapshot.ReadCSV(f, path)
+	s, info, err := snapshot.ReadCSVWith(f, path, snapshot.CSVOptions{Coords: csv.coords})
 	if err != nil {
 		return nil, err
 	}
+	csv.note(path, info)
 	if dt > 0 {
 		for i := range s.Times {
 			s.Times[i] = float64(i) * dt
 		}
 	}
 	return s, nil
+}
+
+// csvSettings are the global --coords flag and where notes about CSV
+// columns go; run sets them for each command line.
+type csvSettings struct {
+	coords []string
+	notes  io.Writer
+}
+
+var csv csvSettings
+
+// coordName matches column names that read as coordinates: x, y, z, x1,
+// pc_2, umap1, dim3.
+var coordName = regexp.MustCompile(`(?i)^([xyz]|[a-z]{1,6}_?[0-9]+)$`)
+
+// note tells, on stderr, how a CSV file's columns were read whenever a
+// column was ignored, read as particle ids, or read as a coordinate with
+// a name that does not look like one (a cell_type column silently made a
+// 2-D fit 3-D).
+func (c csvSettings) note(path string, info snapshot.CSVInfo) {
+	if c.notes == nil {
+		return
+	}
+	odd := len(info.Ignored) > 0 || info.ID != ""
+	for _, n := range info.Coords {
+		odd = odd || !coordName.MatchString(n)
+	}
+	if !odd {
+		return
+	}
+	msg := fmt.Sprintf("note: %s: coordinates %s (%d-D)", path, strings.Join(info.Coords, ", "), len(info.Coords))
+	if info.ID != "" {
+		pairing := "the same ids at every time: rows paired by id"
+		if !info.Paired {
+			pairing = "ids differ between times: unpaired"
+		}
+		msg += fmt.Sprintf("; particle ids %s (%s)", info.ID, pairing)
+	}
+	if len(info.Ignored) > 0 {
+		msg += "; ignored " + strings.Join(info.Ignored, ", ")
+	}
+	fmt.Fprintln(c.notes, msg+"; choose with --coords")
 }
 
 // parseParams reads "a=1,b=-2,w=[1;2;3]" into values by name.

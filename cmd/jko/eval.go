@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve/snapshot"
 )
 
 type evalCmd struct {
@@ -34,6 +36,18 @@ type evalReport struct {
 	AllSteps evaluate.Report   `json:"all_steps"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
+	// TermErrors compare the fitted terms with the truth's whatever the
+	// parameters are called: relative errors of the drifts over the data.
+	TermErrors []termComparison `json:"term_errors,omitempty"`
+	// TruthNote says why there is no comparison, when there is none.
+	TruthNote string `json:"truth_note,omitempty"`
+}
+
+type termComparison struct {
+	Term     string  `json:"term"`
+	Fitted   float64 `json:"fitted,omitempty"`
+	True     float64 `json:"true,omitempty"`
+	RelError float64 `json:"rel_error"`
 }
 
 type paramComparison struct {
@@ -93,7 +107,7 @@ func (c evalCmd) Run(g *globals) error {
 		}
 		bar.finish()
 	}
-	rep.Truth = compareTruth(c.Data, m, theta)
+	rep.Truth, rep.TermErrors, rep.TruthNote = compareTruth(c.Data, m, theta, data)
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -105,6 +119,23 @@ func (c evalCmd) Run(g *globals) error {
 		fmt.Fprintf(g.stdout, "  one-step W2 %.4g ± %.2g, MMD %.4g ± %.2g\n", rep.W2.Mean, rep.W2.Std, rep.MMD.Mean, rep.MMD.Std)
 		fmt.Fprintf(g.stdout, "all-steps-ahead W1 from snapshot 0: %.4g ± %.2g\n", rep.AllSteps.Mean, rep.AllSteps.Std)
 		fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.AllSteps.PerStep))
+	}
+	if len(rep.TermErrors) > 0 {
+		fmt.Fprintln(g.stdout, "terms against the spec the data was simulated from (relative errors over the data):")
+		wid := 0
+		for _, t := range rep.TermErrors {
+			wid = max(wid, utf8.RuneCountInString(t.Term))
+		}
+		for _, t := range rep.TermErrors {
+			fmt.Fprintf(g.stdout, "  %s  rel. error %.2g", pad(t.Term, wid, false), t.RelError)
+			if t.Term == "β" {
+				fmt.Fprintf(g.stdout, " (fitted %s, true %s)", fmtNum(t.Fitted), fmtNum(t.True))
+			}
+			fmt.Fprintln(g.stdout)
+		}
+	}
+	if rep.TruthNote != "" {
+		fmt.Fprintf(g.stdout, "no comparison with the truth: %s\n", rep.TruthNote)
 	}
 	if len(rep.Truth) > 0 {
 		fmt.Fprintln(g.stdout, "parameters against the spec the data was simulated from:")
@@ -128,23 +159,26 @@ func fmtList(v []float64) string {
 	return s
 }
 
-// compareTruth compares the fitted parameters with those of the spec.jko
-// that jko simulate writes next to its data, matching them by name.
-func compareTruth(data string, m *compile.Model, theta []float64) []paramComparison {
-	path := filepath.Join(data, "spec.jko")
-	if _, err := os.Stat(path); err != nil {
-		return nil
+// compareTruth compares the fitted spec with the spec.jko that jko
+// simulate writes next to its data: the parameters that have the same
+// name and size in both, and always, whatever the parameters are called,
+// each kind of term — ∇V at the particles and ∇U over pairs of particles
+// (relative L2 errors), and β when both internal energies are entropies.
+// note says why there is no comparison when there is none.
+func compareTruth(dir string, m *compile.Model, theta []float64, data *snapshot.Snapshots) (params []paramComparison, terms []termComparison, note string) {
+	path := filepath.Join(dir, "spec.jko")
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return nil, nil, "no spec.jko next to the data (jko simulate writes one)"
 	}
 	ts, err := compile.LoadFile(path)
 	if err != nil {
-		return nil
+		return nil, nil, fmt.Sprintf("%s: %v", path, err)
 	}
 	tm, err := ts.Instantiate(m.Dim)
 	if err != nil {
-		return nil
+		return nil, nil, fmt.Sprintf("%s: %v", path, err)
 	}
 	tt := tm.InitTheta(0)
-	var out []paramComparison
 	for _, p := range m.Params {
 		if p.Hidden {
 			continue
@@ -155,9 +189,58 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 			}
 			for i := 0; i < p.Size; i++ {
 				f, t := theta[p.Offset+i], tt[q.Offset+i]
-				out = append(out, paramComparison{p.EntryName(i), f, t, math.Abs(f-t) / math.Max(math.Abs(t), 1e-300)})
+				params = append(params, paramComparison{p.EntryName(i), f, t, relErr(f, t)})
 			}
 		}
 	}
-	return out
+	// The particles of every snapshot (at most 2,000, a fixed stride).
+	var xs []float64
+	n := 0
+	for _, x := range data.X {
+		r, d := x.Dims()
+		for i := 0; i < r; i += max(1, r*data.Len()/2000) {
+			xs = append(xs, x.RawRowView(i)[:d]...)
+			n++
+		}
+	}
+	d := m.Dim
+	if m.Has(compile.Potential) || tm.Has(compile.Potential) {
+		g1, g2 := make([]float64, n*d), make([]float64, n*d)
+		m.PotentialGrad(g1, xs, n, data.Times[0], theta)
+		tm.PotentialGrad(g2, xs, n, data.Times[0], tt)
+		terms = append(terms, termComparison{Term: "∇V at the particles", RelError: relL2(g1, g2)})
+	}
+	if m.Has(compile.Interaction) || tm.Has(compile.Interaction) {
+		// Differences z = x_i − x_j of consecutive sampled particles.
+		nz := n - 1
+		z := make([]float64, nz*d)
+		for i := range nz {
+			for j := range d {
+				z[i*d+j] = xs[i*d+j] - xs[(i+1)*d+j]
+			}
+		}
+		u1, u2 := make([]float64, nz*d), make([]float64, nz*d)
+		origin := make([]float64, d) // ∇U(z − 0) = ∇U(z)
+		m.InteractionGrad(u1, z, nz, origin, 1, theta)
+		tm.InteractionGrad(u2, z, nz, origin, 1, tt)
+		terms = append(terms, termComparison{Term: "∇U over pairs of particles", RelError: relL2(u1, u2)})
+	}
+	b1, ok1 := m.Entropy(theta)
+	b2, ok2 := tm.Entropy(tt)
+	if ok1 && ok2 && (b1 != 0 || b2 != 0) {
+		terms = append(terms, termComparison{Term: "β", Fitted: b1, True: b2, RelError: relErr(b1, b2)})
+	}
+	return params, terms, ""
+}
+
+func relErr(f, t float64) float64 { return math.Abs(f-t) / math.Max(math.Abs(t), 1e-300) }
+
+// relL2 is ‖a − b‖ / ‖b‖.
+func relL2(a, b []float64) float64 {
+	num, den := 0.0, 0.0
+	for i := range a {
+		num += (a[i] - b[i]) * (a[i] - b[i])
+		den += b[i] * b[i]
+	}
+	return math.Sqrt(num) / math.Max(math.Sqrt(den), 1e-300)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
@@ -95,6 +96,14 @@ func (c simulateCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	if c.Beta > 0 {
+		// The extra noise is an entropy term of the truth: later
+		// comparisons (jko eval, jko plot) see β.
+		truth = append(truth, fmt.Sprintf("\n# the extra diffusion of --beta %g\ninternal %s(rho) = %s*rho*log(rho)\n", c.Beta, freeTermName(m, "beta_noise"), strconv.FormatFloat(c.Beta, 'g', -1, 64))...)
+		if _, err := compile.LoadString("spec.jko", string(truth)); err != nil {
+			return fmt.Errorf("simulate: writing the truth with --beta: %w", err)
+		}
+	}
 	if err := writeAtomic(filepath.Join(c.Out, "spec.jko"), truth); err != nil {
 		return err
 	}
@@ -113,8 +122,22 @@ func (c simulateCmd) Run(g *globals) error {
 	}
 	beta, _ := m.Entropy(theta)
 	beta += c.Beta
-	fmt.Fprintf(g.stdout, "simulated %d particles × %d snapshots in %d-D (dt %g, β %g, %s) → %s (train %d, test %d per snapshot)\n",
+	fmt.Fprintf(g.stdout, "simulated %d particles × %d snapshots in %d-D (dt %g, β %.6g, %s) → %s (train %d, test %d per snapshot)\n",
 		c.Particles, c.Steps+1, c.Dim, c.Dt, beta, map[bool]string{true: "unpaired", false: "paired"}[c.Unpaired], c.Out,
 		train.Counts()[0], test.Counts()[0])
 	return nil
+}
+
+// freeTermName returns name, or name with a number appended, that no term
+// of m has.
+func freeTermName(m *compile.Model, name string) string {
+	taken := map[string]bool{}
+	for _, t := range m.Terms {
+		taken[t.Name] = true
+	}
+	out := name
+	for i := 2; taken[out]; i++ {
+		out = fmt.Sprintf("%s%d", name, i)
+	}
+	return out
 }

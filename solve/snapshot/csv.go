@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -106,42 +107,123 @@ func (tb *table) weight(i, j int) (float64, error) {
 }
 
 // columns finds the time column (when wantTime), the weight column (−1 if
-// absent) and the coordinate columns.
-func (tb *table) columns(wantTime bool) (tcol, wcol int, coords []int, err error) {
-	tcol, wcol = -1, -1
+// absent), the particle-id column (−1 if absent) and the coordinate
+// columns: those named in coords, in that order, else every other column.
+func (tb *table) columns(wantTime bool, coords []string) (tcol, wcol, idcol int, cols []int, err error) {
+	tcol, wcol, idcol = -1, -1, -1
 	for j, h := range tb.header {
 		switch l := strings.ToLower(h); {
 		case wantTime && (l == "t" || l == "time"):
 			if tcol >= 0 {
-				return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
+				return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
 			}
 			tcol = j
 		case l == "weight":
 			wcol = j
-		default:
-			coords = append(coords, j)
+		case IsIDColumn(h) && idcol < 0:
+			idcol = j
+		case len(coords) == 0:
+			cols = append(cols, j)
 		}
 	}
 	if wantTime && tcol < 0 {
-		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
+		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
 	}
-	if len(coords) == 0 {
-		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
+	for _, c := range coords {
+		j := -1
+		for k, h := range tb.header {
+			if strings.EqualFold(h, strings.TrimSpace(c)) {
+				j = k
+			}
+		}
+		if j < 0 {
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: fmt.Sprintf("no coordinate column %q in header %q", c, strings.Join(tb.header, ","))}
+		}
+		if j == tcol || j == wcol {
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: "the time or weight column cannot be a coordinate"}
+		}
+		if j == idcol {
+			idcol = -1 // asked for as a coordinate
+		}
+		cols = append(cols, j)
 	}
-	return tcol, wcol, coords, nil
+	if len(cols) == 0 {
+		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
+	}
+	return tcol, wcol, idcol, cols, nil
+}
+
+// IsIDColumn reports whether a CSV column of this name holds particle ids
+// rather than a coordinate: "id", or a name ending in "_id" (cell_id).
+func IsIDColumn(name string) bool {
+	l := strings.ToLower(strings.TrimSpace(name))
+	return l == "id" || strings.HasSuffix(l, "_id")
+}
+
+// CSVOptions choose how ReadCSVWith reads a file.
+type CSVOptions struct {
+	// Coords names the coordinate columns, in order; empty for every
+	// column but the time, weight and particle-id ones.
+	Coords []string
+}
+
+// CSVInfo says how a CSV file was read.
+type CSVInfo struct {
+	// Coords names the coordinate columns read, in order.
+	Coords []string
+	// Ignored names the columns that are neither time, weight, particle
+	// id nor a coordinate (with CSVOptions.Coords).
+	Ignored []string
+	// ID names the particle-id column ("" without one).
+	ID string
+	// Paired reports whether every time has the same set of ids, so that
+	// the rows were ordered by id and row i is one particle at every time.
+	Paired bool
 }
 
 // ReadCSV reads snapshots from CSV text; name is used in error messages
 // (usually the file name). See the package documentation for the format.
 // Every error about the content is an *Error naming the line and column.
 func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
+	s, _, err := ReadCSVWith(r, name, CSVOptions{})
+	return s, err
+}
+
+// ReadCSVWith reads snapshots as ReadCSV does, with the coordinate
+// columns chosen by o, and says which columns it read. With a particle-id
+// column and the same ids at every time, each snapshot's rows are put in
+// id order (paired data: row i is one particle at every time).
+func ReadCSVWith(r io.Reader, name string, o CSVOptions) (*Snapshots, CSVInfo, error) {
+	s, info, err := readCSV(r, name, o)
+	if err != nil {
+		return nil, CSVInfo{}, err
+	}
+	return s, info, nil
+}
+
+func readCSV(r io.Reader, name string, o CSVOptions) (*Snapshots, CSVInfo, error) {
+	var info CSVInfo
 	tb, err := readTable(r, name)
 	if err != nil {
-		return nil, err
+		return nil, info, err
 	}
-	tcol, wcol, coords, err := tb.columns(true)
+	tcol, wcol, idcol, coords, err := tb.columns(true, o.Coords)
 	if err != nil {
-		return nil, err
+		return nil, info, err
+	}
+	used := map[int]bool{tcol: true, wcol: true, idcol: true}
+	for _, j := range coords {
+		used[j] = true
+		info.Coords = append(info.Coords, tb.header[j])
+	}
+	for j, h := range tb.header {
+		if !used[j] {
+			info.Ignored = append(info.Ignored, h)
+		}
+	}
+	var ids [][]string // per time, the id of each row
+	if idcol >= 0 {
+		info.ID = tb.header[idcol]
 	}
 	d := len(coords)
 	s := &Snapshots{}
@@ -154,6 +236,7 @@ func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
 	var (
 		buf     []float64
 		wbuf    []float64
+		idbuf   []string
 		start   int // index of the first row of the current group
 		current float64
 	)
@@ -174,44 +257,101 @@ func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
 		}
 		s.Times = append(s.Times, current)
 		s.X = append(s.X, mat.NewDense(n, d, buf))
-		buf, wbuf = nil, nil
+		if idcol >= 0 {
+			ids = append(ids, idbuf)
+		}
+		buf, wbuf, idbuf = nil, nil, nil
 		return nil
 	}
 	for i := range tb.rows {
 		t, err := tb.float(i, tcol)
 		if err != nil {
-			return nil, err
+			return nil, info, err
 		}
 		if i == 0 {
 			current, start = t, 0
 		} else if t != current {
 			if t < current {
-				return nil, &Error{File: name, Line: tb.lines[i], Column: tb.header[tcol], Msg: fmt.Sprintf("time %v after time %v: rows must be grouped by time with times increasing", t, current)}
+				return nil, info, &Error{File: name, Line: tb.lines[i], Column: tb.header[tcol], Msg: fmt.Sprintf("time %v after time %v: rows must be grouped by time with times increasing", t, current)}
 			}
 			if err := flush(i); err != nil {
-				return nil, err
+				return nil, info, err
 			}
 			current, start = t, i
 		}
 		for _, j := range coords {
 			v, err := tb.float(i, j)
 			if err != nil {
-				return nil, err
+				return nil, info, err
 			}
 			buf = append(buf, v)
+		}
+		if idcol >= 0 {
+			idbuf = append(idbuf, strings.TrimSpace(tb.rows[i][idcol]))
 		}
 		if wcol >= 0 {
 			w, err := tb.weight(i, wcol)
 			if err != nil {
-				return nil, err
+				return nil, info, err
 			}
 			wbuf = append(wbuf, w)
 		}
 	}
 	if err := flush(len(tb.rows)); err != nil {
-		return nil, err
+		return nil, info, err
 	}
-	return s, nil
+	if idcol >= 0 {
+		info.Paired = pairByID(s, ids)
+	}
+	return s, info, nil
+}
+
+// pairByID puts the rows of every snapshot in the order of their ids when
+// every time has the same set of distinct ids, and reports whether it did.
+func pairByID(s *Snapshots, ids [][]string) bool {
+	first := map[string]bool{}
+	for _, id := range ids[0] {
+		if first[id] {
+			return false // repeated id
+		}
+		first[id] = true
+	}
+	for _, row := range ids[1:] {
+		if len(row) != len(first) {
+			return false
+		}
+		seen := map[string]bool{}
+		for _, id := range row {
+			if !first[id] || seen[id] {
+				return false
+			}
+			seen[id] = true
+		}
+	}
+	for k, row := range ids {
+		order := make([]int, len(row))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return row[order[a]] < row[order[b]] })
+		r, d := s.X[k].Dims()
+		x := mat.NewDense(r, d, nil)
+		var w []float64
+		if s.W != nil {
+			w = make([]float64, r)
+		}
+		for i, o := range order {
+			x.SetRow(i, s.X[k].RawRowView(o))
+			if w != nil {
+				w[i] = s.W[k][o]
+			}
+		}
+		s.X[k] = x
+		if w != nil {
+			s.W[k] = w
+		}
+	}
+	return true
 }
 
 // ReadPointsCSV reads one weighted point cloud from CSV text: a header,
@@ -223,7 +363,7 @@ func ReadPointsCSV(r io.Reader, name string) (*mat.Dense, []float64, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	_, wcol, coords, err := tb.columns(false)
+	_, wcol, _, coords, err := tb.columns(false, nil)
 	if err != nil {
 		return nil, nil, err
 	}
