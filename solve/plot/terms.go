@@ -201,7 +201,10 @@ func internal(fitted Energy, truth *Energy, data *snapshot.Snapshots) (*gplot.Pl
 		l.LineStyle = termStyle(i, 0)
 		p.Add(l)
 		label := names[i]
-		if beta, ok := e.Model.Entropy(e.Theta); ok {
+		if beta, ok := e.Model.Entropy(e.Theta); ok && e.Model.Has(compile.Internal) {
+			if math.Abs(beta) < 1e-12 {
+				beta = 0
+			}
 			label += fmt.Sprintf(": entropy, β = %.4g", beta)
 		}
 		p.Legend.Add(label, l)
@@ -209,8 +212,12 @@ func internal(fitted Energy, truth *Energy, data *snapshot.Snapshots) (*gplot.Pl
 	}
 	p.X.Min, p.X.Max = rlo, rhi
 	if lo <= hi {
-		pad := math.Max(0.1*(hi-lo), 0.1*math.Max(math.Abs(hi), 1e-3))
-		finishTermPlot(p, math.Min(lo-pad, 0), hi+pad)
+		lo, hi = math.Min(lo, 0), math.Max(hi, 0)
+		if hi-lo < 1e-6 {
+			lo, hi = -0.05, 0.05 // all (nearly) zero: a readable scale
+		}
+		pad := 0.1 * (hi - lo)
+		finishTermPlot(p, lo-pad, hi+pad)
 	} else {
 		finishTermPlot(p, 0, 0)
 	}
@@ -221,9 +228,13 @@ func internal(fitted Energy, truth *Energy, data *snapshot.Snapshots) (*gplot.Pl
 func termModels(fitted Energy, truth *Energy, k compile.TermKind, what string) ([]Energy, []string, error) {
 	es := []Energy{fitted}
 	names := []string{"fitted"}
-	if truth != nil && truth.Model != nil && truth.Model.Has(k) {
+	if truth != nil && truth.Model != nil {
+		// A truth without the term is drawn too: its term is zero.
 		es = append(es, *truth)
 		names = append(names, "true")
+		if !truth.Model.Has(k) {
+			names[1] = "true (no " + what + " term)"
+		}
 	}
 	for i, e := range es {
 		if err := e.check(names[i]); err != nil {
