@@ -14,6 +14,7 @@ import (
 
 // Fit preprocesses the data and fits m with the method o.Method.
 func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
+	o = o.withDefaults()
 	method := o.Method
 	if method == "" || method == "auto" {
 		switch {
@@ -135,6 +136,7 @@ var ErrDiverged = errors.New("training diverged")
 
 // FitAdam minimises the loss with Adam on mini-batches of pairs.
 func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	o = o.withDefaults()
 	start := time.Now()
 	P := m.NumParams
 	theta := m.InitTheta(o.Seed)
@@ -240,6 +242,7 @@ func project(theta, lo, hi []float64) {
 // Bounded parameters are optimised through a smooth change of variables
 // (θ = lo + eᵘ, hi − eᵘ, or lo + (hi − lo)·σ(u)), so they stay inside.
 func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	o = o.withDefaults()
 	start := time.Now()
 	P := m.NumParams
 	lo, hi := bounds(m)
