@@ -142,6 +142,15 @@ func splitTop(s string) []string {
 	return append(parts, s[start:])
 }
 
+// overrideParams applies a --param flag (empty: nothing) to θ.
+func overrideParams(m *compile.Model, theta []float64, flag string) error {
+	vals, err := parseParams(flag)
+	if err != nil {
+		return err
+	}
+	return applyParams(m, theta, vals)
+}
+
 // applyParams overrides entries of θ by parameter name.
 func applyParams(m *compile.Model, theta []float64, vals map[string][]float64) error {
 	var names []string

@@ -23,6 +23,7 @@ type evalCmd struct {
 	JSON   bool    `help:"Print JSON."`
 	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
 	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param  string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 }
 
 type evalReport struct {
@@ -77,6 +78,9 @@ func (c evalCmd) Run(g *globals) error {
 		return err
 	}
 	theta := m.InitTheta(c.Seed)
+	if err := overrideParams(m, theta, c.Param); err != nil {
+		return err
+	}
 	flow, err := evaluate.NewFlow(m, theta, c.Seed)
 	if err != nil {
 		return err

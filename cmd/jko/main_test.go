@@ -388,3 +388,36 @@ func TestTruthWithBeta(t *testing.T) {
 		t.Errorf("eval without spec.jko says nothing:\n%s", out)
 	}
 }
+
+// --json on simulate, predict and plot; --param on eval, predict and plot.
+func TestJSONAndParam(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	out := mustRun(t, "simulate", "styblinski_tang", "--particles", "40", "-o", data, "--json")
+	var sim struct {
+		Particles int    `json:"particles"`
+		Truth     string `json:"truth"`
+	}
+	if err := json.Unmarshal([]byte(out), &sim); err != nil || sim.Particles != 40 || !strings.HasSuffix(sim.Truth, "spec.jko") {
+		t.Errorf("simulate --json: %v %s", err, out)
+	}
+	spec := filepath.Join(dir, "m.jko")
+	os.WriteFile(spec, []byte("param a = 1\npotential V(x) = a*norm2(x)\n"), 0o644)
+	out = mustRun(t, "predict", spec, data, "-o", filepath.Join(dir, "p.csv"), "--json", "--param", "a=2")
+	if !strings.Contains(out, `"particles":20`) {
+		t.Errorf("predict --json: %s", out)
+	}
+	// A different a predicts differently: --param is applied.
+	p1, _ := os.ReadFile(filepath.Join(dir, "p.csv"))
+	mustRun(t, "predict", spec, data, "-o", filepath.Join(dir, "p.csv"))
+	if p2, _ := os.ReadFile(filepath.Join(dir, "p.csv")); bytes.Equal(p1, p2) {
+		t.Error("predict --param a=2 predicts as a=1")
+	}
+	out = mustRun(t, "plot", spec, data, "-o", filepath.Join(dir, "p.svg"), "--kind", "drift", "--json", "--param", "a=3", "--grid", "10", "--arrows", "5")
+	if !strings.Contains(out, `"out"`) {
+		t.Errorf("plot --json: %s", out)
+	}
+	if code, _, errs := jko(t, "eval", spec, data, "--param", "zz=1"); code == 0 || !strings.Contains(errs, "no learnable parameter zz") {
+		t.Errorf("eval --param zz=1: status %d, %q", code, errs)
+	}
+}

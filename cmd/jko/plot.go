@@ -28,6 +28,7 @@ type plotCmd struct {
 	Grid    int     `help:"Potential evaluations per axis." default:"80"`
 	Arrows  int     `help:"Drift arrows per axis." default:"15"`
 	JSON    bool    `help:"Print what was written (file, panels left out and why) as JSON."`
+	Param   string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 }
 
 func (c plotCmd) Run(g *globals) error {
@@ -48,6 +49,9 @@ func (c plotCmd) Run(g *globals) error {
 	}
 	fitted, err := loadEnergy(c.Fitted, data.Dim())
 	if err != nil {
+		return err
+	}
+	if err := overrideParams(fitted.Model, fitted.Theta, c.Param); err != nil {
 		return err
 	}
 	var truth *plot.Energy

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jko-org/jko/compile"
@@ -19,6 +20,8 @@ type predictCmd struct {
 	Seed   uint64  `help:"Random seed for the noise." default:"0"`
 	Out    string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle)."`
 	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param  string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	JSON   bool    `help:"Print what was written as JSON."`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -47,7 +50,11 @@ func (c predictCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	flow, err := evaluate.NewFlow(m, m.InitTheta(c.Seed), c.Seed)
+	theta := m.InitTheta(c.Seed)
+	if err := overrideParams(m, theta, c.Param); err != nil {
+		return err
+	}
+	flow, err := evaluate.NewFlow(m, theta, c.Seed)
 	if err != nil {
 		return err
 	}
@@ -72,6 +79,10 @@ func (c predictCmd) Run(g *globals) error {
 		return err
 	}
 	n, _ := data.X[c.From].Dims()
+	if c.JSON {
+		return json.NewEncoder(g.stdout).Encode(map[string]any{"out": c.Out, "particles": n, "from_t": t0,
+			"steps": c.Steps, "dt": dt, "step": step.String(), "times": out.Times})
+	}
 	fmt.Fprintf(g.stdout, "predicted %d particles from t = %g for %d steps of %g → %s\n", n, t0, c.Steps, dt, c.Out)
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ type simulateCmd struct {
 	CSV       bool    `help:"Also write data.csv."`
 	Beta      float64 `placeholder:"BETA" help:"Extra diffusion β (noise sqrt(2β) dW) on top of the spec's entropy terms."`
 	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	JSON      bool    `help:"Print what was written as JSON."`
 }
 
 // withNoise adds diffusion to a flow.
@@ -122,6 +124,11 @@ func (c simulateCmd) Run(g *globals) error {
 	}
 	beta, _ := m.Entropy(theta)
 	beta += c.Beta
+	if c.JSON {
+		return json.NewEncoder(g.stdout).Encode(map[string]any{"out": c.Out, "particles": c.Particles, "snapshots": c.Steps + 1,
+			"dim": c.Dim, "dt": c.Dt, "beta": beta, "unpaired": c.Unpaired, "step": step.String(),
+			"train": train.Counts()[0], "test": test.Counts()[0], "truth": filepath.Join(c.Out, "spec.jko")})
+	}
 	fmt.Fprintf(g.stdout, "simulated %d particles × %d snapshots in %d-D (dt %g, β %.6g, %s) → %s (train %d, test %d per snapshot)\n",
 		c.Particles, c.Steps+1, c.Dim, c.Dt, beta, map[bool]string{true: "unpaired", false: "paired"}[c.Unpaired], c.Out,
 		train.Counts()[0], test.Counts()[0])
