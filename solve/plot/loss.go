@@ -109,7 +109,7 @@ func (c LossCurve) Plot() (*gplot.Plot, error) {
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "loss"
 	if c.Name == "gap" {
-		p.Title.Text = "iJKOnet gap: J(next snapshot) − J(maps of this one)"
+		p.Title.Text = "iJKOnet gap J(μ[k+1]) − J(T#μ[k])"
 		p.Y.Label.Text = "gap (not a loss: may be negative)"
 	}
 	if logAxis {
