@@ -307,7 +307,7 @@ func TestCheckReadable(t *testing.T) {
 	os.WriteFile(spec, []byte("param k = 2\nparam beta = 0.1\npotential V(x) = 0.5*k*sum(x^2) + 3*x[0]^2\n"+
 		"interaction U(z) = -0.0025*k*sum(z^2)*0.5\ninternal f(rho) = beta*rho*log(rho)\n"), 0o644)
 	out := mustRun(t, "check", spec, "--at", "0,-1", "--rho", "2")
-	for _, want := range []string{"∇V(x) = [6*x[0], 0] + x*k", "∇U(z) = -0.0025*z*k", "1 feature\n", "at ρ = 2 (--rho): f = ", "f″ = 0.05"} {
+	for _, want := range []string{"∇V(x) = [6*x[0], 0] + k*x", "∇U(z) = -0.0025*k*z", "1 feature\n", "at ρ = 2 (--rho): f = ", "f″ = 0.05"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}

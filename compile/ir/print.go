@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -21,7 +22,8 @@ const (
 // language form print as calls (step, sign, concat, outer, sqdist), but
 // for matrix products, printed W·v and Wᵀ·v, and padded vectors, printed
 // as lists with their zeros. A product prints its constant factors
-// multiplied into one leading number ("x*2*k*0.5" prints "k*x"), and
+// multiplied into one leading number and its parameters next ("x*2*k*0.5"
+// prints "k*x"), and
 // numbers print with at most 12 significant digits, -0 as 0.
 func (g *Graph) String(id NodeID) string {
 	var b strings.Builder
@@ -38,6 +40,15 @@ func formatFloat(v float64) string {
 		s = strconv.FormatFloat(v, 'g', 12, 64) // 0.0025000000000000005 → 0.0025
 	}
 	return s
+}
+
+// isParam reports whether id is a parameter, or one broadcast.
+func (g *Graph) isParam(id NodeID) bool {
+	n := &g.nodes[id]
+	if n.Op == OpBroadcast {
+		n = &g.nodes[n.Args[0]]
+	}
+	return n.Op == OpParam
 }
 
 // factors appends the factors of the product chain at id (through Mul
@@ -125,6 +136,10 @@ func (g *Graph) print(b *strings.Builder, id NodeID) {
 	case OpMul:
 		c := 1.0
 		fs := g.factors(id, nil, &c)
+		// Parameters first, as one writes coefficients: 2*b*x, not 2*x*b.
+		sort.SliceStable(fs, func(i, j int) bool {
+			return g.isParam(fs[i]) && !g.isParam(fs[j])
+		})
 		if len(fs) == 0 {
 			b.WriteString(formatFloat(c))
 			return
