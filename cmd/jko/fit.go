@@ -89,6 +89,7 @@ type fitReport struct {
 	Data    string             `json:"data"`
 	Out     string             `json:"out"`
 	Method  string             `json:"method"`
+	Step    string             `json:"step"`
 	EvalAt  string             `json:"eval_at"`
 	Params  []paramReport      `json:"params"`
 	Loss    float64            `json:"loss"`
@@ -219,7 +220,7 @@ func fitHeader(c fitCmd, m *compile.Model, data *snapshot.Snapshots, res *jkonet
 }
 
 func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {
-	rep := fitReport{Spec: c.Spec, Data: c.Data, Out: c.Out, Method: res.Method, EvalAt: res.EvalAt, Loss: res.Loss,
+	rep := fitReport{Spec: c.Spec, Data: c.Data, Out: c.Out, Method: res.Method, Step: res.Step(), EvalAt: res.EvalAt, Loss: res.Loss,
 		Times: map[string]float64{}, Clamped: res.Clamped}
 	for _, st := range res.Times {
 		rep.Times[st.Name] = st.Time.Seconds()

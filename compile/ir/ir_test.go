@@ -396,6 +396,7 @@ func TestString(t *testing.T) {
 		// Constant factors multiplied into one leading number.
 		{g.Mul(g.Mul(g.Mul(x, g.Scalar(2)), g.Param("k", Scalar)), g.Scalar(0.5)), "k*x"},
 		{g.Mul(g.Mul(x, g.Scalar(2)), g.Scalar(-0.00125)), "-0.0025*x"},
+		{g.Mul(g.Mul(g.Index(x, 1), g.Scalar(2)), g.Div(g.Neg(g.Exp(v)), g.Index(x, 1))), "2*x[1]*(-exp(x[0])/x[1])"},
 		// At most 12 significant digits; no -0.
 		{g.Add(v, g.Scalar(0.0025000000000000005)), "x[0] + 0.0025"},
 		// Internal ops in a readable form.

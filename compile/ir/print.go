@@ -155,11 +155,13 @@ func (g *Graph) print(b *strings.Builder, id NodeID) {
 			if i > 0 {
 				b.WriteByte('*')
 			}
-			min := precMul
-			if (i > 0 || c != 1) && g.prec(f) == precNeg {
-				min = precAtom
+			var fb strings.Builder
+			g.operand(&fb, f, precMul)
+			if t := fb.String(); (i > 0 || c != 1) && strings.HasPrefix(t, "-") {
+				b.WriteString("(" + t + ")") // 2*z*(-exp(…)), not 2*z*-exp(…)
+			} else {
+				b.WriteString(t)
 			}
-			g.operand(b, f, min)
 		}
 	case OpMatVec, OpMatTVec:
 		g.operand(b, x[0], precAtom)
