@@ -34,7 +34,7 @@ type cli struct {
 	Stdlib   stdlibCmd   `cmd:"" help:"List the standard library of specs, or print one."`
 	Bench    benchCmd    `cmd:"" help:"Regenerate the JKOnet* paper's synthetic experiments (simulate, fit, evaluate) as a table."`
 	Distance distanceCmd `cmd:"" help:"Exact optimal-transport distance between two point clouds."`
-	Plot     plotCmd     `cmd:"" help:"Draw a fitted spec: potential level curves, snapshots with predictions, drift field, loss curve (PNG or SVG)."`
+	Plot     plotCmd     `cmd:"" help:"Draw a fitted spec against the truth: potential, drift, interaction kernel, internal energy (β), snapshots with predictions, loss (PNG, SVG or PDF)."`
 	Version  versionCmd  `cmd:"" help:"Print the jko version."`
 }
 
