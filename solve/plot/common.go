@@ -36,8 +36,9 @@ type Options struct {
 	Grid int
 	// Arrows is the number of drift arrows per axis (default 15).
 	Arrows int
-	// T is the time at which time-dependent potentials are drawn
-	// (default: the first snapshot's time).
+	// T, when set, is the one time at which time-dependent potentials
+	// are drawn; nil: at up to four snapshot times (small multiples), and
+	// the drift at the first snapshot's time.
 	T *float64
 	// Seed seeds the noise of the predictions.
 	Seed uint64

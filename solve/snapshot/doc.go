@@ -34,7 +34,12 @@
 // # CSV
 //
 // A header line; a time column named t or time; an optional column named
-// weight; every other column is a coordinate, in header order. Rows are
-// grouped by time, times strictly increasing from group to group. Errors
-// name the file, line and column (type *Error).
+// weight; an optional particle-id column, named id or ending in _id
+// (cell_id), which is not a coordinate; every other column is a
+// coordinate, in header order, unless ReadCSVWith is given the coordinate
+// columns (CSVInfo then names the ignored ones). When every time has the
+// same set of ids, each snapshot's rows are put in id order, so that row i
+// is one particle at every time (paired data). Rows are grouped by time,
+// times strictly increasing from group to group. Errors name the file,
+// line and column (type *Error).
 package snapshot
