@@ -228,7 +228,7 @@ func setRange(p *gplot.Plot, b Box) {
 // sliceNote is appended to titles when d > 2.
 func sliceNote(d int) string {
 	if d > 2 {
-		return " (slice at data mean)"
+		return " (slice at mean)"
 	}
 	return ""
 }

@@ -122,7 +122,7 @@ func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*
 	label := "|∂V/∂x|"
 	if dataTop > 0 && dataTop < top {
 		top = dataTop
-		label = "|∂V/∂x| (capped at the particles' 98th pct.)"
+		label = "|∂V/∂x| (capped)"
 	}
 	if !(top > 0) {
 		top = 1

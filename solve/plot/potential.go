@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -149,7 +150,7 @@ func Potential(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options
 	label := "V − min V"
 	if dataTop > 0 && dataTop < top {
 		top = dataTop
-		label = "V − min V (capped at the particles' 98th pct.)"
+		label = "V − min V (capped)"
 	}
 	if !(top > 0) {
 		top = 1
@@ -201,5 +202,20 @@ func colorBar(cm palette.ColorMap, label string) *gplot.Plot {
 	p.X.Label.Text = ""
 	p.Y.Label.Text = label
 	p.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true, Colors: 256})
+	p.Y.Tick.Marker = shortTicks{}
 	return p
+}
+
+// shortTicks are gonum's default ticks labelled in the shortest form
+// ("50", not "50.00"), which keeps a narrow colour bar readable.
+type shortTicks struct{}
+
+func (shortTicks) Ticks(lo, hi float64) []gplot.Tick {
+	ts := gplot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 4, 64)
+		}
+	}
+	return ts
 }

@@ -80,7 +80,7 @@ func TestPotentialScaleFromData(t *testing.T) {
 	}
 	row := f.Rows[0]
 	bar := row[len(row)-1].Drawer.(*gplot.Plot)
-	if !strings.Contains(bar.Y.Label.Text, "98th") {
+	if !strings.Contains(bar.Y.Label.Text, "capped") {
 		t.Errorf("colour bar %q does not say it is capped", bar.Y.Label.Text)
 	}
 	_, _, z := PotentialGrid(truth, Box{-6, 6, -6, 6}, 30, []float64{0, 0}, 0)
