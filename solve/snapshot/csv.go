@@ -194,14 +194,6 @@ func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
 // column and the same ids at every time, each snapshot's rows are put in
 // id order (paired data: row i is one particle at every time).
 func ReadCSVWith(r io.Reader, name string, o CSVOptions) (*Snapshots, CSVInfo, error) {
-	s, info, err := readCSV(r, name, o)
-	if err != nil {
-		return nil, CSVInfo{}, err
-	}
-	return s, info, nil
-}
-
-func readCSV(r io.Reader, name string, o CSVOptions) (*Snapshots, CSVInfo, error) {
 	var info CSVInfo
 	tb, err := readTable(r, name)
 	if err != nil {
