@@ -22,7 +22,7 @@ var version = "0.1.0-dev"
 
 type cli struct {
 	Quiet  bool     `help:"No progress bars." short:"q"`
-	Coords []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL,…"`
+	Coords []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL"`
 
 	Demo     demoCmd     `cmd:"" help:"Simulate a known population, fit it, report the recovered formula and the EMD (no files needed)."`
 	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`

@@ -147,7 +147,7 @@ func TestCommandReference(t *testing.T) {
 	b.WriteString("\n```\n" + top + "```\n")
 	for _, line := range strings.Split(top, "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(f[0], "-") {
+		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") || strings.HasPrefix(f[0], "-") {
 			continue
 		}
 		_, help, _ := jko(t, f[0], "--help")
@@ -275,7 +275,7 @@ func TestVocabulary(t *testing.T) {
 	_, top, _ := jko(t, "--help")
 	for _, line := range strings.Split(top, "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(f[0], "-") {
+		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") || strings.HasPrefix(f[0], "-") {
 			continue
 		}
 		_, help, _ := jko(t, f[0], "--help")
