@@ -93,24 +93,25 @@ func (c evalCmd) Run(g *globals) error {
 	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
 		rep.Split = "all" // a CSV file has no train/test split
 	}
+	bar := newProgress(g, 0, "")
+	progress := func(stage string) evaluate.Progress {
+		return func(done, total int) { bar.update(stage, done, total, "") }
+	}
 	if c.OnlyW1 {
-		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step, progress("one-step W1")); err != nil {
 			return err
 		}
 	} else {
-		bar := newProgress(g, 0, "")
-		bar.update("evaluating: one-step W1, W2, MMD", 0, 2, "")
-		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
+		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step, progress("one-step W1, W2, MMD"))
 		if err != nil {
 			return err
 		}
 		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
-		bar.update("evaluating: all-steps rollout", 1, 2, "")
-		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
+		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step, progress("all-steps rollout")); err != nil {
 			return err
 		}
-		bar.finish()
 	}
+	bar.finish()
 	rep.Truth, rep.TermErrors, rep.TruthNote = compareTruth(c.Data, m, theta, data)
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)

@@ -252,7 +252,16 @@ func TestProgressEveryStage(t *testing.T) {
 			}
 		}
 	}
-	code, _, errs := jko(t, "-q", "fit", spec, data, "-o", filepath.Join(dir, "q.jko"))
+	code, _, errs := jko(t, "eval", filepath.Join(dir, "linear.jko"), data)
+	for _, st := range []string{"one-step W1, W2, MMD", "all-steps rollout"} {
+		if code != 0 || !strings.Contains(errs, st) {
+			t.Errorf("eval: status %d, no progress for %q in %q", code, st, errs)
+		}
+	}
+	if _, _, errs := jko(t, "simulate", "flat", "--particles", "20", "-o", filepath.Join(dir, "s")); !strings.Contains(errs, "simulating") {
+		t.Errorf("simulate: no progress in %q", errs)
+	}
+	code, _, errs = jko(t, "-q", "fit", spec, data, "-o", filepath.Join(dir, "q.jko"))
 	if code != 0 || errs != "" {
 		t.Errorf("--quiet: status %d, stderr %q", code, errs)
 	}
