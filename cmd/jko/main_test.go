@@ -430,3 +430,23 @@ func TestJSONAndParam(t *testing.T) {
 		t.Errorf("eval --param zz=1: status %d, %q", code, errs)
 	}
 }
+
+// jko demo writes into a new temporary directory, not the working one.
+func TestDemoWritesToTemp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	wd, _ := os.Getwd()
+	cwd := t.TempDir()
+	if err := os.Chdir(cwd); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	out := mustRun(t, "demo", "--particles", "200")
+	if ents, _ := os.ReadDir(cwd); len(ents) != 0 {
+		t.Errorf("demo wrote into the working directory: %v", ents)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "jko-demo-*", "fitted.jko"))
+	if len(dirs) != 1 || !strings.Contains(out, filepath.Dir(dirs[0])) {
+		t.Errorf("demo output %q, fitted specs %v", out, dirs)
+	}
+}
