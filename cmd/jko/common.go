@@ -34,11 +34,11 @@ func loadData(path, split string, dt float64) (*snapshot.Snapshots, error) {
 		return nil, err
 	}
 	defer f.Close()
-	s, info, err := snapshot.ReadCSVWith(f, path, snapshot.CSVOptions{Coords: csv.coords})
+	s, info, err := snapshot.ReadCSVWith(f, path, snapshot.CSVOptions{Coords: csvFlags.coords})
 	if err != nil {
 		return nil, err
 	}
-	csv.note(path, info)
+	csvFlags.note(path, info)
 	if dt > 0 {
 		for i := range s.Times {
 			s.Times[i] = float64(i) * dt
@@ -54,7 +54,7 @@ type csvSettings struct {
 	notes  io.Writer
 }
 
-var csv csvSettings
+var csvFlags csvSettings
 
 // coordName matches column names that read as coordinates: x, y, z, x1,
 // pc_2, umap1, dim3.

@@ -32,11 +32,11 @@ func readCloud(name string, t *float64, notes io.Writer) (*mat.Dense, []float64,
 	if !hasTimeColumn(b) {
 		return snapshot.ReadPointsCSV(bytes.NewReader(b), name)
 	}
-	s, info, err := snapshot.ReadCSVWith(bytes.NewReader(b), name, snapshot.CSVOptions{Coords: csv.coords})
+	s, info, err := snapshot.ReadCSVWith(bytes.NewReader(b), name, snapshot.CSVOptions{Coords: csvFlags.coords})
 	if err != nil {
 		return nil, nil, err
 	}
-	csv.note(name, info)
+	csvFlags.note(name, info)
 	k := s.Len() - 1
 	if t != nil {
 		k = -1

@@ -103,8 +103,8 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
 	g := &globals{stdout: stdout, stderr: stderr, tty: tty, quiet: c.Quiet}
-	csv = csvSettings{coords: c.Coords, notes: stderr}
-	defer func() { csv = csvSettings{} }()
+	csvFlags = csvSettings{coords: c.Coords, notes: stderr}
+	defer func() { csvFlags = csvSettings{} }()
 	if err := ctx.Run(g); err != nil {
 		var e exitError
 		if errors.As(err, &e) {
