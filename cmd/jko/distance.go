@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,41 +16,64 @@ import (
 )
 
 type distanceCmd struct {
-	A      string   `arg:"" help:"First point cloud: CSV with a header, coordinate columns and optional weight and particle-id (id, *_id) columns; with a t or time column (jko's snapshot CSV), the snapshot at --t." type:"existingfile"`
-	B      string   `arg:"" help:"Second point cloud, read the same way." type:"existingfile"`
-	T      *float64 `help:"For CSV files with a time column: the time of the snapshot to compare (default: the only time, or the last one, said on stderr)." placeholder:"T"`
-	Metric string   `help:"w1 (Euclidean cost) or w2sq (squared Euclidean cost)." enum:"w1,w2sq" default:"w1"`
-	JSON   bool     `help:"Print JSON."`
+	A       string   `arg:"" help:"First point cloud: CSV with a header, coordinate columns, optionally a weights column (see --weights-column) and a particle-id column (id, *_id); with a t or time column (jko's snapshot CSV), the snapshot at --t." type:"existingfile"`
+	B       string   `arg:"" help:"Second point cloud, read the same way." type:"existingfile"`
+	T       *float64 `help:"For CSV files with a time column: the time of the snapshot to compare (default: the last one, said on stderr)." placeholder:"T"`
+	Metric  string   `help:"w1 (Euclidean cost) or w2sq (squared Euclidean cost)." enum:"w1,w2sq" default:"w1"`
+	JSON    bool     `help:"Print JSON."`
+	Weights string   `name:"weights-column" placeholder:"COLUMN" help:"The column of point weights in both files (none by default: uniform weights; a column named weight is refused unless named here)."`
 }
 
-// readCloud reads a point cloud; from a file with a time column (jko's
-// snapshot CSV), the snapshot at time t (nil: the last one, with a note).
-func readCloud(name string, t *float64, notes io.Writer) (*mat.Dense, []float64, error) {
-	b, err := os.ReadFile(name)
+// cloudOptions say how distance reads a cloud beyond its weights: which
+// snapshot of a file with a time column (t; nil: the last), and where
+// notes go.
+type cloudOptions struct {
+	t     *float64
+	notes io.Writer
+}
+
+// readCloud reads one point cloud from r (named name in messages); from a
+// file with a time column (jko's snapshot CSV), the snapshot at time o.t.
+func readCloud(r io.Reader, name, weights string, o cloudOptions) (*mat.Dense, []float64, error) {
+	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	if !hasTimeColumn(b) {
-		return snapshot.ReadPointsCSV(bytes.NewReader(b), name)
+	copts := snapshot.CSVOptions{Weights: weights, Coords: csvFlags.coords}
+	var x *mat.Dense
+	var w []float64
+	if hasTimeColumn(b) {
+		x, w, err = snapshotCloud(b, name, copts, o)
+	} else {
+		x, w, err = copts.ReadPoints(bytes.NewReader(b), name)
 	}
-	s, info, err := snapshot.ReadCSVWith(bytes.NewReader(b), name, snapshot.CSVOptions{Coords: csvFlags.coords})
+	var se *snapshot.Error
+	if errors.As(err, &se) && weights == "" && strings.EqualFold(se.Column, "weight") && se.Line > 0 {
+		return nil, nil, fmt.Errorf("%w (--weights-column %s takes it as point weights)", err, se.Column)
+	}
+	return x, w, err
+}
+
+// snapshotCloud is the cloud at time o.t (nil: the last) of a snapshot CSV.
+func snapshotCloud(b []byte, name string, copts snapshot.CSVOptions, o cloudOptions) (*mat.Dense, []float64, error) {
+	s, info, err := copts.ReadInfo(bytes.NewReader(b), name)
 	if err != nil {
 		return nil, nil, err
 	}
 	csvFlags.note(name, info)
 	k := s.Len() - 1
-	if t != nil {
+	if o.t != nil {
 		k = -1
 		for i, ti := range s.Times {
-			if math.Abs(ti-*t) <= 1e-9*math.Max(1, math.Abs(ti)) {
+			if math.Abs(ti-*o.t) <= 1e-9*math.Max(1, math.Abs(ti)) {
 				k = i
 			}
 		}
 		if k < 0 {
-			return nil, nil, fmt.Errorf("%s: no snapshot at t = %g (times %s)", name, *t, fmtList(s.Times))
+			return nil, nil, fmt.Errorf("%s: no snapshot at t = %g (times %s)", name, *o.t, fmtList(s.Times))
 		}
-	} else if s.Len() > 1 {
-		fmt.Fprintf(notes, "note: %s: %d snapshots; comparing the last, t = %g (choose with --t)\n", name, s.Len(), s.Times[k])
+	} else if s.Len() > 1 && o.notes != nil {
+		fmt.Fprintf(o.notes, "note: %s: %d snapshots; comparing the last, t = %g (choose with --t)\n", name, s.Len(), s.Times[k])
 	}
 	var w []float64
 	if s.W != nil {
@@ -59,8 +83,9 @@ func readCloud(name string, t *float64, notes io.Writer) (*mat.Dense, []float64,
 }
 
 // hasTimeColumn reports whether the CSV header (the first line that is
-// not a comment) has a column named t or time.
+// neither blank nor a comment) has a column named t or time.
 func hasTimeColumn(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -76,25 +101,49 @@ func hasTimeColumn(b []byte) bool {
 	return false
 }
 
-func (c distanceCmd) Run(g *globals) error {
-	x, a, err := readCloud(c.A, c.T, g.stderr)
-	if err != nil {
-		return err
+// distance reads the clouds a and b (named na and nb) and couples them;
+// d is their dimension.
+func distance(a, b io.Reader, na, nb, weights, metric string, opts ...cloudOptions) (plan *ot.Plan, d int, err error) {
+	var o cloudOptions
+	if len(opts) > 0 {
+		o = opts[0]
 	}
-	y, b, err := readCloud(c.B, c.T, g.stderr)
+	x, wa, err := readCloud(a, na, weights, o)
 	if err != nil {
-		return err
+		return nil, 0, err
+	}
+	y, wb, err := readCloud(b, nb, weights, o)
+	if err != nil {
+		return nil, 0, err
+	}
+	_, d = x.Dims()
+	if _, db := y.Dims(); d != db {
+		return nil, 0, fmt.Errorf("distance: %s has %d coordinate columns, %s has %d", na, d, nb, db)
 	}
 	cf := ot.Euclidean
-	if c.Metric == "w2sq" {
+	if metric == "w2sq" {
 		cf = ot.SqEuclidean
 	}
-	plan, err := ot.Couple(x, y, a, b, cf)
+	plan, err = ot.Couple(x, y, wa, wb, cf)
+	return plan, d, err
+}
+
+func (c distanceCmd) Run(g *globals) error {
+	fa, err := os.Open(c.A)
 	if err != nil {
 		return err
 	}
-	n, d := x.Dims()
-	m, _ := y.Dims()
+	defer fa.Close()
+	fb, err := os.Open(c.B)
+	if err != nil {
+		return err
+	}
+	defer fb.Close()
+	plan, d, err := distance(fa, fb, c.A, c.B, c.Weights, c.Metric, cloudOptions{t: c.T, notes: g.stderr})
+	if err != nil {
+		return err
+	}
+	n, m := plan.N, plan.M
 	if c.JSON {
 		return json.NewEncoder(g.stdout).Encode(map[string]any{
 			"metric": c.Metric, "value": plan.Cost, "n": n, "m": m, "dim": d, "pairs": len(plan.Pairs),

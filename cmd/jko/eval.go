@@ -15,26 +15,30 @@ import (
 )
 
 type evalCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split  string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
-	Dt     float64 `placeholder:"DT" help:"Time between snapshots, when the data does not say."`
-	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON   bool    `help:"Print JSON."`
-	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Param  string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Split   string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Dt      float64 `placeholder:"DT" help:"${dt_help}"`
+	Weights string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
+	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
+	JSON    bool    `help:"Print JSON."`
+	OnlyW1  bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
+	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param   string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 }
 
+// evalReport is what eval prints; with --only-w1 the metrics it skips are
+// absent (nil), not zeros.
 type evalReport struct {
 	Fitted   string            `json:"fitted"`
 	Data     string            `json:"data"`
 	Split    string            `json:"split"`
+	TimesAt  string            `json:"times"`
 	Step     string            `json:"step"`
 	OneStep  evaluate.Report   `json:"one_step"`
-	W2       evaluate.Report   `json:"one_step_w2"`
-	MMD      evaluate.Report   `json:"one_step_mmd"`
-	AllSteps evaluate.Report   `json:"all_steps"`
+	W2       *evaluate.Report  `json:"one_step_w2,omitempty"`
+	MMD      *evaluate.Report  `json:"one_step_mmd,omitempty"`
+	AllSteps *evaluate.Report  `json:"all_steps,omitempty"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
 	// TermErrors compare the fitted terms with the truth's whatever the
@@ -63,11 +67,8 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, c.Dt)
+	data, err := loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test")
 	if err != nil {
-		return err
-	}
-	if err := data.Validate(); err != nil {
 		return err
 	}
 	if data.Len() < 2 {
@@ -89,35 +90,35 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: step.String(), Beta: flow.Beta()}
-	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
-		rep.Split = "all" // a CSV file has no train/test split
-	}
+	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
 	bar := newProgress(g, 0, "")
 	progress := func(stage string) evaluate.Progress {
 		return func(done, total int) { bar.update(stage, done, total, "") }
 	}
 	if c.OnlyW1 {
-		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step, progress("one-step W1")); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data.Snapshots, c.Seed, step, progress("one-step W1")); err != nil {
 			return err
 		}
 	} else {
-		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step, progress("one-step W1, W2, MMD"))
+		dist, err := evaluate.OneStepAll(flow, data.Snapshots, c.Seed, step, progress("one-step W1, W2, MMD"))
 		if err != nil {
 			return err
 		}
-		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
-		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step, progress("all-steps rollout")); err != nil {
+		rep.OneStep, rep.W2, rep.MMD = dist.W1, &dist.W2, &dist.MMD
+		all, err := evaluate.AllSteps(flow, data.Snapshots, c.Seed, step, progress("all-steps rollout"))
+		if err != nil {
 			return err
 		}
+		rep.AllSteps = &all
 	}
 	bar.finish()
-	rep.Truth, rep.TermErrors, rep.TruthNote = compareTruth(c.Data, m, theta, data)
+	rep.Truth, rep.TermErrors, rep.TruthNote = compareTruth(c.Data, m, theta, data.Snapshots)
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(rep.jsonSafe())
 	}
+	fmt.Fprintf(g.stdout, "data %s (%s split), %s\n", c.Data, rep.Split, rep.TimesAt)
 	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
 	if !c.OnlyW1 {
@@ -248,4 +249,62 @@ func relL2(a, b []float64) float64 {
 		den += b[i] * b[i]
 	}
 	return math.Sqrt(num) / math.Max(math.Sqrt(den), 1e-300)
+}
+
+// metricJSON is an evaluate.Report whose NaN and infinite values (a
+// diverged prediction) JSON carries as null.
+type metricJSON struct {
+	Metric  string      `json:"metric"`
+	PerStep []jsonFloat `json:"per_step"`
+	Mean    jsonFloat   `json:"mean"`
+	Std     jsonFloat   `json:"std"`
+}
+
+func metricOf(r *evaluate.Report) *metricJSON {
+	if r == nil {
+		return nil
+	}
+	m := &metricJSON{Metric: r.Metric, Mean: jsonFloat(r.Mean), Std: jsonFloat(r.Std), PerStep: []jsonFloat{}}
+	for _, v := range r.PerStep {
+		m.PerStep = append(m.PerStep, jsonFloat(v))
+	}
+	return m
+}
+
+// jsonSafe is the report with every number JSON can carry (NaN → null).
+func (r evalReport) jsonSafe() any {
+	type term struct {
+		Term     string    `json:"term"`
+		Fitted   jsonFloat `json:"fitted,omitempty"`
+		True     jsonFloat `json:"true,omitempty"`
+		RelError jsonFloat `json:"rel_error"`
+	}
+	type truth struct {
+		Name     string    `json:"name"`
+		Fitted   jsonFloat `json:"fitted"`
+		True     jsonFloat `json:"true"`
+		RelError jsonFloat `json:"rel_error"`
+	}
+	out := struct {
+		Fitted     string      `json:"fitted"`
+		Data       string      `json:"data"`
+		Split      string      `json:"split"`
+		TimesAt    string      `json:"times"`
+		Step       string      `json:"step"`
+		OneStep    *metricJSON `json:"one_step"`
+		W2         *metricJSON `json:"one_step_w2,omitempty"`
+		MMD        *metricJSON `json:"one_step_mmd,omitempty"`
+		AllSteps   *metricJSON `json:"all_steps,omitempty"`
+		Beta       jsonFloat   `json:"beta"`
+		Truth      []truth     `json:"truth,omitempty"`
+		TermErrors []term      `json:"term_errors,omitempty"`
+		TruthNote  string      `json:"truth_note,omitempty"`
+	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil, nil, r.TruthNote}
+	for _, p := range r.Truth {
+		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
+	}
+	for _, t := range r.TermErrors {
+		out.TermErrors = append(out.TermErrors, term{t.Term, jsonFloat(t.Fitted), jsonFloat(t.True), jsonFloat(t.RelError)})
+	}
+	return out
 }

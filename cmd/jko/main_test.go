@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -142,16 +143,14 @@ func TestErrors(t *testing.T) {
 // docs/commands.md is the --help of every command; -update rewrites it.
 func TestCommandReference(t *testing.T) {
 	var b strings.Builder
-	b.WriteString("# jko command reference\n\nGenerated from `jko COMMAND --help` by `go test ./cmd/jko -update`; a test keeps it true.\n")
+	b.WriteString("# jko command reference\n\nGenerated from `jko COMMAND --help` by `go test ./cmd/jko -run TestCommandReference -args -update`; a test keeps it true.\n")
 	_, top, _ := jko(t, "--help")
 	b.WriteString("\n```\n" + top + "```\n")
-	for _, line := range strings.Split(top, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") || strings.HasPrefix(f[0], "-") {
-			continue
-		}
-		_, help, _ := jko(t, f[0], "--help")
-		b.WriteString("\n## jko " + f[0] + "\n\n```\n" + help + "```\n")
+	// The commands from the parser's model, not from the wrapped help
+	// text (whose continuation lines made sections such as "## jko and").
+	for _, name := range commandNames(t) {
+		_, help, _ := jko(t, name, "--help")
+		b.WriteString("\n## jko " + name + "\n\n```\n" + help + "```\n")
 	}
 	path := filepath.Join("..", "..", "docs", "commands.md")
 	if *update {
@@ -162,7 +161,40 @@ func TestCommandReference(t *testing.T) {
 	}
 	have, err := os.ReadFile(path)
 	if err != nil || string(have) != b.String() {
-		t.Errorf("docs/commands.md is out of date: run go test ./cmd/jko -update (%v)", err)
+		t.Errorf("docs/commands.md is out of date: run go test ./cmd/jko -run TestCommandReference -args -update (%v)", err)
+	}
+}
+
+// commandNames lists jko's commands in the order of --help.
+func commandNames(t *testing.T) []string {
+	var c cli
+	p, err := newParser(&c, io.Discard, io.Discard, func(int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range p.Model.Children {
+		if !n.Hidden {
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+// docs/commands.md has one section per command, and nothing else.
+func TestCommandReferenceSections(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "commands.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sections []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "## jko "); ok {
+			sections = append(sections, name)
+		}
+	}
+	if got, want := strings.Join(sections, " "), strings.Join(commandNames(t), " "); got != want {
+		t.Errorf("docs/commands.md sections %q, want the commands %q", got, want)
 	}
 }
 
@@ -281,15 +313,10 @@ func TestVocabulary(t *testing.T) {
 	if !strings.Contains(out, "at x = [-1 2]: V = ") {
 		t.Errorf("check --at -1,2:\n%s", out)
 	}
-	_, top, _ := jko(t, "--help")
-	for _, line := range strings.Split(top, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") || strings.HasPrefix(f[0], "-") {
-			continue
-		}
-		_, help, _ := jko(t, f[0], "--help")
+	for _, name := range commandNames(t) {
+		_, help, _ := jko(t, name, "--help")
 		if m := regexp.MustCompile(`=(FLOAT-64|INT|STRING|UINT-64)\b`).FindString(help); m != "" {
-			t.Errorf("jko %s --help shows the placeholder %s", f[0], m)
+			t.Errorf("jko %s --help shows the placeholder %s", name, m)
 		}
 	}
 	dir := t.TempDir()
@@ -351,7 +378,7 @@ func TestCSVColumns(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "particle ids cell_id") || !strings.Contains(errs, "ignored batch") {
 		t.Errorf("status %d, stderr %q", code, errs)
 	}
-	s, info, err := snapshot.ReadCSVWith(strings.NewReader(b.String()), "cells.csv", snapshot.CSVOptions{Coords: []string{"x1", "x2"}})
+	s, info, err := snapshot.CSVOptions{Coords: []string{"x1", "x2"}}.ReadInfo(strings.NewReader(b.String()), "cells.csv")
 	if err != nil || !info.Paired || info.ID != "cell_id" || len(info.Ignored) != 1 || s.Dim() != 2 {
 		t.Fatalf("read %+v, %v", info, err)
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
@@ -16,9 +18,9 @@ type predictCmd struct {
 	From   int     `help:"Index of the snapshot to start from." default:"0"`
 	Steps  int     `help:"Number of steps to roll forward." default:"1"`
 	Dt     float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
-	Split  string  `help:"Which snapshots of a directory to use: test, train or all." enum:"test,train,all" default:"test"`
+	Split  string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
 	Seed   uint64  `help:"Random seed for the noise." default:"0"`
-	Out    string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle)."`
+	Out    string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
 	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 	Param  string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 	JSON   bool    `help:"Print what was written as JSON."`
@@ -29,7 +31,17 @@ func (c predictCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, 0)
+	if err := checkOutput("-o", c.Out); err != nil {
+		return err
+	}
+	if math.IsNaN(c.Dt) || math.IsInf(c.Dt, 0) || c.Dt < 0 {
+		return fmt.Errorf("--dt %v: want a positive step length (or 0: the data's)", c.Dt)
+	}
+	data, err := loadData(c.Data, dataFlags{Split: c.Split}, "test")
+	if errors.Is(err, snapshot.ErrNoTimes) && c.Dt > 0 {
+		// Data without times: --dt is their step too.
+		data, err = loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt}, "test")
+	}
 	if err != nil {
 		return err
 	}
@@ -75,14 +87,18 @@ func (c predictCmd) Run(g *globals) error {
 	if err := snapshot.WriteCSV(&buf, out); err != nil {
 		return err
 	}
-	if err := writeAtomic(c.Out, buf.Bytes()); err != nil {
+	if err := writeOutput(g, "-o", c.Out, buf.Bytes()); err != nil {
 		return err
 	}
 	n, _ := data.X[c.From].Dims()
+	msg := g.stdout
+	if c.Out == stdoutName {
+		msg = g.stderr
+	}
 	if c.JSON {
-		return json.NewEncoder(g.stdout).Encode(map[string]any{"out": c.Out, "particles": n, "from_t": t0,
+		return json.NewEncoder(msg).Encode(map[string]any{"out": c.Out, "particles": n, "from_t": t0,
 			"steps": c.Steps, "dt": dt, "step": step.String(), "times": out.Times})
 	}
-	fmt.Fprintf(g.stdout, "predicted %d particles from t = %g for %d steps of %g → %s\n", n, t0, c.Steps, dt, c.Out)
+	fmt.Fprintf(msg, "predicted %d particles from t = %g for %d steps of %g → %s\n", n, t0, c.Steps, dt, c.Out)
 	return nil
 }

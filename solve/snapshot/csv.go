@@ -25,7 +25,13 @@ type table struct {
 }
 
 func readTable(r io.Reader, name string) (*table, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
+	br := bufio.NewReader(r)
+	// A UTF-8 byte-order mark (spreadsheets write one) is not part of the
+	// first column's name.
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -106,10 +112,45 @@ func (tb *table) weight(i, j int) (float64, error) {
 	return v, nil
 }
 
+// CSVOptions says how to read a CSV file.
+type CSVOptions struct {
+	// Weights names the column of particle weights (matched without
+	// regard to case), "" for none. Without it, a column named weight is
+	// an error rather than silently taken as weights or as a coordinate.
+	Weights string
+	// Coords names the coordinate columns, in order (matched without
+	// regard to case); empty for every column but the time, weights and
+	// particle-id ones.
+	Coords []string
+}
+
+// CSVInfo says how a CSV file was read.
+type CSVInfo struct {
+	// Coords names the coordinate columns read, in order.
+	Coords []string
+	// Ignored names the columns that are neither time, weights, particle
+	// id nor a coordinate (with CSVOptions.Coords).
+	Ignored []string
+	// ID names the particle-id column ("" without one).
+	ID string
+	// Paired reports whether every time has the same set of ids, so that
+	// the rows were put in id order and row i is one particle at every
+	// time.
+	Paired bool
+}
+
+// IsIDColumn reports whether a CSV column of this name holds particle ids
+// rather than a coordinate: "id", or a name ending in "_id" (cell_id).
+func IsIDColumn(name string) bool {
+	l := strings.ToLower(strings.TrimSpace(name))
+	return l == "id" || strings.HasSuffix(l, "_id")
+}
+
 // columns finds the time column (when wantTime), the weight column (−1 if
 // absent), the particle-id column (−1 if absent) and the coordinate
-// columns: those named in coords, in that order, else every other column.
-func (tb *table) columns(wantTime bool, coords []string) (tcol, wcol, idcol int, cols []int, err error) {
+// columns: those named in o.Coords, in that order, else every other
+// column.
+func (o CSVOptions) columns(tb *table, wantTime bool) (tcol, wcol, idcol int, coords []int, err error) {
 	tcol, wcol, idcol = -1, -1, -1
 	for j, h := range tb.header {
 		switch l := strings.ToLower(h); {
@@ -118,18 +159,23 @@ func (tb *table) columns(wantTime bool, coords []string) (tcol, wcol, idcol int,
 				return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
 			}
 			tcol = j
-		case l == "weight":
+		case o.Weights != "" && l == strings.ToLower(o.Weights):
 			wcol = j
-		case IsIDColumn(h) && idcol < 0:
+		case o.Weights == "" && l == "weight" && !named(o.Coords, h):
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: "a column named weight: name it as the weights column to use it as particle weights, or rename it to use it as a coordinate"}
+		case IsIDColumn(h) && idcol < 0 && !named(o.Coords, h):
 			idcol = j
-		case len(coords) == 0:
-			cols = append(cols, j)
+		case len(o.Coords) == 0:
+			coords = append(coords, j)
 		}
 	}
 	if wantTime && tcol < 0 {
 		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
 	}
-	for _, c := range coords {
+	if o.Weights != "" && wcol < 0 {
+		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no weights column %q in header %q", o.Weights, strings.Join(tb.header, ","))}
+	}
+	for _, c := range o.Coords {
 		j := -1
 		for k, h := range tb.header {
 			if strings.EqualFold(h, strings.TrimSpace(c)) {
@@ -140,66 +186,49 @@ func (tb *table) columns(wantTime bool, coords []string) (tcol, wcol, idcol int,
 			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: fmt.Sprintf("no coordinate column %q in header %q", c, strings.Join(tb.header, ","))}
 		}
 		if j == tcol || j == wcol {
-			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: "the time or weight column cannot be a coordinate"}
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: "the time or weights column cannot be a coordinate"}
 		}
-		if j == idcol {
-			idcol = -1 // asked for as a coordinate
-		}
-		cols = append(cols, j)
+		coords = append(coords, j)
 	}
-	if len(cols) == 0 {
+	if len(coords) == 0 {
 		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
 	}
-	return tcol, wcol, idcol, cols, nil
+	return tcol, wcol, idcol, coords, nil
 }
 
-// IsIDColumn reports whether a CSV column of this name holds particle ids
-// rather than a coordinate: "id", or a name ending in "_id" (cell_id).
-func IsIDColumn(name string) bool {
-	l := strings.ToLower(strings.TrimSpace(name))
-	return l == "id" || strings.HasSuffix(l, "_id")
+// named reports whether h is among names, without regard to case.
+func named(names []string, h string) bool {
+	for _, n := range names {
+		if strings.EqualFold(strings.TrimSpace(n), h) {
+			return true
+		}
+	}
+	return false
 }
 
-// CSVOptions choose how ReadCSVWith reads a file.
-type CSVOptions struct {
-	// Coords names the coordinate columns, in order; empty for every
-	// column but the time, weight and particle-id ones.
-	Coords []string
-}
+// ReadCSV reads snapshots from CSV text without a weights column; name is
+// used in error messages (usually the file name). See CSVOptions.Read.
+func ReadCSV(r io.Reader, name string) (*Snapshots, error) { return CSVOptions{}.Read(r, name) }
 
-// CSVInfo says how a CSV file was read.
-type CSVInfo struct {
-	// Coords names the coordinate columns read, in order.
-	Coords []string
-	// Ignored names the columns that are neither time, weight, particle
-	// id nor a coordinate (with CSVOptions.Coords).
-	Ignored []string
-	// ID names the particle-id column ("" without one).
-	ID string
-	// Paired reports whether every time has the same set of ids, so that
-	// the rows were ordered by id and row i is one particle at every time.
-	Paired bool
-}
-
-// ReadCSV reads snapshots from CSV text; name is used in error messages
+// Read reads snapshots from CSV text; name is used in error messages
 // (usually the file name). See the package documentation for the format.
 // Every error about the content is an *Error naming the line and column.
-func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
-	s, _, err := ReadCSVWith(r, name, CSVOptions{})
+func (o CSVOptions) Read(r io.Reader, name string) (*Snapshots, error) {
+	s, _, err := o.ReadInfo(r, name)
 	return s, err
 }
 
-// ReadCSVWith reads snapshots as ReadCSV does, with the coordinate
-// columns chosen by o, and says which columns it read. With a particle-id
-// column and the same ids at every time, each snapshot's rows are put in
-// id order (paired data: row i is one particle at every time).
-func ReadCSVWith(r io.Reader, name string, o CSVOptions) (*Snapshots, CSVInfo, error) {
+// ReadInfo reads snapshots as Read does and says which columns it read.
+// With a particle-id column and the same ids at every time, each
+// snapshot's rows are put in id order (paired data: row i is one particle
+// at every time).
+func (o CSVOptions) ReadInfo(r io.Reader, name string) (*Snapshots, CSVInfo, error) {
 	var info CSVInfo
 	tb, err := readTable(r, name)
 	if err != nil {
 		return nil, info, err
 	}
-	tcol, wcol, idcol, coords, err := tb.columns(true, o.Coords)
+	tcol, wcol, idcol, coords, err := o.columns(tb, true)
 	if err != nil {
 		return nil, info, err
 	}
@@ -218,7 +247,7 @@ func ReadCSVWith(r io.Reader, name string, o CSVOptions) (*Snapshots, CSVInfo, e
 		info.ID = tb.header[idcol]
 	}
 	d := len(coords)
-	s := &Snapshots{}
+	s := &Snapshots{TimeSource: "column " + tb.header[tcol]}
 	for _, j := range coords {
 		s.Names = append(s.Names, tb.header[j])
 	}
@@ -346,16 +375,22 @@ func pairByID(s *Snapshots, ids [][]string) bool {
 	return true
 }
 
-// ReadPointsCSV reads one weighted point cloud from CSV text: a header,
-// coordinate columns (any names) and an optional weight column. It
-// returns the points (n × d) and the weights, nil when there is no weight
-// column. name is used in error messages.
+// ReadPointsCSV reads one point cloud from CSV text without a weights
+// column; see CSVOptions.ReadPoints.
 func ReadPointsCSV(r io.Reader, name string) (*mat.Dense, []float64, error) {
+	return CSVOptions{}.ReadPoints(r, name)
+}
+
+// ReadPoints reads one weighted point cloud from CSV text: a header,
+// coordinate columns (any names) and, when o.Weights names one, a weights
+// column. It returns the points (n × d) and the weights, nil without a
+// weights column. name is used in error messages.
+func (o CSVOptions) ReadPoints(r io.Reader, name string) (*mat.Dense, []float64, error) {
 	tb, err := readTable(r, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, wcol, _, coords, err := tb.columns(false, nil)
+	_, wcol, _, coords, err := o.columns(tb, false)
 	if err != nil {
 		return nil, nil, err
 	}
