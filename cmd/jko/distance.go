@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -25,11 +26,12 @@ type distanceCmd struct {
 }
 
 // cloudOptions say how distance reads a cloud beyond its weights: which
-// snapshot of a file with a time column (t; nil: the last), and where
-// notes go.
+// snapshot of a file with a time column (t; nil: the last) and where
+// notes go; and how it solves (ot).
 type cloudOptions struct {
 	t     *float64
 	notes io.Writer
+	ot    ot.Options
 }
 
 // readCloud reads one point cloud from r (named name in messages); from a
@@ -103,11 +105,13 @@ func hasTimeColumn(b []byte) bool {
 
 // distance reads the clouds a and b (named na and nb) and couples them;
 // d is their dimension.
-func distance(a, b io.Reader, na, nb, weights, metric string, opts ...cloudOptions) (plan *ot.Plan, d int, err error) {
-	var o cloudOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
+func distance(a, b io.Reader, na, nb, weights, metric string) (plan *ot.Plan, d int, err error) {
+	return distanceWith(a, b, na, nb, weights, metric, cloudOptions{})
+}
+
+// distanceWith is distance with the snapshot to compare, where notes go
+// and the solver's options (progress reports).
+func distanceWith(a, b io.Reader, na, nb, weights, metric string, o cloudOptions) (plan *ot.Plan, d int, err error) {
 	x, wa, err := readCloud(a, na, weights, o)
 	if err != nil {
 		return nil, 0, err
@@ -124,7 +128,7 @@ func distance(a, b io.Reader, na, nb, weights, metric string, opts ...cloudOptio
 	if metric == "w2sq" {
 		cf = ot.SqEuclidean
 	}
-	plan, err = ot.Couple(x, y, wa, wb, cf)
+	plan, err = ot.CoupleWith(x, y, wa, wb, cf, o.ot)
 	return plan, d, err
 }
 
@@ -139,7 +143,12 @@ func (c distanceCmd) Run(g *globals) error {
 		return err
 	}
 	defer fb.Close()
-	plan, d, err := distance(fa, fb, c.A, c.B, c.Weights, c.Metric, cloudOptions{t: c.T, notes: g.stderr})
+	// Long solves report their pricing rounds on stderr.
+	plan, d, err := distanceWith(fa, fb, c.A, c.B, c.Weights, c.Metric, cloudOptions{t: c.T, notes: g.stderr, ot: ot.Options{Progress: func(p ot.Progress) {
+		if !g.quiet && p.Elapsed > 2*time.Second {
+			fmt.Fprintf(g.stderr, "jko distance: exact OT %s\n", p)
+		}
+	}}})
 	if err != nil {
 		return err
 	}

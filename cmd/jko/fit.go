@@ -22,7 +22,7 @@ type fitCmd struct {
 	Out        string  `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
 	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
-	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
+	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	Step       string  `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
 	EvalAt     string  `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
