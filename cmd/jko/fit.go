@@ -21,7 +21,7 @@ type fitCmd struct {
 	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
 	Out        string  `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
-	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
+	Reg        string  `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"auto"`
 	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	Step       string  `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
@@ -36,6 +36,7 @@ type fitCmd struct {
 	LR         float64 `help:"Adam: learning rate." default:"0.001"`
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
+	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (seeded, in parallel) and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
 	JSON       bool    `help:"Print the report as JSON."`
 	IJEpochs   int     `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
@@ -75,13 +76,36 @@ func (c fitCmd) evalAt() (string, error) {
 	return at, nil
 }
 
-func (c fitCmd) options() jkonet.Options {
+// regError rejects a --reg that is neither auto nor a number ≥ 0.
+func (c fitCmd) regError() error {
+	if c.Reg == "auto" {
+		return nil
+	}
+	r, err := strconv.ParseFloat(c.Reg, 64)
+	if err != nil || !(r >= 0) || math.IsInf(r, 0) {
+		return fmt.Errorf("--reg %s: want auto or a number ≥ 0", c.Reg)
+	}
+	return nil
+}
+
+func (c fitCmd) options() (jkonet.Options, error) {
 	o := jkonet.DefaultOptions()
-	at, _ := c.evalAt()
-	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Reg, c.Couplings, c.Density, at, c.Seed
+	at, err := c.evalAt()
+	if err != nil {
+		return o, err
+	}
+	o.Method, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Couplings, c.Density, at, c.Seed
+	if err := c.regError(); err != nil {
+		return o, err
+	}
+	if c.Reg != "auto" {
+		o.Reg, _ = strconv.ParseFloat(c.Reg, 64)
+		o.RegAuto = false
+	}
+	o.Bootstrap = c.Bootstrap
 	o.DensityAt = c.DensityAt
 	o.Epochs, o.BatchSize, o.LR, o.Clip, o.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
-	return o
+	return o, nil
 }
 
 // fitReport is what fit prints.
@@ -100,6 +124,12 @@ type fitReport struct {
 	Times   map[string]float64 `json:"seconds"`
 	Total   float64            `json:"total_seconds"`
 	Clamped []string           `json:"clamped,omitempty"`
+	// Converged, Iterations and Status say how the optimiser stopped;
+	// Warnings what to know before trusting the numbers.
+	Converged  bool     `json:"converged"`
+	Iterations int      `json:"iterations,omitempty"`
+	Status     string   `json:"status,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
 }
 
 // paramReport is one fitted entry. StdErr is nil when there is none:
@@ -111,6 +141,9 @@ type paramReport struct {
 	StdErr          *jsonFloat `json:"stderr,omitempty"`
 	NotIdentifiable bool       `json:"not_identifiable,omitempty"`
 	Feature         string     `json:"feature,omitempty"`
+	// Bootstrap is the bootstrap's standard error and 95% interval (with
+	// --bootstrap).
+	Bootstrap *bootReport `json:"bootstrap,omitempty"`
 }
 
 type linearReport struct {
@@ -126,7 +159,8 @@ type linearReport struct {
 // replaced by defaults).
 func (c fitCmd) validate() error {
 	return firstErr(
-		atLeastF("--reg", c.Reg, 0),
+		c.regError(),
+		atLeast("--bootstrap", c.Bootstrap, 0),
 		atLeast("--epochs", c.Epochs, 1),
 		atLeast("--batch", c.Batch, 1),
 		positive("--lr", c.LR),
@@ -167,10 +201,10 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.evalAt(); err != nil {
+	o, err := c.options()
+	if err != nil {
 		return err
 	}
-	o := c.options()
 	bar := newProgress(g, 0, "")
 	o.Progress = func(stage string, done, total int, loss float64) {
 		detail := ""
@@ -278,7 +312,8 @@ func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []
 
 func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) fitReport {
 	rep := fitReport{Spec: c.Spec, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Out: c.Out, Method: res.Method,
-		Step: res.Step(), EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped}
+		Step: res.Step(), EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
+		Converged: res.Converged, Iterations: res.Iterations, Status: res.Status, Warnings: res.Warnings}
 	for _, st := range res.Times {
 		rep.Times[st.Name] = st.Time.Seconds()
 	}
@@ -294,6 +329,9 @@ func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result
 				v := jsonFloat(se)
 				p.StdErr = &v
 			}
+		}
+		if b := res.Bootstrap; b != nil {
+			p.Bootstrap = &bootReport{jsonFloat(b.StdErr[i]), jsonFloat(b.Lo[i]), jsonFloat(b.Hi[i])}
 		}
 		rep.Params = append(rep.Params, p)
 	}
@@ -338,7 +376,7 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		shown = shown[:24]
 	}
 	// Columns: name (left), value (right), ± standard error or why
-	// there is none (left), feature (left).
+	// there is none (left), feature and bootstrap interval (left).
 	rows := make([][4]string, len(shown))
 	var wid [4]int
 	for i, p := range shown {
@@ -350,6 +388,9 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 			rows[i][2] = "not identifiable"
 		case res.StdErr != nil:
 			rows[i][2] = "at a bound"
+		}
+		if b := p.Bootstrap; b != nil {
+			rows[i][3] = strings.TrimSpace(rows[i][3] + fmt.Sprintf("  bootstrap ± %s [%s, %s]", fmtNum(float64(b.StdErr)), fmtNum(float64(b.Lo)), fmtNum(float64(b.Hi))))
 		}
 		for j, c := range rows[i] {
 			wid[j] = max(wid[j], utf8.RuneCountInString(c))
@@ -376,6 +417,15 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	}
 	if len(rep.Clamped) > 0 {
 		fmt.Fprintf(w, "held at a bound: %s\n", strings.Join(rep.Clamped, ", "))
+	}
+	if rep.Method != "linear" && rep.Status != "" {
+		fmt.Fprintf(w, "%s: %d iterations, %s (converged: %v)\n", rep.Method, rep.Iterations, rep.Status, rep.Converged)
+	}
+	if b := res.Bootstrap; b != nil {
+		fmt.Fprintf(w, "bootstrap: %d resampled fits (%d failed)\n", b.Replicates, b.Failed)
+	}
+	for _, s := range rep.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", s)
 	}
 	var parts []string
 	for _, st := range res.Times {
@@ -413,7 +463,10 @@ func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 		}
 		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
 	}
-	return fmt.Sprintf("step %s, couplings %s, reg %g", stepName(res.EvalAt), c.Couplings, c.Reg)
+	if res.Method == "linear" {
+		return fmt.Sprintf("step %s, couplings %s, reg %s (relative ridge %.3g)", stepName(res.EvalAt), c.Couplings, c.Reg, res.Ridge)
+	}
+	return fmt.Sprintf("step %s, couplings %s", stepName(res.EvalAt), c.Couplings)
 }
 
 // stepName names the step of a drift evaluated at x or y.
@@ -429,4 +482,11 @@ func methodName(m string) string {
 		return "iJKOnet (inverse optimisation, no couplings)"
 	}
 	return "JKOnet* (" + m + ")"
+}
+
+// bootReport is one parameter's bootstrap standard error and 95% interval.
+type bootReport struct {
+	StdErr jsonFloat `json:"stderr"`
+	Lo     jsonFloat `json:"lo"`
+	Hi     jsonFloat `json:"hi"`
 }
