@@ -87,32 +87,56 @@ func (m *Model) PotentialGrad(dst, x []float64, n int, t float64, theta []float6
 // evaluators (bounds their memory).
 const pairBlock = 1 << 14
 
-// forPairs calls f with blocks of rows [i0, i1) of x and the differences
-// z = x_i − y_j for all j (row-major, (i1−i0)·ny × d).
-func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(i0, i1 int, z []float64)) {
+// pairs is a block of rows [i0, i1) of x with their differences
+// z = x_i − y_j to the population, self-pairs (z = 0 exactly) left out:
+// row i's differences are z[off[i−i0]·d : off[i−i0+1]·d].
+type pairs struct {
+	i0, i1 int
+	z      []float64
+	off    []int
+}
+
+// count returns the number of pairs of row i.
+func (p *pairs) count(i int) int { return p.off[i-p.i0+1] - p.off[i-p.i0] }
+
+// forPairs calls f with blocks of rows of x and their differences to the
+// population ys. A pair with z = 0 (a particle and itself) is left out: the
+// mean field of particle i is (1/(N−1)) Σ_{j≠i} ∇U(x_i − y_j), which is
+// what the particles feel and is defined for kernels singular at 0.
+func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pairs)) {
 	d := m.Dim
 	rows := max(1, pairBlock/ny)
-	z := make([]float64, min(rows, n)*ny*d)
+	buf := make([]float64, min(rows, n)*ny*d)
+	p := &pairs{off: make([]int, 0, rows+1)}
 	for i0 := 0; i0 < n; i0 += rows {
 		i1 := min(n, i0+rows)
-		zz := z[:(i1-i0)*ny*d]
+		p.i0, p.i1 = i0, i1
+		p.off = append(p.off[:0], 0)
 		q := 0
 		for i := i0; i < i1; i++ {
 			xi := x[i*d : (i+1)*d]
 			for j := 0; j < ny; j++ {
 				yj := ys[j*d : (j+1)*d]
+				zero := true
 				for k := 0; k < d; k++ {
-					zz[q] = xi[k] - yj[k]
-					q++
+					v := xi[k] - yj[k]
+					buf[q+k] = v
+					zero = zero && v == 0
+				}
+				if !zero {
+					q += d
 				}
 			}
+			p.off = append(p.off, q/d)
 		}
-		f(i0, i1, zz)
+		p.z = buf[:q]
+		f(p)
 	}
 }
 
-// InteractionGrad writes (1/ny) Σ_j Σ ∇U(x_i − y_j) for the n points x
-// into dst (n×d), the mean-field drift of the population ys (ny×d).
+// InteractionGrad writes the mean-field drift of the population ys (ny×d)
+// at the n points x into dst (n×d): the mean of Σ∇U(x_i − y_j) over the
+// y_j ≠ x_i, (1/(ny−1)) Σ_{j≠i} when x_i is one of the ys.
 func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
 	d := m.Dim
 	checkLen("dst", dst, n*d)
@@ -125,22 +149,26 @@ func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, t
 	prog := m.gradProg(Interaction)
 	sh := m.shared(theta, 0)
 	var out []float64
-	inv := 1 / float64(ny)
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
+	m.forPairs(x, n, ys, ny, func(p *pairs) {
+		np := len(p.z) / d
 		if cap(out) < np*d {
 			out = make([]float64, np*d)
 		}
 		out = out[:np*d]
-		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}))
-		for i := i0; i < i1; i++ {
+		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": p.z}, Shared: sh}))
+		for i := p.i0; i < p.i1; i++ {
 			row := dst[i*d : (i+1)*d]
-			base := (i - i0) * ny * d
-			for j := 0; j < ny; j++ {
+			c := p.count(i)
+			if c == 0 {
+				continue
+			}
+			base := p.off[i-p.i0] * d
+			for j := 0; j < c; j++ {
 				for k := 0; k < d; k++ {
 					row[k] += out[base+j*d+k]
 				}
 			}
+			inv := 1 / float64(c)
 			for k := range row {
 				row[k] *= inv
 			}
@@ -273,7 +301,8 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 }
 
 // InteractionFeatures writes the linear features of the mean-field drift
-// (1/ny)Σ_j ∇U(x_i − y_j): F (n×d×P) and c (n×d).
+// (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
+// (n×d×P) and c (n×d).
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
 	checkLen("F", F, n*d*P)
@@ -288,7 +317,6 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	prog, blocks := m.featProg(Interaction)
 	cprog := m.gradProg(Interaction)
 	sh := m.shared(make([]float64, P), 0)
-	inv := 1 / float64(ny)
 	outs := make([][]float64, d*len(blocks))
 	for ci := 0; ci < d; ci++ {
 		for bi, b := range blocks {
@@ -296,15 +324,25 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 		}
 	}
 	csum := [][]float64{make([]float64, d)}
-	z := make([]float64, ny*d)
+	z := make([]float64, 0, ny*d)
 	for i := 0; i < n; i++ {
 		xi := x[i*d : (i+1)*d]
+		z = z[:0]
 		for j := 0; j < ny; j++ {
+			yj := ys[j*d : (j+1)*d]
+			if equal(xi, yj) {
+				continue // the particle itself
+			}
 			for k := 0; k < d; k++ {
-				z[j*d+k] = xi[k] - ys[j*d+k]
+				z = append(z, xi[k]-yj[k])
 			}
 		}
-		in := eval.Inputs{N: ny, Varying: map[string][]float64{"z": z}, Shared: sh}
+		np := len(z) / d
+		if np == 0 {
+			continue
+		}
+		inv := 1 / float64(np)
+		in := eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}
 		must(cprog.Reduce(csum, in, nil))
 		for k := 0; k < d; k++ {
 			c[i*d+k] = csum[0][k] * inv
@@ -321,6 +359,16 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 			}
 		}
 	}
+}
+
+// equal reports whether two points coincide.
+func equal(a, b []float64) bool {
+	for k, v := range a {
+		if v != b[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // InternalFeatures writes the linear features of Σf″: F (n×P) and c (n)
@@ -388,8 +436,8 @@ func (m *Model) PotentialVJP(dst, x, seed []float64, n int, t float64, theta []f
 		Varying: map[string][]float64{"x": x[:n*d], "seed": seed[:n*d]}, Shared: m.shared(theta, t)}, nil, 1)
 }
 
-// InteractionVJP writes Σ_i seed_iᵀ ∂/∂θ [(1/ny)Σ_j Σ∇U(x_i − y_j)] into
-// dst (P).
+// InteractionVJP writes Σ_i seed_iᵀ ∂/∂θ of the mean-field drift at x_i
+// (see InteractionGrad) into dst (P).
 func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny int, theta []float64) {
 	clear(dst[:m.NumParams])
 	if !m.Has(Interaction) {
@@ -398,16 +446,25 @@ func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny i
 	d := m.Dim
 	sh := m.shared(theta, 0)
 	var seeds []float64
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
+	m.forPairs(x, n, ys, ny, func(p *pairs) {
 		seeds = seeds[:0]
-		for i := i0; i < i1; i++ {
-			for j := 0; j < ny; j++ {
-				seeds = append(seeds, seed[i*d:(i+1)*d]...)
+		for i := p.i0; i < p.i1; i++ {
+			c := p.count(i)
+			if c == 0 {
+				continue
+			}
+			inv := 1 / float64(c)
+			for j := 0; j < c; j++ {
+				for k := 0; k < d; k++ {
+					seeds = append(seeds, seed[i*d+k]*inv)
+				}
 			}
 		}
-		m.reduceInto(dst, Interaction, eval.Inputs{N: np,
-			Varying: map[string][]float64{"z": z, "seed": seeds}, Shared: sh}, nil, 1/float64(ny))
+		if len(seeds) == 0 {
+			return
+		}
+		m.reduceInto(dst, Interaction, eval.Inputs{N: len(p.z) / d,
+			Varying: map[string][]float64{"z": p.z, "seed": seeds}, Shared: sh}, nil, 1)
 	})
 }
 
@@ -502,8 +559,9 @@ func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, wei
 }
 
 // InteractionPairSum returns Σ_i Σ_j ΣU(x_i − y_j) over the n points x and
-// the ny points ys (n×d and ny×d). With ys = x it is n² times the mean
-// interaction ∫∫U(x − y)dμ(x)dμ(y) of the empirical measure.
+// the ny points ys (n×d and ny×d), the pairs with x_i = y_j left out. With
+// ys = x (distinct points) it is n(n−1) times the mean interaction of the
+// empirical measure over distinct pairs.
 func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, theta []float64) float64 {
 	checkLen("x", x, n*m.Dim)
 	checkLen("ys", ys, ny*m.Dim)
@@ -514,13 +572,16 @@ func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, the
 	sh := m.shared(theta, 0)
 	var out []float64
 	sum := 0.0
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
+	m.forPairs(x, n, ys, ny, func(p *pairs) {
+		np := len(p.z) / m.Dim
+		if np == 0 {
+			return
+		}
 		if cap(out) < np {
 			out = make([]float64, np)
 		}
 		out = out[:np]
-		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}))
+		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": p.z}, Shared: sh}))
 		for _, v := range out {
 			sum += v
 		}
@@ -528,8 +589,8 @@ func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, the
 	return sum
 }
 
-// InteractionPairVJP writes Σ_i Σ_j ∂(ΣU)(x_i − y_j)/∂θ into dst (P): the
-// θ-gradient of InteractionPairSum.
+// InteractionPairVJP writes Σ_i Σ_j ∂(ΣU)(x_i − y_j)/∂θ into dst (P), the
+// pairs with x_i = y_j left out: the θ-gradient of InteractionPairSum.
 func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
 	clear(dst[:m.NumParams])
 	checkLen("x", x, n*m.Dim)
@@ -538,8 +599,11 @@ func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int
 		return
 	}
 	sh := m.shared(theta, 0)
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		m.valueVJP(dst, Interaction, eval.Inputs{N: (i1 - i0) * ny, Varying: map[string][]float64{"z": z}, Shared: sh}, nil, 1)
+	m.forPairs(x, n, ys, ny, func(p *pairs) {
+		if len(p.z) == 0 {
+			return
+		}
+		m.valueVJP(dst, Interaction, eval.Inputs{N: len(p.z) / m.Dim, Varying: map[string][]float64{"z": p.z}, Shared: sh}, nil, 1)
 	})
 }
 
