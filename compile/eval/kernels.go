@@ -150,7 +150,15 @@ func stride(a operand) int {
 	return 0
 }
 
+// gemmMin is the number of particles from which a product with a uniform
+// matrix runs as one matrix–matrix product over the chunk.
+const gemmMin = 8
+
 func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
+	if ws == 0 && vs == c && n >= gemmMin {
+		gemm(false, true, n, m, c, 1, v, w, 0, out) // out (n×m) = V (n×c) · Wᵀ
+		return
+	}
 	for q := range n {
 		W := w[q*ws : q*ws+m*c]
 		x := v[q*vs : q*vs+c]
@@ -167,6 +175,10 @@ func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
 }
 
 func matTVec(out, w []float64, ws int, u []float64, us, n, m, c int) {
+	if ws == 0 && us == m && n >= gemmMin {
+		gemm(false, false, n, c, m, 1, u, w, 0, out) // out (n×c) = U (n×m) · W
+		return
+	}
 	for q := range n {
 		W := w[q*ws : q*ws+m*c]
 		x := u[q*us : q*us+m]
