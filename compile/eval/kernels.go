@@ -14,6 +14,10 @@ func exec(in *instr, n int, refs [][]float64) {
 	case op == opAxpy:
 		axpy(in, out, refs)
 		return
+	case op == opGauss:
+		a := in.args[0]
+		gaussExec(in.gauss, out, refs[a.ref], stride(a), n)
+		return
 	case op.IsUnary():
 		unary(op, in.p, out, refs[in.args[0].ref][:len(out)])
 		return
@@ -299,6 +303,14 @@ func binary(op ir.Op, out []float64, a, b operand, n, size int, refs [][]float64
 	case a.mode == mVS && b.mode == mV:
 		for q := range n {
 			binSV(op, out[q*size:(q+1)*size], av[q], bv[q*size:(q+1)*size])
+		}
+	case a.mode == mVS && b.mode == mU:
+		for q := range n {
+			binSV(op, out[q*size:(q+1)*size], av[q], bv[:size])
+		}
+	case a.mode == mU && b.mode == mVS:
+		for q := range n {
+			binVS(op, out[q*size:(q+1)*size], av[:size], bv[q])
 		}
 	default:
 		as, bs := stride(a), stride(b)

@@ -71,14 +71,15 @@ type operand struct {
 }
 
 type instr struct {
-	op   ir.Op
-	out  int // reference of the output (a slot)
-	size int // per-particle output size
-	args []operand
-	p    float64
-	i, j int
-	cols int // columns of the matrix operand (MatVec, MatTVec, SqDist), or of Outer
-	node ir.NodeID
+	op    ir.Op
+	out   int // reference of the output (a slot)
+	size  int // per-particle output size
+	args  []operand
+	p     float64
+	i, j  int
+	cols  int // columns of the matrix operand (MatVec, MatTVec, SqDist), or of Outer
+	node  ir.NodeID
+	gauss *gaussGrid // opGauss
 }
 
 // opAxpy is the fused instruction sy*y + (sk*c)*x^px of the evaluator (not
@@ -300,6 +301,20 @@ func (p *Program) build(vary map[string][]float64, reduce bool) *plan {
 			break
 		}
 	}
+	// Gaussian bumps on a tensor grid of centres, exp(−‖x − c_m‖²/s): one
+	// instruction computing the d per-axis factors exp(−(x_k − a)²/s) for
+	// each grid value a and their products (d·n exponentials per particle
+	// in place of n^d).
+	gauss := map[ir.NodeID]*gaussGrid{}
+	for _, id := range vcode {
+		if gg := matchGauss(g, id, varying, uses, p.outputs, skip); gg != nil {
+			gauss[id] = gg
+			e := g.Node(id)
+			dv := g.Node(e.Args[0]).Args[0]
+			sq := g.Node(dv).Args[0]
+			skip[e.Args[0]], skip[dv], skip[sq] = true, true, true
+		}
+	}
 	if len(skip) > 0 {
 		kept := vcode[:0]
 		for _, id := range vcode {
@@ -312,6 +327,9 @@ func (p *Program) build(vary map[string][]float64, reduce bool) *plan {
 		eff = func(id ir.NodeID) []ir.NodeID {
 			if f, ok := fused[id]; ok {
 				return []ir.NodeID{f.y, f.x, f.c}
+			}
+			if gg, ok := gauss[id]; ok {
+				return []ir.NodeID{gg.x}
 			}
 			return eff0(id)
 		}
@@ -413,6 +431,11 @@ func (p *Program) build(vary map[string][]float64, reduce bool) *plan {
 		return operand{ref: ref[a], mode: mU, size: size}
 	}
 	for _, id := range vcode {
+		if gg, ok := gauss[id]; ok {
+			pl.code = append(pl.code, instr{op: opGauss, out: ref[id], size: g.Shape(id).Size(), node: id,
+				args: []operand{mkop(gg.x, false)}, gauss: gg})
+			continue
+		}
 		if f, ok := fused[id]; ok {
 			pl.code = append(pl.code, instr{op: opAxpy, out: ref[id], size: g.Shape(id).Size(), node: id,
 				args: []operand{mkop(f.y, true), mkop(f.x, true), mkop(f.c, true)}, p: f.sy, i: f.sk, j: int(f.px)})
