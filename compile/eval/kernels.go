@@ -261,7 +261,7 @@ func unary(op ir.Op, p float64, out, a []float64) {
 		}
 	case ir.OpSoftplus:
 		for i, x := range a {
-			out[i] = ir.Softplus(x)
+			out[i] = softplus(x)
 		}
 	case ir.OpRelu:
 		for i, x := range a {
@@ -463,4 +463,24 @@ func axpy(in *instr, out []float64, refs [][]float64) {
 			out[i] = sy*yv[i] + float64(k*(v2*v2))
 		}
 	}
+}
+
+// softplus is ir.Softplus, log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), with
+// log1p(e) for e in [0, 1] as log(u)·e/(u − 1), u = 1 + e (accurate to a
+// few ulps, Goldberg 1991), through the assembly Log instead of the
+// slower Log1p.
+func softplus(x float64) float64 {
+	e := math.Exp(-math.Abs(x))
+	u := 1 + e
+	l := e
+	if u != 1 {
+		l = math.Log(u) * (e / (u - 1))
+	}
+	if x > 0 {
+		return x + l
+	}
+	if x != x {
+		return x
+	}
+	return l
 }
