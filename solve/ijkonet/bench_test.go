@@ -3,7 +3,9 @@ package ijkonet
 import (
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
@@ -41,6 +43,7 @@ func BenchmarkWavyPlateauMLP(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := Options{Epochs: benchEpochs()}
+	c0 := cpuTime()
 	for b.Loop() {
 		m, err := mspec.Instantiate(2)
 		if err != nil {
@@ -50,6 +53,16 @@ func BenchmarkWavyPlateauMLP(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchEpochs() int {
