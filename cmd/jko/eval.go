@@ -13,25 +13,29 @@ import (
 )
 
 type evalCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split  string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
-	Dt     float64 `help:"Time between snapshots, when the data does not say."`
-	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON   bool    `help:"Print JSON."`
-	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Split   string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Dt      float64 `help:"${dt_help}"`
+	Weights string  `name:"weights-column" help:"${weights_help}"`
+	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
+	JSON    bool    `help:"Print JSON."`
+	OnlyW1  bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
+	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 }
 
+// evalReport is what eval prints; with --only-w1 the metrics it skips are
+// absent (nil), not zeros.
 type evalReport struct {
 	Fitted   string            `json:"fitted"`
 	Data     string            `json:"data"`
 	Split    string            `json:"split"`
+	TimesAt  string            `json:"times"`
 	Step     string            `json:"step"`
 	OneStep  evaluate.Report   `json:"one_step"`
-	W2       evaluate.Report   `json:"one_step_w2"`
-	MMD      evaluate.Report   `json:"one_step_mmd"`
-	AllSteps evaluate.Report   `json:"all_steps"`
+	W2       *evaluate.Report  `json:"one_step_w2,omitempty"`
+	MMD      *evaluate.Report  `json:"one_step_mmd,omitempty"`
+	AllSteps *evaluate.Report  `json:"all_steps,omitempty"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
 }
@@ -48,11 +52,8 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, c.Dt)
+	data, err := loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test")
 	if err != nil {
-		return err
-	}
-	if err := data.Validate(); err != nil {
 		return err
 	}
 	if data.Len() < 2 {
@@ -71,30 +72,30 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: step.String(), Beta: flow.Beta()}
-	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
-		rep.Split = "all" // a CSV file has no train/test split
-	}
+	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
 	if c.OnlyW1 {
-		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data.Snapshots, c.Seed, step); err != nil {
 			return err
 		}
 	} else {
-		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
+		dist, err := evaluate.OneStepAll(flow, data.Snapshots, c.Seed, step)
 		if err != nil {
 			return err
 		}
-		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
-		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
+		rep.OneStep, rep.W2, rep.MMD = dist.W1, &dist.W2, &dist.MMD
+		all, err := evaluate.AllSteps(flow, data.Snapshots, c.Seed, step)
+		if err != nil {
 			return err
 		}
+		rep.AllSteps = &all
 	}
 	rep.Truth = compareTruth(c.Data, m, theta)
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(rep.jsonSafe())
 	}
+	fmt.Fprintf(g.stdout, "data %s (%s split), %s\n", c.Data, rep.Split, rep.TimesAt)
 	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
 	if !c.OnlyW1 {
@@ -154,6 +155,53 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 				out = append(out, paramComparison{p.EntryName(i), f, t, math.Abs(f-t) / math.Max(math.Abs(t), 1e-300)})
 			}
 		}
+	}
+	return out
+}
+
+// metricJSON is an evaluate.Report whose NaN and infinite values (a
+// diverged prediction) JSON carries as null.
+type metricJSON struct {
+	Metric  string      `json:"metric"`
+	PerStep []jsonFloat `json:"per_step"`
+	Mean    jsonFloat   `json:"mean"`
+	Std     jsonFloat   `json:"std"`
+}
+
+func metricOf(r *evaluate.Report) *metricJSON {
+	if r == nil {
+		return nil
+	}
+	m := &metricJSON{Metric: r.Metric, Mean: jsonFloat(r.Mean), Std: jsonFloat(r.Std), PerStep: []jsonFloat{}}
+	for _, v := range r.PerStep {
+		m.PerStep = append(m.PerStep, jsonFloat(v))
+	}
+	return m
+}
+
+// jsonSafe is the report with every number JSON can carry (NaN → null).
+func (r evalReport) jsonSafe() any {
+	type truth struct {
+		Name     string    `json:"name"`
+		Fitted   jsonFloat `json:"fitted"`
+		True     jsonFloat `json:"true"`
+		RelError jsonFloat `json:"rel_error"`
+	}
+	out := struct {
+		Fitted   string      `json:"fitted"`
+		Data     string      `json:"data"`
+		Split    string      `json:"split"`
+		TimesAt  string      `json:"times"`
+		Step     string      `json:"step"`
+		OneStep  *metricJSON `json:"one_step"`
+		W2       *metricJSON `json:"one_step_w2,omitempty"`
+		MMD      *metricJSON `json:"one_step_mmd,omitempty"`
+		AllSteps *metricJSON `json:"all_steps,omitempty"`
+		Beta     jsonFloat   `json:"beta"`
+		Truth    []truth     `json:"truth,omitempty"`
+	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil}
+	for _, p := range r.Truth {
+		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
 	}
 	return out
 }

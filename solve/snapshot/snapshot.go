@@ -20,12 +20,16 @@ import (
 // is a subset of (a train or test split): the population the particles
 // interacted with. Interaction energies average over it; nil means X is the
 // whole population.
+//
+// TimeSource, set by the readers, says where Times came from (for
+// reports): "times.npy", "args.txt", "dt given" or "column t".
 type Snapshots struct {
 	Times      []float64
 	X          []*mat.Dense
 	W          [][]float64
 	Names      []string
 	Population []*mat.Dense
+	TimeSource string
 }
 
 // Whole returns the whole population observed at time k: Population[k]
