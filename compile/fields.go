@@ -104,9 +104,6 @@ type pairs struct {
 	wt     []float64 // pair weights (nil: 1 each)
 }
 
-// count returns the number of pairs of row i.
-func (p *pairs) count(i int) int { return p.off[i-p.i0+1] - p.off[i-p.i0] }
-
 // forPairs calls f with blocks of rows of x and their differences to the
 // population ys. A pair with z = 0 (a particle and itself) is left out: the
 // mean field of particle i is (1/(N−1)) Σ_{j≠i} ∇U(x_i − y_j), which is
