@@ -4,7 +4,9 @@
 // Inputs bound per particle (x, rho, ...) vary; params, constants and
 // inputs bound as shared values (t) are uniform: everything that depends
 // only on uniform values is computed once per run. The varying part runs
-// in fixed chunks of ChunkSize particles, each instruction looping over the
+// in fixed chunks of ChunkSize particles (of a quarter of the batch, at
+// least 32, for a batch under 4·ChunkSize, so the cores share a network's
+// mini-batch), each instruction looping over the
 // whole chunk (which amortises interpretation), with matrix–vector
 // products, outer products and squared distances as tight loops. Chunks are
 // processed in parallel by GOMAXPROCS workers with reusable scratch

@@ -15,6 +15,19 @@ import (
 // ChunkSize is the number of particles processed by one instruction loop.
 const ChunkSize = 256
 
+// chunkFor returns the chunk size for n particles: ChunkSize, or for a
+// small batch (a network's mini-batch of 256 is one chunk) a quarter of it
+// rounded up to a multiple of 16, at least 32, so that the cores share it.
+// It depends on n only, so results do not depend on the number of cores.
+func chunkFor(n int) int {
+	if n >= 4*ChunkSize {
+		return ChunkSize
+	}
+	c := (n + 3) / 4
+	c = (c + 15) / 16 * 16
+	return min(ChunkSize, max(32, c))
+}
+
 // maxBlocks bounds the number of partial sums of a reduction.
 const maxBlocks = 64
 
@@ -699,10 +712,11 @@ func (p *Program) Run(dst [][]float64, in Inputs) error {
 	if err != nil {
 		return err
 	}
-	nc := (in.N + ChunkSize - 1) / ChunkSize
+	cs := chunkFor(in.N)
+	nc := (in.N + cs - 1) / cs
 	pl.parallel(nc, uvals, func(w *worker, c int) {
-		start := c * ChunkSize
-		n := min(ChunkSize, in.N-start)
+		start := c * cs
+		n := min(cs, in.N-start)
 		pl.bindChunk(w, &in, start, n)
 		for k, o := range pl.outs {
 			if pl.direct[k] {
@@ -744,7 +758,8 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 	for _, d := range dst {
 		clear(d)
 	}
-	nc := (in.N + ChunkSize - 1) / ChunkSize
+	cs := chunkFor(in.N)
+	nc := (in.N + cs - 1) / cs
 	nb := min(nc, maxBlocks)
 	partial := make([][][]float64, nb)
 	pl.parallel(nb, uvals, func(w *worker, b int) {
@@ -762,8 +777,8 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 			}
 		}
 		for c := b * nc / nb; c < (b+1)*nc/nb; c++ {
-			start := c * ChunkSize
-			n := min(ChunkSize, in.N-start)
+			start := c * cs
+			n := min(cs, in.N-start)
 			pl.bindChunk(w, &in, start, n)
 			pl.runChunk(w, n)
 			var wt []float64
