@@ -10,7 +10,10 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// programs are the compiled evaluators, built on first use.
+// programs are the compiled evaluators, built on first use, each under its
+// own sync.Once. A program that needs new nodes (derivatives) builds them
+// in a private clone of the model's graph: Model.G never changes after
+// compilation, so programs built on different goroutines never race.
 type programs struct {
 	once         [3]sync.Once
 	grad         [3]*eval.Program // Σ∇V, Σ∇U, Σf″
@@ -248,7 +251,7 @@ func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
 // with respect to every parameter block the kind depends on.
 func (m *Model) featProg(k TermKind) (*eval.Program, []int) {
 	m.progs.featOnce[k].Do(func() {
-		g := m.G
+		g := m.G.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -406,10 +409,11 @@ func (m *Model) interactionFeatSplit() [2]featPart {
 	m.progs.featSplit.Do(func() {
 		all, _ := m.featProg(Interaction)
 		outs := all.Outputs()
-		z := m.G.Lookup("z")
+		g := all.Graph() // a clone of m.G with the derivatives
+		z := g.Lookup("z")
 		var poly, other []ir.NodeID
 		for i, o := range outs {
-			if _, ok := polyDegrees(m.G, []ir.NodeID{o}, z, m.Dim); ok && z != ir.None {
+			if _, ok := polyDegrees(g, []ir.NodeID{o}, z, m.Dim); ok && z != ir.None {
 				poly = append(poly, o)
 				m.progs.featPolyIdx = append(m.progs.featPolyIdx, i)
 			} else {
@@ -418,10 +422,10 @@ func (m *Model) interactionFeatSplit() [2]featPart {
 			}
 		}
 		if len(poly) > 0 {
-			m.progs.featPoly = eval.Compile(m.G, poly)
+			m.progs.featPoly = eval.Compile(g, poly)
 		}
 		if len(other) > 0 {
-			m.progs.featOther = eval.Compile(m.G, other)
+			m.progs.featOther = eval.Compile(g, other)
 		}
 	})
 	return [2]featPart{{m.progs.featPoly, m.progs.featPolyIdx}, {m.progs.featOther, m.progs.featOtherIdx}}
@@ -452,7 +456,7 @@ func (m *Model) InternalFeatures(F, c, rho []float64, n int) {
 // vjpProg builds Σ_c seed_c ∂(drift_c)/∂θ for kind k.
 func (m *Model) vjpProg(k TermKind) (*eval.Program, []int) {
 	m.progs.vjpOnce[k].Do(func() {
-		g := m.G
+		g := m.G.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -606,12 +610,13 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 // the blocks.
 func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 	m.progs.valVJPOnce[k].Do(func() {
+		g := m.G.Clone()
 		blocks, nodes := m.blocksOf(m.agg[k].value)
-		outs := []ir.NodeID{m.G.Scalar(0)}
+		outs := []ir.NodeID{g.Scalar(0)}
 		if len(nodes) > 0 {
-			outs = m.G.Grad(m.agg[k].value, nodes...)
+			outs = g.Grad(m.agg[k].value, nodes...)
 		}
-		m.progs.valVJP[k] = eval.Compile(m.G, outs)
+		m.progs.valVJP[k] = eval.Compile(g, outs)
 		m.progs.valVJPBlocks[k] = blocks
 	})
 	return m.progs.valVJP[k], m.progs.valVJPBlocks[k]

@@ -277,10 +277,11 @@ func (m *Model) pairDegrees(prog *eval.Program) ([]int, bool) {
 	if pi, ok := m.progs.poly[prog]; ok {
 		return pi.deg, pi.ok
 	}
-	z := m.G.Lookup("z")
+	g := prog.Graph() // derivative programs live in a clone of m.G
+	z := g.Lookup("z")
 	var pi polyInfo
 	if z != ir.None {
-		pi.deg, pi.ok = polyDegrees(m.G, prog.Outputs(), z, m.Dim)
+		pi.deg, pi.ok = polyDegrees(g, prog.Outputs(), z, m.Dim)
 	}
 	m.progs.poly[prog] = pi
 	return pi.deg, pi.ok
@@ -373,7 +374,7 @@ func (m *Model) forPopPairs(pop *population, x []float64, n int, f func(p *pairs
 // when every parameter is 0 (a drift linear in its parameters with no
 // fixed part), so its parameter-free part needs no evaluation.
 func (m *Model) zeroAtZeroParams(prog *eval.Program) bool {
-	g := m.G
+	g := prog.Graph()
 	outs := prog.Outputs()
 	reach := g.Reachable(outs...)
 	zero := make([]bool, g.Len())

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jko-org/jko/compile/eval"
 	"github.com/jko-org/jko/compile/ir"
 )
 
@@ -105,9 +106,18 @@ func TestCubatureMatchesPairLoop(t *testing.T) {
 			m.InteractionPairVJP(res.pvjp, tc.x, n, ys, ny, theta)
 			return res
 		}
-		prog := m.gradProg(Interaction)
-		if m.population(prog, tc.x, n, ys, ny).cub == nil {
-			t.Fatalf("%s: the drift is polynomial but no cubature was used", tc.name)
+		vjp, _ := m.vjpProg(Interaction)
+		vvjp, _ := m.valueVJPProg(Interaction)
+		feat := m.interactionFeatSplit()
+		if feat[0].prog == nil || feat[1].prog != nil {
+			t.Fatalf("%s: features split %v, want all polynomial", tc.name, feat)
+		}
+		for name, prog := range map[string]*eval.Program{
+			"drift": m.gradProg(Interaction), "features": feat[0].prog, "vjp": vjp,
+			"value": m.valueProg(Interaction), "value vjp": vvjp} {
+			if m.population(prog, tc.x, n, ys, ny).cub == nil {
+				t.Fatalf("%s: the %s is polynomial but no cubature was used", tc.name, name)
+			}
 		}
 		got, want := run(false), run(true)
 		check := func(what string, g, w []float64) {
