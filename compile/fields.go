@@ -431,16 +431,6 @@ func (m *Model) interactionFeatSplit() [2]featPart {
 	return [2]featPart{{m.progs.featPoly, m.progs.featPolyIdx}, {m.progs.featOther, m.progs.featOtherIdx}}
 }
 
-// equal reports whether two points coincide.
-func equal(a, b []float64) bool {
-	for k, v := range a {
-		if v != b[k] {
-			return false
-		}
-	}
-	return true
-}
-
 // InternalFeatures writes the linear features of Σf″: F (n×P) and c (n)
 // such that Σf″(ρ_i) = F_i θ + c_i.
 func (m *Model) InternalFeatures(F, c, rho []float64, n int) {

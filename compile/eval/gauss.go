@@ -116,7 +116,7 @@ func gaussExec(gg *gaussGrid, out, x []float64, xs, n int) {
 		tot += len(a)
 	}
 	var stack [128]float64
-	fac := stack[:0]
+	var fac []float64
 	if tot > len(stack) {
 		fac = make([]float64, tot)
 	} else {
