@@ -28,6 +28,13 @@ type programs struct {
 	valVJP       [3]*eval.Program // ∂(value)/∂θ per block
 	valVJPBlocks [3][]int
 	val          [3]*eval.Program
+	polyMu       sync.Mutex
+	poly         map[*eval.Program]polyInfo // degrees in z of interaction programs
+	featSplit    sync.Once
+	featPoly     *eval.Program // the interaction features polynomial in z
+	featOther    *eval.Program // the others
+	featPolyIdx  []int         // output indices (component·blocks + block) of featPoly
+	featOtherIdx []int
 }
 
 // shared binds θ (by block name) and t.
@@ -90,32 +97,56 @@ func (m *Model) PotentialGrad(dst, x []float64, n int, t float64, theta []float6
 // evaluators (bounds their memory).
 const pairBlock = 1 << 14
 
-// forPairs calls f with blocks of rows [i0, i1) of x and the differences
-// z = x_i − y_j for all j (row-major, (i1−i0)·ny × d).
-func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(i0, i1 int, z []float64)) {
+// pairs is a block of rows [i0, i1) of x with their differences
+// z = x_i − y_j to the population, self-pairs (z = 0 exactly) left out:
+// row i's differences are z[off[i−i0]·d : off[i−i0+1]·d].
+type pairs struct {
+	i0, i1 int
+	z      []float64
+	off    []int
+	wt     []float64 // pair weights (nil: 1 each)
+}
+
+// forPairs calls f with blocks of rows of x and their differences to the
+// population ys. A pair with z = 0 (a particle and itself) is left out: the
+// mean field of particle i is (1/(N−1)) Σ_{j≠i} ∇U(x_i − y_j), which is
+// what the particles feel and is defined for kernels singular at 0.
+func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pairs)) {
 	d := m.Dim
 	rows := max(1, pairBlock/ny)
-	z := make([]float64, min(rows, n)*ny*d)
+	buf := make([]float64, min(rows, n)*ny*d)
+	p := &pairs{off: make([]int, 0, rows+1)}
 	for i0 := 0; i0 < n; i0 += rows {
 		i1 := min(n, i0+rows)
-		zz := z[:(i1-i0)*ny*d]
+		p.i0, p.i1 = i0, i1
+		p.off = append(p.off[:0], 0)
 		q := 0
 		for i := i0; i < i1; i++ {
 			xi := x[i*d : (i+1)*d]
 			for j := 0; j < ny; j++ {
 				yj := ys[j*d : (j+1)*d]
+				zero := true
 				for k := 0; k < d; k++ {
-					zz[q] = xi[k] - yj[k]
-					q++
+					v := xi[k] - yj[k]
+					buf[q+k] = v
+					zero = zero && v == 0
+				}
+				if !zero {
+					q += d
 				}
 			}
+			p.off = append(p.off, q/d)
 		}
-		f(i0, i1, zz)
+		p.z = buf[:q]
+		f(p)
 	}
 }
 
-// InteractionGrad writes (1/ny) Σ_j Σ ∇U(x_i − y_j) for the n points x
-// into dst (n×d), the mean-field drift of the population ys (ny×d).
+// InteractionGrad writes the mean-field drift of the population ys (ny×d)
+// at the n points x into dst (n×d): the mean of Σ∇U(x_i − y_j) over the
+// y_j ≠ x_i, (1/(ny−1)) Σ_{j≠i} when x_i is one of the ys. A drift
+// polynomial in z is summed exactly over a cubature of the cloud (see
+// pairsum.go), anything else over the pairs.
 func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
 	d := m.Dim
 	checkLen("dst", dst, n*d)
@@ -127,23 +158,40 @@ func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, t
 	}
 	prog := m.gradProg(Interaction)
 	sh := m.shared(theta, 0)
+	pop := m.population(prog, x, n, ys, ny)
+	var f0 []float64
+	if pop.cub != nil {
+		f0 = make([]float64, d)
+		must(prog.Run([][]float64{f0}, eval.Inputs{N: 1, Varying: map[string][]float64{"z": make([]float64, d)}, Shared: sh}))
+	}
 	var out []float64
-	inv := 1 / float64(ny)
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
+	m.forPopPairs(pop, x, n, func(p *pairs) {
+		np := len(p.z) / d
 		if cap(out) < np*d {
 			out = make([]float64, np*d)
 		}
 		out = out[:np*d]
-		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}))
-		for i := i0; i < i1; i++ {
+		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": p.z}, Shared: sh}))
+		for i := p.i0; i < p.i1; i++ {
 			row := dst[i*d : (i+1)*d]
-			base := (i - i0) * ny * d
-			for j := 0; j < ny; j++ {
+			if pop.count[i] == 0 {
+				continue
+			}
+			for q := p.off[i-p.i0]; q < p.off[i-p.i0+1]; q++ {
+				w := 1.0
+				if p.wt != nil {
+					w = p.wt[q]
+				}
 				for k := 0; k < d; k++ {
-					row[k] += out[base+j*d+k]
+					row[k] += w * out[q*d+k]
 				}
 			}
+			if pop.cub != nil && pop.self[i] > 0 {
+				for k := range row {
+					row[k] -= float64(pop.self[i]) * f0[k]
+				}
+			}
+			inv := 1 / float64(pop.count[i])
 			for k := range row {
 				row[k] *= inv
 			}
@@ -279,7 +327,9 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 }
 
 // InteractionFeatures writes the linear features of the mean-field drift
-// (1/ny)Σ_j ∇U(x_i − y_j): F (n×d×P) and c (n×d).
+// (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
+// (n×d×P) and c (n×d). Features polynomial in z are summed exactly over a
+// cubature of the cloud, the others over the pairs.
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
 	checkLen("F", F, n*d*P)
@@ -288,45 +338,97 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	if !m.Has(Interaction) {
 		return
 	}
-	// Row by row: the features of x_i are the sums over the population of
-	// the pair features, reduced by the evaluator without materialising
-	// them (ny × d × P values per row).
-	prog, blocks := m.featProg(Interaction)
-	cprog := m.gradProg(Interaction)
-	sh := m.shared(make([]float64, P), 0)
-	inv := 1 / float64(ny)
-	outs := make([][]float64, d*len(blocks))
-	for ci := 0; ci < d; ci++ {
-		for bi, b := range blocks {
-			outs[ci*len(blocks)+bi] = make([]float64, m.Params[b].Size)
-		}
+	zero := make([]float64, P)
+	if !m.zeroAtZeroParams(m.gradProg(Interaction)) {
+		m.InteractionGrad(c, x, n, ys, ny, zero)
 	}
-	csum := [][]float64{make([]float64, d)}
-	z := make([]float64, ny*d)
-	for i := 0; i < n; i++ {
-		xi := x[i*d : (i+1)*d]
-		for j := 0; j < ny; j++ {
-			for k := 0; k < d; k++ {
-				z[j*d+k] = xi[k] - ys[j*d+k]
-			}
-		}
-		in := eval.Inputs{N: ny, Varying: map[string][]float64{"z": z}, Shared: sh}
-		must(cprog.Reduce(csum, in, nil))
-		for k := 0; k < d; k++ {
-			c[i*d+k] = csum[0][k] * inv
-		}
-		if len(blocks) == 0 {
+	_, blocks := m.featProg(Interaction)
+	if len(blocks) == 0 {
+		return
+	}
+	sh := m.shared(zero, 0)
+	split := m.interactionFeatSplit()
+	for _, part := range split {
+		if part.prog == nil {
 			continue
 		}
-		must(prog.Reduce(outs, in, nil))
-		for ci := 0; ci < d; ci++ {
-			row := F[(i*d+ci)*P : (i*d+ci+1)*P]
-			for bi, b := range blocks {
-				p := m.Params[b]
-				floats.AddScaled(row[p.Offset:p.Offset+p.Size], inv, outs[ci*len(blocks)+bi])
+		// Row by row: the features of x_i are the sums over the population
+		// of the pair features, reduced by the evaluator without
+		// materialising them.
+		outs := make([][]float64, len(part.idx))
+		for o, oi := range part.idx {
+			outs[o] = make([]float64, m.Params[blocks[oi%len(blocks)]].Size)
+		}
+		pop := m.population(part.prog, x, n, ys, ny)
+		var f0 [][]float64
+		if pop.cub != nil {
+			f0 = make([][]float64, len(outs))
+			for o := range f0 {
+				f0[o] = make([]float64, len(outs[o]))
+			}
+			must(part.prog.Reduce(f0, eval.Inputs{N: 1, Varying: map[string][]float64{"z": make([]float64, d)}, Shared: sh}, nil))
+		}
+		m.forPopPairs(pop, x, n, func(p *pairs) {
+			for i := p.i0; i < p.i1; i++ {
+				a, b := p.off[i-p.i0], p.off[i-p.i0+1]
+				if pop.count[i] == 0 || a == b {
+					continue
+				}
+				var wt []float64
+				if p.wt != nil {
+					wt = p.wt[a:b]
+				}
+				must(part.prog.Reduce(outs, eval.Inputs{N: b - a, Varying: map[string][]float64{"z": p.z[a*d : b*d]}, Shared: sh}, wt))
+				inv := 1 / float64(pop.count[i])
+				for o, oi := range part.idx {
+					ci, bi := oi/len(blocks), oi%len(blocks)
+					pb := m.Params[blocks[bi]]
+					row := F[(i*d+ci)*P+pb.Offset : (i*d+ci)*P+pb.Offset+pb.Size]
+					floats.AddScaled(row, inv, outs[o])
+					if pop.cub != nil && pop.self[i] > 0 {
+						floats.AddScaled(row, -float64(pop.self[i])*inv, f0[o])
+					}
+				}
+			}
+		})
+	}
+}
+
+// featPart is a subset of the outputs of the interaction feature program,
+// compiled on its own: idx[o] = component·len(blocks) + block.
+type featPart struct {
+	prog *eval.Program
+	idx  []int
+}
+
+// interactionFeatSplit splits the interaction features into those
+// polynomial in z and the others, so the first can be summed over a
+// cubature even when the second cannot (the paper's monomials next to its
+// Gaussian bumps).
+func (m *Model) interactionFeatSplit() [2]featPart {
+	m.progs.featSplit.Do(func() {
+		all, _ := m.featProg(Interaction)
+		outs := all.Outputs()
+		g := all.Graph() // a clone of m.G with the derivatives
+		z := g.Lookup("z")
+		var poly, other []ir.NodeID
+		for i, o := range outs {
+			if _, ok := polyDegrees(g, []ir.NodeID{o}, z, m.Dim); ok && z != ir.None {
+				poly = append(poly, o)
+				m.progs.featPolyIdx = append(m.progs.featPolyIdx, i)
+			} else {
+				other = append(other, o)
+				m.progs.featOtherIdx = append(m.progs.featOtherIdx, i)
 			}
 		}
-	}
+		if len(poly) > 0 {
+			m.progs.featPoly = eval.Compile(g, poly)
+		}
+		if len(other) > 0 {
+			m.progs.featOther = eval.Compile(g, other)
+		}
+	})
+	return [2]featPart{{m.progs.featPoly, m.progs.featPolyIdx}, {m.progs.featOther, m.progs.featOtherIdx}}
 }
 
 // InternalFeatures writes the linear features of Σf″: F (n×P) and c (n)
@@ -394,8 +496,8 @@ func (m *Model) PotentialVJP(dst, x, seed []float64, n int, t float64, theta []f
 		Varying: map[string][]float64{"x": x[:n*d], "seed": seed[:n*d]}, Shared: m.shared(theta, t)}, nil, 1)
 }
 
-// InteractionVJP writes Σ_i seed_iᵀ ∂/∂θ [(1/ny)Σ_j Σ∇U(x_i − y_j)] into
-// dst (P).
+// InteractionVJP writes Σ_i seed_iᵀ ∂/∂θ of the mean-field drift at x_i
+// (see InteractionGrad) into dst (P).
 func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny int, theta []float64) {
 	clear(dst[:m.NumParams])
 	if !m.Has(Interaction) {
@@ -403,18 +505,43 @@ func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny i
 	}
 	d := m.Dim
 	sh := m.shared(theta, 0)
+	prog, _ := m.vjpProg(Interaction)
+	pop := m.population(prog, x, n, ys, ny)
 	var seeds []float64
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
+	m.forPopPairs(pop, x, n, func(p *pairs) {
 		seeds = seeds[:0]
-		for i := i0; i < i1; i++ {
-			for j := 0; j < ny; j++ {
-				seeds = append(seeds, seed[i*d:(i+1)*d]...)
+		for i := p.i0; i < p.i1; i++ {
+			c := pop.count[i]
+			inv := 0.0
+			if c > 0 {
+				inv = 1 / float64(c)
+			}
+			for q := p.off[i-p.i0]; q < p.off[i-p.i0+1]; q++ {
+				for k := 0; k < d; k++ {
+					seeds = append(seeds, seed[i*d+k]*inv)
+				}
 			}
 		}
-		m.reduceInto(dst, Interaction, eval.Inputs{N: np,
-			Varying: map[string][]float64{"z": z, "seed": seeds}, Shared: sh}, nil, 1/float64(ny))
+		if len(seeds) == 0 {
+			return
+		}
+		m.reduceInto(dst, Interaction, eval.Inputs{N: len(p.z) / d,
+			Varying: map[string][]float64{"z": p.z, "seed": seeds}, Shared: sh}, p.wt, 1)
 	})
+	if pop.cub != nil {
+		// The self-pairs: Σ_i self_i seed_i/count_i · ∂F(0), F linear in
+		// the seed.
+		s0 := make([]float64, d)
+		for i, c := range pop.self {
+			if c > 0 && pop.count[i] > 0 {
+				for k := range s0 {
+					s0[k] += float64(c) / float64(pop.count[i]) * seed[i*d+k]
+				}
+			}
+		}
+		m.reduceInto(dst, Interaction, eval.Inputs{N: 1,
+			Varying: map[string][]float64{"z": make([]float64, d), "seed": s0}, Shared: sh}, nil, -1)
+	}
 }
 
 // InternalVJP writes Σ_i seed_i ∂(Σf″(ρ_i))/∂θ into dst (P).
@@ -469,9 +596,9 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 		Varying: map[string][]float64{"rho": rho[:n]}, Shared: m.shared(theta, 0)}))
 }
 
-// valueVJP reduces Σ_i w_i ∂(value of kind k)/∂θ over the inputs into dst
-// (θ layout), adding scale × the result.
-func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
+// valueVJPProg returns the program of ∂(value of kind k)/∂θ per block and
+// the blocks.
+func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 	m.progs.valVJPOnce[k].Do(func() {
 		g := m.G.Clone()
 		blocks, nodes := m.blocksOf(m.agg[k].value)
@@ -482,7 +609,13 @@ func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []fl
 		m.progs.valVJP[k] = eval.Compile(g, outs)
 		m.progs.valVJPBlocks[k] = blocks
 	})
-	blocks := m.progs.valVJPBlocks[k]
+	return m.progs.valVJP[k], m.progs.valVJPBlocks[k]
+}
+
+// valueVJP reduces Σ_i w_i ∂(value of kind k)/∂θ over the inputs into dst
+// (θ layout), adding scale × the result.
+func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
+	prog, blocks := m.valueVJPProg(k)
 	if len(blocks) == 0 {
 		return
 	}
@@ -490,7 +623,7 @@ func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []fl
 	for bi, b := range blocks {
 		outs[bi] = make([]float64, m.Params[b].Size)
 	}
-	must(m.progs.valVJP[k].Reduce(outs, in, weights))
+	must(prog.Reduce(outs, in, weights))
 	for bi, b := range blocks {
 		p := m.Params[b]
 		floats.AddScaled(dst[p.Offset:p.Offset+p.Size], scale, outs[bi])
@@ -509,45 +642,72 @@ func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, wei
 }
 
 // InteractionPairSum returns Σ_i Σ_j ΣU(x_i − y_j) over the n points x and
-// the ny points ys (n×d and ny×d). With ys = x it is n² times the mean
-// interaction ∫∫U(x − y)dμ(x)dμ(y) of the empirical measure.
+// the ny points ys (n×d and ny×d), the pairs with x_i = y_j left out. With
+// ys = x (distinct points) it is n(n−1) times the mean interaction of the
+// empirical measure over distinct pairs.
 func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, theta []float64) float64 {
-	checkLen("x", x, n*m.Dim)
-	checkLen("ys", ys, ny*m.Dim)
+	d := m.Dim
+	checkLen("x", x, n*d)
+	checkLen("ys", ys, ny*d)
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return 0
 	}
 	prog := m.valueProg(Interaction)
 	sh := m.shared(theta, 0)
+	pop := m.population(prog, x, n, ys, ny)
 	var out []float64
 	sum := 0.0
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		np := (i1 - i0) * ny
+	m.forPopPairs(pop, x, n, func(p *pairs) {
+		np := len(p.z) / d
+		if np == 0 {
+			return
+		}
 		if cap(out) < np {
 			out = make([]float64, np)
 		}
 		out = out[:np]
-		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": z}, Shared: sh}))
-		for _, v := range out {
+		must(prog.Run([][]float64{out}, eval.Inputs{N: np, Varying: map[string][]float64{"z": p.z}, Shared: sh}))
+		for q, v := range out {
+			if p.wt != nil {
+				v *= p.wt[q]
+			}
 			sum += v
 		}
 	})
+	if pop.cub != nil {
+		if s := pop.selfTotal(nil); s > 0 {
+			u0 := make([]float64, 1)
+			must(prog.Run([][]float64{u0}, eval.Inputs{N: 1, Varying: map[string][]float64{"z": make([]float64, d)}, Shared: sh}))
+			sum -= s * u0[0]
+		}
+	}
 	return sum
 }
 
-// InteractionPairVJP writes Σ_i Σ_j ∂(ΣU)(x_i − y_j)/∂θ into dst (P): the
-// θ-gradient of InteractionPairSum.
+// InteractionPairVJP writes Σ_i Σ_j ∂(ΣU)(x_i − y_j)/∂θ into dst (P), the
+// pairs with x_i = y_j left out: the θ-gradient of InteractionPairSum.
 func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
 	clear(dst[:m.NumParams])
-	checkLen("x", x, n*m.Dim)
-	checkLen("ys", ys, ny*m.Dim)
+	d := m.Dim
+	checkLen("x", x, n*d)
+	checkLen("ys", ys, ny*d)
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return
 	}
 	sh := m.shared(theta, 0)
-	m.forPairs(x, n, ys, ny, func(i0, i1 int, z []float64) {
-		m.valueVJP(dst, Interaction, eval.Inputs{N: (i1 - i0) * ny, Varying: map[string][]float64{"z": z}, Shared: sh}, nil, 1)
+	prog, _ := m.valueVJPProg(Interaction)
+	pop := m.population(prog, x, n, ys, ny)
+	m.forPopPairs(pop, x, n, func(p *pairs) {
+		if len(p.z) == 0 {
+			return
+		}
+		m.valueVJP(dst, Interaction, eval.Inputs{N: len(p.z) / d, Varying: map[string][]float64{"z": p.z}, Shared: sh}, p.wt, 1)
 	})
+	if pop.cub != nil {
+		if s := pop.selfTotal(nil); s > 0 {
+			m.valueVJP(dst, Interaction, eval.Inputs{N: 1, Varying: map[string][]float64{"z": make([]float64, d)}, Shared: sh}, nil, -s)
+		}
+	}
 }
 
 // EntropyVJP writes ∂β/∂θ into dst (P) for an internal energy that is an

@@ -4,7 +4,9 @@
 // Inputs bound per particle (x, rho, ...) vary; params, constants and
 // inputs bound as shared values (t) are uniform: everything that depends
 // only on uniform values is computed once per run. The varying part runs
-// in fixed chunks of ChunkSize particles, each instruction looping over the
+// in fixed chunks of ChunkSize particles (of a quarter of the batch, at
+// least 32, for a batch under 4·ChunkSize, so the cores share a network's
+// mini-batch), each instruction looping over the
 // whole chunk (which amortises interpretation), with matrix–vector
 // products, outer products and squared distances as tight loops. Chunks are
 // processed in parallel by GOMAXPROCS workers with reusable scratch
@@ -21,6 +23,28 @@
 // product before the sum, exactly as the unfused instructions do, and sums
 // over a vector run in the same sequential order as in package ir, so
 // compiled results equal those of the reference evaluator ir.Graph.Eval.
+//
+// Lowerings that change the order of floating-point operations, checked
+// against ir.Graph.Eval by tests (TestBatchedNetworkMatchesGraph,
+// TestGaussGridMatchesGraph, TestSoftplusMatchesReference):
+//
+//   - a product of a uniform matrix with a varying vector (a network layer
+//     and its transposed product in the backward pass) runs over the whole
+//     chunk as one matrix–matrix product (gonum's Dgemm on 64×64 tiles of
+//     the result, serially in the worker: no allocation, and the tiling does
+//     not change how any entry is summed);
+//   - in Reduce, an output that is a sum of outer products of varying
+//     vectors (the weight gradients of a network) is reduced as Uᵀ diag(w) V
+//     per chunk, never formed per particle;
+//   - exp(−sqdist(C, x)/s) with C a constant tensor grid of centres (the
+//     paper's bumps) is the product of per-axis factors exp(−(x_k − a)²/s):
+//     d·n exponentials per particle in place of n^d;
+//   - softplus computes log1p through the assembly Log.
+//
+// These agree with the reference to the rounding of the reordered sums (a
+// few ulps of the sum of the terms' magnitudes), stay deterministic and
+// independent of the number of workers (chunks are fixed), but are not
+// bitwise equal to ir.Graph.Eval.
 //
 // NaN and Inf propagate as in package math (log of a negative number is
 // NaN, x/0 is ±Inf); nothing is hidden.

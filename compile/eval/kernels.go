@@ -14,6 +14,10 @@ func exec(in *instr, n int, refs [][]float64) {
 	case op == opAxpy:
 		axpy(in, out, refs)
 		return
+	case op == opGauss:
+		a := in.args[0]
+		gaussExec(in.gauss, out, refs[a.ref], stride(a), n)
+		return
 	case op.IsUnary():
 		unary(op, in.p, out, refs[in.args[0].ref][:len(out)])
 		return
@@ -150,7 +154,15 @@ func stride(a operand) int {
 	return 0
 }
 
+// gemmMin is the number of particles from which a product with a uniform
+// matrix runs as one matrix–matrix product over the chunk.
+const gemmMin = 8
+
 func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
+	if ws == 0 && vs == c && n >= gemmMin {
+		gemm(false, true, n, m, c, 1, v, w, 0, out) // out (n×m) = V (n×c) · Wᵀ
+		return
+	}
 	for q := range n {
 		W := w[q*ws : q*ws+m*c]
 		x := v[q*vs : q*vs+c]
@@ -167,6 +179,10 @@ func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
 }
 
 func matTVec(out, w []float64, ws int, u []float64, us, n, m, c int) {
+	if ws == 0 && us == m && n >= gemmMin {
+		gemm(false, false, n, c, m, 1, u, w, 0, out) // out (n×c) = U (n×m) · W
+		return
+	}
 	for q := range n {
 		W := w[q*ws : q*ws+m*c]
 		x := u[q*us : q*us+m]
@@ -245,7 +261,7 @@ func unary(op ir.Op, p float64, out, a []float64) {
 		}
 	case ir.OpSoftplus:
 		for i, x := range a {
-			out[i] = ir.Softplus(x)
+			out[i] = softplus(x)
 		}
 	case ir.OpRelu:
 		for i, x := range a {
@@ -287,6 +303,14 @@ func binary(op ir.Op, out []float64, a, b operand, n, size int, refs [][]float64
 	case a.mode == mVS && b.mode == mV:
 		for q := range n {
 			binSV(op, out[q*size:(q+1)*size], av[q], bv[q*size:(q+1)*size])
+		}
+	case a.mode == mVS && b.mode == mU:
+		for q := range n {
+			binSV(op, out[q*size:(q+1)*size], av[q], bv[:size])
+		}
+	case a.mode == mU && b.mode == mVS:
+		for q := range n {
+			binVS(op, out[q*size:(q+1)*size], av[:size], bv[q])
 		}
 	default:
 		as, bs := stride(a), stride(b)
@@ -439,4 +463,24 @@ func axpy(in *instr, out []float64, refs [][]float64) {
 			out[i] = sy*yv[i] + float64(k*(v2*v2))
 		}
 	}
+}
+
+// softplus is ir.Softplus, log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), with
+// log1p(e) for e in [0, 1] as log(u)·e/(u − 1), u = 1 + e (accurate to a
+// few ulps, Goldberg 1991), through the assembly Log instead of the
+// slower Log1p.
+func softplus(x float64) float64 {
+	e := math.Exp(-math.Abs(x))
+	u := 1 + e
+	l := e
+	if u != 1 {
+		l = math.Log(u) * (e / (u - 1))
+	}
+	if x > 0 {
+		return x + l
+	}
+	if x != x {
+		return x
+	}
+	return l
 }

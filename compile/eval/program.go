@@ -14,6 +14,19 @@ import (
 // ChunkSize is the number of particles processed by one instruction loop.
 const ChunkSize = 256
 
+// chunkFor returns the chunk size for n particles: ChunkSize, or for a
+// small batch (a network's mini-batch of 256 is one chunk) a quarter of it
+// rounded up to a multiple of 16, at least 32, so that the cores share it.
+// It depends on n only, so results do not depend on the number of cores.
+func chunkFor(n int) int {
+	if n >= 4*ChunkSize {
+		return ChunkSize
+	}
+	c := (n + 3) / 4
+	c = (c + 15) / 16 * 16
+	return min(ChunkSize, max(32, c))
+}
+
 // maxBlocks bounds the number of partial sums of a reduction.
 const maxBlocks = 64
 
@@ -44,6 +57,10 @@ func Compile(g *ir.Graph, outputs []ir.NodeID) *Program {
 // Outputs returns the output nodes.
 func (p *Program) Outputs() []ir.NodeID { return p.outputs }
 
+// Graph returns the graph the program evaluates (its output nodes are
+// nodes of it).
+func (p *Program) Graph() *ir.Graph { return p.g }
+
 // Inputs are the values of the leaves for one evaluation.
 type Inputs struct {
 	// N is the number of particles.
@@ -70,14 +87,15 @@ type operand struct {
 }
 
 type instr struct {
-	op   ir.Op
-	out  int // reference of the output (a slot)
-	size int // per-particle output size
-	args []operand
-	p    float64
-	i, j int
-	cols int // columns of the matrix operand (MatVec, MatTVec, SqDist), or of Outer
-	node ir.NodeID
+	op    ir.Op
+	out   int // reference of the output (a slot)
+	size  int // per-particle output size
+	args  []operand
+	p     float64
+	i, j  int
+	cols  int // columns of the matrix operand (MatVec, MatTVec, SqDist), or of Outer
+	node  ir.NodeID
+	gauss *gaussGrid // opGauss
 }
 
 // opAxpy is the fused instruction sy*y + (sk*c)*x^px of the evaluator (not
@@ -110,7 +128,10 @@ type plan struct {
 	outs    []operand   // location of each output
 	direct  []bool      // output k is written in place, at ref outBase+k
 	outBase int
-	pool    sync.Pool // *worker
+	// outer[k], when non-empty, reduces output k as Σ ±Uᵀ V by matrix
+	// products (Reduce only).
+	outer [][]outerRef
+	pool  sync.Pool // *worker
 }
 
 type varInput struct {
@@ -118,24 +139,27 @@ type varInput struct {
 	size int
 }
 
-func (p *Program) plan(in *Inputs) (*plan, error) {
+func (p *Program) plan(in *Inputs, reduce bool) (*plan, error) {
 	names := make([]string, 0, len(in.Varying))
 	for k := range in.Varying {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	key := strings.Join(names, "\x00")
+	if reduce {
+		key += "\x01reduce"
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if pl, ok := p.plans[key]; ok {
 		return pl, nil
 	}
-	pl := p.build(in.Varying)
+	pl := p.build(in.Varying, reduce)
 	p.plans[key] = pl
 	return pl, nil
 }
 
-func (p *Program) build(vary map[string][]float64) *plan {
+func (p *Program) build(vary map[string][]float64, reduce bool) *plan {
 	g := p.g
 	n := g.Len()
 	varying := make([]bool, n)
@@ -155,7 +179,24 @@ func (p *Program) build(vary map[string][]float64) *plan {
 	// Which varying nodes need instructions: walk back from the outputs;
 	// binary ops read through a Broadcast.
 	need := make([]bool, n)
-	for _, o := range p.outputs {
+	// When reducing, an output that is a sum of outer products of varying
+	// vectors is reduced by matrix products (Σ_q u_q v_qᵀ = Uᵀ V) and
+	// never formed per particle: its vectors are needed instead.
+	outerOf := map[int][]outerTerm{}
+	if reduce {
+		for k, o := range p.outputs {
+			if terms, ok := outerTerms(g, varying, o, 1, nil); ok && len(terms) > 0 {
+				outerOf[k] = terms
+			}
+		}
+	}
+	for k, o := range p.outputs {
+		if terms, ok := outerOf[k]; ok {
+			for _, t := range terms {
+				need[t.u], need[t.v] = true, true
+			}
+			continue
+		}
 		need[o] = true
 	}
 	for k := len(p.order) - 1; k >= 0; k-- {
@@ -217,7 +258,14 @@ func (p *Program) build(vary map[string][]float64) *plan {
 			}
 		}
 	}
-	for _, o := range p.outputs {
+	for k, o := range p.outputs {
+		if terms, ok := outerOf[k]; ok {
+			for _, t := range terms {
+				uses[t.u]++
+				uses[t.v]++
+			}
+			continue
+		}
 		uses[o]++
 	}
 	// Fuse y ± c*x (c a uniform scalar, the product used once) into one
@@ -269,6 +317,20 @@ func (p *Program) build(vary map[string][]float64) *plan {
 			break
 		}
 	}
+	// Gaussian bumps on a tensor grid of centres, exp(−‖x − c_m‖²/s): one
+	// instruction computing the d per-axis factors exp(−(x_k − a)²/s) for
+	// each grid value a and their products (d·n exponentials per particle
+	// in place of n^d).
+	gauss := map[ir.NodeID]*gaussGrid{}
+	for _, id := range vcode {
+		if gg := matchGauss(g, id, varying, uses, p.outputs, skip); gg != nil {
+			gauss[id] = gg
+			e := g.Node(id)
+			dv := g.Node(e.Args[0]).Args[0]
+			sq := g.Node(dv).Args[0]
+			skip[e.Args[0]], skip[dv], skip[sq] = true, true, true
+		}
+	}
 	if len(skip) > 0 {
 		kept := vcode[:0]
 		for _, id := range vcode {
@@ -282,6 +344,9 @@ func (p *Program) build(vary map[string][]float64) *plan {
 			if f, ok := fused[id]; ok {
 				return []ir.NodeID{f.y, f.x, f.c}
 			}
+			if gg, ok := gauss[id]; ok {
+				return []ir.NodeID{gg.x}
+			}
 			return eff0(id)
 		}
 	}
@@ -292,7 +357,13 @@ func (p *Program) build(vary map[string][]float64) *plan {
 			last[a] = k
 		}
 	}
-	for _, o := range p.outputs {
+	for k, o := range p.outputs {
+		if terms, ok := outerOf[k]; ok {
+			for _, t := range terms {
+				last[t.u], last[t.v] = len(vcode), len(vcode)
+			}
+			continue
+		}
 		last[o] = len(vcode)
 	}
 	// Slot allocation.
@@ -303,6 +374,9 @@ func (p *Program) build(vary map[string][]float64) *plan {
 	direct := map[ir.NodeID]int{}
 	pl.direct = make([]bool, len(p.outputs))
 	for k, o := range p.outputs {
+		if _, outer := outerOf[k]; outer {
+			continue
+		}
 		if _, dup := direct[o]; !dup && varying[o] && g.Op(o) != ir.OpInput {
 			direct[o] = k
 			pl.direct[k] = true
@@ -373,6 +447,11 @@ func (p *Program) build(vary map[string][]float64) *plan {
 		return operand{ref: ref[a], mode: mU, size: size}
 	}
 	for _, id := range vcode {
+		if gg, ok := gauss[id]; ok {
+			pl.code = append(pl.code, instr{op: opGauss, out: ref[id], size: g.Shape(id).Size(), node: id,
+				args: []operand{mkop(gg.x, false)}, gauss: gg})
+			continue
+		}
 		if f, ok := fused[id]; ok {
 			pl.code = append(pl.code, instr{op: opAxpy, out: ref[id], size: g.Shape(id).Size(), node: id,
 				args: []operand{mkop(f.y, true), mkop(f.x, true), mkop(f.c, true)}, p: f.sy, i: f.sk, j: int(f.px)})
@@ -380,10 +459,63 @@ func (p *Program) build(vary map[string][]float64) *plan {
 		}
 		pl.code = append(pl.code, p.instr(id, ref[id], func(a ir.NodeID) operand { return mkop(a, g.Op(id).IsBinary()) }))
 	}
-	for _, o := range p.outputs {
+	pl.outer = make([][]outerRef, len(p.outputs))
+	for k, o := range p.outputs {
+		if terms, ok := outerOf[k]; ok {
+			for _, t := range terms {
+				pl.outer[k] = append(pl.outer[k], outerRef{sign: t.sign,
+					u: ref[t.u], v: ref[t.v], m: g.Shape(t.u).Size(), c: g.Shape(t.v).Size()})
+			}
+			pl.outs = append(pl.outs, operand{size: g.Shape(o).Size(), mode: mV})
+			continue
+		}
 		pl.outs = append(pl.outs, mkop(o, false))
 	}
 	return pl
+}
+
+// outerTerm is one ±u vᵀ of an output that is a sum of outer products.
+type outerTerm struct {
+	sign float64
+	u, v ir.NodeID
+}
+
+// outerRef locates the vectors of an outerTerm: u (m per particle) and v
+// (c per particle) at references u and v.
+type outerRef struct {
+	sign float64
+	u, v int
+	m, c int
+}
+
+// outerTerms decomposes id into a sum of ±outer(u, v) with u and v varying
+// vectors, through add, sub and neg; ok is false when it is not one.
+func outerTerms(g *ir.Graph, varying []bool, id ir.NodeID, sign float64, acc []outerTerm) ([]outerTerm, bool) {
+	nd := g.Node(id)
+	switch nd.Op {
+	case ir.OpOuter:
+		u, v := nd.Args[0], nd.Args[1]
+		if !varying[u] || !varying[v] {
+			return nil, false
+		}
+		return append(acc, outerTerm{sign, u, v}), true
+	case ir.OpAdd, ir.OpSub:
+		a, b := nd.Args[0], nd.Args[1]
+		if g.Shape(a) != nd.Shape || g.Shape(b) != nd.Shape {
+			return nil, false
+		}
+		acc, ok := outerTerms(g, varying, a, sign, acc)
+		if !ok {
+			return nil, false
+		}
+		if nd.Op == ir.OpSub {
+			return outerTerms(g, varying, b, -sign, acc)
+		}
+		return outerTerms(g, varying, b, sign, acc)
+	case ir.OpNeg:
+		return outerTerms(g, varying, nd.Args[0], -sign, acc)
+	}
+	return nil, false
 }
 
 func (p *Program) instr(id ir.NodeID, out int, mk func(ir.NodeID) operand) instr {
@@ -406,6 +538,29 @@ type worker struct {
 	refs  [][]float64
 	slots [][]float64
 	obuf  [][]float64 // in-place outputs when reducing
+	wbuf  []float64   // weighted rows of an outer product's left factor
+}
+
+// accumulateOuter adds Σ_q w_q Σ_t ±u_t,q v_t,qᵀ over the n particles of
+// the chunk to acc (m×c, row-major) by matrix products, Uᵀ diag(w) V.
+func (w *worker) accumulateOuter(acc []float64, terms []outerRef, n int, wt []float64) {
+	for _, t := range terms {
+		u := w.refs[t.u][:n*t.m]
+		if wt != nil {
+			if cap(w.wbuf) < n*t.m {
+				w.wbuf = make([]float64, n*t.m)
+			}
+			b := w.wbuf[:n*t.m]
+			for q := range n {
+				c := wt[q]
+				for e, x := range u[q*t.m : (q+1)*t.m] {
+					b[q*t.m+e] = c * x
+				}
+			}
+			u = b
+		}
+		gemm(true, false, t.m, t.c, n, t.sign, u, w.refs[t.v], 1, acc)
+	}
 }
 
 func (pl *plan) worker(uvals [][]float64) *worker {
@@ -426,7 +581,7 @@ func (p *Program) prepare(dst [][]float64, in *Inputs, reduce bool) (*plan, [][]
 	if len(dst) != len(p.outputs) {
 		return nil, nil, fmt.Errorf("eval: %d destinations for %d outputs", len(dst), len(p.outputs))
 	}
-	pl, err := p.plan(in)
+	pl, err := p.plan(in, reduce)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -537,10 +692,11 @@ func (p *Program) Run(dst [][]float64, in Inputs) error {
 	if err != nil {
 		return err
 	}
-	nc := (in.N + ChunkSize - 1) / ChunkSize
+	cs := chunkFor(in.N)
+	nc := (in.N + cs - 1) / cs
 	pl.parallel(nc, uvals, func(w *worker, c int) {
-		start := c * ChunkSize
-		n := min(ChunkSize, in.N-start)
+		start := c * cs
+		n := min(cs, in.N-start)
 		pl.bindChunk(w, &in, start, n)
 		for k, o := range pl.outs {
 			if pl.direct[k] {
@@ -582,7 +738,8 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 	for _, d := range dst {
 		clear(d)
 	}
-	nc := (in.N + ChunkSize - 1) / ChunkSize
+	cs := chunkFor(in.N)
+	nc := (in.N + cs - 1) / cs
 	nb := min(nc, maxBlocks)
 	partial := make([][][]float64, nb)
 	pl.parallel(nb, uvals, func(w *worker, b int) {
@@ -600,8 +757,8 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 			}
 		}
 		for c := b * nc / nb; c < (b+1)*nc/nb; c++ {
-			start := c * ChunkSize
-			n := min(ChunkSize, in.N-start)
+			start := c * cs
+			n := min(cs, in.N-start)
 			pl.bindChunk(w, &in, start, n)
 			pl.runChunk(w, n)
 			var wt []float64
@@ -609,6 +766,10 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 				wt = weights[start : start+n]
 			}
 			for k, o := range pl.outs {
+				if len(pl.outer[k]) > 0 {
+					w.accumulateOuter(acc[k], pl.outer[k], n, wt)
+					continue
+				}
 				accumulate(acc[k], w.refs[o.ref], o.mode == mV, n, wt)
 			}
 		}

@@ -26,7 +26,8 @@ func load(t *testing.T, src string, d int) *compile.Model {
 }
 
 // The flow of V = a‖x‖²/2 with a mean-field attraction U = b‖z‖²/2 has
-// drift −a x − b (x − mean(x)).
+// drift −a x − b·N/(N−1)·(x − mean(x)): the mean field of particle i is
+// (1/(N−1)) Σ_{j≠i} b(x_i − x_j), the particle itself left out.
 func TestFlowDrift(t *testing.T) {
 	m := load(t, "param a = 2\nparam b = 0.5\npotential V(x) = a*norm2(x)/2\ninteraction U(z) = b*norm2(z)/2\n", 2)
 	f, err := NewFlow(m, m.InitTheta(0), 0)
@@ -41,7 +42,7 @@ func TestFlowDrift(t *testing.T) {
 	mean := []float64{1, 1}
 	for i := 0; i < 3; i++ {
 		for k := 0; k < 2; k++ {
-			want := -2*x[i*2+k] - 0.5*(x[i*2+k]-mean[k])
+			want := -2*x[i*2+k] - 0.5*1.5*(x[i*2+k]-mean[k])
 			if math.Abs(dst[i*2+k]-want) > 1e-12 {
 				t.Errorf("drift[%d][%d] = %g, want %g", i, k, dst[i*2+k], want)
 			}
@@ -140,7 +141,7 @@ func TestOneStepAll(t *testing.T) {
 
 // The implicit step of V = a‖x‖²/2 with U = b‖z‖²/2 has a closed form:
 // the mean contracts by 1/(1 + a dt) and the deviations from it by
-// 1/(1 + (a + b) dt). A step that cannot settle is an error.
+// 1/(1 + (a + b·N/(N−1)) dt). A step that cannot settle is an error.
 func TestPredictImplicit(t *testing.T) {
 	m := load(t, "param a = 2\nparam b = 0.5\npotential V(x) = a*norm2(x)/2\ninteraction U(z) = b*norm2(z)/2\n", 2)
 	f, err := NewFlow(m, m.InitTheta(0), 0)
@@ -158,7 +159,7 @@ func TestPredictImplicit(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		for k := 0; k < 2; k++ {
 			mk := mean[k] / (1 + 2*dt)
-			want := mk + (x.At(i, k)-mean[k])/(1+2.5*dt)
+			want := mk + (x.At(i, k)-mean[k])/(1+(2+0.5*1.5)*dt)
 			if math.Abs(y.At(i, k)-want) > 1e-9 {
 				t.Errorf("y[%d][%d] = %.12g, want %.12g", i, k, y.At(i, k), want)
 			}

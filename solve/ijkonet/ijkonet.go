@@ -473,7 +473,7 @@ func (gm *game) mapAscent(grad []float64, tr *transport, k int, x []float64, n i
 	if !value {
 		return 0, nil
 	}
-	J := meanV(m, Tx, n, t1, theta) + 0.5*m.InteractionPairSum(Tx, n, Tx, n, theta)/float64(n*n)
+	J := meanV(m, Tx, n, t1, theta) + 0.5*m.InteractionPairSum(Tx, n, Tx, n, theta)/pairCount(n)
 	if gm.entropy {
 		J -= beta * (gm.H[k] + floats.Sum(ld)/float64(n))
 	}
@@ -499,11 +499,11 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 	Jy, JT := meanV(m, y, ny, t1, theta), meanV(m, Tx, n, t1, theta)
 	if m.Has(compile.Interaction) {
 		m.InteractionPairVJP(tmp, y, ny, y, ny, theta)
-		floats.AddScaled(gtheta, 0.5/float64(ny*ny), tmp)
+		floats.AddScaled(gtheta, 0.5/pairCount(ny), tmp)
 		m.InteractionPairVJP(tmp, Tx, n, Tx, n, theta)
-		floats.AddScaled(gtheta, -0.5/float64(n*n), tmp)
-		Jy += 0.5 * m.InteractionPairSum(y, ny, y, ny, theta) / float64(ny*ny)
-		JT += 0.5 * m.InteractionPairSum(Tx, n, Tx, n, theta) / float64(n*n)
+		floats.AddScaled(gtheta, -0.5/pairCount(n), tmp)
+		Jy += 0.5 * m.InteractionPairSum(y, ny, y, ny, theta) / pairCount(ny)
+		JT += 0.5 * m.InteractionPairSum(Tx, n, Tx, n, theta) / pairCount(n)
 	}
 	if gm.entropy {
 		ld := make([]float64, n)
@@ -578,8 +578,13 @@ func (f energyField) Potential(dst, x []float64, n int, t float64) bool {
 	return true
 }
 
-// drift returns ∇V(x_i, t) + (1/n) Σ_j ∇U(x_i − x_j) for the n points x:
-// n times the gradient of E V + ½ E U with respect to each point.
+// pairCount is the number of distinct ordered pairs of n particles: the
+// interaction energy ½ E U averages over the pairs j ≠ i, as the mean field
+// (1/(n−1)) Σ_{j≠i} ∇U does.
+func pairCount(n int) float64 { return float64(n) * float64(max(n-1, 1)) }
+
+// drift returns ∇V(x_i, t) + (1/(n−1)) Σ_{j≠i} ∇U(x_i − x_j) for the n
+// points x: n times the gradient of E V + ½ E U with respect to each point.
 func drift(m *compile.Model, x []float64, n int, t float64, theta []float64) []float64 {
 	g := make([]float64, n*m.Dim)
 	m.PotentialGrad(g, x, n, t, theta)

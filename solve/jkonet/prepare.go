@@ -134,8 +134,8 @@ type Step struct {
 	P []float64
 	// Delta is y − x for each pair (N×d); W the pair weights (sum 1).
 	Delta, W []float64
-	// Cloud is the snapshot the evaluation points belong to (NC×d): the
-	// population the interaction averages over.
+	// Cloud is the whole snapshot the evaluation points belong to (NC×d),
+	// the population the interaction averages over (snapshot.Whole).
 	Cloud []float64
 	NC    int
 	// X and Y hold the x and y of each pair (N×d).
@@ -252,6 +252,15 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 			return nil, fmt.Errorf("jkonet: coupling snapshots %d and %d: %w", k, k+1, err)
 		}
 		st := NewStep(k, s.Times[k], s.Times[k+1], x, y, pairs, evalAt)
+		// The mean field averages over the whole snapshot the evaluation
+		// points belong to (the particles interacted with all of it, not
+		// with the split being fitted).
+		whole := s.Whole(k)
+		if evalAt == "y" {
+			whole = s.Whole(k + 1)
+		}
+		st.NC, _ = whole.Dims()
+		st.Cloud = denseData(whole)
 		p.Steps = append(p.Steps, *st)
 		p.Pairs = append(p.Pairs, len(pairs))
 		o.progress("couplings", k+1, K, math.NaN())

@@ -116,7 +116,38 @@ func ReadDir(dir, split string, dt float64) (*Snapshots, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", dataPath, err)
 	}
+	if prefix != "" {
+		if err := readPopulation(s, dir, dt); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// readPopulation sets s.Population from the directory's data.npy, the
+// whole snapshots a split was drawn from, when the directory has one with
+// the same times (a split of other data is left without).
+func readPopulation(s *Snapshots, dir string, dt float64) error {
+	if _, err := os.Stat(filepath.Join(dir, "data.npy")); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sample_labels.npy")); err != nil {
+		return nil
+	}
+	all, err := ReadDir(dir, "", dt)
+	if err != nil {
+		return err
+	}
+	if len(all.Times) != len(s.Times) {
+		return nil
+	}
+	for k, t := range all.Times {
+		if t != s.Times[k] || all.Dim() != s.Dim() {
+			return nil
+		}
+	}
+	s.Population = all.X
+	return nil
 }
 
 func readMatrix(path string) (*mat.Dense, error) {

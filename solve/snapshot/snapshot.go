@@ -16,6 +16,11 @@ import (
 // nil means uniform weights. Names, when non-nil, names the d coordinates
 // (read from and written to CSV headers).
 //
+// Population, when non-nil, holds for each time the whole snapshot that X
+// is a subset of (a train or test split): the population the particles
+// interacted with. Interaction energies average over it; nil means X is the
+// whole population.
+//
 // TimeSource, set by the readers, says where Times came from (for
 // reports): "times.npy", "args.txt", "dt given" or "column t".
 type Snapshots struct {
@@ -23,7 +28,17 @@ type Snapshots struct {
 	X          []*mat.Dense
 	W          [][]float64
 	Names      []string
+	Population []*mat.Dense
 	TimeSource string
+}
+
+// Whole returns the whole population observed at time k: Population[k]
+// when set, else X[k].
+func (s *Snapshots) Whole(k int) *mat.Dense {
+	if s.Population != nil && s.Population[k] != nil {
+		return s.Population[k]
+	}
+	return s.X[k]
 }
 
 // Len returns the number of snapshots (times).
@@ -60,6 +75,17 @@ func (s *Snapshots) Validate() error {
 	}
 	if len(s.Times) != len(s.X) {
 		return fmt.Errorf("snapshot: %d times for %d snapshots", len(s.Times), len(s.X))
+	}
+	if s.Population != nil && len(s.Population) != len(s.X) {
+		return fmt.Errorf("snapshot: %d population snapshots for %d snapshots", len(s.Population), len(s.X))
+	}
+	for k, p := range s.Population {
+		if p == nil || s.X[k] == nil {
+			continue
+		}
+		if _, c := p.Dims(); c != s.Dim() {
+			return fmt.Errorf("snapshot: population %d has dimension %d, the snapshots %d", k, c, s.Dim())
+		}
 	}
 	if s.W != nil && len(s.W) != len(s.X) {
 		return fmt.Errorf("snapshot: %d weight vectors for %d snapshots", len(s.W), len(s.X))
@@ -150,8 +176,12 @@ func (s *Snapshots) Split(testRatio float64, seed uint64) (train, test *Snapshot
 		sort.Ints(te)
 		return tr, te, nil
 	}
-	train = &Snapshots{Times: append([]float64(nil), s.Times...), Names: s.Names}
-	test = &Snapshots{Times: append([]float64(nil), s.Times...), Names: s.Names}
+	pop := make([]*mat.Dense, len(s.X))
+	for k := range s.X {
+		pop[k] = s.Whole(k)
+	}
+	train = &Snapshots{Times: append([]float64(nil), s.Times...), Names: s.Names, Population: pop}
+	test = &Snapshots{Times: append([]float64(nil), s.Times...), Names: s.Names, Population: pop}
 	if s.W != nil {
 		train.W = make([][]float64, len(s.X))
 		test.W = make([][]float64, len(s.X))
