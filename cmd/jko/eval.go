@@ -10,30 +10,35 @@ import (
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve/snapshot"
 )
 
 type evalCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split  string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
-	Dt     float64 `help:"Time between snapshots, when the data does not say."`
-	Seed   uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON   bool    `help:"Print JSON."`
-	OnlyW1 bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Fitted       string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data         string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Split        string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
+	Dt           float64 `help:"Time between snapshots, when the data does not say."`
+	Seed         uint64  `help:"Random seed for the prediction noise." default:"0"`
+	JSON         bool    `help:"Print JSON."`
+	OnlyW1       bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
+	Step         string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	dataFlags    `embed:""`
+	HeldOutSteps int `name:"held-out-steps" help:"With --leave-out: steps over the elapsed time of each prediction (the fitted step's length is the time between kept snapshots)." default:"1"`
 }
 
 type evalReport struct {
-	Fitted   string            `json:"fitted"`
-	Data     string            `json:"data"`
-	Split    string            `json:"split"`
-	Step     string            `json:"step"`
-	OneStep  evaluate.Report   `json:"one_step"`
-	W2       evaluate.Report   `json:"one_step_w2"`
-	MMD      evaluate.Report   `json:"one_step_mmd"`
-	AllSteps evaluate.Report   `json:"all_steps"`
-	Beta     float64           `json:"beta"`
-	Truth    []paramComparison `json:"truth,omitempty"`
+	Fitted   string          `json:"fitted"`
+	Data     string          `json:"data"`
+	Split    string          `json:"split"`
+	Step     string          `json:"step"`
+	OneStep  evaluate.Report `json:"one_step"`
+	W2       evaluate.Report `json:"one_step_w2"`
+	MMD      evaluate.Report `json:"one_step_mmd"`
+	AllSteps evaluate.Report `json:"all_steps"`
+	// LeaveOut holds the scores of the snapshots left out (--leave-out).
+	LeaveOut []evaluate.HeldOutScore `json:"leave_out,omitempty"`
+	Beta     float64                 `json:"beta"`
+	Truth    []paramComparison       `json:"truth,omitempty"`
 }
 
 type paramComparison struct {
@@ -48,7 +53,7 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, c.Dt)
+	data, err := c.load(c.Data, c.Split, c.Dt, "test")
 	if err != nil {
 		return err
 	}
@@ -72,8 +77,14 @@ func (c evalCmd) Run(g *globals) error {
 		return err
 	}
 	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: step.String(), Beta: flow.Beta()}
-	if st, err := os.Stat(c.Data); err == nil && !st.IsDir() {
-		rep.Split = "all" // a CSV file has no train/test split
+	if isFile(c.Data) {
+		rep.Split = "all" // a file has no train/test split
+	}
+	if c.TestFraction > 0 {
+		rep.Split = fmt.Sprintf("test cells, fraction %g, seed %d", c.TestFraction, c.SplitSeed)
+	}
+	if len(c.LeaveOut) > 0 {
+		return c.leaveOut(g, rep, flow, data, step)
 	}
 	if c.OnlyW1 {
 		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
@@ -156,4 +167,27 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 		}
 	}
 	return out
+}
+
+// leaveOut scores the snapshots left out of the fit, each predicted from
+// the previous kept snapshot.
+func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data *snapshot.Snapshots, step evaluate.Step) error {
+	held, from, err := data.Previous(c.LeaveOut)
+	if err != nil {
+		return err
+	}
+	if rep.LeaveOut, err = evaluate.HeldOut(flow, data, held, from, c.HeldOutSteps, c.Seed, step); err != nil {
+		return err
+	}
+	if c.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(g.stdout, "left-out snapshots (%s, %s step), predicted from the previous kept snapshot:\n", rep.Split, step)
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, h := range rep.LeaveOut {
+		fmt.Fprintf(tw, "  snapshot %d (t=%g)\tfrom %d over %g\tW2 %.4g\tW1 %.4g\t\n", h.Snapshot, h.Time, h.From, h.Elapsed, h.W2, h.W1)
+	}
+	return tw.Flush()
 }

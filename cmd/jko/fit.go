@@ -44,7 +44,8 @@ type fitCmd struct {
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
-	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
+	dataFlags  `embed:""`
+	LossCSV    string `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
 }
 
 func (c fitCmd) ijOptions() (ijkonet.Options, error) {
@@ -104,7 +105,7 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, c.Dt)
+	data, err := c.fitData(c.Data, c.Split, c.Dt)
 	if err != nil {
 		return err
 	}
@@ -190,10 +191,17 @@ func (c fitCmd) Run(g *globals) error {
 }
 
 func fitHeader(c fitCmd, m *compile.Model, data *snapshot.Snapshots, res *jkonet.Result) []string {
+	split := c.Split + " split"
+	if isFile(c.Data) {
+		split = "cells"
+	}
+	if d := c.describe(); d != "" {
+		split = d
+	}
 	h := []string{
 		"# fitted by jko " + version + " with " + methodName(res.Method),
-		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; %s, seed %d",
-			c.Data, c.Split, data.Len(), data.Dim(), settingsNote(c, m, res), c.Seed),
+		fmt.Sprintf("# data %s (%s): %d snapshots, %d-D; %s, seed %d",
+			c.Data, split, data.Len(), data.Dim(), settingsNote(c, m, res), c.Seed),
 		fmt.Sprintf("# loss %.6g", res.Loss),
 	}
 	if l := res.Linear; l != nil {

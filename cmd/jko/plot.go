@@ -12,20 +12,21 @@ import (
 )
 
 type plotCmd struct {
-	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Out     string  `short:"o" required:"" help:"Image to write: .png or .svg."`
-	Truth   string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
-	NoTruth bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
-	Kind    string  `help:"What to draw: potential, snapshots, drift, loss or all (tiled)." enum:"potential,snapshots,drift,loss,all" default:"all"`
-	Split   string  `help:"Which snapshots of a directory to draw: test, train or all." enum:"test,train,all" default:"test"`
-	Loss    string  `help:"Training-loss CSV (epoch,loss) to draw on a log scale."`
-	Size    string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Dt      float64 `help:"Time between snapshots, when the data does not say."`
-	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
-	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Grid    int     `help:"Potential evaluations per axis." default:"80"`
-	Arrows  int     `help:"Drift arrows per axis." default:"15"`
+	Fitted    string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Out       string  `short:"o" required:"" help:"Image to write: .png or .svg."`
+	Truth     string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
+	NoTruth   bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
+	Kind      string  `help:"What to draw: potential, snapshots, drift, loss or all (tiled)." enum:"potential,snapshots,drift,loss,all" default:"all"`
+	Split     string  `help:"Which snapshots of a directory to draw: test, train or all." enum:"test,train,all" default:"test"`
+	Loss      string  `help:"Training-loss CSV (epoch,loss) to draw on a log scale."`
+	Size      string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
+	Dt        float64 `help:"Time between snapshots, when the data does not say."`
+	Seed      uint64  `help:"Random seed for the prediction noise." default:"0"`
+	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Grid      int     `help:"Potential evaluations per axis." default:"80"`
+	Arrows    int     `help:"Drift arrows per axis." default:"15"`
+	dataFlags `embed:""`
 }
 
 func (c plotCmd) Run(g *globals) error {
@@ -37,7 +38,7 @@ func (c plotCmd) Run(g *globals) error {
 	if err != nil || size <= 0 {
 		return fmt.Errorf("plot: --size %q: want a length such as 10cm", c.Size)
 	}
-	data, err := loadData(c.Data, c.Split, c.Dt)
+	data, err := c.load(c.Data, c.Split, c.Dt, "test")
 	if err != nil {
 		return err
 	}

@@ -10,15 +10,16 @@ import (
 )
 
 type predictCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	From   int     `help:"Index of the snapshot to start from." default:"0"`
-	Steps  int     `help:"Number of steps to roll forward." default:"1"`
-	Dt     float64 `help:"Step length (default: the data's time step after snapshot --from)."`
-	Split  string  `help:"Which snapshots of a directory to use: test, train or all." enum:"test,train,all" default:"test"`
-	Seed   uint64  `help:"Random seed for the noise." default:"0"`
-	Out    string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle)."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Fitted    string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	From      int     `help:"Index of the snapshot to start from." default:"0"`
+	Steps     int     `help:"Number of steps to roll forward." default:"1"`
+	Dt        float64 `help:"Step length (default: the data's time step after snapshot --from)."`
+	Split     string  `help:"Which snapshots of a directory to use: test, train or all." enum:"test,train,all" default:"test"`
+	Seed      uint64  `help:"Random seed for the noise." default:"0"`
+	Out       string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle)."`
+	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	dataFlags `embed:""`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -26,7 +27,7 @@ func (c predictCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, c.Split, 0)
+	data, err := c.load(c.Data, c.Split, 0, "test")
 	if err != nil {
 		return err
 	}
