@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -312,20 +313,18 @@ func (l *lowerer) checkBroadcast(e *lang.Binary, a, b ir.NodeID) {
 func (l *lowerer) list(e *lang.List) ir.NodeID {
 	g := l.g
 	var elems []ir.NodeID
+	anyScalar := false
 	for _, x := range e.Elems {
-		elems = append(elems, l.expr(x))
+		v := l.expr(x)
+		elems = append(elems, v)
+		anyScalar = anyScalar || g.Shape(v).IsScalar()
 	}
 	if len(elems) == 0 {
 		l.fail(e.Lbrack, "empty list")
 	}
-	if g.Shape(elems[0]).IsScalar() {
-		for i, x := range elems {
-			if !g.Shape(x).IsScalar() {
-				l.fail(e.Elems[i].Pos(), "a vector literal holds scalars; this is a %s", g.Shape(x))
-			}
-		}
+	if anyScalar {
 		g.SetPos(irPos(e.Lbrack))
-		return g.Stack(elems...)
+		return l.concat(e.Elems, elems)
 	}
 	// A matrix literal: constant rows of equal length.
 	cols := g.Shape(elems[0]).Rows
@@ -337,6 +336,32 @@ func (l *lowerer) list(e *lang.List) ir.NodeID {
 		vals = append(vals, g.ConstValue(x)...)
 	}
 	return g.Const(ir.Matrix(len(elems), cols), vals)
+}
+
+// concat joins scalars and vectors end to end: each run of scalars becomes
+// one stacked vector, and the pieces are concatenated.
+func (l *lowerer) concat(src []lang.Expr, elems []ir.NodeID) ir.NodeID {
+	g := l.g
+	var pieces, run []ir.NodeID
+	flush := func() {
+		if len(run) > 0 {
+			pieces = append(pieces, g.Stack(run...))
+			run = nil
+		}
+	}
+	for i, x := range elems {
+		switch g.Shape(x).Rank {
+		case 0:
+			run = append(run, x)
+		case 1:
+			flush()
+			pieces = append(pieces, x)
+		default:
+			l.fail(src[i].Pos(), "only scalars and vectors can be joined; this is a %s", g.Shape(x))
+		}
+	}
+	flush()
+	return g.Concat(pieces...)
 }
 
 func (l *lowerer) ident(e *lang.Ident) ir.NodeID {
@@ -487,6 +512,26 @@ func (l *lowerer) call(e *lang.Call) ir.NodeID {
 		}
 		g.SetPos(pos)
 		return monomials(g, x, n, k)
+	case lang.Polynomials:
+		x := l.expr(e.Args[0])
+		k := l.intValue(e.Args[1], "the degree of polynomials")
+		if g.Shape(x).Rank != 1 {
+			l.fail(e.Args[0].Pos(), "polynomials needs a vector; got a %s", g.Shape(x))
+		}
+		n := g.Shape(x).Rows
+		count := polynomialCount(n, k)
+		if k < 1 || count > 1e5 {
+			l.fail(e.Func.At, "polynomials(x, %d) of a %d-vector has %.0f features; keep C(n+k, k) − 1 ≤ 100000", k, n, count)
+		}
+		g.SetPos(pos)
+		return polynomials(g, x, n, k)
+	case lang.Concat:
+		args := make([]ir.NodeID, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = l.expr(a)
+		}
+		g.SetPos(pos)
+		return l.concat(e.Args, args)
 	case lang.Grid:
 		lo := l.floatValue(e.Args[0], "the lower end of a grid")
 		hi := l.floatValue(e.Args[1], "the upper end of a grid")
@@ -560,6 +605,63 @@ func monomials(g *ir.Graph, x ir.NodeID, n, k int) ir.NodeID {
 		}
 		out = append(out, term)
 	}
+	return g.Stack(out...)
+}
+
+// polynomialCount is C(n+k, k) − 1, the number of monomials of total
+// degree 1..k in n variables, as a float (it may be huge).
+func polynomialCount(n, k int) float64 {
+	c := 1.0
+	for i := 1; i <= k; i++ {
+		c = c * float64(n+i) / float64(i)
+	}
+	return math.Round(c) - 1
+}
+
+// polynomialExponents calls f with the index tuple i_1 ≤ … ≤ i_j of every
+// monomial x[i_1]·…·x[i_j] of total degree j = 1..k, in graded
+// lexicographic order: x0, x1, …, x0², x0x1, …, x1², … (the order of
+// scikit-learn's PolynomialFeatures without the bias column). prefix is
+// the position in the same enumeration of the tuple without its last index
+// (−1 at degree 1).
+func polynomialExponents(n, k int, f func(idx []int, prefix int)) {
+	var level [][]int
+	for i := 0; i < n; i++ {
+		level = append(level, []int{i})
+		f(level[i], -1)
+	}
+	base := 0 // the position of level[0]
+	for j := 2; j <= k; j++ {
+		var next [][]int
+		for p, t := range level {
+			for m := t[len(t)-1]; m < n; m++ {
+				nt := append(slices.Clone(t), m)
+				next = append(next, nt)
+				f(nt, base+p)
+			}
+		}
+		base += len(level)
+		level = next
+	}
+}
+
+// polynomials builds every monomial of total degree 1..k of the entries of
+// x in the order of polynomialExponents, each the product of a monomial of
+// one degree less and one entry (so the graph shares the products).
+func polynomials(g *ir.Graph, x ir.NodeID, n, k int) ir.NodeID {
+	xs := make([]ir.NodeID, n)
+	for i := range xs {
+		xs[i] = g.Index(x, i)
+	}
+	var out []ir.NodeID
+	polynomialExponents(n, k, func(idx []int, prefix int) {
+		last := xs[idx[len(idx)-1]]
+		if prefix < 0 {
+			out = append(out, last)
+			return
+		}
+		out = append(out, g.Mul(out[prefix], last))
+	})
 	return g.Stack(out...)
 }
 
@@ -725,6 +827,10 @@ func (l *lowerer) labelFeatures(e *lang.Call) {
 			k := l.intValue(lib.Args[1], "the degree of monomials")
 			v := lang.FormatExpr(lib.Args[0])
 			labels = monomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
+		case lang.Polynomials:
+			k := l.intValue(lib.Args[1], "the degree of polynomials")
+			v := lang.FormatExpr(lib.Args[0])
+			labels = polynomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
 		case lang.Bumps:
 			c := l.expr(lib.Args[1])
 			if !l.g.IsConst(c) {
@@ -774,6 +880,29 @@ func monomialLabels(v string, n, k int) []string {
 		}
 		out = append(out, strings.Join(parts, "*"))
 	}
+}
+
+// polynomialLabels names the monomials of polynomials(v, k) in their
+// order: "x[0]", …, "x[0]^2", "x[0]*x[1]", ….
+func polynomialLabels(v string, n, k int) []string {
+	var out []string
+	polynomialExponents(n, k, func(idx []int, _ int) {
+		var parts []string
+		for i := 0; i < len(idx); {
+			j := i
+			for j < len(idx) && idx[j] == idx[i] {
+				j++
+			}
+			if j-i == 1 {
+				parts = append(parts, fmt.Sprintf("%s[%d]", v, idx[i]))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s[%d]^%d", v, idx[i], j-i))
+			}
+			i = j
+		}
+		out = append(out, strings.Join(parts, "*"))
+	})
+	return out
 }
 
 // FeatureLabel says which feature entry i of the named parameter

@@ -15,6 +15,8 @@ const (
 	Grid                            // grid(lo, hi, n) → matrix[n^d, d]
 	Bumps                           // bumps(x, C, s) → vector[rows(C)]
 	MLP                             // mlp(x, h1, h2, ...) → scalar
+	Polynomials                     // polynomials(x, k) → vector[C(len(x)+k, k) - 1]
+	Concat                          // concat(a, b, ...): scalars and vectors → one vector
 )
 
 // Builtin describes a built-in function. MaxArgs < 0 means no upper limit.
@@ -42,6 +44,8 @@ func init() {
 	builtins["grid"] = &Builtin{"grid", Grid, 3, 3}
 	builtins["bumps"] = &Builtin{"bumps", Bumps, 3, 3}
 	builtins["mlp"] = &Builtin{"mlp", MLP, 2, -1}
+	builtins["polynomials"] = &Builtin{"polynomials", Polynomials, 2, 2}
+	builtins["concat"] = &Builtin{"concat", Concat, 1, -1}
 }
 
 // LookupBuiltin returns the built-in function called name, or nil.

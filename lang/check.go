@@ -1092,39 +1092,53 @@ func (c *checker) broadcast(s *scope, pos Pos, what string, a, b Shape) Shape {
 	return a
 }
 
+// list gives the shape of a literal: scalars and vectors concatenate into
+// one vector ([x, t] is x with t appended); a literal of vectors only is a
+// matrix whose rows they are ([[1, 2], [3, 4]]).
 func (c *checker) list(s *scope, l *List) Shape {
 	if len(l.Elems) == 0 {
 		c.errorf(l.Lbrack, "", "empty vector literal")
 		return badShape
 	}
-	var first Shape
+	shapes := make([]Shape, len(l.Elems))
+	anyScalar := false
 	for i, el := range l.Elems {
 		sh := c.expr(s, el)
 		if sh.Rank == Rank(-1) {
 			return badShape
 		}
 		if sh.Rank == Matrix {
-			c.errorf(el.Pos(), "", "a literal can nest at most two levels: [[1, 2], [3, 4]]")
+			c.errorf(el.Pos(), "a literal holds scalars and vectors; [[1, 2], [3, 4]] is a matrix", "element %d of the literal is a matrix", i+1)
 			return badShape
 		}
-		if i == 0 {
-			first = sh
-			continue
-		}
-		if sh.Rank != first.Rank {
-			c.errorf(el.Pos(), "write all scalars (a vector) or all vectors (a matrix)", "element %d of the literal is %s but element 1 is %s", i+1, sh.rankName(), first.rankName())
-			return badShape
-		}
-		if sh.Rank == Vector && unify(first.Len, sh.Len) != cmpEqual {
-			c.errorf(el.Pos(), "every row of a matrix needs the same length", "row %d has length %s but row 1 has length %s", i+1, sh.Len, first.Len)
+		anyScalar = anyScalar || sh.Rank == Scalar
+		shapes[i] = sh
+	}
+	if anyScalar {
+		return concatShape(shapes)
+	}
+	first := shapes[0]
+	for i, sh := range shapes[1:] {
+		if unify(first.Len, sh.Len) != cmpEqual {
+			c.errorf(l.Elems[i+1].Pos(), "every row of a matrix needs the same length", "row %d has length %s but row 1 has length %s", i+2, sh.Len, first.Len)
 			return badShape
 		}
 	}
-	n := LenConst(len(l.Elems))
-	if first.Rank == Scalar {
-		return VectorShape(n)
+	return MatrixShape(LenConst(len(l.Elems)), first.Len)
+}
+
+// concatShape is the shape of scalars and vectors joined end to end: the
+// vectors' lengths, then the number of scalars ("d + 1" for [x, t]).
+func concatShape(shapes []Shape) Shape {
+	n, scalars := LenConst(0), 0
+	for _, sh := range shapes {
+		if sh.Rank == Scalar {
+			scalars++
+		} else {
+			n = n.Add(sh.Len)
+		}
 	}
-	return MatrixShape(n, first.Len)
+	return VectorShape(n.Add(LenConst(scalars)))
 }
 
 // toLen converts an integer expression (literals, constants, d, + - * ^,
@@ -1313,6 +1327,27 @@ func (c *checker) call(s *scope, call *Call) Shape {
 			return badShape
 		}
 		return VectorShape(LenConst(k + 1).Pow(args[0].Len).Sub(LenConst(1)))
+	case Polynomials:
+		if !needVector(0, " as its first argument") {
+			return badShape
+		}
+		k, ok := c.constInt(s, call.Args[1], "the degree of polynomials")
+		if !ok {
+			return badShape
+		}
+		if k < 1 {
+			c.errorf(call.Args[1].Pos(), "", "the degree of polynomials must be at least 1; got %d", k)
+			return badShape
+		}
+		return VectorShape(args[0].Len.Add(LenConst(k)).Binom(LenConst(k)).Sub(LenConst(1)))
+	case Concat:
+		for i, a := range args {
+			if a.Rank == Matrix {
+				c.errorf(call.Args[i].Pos(), s.site, "concat joins scalars and vectors; argument %d is a matrix", i+1)
+				return badShape
+			}
+		}
+		return concatShape(args)
 	case Grid:
 		if !needScalar(0, " lower end") || !needScalar(1, " upper end") {
 			return badShape

@@ -20,6 +20,7 @@ const (
 	lFloorDiv
 	lCeilDiv
 	lPow
+	lBinom
 	lVar
 )
 
@@ -138,6 +139,20 @@ func (l *Len) Eval(d int) (int, error) {
 		if (a%b != 0) && ((a < 0) == (b < 0)) && l.op == lCeilDiv {
 			r++
 		}
+	case lBinom:
+		// C(a, b), exactly: r·(a−b+i)/i is an integer after every step.
+		if a < 0 || b < 0 || b > a {
+			return 0, errors.New("binomial coefficient of negative or inverted arguments")
+		}
+		b = min(b, a-b)
+		r = 1
+		for i := 1; i <= b; i++ {
+			f := a - b + i
+			if abs(r) > maxLen/f {
+				return 0, errors.New("length too large")
+			}
+			r = r * f / i
+		}
 	case lPow:
 		if b < 0 {
 			return 0, errors.New("negative exponent")
@@ -179,7 +194,7 @@ func lenBin(op lenOp, a, b *Len) *Len {
 		return a
 	case op == lMul && a.op == lConst && a.n == 1:
 		return b
-	case (op == lMul || op == lFloorDiv || op == lCeilDiv || op == lPow) && b.op == lConst && b.n == 1:
+	case (op == lMul || op == lFloorDiv || op == lCeilDiv || op == lPow || op == lBinom) && b.op == lConst && b.n == 1:
 		return a
 	}
 	return &Len{op: op, a: a, b: b}
@@ -193,6 +208,10 @@ func (l *Len) Mul(m *Len) *Len      { return lenBin(lMul, l, m) }
 func (l *Len) FloorDiv(m *Len) *Len { return lenBin(lFloorDiv, l, m) }
 func (l *Len) CeilDiv(m *Len) *Len  { return lenBin(lCeilDiv, l, m) }
 func (l *Len) Pow(m *Len) *Len      { return lenBin(lPow, l, m) }
+
+// Binom returns the binomial coefficient C(l, m): the number of monomials
+// of total degree at most k in n variables is C(n + k, k).
+func (l *Len) Binom(m *Len) *Len { return lenBin(lBinom, l, m) }
 
 func (l *Len) prec() int {
 	switch l.resolve().op {
@@ -238,6 +257,8 @@ func (l *Len) String() string {
 		return "ceil(" + sub(l.a, 2) + "/" + sub(l.b, 3) + ")"
 	case lPow:
 		return sub(l.a, 4) + "^" + sub(l.b, 4)
+	case lBinom:
+		return "binom(" + l.a.String() + ", " + l.b.String() + ")"
 	}
 	return "?"
 }

@@ -60,12 +60,14 @@ func TestRecoverQuadratic(t *testing.T) {
 // The gradients of both players' objectives, with respect to the map's
 // weights and to θ, match central finite differences on a tiny problem:
 // every map form, per-step and time-conditioned, with potential,
-// interaction and entropy terms.
+// interaction and entropy terms, and time-conditioned terms.
 func TestObjectiveGradients(t *testing.T) {
 	specs := []string{
 		"param a = 0.7\nparam b = 0.2\npotential V(x) = a*norm2(x) + b*sum(sin(x))\n",
 		"param a = 0.7\nparam c = 0.3\nparam beta = 0.2\npotential V(x) = a*norm2(x)\n" +
 			"interaction U(z) = c*exp(-norm2(z))\ninternal f(rho) = beta*rho*log(rho)\n",
+		// A time-conditioned network and polynomial of (x, t).
+		"param a = 0.7\nparam c[*] = 0.1\npotential V(x, t) = a*norm2(x) + mlp([x, t], 3) + dot(c, polynomials(concat(x, t), 2))\n",
 	}
 	s := data(t, 12, true)
 	const n = 12
