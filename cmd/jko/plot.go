@@ -17,7 +17,7 @@ type plotCmd struct {
 	Out       string  `short:"o" required:"" help:"Image to write: .png or .svg."`
 	Truth     string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
 	NoTruth   bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
-	Kind      string  `help:"What to draw: potential, snapshots, drift, loss or all (tiled)." enum:"potential,snapshots,drift,loss,all" default:"all"`
+	Kind      string  `help:"What to draw: potential, snapshots, drift, loss, all (tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,loss,all,cells" default:"all"`
 	Split     string  `help:"Which snapshots of a directory to draw: test, train or all." enum:"test,train,all" default:"test"`
 	Loss      string  `help:"Training-loss CSV (epoch,loss) to draw on a log scale."`
 	Size      string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
@@ -83,6 +83,8 @@ func (c plotCmd) Run(g *globals) error {
 		fig, err = plot.Snapshots(&fitted, data, o)
 	case "drift":
 		fig, err = plot.Drift(fitted, truth, data, o)
+	case "cells":
+		fig, err = plot.Cells(&fitted, data, o)
 	case "loss":
 		if loss == nil {
 			return fmt.Errorf("plot: --kind loss needs --loss FILE.csv")

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jko-org/jko/solve/bench"
+	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/snapshot"
+)
+
+// The EB suite's models, chosen on a validation split of the training
+// cells (BENCHMARKS.md says what was tried).
+const (
+	// ebStepPoly is a quartic in x whose coefficients are cubic in t: on
+	// the four steps of the one-step protocol (t = 0, 1, 2, 3) it is one
+	// free quartic per step.
+	ebStepPoly = `param a[*]
+param b[*]
+param c[*]
+param e[*]
+potential V(x, t) = dot(a, polynomials(x, 4)) + t*dot(b, polynomials(x, 4)) + t^2*dot(c, polynomials(x, 4)) + t^3*dot(e, polynomials(x, 4))
+`
+	// ebTimePoly is a quartic in x whose coefficients are affine in t: on
+	// the two steps of the leave-out protocol (t = 0, 2) one free quartic
+	// per step.
+	ebTimePoly = `param c[*]
+param e[*]
+potential V(x, t) = dot(c, polynomials(x, 4)) + t*dot(e, polynomials(x, 4))
+`
+	ebMLP = `potential V(x, t) = mlp([x, t], 64, 64)
+`
+	ebIJ = `param c[*]
+param e[*]
+potential V(x, t) = dot(c, polynomials(x, 2)) + t*dot(e, polynomials(x, 2))
+`
+)
+
+// ebModels returns the one-step and leave-out models of the suite; quick
+// keeps the closed forms only.
+func ebModels(quick bool) (oneStep, leaveOut []bench.EBModel) {
+	reg := func(r float64) func(*jkonet.Options) { return func(o *jkonet.Options) { o.Reg = r } }
+	oneStep = []bench.EBModel{
+		{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: "linear", EvalAt: "x", JK: reg(0.001)},
+	}
+	leaveOut = []bench.EBModel{
+		{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: "linear", EvalAt: "x", JK: reg(0.001), Deterministic: true},
+	}
+	if quick {
+		return oneStep, leaveOut
+	}
+	adam := func(o *jkonet.Options) { o.Epochs, o.LR = 50, 3e-3 }
+	oneStep = append(oneStep, bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: "adam", EvalAt: "x", JK: adam})
+	leaveOut = append(leaveOut,
+		bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: "adam", EvalAt: "x", JK: adam},
+		bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, Method: "ijkonet"},
+	)
+	return oneStep, leaveOut
+}
+
+// eb runs the embryoid-body suite.
+func (c benchCmd) eb(g *globals) error {
+	data, err := snapshot.ReadDir(c.EBData, "", 0)
+	if err != nil {
+		return fmt.Errorf("bench --suite eb: %w (run from the repository root or give --eb-data)", err)
+	}
+	one, lo := ebModels(c.Quick)
+	seeds := c.Seeds
+	bar := newProgress(g, seeds*(len(one)+len(lo)), "eb")
+	done := 0
+	start := time.Now()
+	rows := bench.RunEB(data, bench.EBOptions{Seeds: seeds, OneStep: one, LeaveOutSet: lo, Progress: func(what string) {
+		bar.set(done, what)
+		done++
+	}})
+	bar.finish()
+	if c.JSON {
+		return writeEBJSON(g, rows)
+	}
+	md := bench.EBMarkdown(rows)
+	fmt.Fprint(g.stdout, md)
+	fmt.Fprintf(g.stdout, "\nsuite in %.1fs\n", time.Since(start).Seconds())
+	if c.Out != "" {
+		return writeAtomic(c.Out, []byte(md))
+	}
+	return nil
+}
+
+// writeEBJSON prints one JSON object per row (NaN as null).
+func writeEBJSON(g *globals, rows []bench.EBRow) error {
+	type jrow struct {
+		Suite, Protocol, Model, Method, Step, Metric string
+		Heldout                                      *int
+		Mean, Std, StepStd                           *float64
+		Seconds                                      *float64
+		Runs                                         int
+		PerSeed                                      []float64 `json:",omitempty"`
+		Published                                    bool
+		Source                                       string `json:",omitempty"`
+		Error                                        string `json:",omitempty"`
+	}
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	enc := json.NewEncoder(g.stdout)
+	for _, r := range rows {
+		j := jrow{Suite: r.Suite, Protocol: r.Protocol, Model: r.Model, Method: r.Method, Step: r.Step, Metric: r.Metric,
+			Mean: num(r.Mean), Std: num(r.Std), StepStd: num(r.StepStd), Seconds: num(r.Seconds), Runs: r.Runs,
+			PerSeed: r.PerSeed, Published: r.Published, Source: r.Source, Error: r.Err}
+		if r.Heldout >= 0 {
+			h := r.Heldout
+			j.Heldout = &h
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
