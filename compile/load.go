@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -70,6 +69,7 @@ func Load(filename string, src []byte, imp lang.Importer) (*Spec, error) {
 	if imp == nil {
 		imp = lang.StdImporter(filepath.Dir(filename))
 	}
+	src = lang.StripBOM(src)
 	sources := map[string][]byte{filename: src}
 	f, err := lang.ParseFile(filename, src)
 	if err != nil {
@@ -93,7 +93,7 @@ func wrap(err error, sources map[string][]byte) error {
 // LoadFile reads, parses and checks the spec file at path. A name without
 // a .jko suffix that is not a file is looked up in the standard library.
 func LoadFile(p string) (*Spec, error) {
-	src, err := os.ReadFile(p)
+	src, err := lang.ReadSpecFile(p)
 	if err != nil {
 		if src, ok := stdlib.Source(p); ok && !strings.ContainsAny(p, `/\.`) {
 			return Load("stdlib/"+p+".jko", src, nil)

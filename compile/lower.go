@@ -119,6 +119,17 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 			return nil, err
 		}
 	}
+	// A weights line of the wrong length is an error, never a silently
+	// re-initialised network.
+	for _, b := range m.blocks {
+		w := b.info.Weights
+		if w == nil {
+			continue
+		}
+		if have, want := len(weightList(w)), m.blockSize(b); have != want {
+			l.errs.Add(w.Values.Pos(), fmt.Sprintf("weights of %s: %d values, but the block has %d at d = %d (%s)", w.Name, have, want, d, m.blockShape(&b)), "")
+		}
+	}
 	if len(l.errs) > 0 {
 		l.errs.Sort()
 		return nil, wrap(l.errs, s.Sources)
@@ -763,12 +774,30 @@ func (m *Model) InitTheta(seed uint64) []float64 {
 }
 
 // weightValues returns the fitted weights of a block from its weights
-// declaration, or nil.
+// declaration, or nil. (Instantiate checks their number.)
 func (m *Model) weightValues(b mlpBlock) []float64 {
 	w := b.info.Weights
 	if w == nil {
 		return nil
 	}
+	vals := weightList(w)
+	if len(vals) != m.blockSize(b) {
+		return nil
+	}
+	return vals
+}
+
+// blockSize is the number of hidden weights of a block.
+func (m *Model) blockSize(b mlpBlock) int {
+	total := 0
+	for i := 0; i < b.count; i++ {
+		total += m.Params[b.first+i].Size
+	}
+	return total
+}
+
+// weightList flattens the numbers of a weights declaration.
+func weightList(w *lang.Weights) []float64 {
 	var vals []float64
 	var collect func(e lang.Expr)
 	collect = func(e lang.Expr) {
@@ -790,13 +819,6 @@ func (m *Model) weightValues(b mlpBlock) []float64 {
 		}
 	}
 	collect(w.Values)
-	total := 0
-	for i := 0; i < b.count; i++ {
-		total += m.Params[b.first+i].Size
-	}
-	if len(vals) != total {
-		return nil
-	}
 	return vals
 }
 

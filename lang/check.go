@@ -35,7 +35,7 @@ func (s stdImporter) Import(path string) (string, []byte, error) {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(s.dir, path)
 		}
-		b, err := os.ReadFile(name)
+		b, err := ReadSpecFile(name)
 		return name, b, err
 	}
 	b, ok := stdlib.Source(path)

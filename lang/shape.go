@@ -314,6 +314,11 @@ func unify(a, b *Len) cmpResult {
 	switch {
 	case ne == 0:
 		return cmpEqual
+	case eq == 0 && a.dependsOnD() != b.dependsOnD():
+		// A constant against a length that grows with d (10 against d)
+		// may agree at a dimension beyond the probes: the instantiation
+		// at the data's dimension decides.
+		return cmpUnknown
 	case eq == 0:
 		return cmpDiffer
 	}

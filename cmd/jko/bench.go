@@ -24,6 +24,11 @@ type benchCmd struct {
 }
 
 func (c benchCmd) Run(g *globals) error {
+	if c.Out != "" {
+		if err := checkOutput("--out", c.Out); err != nil {
+			return err
+		}
+	}
 	ij := ijkonet.Options{Epochs: c.IJEpochs}
 	if c.Quick && ij.Epochs == 0 {
 		ij.Epochs = 30
@@ -59,7 +64,7 @@ func (c benchCmd) Run(g *globals) error {
 	fmt.Fprint(g.stdout, md)
 	fmt.Fprintf(g.stdout, "\n%d problems in %.1fs\n", len(rows), time.Since(start).Seconds())
 	if c.Out != "" {
-		return writeAtomic(c.Out, []byte(md))
+		return writeOutput(g, "--out", c.Out, []byte(md))
 	}
 	return nil
 }
@@ -85,7 +90,7 @@ func (c benchCmd) compare(g *globals, ij ijkonet.Options) error {
 	fmt.Fprint(g.stdout, md)
 	fmt.Fprintf(g.stdout, "\n%d fits in %.1fs\n", len(rows), time.Since(start).Seconds())
 	if c.Out != "" {
-		return writeAtomic(c.Out, []byte(md))
+		return writeOutput(g, "--out", c.Out, []byte(md))
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (c benchCmd) eb(g *globals) error {
 	fmt.Fprint(g.stdout, md)
 	fmt.Fprintf(g.stdout, "\nsuite in %.1fs\n", time.Since(start).Seconds())
 	if c.Out != "" {
-		return writeAtomic(c.Out, []byte(md))
+		return writeOutput(g, "--out", c.Out, []byte(md))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -10,22 +9,22 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// dataFlags are the options of fit, eval, predict and plot that say how to
+// cellFlags are the options of fit, eval, predict and plot that say how to
 // read a cell table (.h5ad, .npz) and which cells to use: a seeded
 // train/test split inside each snapshot, snapshots left out.
-type dataFlags struct {
+type cellFlags struct {
 	TimeKey      string    `name:"time-key" help:"The time of each cell: an obs column of an .h5ad file (numeric, or categorical with its categories in order), an array of an .npz file (default there: sample_labels)."`
 	Obsm         string    `help:"The coordinates of an .h5ad file: an obsm key such as X_pca (default: X). Of an .npz file: the array's name (default: data, X or pcs)."`
 	Times        []float64 `help:"The times of the time column's levels: its categories in order, or its distinct values in increasing order (.h5ad, .npz); the times of the snapshots (CSV, directory). Default: the values, or 0, 1, 2, … for categories that are not numbers."`
 	Dims         int       `help:"Keep the first N coordinates (the leading principal components; 0: all)."`
 	Standardize  bool      `help:"Shift and scale every coordinate to mean 0 and variance 1 over all cells of the file (before any split)."`
-	TestFraction float64   `name:"test-fraction" help:"Split each snapshot at random into train and test cells, this fraction to test (the JKOnet* protocol: 0.4); the same --split-seed selects the same cells in fit (which trains on the rest), eval, predict and plot (which use the test cells). With a directory, splits data.npy and ignores --split."`
+	TestFraction float64   `name:"test-fraction" help:"Split each snapshot at random into train and test cells, this fraction to test (the JKOnet* protocol: 0.4); the same --split-seed selects the same cells in fit (which trains on the rest), eval, predict and plot (which use the test cells). A directory's data.npy is split (leave --split out)."`
 	SplitSeed    uint64    `name:"split-seed" help:"Seed of --test-fraction's split."`
 	LeaveOut     []int     `name:"leave-out" help:"Indices of snapshots to leave out (the iJKOnet protocol: 1,3): fit ignores them; eval scores the predictions of each from the previous kept snapshot over the elapsed time (W2 and W1)."`
 }
 
-// cellFile reports whether path is a cell table read through --time-key
-// and --obsm.
+// cellFile names the kind of a cell table read through --time-key and
+// --obsm ("h5ad", "npz"), or "".
 func cellFile(path string) string {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".h5ad":
@@ -36,12 +35,12 @@ func cellFile(path string) string {
 	return ""
 }
 
-// load reads the data at path and returns the cells of one side of the
+// load reads the data at path (a cell table, or what loadData reads with
+// df and its default split dflt) and returns the cells of one side of the
 // split: "train" (fit) or "test" (eval, predict, plot) when --test-fraction
-// is set, else all of them. split and dt are the command's directory split
-// and time step. Snapshots are not left out here: fit drops them, eval
-// scores them.
-func (f dataFlags) load(path, split string, dt float64, side string) (*snapshot.Snapshots, error) {
+// is set, else all of them. Snapshots are not left out here: fit drops
+// them, eval scores them.
+func (f cellFlags) load(path string, df dataFlags, dflt, side string) (*dataset, error) {
 	if f.TestFraction != 0 && !(f.TestFraction > 0 && f.TestFraction < 1) {
 		return nil, fmt.Errorf("--test-fraction %v: want a fraction in (0, 1)", f.TestFraction)
 	}
@@ -52,57 +51,72 @@ func (f dataFlags) load(path, split string, dt float64, side string) (*snapshot.
 	if kind == "" && (f.TimeKey != "" || f.Obsm != "") {
 		return nil, fmt.Errorf("--time-key and --obsm apply to .h5ad and .npz files; %s is neither", path)
 	}
-	src := snapshot.Source{TimeKey: f.TimeKey, Coords: f.Obsm, Times: f.Times, Dims: f.Dims}
-	var (
-		s   *snapshot.Snapshots
-		err error
-	)
-	switch kind {
-	case "h5ad":
-		s, err = snapshot.ReadH5AD(path, src)
-	case "npz":
-		s, err = snapshot.ReadNPZ(path, src)
-	default:
+	var ds *dataset
+	if kind != "" {
+		if df.Split != "" && df.Split != "all" {
+			return nil, fmt.Errorf("--split %s: %s is a cell table without a train/test split (use --test-fraction)", df.Split, path)
+		}
+		if df.Weights != "" {
+			return nil, fmt.Errorf("--weights-column: %s has no weights (only CSV files do)", path)
+		}
+		src := snapshot.Source{TimeKey: f.TimeKey, Coords: f.Obsm, Times: f.Times, Dims: f.Dims}
+		var s *snapshot.Snapshots
+		var err error
+		if kind == "h5ad" {
+			s, err = snapshot.ReadH5AD(path, src)
+		} else {
+			s, err = snapshot.ReadNPZ(path, src)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if df.Dt > 0 {
+			for k := range s.Times {
+				s.Times[k] = s.Times[0] + float64(k)*df.Dt
+			}
+		}
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		ds = &dataset{Snapshots: s, Split: f.source()}
+	} else {
 		if f.TestFraction > 0 {
-			split = "all"
+			if df.Split != "" && df.Split != "all" {
+				return nil, fmt.Errorf("--split %s with --test-fraction: the fraction splits the cells itself (leave --split out)", df.Split)
+			}
+			df.Split = "all"
 		}
-		s, err = loadData(path, split, dt)
-		if err == nil {
-			err = f.reshape(s)
+		var err error
+		if ds, err = loadData(path, df, dflt); err != nil {
+			return nil, err
 		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if kind != "" && dt > 0 {
-		for k := range s.Times {
-			s.Times[k] = float64(k) * dt
+		if err := f.reshape(ds.Snapshots); err != nil {
+			return nil, err
 		}
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
 	}
 	if f.Standardize {
-		if _, _, err := s.Standardize(); err != nil {
+		if _, _, err := ds.Standardize(); err != nil {
 			return nil, err
 		}
 	}
 	if f.TestFraction > 0 {
-		train, test, err := s.Split(f.TestFraction, f.SplitSeed)
+		train, test, err := ds.Snapshots.Split(f.TestFraction, f.SplitSeed)
 		if err != nil {
 			return nil, err
 		}
+		ds.Snapshots = test
 		if side == "train" {
-			return train, nil
+			ds.Snapshots = train
 		}
-		return test, nil
+		ds.Split = fmt.Sprintf("%s cells of a %g test split, seed %d", side, f.TestFraction, f.SplitSeed)
 	}
-	return s, nil
+	ds.TimesNote = timesNote(ds.Snapshots)
+	return ds, nil
 }
 
 // reshape applies --times and --dims to data read from a CSV file or a
 // directory.
-func (f dataFlags) reshape(s *snapshot.Snapshots) error {
+func (f cellFlags) reshape(s *snapshot.Snapshots) error {
 	if f.Times != nil {
 		if len(f.Times) != s.Len() {
 			return fmt.Errorf("--times: %d times for %d snapshots", len(f.Times), s.Len())
@@ -121,25 +135,29 @@ func (f dataFlags) reshape(s *snapshot.Snapshots) error {
 			s.Names = s.Names[:f.Dims]
 		}
 	}
-	return nil
+	return s.Validate()
 }
 
 // fitData is the data fit trains on: the train side without the snapshots
 // left out.
-func (f dataFlags) fitData(path, split string, dt float64) (*snapshot.Snapshots, error) {
-	s, err := f.load(path, split, dt, "train")
+func (f cellFlags) fitData(path string, df dataFlags) (*dataset, error) {
+	ds, err := f.load(path, df, "train", "train")
 	if err != nil {
 		return nil, err
 	}
 	if len(f.LeaveOut) > 0 {
-		return s.Without(f.LeaveOut)
+		if ds.Snapshots, err = ds.Without(f.LeaveOut); err != nil {
+			return nil, err
+		}
+		ds.Split += ", snapshots " + joinInts(f.LeaveOut) + " left out"
+		ds.TimesNote = timesNote(ds.Snapshots)
 	}
-	return s, nil
+	return ds, nil
 }
 
-// describe summarises the data options for a fitted spec's header.
-func (f dataFlags) describe() string {
-	var parts []string
+// source describes where a cell table's cells came from.
+func (f cellFlags) source() string {
+	parts := []string{"all cells"}
 	if f.TimeKey != "" {
 		parts = append(parts, "time "+f.TimeKey)
 	}
@@ -148,15 +166,6 @@ func (f dataFlags) describe() string {
 	}
 	if f.Dims > 0 {
 		parts = append(parts, fmt.Sprintf("first %d coordinates", f.Dims))
-	}
-	if f.Standardize {
-		parts = append(parts, "standardised")
-	}
-	if f.TestFraction > 0 {
-		parts = append(parts, fmt.Sprintf("train cells of a %g test split (seed %d)", f.TestFraction, f.SplitSeed))
-	}
-	if len(f.LeaveOut) > 0 {
-		parts = append(parts, fmt.Sprintf("snapshots %s left out", joinInts(f.LeaveOut)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -167,10 +176,4 @@ func joinInts(v []int) string {
 		s[i] = fmt.Sprint(x)
 	}
 	return strings.Join(s, ",")
-}
-
-// isFile reports whether path names a regular file (not a directory).
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && !st.IsDir()
 }

@@ -23,7 +23,7 @@ func TestH5ADLeaveOut(t *testing.T) {
 		t.Fatalf("fit output:\n%s", out)
 	}
 	text, _ := os.ReadFile(fitted)
-	if !strings.Contains(string(text), "time day, obsm X_pca, snapshots 1 left out): 2 snapshots, 3-D") {
+	if !strings.Contains(string(text), "(all cells, time day, obsm X_pca, snapshots 1 left out split): 2 snapshots, 3-D") {
 		t.Errorf("fitted header:\n%s", text)
 	}
 	out = mustRun(t, "eval", fitted, data, "--time-key", "day", "--obsm", "X_pca", "--leave-out", "1", "--json")
@@ -75,20 +75,20 @@ func TestH5ADBadInput(t *testing.T) {
 // --test-fraction: fit's train cells and eval's test cells partition each
 // snapshot, the same for every command given the same seed.
 func TestSplitPartition(t *testing.T) {
-	f := dataFlags{TestFraction: 0.4, SplitSeed: 3}
-	all, err := dataFlags{}.load("../../examples/eb/data", "all", 0, "test")
+	f := cellFlags{TestFraction: 0.4, SplitSeed: 3}
+	all, err := cellFlags{}.load("../../examples/eb/data", dataFlags{Split: "all"}, "test", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, err := f.load("../../examples/eb/data", "train", 0, "train")
+	train, err := f.load("../../examples/eb/data", dataFlags{}, "train", "train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	test, err := f.load("../../examples/eb/data", "test", 0, "test")
+	test, err := f.load("../../examples/eb/data", dataFlags{}, "test", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := f.load("../../examples/eb/data", "all", 0, "test")
+	again, _ := f.load("../../examples/eb/data", dataFlags{Split: "all"}, "test", "test")
 	key := func(row []float64) string { b, _ := json.Marshal(row); return string(b) }
 	for k := range all.X {
 		var a, b []string

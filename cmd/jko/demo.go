@@ -100,7 +100,7 @@ func (c demoCmd) Run(g *globals) error {
 		return err
 	}
 	fitted := filepath.Join(c.Out, "fitted.jko")
-	if err := writeAtomic(fitted, text); err != nil {
+	if err := writeOutput(g, "-o", fitted, text); err != nil {
 		return err
 	}
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -11,40 +14,62 @@ import (
 )
 
 type distanceCmd struct {
-	A      string `arg:"" help:"First point cloud (CSV with a header; coordinate columns; optional weight column)." type:"existingfile"`
-	B      string `arg:"" help:"Second point cloud." type:"existingfile"`
-	Metric string `help:"w1 (Euclidean cost) or w2sq (squared Euclidean cost)." enum:"w1,w2sq" default:"w1"`
-	JSON   bool   `help:"Print JSON."`
+	A       string `arg:"" help:"First point cloud (CSV with a header; coordinate columns; optionally a weights column, see --weights-column)." type:"existingfile"`
+	B       string `arg:"" help:"Second point cloud." type:"existingfile"`
+	Metric  string `help:"w1 (Euclidean cost) or w2sq (squared Euclidean cost)." enum:"w1,w2sq" default:"w1"`
+	JSON    bool   `help:"Print JSON."`
+	Weights string `name:"weights-column" help:"The column of point weights in both files (none by default: uniform weights; a column named weight is refused unless named here)."`
 }
 
-func readCloud(name string) (*mat.Dense, []float64, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, nil, err
+// readCloud reads one point cloud from r (named name in messages).
+func readCloud(r io.Reader, name, weights string) (*mat.Dense, []float64, error) {
+	x, w, err := snapshot.CSVOptions{Weights: weights}.ReadPoints(r, name)
+	var se *snapshot.Error
+	if errors.As(err, &se) && weights == "" && strings.EqualFold(se.Column, "weight") && se.Line > 0 {
+		return nil, nil, fmt.Errorf("%w (--weights-column %s takes it as point weights)", err, se.Column)
 	}
-	defer f.Close()
-	return snapshot.ReadPointsCSV(f, name)
+	return x, w, err
+}
+
+// distance reads the clouds a and b (named na and nb) and couples them;
+// d is their dimension.
+func distance(a, b io.Reader, na, nb, weights, metric string) (plan *ot.Plan, d int, err error) {
+	x, wa, err := readCloud(a, na, weights)
+	if err != nil {
+		return nil, 0, err
+	}
+	y, wb, err := readCloud(b, nb, weights)
+	if err != nil {
+		return nil, 0, err
+	}
+	_, d = x.Dims()
+	if _, db := y.Dims(); d != db {
+		return nil, 0, fmt.Errorf("distance: %s has %d coordinate columns, %s has %d", na, d, nb, db)
+	}
+	cf := ot.Euclidean
+	if metric == "w2sq" {
+		cf = ot.SqEuclidean
+	}
+	plan, err = ot.Couple(x, y, wa, wb, cf)
+	return plan, d, err
 }
 
 func (c distanceCmd) Run(g *globals) error {
-	x, a, err := readCloud(c.A)
+	fa, err := os.Open(c.A)
 	if err != nil {
 		return err
 	}
-	y, b, err := readCloud(c.B)
+	defer fa.Close()
+	fb, err := os.Open(c.B)
 	if err != nil {
 		return err
 	}
-	cf := ot.Euclidean
-	if c.Metric == "w2sq" {
-		cf = ot.SqEuclidean
-	}
-	plan, err := ot.Couple(x, y, a, b, cf)
+	defer fb.Close()
+	plan, d, err := distance(fa, fb, c.A, c.B, c.Weights, c.Metric)
 	if err != nil {
 		return err
 	}
-	n, d := x.Dims()
-	m, _ := y.Dims()
+	n, m := plan.N, plan.M
 	if c.JSON {
 		return json.NewEncoder(g.stdout).Encode(map[string]any{
 			"metric": c.Metric, "value": plan.Cost, "n": n, "m": m, "dim": d, "pairs": len(plan.Pairs),

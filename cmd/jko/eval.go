@@ -16,25 +16,29 @@ import (
 type evalCmd struct {
 	Fitted       string  `arg:"" help:"A fitted spec (from jko fit)."`
 	Data         string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split        string  `help:"Which snapshots of a directory to evaluate on: test, train or all." enum:"test,train,all" default:"test"`
-	Dt           float64 `help:"Time between snapshots, when the data does not say."`
+	Split        string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Dt           float64 `help:"${dt_help}"`
+	Weights      string  `name:"weights-column" help:"${weights_help}"`
 	Seed         uint64  `help:"Random seed for the prediction noise." default:"0"`
 	JSON         bool    `help:"Print JSON."`
 	OnlyW1       bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
 	Step         string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	dataFlags    `embed:""`
+	cellFlags    `embed:""`
 	HeldOutSteps int `name:"held-out-steps" help:"With --leave-out: steps over the elapsed time of each prediction (the fitted step's length is the time between kept snapshots)." default:"1"`
 }
 
+// evalReport is what eval prints; with --only-w1 the metrics it skips are
+// absent (nil), not zeros.
 type evalReport struct {
-	Fitted   string          `json:"fitted"`
-	Data     string          `json:"data"`
-	Split    string          `json:"split"`
-	Step     string          `json:"step"`
-	OneStep  evaluate.Report `json:"one_step"`
-	W2       evaluate.Report `json:"one_step_w2"`
-	MMD      evaluate.Report `json:"one_step_mmd"`
-	AllSteps evaluate.Report `json:"all_steps"`
+	Fitted   string           `json:"fitted"`
+	Data     string           `json:"data"`
+	Split    string           `json:"split"`
+	TimesAt  string           `json:"times"`
+	Step     string           `json:"step"`
+	OneStep  evaluate.Report  `json:"one_step"`
+	W2       *evaluate.Report `json:"one_step_w2,omitempty"`
+	MMD      *evaluate.Report `json:"one_step_mmd,omitempty"`
+	AllSteps *evaluate.Report `json:"all_steps,omitempty"`
 	// LeaveOut holds the scores of the snapshots left out (--leave-out).
 	LeaveOut []evaluate.HeldOutScore `json:"leave_out,omitempty"`
 	Beta     float64                 `json:"beta"`
@@ -53,11 +57,8 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.load(c.Data, c.Split, c.Dt, "test")
+	data, err := c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test", "test")
 	if err != nil {
-		return err
-	}
-	if err := data.Validate(); err != nil {
 		return err
 	}
 	if data.Len() < 2 {
@@ -76,36 +77,33 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: c.Split, Step: step.String(), Beta: flow.Beta()}
-	if isFile(c.Data) {
-		rep.Split = "all" // a file has no train/test split
-	}
-	if c.TestFraction > 0 {
-		rep.Split = fmt.Sprintf("test cells, fraction %g, seed %d", c.TestFraction, c.SplitSeed)
-	}
+	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
 	if len(c.LeaveOut) > 0 {
-		return c.leaveOut(g, rep, flow, data, step)
+		return c.leaveOut(g, rep, flow, data.Snapshots, step)
 	}
 	if c.OnlyW1 {
-		if rep.OneStep, err = evaluate.OneStep(flow, data, c.Seed, step); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data.Snapshots, c.Seed, step); err != nil {
 			return err
 		}
 	} else {
-		dist, err := evaluate.OneStepAll(flow, data, c.Seed, step)
+		dist, err := evaluate.OneStepAll(flow, data.Snapshots, c.Seed, step)
 		if err != nil {
 			return err
 		}
-		rep.OneStep, rep.W2, rep.MMD = dist.W1, dist.W2, dist.MMD
-		if rep.AllSteps, err = evaluate.AllSteps(flow, data, c.Seed, step); err != nil {
+		rep.OneStep, rep.W2, rep.MMD = dist.W1, &dist.W2, &dist.MMD
+		all, err := evaluate.AllSteps(flow, data.Snapshots, c.Seed, step)
+		if err != nil {
 			return err
 		}
+		rep.AllSteps = &all
 	}
 	rep.Truth = compareTruth(c.Data, m, theta)
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(rep.jsonSafe())
 	}
+	fmt.Fprintf(g.stdout, "data %s (%s split), %s\n", c.Data, rep.Split, rep.TimesAt)
 	fmt.Fprintf(g.stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, step, rep.OneStep.Mean, rep.OneStep.Std)
 	fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.OneStep.PerStep))
 	if !c.OnlyW1 {
@@ -169,6 +167,53 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 	return out
 }
 
+// metricJSON is an evaluate.Report whose NaN and infinite values (a
+// diverged prediction) JSON carries as null.
+type metricJSON struct {
+	Metric  string      `json:"metric"`
+	PerStep []jsonFloat `json:"per_step"`
+	Mean    jsonFloat   `json:"mean"`
+	Std     jsonFloat   `json:"std"`
+}
+
+func metricOf(r *evaluate.Report) *metricJSON {
+	if r == nil {
+		return nil
+	}
+	m := &metricJSON{Metric: r.Metric, Mean: jsonFloat(r.Mean), Std: jsonFloat(r.Std), PerStep: []jsonFloat{}}
+	for _, v := range r.PerStep {
+		m.PerStep = append(m.PerStep, jsonFloat(v))
+	}
+	return m
+}
+
+// jsonSafe is the report with every number JSON can carry (NaN → null).
+func (r evalReport) jsonSafe() any {
+	type truth struct {
+		Name     string    `json:"name"`
+		Fitted   jsonFloat `json:"fitted"`
+		True     jsonFloat `json:"true"`
+		RelError jsonFloat `json:"rel_error"`
+	}
+	out := struct {
+		Fitted   string      `json:"fitted"`
+		Data     string      `json:"data"`
+		Split    string      `json:"split"`
+		TimesAt  string      `json:"times"`
+		Step     string      `json:"step"`
+		OneStep  *metricJSON `json:"one_step"`
+		W2       *metricJSON `json:"one_step_w2,omitempty"`
+		MMD      *metricJSON `json:"one_step_mmd,omitempty"`
+		AllSteps *metricJSON `json:"all_steps,omitempty"`
+		Beta     jsonFloat   `json:"beta"`
+		Truth    []truth     `json:"truth,omitempty"`
+	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil}
+	for _, p := range r.Truth {
+		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
+	}
+	return out
+}
+
 // leaveOut scores the snapshots left out of the fit, each predicted from
 // the previous kept snapshot.
 func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data *snapshot.Snapshots, step evaluate.Step) error {
@@ -180,11 +225,31 @@ func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data 
 		return err
 	}
 	if c.JSON {
+		type score struct {
+			Snapshot int       `json:"snapshot"`
+			From     int       `json:"from"`
+			Time     jsonFloat `json:"time"`
+			Elapsed  jsonFloat `json:"elapsed"`
+			W1       jsonFloat `json:"w1"`
+			W2       jsonFloat `json:"w2"`
+		}
+		out := struct {
+			Fitted   string  `json:"fitted"`
+			Data     string  `json:"data"`
+			Split    string  `json:"split"`
+			TimesAt  string  `json:"times"`
+			Step     string  `json:"step"`
+			LeaveOut []score `json:"leave_out"`
+		}{Fitted: rep.Fitted, Data: rep.Data, Split: rep.Split, TimesAt: rep.TimesAt, Step: rep.Step}
+		for _, h := range rep.LeaveOut {
+			out.LeaveOut = append(out.LeaveOut, score{h.Snapshot, h.From, jsonFloat(h.Time), jsonFloat(h.Elapsed), jsonFloat(h.W1), jsonFloat(h.W2)})
+		}
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(out)
 	}
-	fmt.Fprintf(g.stdout, "left-out snapshots (%s, %s step), predicted from the previous kept snapshot:\n", rep.Split, step)
+	fmt.Fprintf(g.stdout, "data %s (%s), %s\n", c.Data, rep.Split, rep.TimesAt)
+	fmt.Fprintf(g.stdout, "left-out snapshots (%s step), each predicted from the previous kept snapshot:\n", step)
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	for _, h := range rep.LeaveOut {
 		fmt.Fprintf(tw, "  snapshot %d (t=%g)\tfrom %d over %g\tW2 %.4g\tW1 %.4g\t\n", h.Snapshot, h.Time, h.From, h.Elapsed, h.W2, h.W1)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,21 +14,21 @@ import (
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
-	"github.com/jko-org/jko/solve/snapshot"
 )
 
 type fitCmd struct {
 	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
 	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
-	Out        string  `short:"o" required:"" help:"Where to write the fitted spec."`
+	Out        string  `short:"o" required:"" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
 	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
 	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	EvalAt     string  `help:"Evaluate the drift at x (the explicit step, the default) or y (the implicit step, the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with." enum:",x,y" default:""`
 	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
-	Split      string  `help:"Which snapshots of a directory to fit: train, test or all." enum:"train,test,all" default:"train"`
-	Dt         float64 `help:"Time between snapshots, when the data does not say (0: from the data)."`
+	Split      string  `help:"Which snapshots of a directory to fit: train (the default), test or all. A CSV file is fitted whole." enum:",train,test,all" default:""`
+	Dt         float64 `help:"${dt_help}"`
+	Weights    string  `name:"weights-column" help:"${weights_help}"`
 	Seed       uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
 	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"200"`
 	Batch      int     `help:"Adam: pairs per step." default:"256"`
@@ -44,8 +45,8 @@ type fitCmd struct {
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
-	dataFlags  `embed:""`
-	LossCSV    string `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
+	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
+	cellFlags  `embed:""`
 }
 
 func (c fitCmd) ijOptions() (ijkonet.Options, error) {
@@ -72,44 +73,78 @@ func (c fitCmd) options() jkonet.Options {
 type fitReport struct {
 	Spec    string             `json:"spec"`
 	Data    string             `json:"data"`
+	Split   string             `json:"split"`
+	TimesAt string             `json:"times"`
 	Out     string             `json:"out"`
 	Method  string             `json:"method"`
 	EvalAt  string             `json:"eval_at"`
 	Params  []paramReport      `json:"params"`
-	Loss    float64            `json:"loss"`
+	Loss    jsonFloat          `json:"loss"`
 	Linear  *linearReport      `json:"linear,omitempty"`
 	Times   map[string]float64 `json:"seconds"`
 	Total   float64            `json:"total_seconds"`
 	Clamped []string           `json:"clamped,omitempty"`
 }
 
+// paramReport is one fitted entry. StdErr is nil when there is none:
+// without standard errors, or for an entry the data does not determine
+// (NotIdentifiable) or held at a bound.
 type paramReport struct {
-	Name    string  `json:"name"`
-	Value   float64 `json:"value"`
-	StdErr  float64 `json:"stderr,omitempty"`
-	Feature string  `json:"feature,omitempty"`
+	Name            string     `json:"name"`
+	Value           jsonFloat  `json:"value"`
+	StdErr          *jsonFloat `json:"stderr,omitempty"`
+	NotIdentifiable bool       `json:"not_identifiable,omitempty"`
+	Feature         string     `json:"feature,omitempty"`
 }
 
 type linearReport struct {
-	Rank          int      `json:"rank"`
-	Unknowns      int      `json:"unknowns"`
-	Cond          float64  `json:"condition_number"`
-	R2            float64  `json:"r2"`
-	RSS           float64  `json:"rss"`
-	NotIdentified []string `json:"not_identifiable,omitempty"`
+	Rank          int       `json:"rank"`
+	Unknowns      int       `json:"unknowns"`
+	Cond          jsonFloat `json:"condition_number"`
+	R2            jsonFloat `json:"r2"`
+	RSS           jsonFloat `json:"rss"`
+	NotIdentified []string  `json:"not_identifiable,omitempty"`
+}
+
+// validate rejects flag values that are out of range (never silently
+// replaced by defaults).
+func (c fitCmd) validate() error {
+	return firstErr(
+		atLeastF("--reg", c.Reg, 0),
+		atLeast("--epochs", c.Epochs, 1),
+		atLeast("--batch", c.Batch, 1),
+		positive("--lr", c.LR),
+		atLeastF("--clip", c.Clip, 0),
+		atLeast("--max-iter", c.MaxIter, 1),
+		atLeast("--ij-epochs", c.IJEpochs, 0),
+		atLeast("--ij-map-steps", c.IJMapSteps, 0),
+		atLeastF("--ij-lr", c.IJLR, 0),
+		atLeastF("--ij-final-lr", c.IJFinalLR, 0),
+		positive("--ij-map-lr", c.IJMapLR),
+		widths("--ij-widths", c.IJWidths),
+	)
 }
 
 func (c fitCmd) Run(g *globals) error {
 	start := time.Now()
+	if err := c.validate(); err != nil {
+		return err
+	}
+	// Check the destinations before computing: a fit may take hours.
+	if err := checkOutput("-o", c.Out); err != nil {
+		return err
+	}
+	if c.LossCSV != "" {
+		if err := checkOutput("--loss-csv", c.LossCSV); err != nil {
+			return err
+		}
+	}
 	spec, err := compile.LoadFile(c.Spec)
 	if err != nil {
 		return err
 	}
-	data, err := c.fitData(c.Data, c.Split, c.Dt)
+	data, err := c.fitData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights})
 	if err != nil {
-		return err
-	}
-	if err := data.Validate(); err != nil {
 		return err
 	}
 	m, err := spec.Instantiate(data.Dim())
@@ -140,9 +175,9 @@ func (c fitCmd) Run(g *globals) error {
 			}
 			bar.set(p.Epoch, fmt.Sprintf("epoch (gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
 		}
-		res, err = ijkonet.Fit(m, data, ijo)
+		res, err = ijkonet.Fit(m, data.Snapshots, ijo)
 	} else {
-		res, err = jkonet.Fit(m, data, o)
+		res, err = jkonet.Fit(m, data.Snapshots, o)
 	}
 	bar.finish()
 	if err != nil {
@@ -154,68 +189,83 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(c.Out, text); err != nil {
+	var lossCSV []byte
+	if c.LossCSV != "" {
+		lossCSV = lossCurveCSV(res)
+	}
+	// The report first (a failed write then loses nothing that was shown),
+	// to the standard error when the fitted spec goes to the standard output.
+	rep := makeFitReport(c, m, data, res)
+	rep.Total = time.Since(start).Seconds()
+	report := g.stdout
+	if c.Out == stdoutName || c.LossCSV == stdoutName {
+		report = g.stderr
+	}
+	if c.JSON {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		report.Write(append(b, '\n'))
+	} else {
+		printFitReport(report, rep, res)
+	}
+	if err := writeOutput(g, "-o", c.Out, text); err != nil {
 		return err
 	}
 	if c.LossCSV != "" {
-		var b strings.Builder
-		curve := res.LossCurve
-		if len(curve) == 0 {
-			curve = []float64{res.Loss}
-		}
-		if res.MapLossCurve != nil {
-			b.WriteString("epoch,gap,map_loss\n")
-		} else {
-			b.WriteString("epoch,loss\n")
-		}
-		for i, l := range curve {
-			fmt.Fprintf(&b, "%d,%s", i+1, strconv.FormatFloat(l, 'g', -1, 64))
-			if res.MapLossCurve != nil {
-				fmt.Fprintf(&b, ",%s", strconv.FormatFloat(res.MapLossCurve[i], 'g', -1, 64))
-			}
-			b.WriteString("\n")
-		}
-		if err := writeAtomic(c.LossCSV, []byte(b.String())); err != nil {
+		if err := writeOutput(g, "--loss-csv", c.LossCSV, lossCSV); err != nil {
 			return err
 		}
 	}
-	rep := makeFitReport(c, m, res)
-	rep.Total = time.Since(start).Seconds()
-	if c.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+	if !c.JSON && c.Out != stdoutName {
+		fmt.Fprintf(report, "wrote %s\n", c.Out)
 	}
-	printFitReport(g.stdout, rep, res)
 	return nil
 }
 
-func fitHeader(c fitCmd, m *compile.Model, data *snapshot.Snapshots, res *jkonet.Result) []string {
-	split := c.Split + " split"
-	if isFile(c.Data) {
-		split = "cells"
+// lossCurveCSV is the --loss-csv file: epoch,loss (iJKOnet:
+// epoch,gap,map_loss).
+func lossCurveCSV(res *jkonet.Result) []byte {
+	var b strings.Builder
+	curve := res.LossCurve
+	if len(curve) == 0 {
+		curve = []float64{res.Loss}
 	}
-	if d := c.describe(); d != "" {
-		split = d
+	if res.MapLossCurve != nil {
+		b.WriteString("epoch,gap,map_loss\n")
+	} else {
+		b.WriteString("epoch,loss\n")
 	}
+	for i, l := range curve {
+		fmt.Fprintf(&b, "%d,%s", i+1, strconv.FormatFloat(l, 'g', -1, 64))
+		if res.MapLossCurve != nil {
+			fmt.Fprintf(&b, ",%s", strconv.FormatFloat(res.MapLossCurve[i], 'g', -1, 64))
+		}
+		b.WriteString("\n")
+	}
+	return []byte(b.String())
+}
+
+func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []string {
 	h := []string{
 		"# fitted by jko " + version + " with " + methodName(res.Method),
-		fmt.Sprintf("# data %s (%s): %d snapshots, %d-D; %s, seed %d",
-			c.Data, split, data.Len(), data.Dim(), settingsNote(c, m, res), c.Seed),
+		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D, %s; %s, seed %d",
+			c.Data, data.Split, data.Len(), data.Dim(), data.TimesNote, settingsNote(c, m, res), c.Seed),
 		fmt.Sprintf("# loss %.6g", res.Loss),
 	}
 	if l := res.Linear; l != nil {
 		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(res.Theta)-len(res.Clamped), l.Cond, l.R2))
 		for _, d := range l.Unidentified {
-			h = append(h, "# not identifiable: "+d.String())
+			h = append(h, "# "+d.String())
 		}
 	}
 	return h
 }
 
-func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {
-	rep := fitReport{Spec: c.Spec, Data: c.Data, Out: c.Out, Method: res.Method, EvalAt: res.EvalAt, Loss: res.Loss,
-		Times: map[string]float64{}, Clamped: res.Clamped}
+func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) fitReport {
+	rep := fitReport{Spec: c.Spec, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Out: c.Out, Method: res.Method,
+		EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped}
 	for _, st := range res.Times {
 		rep.Times[st.Name] = st.Time.Seconds()
 	}
@@ -223,14 +273,19 @@ func makeFitReport(c fitCmd, m *compile.Model, res *jkonet.Result) fitReport {
 		if hiddenEntry(m, i) {
 			continue
 		}
-		p := paramReport{Name: name, Value: res.Theta[i], Feature: featureOf(m, i)}
-		if res.StdErr != nil && !math.IsNaN(res.StdErr[i]) {
-			p.StdErr = res.StdErr[i]
+		p := paramReport{Name: name, Value: jsonFloat(res.Theta[i]), Feature: featureOf(m, i)}
+		if res.StdErr != nil {
+			if se := res.StdErr[i]; math.IsNaN(se) {
+				p.NotIdentifiable = !slices.Contains(res.Clamped, name)
+			} else {
+				v := jsonFloat(se)
+				p.StdErr = &v
+			}
 		}
 		rep.Params = append(rep.Params, p)
 	}
 	if l := res.Linear; l != nil {
-		lr := &linearReport{Rank: l.Rank, Unknowns: len(l.Theta), Cond: l.Cond, R2: l.R2, RSS: l.RSS}
+		lr := &linearReport{Rank: l.Rank, Unknowns: len(l.Theta), Cond: jsonFloat(l.Cond), R2: jsonFloat(l.R2), RSS: jsonFloat(l.RSS)}
 		for _, d := range l.Unidentified {
 			lr.NotIdentified = append(lr.NotIdentified, d.String())
 		}
@@ -260,10 +315,11 @@ func hiddenEntry(m *compile.Model, i int) bool {
 
 func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if rep.Method == "ijkonet" {
-		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", rep.Loss)
+		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", float64(rep.Loss))
 	} else {
-		fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, rep.Loss)
+		fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, float64(rep.Loss))
 	}
+	fmt.Fprintf(w, "data %s (%s split), %s\n", rep.Data, rep.Split, rep.TimesAt)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	shown := rep.Params
 	if len(shown) > 24 {
@@ -274,10 +330,15 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		if p.Feature != "" {
 			feat = "  " + p.Feature
 		}
-		if res.StdErr != nil {
-			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s\n", p.Name, fmtNum(p.Value), fmtNum(p.StdErr), feat)
-		} else {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, fmtNum(p.Value), feat)
+		switch {
+		case p.StdErr != nil:
+			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s\n", p.Name, fmtNum(float64(p.Value)), fmtNum(float64(*p.StdErr)), feat)
+		case p.NotIdentifiable:
+			fmt.Fprintf(tw, "  %s\t%s\tnot identifiable\t%s\n", p.Name, fmtNum(float64(p.Value)), feat)
+		case res.StdErr != nil:
+			fmt.Fprintf(tw, "  %s\t%s\tat a bound\t%s\n", p.Name, fmtNum(float64(p.Value)), feat)
+		default:
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, fmtNum(float64(p.Value)), feat)
 		}
 	}
 	tw.Flush()
@@ -285,9 +346,9 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		fmt.Fprintf(w, "  … %d more parameters in %s\n", len(rep.Params)-len(shown), rep.Out)
 	}
 	if l := rep.Linear; l != nil {
-		fmt.Fprintf(w, "closed form: rank %d of %d, condition number %.3g, R² %.6f\n", l.Rank, l.Unknowns, l.Cond, l.R2)
+		fmt.Fprintf(w, "closed form: rank %d of %d, condition number %.3g, R² %.6f\n", l.Rank, l.Unknowns, float64(l.Cond), float64(l.R2))
 		for _, s := range l.NotIdentified {
-			fmt.Fprintf(w, "  not identifiable: %s\n", s)
+			fmt.Fprintf(w, "  %s\n", s)
 		}
 	}
 	if len(rep.Clamped) > 0 {
@@ -298,7 +359,6 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		parts = append(parts, fmt.Sprintf("%s %.3fs", st.Name, st.Time.Seconds()))
 	}
 	fmt.Fprintf(w, "time: %s; total %.3fs\n", strings.Join(parts, ", "), rep.Total)
-	fmt.Fprintf(w, "wrote %s\n", rep.Out)
 }
 
 func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {

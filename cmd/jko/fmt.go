@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/jko-org/jko/compile"
@@ -19,7 +18,7 @@ type fmtCmd struct {
 func (c fmtCmd) Run(g *globals) error {
 	differ := false
 	for _, name := range c.Files {
-		src, err := os.ReadFile(name)
+		src, err := lang.ReadSpecFile(name)
 		if err != nil {
 			return err
 		}
@@ -37,7 +36,12 @@ func (c fmtCmd) Run(g *globals) error {
 			}
 		case c.Write:
 			if !same {
-				if err := writeAtomic(name, out); err != nil {
+				// Rewrite the file a link points to, not the link.
+				target, err := filepath.EvalSymlinks(name)
+				if err != nil {
+					return err
+				}
+				if err := writeOutput(g, "-w", target, out); err != nil {
 					return err
 				}
 			}
@@ -49,35 +53,4 @@ func (c fmtCmd) Run(g *globals) error {
 		return exitError{1}
 	}
 	return nil
-}
-
-// writeAtomic replaces the file at name with data: it writes a temporary
-// file in the same directory and renames it over the original, so an
-// interrupted write never leaves a half-written file.
-func writeAtomic(name string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(name); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -57,6 +57,7 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	catchInterrupts()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -65,15 +66,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) (status int) {
 	var c cli
 	exited := false
-	parser, err := kong.New(&c,
-		kong.Name("jko"),
-		kong.Description("Learn the energy that moves a population from snapshots (JKOnet*, iJKOnet)."),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Writers(stdout, stderr),
-		kong.Vars{"step_help": stepHelp},
-		kong.Exit(func(code int) { exited, status = true, code; panic(exitPanic{}) }),
-	)
+	parser, err := newParser(&c, stdout, stderr, func(code int) { exited, status = true, code; panic(exitPanic{}) })
 	if err != nil {
 		fmt.Fprintln(stderr, "jko:", err)
 		return 2
@@ -104,6 +97,20 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		return 1
 	}
 	return 0
+}
+
+// newParser builds the command-line parser of c; exit is called after
+// --help or a usage error.
+func newParser(c *cli, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, error) {
+	return kong.New(c,
+		kong.Name("jko"),
+		kong.Description("Learn the energy that moves a population from snapshots (JKOnet*, iJKOnet)."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(stdout, stderr),
+		kong.Vars{"step_help": stepHelp, "dt_help": dtHelp, "weights_help": weightsHelp},
+		kong.Exit(exit),
+	)
 }
 
 // exitPanic unwinds kong's exit (after --help) back to run.

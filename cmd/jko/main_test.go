@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,16 +139,14 @@ func TestErrors(t *testing.T) {
 // docs/commands.md is the --help of every command; -update rewrites it.
 func TestCommandReference(t *testing.T) {
 	var b strings.Builder
-	b.WriteString("# jko command reference\n\nGenerated from `jko COMMAND --help` by `go test ./cmd/jko -update`; a test keeps it true.\n")
+	b.WriteString("# jko command reference\n\nGenerated from `jko COMMAND --help` by `go test ./cmd/jko -run TestCommandReference -args -update`; a test keeps it true.\n")
 	_, top, _ := jko(t, "--help")
 	b.WriteString("\n```\n" + top + "```\n")
-	for _, line := range strings.Split(top, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(line, "  ") || strings.HasPrefix(f[0], "-") {
-			continue
-		}
-		_, help, _ := jko(t, f[0], "--help")
-		b.WriteString("\n## jko " + f[0] + "\n\n```\n" + help + "```\n")
+	// The commands from the parser's model, not from the wrapped help
+	// text (whose continuation lines made sections such as "## jko and").
+	for _, name := range commandNames(t) {
+		_, help, _ := jko(t, name, "--help")
+		b.WriteString("\n## jko " + name + "\n\n```\n" + help + "```\n")
 	}
 	path := filepath.Join("..", "..", "docs", "commands.md")
 	if *update {
@@ -158,7 +157,40 @@ func TestCommandReference(t *testing.T) {
 	}
 	have, err := os.ReadFile(path)
 	if err != nil || string(have) != b.String() {
-		t.Errorf("docs/commands.md is out of date: run go test ./cmd/jko -update (%v)", err)
+		t.Errorf("docs/commands.md is out of date: run go test ./cmd/jko -run TestCommandReference -args -update (%v)", err)
+	}
+}
+
+// commandNames lists jko's commands in the order of --help.
+func commandNames(t *testing.T) []string {
+	var c cli
+	p, err := newParser(&c, io.Discard, io.Discard, func(int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range p.Model.Children {
+		if !n.Hidden {
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+// docs/commands.md has one section per command, and nothing else.
+func TestCommandReferenceSections(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "commands.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sections []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "## jko "); ok {
+			sections = append(sections, name)
+		}
+	}
+	if got, want := strings.Join(sections, " "), strings.Join(commandNames(t), " "); got != want {
+		t.Errorf("docs/commands.md sections %q, want the commands %q", got, want)
 	}
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,15 +20,16 @@ type plotCmd struct {
 	Truth     string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
 	NoTruth   bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
 	Kind      string  `help:"What to draw: potential, snapshots, drift, loss, all (tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,loss,all,cells" default:"all"`
-	Split     string  `help:"Which snapshots of a directory to draw: test, train or all." enum:"test,train,all" default:"test"`
+	Split     string  `help:"Which snapshots of a directory to draw: test (the default), train or all. A CSV file is drawn whole." enum:",test,train,all" default:""`
 	Loss      string  `help:"Training-loss CSV (epoch,loss) to draw on a log scale."`
 	Size      string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Dt        float64 `help:"Time between snapshots, when the data does not say."`
+	Dt        float64 `help:"${dt_help}"`
+	Weights   string  `name:"weights-column" help:"${weights_help}"`
 	Seed      uint64  `help:"Random seed for the prediction noise." default:"0"`
 	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Grid      int     `help:"Potential evaluations per axis." default:"80"`
-	Arrows    int     `help:"Drift arrows per axis." default:"15"`
-	dataFlags `embed:""`
+	Grid      int     `help:"Potential evaluations per axis (2 to 2000)." default:"80"`
+	Arrows    int     `help:"Drift arrows per axis (1 to 200)." default:"15"`
+	cellFlags `embed:""`
 }
 
 func (c plotCmd) Run(g *globals) error {
@@ -35,14 +38,20 @@ func (c plotCmd) Run(g *globals) error {
 		return fmt.Errorf("plot: -o %s: want a .png or .svg file", c.Out)
 	}
 	size, err := vg.ParseLength(c.Size)
-	if err != nil || size <= 0 {
+	if err != nil || !(size > 0) || math.IsInf(float64(size), 0) {
 		return fmt.Errorf("plot: --size %q: want a length such as 10cm", c.Size)
 	}
-	data, err := c.load(c.Data, c.Split, c.Dt, "test")
-	if err != nil {
+	if c.Grid < 2 || c.Grid > 2000 {
+		return fmt.Errorf("plot: --grid %d: want 2 to 2000 evaluations per axis", c.Grid)
+	}
+	if c.Arrows < 1 || c.Arrows > 200 {
+		return fmt.Errorf("plot: --arrows %d: want 1 to 200 arrows per axis", c.Arrows)
+	}
+	if err := checkOutput("-o", c.Out); err != nil {
 		return err
 	}
-	if err := data.Validate(); err != nil {
+	data, err := c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test", "test")
+	if err != nil {
 		return err
 	}
 	fitted, err := loadEnergy(c.Fitted, data.Dim())
@@ -78,13 +87,13 @@ func (c plotCmd) Run(g *globals) error {
 	var fig *plot.Figure
 	switch c.Kind {
 	case "potential":
-		fig, err = plot.Potential(fitted, truth, data, o)
+		fig, err = plot.Potential(fitted, truth, data.Snapshots, o)
 	case "snapshots":
-		fig, err = plot.Snapshots(&fitted, data, o)
-	case "drift":
-		fig, err = plot.Drift(fitted, truth, data, o)
+		fig, err = plot.Snapshots(&fitted, data.Snapshots, o)
 	case "cells":
-		fig, err = plot.Cells(&fitted, data, o)
+		fig, err = plot.Cells(&fitted, data.Snapshots, o)
+	case "drift":
+		fig, err = plot.Drift(fitted, truth, data.Snapshots, o)
 	case "loss":
 		if loss == nil {
 			return fmt.Errorf("plot: --kind loss needs --loss FILE.csv")
@@ -92,16 +101,42 @@ func (c plotCmd) Run(g *globals) error {
 		p, e := plot.Loss(loss.Epochs, loss.Loss)
 		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
 	default:
-		fig, err = plot.All(fitted, truth, data, loss, o)
+		fig, err = plot.All(fitted, truth, data.Snapshots, loss, o)
 	}
 	if err != nil {
 		return err
 	}
-	if err := fig.Save(c.Out, size); err != nil {
+	if err := imageFits(fig, size, ext); err != nil {
+		return fmt.Errorf("plot: --size %s: %w", c.Size, err)
+	}
+	var img bytes.Buffer
+	if err := fig.WriteTo(&img, ext[1:], size); err != nil {
+		return err
+	}
+	if err := writeOutput(g, "-o", c.Out, img.Bytes()); err != nil {
 		return err
 	}
 	if !g.quiet {
 		fmt.Fprintf(g.stdout, "wrote %s\n", c.Out)
+	}
+	return nil
+}
+
+// pngDPI is the resolution solve/plot draws PNGs at.
+const pngDPI = 96
+
+// maxPixels bounds a PNG (4 bytes a pixel in memory: 400 MB).
+const maxPixels = 100_000_000
+
+// imageFits refuses a PNG too large to draw in memory.
+func imageFits(fig *plot.Figure, size vg.Length, ext string) error {
+	if ext != ".png" {
+		return nil
+	}
+	w, h := fig.Size(size)
+	pw, ph := w.Dots(pngDPI), h.Dots(pngDPI)
+	if px := pw * ph; px > maxPixels {
+		return fmt.Errorf("the image would be %.0f × %.0f pixels (%.3g GB in memory); the limit is %d million pixels: give a smaller size, or -o FILE.svg", pw, ph, px*4/1e9, maxPixels/1_000_000)
 	}
 	return nil
 }

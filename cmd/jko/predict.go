@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
@@ -15,11 +17,11 @@ type predictCmd struct {
 	From      int     `help:"Index of the snapshot to start from." default:"0"`
 	Steps     int     `help:"Number of steps to roll forward." default:"1"`
 	Dt        float64 `help:"Step length (default: the data's time step after snapshot --from)."`
-	Split     string  `help:"Which snapshots of a directory to use: test, train or all." enum:"test,train,all" default:"test"`
+	Split     string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
 	Seed      uint64  `help:"Random seed for the noise." default:"0"`
-	Out       string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle)."`
+	Out       string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
 	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	dataFlags `embed:""`
+	cellFlags `embed:""`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -27,7 +29,17 @@ func (c predictCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.load(c.Data, c.Split, 0, "test")
+	if err := checkOutput("-o", c.Out); err != nil {
+		return err
+	}
+	if math.IsNaN(c.Dt) || math.IsInf(c.Dt, 0) || c.Dt < 0 {
+		return fmt.Errorf("--dt %v: want a positive step length (or 0: the data's)", c.Dt)
+	}
+	data, err := c.load(c.Data, dataFlags{Split: c.Split}, "test", "test")
+	if errors.Is(err, snapshot.ErrNoTimes) && c.Dt > 0 {
+		// Data without times: --dt is their step too.
+		data, err = c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt}, "test", "test")
+	}
 	if err != nil {
 		return err
 	}
@@ -69,10 +81,14 @@ func (c predictCmd) Run(g *globals) error {
 	if err := snapshot.WriteCSV(&buf, out); err != nil {
 		return err
 	}
-	if err := writeAtomic(c.Out, buf.Bytes()); err != nil {
+	if err := writeOutput(g, "-o", c.Out, buf.Bytes()); err != nil {
 		return err
 	}
 	n, _ := data.X[c.From].Dims()
-	fmt.Fprintf(g.stdout, "predicted %d particles from t = %g for %d steps of %g → %s\n", n, t0, c.Steps, dt, c.Out)
+	msg := g.stdout
+	if c.Out == stdoutName {
+		msg = g.stderr
+	}
+	fmt.Fprintf(msg, "predicted %d particles from t = %g for %d steps of %g → %s\n", n, t0, c.Steps, dt, c.Out)
 	return nil
 }

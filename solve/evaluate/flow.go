@@ -29,7 +29,7 @@ func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
 	f := &Flow{Model: m, Theta: theta, Seed: seed}
 	f.beta, f.entropy = m.Entropy(theta)
 	if f.beta < 0 {
-		return nil, fmt.Errorf("evaluate: the fitted entropy coefficient β = %g is negative: the dynamics would run diffusion backwards (bound it with param beta >= 0)", f.beta)
+		return nil, fmt.Errorf("evaluate: the entropy coefficient β = %g is negative: the dynamics would run diffusion backwards (declare param beta >= 0 so that fits keep it non-negative)", f.beta)
 	}
 	return f, nil
 }

@@ -24,7 +24,13 @@ type table struct {
 }
 
 func readTable(r io.Reader, name string) (*table, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
+	br := bufio.NewReader(r)
+	// A UTF-8 byte-order mark (spreadsheets write one) is not part of the
+	// first column's name.
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -105,9 +111,17 @@ func (tb *table) weight(i, j int) (float64, error) {
 	return v, nil
 }
 
+// CSVOptions says how to read a CSV file.
+type CSVOptions struct {
+	// Weights names the column of particle weights (matched without
+	// regard to case), "" for none. Without it, a column named weight is
+	// an error rather than silently taken as weights or as a coordinate.
+	Weights string
+}
+
 // columns finds the time column (when wantTime), the weight column (−1 if
 // absent) and the coordinate columns.
-func (tb *table) columns(wantTime bool) (tcol, wcol int, coords []int, err error) {
+func (o CSVOptions) columns(tb *table, wantTime bool) (tcol, wcol int, coords []int, err error) {
 	tcol, wcol = -1, -1
 	for j, h := range tb.header {
 		switch l := strings.ToLower(h); {
@@ -116,8 +130,10 @@ func (tb *table) columns(wantTime bool) (tcol, wcol int, coords []int, err error
 				return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
 			}
 			tcol = j
-		case l == "weight":
+		case o.Weights != "" && l == strings.ToLower(o.Weights):
 			wcol = j
+		case o.Weights == "" && l == "weight":
+			return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: "a column named weight: name it as the weights column to use it as particle weights, or rename it to use it as a coordinate"}
 		default:
 			coords = append(coords, j)
 		}
@@ -125,26 +141,33 @@ func (tb *table) columns(wantTime bool) (tcol, wcol int, coords []int, err error
 	if wantTime && tcol < 0 {
 		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
 	}
+	if o.Weights != "" && wcol < 0 {
+		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no weights column %q in header %q", o.Weights, strings.Join(tb.header, ","))}
+	}
 	if len(coords) == 0 {
 		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
 	}
 	return tcol, wcol, coords, nil
 }
 
-// ReadCSV reads snapshots from CSV text; name is used in error messages
+// ReadCSV reads snapshots from CSV text without a weights column; name is
+// used in error messages (usually the file name). See CSVOptions.Read.
+func ReadCSV(r io.Reader, name string) (*Snapshots, error) { return CSVOptions{}.Read(r, name) }
+
+// Read reads snapshots from CSV text; name is used in error messages
 // (usually the file name). See the package documentation for the format.
 // Every error about the content is an *Error naming the line and column.
-func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
+func (o CSVOptions) Read(r io.Reader, name string) (*Snapshots, error) {
 	tb, err := readTable(r, name)
 	if err != nil {
 		return nil, err
 	}
-	tcol, wcol, coords, err := tb.columns(true)
+	tcol, wcol, coords, err := o.columns(tb, true)
 	if err != nil {
 		return nil, err
 	}
 	d := len(coords)
-	s := &Snapshots{}
+	s := &Snapshots{TimeSource: "column " + tb.header[tcol]}
 	for _, j := range coords {
 		s.Names = append(s.Names, tb.header[j])
 	}
@@ -214,16 +237,22 @@ func ReadCSV(r io.Reader, name string) (*Snapshots, error) {
 	return s, nil
 }
 
-// ReadPointsCSV reads one weighted point cloud from CSV text: a header,
-// coordinate columns (any names) and an optional weight column. It
-// returns the points (n × d) and the weights, nil when there is no weight
-// column. name is used in error messages.
+// ReadPointsCSV reads one point cloud from CSV text without a weights
+// column; see CSVOptions.ReadPoints.
 func ReadPointsCSV(r io.Reader, name string) (*mat.Dense, []float64, error) {
+	return CSVOptions{}.ReadPoints(r, name)
+}
+
+// ReadPoints reads one weighted point cloud from CSV text: a header,
+// coordinate columns (any names) and, when o.Weights names one, a weights
+// column. It returns the points (n × d) and the weights, nil without a
+// weights column. name is used in error messages.
+func (o CSVOptions) ReadPoints(r io.Reader, name string) (*mat.Dense, []float64, error) {
 	tb, err := readTable(r, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, wcol, coords, err := tb.columns(false)
+	_, wcol, coords, err := o.columns(tb, false)
 	if err != nil {
 		return nil, nil, err
 	}

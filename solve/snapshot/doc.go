@@ -24,17 +24,22 @@
 //
 // ReadDir accepts float32 or float64 data (C or Fortran order), any integer
 // label dtype, and float labels that are whole numbers; rows are grouped by
-// label with a stable sort, so they need not be contiguous. Times are
-// label·dt: dt given by the caller, else read from a times.npy file (written
-// by WriteDir, one float64 time per label, for non-uniform grids), else the
-// dt= line of args.txt, else 1 (times equal the labels). WriteDir writes
+// label with a stable sort, so they need not be contiguous. Times come from
+// a times.npy file (written by WriteDir, one float64 time per label, for
+// non-uniform grids), else are label·dt with the dt= line of args.txt; a
+// dt given by the caller must agree with them, and is required when the
+// directory records neither (ErrNoTimes: no guess, since dt scales every
+// fitted coefficient). WriteDir writes
 // float64 data, int64 labels, times.npy and an args.txt with dt= when the
 // times are a uniform grid k·dt.
 //
 // # CSV
 //
-// A header line; a time column named t or time; an optional column named
-// weight; every other column is a coordinate, in header order. Rows are
+// A header line (a UTF-8 byte-order mark before it is skipped); a time
+// column named t or time; optionally the column CSVOptions.Weights names,
+// of particle weights (a column named weight without that option is an
+// error, never silently weights nor a coordinate); every other column is a
+// coordinate, in header order. Rows are
 // grouped by time, times strictly increasing from group to group. Errors
 // name the file, line and column (type *Error).
 package snapshot

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,11 +16,23 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// ErrNoTimes is returned (wrapped) by ReadDir when the caller gives no dt
+// and the directory records no times: no times.npy and no dt= line in
+// args.txt. Guessing dt = 1 would scale every fitted coefficient by the
+// true step, so the caller must say.
+var ErrNoTimes = errors.New("the data records no times (no times.npy, no dt= line in args.txt)")
+
+// ErrDtDisagrees is returned (wrapped) by ReadDir when the dt given
+// disagrees with the times the directory records.
+var ErrDtDisagrees = errors.New("disagrees with the times the data records")
+
 // ReadDir reads snapshots from a JKOnet*-layout directory. split selects
 // the files: "" for data.npy and sample_labels.npy, "train" or "test" for
-// the train_/test_ variants. Times are label·dt when dt > 0; with dt = 0
-// they come from times.npy (times indexed by label) if present, else
-// label·dt with dt from args.txt, else the labels themselves (dt = 1).
+// the train_/test_ variants. With dt = 0 the times come from times.npy
+// (times indexed by label) if present, else label·dt with dt from
+// args.txt, else ReadDir fails with ErrNoTimes. With dt > 0 the times are
+// label·dt, and times the directory records must agree with them (to a
+// relative 1e-9). TimeSource of the result says where the times came from.
 func ReadDir(dir, split string, dt float64) (*Snapshots, error) {
 	prefix := ""
 	switch split {
@@ -54,18 +65,30 @@ func ReadDir(dir, split string, dt float64) (*Snapshots, error) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return labels[order[a]] < labels[order[b]] })
-	var times []float64
-	if dt == 0 {
-		if times, err = readTimes(dir); err != nil {
+	times, err := readTimes(dir)
+	if err != nil {
+		return nil, err
+	}
+	argsDt, err := readArgsDt(dir)
+	if err != nil {
+		return nil, err
+	}
+	var source string
+	switch {
+	case dt > 0:
+		source = "dt given"
+		if err := agreeDt(dir, dt, times, argsDt, labels); err != nil {
 			return nil, err
 		}
-		if times == nil {
-			if dt, err = readArgsDt(dir); err != nil {
-				return nil, err
-			}
-		}
+		times = nil
+	case times != nil:
+		source = "times.npy"
+	case argsDt > 0:
+		dt, source = argsDt, "args.txt"
+	default:
+		return nil, fmt.Errorf("snapshot: %s: %w", dir, ErrNoTimes)
 	}
-	s := &Snapshots{}
+	s := &Snapshots{TimeSource: source}
 	for a := 0; a < n; {
 		b := a
 		for b < n && labels[order[b]] == labels[order[a]] {
@@ -123,43 +146,11 @@ func readMatrix(path string) (*mat.Dense, error) {
 // readArray reads an array of any simple integer or float dtype as
 // float64, returning its shape and storage order.
 func readArray(path string) (v []float64, shape []int, fortran, isInt bool, err error) {
-	f, err := os.Open(path)
+	a, err := readNpyFile(path)
 	if err != nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %w", err)
+		return nil, nil, false, false, err
 	}
-	defer f.Close()
-	r, err := npyio.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %s: %w", path, err)
-	}
-	shape = r.Header.Descr.Shape
-	typ := dtypeOf(r.Header.Descr.Type)
-	if typ == nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %s: unsupported dtype %s, want integers or floats", path, r.Header.Descr.Type)
-	}
-	switch typ.Kind() {
-	case reflect.Float32, reflect.Float64:
-	default:
-		isInt = true
-	}
-	ptr := reflect.New(reflect.SliceOf(typ))
-	if err := r.Read(ptr.Interface()); err != nil {
-		return nil, nil, false, false, fmt.Errorf("snapshot: %s: %w", path, err)
-	}
-	rv := ptr.Elem()
-	v = make([]float64, rv.Len())
-	for i := range v {
-		e := rv.Index(i)
-		switch {
-		case e.CanInt():
-			v[i] = float64(e.Int())
-		case e.CanUint():
-			v[i] = float64(e.Uint())
-		default:
-			v[i] = e.Float()
-		}
-	}
-	return v, shape, r.Header.Descr.Fortran, isInt, nil
+	return a.v, a.shape, a.fortran, a.isInt, nil
 }
 
 // readVector reads a 1-D array (or an (n, 1) column) as float64.
@@ -172,38 +163,6 @@ func readVector(path string) ([]float64, error) {
 		return nil, fmt.Errorf("snapshot: %s: shape %v, want (n,)", path, shape)
 	}
 	return v, nil
-}
-
-// dtypeOf maps a simple numeric NumPy dtype string ('<f4', "<i8", …) to
-// its Go type, or nil. (npyio.TypeFrom panics on strings it cannot parse.)
-func dtypeOf(descr string) reflect.Type {
-	s := strings.Trim(strings.TrimSpace(descr), "'\"")
-	if len(s) == 3 && strings.ContainsRune("<>|=", rune(s[0])) {
-		s = s[1:]
-	}
-	switch s {
-	case "f4":
-		return reflect.TypeFor[float32]()
-	case "f8":
-		return reflect.TypeFor[float64]()
-	case "i1":
-		return reflect.TypeFor[int8]()
-	case "i2":
-		return reflect.TypeFor[int16]()
-	case "i4":
-		return reflect.TypeFor[int32]()
-	case "i8":
-		return reflect.TypeFor[int64]()
-	case "u1":
-		return reflect.TypeFor[uint8]()
-	case "u2":
-		return reflect.TypeFor[uint16]()
-	case "u4":
-		return reflect.TypeFor[uint32]()
-	case "u8":
-		return reflect.TypeFor[uint64]()
-	}
-	return nil
 }
 
 func readLabels(path string) ([]int64, error) {
@@ -230,12 +189,13 @@ func readTimes(dir string) ([]float64, error) {
 	return t, err
 }
 
-// readArgsDt returns the dt= value of args.txt, or 1 without such a line.
+// readArgsDt returns the dt= value of args.txt, or 0 without args.txt or
+// without such a line.
 func readArgsDt(dir string) (float64, error) {
 	path := filepath.Join(dir, "args.txt")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 1, nil
+		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("snapshot: %w", err)
@@ -251,7 +211,24 @@ func readArgsDt(dir string) (float64, error) {
 		}
 		return dt, nil
 	}
-	return 1, nil
+	return 0, nil
+}
+
+// agreeDt checks a given dt against the times a directory records.
+func agreeDt(dir string, dt float64, times []float64, argsDt float64, labels []int64) error {
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b)) }
+	if argsDt > 0 && !near(argsDt, dt) {
+		return fmt.Errorf("snapshot: %s: dt %g %w: args.txt has dt=%g", dir, dt, ErrDtDisagrees, argsDt)
+	}
+	for _, lab := range labels {
+		if times == nil || lab < 0 || lab >= int64(len(times)) {
+			continue
+		}
+		if want := float64(lab) * dt; !near(times[lab], want) {
+			return fmt.Errorf("snapshot: %s: dt %g %w: times.npy has label %d at time %g, not %g", dir, dt, ErrDtDisagrees, lab, times[lab], want)
+		}
+	}
+	return nil
 }
 
 // WriteDir writes train (and test, when non-nil) in the JKOnet* layout:

@@ -2,13 +2,8 @@ package snapshot
 
 import (
 	"archive/zip"
-	"bufio"
 	"fmt"
-	"io"
-	"reflect"
 	"strings"
-
-	"codeberg.org/sbinet/npyio"
 )
 
 // ReadNPZ reads snapshots from a NumPy .npz archive: the time of each
@@ -89,47 +84,13 @@ func readNPZArray(f *zip.File) ([]float64, []int, error) {
 		return nil, nil, err
 	}
 	defer rc.Close()
-	r, err := npyio.NewReader(bufio.NewReader(io.LimitReader(rc, 1<<34)))
+	a, err := decodeNpy(rc, int64(min(f.UncompressedSize64, 1<<62)))
 	if err != nil {
 		return nil, nil, err
 	}
-	shape := r.Header.Descr.Shape
-	typ := dtypeOf(r.Header.Descr.Type)
-	if typ == nil {
-		return nil, nil, fmt.Errorf("unsupported dtype %s, want integers or floats", r.Header.Descr.Type)
-	}
-	n := 1
-	for _, s := range shape {
-		if s < 0 || (s > 0 && n > (1<<31)/s) {
-			return nil, nil, fmt.Errorf("shape %v too large", shape)
-		}
-		n *= s
-	}
-	if n > 0 && uint64(n)*uint64(typ.Size()) > f.UncompressedSize64 {
-		return nil, nil, fmt.Errorf("shape %v needs more bytes than the entry holds", shape)
-	}
-	ptr := reflect.New(reflect.SliceOf(typ))
-	if err := r.Read(ptr.Interface()); err != nil {
-		return nil, nil, err
-	}
-	rv := ptr.Elem()
-	v := make([]float64, rv.Len())
-	for i := range v {
-		e := rv.Index(i)
-		switch {
-		case e.CanInt():
-			v[i] = float64(e.Int())
-		case e.CanUint():
-			v[i] = float64(e.Uint())
-		default:
-			v[i] = e.Float()
-		}
-	}
-	if len(v) != n {
-		return nil, nil, fmt.Errorf("%d values for shape %v", len(v), shape)
-	}
-	if r.Header.Descr.Fortran && len(shape) == 2 {
-		rows, cols := shape[0], shape[1]
+	v := a.v
+	if a.fortran && len(a.shape) == 2 {
+		rows, cols := a.shape[0], a.shape[1]
 		c := make([]float64, len(v))
 		for j := 0; j < cols; j++ {
 			for i := 0; i < rows; i++ {
@@ -138,5 +99,5 @@ func readNPZArray(f *zip.File) ([]float64, []int, error) {
 		}
 		v = c
 	}
-	return v, shape, nil
+	return v, a.shape, nil
 }

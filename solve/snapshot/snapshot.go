@@ -15,11 +15,15 @@ import (
 // holds one non-negative weight per particle (W[k] has N_k entries);
 // nil means uniform weights. Names, when non-nil, names the d coordinates
 // (read from and written to CSV headers).
+//
+// TimeSource, set by the readers, says where Times came from (for
+// reports): "times.npy", "args.txt", "dt given" or "column t".
 type Snapshots struct {
-	Times []float64
-	X     []*mat.Dense
-	W     [][]float64
-	Names []string
+	Times      []float64
+	X          []*mat.Dense
+	W          [][]float64
+	Names      []string
+	TimeSource string
 }
 
 // Len returns the number of snapshots (times).

@@ -39,10 +39,19 @@ func TestReadCSVErrors(t *testing.T) {
 		{"zero weights", "t,x,weight\n0,1,0\n0,2,0\n", 2, "weight", "sum to 0"},
 		{"two time columns", "t,time,x\n0,0,1\n", 1, "time", "two time columns"},
 		{"comment shifts lines", "# c\nt,x\n0,1\n0,1e999\n", 4, "x", "not finite"},
+		{"weight without opt-in", "t,x,Weight\n0,1,1\n0,2,1\n", 1, "Weight", "a column named weight"},
+		{"missing weights column", "t,x\n0,1\n0,2\n", 1, "", "no weights column"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadCSV(strings.NewReader(c.text), "in.csv")
+			o := CSVOptions{}
+			if strings.Contains(c.text, "weight") && c.name != "weight without opt-in" {
+				o.Weights = "weight"
+			}
+			if c.name == "missing weights column" {
+				o.Weights = "mass"
+			}
+			_, err := o.Read(strings.NewReader(c.text), "in.csv")
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("want *Error, got %v", err)
@@ -60,9 +69,12 @@ func TestReadCSVErrors(t *testing.T) {
 
 func TestReadCSV(t *testing.T) {
 	text := "time, a, weight, b\n0,1,0.5,2\n0,3,1.5,4\n0.1,5,1,6\n0.1,7,1,8\n0.1,9,2,10\n"
-	s, err := ReadCSV(strings.NewReader(text), "x.csv")
+	s, err := CSVOptions{Weights: "WEIGHT"}.Read(strings.NewReader(text), "x.csv")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.TimeSource != "column time" {
+		t.Errorf("time source %q", s.TimeSource)
 	}
 	if s.Len() != 2 || s.Dim() != 2 {
 		t.Fatalf("len %d dim %d", s.Len(), s.Dim())
@@ -122,7 +134,11 @@ func TestCSVRoundTrip(t *testing.T) {
 		if err := WriteCSV(&buf, s); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ReadCSV(&buf, "rt.csv")
+		o := CSVOptions{}
+		if withW {
+			o.Weights = "weight"
+		}
+		got, err := o.Read(&buf, "rt.csv")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +149,7 @@ func TestCSVRoundTrip(t *testing.T) {
 }
 
 func TestReadPointsCSV(t *testing.T) {
-	x, w, err := ReadPointsCSV(strings.NewReader("u,v,weight\n1,2,0.25\n3,4,0.75\n"), "p.csv")
+	x, w, err := CSVOptions{Weights: "weight"}.ReadPoints(strings.NewReader("u,v,weight\n1,2,0.25\n3,4,0.75\n"), "p.csv")
 	if err != nil || !mat.Equal(x, mat.NewDense(2, 2, []float64{1, 2, 3, 4})) || fmt.Sprint(w) != "[0.25 0.75]" {
 		t.Fatalf("x=%v w=%v err=%v", x, w, err)
 	}
@@ -144,14 +160,32 @@ func TestReadPointsCSV(t *testing.T) {
 	bad := []struct{ text, col, msg string }{
 		{"u,v\n1,2\n1,x\n", "v", "cannot parse"},
 		{"u,weight\n1,-2\n", "weight", "negative"},
+		{"u,v\n1,2\n", "", "no weights column"},
 		{"u,v\n1,2\n1,nan\n", "v", "not finite"},
 	}
 	for _, b := range bad {
-		_, _, err := ReadPointsCSV(strings.NewReader(b.text), "p.csv")
+		o := CSVOptions{}
+		if b.col != "v" {
+			o.Weights = "weight"
+		}
+		_, _, err := o.ReadPoints(strings.NewReader(b.text), "p.csv")
 		var e *Error
 		if !errors.As(err, &e) || e.Column != b.col || !strings.Contains(e.Msg, b.msg) || e.File != "p.csv" {
 			t.Errorf("%q: got %v", b.text, err)
 		}
+	}
+}
+
+// A UTF-8 byte-order mark (as spreadsheets write) is not part of the first
+// column's name: the time column is found.
+func TestCSVByteOrderMark(t *testing.T) {
+	s, err := ReadCSV(strings.NewReader("\ufefft,x\n0,1\n0,2\n1,3\n1,4\n"), "bom.csv")
+	if err != nil || fmt.Sprint(s.Times) != "[0 1]" {
+		t.Fatalf("times %v, err %v", s, err)
+	}
+	x, _, err := ReadPointsCSV(strings.NewReader("\ufeffu\n1\n2\n"), "bom.csv")
+	if err != nil || x.At(1, 0) != 2 {
+		t.Fatalf("points %v, err %v", x, err)
 	}
 }
 
@@ -262,9 +296,37 @@ func TestDirRoundTrip(t *testing.T) {
 	if err != nil || fmt.Sprint(got.Times) != "[0 0.01 0.02]" {
 		t.Fatalf("times %v err %v", got.Times, err)
 	}
+	if got.TimeSource != "args.txt" {
+		t.Errorf("time source %q, want args.txt", got.TimeSource)
+	}
+	// A given dt must agree with what the directory records.
+	if _, err := ReadDir(dir, "train", 0.5); err == nil || !errors.Is(err, ErrDtDisagrees) || !strings.Contains(err.Error(), "dt 0.5 disagrees with the times the data records: args.txt has dt=0.01") {
+		t.Errorf("dt 0.5 against args.txt: %v", err)
+	}
+	if got, err := ReadDir(dir, "train", 0.01); err != nil || got.TimeSource != "dt given" {
+		t.Errorf("dt 0.01 against args.txt: %v", err)
+	}
+	// Nothing records the times: no guess (dt = 1 would scale every fitted
+	// coefficient), but a given dt is used.
+	os.Remove(filepath.Join(dir, "args.txt"))
+	if _, err := ReadDir(dir, "train", 0); !errors.Is(err, ErrNoTimes) {
+		t.Errorf("no times: %v, want ErrNoTimes", err)
+	}
 	got, err = ReadDir(dir, "train", 0.5)
-	if err != nil || fmt.Sprint(got.Times) != "[0 0.5 1]" {
+	if err != nil || fmt.Sprint(got.Times) != "[0 0.5 1]" || got.TimeSource != "dt given" {
 		t.Fatalf("times %v err %v", got.Times, err)
+	}
+	// args.txt without a dt= line records no times either.
+	os.WriteFile(filepath.Join(dir, "args.txt"), []byte("n=3\n"), 0o644)
+	if _, err := ReadDir(dir, "train", 0); !errors.Is(err, ErrNoTimes) {
+		t.Errorf("args.txt without dt: %v, want ErrNoTimes", err)
+	}
+	// times.npy disagreeing with a given dt.
+	if err := WriteDir(dir, tr, te); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadDir(dir, "train", 0.02); err == nil || !strings.Contains(err.Error(), "disagrees") {
+		t.Errorf("dt 0.02 against times.npy: %v", err)
 	}
 	if _, err := ReadDir(dir, "valid", 0); err == nil {
 		t.Fatal("bad split accepted")
@@ -318,7 +380,7 @@ func TestReadDirReference(t *testing.T) {
 	}
 	// Fortran order is honoured.
 	writeRawNpyOrder(t, filepath.Join(dir, "data.npy"), "<f8", "(6, 2)", true, []float64{0, 1, 2, 10, 11, 12, 0, 1, 2, 10, 11, 12})
-	if s, err := ReadDir(dir, "", 0.5); err != nil || !mat.Equal(s.X[1], mat.NewDense(3, 2, []float64{10, 10, 11, 11, 12, 12})) || s.Times[1] != 0.5 {
+	if s, err := ReadDir(dir, "", 0.01); err != nil || !mat.Equal(s.X[1], mat.NewDense(3, 2, []float64{10, 10, 11, 11, 12, 12})) || s.Times[1] != 0.01 {
 		t.Fatalf("fortran: %v", err)
 	}
 	// Interleaved labels are grouped stably; int64 labels.
