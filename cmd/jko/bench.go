@@ -21,6 +21,7 @@ type benchCmd struct {
 	Unpaired bool   `help:"Unpaired snapshots: each from its own simulation started at t = 0."`
 	EBData   string `name:"eb-data" help:"--suite eb: the embryoid-body data (a JKOnet*-layout directory; the repository vendors it)." default:"examples/eb/data"`
 	Seeds    int    `help:"--suite eb: seeds (splits and initialisations) per model." default:"5"`
+	Validate bool   `help:"--suite eb: score the candidate models on a validation split of the training cells instead (how the suite's models were chosen)."`
 }
 
 func (c benchCmd) Run(g *globals) error {

@@ -60,11 +60,78 @@ func ebModels(quick bool) (oneStep, leaveOut []bench.EBModel) {
 	return oneStep, leaveOut
 }
 
+// ebCandidates are the model classes tried on the validation split
+// (--validate): time-free and time-dependent polynomials of total degree
+// 2 to 4, one free polynomial per step, a polynomial of (x, t), an mlp of
+// (x, t), and ridge weights for the best.
+func ebCandidates() []bench.EBModel {
+	poly := func(k int) string {
+		return fmt.Sprintf("param c[*]\nparam e[*]\npotential V(x, t) = dot(c, polynomials(x, %d)) + t*dot(e, polynomials(x, %d))\n", k, k)
+	}
+	reg := func(r float64) func(*jkonet.Options) { return func(o *jkonet.Options) { o.Reg = r } }
+	var out []bench.EBModel
+	out = append(out, bench.EBModel{Name: "polynomial(x, 2), no time", Spec: "param c[*]\npotential V(x) = dot(c, polynomials(x, 2))\n", Method: "linear", JK: reg(0.01)})
+	out = append(out, bench.EBModel{Name: "monomials(x, 2) + t·monomials(x, 2)", Spec: "param c[*]\nparam e[*]\npotential V(x, t) = dot(c, monomials(x, 2)) + t*dot(e, monomials(x, 2))\n", Method: "linear", JK: reg(0.01)})
+	for _, k := range []int{2, 3, 4} {
+		out = append(out, bench.EBModel{Name: fmt.Sprintf("polynomial(x, %d) + t·polynomial(x, %d)", k, k), Spec: poly(k), Method: "linear", JK: reg(0.01)})
+	}
+	out = append(out, bench.EBModel{Name: "polynomials([x, t], 4)", Spec: "param c[*]\npotential V(x, t) = dot(c, polynomials([x, t], 4))\n", Method: "linear", JK: reg(0.01)})
+	for _, r := range []float64{0.1, 0.01, 0.001} {
+		out = append(out, bench.EBModel{Name: fmt.Sprintf("polynomial(x, 4) per step, ridge %g", r), Spec: ebStepPoly, Method: "linear", JK: reg(r)})
+	}
+	out = append(out, bench.EBModel{Name: "mlp([x, t], 64, 64), 50 epochs", Spec: ebMLP, Method: "adam", JK: func(o *jkonet.Options) { o.Epochs, o.LR = 50, 3e-3 }})
+	return out
+}
+
+// ebValidate scores the candidate models on a validation split of the
+// training cells of seed 0's 60/40 split (75/25 inside them), and, for the
+// leave-out protocol, by the one-step error inside the kept snapshots:
+// model classes and settings are chosen there, never on test cells.
+func (c benchCmd) ebValidate(g *globals, data *snapshot.Snapshots) error {
+	train, _, err := data.Split(0.4, 0)
+	if err != nil {
+		return err
+	}
+	kept, err := train.Without([]int{1, 3})
+	if err != nil {
+		return err
+	}
+	say := func(what string) {
+		if !g.quiet {
+			fmt.Fprintln(g.stderr, what)
+		}
+	}
+	cands := ebCandidates()
+	if c.Quick {
+		cands = cands[:len(cands)-1] // without the mlp
+	}
+	for _, run := range []struct {
+		title string
+		data  *snapshot.Snapshots
+	}{
+		{"One-step protocol: the train cells of seed 0's split, split again 75/25", train},
+		{"Leave-out protocol: the train cells of seed 0's split in the kept snapshots (t0, t2, t4), split 75/25, one-step W1 from t0 to t2 and t2 to t4", kept},
+	} {
+		rows := bench.RunEB(run.data, bench.EBOptions{Seeds: 1, TestFraction: 0.25, OneStep: cands, Progress: say})
+		var mine []bench.EBRow
+		for _, r := range rows {
+			if !r.Published {
+				mine = append(mine, r)
+			}
+		}
+		fmt.Fprintf(g.stdout, "%s.\n\n%s\n", run.title, bench.EBMarkdown(mine))
+	}
+	return nil
+}
+
 // eb runs the embryoid-body suite.
 func (c benchCmd) eb(g *globals) error {
 	data, err := snapshot.ReadDir(c.EBData, "", 0)
 	if err != nil {
 		return fmt.Errorf("bench --suite eb: %w (run from the repository root or give --eb-data)", err)
+	}
+	if c.Validate {
+		return c.ebValidate(g, data)
 	}
 	one, lo := ebModels(c.Quick)
 	seeds := c.Seeds
