@@ -38,26 +38,27 @@ potential V(x, t) = dot(c, polynomials(x, 2)) + t*dot(e, polynomials(x, 2))
 `
 )
 
-// ebModels returns the one-step and leave-out models of the suite; quick
-// keeps the closed forms only.
-func ebModels(quick bool) (oneStep, leaveOut []bench.EBModel) {
+// ebModels returns the one-step and leave-out models of the suite of the
+// given kinds: "closed-form", "mlp", "ijkonet".
+func ebModels(kinds []string) (oneStep, leaveOut []bench.EBModel, err error) {
 	reg := func(r float64) func(*jkonet.Options) { return func(o *jkonet.Options) { o.Reg = r } }
-	oneStep = []bench.EBModel{
-		{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: "linear", EvalAt: "x", JK: reg(0.001)},
-	}
-	leaveOut = []bench.EBModel{
-		{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: "linear", EvalAt: "x", JK: reg(0.001), Deterministic: true},
-	}
-	if quick {
-		return oneStep, leaveOut
-	}
 	adam := func(o *jkonet.Options) { o.Epochs, o.LR = 50, 3e-3 }
-	oneStep = append(oneStep, bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: "adam", EvalAt: "x", JK: adam})
-	leaveOut = append(leaveOut,
-		bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: "adam", EvalAt: "x", JK: adam},
-		bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, Method: "ijkonet"},
-	)
-	return oneStep, leaveOut
+	for _, k := range kinds {
+		switch k {
+		case "closed-form":
+			oneStep = append(oneStep, bench.EBModel{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: "linear", EvalAt: "x", JK: reg(0.001)})
+			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: "linear", EvalAt: "x", JK: reg(0.001), Deterministic: true})
+		case "mlp":
+			m := bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: "adam", EvalAt: "x", JK: adam}
+			oneStep = append(oneStep, m)
+			leaveOut = append(leaveOut, m)
+		case "ijkonet":
+			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, Method: "ijkonet"})
+		default:
+			return nil, nil, fmt.Errorf("--eb-models %s: want closed-form, mlp or ijkonet", k)
+		}
+	}
+	return oneStep, leaveOut, nil
 }
 
 // ebCandidates are the model classes tried on the validation split
@@ -133,7 +134,14 @@ func (c benchCmd) eb(g *globals) error {
 	if c.Validate {
 		return c.ebValidate(g, data)
 	}
-	one, lo := ebModels(c.Quick)
+	kinds := c.EBModels
+	if c.Quick {
+		kinds = []string{"closed-form"}
+	}
+	one, lo, err := ebModels(kinds)
+	if err != nil {
+		return err
+	}
 	seeds := c.Seeds
 	bar := newProgress(g, seeds*(len(one)+len(lo)), "eb")
 	done := 0
