@@ -78,7 +78,7 @@ func (f cellFlags) load(path string, df dataFlags, dflt, side string) (*dataset,
 		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		ds = &dataset{Snapshots: s, Split: f.source()}
+		ds = &dataset{Snapshots: s, Split: "all"}
 	} else {
 		if f.TestFraction > 0 {
 			if df.Split != "" && df.Split != "all" {
@@ -108,9 +108,9 @@ func (f cellFlags) load(path string, df dataFlags, dflt, side string) (*dataset,
 		if side == "train" {
 			ds.Snapshots = train
 		}
-		ds.Split = fmt.Sprintf("%s cells of a %g test split, seed %d", side, f.TestFraction, f.SplitSeed)
+		ds.Split = fmt.Sprintf("%s side of the %g seed-%d", side, f.TestFraction, f.SplitSeed)
 	}
-	ds.TimesNote = timesNote(ds.Snapshots)
+	ds.TimesNote = f.note(ds.Snapshots, path)
 	return ds, nil
 }
 
@@ -150,14 +150,24 @@ func (f cellFlags) fitData(path string, df dataFlags) (*dataset, error) {
 			return nil, err
 		}
 		ds.Split += ", snapshots " + joinInts(f.LeaveOut) + " left out"
-		ds.TimesNote = timesNote(ds.Snapshots)
+		ds.TimesNote = f.note(ds.Snapshots, path)
 	}
 	return ds, nil
 }
 
-// source describes where a cell table's cells came from.
+// note is the data's times note, with where a cell table's times and
+// coordinates came from.
+func (f cellFlags) note(s *snapshot.Snapshots, path string) string {
+	n := timesNote(s)
+	if src := f.source(); cellFile(path) != "" && src != "" {
+		n += "; " + src
+	}
+	return n
+}
+
+// source describes where a cell table's times and coordinates came from.
 func (f cellFlags) source() string {
-	parts := []string{"all cells"}
+	var parts []string
 	if f.TimeKey != "" {
 		parts = append(parts, "time "+f.TimeKey)
 	}

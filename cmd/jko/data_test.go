@@ -23,7 +23,7 @@ func TestH5ADLeaveOut(t *testing.T) {
 		t.Fatalf("fit output:\n%s", out)
 	}
 	text, _ := os.ReadFile(fitted)
-	if !strings.Contains(string(text), "(all cells, time day, obsm X_pca, snapshots 1 left out split): 2 snapshots, 3-D") {
+	if !strings.Contains(string(text), "(all, snapshots 1 left out split): 2 snapshots, 3-D, dt 2; time day, obsm X_pca;") {
 		t.Errorf("fitted header:\n%s", text)
 	}
 	out = mustRun(t, "eval", fitted, data, "--time-key", "day", "--obsm", "X_pca", "--leave-out", "1", "--json")
