@@ -100,8 +100,8 @@ func project(x *mat.Dense, rows []int, mean []float64, axes [2][]float64) plotte
 // Cells draws real data in any dimension: one panel per step k → k+1,
 // every cloud projected on the two leading principal axes of all the
 // cells shown (one projection for every panel). Each panel holds the
-// observed cells at t_k (grey), the observed cells at t_{k+1} (filled, in
-// the colour of t_{k+1}) and, when fitted is non-nil, the fitted
+// observed cells at t_k (grey), the observed cells at t_{k+1} (blue)
+// and, when fitted is non-nil, the fitted
 // dynamics' one-step prediction from t_k (black rings). Pass the test
 // cells to see how the model does on cells it was not fitted on. Clouds
 // beyond Options.MaxPoints cells are thinned with a fixed stride.
@@ -138,9 +138,12 @@ func Cells(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error)
 	}
 	padX, padY := 0.05*(box.X1-box.X0), 0.05*(box.Y1-box.Y0)
 	box = Box{box.X0 - padX, box.X1 + padX, box.Y0 - padY, box.Y1 + padY}
-	cols := rampColors(data.Len())
 	grey := color.Gray{Y: 190}
+	next := color.RGBA{R: 31, G: 119, B: 180, A: 255}
 	radius := vg.Points(1.4)
+	leg := gplot.NewLegend()
+	leg.Top, leg.Left = true, true
+	leg.TextStyle.Font.Size = vg.Points(10)
 	var row []Panel
 	for k := 0; k+1 < data.Len(); k++ {
 		p := newPlot(fmt.Sprintf("t = %.4g → %.4g", data.Times[k], data.Times[k+1]))
@@ -156,13 +159,12 @@ func Cells(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error)
 		if err != nil {
 			return nil, err
 		}
-		after.GlyphStyle = draw.GlyphStyle{Color: cols[k+1], Radius: radius, Shape: draw.CircleGlyph{}}
+		after.GlyphStyle = draw.GlyphStyle{Color: next, Radius: radius, Shape: draw.CircleGlyph{}}
 		p.Add(before, after)
-		leg := gplot.NewLegend()
-		leg.Top, leg.Left = true, true
-		leg.TextStyle.Font.Size = vg.Points(9)
-		leg.Add(fmt.Sprintf("observed t = %.4g", data.Times[k]), before)
-		leg.Add(fmt.Sprintf("observed t = %.4g", data.Times[k+1]), after)
+		if k == 0 {
+			leg.Add("observed, start", before)
+			leg.Add("observed, end", after)
+		}
 		if flow != nil {
 			dt := data.Times[k+1] - data.Times[k]
 			pred, err := evaluate.Predict(flow, data.X[k], data.Times[k], dt, 1, o.Seed+uint64(k), o.Step)
@@ -176,10 +178,12 @@ func Cells(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error)
 			}
 			s.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}
 			p.Add(s)
-			leg.Add("predicted from t = "+fmt.Sprintf("%.4g", data.Times[k]), s)
+			if k == 0 {
+				leg.Add("predicted", s)
+			}
 		}
-		p.Legend = leg
 		row = append(row, Panel{Drawer: p, Equal: true})
 	}
+	row = append(row, Panel{Drawer: legendPanel{&leg}, Width: 0.6})
 	return &Figure{Rows: [][]Panel{row}}, nil
 }
