@@ -317,3 +317,24 @@ func TestConcatValues(t *testing.T) {
 		}
 	}
 }
+
+// The features of a library over a concatenation are labelled by the
+// parts' own names (before: "[x, t][2]").
+func TestConcatFeatureLabels(t *testing.T) {
+	for _, tc := range []struct {
+		lib  string
+		want string
+	}{
+		{"polynomials([x, t], 2)", "x[0] x[1] t x[0]^2 x[0]*x[1] x[0]*t x[1]^2 x[1]*t t^2"},
+		{"monomials(concat(x[1:], t), 1)", "t (x[1:])[0] (x[1:])[0]*t"},
+	} {
+		m := instantiate(t, "param c[*]\npotential V(x, t) = dot(c, "+tc.lib+")\n", 2)
+		var got []string
+		for i := 0; i < m.Params[0].Size; i++ {
+			got = append(got, m.FeatureLabel("c", i))
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: labels %q, want %q", tc.lib, strings.Join(got, " "), tc.want)
+		}
+	}
+}

@@ -183,7 +183,10 @@ func (m *Model) Entropy(theta []float64) (beta float64, ok bool) {
 // blocksOf returns the parameter blocks (indices into Params, and their
 // nodes) that node y depends on.
 func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
-	reach := m.G.Reachable(y)
+	reach := map[ir.NodeID]bool{}
+	for _, id := range m.G.Reach(y) {
+		reach[id] = true
+	}
 	for i, nd := range m.nodes {
 		if reach[nd] {
 			blocks = append(blocks, i)

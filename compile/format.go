@@ -3,6 +3,8 @@ package compile
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -215,15 +217,86 @@ func (m *Model) fillParam(d *lang.Param, byName map[string]*Param, theta, stderr
 		}
 		fs = append(fs, filled{id, value, note})
 	}
+	own := paramComments(d)
 	var out []lang.Decl
-	for _, f := range fs {
+	for i, f := range fs {
 		nd := *d
 		nd.Names = []*lang.Ident{f.name}
 		nd.Init = f.value
+		nd.Interior = nil
+		nd.Comment = nil
+		if len(own[i].above) > 0 {
+			nd.Doc = lang.NewCommentGroup(own[i].above...)
+		}
+		text := strings.Join(own[i].after, " ")
 		if f.note != "" {
-			nd.Comment = &lang.Comment{Text: "# " + f.note}
+			if text != "" {
+				text += "; "
+			}
+			text += f.note
+		}
+		if text != "" {
+			nd.Comment = &lang.Comment{Text: "# " + text}
 		}
 		out = append(out, &nd)
+	}
+	return out
+}
+
+// oldNote matches the standard-error note a previous fit appended to a
+// parameter's comment, so a refit replaces it rather than adding another.
+var oldNote = regexp.MustCompile(`(^|; )(± \S+( \(not estimable\))?|standard errors up to \S+( \(\d+ not estimable\))?)$`)
+
+// nameComments are the spec's own comments for one name of a parameter
+// declaration: comment lines above it and the text after it on its line.
+type nameComments struct {
+	above []string
+	after []string
+}
+
+// paramComments gives each name of a parameter declaration the comments
+// the spec wrote for it: the trailing comment of the line where the name
+// stands (every name of a one-line declaration shares it), and comments
+// alone on their line go above the name that follows them. A previous
+// fit's standard-error note is dropped.
+func paramComments(d *lang.Param) []nameComments {
+	out := make([]nameComments, len(d.Names))
+	all := slices.Clone(d.Interior)
+	if d.Comment != nil {
+		all = append(all, d.Comment)
+	}
+	for _, c := range all {
+		text := strings.TrimSpace(strings.TrimPrefix(c.Text, "#"))
+		text = oldNote.ReplaceAllString(text, "")
+		if text == "" {
+			continue
+		}
+		if c.OwnLine {
+			// Above the first name after it (or the last name).
+			k := len(d.Names) - 1
+			for i, id := range d.Names {
+				if id.At.Line > c.At.Line {
+					k = i
+					break
+				}
+			}
+			out[k].above = append(out[k].above, "# "+text)
+			continue
+		}
+		// After every name on its line; else after the last name before it.
+		matched, last := false, 0
+		for i, id := range d.Names {
+			if !id.At.IsValid() || id.At.Line == c.At.Line {
+				out[i].after = append(out[i].after, text)
+				matched = true
+			}
+			if id.At.Line <= c.At.Line {
+				last = i
+			}
+		}
+		if !matched {
+			out[last].after = append(out[last].after, text)
+		}
 	}
 	return out
 }

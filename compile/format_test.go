@@ -50,3 +50,76 @@ func TestFormatRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A fitted spec keeps the comments the spec wrote on its parameter lines,
+// before the standard error (before: the standard error replaced them),
+// and a refit replaces the old standard error rather than adding one.
+func TestFormatKeepsParamComments(t *testing.T) {
+	src := `# the model
+param a # inline on a
+param b = 1 # inline on b
+param c, # the third
+  e # the fourth
+param f, g >= 0 # shared
+potential V(x) = a*sum(x^2) + b*sum(x) + c*x[0] + e*x[1] + f*sum(x^4) + g*norm2(x)^2
+`
+	want := []string{
+		"# the model\nparam a = 1.5 # inline on a; ± 0.01\n",
+		"param b = 2.5 # inline on b; ± 0.02\n",
+		"param c = 3.5 # the third; ± 0.03\n",
+		"param e = 4.5 # the fourth; ± 0.04\n",
+		"param f >= 0 = 5.5 # shared; ± 0.05\n",
+		"param g >= 0 = 6.5 # shared; ± 0.06\n",
+	}
+	text := src
+	for round := 0; round < 2; round++ { // a refit keeps one note
+		m := instantiate(t, text, 2)
+		theta := []float64{1.5, 2.5, 3.5, 4.5, 5.5, 6.5}
+		se := []float64{0.01, 0.02, 0.03, 0.04, 0.05, 0.06}
+		out, err := m.Format(theta, se, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("round %d: %q missing from\n%s", round, w, out)
+			}
+		}
+		text = string(out)
+	}
+}
+
+// A function holding mlp(...) called twice in a term gives two networks,
+// V.mlp and V.mlp2, as the checker names them (before: both calls used
+// V.mlp2 and V.mlp vanished); each network's output bias enters V once,
+// and a fitted spec reads back with both blocks' weights.
+func TestMLPInFunctionCalledTwice(t *testing.T) {
+	m := instantiate(t, "fn net(x) = mlp(x, 4)\npotential V(x) = net(x) + net(2*x)\n", 2)
+	var names []string
+	for _, p := range m.Params {
+		names = append(names, p.Name)
+	}
+	want := "V.mlp.W1 V.mlp.b1 V.mlp.w V.mlp.b V.mlp2.W1 V.mlp2.b1 V.mlp2.w V.mlp2.b"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("blocks %s, want %s", got, want)
+	}
+	theta := m.InitTheta(3)
+	grad := make([]float64, len(theta))
+	m.PotentialValueVJP(grad, []float64{0.3, -0.7}, 1, 0, theta, nil)
+	for _, p := range m.Params {
+		if strings.HasSuffix(p.Name, ".b") && grad[p.Offset] != 1 {
+			t.Errorf("∂V/∂%s = %g, want 1", p.Name, grad[p.Offset])
+		}
+	}
+	text, err := m.Format(theta, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := instantiate(t, string(text), 2)
+	got := back.InitTheta(99)
+	for i := range theta {
+		if got[i] != theta[i] {
+			t.Fatalf("θ[%d] = %v read back, want %v\n%s", i, got[i], theta[i], text)
+		}
+	}
+}

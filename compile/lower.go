@@ -42,7 +42,10 @@ type lowerer struct {
 	d     int
 	env   map[*lang.Object]ir.NodeID
 	term  *lang.TermInfo
-	block map[*lang.Call]*lang.MLPInfo
+	block map[*lang.Call]*lang.MLPInfo // the term body's own mlp calls
+	// inst is the instance of the function body being inlined (nil in
+	// the term body): its Calls and Blocks resolve the calls inside it.
+	inst  *lang.Instance
 	errs  lang.ErrorList
 	depth int
 
@@ -141,7 +144,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	g, m := l.g, l.m
 	term := Term{Kind: TermKind(t.Kind), Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
-	l.term = t
+	l.term, l.inst = t, nil
 	l.block = map[*lang.Call]*lang.MLPInfo{}
 	for _, b := range t.Blocks {
 		l.block[b.Call] = b
@@ -235,7 +238,34 @@ func (l *lowerer) floatValue(e lang.Expr, what string) float64 {
 	return l.g.ConstValue(v)[0]
 }
 
+// expr lowers e, and refuses a constant that is not a finite number (a
+// constant that depends on d, such as 1/(d - 2) at d = 2: the checker
+// reports those that do not), where it first arises.
 func (l *lowerer) expr(e lang.Expr) ir.NodeID {
+	v := l.lowerExpr(e)
+	if !l.g.IsConst(v) {
+		return v
+	}
+	for _, x := range l.g.ConstValue(v) {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			pos := e.Pos()
+			switch e := e.(type) {
+			case *lang.Binary:
+				pos = e.OpPos
+			case *lang.Call:
+				pos = e.Func.At
+			}
+			text := lang.FormatExpr(e)
+			if r := []rune(text); len(r) > 40 {
+				text = string(r[:37]) + "..."
+			}
+			l.fail(pos, "the constant %s is %v at d = %d, not a finite number", text, x, l.d)
+		}
+	}
+	return v
+}
+
+func (l *lowerer) lowerExpr(e lang.Expr) ir.NodeID {
 	g := l.g
 	l.depth++
 	defer func() { l.depth-- }()
@@ -389,10 +419,10 @@ func (l *lowerer) ident(e *lang.Ident) ir.NodeID {
 		if c.Value != nil && c.Shape.Rank == lang.Scalar {
 			return g.Scalar(c.Value[0])
 		}
-		saved := l.env
-		l.env = map[*lang.Object]ir.NodeID{}
+		saved, savedInst := l.env, l.inst
+		l.env, l.inst = map[*lang.Object]ir.NodeID{}, nil
 		v := l.expr(c.Decl.Value)
-		l.env = saved
+		l.env, l.inst = saved, savedInst
 		return v
 	case lang.ObjArg:
 		v, ok := l.env[obj]
@@ -421,166 +451,179 @@ func (l *lowerer) call(e *lang.Call) ir.NodeID {
 		for i, a := range e.Args {
 			args[i] = l.expr(a)
 		}
-		saved := l.env
+		calls := l.spec.Model.Calls
+		if l.inst != nil {
+			calls = l.inst.Calls
+		}
+		saved, savedInst := l.env, l.inst
 		l.env = map[*lang.Object]ir.NodeID{}
+		l.inst = calls[e] // nil outside terms (constants), where mlp is refused
 		for i, a := range fn.Args {
 			l.env[a] = args[i]
 		}
 		v := l.expr(fn.Decl.Body)
-		l.env = saved
+		l.env, l.inst = saved, savedInst
 		return v
 	}
 	if obj.Kind != lang.ObjBuiltin {
 		l.fail(e.Func.At, "%s is not a function", e.Func.Name)
 	}
 	b := obj.Builtin
-	pos := irPos(e.Func.At)
-	switch b.Kind {
-	case lang.Elementwise1:
+	if f := unaryOps[b.Name]; f != nil {
 		x := l.expr(e.Args[0])
-		g.SetPos(pos)
-		switch b.Name {
-		case "exp":
-			return g.Exp(x)
-		case "log":
-			return g.Log(x)
-		case "sqrt":
-			return g.Sqrt(x)
-		case "abs":
-			return g.Abs(x)
-		case "sin":
-			return g.Sin(x)
-		case "cos":
-			return g.Cos(x)
-		case "tan":
-			return g.Tan(x)
-		case "tanh":
-			return g.Tanh(x)
-		case "sigmoid":
-			return g.Sigmoid(x)
-		case "softplus":
-			return g.Softplus(x)
-		case "relu":
-			return g.Relu(x)
-		case "floor":
-			return g.Floor(x)
-		case "ceil":
-			return g.Ceil(x)
-		}
-	case lang.Elementwise2:
+		g.SetPos(irPos(e.Func.At))
+		return f(g, x)
+	}
+	if f := binaryOps[b.Name]; f != nil {
 		a, c := l.expr(e.Args[0]), l.expr(e.Args[1])
 		sa, sc := g.Shape(a), g.Shape(c)
 		if !sa.IsScalar() && !sc.IsScalar() && sa != sc {
 			l.fail(e.Func.At, "%s combines a %s and a %s at d = %d", b.Name, sa, sc, l.d)
 		}
-		g.SetPos(pos)
-		switch b.Name {
-		case "atan2":
-			return g.Atan2(a, c)
-		case "min":
-			return g.Min(a, c)
-		case "max":
-			return g.Max(a, c)
-		}
-	case lang.Reduce:
+		g.SetPos(irPos(e.Func.At))
+		return f(g, a, c)
+	}
+	if f := reduceOps[b.Name]; f != nil {
 		x := l.expr(e.Args[0])
 		if g.Shape(x).Rank != 1 {
 			l.fail(e.Args[0].Pos(), "%s needs a vector; got a %s", b.Name, g.Shape(x))
 		}
-		g.SetPos(pos)
-		switch b.Name {
-		case "sum":
-			return g.Sum(x)
-		case "mean":
-			return g.Mean(x)
-		case "prod":
-			return g.Prod(x)
-		case "norm":
-			return g.Norm(x)
-		case "norm2":
-			return g.Norm2(x)
-		case "len":
-			return g.Scalar(float64(g.Shape(x).Rows))
-		}
-	case lang.Dot:
-		u, v := l.expr(e.Args[0]), l.expr(e.Args[1])
-		if g.Shape(u) != g.Shape(v) || g.Shape(u).Rank != 1 {
-			l.fail(e.Func.At, "dot needs two vectors of equal length; got a %s and a %s at d = %d", g.Shape(u), g.Shape(v), l.d)
-		}
-		l.labelFeatures(e)
-		g.SetPos(pos)
-		return g.Dot(u, v)
-	case lang.Monomials:
-		x := l.expr(e.Args[0])
-		k := l.intValue(e.Args[1], "the degree of monomials")
-		if g.Shape(x).Rank != 1 {
-			l.fail(e.Args[0].Pos(), "monomials needs a vector; got a %s", g.Shape(x))
-		}
-		n := g.Shape(x).Rows
-		count := math.Pow(float64(k+1), float64(n)) - 1
-		if k < 1 || count > 1e5 {
-			l.fail(e.Func.At, "monomials(x, %d) of a %d-vector has %.0f features; keep (k+1)^n − 1 ≤ 100000", k, n, count)
-		}
-		g.SetPos(pos)
-		return monomials(g, x, n, k)
-	case lang.Polynomials:
-		x := l.expr(e.Args[0])
-		k := l.intValue(e.Args[1], "the degree of polynomials")
-		if g.Shape(x).Rank != 1 {
-			l.fail(e.Args[0].Pos(), "polynomials needs a vector; got a %s", g.Shape(x))
-		}
-		n := g.Shape(x).Rows
-		count := polynomialCount(n, k)
-		if k < 1 || count > 1e5 {
-			l.fail(e.Func.At, "polynomials(x, %d) of a %d-vector has %.0f features; keep C(n+k, k) − 1 ≤ 100000", k, n, count)
-		}
-		g.SetPos(pos)
-		return polynomials(g, x, n, k)
-	case lang.Concat:
-		args := make([]ir.NodeID, len(e.Args))
-		for i, a := range e.Args {
-			args[i] = l.expr(a)
-		}
-		g.SetPos(pos)
-		return l.concat(e.Args, args)
-	case lang.Grid:
-		lo := l.floatValue(e.Args[0], "the lower end of a grid")
-		hi := l.floatValue(e.Args[1], "the upper end of a grid")
-		n := l.intValue(e.Args[2], "the number of grid points per axis")
-		rows := math.Pow(float64(n), float64(l.d))
-		if n < 1 || rows > 1e5 {
-			l.fail(e.Func.At, "grid with %d points per axis in %d dimensions has %.0f points; keep n^d ≤ 100000", n, l.d, rows)
-		}
-		return g.Const(ir.Matrix(int(rows), l.d), gridPoints(lo, hi, n, l.d))
-	case lang.Bumps:
-		x := l.expr(e.Args[0])
-		c := l.expr(e.Args[1])
-		s := l.expr(e.Args[2])
-		if g.Shape(c).Rank != 2 || g.Shape(x).Rank != 1 || g.Shape(c).Cols != g.Shape(x).Rows {
-			l.fail(e.Func.At, "bumps needs a vector x and a matrix of centres with len(x) columns; got a %s and a %s", g.Shape(x), g.Shape(c))
-		}
-		if !g.Shape(s).IsScalar() {
-			l.fail(e.Args[2].Pos(), "the width of bumps must be a scalar")
-		}
-		g.SetPos(pos)
-		return g.Exp(g.Neg(g.Div(g.SqDist(c, x), s)))
-	case lang.MLP:
-		x := l.expr(e.Args[0])
-		if g.Shape(x).Rank != 1 {
-			l.fail(e.Args[0].Pos(), "mlp needs a vector input; got a %s", g.Shape(x))
-		}
-		blk := l.block[e]
-		if blk == nil {
-			l.fail(e.Func.At, "mlp block not found")
-		}
-		widths := blk.Widths
-		g.SetPos(pos)
-		out, params := g.MLP(x, widths, blk.Name)
-		l.m.addBlock(blk, params, g)
-		return out
+		g.SetPos(irPos(e.Func.At))
+		return f(g, x)
+	}
+	if f := lowerings[b.Name]; f != nil {
+		return f(l, e)
 	}
 	l.fail(e.Func.At, "cannot compile %s", b.Name)
 	return ir.None
+}
+
+// The lowering table: each built-in of lang's table (lang/builtins.go) to
+// the graph operation that computes it, whose derivative lives with the
+// operation in compile/ir. A test checks that every built-in has exactly
+// one entry.
+var (
+	unaryOps = map[string]func(*ir.Graph, ir.NodeID) ir.NodeID{
+		"exp": (*ir.Graph).Exp, "log": (*ir.Graph).Log, "sqrt": (*ir.Graph).Sqrt,
+		"abs": (*ir.Graph).Abs, "sin": (*ir.Graph).Sin, "cos": (*ir.Graph).Cos,
+		"tan": (*ir.Graph).Tan, "tanh": (*ir.Graph).Tanh, "sigmoid": (*ir.Graph).Sigmoid,
+		"softplus": (*ir.Graph).Softplus, "relu": (*ir.Graph).Relu,
+		"floor": (*ir.Graph).Floor, "ceil": (*ir.Graph).Ceil,
+	}
+	binaryOps = map[string]func(*ir.Graph, ir.NodeID, ir.NodeID) ir.NodeID{
+		"atan2": (*ir.Graph).Atan2, "min": (*ir.Graph).Min, "max": (*ir.Graph).Max,
+	}
+	reduceOps = map[string]func(*ir.Graph, ir.NodeID) ir.NodeID{
+		"sum": (*ir.Graph).Sum, "mean": (*ir.Graph).Mean, "prod": (*ir.Graph).Prod,
+		"norm": (*ir.Graph).Norm, "norm2": (*ir.Graph).Norm2,
+		"len": func(g *ir.Graph, x ir.NodeID) ir.NodeID { return g.Scalar(float64(g.Shape(x).Rows)) },
+	}
+	lowerings map[string]func(*lowerer, *lang.Call) ir.NodeID
+)
+
+func init() {
+	lowerings = map[string]func(*lowerer, *lang.Call) ir.NodeID{
+		"dot": (*lowerer).lowerDot, "monomials": (*lowerer).lowerMonomials,
+		"polynomials": (*lowerer).lowerPolynomials, "concat": (*lowerer).lowerConcat,
+		"grid": (*lowerer).lowerGrid, "bumps": (*lowerer).lowerBumps, "mlp": (*lowerer).lowerMLP,
+	}
+}
+
+func (l *lowerer) lowerDot(e *lang.Call) ir.NodeID {
+	g := l.g
+	u, v := l.expr(e.Args[0]), l.expr(e.Args[1])
+	if g.Shape(u) != g.Shape(v) || g.Shape(u).Rank != 1 {
+		l.fail(e.Func.At, "dot needs two vectors of equal length; got a %s and a %s at d = %d", g.Shape(u), g.Shape(v), l.d)
+	}
+	l.labelFeatures(e)
+	g.SetPos(irPos(e.Func.At))
+	return g.Dot(u, v)
+}
+
+func (l *lowerer) lowerMonomials(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	k := l.intValue(e.Args[1], "the degree of monomials")
+	if g.Shape(x).Rank != 1 {
+		l.fail(e.Args[0].Pos(), "monomials needs a vector; got a %s", g.Shape(x))
+	}
+	n := g.Shape(x).Rows
+	count := math.Pow(float64(k+1), float64(n)) - 1
+	if k < 1 || count > 1e5 {
+		l.fail(e.Func.At, "monomials(x, %d) of a %d-vector has %.0f features; keep (k+1)^n − 1 ≤ 100000", k, n, count)
+	}
+	g.SetPos(irPos(e.Func.At))
+	return monomials(g, x, n, k)
+}
+
+func (l *lowerer) lowerPolynomials(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	k := l.intValue(e.Args[1], "the degree of polynomials")
+	if g.Shape(x).Rank != 1 {
+		l.fail(e.Args[0].Pos(), "polynomials needs a vector; got a %s", g.Shape(x))
+	}
+	n := g.Shape(x).Rows
+	count := polynomialCount(n, k)
+	if k < 1 || count > 1e5 {
+		l.fail(e.Func.At, "polynomials(x, %d) of a %d-vector has %.0f features; keep C(n+k, k) − 1 ≤ 100000", k, n, count)
+	}
+	g.SetPos(irPos(e.Func.At))
+	return polynomials(g, x, n, k)
+}
+
+func (l *lowerer) lowerConcat(e *lang.Call) ir.NodeID {
+	args := make([]ir.NodeID, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = l.expr(a)
+	}
+	l.g.SetPos(irPos(e.Func.At))
+	return l.concat(e.Args, args)
+}
+
+func (l *lowerer) lowerGrid(e *lang.Call) ir.NodeID {
+	lo := l.floatValue(e.Args[0], "the lower end of a grid")
+	hi := l.floatValue(e.Args[1], "the upper end of a grid")
+	n := l.intValue(e.Args[2], "the number of grid points per axis")
+	rows := math.Pow(float64(n), float64(l.d))
+	if n < 1 || rows > 1e5 {
+		l.fail(e.Func.At, "grid with %d points per axis in %d dimensions has %.0f points; keep n^d ≤ 100000", n, l.d, rows)
+	}
+	return l.g.Const(ir.Matrix(int(rows), l.d), gridPoints(lo, hi, n, l.d))
+}
+
+func (l *lowerer) lowerBumps(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	c := l.expr(e.Args[1])
+	s := l.expr(e.Args[2])
+	if g.Shape(c).Rank != 2 || g.Shape(x).Rank != 1 || g.Shape(c).Cols != g.Shape(x).Rows {
+		l.fail(e.Func.At, "bumps needs a vector x and a matrix of centres with len(x) columns; got a %s and a %s", g.Shape(x), g.Shape(c))
+	}
+	if !g.Shape(s).IsScalar() {
+		l.fail(e.Args[2].Pos(), "the width of bumps must be a scalar")
+	}
+	g.SetPos(irPos(e.Func.At))
+	return g.Exp(g.Neg(g.Div(g.SqDist(c, x), s)))
+}
+
+func (l *lowerer) lowerMLP(e *lang.Call) ir.NodeID {
+	g := l.g
+	x := l.expr(e.Args[0])
+	if g.Shape(x).Rank != 1 {
+		l.fail(e.Args[0].Pos(), "mlp needs a vector input; got a %s", g.Shape(x))
+	}
+	blk := l.block[e]
+	if l.inst != nil {
+		blk = l.inst.Blocks[e] // each inlined call has its own block
+	}
+	if blk == nil {
+		l.fail(e.Func.At, "mlp block not found")
+	}
+	g.SetPos(irPos(e.Func.At))
+	out, params := g.MLP(x, blk.Widths, blk.Name)
+	l.m.addBlock(blk, params, g)
+	return out
 }
 
 // monomials builds Π x_i^{e_i} for every exponent tuple with entries in
@@ -847,12 +890,10 @@ func (l *lowerer) labelFeatures(e *lang.Call) {
 		switch b.Builtin.Kind {
 		case lang.Monomials:
 			k := l.intValue(lib.Args[1], "the degree of monomials")
-			v := lang.FormatExpr(lib.Args[0])
-			labels = monomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
+			labels = monomialLabels(l.entryNames(lib.Args[0]), k)
 		case lang.Polynomials:
 			k := l.intValue(lib.Args[1], "the degree of polynomials")
-			v := lang.FormatExpr(lib.Args[0])
-			labels = polynomialLabels(v, l.g.Shape(l.expr(lib.Args[0])).Rows, k)
+			labels = polynomialLabels(l.entryNames(lib.Args[0]), k)
 		case lang.Bumps:
 			c := l.expr(lib.Args[1])
 			if !l.g.IsConst(c) {
@@ -878,7 +919,8 @@ func (l *lowerer) labelFeatures(e *lang.Call) {
 }
 
 // monomialLabels names the monomials of monomials(v, k) in their order.
-func monomialLabels(v string, n, k int) []string {
+func monomialLabels(names []string, k int) []string {
+	n := len(names)
 	exps := make([]int, n)
 	var out []string
 	for {
@@ -895,9 +937,9 @@ func monomialLabels(v string, n, k int) []string {
 		for j, e := range exps {
 			switch {
 			case e == 1:
-				parts = append(parts, fmt.Sprintf("%s[%d]", v, j))
+				parts = append(parts, names[j])
 			case e > 1:
-				parts = append(parts, fmt.Sprintf("%s[%d]^%d", v, j, e))
+				parts = append(parts, fmt.Sprintf("%s^%d", names[j], e))
 			}
 		}
 		out = append(out, strings.Join(parts, "*"))
@@ -906,9 +948,9 @@ func monomialLabels(v string, n, k int) []string {
 
 // polynomialLabels names the monomials of polynomials(v, k) in their
 // order: "x[0]", …, "x[0]^2", "x[0]*x[1]", ….
-func polynomialLabels(v string, n, k int) []string {
+func polynomialLabels(names []string, k int) []string {
 	var out []string
-	polynomialExponents(n, k, func(idx []int, _ int) {
+	polynomialExponents(len(names), k, func(idx []int, _ int) {
 		var parts []string
 		for i := 0; i < len(idx); {
 			j := i
@@ -916,15 +958,49 @@ func polynomialLabels(v string, n, k int) []string {
 				j++
 			}
 			if j-i == 1 {
-				parts = append(parts, fmt.Sprintf("%s[%d]", v, idx[i]))
+				parts = append(parts, names[idx[i]])
 			} else {
-				parts = append(parts, fmt.Sprintf("%s[%d]^%d", v, idx[i], j-i))
+				parts = append(parts, fmt.Sprintf("%s^%d", names[idx[i]], j-i))
 			}
 			i = j
 		}
 		out = append(out, strings.Join(parts, "*"))
 	})
 	return out
+}
+
+// entryNames names the entries of a vector expression for feature
+// labels: "x[0]", "x[1]" for x; for a concatenation such as [x, t] or
+// concat(x, t), the names of its parts in order ("x[0]", "x[1]", "t").
+func (l *lowerer) entryNames(e lang.Expr) []string {
+	var parts []lang.Expr
+	switch x := e.(type) {
+	case *lang.List:
+		parts = x.Elems
+	case *lang.Call:
+		if o := l.spec.Model.Uses[x.Func]; o != nil && o.Kind == lang.ObjBuiltin && o.Builtin.Kind == lang.Concat {
+			parts = x.Args
+		}
+	}
+	var names []string
+	if parts != nil {
+		for _, p := range parts {
+			if l.g.Shape(l.expr(p)).IsScalar() {
+				names = append(names, lang.FormatExpr(p))
+			} else {
+				names = append(names, l.entryNames(p)...)
+			}
+		}
+		return names
+	}
+	v := lang.FormatExpr(e)
+	if _, ok := e.(*lang.Ident); !ok {
+		v = "(" + v + ")"
+	}
+	for i := range l.g.Shape(l.expr(e)).Rows {
+		names = append(names, fmt.Sprintf("%s[%d]", v, i))
+	}
+	return names
 }
 
 // FeatureLabel says which feature entry i of the named parameter

@@ -28,6 +28,9 @@ type Decl interface {
 type Comment struct {
 	At   Pos
 	Text string
+	// OwnLine reports a comment alone on its line (no code before it),
+	// for the printer's placement of Interior comments.
+	OwnLine bool
 }
 
 // Pos returns the position of the '#'.
@@ -63,8 +66,12 @@ func NewCommentGroup(lines ...string) *CommentGroup {
 // comment lines directly above it (Doc), a comment on the same line after
 // it (Comment), and whether a blank line separates it from what precedes it.
 type DeclMeta struct {
-	Doc         *CommentGroup
-	Comment     *Comment
+	Doc     *CommentGroup
+	Comment *Comment
+	// Interior holds the comments on the lines of a declaration that
+	// spans several, before its last line, in source order. The printer
+	// keeps each on the line of what it annotates (see Format).
+	Interior    []*Comment
 	BlankBefore bool
 }
 
@@ -76,8 +83,8 @@ type File struct {
 	Filename string
 	Decls    []Decl
 	// Comments holds the comment groups that belong to no declaration
-	// (separated from the next one by a blank line, inside a multi-line
-	// expression, or at the end of the file), in source order. The printer
+	// (separated from the next one by a blank line, or at the end of the
+	// file), in source order. The printer
 	// puts each one before the first declaration that starts after it
 	// (a group without a position goes at the top: use that for a header)
 	// and follows it by a blank line.

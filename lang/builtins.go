@@ -1,6 +1,10 @@
 package lang
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/jko-org/jko/lang/scalar"
+)
 
 // BuiltinKind groups built-in functions by how they treat shapes.
 type BuiltinKind int
@@ -19,33 +23,50 @@ const (
 	Concat                          // concat(a, b, ...): scalars and vectors → one vector
 )
 
-// Builtin describes a built-in function. MaxArgs < 0 means no upper limit.
+// Builtin describes a built-in function: one row of the table below,
+// which holds everything the front end knows of it. (The compiler's
+// lowering table in compile/lower.go maps each name to the graph
+// operation, whose derivative lives with the operation in compile/ir.)
 type Builtin struct {
 	Name    string
 	Kind    BuiltinKind
 	MinArgs int
-	MaxArgs int
+	MaxArgs int // < 0: no upper limit
+	// Value1 and Value2 compute an elementwise built-in of one or two
+	// arguments (from lang/scalar, which the evaluator shares); nil for
+	// the others, which constant folding leaves alone.
+	Value1 func(float64) float64
+	Value2 func(a, b float64) float64
+	// shape is the shape rule: it checks the arguments' shapes and
+	// returns the result's (badShape after reporting an error).
+	shape func(builtinCall) Shape
+	// firstArgOnly: only the first argument is an expression to check
+	// (the others are mlp's widths, read by the shape rule).
+	firstArgOnly bool
+	arityHint    string
 }
 
 var builtins = map[string]*Builtin{}
 
 func init() {
+	add := func(b Builtin) { builtins[b.Name] = &b }
 	for _, n := range []string{"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "relu", "floor", "ceil"} {
-		builtins[n] = &Builtin{n, Elementwise1, 1, 1}
+		add(Builtin{Name: n, Kind: Elementwise1, MinArgs: 1, MaxArgs: 1, Value1: scalar.Unary[n], shape: shapeSame})
 	}
 	for _, n := range []string{"atan2", "min", "max"} {
-		builtins[n] = &Builtin{n, Elementwise2, 2, 2}
+		add(Builtin{Name: n, Kind: Elementwise2, MinArgs: 2, MaxArgs: 2, Value2: scalar.Binary[n], shape: shapeBroadcast})
 	}
 	for _, n := range []string{"sum", "mean", "prod", "norm", "norm2", "len"} {
-		builtins[n] = &Builtin{n, Reduce, 1, 1}
+		add(Builtin{Name: n, Kind: Reduce, MinArgs: 1, MaxArgs: 1, shape: shapeReduce})
 	}
-	builtins["dot"] = &Builtin{"dot", Dot, 2, 2}
-	builtins["monomials"] = &Builtin{"monomials", Monomials, 2, 2}
-	builtins["grid"] = &Builtin{"grid", Grid, 3, 3}
-	builtins["bumps"] = &Builtin{"bumps", Bumps, 3, 3}
-	builtins["mlp"] = &Builtin{"mlp", MLP, 2, -1}
-	builtins["polynomials"] = &Builtin{"polynomials", Polynomials, 2, 2}
-	builtins["concat"] = &Builtin{"concat", Concat, 1, -1}
+	add(Builtin{Name: "dot", Kind: Dot, MinArgs: 2, MaxArgs: 2, shape: shapeDot})
+	add(Builtin{Name: "monomials", Kind: Monomials, MinArgs: 2, MaxArgs: 2, shape: shapeMonomials})
+	add(Builtin{Name: "polynomials", Kind: Polynomials, MinArgs: 2, MaxArgs: 2, shape: shapePolynomials})
+	add(Builtin{Name: "concat", Kind: Concat, MinArgs: 1, MaxArgs: -1, shape: shapeConcat})
+	add(Builtin{Name: "grid", Kind: Grid, MinArgs: 3, MaxArgs: 3, shape: shapeGrid})
+	add(Builtin{Name: "bumps", Kind: Bumps, MinArgs: 3, MaxArgs: 3, shape: shapeBumps})
+	add(Builtin{Name: "mlp", Kind: MLP, MinArgs: 2, MaxArgs: -1, shape: shapeMLP, firstArgOnly: true,
+		arityHint: "mlp(x, h1, h2, ...) takes the input and at least one hidden width"})
 }
 
 // LookupBuiltin returns the built-in function called name, or nil.

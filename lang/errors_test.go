@@ -117,7 +117,8 @@ func TestErrorColumns(t *testing.T) {
 		{"dup", "param a\nparam a\npotential V(x) = a*sum(x)", 2, 7, "a redeclared; first declared at 1:7"},
 		{"scalar body", "potential V(x) = x", 1, 18, "potential V must be a scalar; its body is vector[d]"},
 		{"deep", "potential V(x) = " + strings.Repeat("(", 10000) + "x" + strings.Repeat(")", 10000), 1, 18 + MaxNesting, "expression nested too deeply"},
-		{"deep pow", "potential V(x) = x" + strings.Repeat("^x", 200), 1, 18 + 2*MaxNesting + 1, "expression nested too deeply"},
+		{"deep pow", "potential V(x) = x" + strings.Repeat("^x", 2*MaxNesting), 1, 18 + 2*MaxNesting + 1, "expression nested too deeply"},
+		{"deep mixed", "potential V(x) = " + strings.Repeat("(x^-", MaxNesting/2) + "x" + strings.Repeat(")", MaxNesting/2), 1, 18 + 4*(MaxNesting/2-1) + 3, "expression nested too deeply"},
 		{"deep neg", "potential V(x) = " + strings.Repeat("-", 5000) + "x", 1, 18 + MaxNesting, "expression nested too deeply"},
 	}
 	for _, tc := range tests {

@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("param w[*] in [-1, 1] = [1, 2]\npotential V(x) = -x[0]^2^-1 # c\n"))
+	f.Add([]byte("param a, # the first\n  b >= 0 # the second\npotential V(x) = a*sum(x) # one\n  + b # two\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		file, err := ParseFile("f.jko", src)
 		if err == nil {

@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -12,14 +11,19 @@ import (
 
 // hExpr is an expression parsed by hand, by precedence climbing over
 // participle's token stream: participle calls its Parse method where the
-// declaration grammar has an expression. It accepts exactly what gExpr
-// accepts and builds the AST lowerExpr would build from it, but with
-// positions holding only offsets (lower fills them in) and with the errors
-// found on the way (keywords used as names, numbers out of range, missing
-// indices) deferred to lower.
+// declaration grammar has an expression. It builds the AST with positions
+// holding only offsets (lower fills them in), with the errors found on the
+// way (keywords used as names, numbers out of range, missing indices)
+// deferred to lower.
 //
-// On a syntax error it gives up with errHandParse and the declaration is
-// parsed again with gExpr, which reports the error.
+// The precedence is that of docs/language.md: '^' binds tightest and is
+// right associative, a prefix sign covers the '^' chain that follows it
+// (-x^2 is -(x^2), 2^-1^2 is 2^(-(1^2))), then '*' '/', then '+' '-', all
+// left associative; a prefix sign may follow any operator.
+//
+// On a syntax error it stops at the first token that does not fit and
+// returns it as a participle.UnexpectedTokenError (with the token it
+// expected, when one), which the parser words (translate).
 type hExpr struct {
 	X    Expr
 	errs []hErr // in source order
@@ -38,8 +42,6 @@ const (
 	hErrIndex
 )
 
-var errHandParse = errors.New("syntax error (parse again with gExpr)")
-
 // Parse implements participle.Parseable.
 func (h *hExpr) Parse(lex *lexer.PeekingLexer) error {
 	if !startsOperand(lex.Peek()) {
@@ -48,7 +50,7 @@ func (h *hExpr) Parse(lex *lexer.PeekingLexer) error {
 	hp := hParser{lex: lex, h: h}
 	h.X = hp.sum()
 	if hp.failed {
-		return errHandParse
+		return &participle.UnexpectedTokenError{Unexpected: hp.bad, Expect: hp.want}
 	}
 	return nil
 }
@@ -71,6 +73,18 @@ type hParser struct {
 	lex    *lexer.PeekingLexer
 	h      *hExpr
 	failed bool
+	// At the first failure: the token that did not fit and, when one
+	// token was expected, which (quoted, as participle writes it).
+	bad  lexer.Token
+	want string
+}
+
+// fail records the first syntax error: t did not fit; expect names the
+// one token that would have, quoted, or "<expression>" (or "").
+func (hp *hParser) fail(t *lexer.Token, expect string) {
+	if !hp.failed {
+		hp.failed, hp.bad, hp.want = true, *t, expect
+	}
 }
 
 // punct reports whether the next token is the punctuation s.
@@ -136,8 +150,11 @@ func (hp *hParser) unary() Expr {
 
 // expect consumes the punctuation s or fails.
 func (hp *hParser) expect(s string) {
-	if hp.failed || !hp.punct(s) {
-		hp.failed = true
+	if hp.failed {
+		return
+	}
+	if !hp.punct(s) {
+		hp.fail(hp.lex.Peek(), `"`+s+`"`)
 		return
 	}
 	hp.lex.Next()
@@ -160,7 +177,7 @@ func (hp *hParser) list(close string) []Expr {
 		for !hp.failed && hp.punct(",") {
 			hp.lex.Next()
 			if !startsOperand(hp.lex.Peek()) {
-				hp.failed = true
+				hp.fail(hp.lex.Peek(), "<expression>")
 				return nil
 			}
 			xs = append(xs, hp.sum())
@@ -223,7 +240,8 @@ func (hp *hParser) primary() Expr {
 		switch t.Value {
 		case "(":
 			if !startsOperand(hp.lex.Peek()) {
-				break
+				hp.fail(hp.lex.Peek(), "<expression>")
+				return nil
 			}
 			x := hp.sum()
 			hp.expect(")")
@@ -232,7 +250,7 @@ func (hp *hParser) primary() Expr {
 			return &List{Lbrack: at, Elems: hp.list("]")}
 		}
 	}
-	hp.failed = true
+	hp.fail(t, "")
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -19,9 +18,11 @@ import (
 // MaxFileSize is the largest spec ParseFile accepts, in bytes.
 const MaxFileSize = 16 << 20
 
-// MaxNesting is the deepest nesting of brackets, '^' operators and prefix
-// signs an expression may have.
-const MaxNesting = 100
+// MaxNesting is the deepest nesting of brackets, '^' chains (a^b^c nests
+// to the right) and prefix signs an expression may have, together. It
+// keeps the recursion of every later pass (checking, lowering, printing)
+// far from the stack's limit.
+const MaxNesting = 500
 
 // source is a file being parsed: its text and where its lines start.
 type source struct {
@@ -212,16 +213,25 @@ func (p *parser) brackets(pieces [][2]int) []bool {
 			off int
 		}
 		var stack []open
-		carets, run := 0, 0
+		// chain[i] counts the '^' of the chain being read at bracket level
+		// i (a^b^c nests to the right), and signs the prefix signs in a
+		// row (- - x): both nest like brackets, while operators that
+		// start a new operand at the same level (x^2 + y^2) do not.
+		chain := []int{0}
+		chains, signs := 0, 0
+		afterOperand := false
 	scan:
 		for _, t := range p.toks[pc[0]:pc[1]] {
+			wasOperand := afterOperand
+			afterOperand = t.Type == tIdent || t.Type == tNumber || t.Type == tString
 			if t.Type != tPunct {
-				run = 0
+				signs = 0
 				continue
 			}
 			switch t.Value {
 			case "(", "[":
 				stack = append(stack, open{t.Value, t.Pos.Offset})
+				chain = append(chain, 0)
 			case ")", "]":
 				if len(stack) == 0 {
 					p.errorf(t.Pos.Offset, "", "unexpected %s", quoteTok(t.Value))
@@ -236,16 +246,27 @@ func (p *parser) brackets(pieces [][2]int) []bool {
 					break scan
 				}
 				stack = stack[:len(stack)-1]
+				chains -= chain[len(chain)-1]
+				chain = chain[:len(chain)-1]
+				afterOperand = true
 			case "^":
-				carets++
+				chain[len(chain)-1]++
+				chains++
 			case "-", "+":
-				run++
+				if !wasOperand {
+					signs++
+					break
+				}
+				fallthrough
+			default: // a binary operator, ',', ':', '=', ...: a new operand
+				chains -= chain[len(chain)-1]
+				chain[len(chain)-1] = 0
 			}
-			if t.Value != "-" && t.Value != "+" {
-				run = 0
+			if (t.Value != "-" && t.Value != "+") || wasOperand {
+				signs = 0
 			}
-			if len(stack) > MaxNesting || carets > MaxNesting || run > MaxNesting {
-				p.errorf(t.Pos.Offset, fmt.Sprintf("at most %d levels are allowed", MaxNesting), "expression nested too deeply")
+			if len(stack)+chains+signs > MaxNesting {
+				p.errorf(t.Pos.Offset, fmt.Sprintf("brackets, '^' chains (a^b^c) and prefix signs may nest %d deep", MaxNesting), "expression nested too deeply")
 				bad[k] = true
 				break scan
 			}
@@ -308,6 +329,8 @@ func (p *parser) translate(err error, piece []lexer.Token, eof lexer.Token) {
 				msg += "; expected a name"
 			case e == "<string>":
 				msg += "; expected a string"
+			case e == "<expression>":
+				msg += "; expected an expression"
 			case len(e) >= 3 && (e[0] == '"' || e[0] == '\'') && e[len(e)-1] == e[0] && !strings.ContainsAny(e[1:len(e)-1], `"' `):
 				msg += "; expected '" + e[1:len(e)-1] + "'"
 			}
@@ -380,18 +403,12 @@ func ParseFile(filename string, src []byte) (*File, error) {
 			eof.Pos = p.toks[pc[1]].Pos
 			eof.Value = p.toks[pc[1]].Value
 		}
-		var d Decl
-		if g, err := declFast.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof})); err == nil {
-			d = lowerDecl(p, g)
-		} else {
-			// Parse again with participle's expression grammar, for its error.
-			g, err := declParse.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
-			if err != nil {
-				p.translate(err, toks, eof)
-				continue
-			}
-			d = lowerDecl(p, g)
+		g, err := declParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
+		if err != nil {
+			p.translate(err, toks, eof)
+			continue
 		}
+		d := lowerDecl(p, g)
 		if d != nil {
 			f.Decls = append(f.Decls, d)
 			last := toks[len(toks)-1]
@@ -430,17 +447,12 @@ func ParseExpr(src string) (Expr, error) {
 		return nil, p.errs
 	}
 	eof := lexer.EOFToken(lexer.Position{Offset: p.endOfTokens()})
-	var e Expr
-	if g, err := exprFast.ParseFromLexer(mustUpgrade(&sliceLexer{toks: p.toks, eof: eof})); err == nil {
-		e = g.X.lower(p)
-	} else {
-		g, err := exprParse.ParseFromLexer(mustUpgrade(&sliceLexer{toks: p.toks, eof: eof}))
-		if err != nil {
-			p.translate(err, p.toks, eof)
-			return nil, p.errs
-		}
-		e = g.lower(p)
+	g, err := exprParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: p.toks, eof: eof}))
+	if err != nil {
+		p.translate(err, p.toks, eof)
+		return nil, p.errs
 	}
+	e := g.X.lower(p)
 	if len(p.errs) > 0 {
 		return nil, p.errs
 	}
@@ -461,6 +473,13 @@ func (p *parser) attachComments(f *File, ends []int) {
 		// Trailing comment: on the line where a declaration ends.
 		for di < len(ends) && ends[di] <= c.Pos.Offset {
 			di++
+		}
+		// Interior comment: inside a declaration that spans lines.
+		if di < len(ends) && f.Decls[di].Pos().Offset < c.Pos.Offset {
+			m := f.Decls[di].Meta()
+			m.Interior = append(m.Interior, &Comment{At: p.s.pos(c.Pos.Offset),
+				Text: strings.TrimRight(c.Value, " \t\r"), OwnLine: !p.codeBefore(c.Pos.Offset)})
+			continue
 		}
 		if di > 0 && line(ends[di-1]) == cl && f.Decls[di-1].Meta().Comment == nil &&
 			(di == len(f.Decls) || line(f.Decls[di].Pos().Offset) > cl || f.Decls[di].Pos().Offset > c.Pos.Offset) {
@@ -507,6 +526,12 @@ func (p *parser) attachComments(f *File, ends []int) {
 	f.Comments = append(f.Comments, groups[gi:]...)
 }
 
+// codeBefore reports whether a token precedes offset off on its line.
+func (p *parser) codeBefore(off int) bool {
+	i := sort.Search(len(p.toks), func(i int) bool { return p.toks[i].Pos.Offset >= off }) - 1
+	return i >= 0 && p.s.pos(p.toks[i].Pos.Offset).Line == p.s.pos(off).Line
+}
+
 // declBetween reports whether a declaration starts on a line in (a, b].
 func (p *parser) declBetween(f *File, a, b int) bool {
 	for _, d := range f.Decls {
@@ -529,7 +554,7 @@ func (p *parser) name(g *gName) *Ident {
 	return id
 }
 
-func lowerDecl[E gExprT](p *parser, g *gDecl[E]) Decl {
+func lowerDecl(p *parser, g *gDecl) Decl {
 	switch {
 	case g.Import != nil:
 		s := g.Import.Path
@@ -586,131 +611,4 @@ func lowerDecl[E gExprT](p *parser, g *gDecl[E]) Decl {
 		return &Step{At: p.at(g.Step.Pos), Kind: g.Step.Kind.Name, KindPos: p.at(g.Step.Kind.Pos)}
 	}
 	return nil
-}
-
-// lower applies the precedence to a flat expression (see gExpr).
-func (g *gExpr) lower(p *parser) Expr {
-	if g == nil {
-		return nil
-	}
-	return p.lowerExpr(g)
-}
-
-// lowerExpr applies the precedence to a flat expression (see gExpr).
-func (p *parser) lowerExpr(g *gExpr) Expr {
-	l := exprLowerer{p: p, g: g}
-	return l.sum()
-}
-
-// exprLowerer climbs the precedence levels over the operands of one gExpr.
-// Operand k (0 ≤ k ≤ len(g.Rest)) is g.Left or g.Rest[k-1].Y; the operator
-// before it is g.Rest[k-1].
-type exprLowerer struct {
-	p    *parser
-	g    *gExpr
-	next int // the next operand to lower
-}
-
-// op returns the operator before operand next, if it is one of ops.
-func (l *exprLowerer) op(ops string) *gBinOp {
-	if l.next == 0 || l.next > len(l.g.Rest) {
-		return nil
-	}
-	if r := l.g.Rest[l.next-1]; strings.Contains(ops, r.Op) {
-		return r
-	}
-	return nil
-}
-
-func (l *exprLowerer) sum() Expr {
-	x := l.product()
-	for r := l.op("+-"); r != nil; r = l.op("+-") {
-		x = &Binary{OpPos: l.p.at(r.Pos), Op: r.Op[0], X: x, Y: l.product()}
-	}
-	return x
-}
-
-func (l *exprLowerer) product() Expr {
-	x := l.unary()
-	for r := l.op("*/"); r != nil; r = l.op("*/") {
-		x = &Binary{OpPos: l.p.at(r.Pos), Op: r.Op[0], X: x, Y: l.unary()}
-	}
-	return x
-}
-
-// unary lowers operand next with its signs and the '^' chain after it.
-func (l *exprLowerer) unary() Expr {
-	o := l.g.Left
-	if l.next > 0 {
-		o = l.g.Rest[l.next-1].Y
-	}
-	l.next++
-	var signs []*gSigned
-	for o.X.Signed != nil { // the parser puts any subscripts on the inner operand
-		signs = append(signs, o.X.Signed)
-		o = o.X.Signed.X
-	}
-	x := l.p.lowerPostfix(o)
-	if r := l.op("^"); r != nil {
-		x = &Binary{OpPos: l.p.at(r.Pos), Op: '^', X: x, Y: l.unary()}
-	}
-	for i := len(signs) - 1; i >= 0; i-- {
-		x = &Unary{At: l.p.at(signs[i].Pos), Op: signs[i].Op[0], X: x}
-	}
-	return x
-}
-
-func (p *parser) lowerPostfix(g *gOperand) Expr {
-	x := p.lowerPrimary(g.X)
-	for _, s := range g.Sub {
-		at := p.at(s.Pos)
-		switch {
-		case s.Colon:
-			sl := &Slice{X: x, Lbrack: at}
-			if s.Lo != nil {
-				sl.Lo = p.lowerExpr(s.Lo)
-			}
-			if s.Hi != nil {
-				sl.Hi = p.lowerExpr(s.Hi)
-			}
-			x = sl
-		case s.Lo == nil:
-			p.errs.Add(at, "missing index", "write x[i] or a slice x[i:j]")
-			x = &Index{X: x, Index: &Number{At: at, Text: "0"}, Lbrack: at}
-		default:
-			x = &Index{X: x, Index: p.lowerExpr(s.Lo), Lbrack: at}
-		}
-	}
-	return x
-}
-
-func (p *parser) lowerPrimary(g *gPrimary) Expr {
-	switch {
-	case g.Number != nil:
-		at := p.at(g.Pos)
-		v, err := strconv.ParseFloat(*g.Number, 64)
-		if err != nil || math.IsInf(v, 0) {
-			p.errs.Add(at, "number "+*g.Number+" is out of range", "")
-			v = 0
-		}
-		return &Number{At: at, Value: v, Text: *g.Number}
-	case g.Name != nil:
-		id := p.name(g.Name)
-		if g.Call == nil {
-			return id
-		}
-		c := &Call{Func: id, Rparen: p.s.pos(g.Call.EndPos.Offset - 1)}
-		for _, a := range g.Call.Args {
-			c.Args = append(c.Args, p.lowerExpr(a))
-		}
-		return c
-	case g.Paren != nil:
-		return p.lowerExpr(g.Paren)
-	default:
-		l := &List{Lbrack: p.at(g.List.Pos)}
-		for _, e := range g.List.Elems {
-			l.Elems = append(l.Elems, p.lowerExpr(e))
-		}
-		return l
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -76,12 +77,7 @@ func Fprint(w io.Writer, f *File) error {
 				b.WriteByte('\n')
 			}
 		}
-		b.WriteString(formatDecl(d))
-		if m.Comment != nil {
-			b.WriteByte(' ')
-			b.WriteString(commentText(m.Comment.Text))
-		}
-		b.WriteByte('\n')
+		writeDecl(&b, d)
 		printed = true
 	}
 	for _, g := range floating {
@@ -89,6 +85,168 @@ func Fprint(w io.Writer, f *File) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// declLine is one printed line of a declaration: its code, the comment
+// lines above it and the comments after it.
+type declLine struct {
+	above []string
+	code  string
+	after []string
+	line  int // the source line where the code starts (0: unknown)
+}
+
+// writeDecl writes a declaration with its trailing and interior comments.
+// A declaration without interior comments takes one line. One whose body
+// is a sum written over several lines, with comments inside, keeps a line
+// per source line of its operands (continuation lines indented, starting
+// with their '+' or '-'), each comment on the line of the operand it
+// follows, and comments alone on their line above the operand they
+// precede. Other interior comments join the trailing comment (or, alone
+// on their line, go above the declaration), so a comment never leaves its
+// declaration.
+func writeDecl(b *strings.Builder, d Decl) {
+	m := d.Meta()
+	lines := []*declLine{{code: formatDecl(d)}}
+	if len(m.Interior) > 0 {
+		if ls := sumLines(d); ls != nil {
+			lines = ls
+		} else if ls := paramLines(d); ls != nil {
+			lines = ls
+		}
+	}
+	var top []string
+	for _, c := range m.Interior {
+		// The printed line that holds the code before the comment.
+		k := -1
+		for i, l := range lines {
+			if l.line > 0 && l.line <= c.At.Line {
+				k = i
+			}
+		}
+		text := commentText(c.Text)
+		switch {
+		case !c.OwnLine && k >= 0:
+			lines[k].after = append(lines[k].after, text)
+		case !c.OwnLine:
+			lines[0].after = append(lines[0].after, text)
+		case k+1 < len(lines) && k >= 0:
+			lines[k+1].above = append(lines[k+1].above, text)
+		default:
+			top = append(top, text)
+		}
+	}
+	if m.Comment != nil {
+		last := lines[len(lines)-1]
+		last.after = append(last.after, commentText(m.Comment.Text))
+	}
+	for _, t := range top {
+		b.WriteString(t)
+		b.WriteByte('\n')
+	}
+	_, split := d.(*Param) // a param split by line prints whole declarations
+	for i, l := range lines {
+		indent := ""
+		if i > 0 && !split {
+			indent = "    "
+		}
+		for _, t := range l.above {
+			b.WriteString(indent + t + "\n")
+		}
+		b.WriteString(indent + l.code)
+		for _, t := range l.after {
+			b.WriteString(" " + t)
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// sumLines lays out a declaration whose body is a sum of operands written
+// on several source lines: one printed line per source line. It returns
+// nil for other declarations.
+func sumLines(d Decl) []*declLine {
+	var head string
+	var body Expr
+	switch d := d.(type) {
+	case *Const:
+		head, body = "const "+d.Name.Name+" = ", d.Value
+	case *Fn:
+		head, body = "fn "+d.Name.Name+"("+identList(d.Params)+") = ", d.Body
+	case *Term:
+		head, body = d.Kind.String()+" "+d.Name.Name+"("+identList(d.Args)+") = ", d.Body
+	default:
+		return nil
+	}
+	type operand struct {
+		op byte // 0 for the first
+		e  Expr
+	}
+	var ops []operand
+	e := body
+	for {
+		x, ok := e.(*Binary)
+		if !ok || (x.Op != '+' && x.Op != '-') {
+			break
+		}
+		ops = append(ops, operand{x.Op, x.Y})
+		e = x.X
+	}
+	ops = append(ops, operand{0, e})
+	slices.Reverse(ops)
+	if len(ops) < 2 || !e.Pos().IsValid() {
+		return nil
+	}
+	var lines []*declLine
+	var cur strings.Builder
+	flush := func(line int) {
+		lines = append(lines, &declLine{code: cur.String(), line: line})
+		cur.Reset()
+	}
+	start := ops[0].e.Pos().Line
+	cur.WriteString(head)
+	writeExpr(&cur, ops[0].e, precAdd)
+	for _, o := range ops[1:] {
+		ln := o.e.Pos().Line
+		if ln > start {
+			flush(start)
+			start = ln
+			cur.WriteString(string(o.op) + " ")
+		} else {
+			cur.WriteString(" " + string(o.op) + " ")
+		}
+		writeExpr(&cur, o.e, precAdd+1)
+	}
+	flush(start)
+	if len(lines) < 2 {
+		return nil
+	}
+	return lines
+}
+
+// paramLines splits a parameter declaration whose names are written on
+// several source lines into one declaration per line (the same bounds and
+// initial value for each), so a comment after a name stays with it. It
+// returns nil for other declarations.
+func paramLines(d Decl) []*declLine {
+	pd, ok := d.(*Param)
+	if !ok || len(pd.Names) < 2 || !pd.Names[0].At.IsValid() {
+		return nil
+	}
+	var lines []*declLine
+	for i := 0; i < len(pd.Names); {
+		j := i
+		for j < len(pd.Names) && pd.Names[j].At.Line == pd.Names[i].At.Line {
+			j++
+		}
+		part := *pd
+		part.Names = pd.Names[i:j]
+		lines = append(lines, &declLine{code: formatDecl(&part), line: pd.Names[i].At.Line})
+		i = j
+	}
+	if len(lines) < 2 {
+		return nil
+	}
+	return lines
 }
 
 // commentText makes text a valid one-line comment: it adds "# " when the

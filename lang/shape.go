@@ -346,6 +346,13 @@ const (
 	Matrix
 )
 
+// invalidRank marks the shape of an expression with an error (badShape).
+const invalidRank Rank = -1
+
+// invalid reports whether s is the shape of an expression with an error,
+// which was reported where it arose.
+func (s Shape) invalid() bool { return s.Rank == invalidRank }
+
 // Shape is the shape of an expression's value: a scalar, a vector of Len
 // entries, or a matrix of Len rows and Cols columns.
 type Shape struct {

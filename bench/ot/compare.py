@@ -1,57 +1,127 @@
-"""Side-by-side timing of jko's exact OT against SciPy and POT.
+"""Side-by-side timing of jko's exact OT against SciPy and POT, one run.
 
-Generates one seeded set of point clouds, saves the cost matrices as .npy,
-times scipy.optimize.linear_sum_assignment and ot.emd on them, runs the Go
-binary on the very same files, and prints the ratios (jko / reference).
+Usage: compare.py GOBENCH TMPDIR [--eb DIR] [--rep N]
+
+Generates seeded point clouds (and, with --eb, the EB train pairs: 60% of
+each snapshot of DIR/data.npy by DIR/sample_labels.npy), saves them as .npy,
+times SciPy's linear_sum_assignment and POT's ot.emd on them, runs the Go
+binary on the very same files, and prints a Markdown table with the ratios
+(reference / jko: how many times faster jko is) and the relative difference
+of the optimal costs. The POT column is ot.emd alone on a precomputed cost
+matrix; "POT+dist" adds ot.dist (what a user starting from clouds runs);
+jko always starts from the clouds (it never builds the cost matrix).
 """
+import argparse
 import os
 import subprocess
-import sys
 import time
 
 import numpy as np
 import ot
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
-GOBIN, OUT = sys.argv[1], sys.argv[2]
-REP = 3
+ap = argparse.ArgumentParser()
+ap.add_argument("gobench")
+ap.add_argument("tmp")
+ap.add_argument("--eb", help="folder with data.npy and sample_labels.npy")
+ap.add_argument("--rep", type=int, default=3)
+args = ap.parse_args()
+GOBIN, OUT, REP = args.gobench, args.tmp, args.rep
 rng = np.random.default_rng(20240601)
 
 
-def best(f):
+def best(f, rep=REP):
     t, obj = float("inf"), None
-    for _ in range(REP):
+    for _ in range(rep):
         t0 = time.perf_counter()
         obj = f()
         t = min(t, time.perf_counter() - t0)
     return t, obj
 
 
-def gobench(*args):
-    out = subprocess.run([GOBIN, *args], check=True, capture_output=True, text=True).stdout.split()
+def gobench(*a):
+    out = subprocess.run([GOBIN, *a], check=True, capture_output=True, text=True).stdout.split()
     return float(out[1]), float(out[2])
 
 
-print(f"{'problem':<28}{'reference':>12}{'jko':>10}{'ratio':>8}  objective check")
-for n in (1000, 2000):
-    x, y = rng.uniform(-4, 4, (n, 2)), rng.uniform(-4, 4, (n, 2))
-    C = np.ascontiguousarray(cdist(x, y, "sqeuclidean"))
-    path = os.path.join(OUT, f"assign{n}.npy")
-    np.save(path, C)
-    ts, obj = best(lambda: C[linear_sum_assignment(C)].sum())
-    tg, gobj = gobench("assign", path, str(REP))
-    print(f"{f'assignment {n}x{n} 2-D':<28}{ts:>11.4f}s{tg:>9.4f}s{tg/ts:>8.2f}  "
-          f"scipy {obj:.12g} jko {gobj:.12g}")
+def save(name, arr):
+    path = os.path.join(OUT, name + ".npy")
+    np.save(path, np.ascontiguousarray(arr))
+    return path
 
-x, y = rng.uniform(-4, 4, (1000, 2)), rng.uniform(-4, 4, (800, 2))
-a, b = rng.random(1000), rng.random(800)
-a[rng.choice(1000, 50, replace=False)] = 0
-a, b = a / a.sum(), b / b.sum()
-C = np.ascontiguousarray(cdist(x, y, "sqeuclidean"))
-for name, arr in (("a", a), ("b", b), ("cost", C)):
-    np.save(os.path.join(OUT, f"emd_{name}.npy"), arr)
-tp, obj = best(lambda: float((ot.emd(a, b, C, numItermax=10**8) * C).sum()))
-tg, gobj = gobench("emd", *(os.path.join(OUT, f"emd_{k}.npy") for k in ("a", "b", "cost")), str(REP))
-print(f"{'emd 1000x800 general':<28}{tp:>11.4f}s{tg:>9.4f}s{tg/tp:>8.2f}  "
-      f"POT {obj:.12g} jko {gobj:.12g}")
+
+rows = []
+
+
+def row(problem, ref_name, t_ref, t_ref_dist, t_jko, ref_obj, jko_obj):
+    rel = abs(jko_obj - ref_obj) / abs(ref_obj)
+    extra = f"{t_ref_dist:.3f} s ({t_ref_dist / t_jko:.1f}×)" if t_ref_dist else "—"
+    rows.append(f"| {problem} | {ref_name} {t_ref:.3f} s | {extra} | {t_jko:.3f} s | "
+                f"{t_ref / t_jko:.1f}× | {rel:.1e} |")
+    print(rows[-1], flush=True)
+
+
+def emd_case(name, x, y, a=None, b=None, metric="w2sq"):
+    n, m = len(x), len(y)
+    ua, ub = (np.full(n, 1 / n), np.full(m, 1 / m)) if a is None else (a, b)
+    C = ot.dist(x, y) if metric == "w2sq" else ot.dist(x, y, metric="euclidean")
+    t_emd, obj = best(lambda: float(np.sum(ot.emd(ua, ub, C, numItermax=10**8) * C)))
+    t_dist, _ = best(lambda: ot.dist(x, y) if metric == "w2sq" else ot.dist(x, y, metric="euclidean"))
+    px, py = save(name + "_x", x), save(name + "_y", y)
+    extra = [] if a is None else [save(name + "_a", a), save(name + "_b", b)]
+    t_jko, gobj = gobench("clouds", px, py, str(REP), metric, *extra)
+    row(name, "POT", t_emd, t_emd + t_dist, t_jko, obj, gobj)
+    return t_emd, t_jko
+
+
+def assign_case(name, x, y):
+    C = ot.dist(x, y)
+    t_lsa, obj = best(lambda: float(C[linear_sum_assignment(C)].sum()) / len(x))
+    t_dist, _ = best(lambda: ot.dist(x, y))
+    px, py = save(name + "_x", x), save(name + "_y", y)
+    t_jko, gobj = gobench("clouds", px, py, str(REP), "w2sq")
+    row(name, "SciPy", t_lsa, t_lsa + t_dist, t_jko, obj, gobj)
+
+
+print("| problem | reference | reference + cost matrix | jko | speed-up | cost rel. diff |")
+print("|---|---|---|---|---|---|")
+if args.eb:
+    X = np.load(os.path.join(args.eb, "data.npy"))
+    lab = np.load(os.path.join(args.eb, "sample_labels.npy")).astype(int)
+    r = np.random.default_rng(0)
+    snaps, tests = [], []
+    for k in range(lab.max() + 1):
+        idx = r.permutation(np.flatnonzero(lab == k))
+        cut = int(round(0.6 * len(idx)))
+        snaps.append(X[np.sort(idx[:cut])])
+        tests.append(X[np.sort(idx[cut:])])
+    tot_ref = tot_jko = 0.0
+    for k in range(len(snaps) - 1):
+        x, y = snaps[k], snaps[k + 1]
+        te, tj = emd_case(f"EB {len(x)}×{len(y)}, 5-D", x, y)
+        tot_ref, tot_jko = tot_ref + te, tot_jko + tj
+    rows.append(f"| EB train pairs, total | POT {tot_ref:.3f} s | | {tot_jko:.3f} s | "
+                f"{tot_ref / tot_jko:.1f}× | |")
+    print(rows[-1], flush=True)
+    # The one-step EMD's problems: W1 between consecutive test snapshots.
+    tot_ref = tot_jko = 0.0
+    for k in range(len(tests) - 1):
+        x, y = tests[k], tests[k + 1]
+        te, tj = emd_case(f"EB test W1 {len(x)}×{len(y)}, 5-D", x, y, metric="w1")
+        tot_ref, tot_jko = tot_ref + te, tot_jko + tj
+    rows.append(f"| EB test W1, total ({sum(map(len, tests))} cells) | POT {tot_ref:.3f} s | | "
+                f"{tot_jko:.3f} s | {tot_ref / tot_jko:.1f}× | |")
+    print(rows[-1], flush=True)
+for d in (2, 5):
+    for n, m in ((1000, 1300), (2500, 2000), (5000, 4000)):
+        emd_case(f"uniform {n}×{m}, {d}-D", rng.uniform(-4, 4, (n, d)), rng.uniform(-4, 4, (m, d)))
+for d in (2, 5):
+    n, m = 2000, 2500
+    a, b = rng.random(n), rng.random(m)
+    a[rng.choice(n, n // 20, replace=False)] = 0
+    emd_case(f"weighted {n}×{m}, {d}-D", rng.uniform(-4, 4, (n, d)), rng.uniform(-4, 4, (m, d)),
+             a / a.sum(), b / b.sum())
+for n in (1000, 2000, 5000):
+    x = rng.uniform(-4, 4, (n, 2))
+    assign_case(f"assignment {n}, 2-D, independent", x, rng.uniform(-4, 4, (n, 2)))
+    assign_case(f"assignment {n}, 2-D, small displacement", x, x + 0.01 * rng.standard_normal((n, 2)))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -34,6 +35,11 @@ func readCloud(r io.Reader, name, weights string) (*mat.Dense, []float64, error)
 // distance reads the clouds a and b (named na and nb) and couples them;
 // d is their dimension.
 func distance(a, b io.Reader, na, nb, weights, metric string) (plan *ot.Plan, d int, err error) {
+	return distanceWith(a, b, na, nb, weights, metric, ot.Options{})
+}
+
+// distanceWith is distance with the solver's options (progress reports).
+func distanceWith(a, b io.Reader, na, nb, weights, metric string, opt ot.Options) (plan *ot.Plan, d int, err error) {
 	x, wa, err := readCloud(a, na, weights)
 	if err != nil {
 		return nil, 0, err
@@ -50,7 +56,7 @@ func distance(a, b io.Reader, na, nb, weights, metric string) (plan *ot.Plan, d 
 	if metric == "w2sq" {
 		cf = ot.SqEuclidean
 	}
-	plan, err = ot.Couple(x, y, wa, wb, cf)
+	plan, err = ot.CoupleWith(x, y, wa, wb, cf, opt)
 	return plan, d, err
 }
 
@@ -65,7 +71,12 @@ func (c distanceCmd) Run(g *globals) error {
 		return err
 	}
 	defer fb.Close()
-	plan, d, err := distance(fa, fb, c.A, c.B, c.Weights, c.Metric)
+	// Long solves report their pricing rounds on stderr.
+	plan, d, err := distanceWith(fa, fb, c.A, c.B, c.Weights, c.Metric, ot.Options{Progress: func(p ot.Progress) {
+		if !g.quiet && p.Elapsed > 2*time.Second {
+			fmt.Fprintf(g.stderr, "jko distance: exact OT %s\n", p)
+		}
+	}})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ type fitCmd struct {
 	Out        string  `short:"o" required:"" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
 	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
-	Couplings  string  `help:"exact (optimal transport) or sinkhorn:EPS (entropic, ε relative to the mean squared distance)." default:"exact"`
+	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	EvalAt     string  `help:"Evaluate the drift at x (the explicit step, the default) or y (the implicit step, the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with." enum:",x,y" default:""`
 	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`

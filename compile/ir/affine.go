@@ -10,16 +10,13 @@ package ir
 // where the nonlinearity arises (the first in topological order), whose
 // Pos locates it in the source; otherwise culprit is None.
 func (g *Graph) Affine(y NodeID, params []NodeID) (ok bool, culprit NodeID) {
-	reach := g.Reachable(y)
-	deg := make([]int8, int(y)+1)
+	sub := g.Reach(y) // linear in the term, not in the graph
+	deg := make(map[NodeID]int8, len(sub))
 	isParam := map[NodeID]bool{}
 	for _, p := range params {
 		isParam[p] = true
 	}
-	for id := 0; id <= int(y); id++ {
-		if !reach[id] {
-			continue
-		}
+	for _, id := range sub {
 		n := &g.nodes[id]
 		var d, maxd, sum int8
 		for _, a := range n.Args {
@@ -30,7 +27,7 @@ func (g *Graph) Affine(y NodeID, params []NodeID) (ok bool, culprit NodeID) {
 		case OpConst, OpInput:
 			d = 0
 		case OpParam:
-			if isParam[NodeID(id)] {
+			if isParam[id] {
 				d = 1
 			}
 		case OpAdd, OpSub, OpNeg, OpSum, OpIndex, OpSlice, OpPad, OpStack,
@@ -59,7 +56,7 @@ func (g *Graph) Affine(y NodeID, params []NodeID) (ok bool, culprit NodeID) {
 			}
 		}
 		if d > 1 {
-			return false, NodeID(id)
+			return false, id
 		}
 		deg[id] = d
 	}

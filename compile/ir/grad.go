@@ -15,37 +15,44 @@ func (g *Graph) Grad(y NodeID, wrt ...NodeID) []NodeID {
 	if !g.Shape(y).IsScalar() {
 		panic(fmt.Sprintf("ir: Grad of %v", g.Shape(y)))
 	}
-	reach := g.Reachable(y)
-	dep := make([]bool, int(y)+1)
+	// Work on the subgraph y depends on (in topological order), so a
+	// gradient costs time linear in it, not in the whole graph.
+	sub := g.Reach(y)
+	at := make(map[NodeID]int, len(sub))
+	for i, id := range sub {
+		at[id] = i
+	}
+	dep := make([]bool, len(sub))
 	for _, w := range wrt {
-		if int(w) <= int(y) {
-			dep[w] = true
+		if i, ok := at[w]; ok {
+			dep[i] = true
 		}
 	}
-	for id := 0; id <= int(y); id++ {
-		if !reach[id] || dep[id] {
+	for i, id := range sub {
+		if dep[i] {
 			continue
 		}
 		for _, a := range g.nodes[id].Args {
-			if dep[a] {
-				dep[id] = true
+			if dep[at[a]] {
+				dep[i] = true
 				break
 			}
 		}
 	}
 	adj := map[NodeID]NodeID{}
-	if dep[y] {
+	if dep[len(sub)-1] {
 		adj[y] = g.Scalar(1)
 	}
 	saved := g.pos
-	for id := y; id >= 0; id-- {
+	for i := len(sub) - 1; i >= 0; i-- {
+		id := sub[i]
 		a, ok := adj[id]
 		if !ok || len(g.nodes[id].Args) == 0 {
 			continue
 		}
 		g.pos = g.nodes[id].Pos
-		g.backprop(id, a, func(i int) bool { return dep[g.nodes[id].Args[i]] }, func(i int, c NodeID) {
-			arg := g.nodes[id].Args[i]
+		g.backprop(id, a, func(k int) bool { return dep[at[g.nodes[id].Args[k]]] }, func(k int, c NodeID) {
+			arg := g.nodes[id].Args[k]
 			if prev, ok := adj[arg]; ok {
 				adj[arg] = g.Add(prev, c)
 			} else {

@@ -3,6 +3,7 @@ package ir
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -159,6 +160,32 @@ func (g *Graph) Reachable(roots ...NodeID) []bool {
 	return mark
 }
 
+// Reach returns the ids of the nodes that the roots depend on (roots
+// included) in increasing order, a topological order. It costs time linear
+// in that subgraph, not in the whole graph, so per-term analyses of a
+// model with many terms stay linear in the model.
+func (g *Graph) Reach(roots ...NodeID) []NodeID {
+	seen := make(map[NodeID]struct{})
+	stack := append([]NodeID(nil), roots...)
+	var out []NodeID
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, id)
+		for _, a := range g.nodes[id].Args {
+			if _, ok := seen[a]; !ok {
+				stack = append(stack, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Leaves returns the Input and Param nodes of the graph, in creation order.
 func (g *Graph) Leaves() []NodeID {
 	var out []NodeID
@@ -292,9 +319,9 @@ func (g *Graph) IsZero(id NodeID) bool { return g.isFill(id, 0) }
 // creation order.
 func (g *Graph) LeavesOf(roots ...NodeID) []NodeID {
 	var out []NodeID
-	for id, r := range g.Reachable(roots...) {
-		if op := g.nodes[id].Op; r && (op == OpInput || op == OpParam) {
-			out = append(out, NodeID(id))
+	for _, id := range g.Reach(roots...) {
+		if op := g.nodes[id].Op; op == OpInput || op == OpParam {
+			out = append(out, id)
 		}
 	}
 	return out

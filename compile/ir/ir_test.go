@@ -431,3 +431,33 @@ func TestShapePanics(t *testing.T) {
 		}()
 	}
 }
+
+// Reach lists, in increasing order, exactly the nodes Reachable marks.
+func TestReach(t *testing.T) {
+	g := New()
+	x := g.Input("x", Vector(3))
+	a := g.Param("a", Scalar)
+	u := g.Sum(g.Mul(g.Sin(x), a))
+	v := g.Add(g.Exp(a), g.Scalar(2))
+	w := g.Norm2(g.Concat(x, g.Stack(a, v)))
+	for _, roots := range [][]NodeID{{u}, {v}, {w}, {u, v}, {x}, {u, v, w}} {
+		mask := g.Reachable(roots...)
+		var want []NodeID
+		for id, r := range mask {
+			if r {
+				want = append(want, NodeID(id))
+			}
+		}
+		got := g.Reach(roots...)
+		if len(got) != len(want) {
+			t.Errorf("Reach(%v) = %v, want %v", roots, got, want)
+			continue
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("Reach(%v) = %v, want %v", roots, got, want)
+				break
+			}
+		}
+	}
+}

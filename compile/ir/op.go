@@ -1,6 +1,10 @@
 package ir
 
-import "math"
+import (
+	"math"
+
+	"github.com/jko-org/jko/lang/scalar"
+)
 
 // Op is the operation of a node.
 type Op uint8
@@ -87,110 +91,35 @@ func (o Op) IsUnary() bool { return o >= OpNeg && o <= OpCeil }
 // IsBinary reports whether o is an elementwise binary operation.
 func (o Op) IsBinary() bool { return o >= OpAdd && o <= OpMax }
 
-// Sigmoid returns 1/(1+e^−x), computed without overflow.
-func Sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
+// The scalar functions of the language live in package scalar; the
+// evaluator reaches them through these names.
 
-// Softplus returns log(1+e^x), computed without overflow.
-func Softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
-}
+// Sigmoid is scalar.Sigmoid.
+func Sigmoid(x float64) float64 { return scalar.Sigmoid(x) }
 
-// Relu returns max(x, 0) (NaN for NaN).
-func Relu(x float64) float64 {
-	if x > 0 {
-		return x
-	}
-	if x != x {
-		return x
-	}
-	return 0
-}
+// Softplus is scalar.Softplus.
+func Softplus(x float64) float64 { return scalar.Softplus(x) }
 
-// Sign returns −1, 0 or 1 (NaN for NaN).
-func Sign(x float64) float64 {
-	switch {
-	case x > 0:
-		return 1
-	case x < 0:
-		return -1
-	case x == 0:
-		return 0
-	}
-	return x
-}
+// Relu is scalar.Relu.
+func Relu(x float64) float64 { return scalar.Relu(x) }
 
-// Step returns 1 for x > 0 and 0 otherwise (NaN for NaN).
-func Step(x float64) float64 {
-	if x > 0 {
-		return 1
-	}
-	if x != x {
-		return x
-	}
-	return 0
-}
+// Sign is scalar.Sign.
+func Sign(x float64) float64 { return scalar.Sign(x) }
 
-// Min returns the smaller of a and b, a on ties; NaN if either is NaN.
-func Min(a, b float64) float64 {
-	if b < a {
-		return b
-	}
-	if b != b {
-		return b
-	}
-	return a
-}
+// Step is scalar.Step.
+func Step(x float64) float64 { return scalar.Step(x) }
 
-// Max returns the larger of a and b, a on ties; NaN if either is NaN.
-func Max(a, b float64) float64 {
-	if b > a {
-		return b
-	}
-	if b != b {
-		return b
-	}
-	return a
-}
+// Min is scalar.Min.
+func Min(a, b float64) float64 { return scalar.Min(a, b) }
 
-// Powi returns x^n for an integer n by repeated squaring (the semantics of
-// Pow with an integral exponent; exact for n = 2).
-func Powi(x float64, n int) float64 {
-	if n < 0 {
-		return 1 / Powi(x, -n)
-	}
-	r := 1.0
-	for n > 0 {
-		if n&1 != 0 {
-			r *= x
-		}
-		n >>= 1
-		if n > 0 {
-			x *= x
-		}
-	}
-	return r
-}
+// Max is scalar.Max.
+func Max(a, b float64) float64 { return scalar.Max(a, b) }
 
-// PowC returns x^p with the semantics of the Pow node: integral exponents
-// with |p| ≤ 64 by Powi, p = 0.5 as Sqrt, others by math.Pow.
-func PowC(x, p float64) float64 {
-	if p == math.Trunc(p) && math.Abs(p) <= 64 {
-		return Powi(x, int(p))
-	}
-	if p == 0.5 {
-		return math.Sqrt(x)
-	}
-	return math.Pow(x, p)
-}
+// Powi is scalar.Powi.
+func Powi(x float64, n int) float64 { return scalar.Powi(x, n) }
+
+// PowC is scalar.PowC, the semantics of the Pow node.
+func PowC(x, p float64) float64 { return scalar.PowC(x, p) }
 
 // Unary applies the elementwise unary operation op (p is the exponent of
 // OpPow) to x.

@@ -32,8 +32,14 @@ func couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
 			return nil, err
 		}
 		plan, err = sinkhornPlan(x, y, wa, wb, eps)
+	case strings.HasPrefix(spec, "minibatch:"):
+		b, perr := strconv.Atoi(strings.TrimPrefix(spec, "minibatch:"))
+		if perr != nil || b < 2 {
+			return nil, fmt.Errorf("couplings %q: want minibatch:B with a batch size B ≥ 2", spec)
+		}
+		plan, err = ot.MiniBatch(x, y, wa, wb, ot.SqEuclidean, ot.MiniBatchOptions{Batch: b})
 	default:
-		return nil, fmt.Errorf("couplings %q: want exact or sinkhorn:EPS", spec)
+		return nil, fmt.Errorf("couplings %q: want exact, sinkhorn:EPS or minibatch:B", spec)
 	}
 	if err != nil {
 		return nil, err

@@ -24,7 +24,8 @@ type Options struct {
 	Method string
 	// Reg is the ridge weight on τθ (the reference's 0.01).
 	Reg float64
-	// Couplings is "exact" or "sinkhorn:EPS".
+	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact OT
+	// on random batches of B points, ot.MiniBatch).
 	Couplings string
 	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
 	// gmm:10) or "kde".

@@ -21,7 +21,11 @@ func Assign(cost *mat.Dense) (rowsol []int, total float64, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	c, e := unitCosts(c)
 	rowsol, total = assignRaw(c, n)
+	if total = math.Ldexp(total, e); math.IsInf(total, 0) {
+		return nil, 0, inputErr("the optimal cost overflows float64")
+	}
 	return rowsol, total, nil
 }
 

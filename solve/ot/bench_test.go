@@ -72,3 +72,13 @@ func BenchmarkSimplex1000x800Sorted(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkCoupleSparse2500x2000(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x, y := uniformCloud(r, 2500, 5), uniformCloud(r, 2000, 5)
+	for b.Loop() {
+		if _, err := Couple(x, y, nil, nil, SqEuclidean); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

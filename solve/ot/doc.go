@@ -1,25 +1,42 @@
 // Package ot computes optimal transport between discrete measures: exact
-// couplings and Wasserstein distances between point clouds, and entropic
-// (Sinkhorn) couplings for large clouds.
+// couplings and Wasserstein distances between point clouds, mini-batch
+// couplings, and entropic (Sinkhorn) couplings.
 //
-// Three solvers are provided:
+// Between point clouds (Couple, CoupleWith, W1, W2Squared: what jko fit,
+// jko eval and jko distance use) the solver never stores the n×m cost
+// matrix; memory grows as (n + m)·k:
 //
-//   - Assign: a Jonker–Volgenant shortest-augmenting-path solver for the
-//     square assignment problem (equal counts, uniform weights), warm
-//     started by column reduction, reduction transfer and two passes of
-//     auction-like augmenting row reduction.
-//   - NetworkSimplex: a primal network simplex specialised to the
-//     transportation problem (general marginals, zero weights, different
-//     counts). It keeps a strongly feasible spanning tree (so it cannot
-//     cycle), starts from a north-west-corner basis on a caller-supplied
-//     order of the points (W1/W2Squared sort both clouds along their
-//     principal axis, which is optimal in 1-D) and prices arcs by block
-//     search.
-//   - Sinkhorn: log-domain Sinkhorn iterations with a convergence report.
+//   - a candidate graph holds the k nearest neighbours of every point in
+//     the other cloud (k-d trees), and, for large problems, every pair of
+//     points in two k-d tree leaves linked by the solution of the problem
+//     between the clouds coarsened to their leaves (solved recursively),
+//     plus the pairs of least reduced cost under the potentials that
+//     solution suggests;
+//   - equal uniform clouds (an assignment) are solved on that graph by
+//     Jonker–Volgenant shortest augmenting paths (Dijkstra with column
+//     prices, after column reduction and augmenting row reduction); any
+//     other marginals by a primal network simplex (strongly feasible
+//     spanning tree, greedy start by reduced cost, candidate-list pricing);
+//   - every pair is then priced without the cost matrix (k-d tree queries
+//     bounded by the largest dual potential in a node, parallel over rows,
+//     deterministic): pairs that violate dual feasibility join the graph
+//     and the solve resumes from its current basis, until none does. The
+//     plan's dual potentials U, V then certify optimality over all pairs.
 //
-// Solve picks the exact solver: Assign when the counts are equal and both
-// weight vectors uniform, NetworkSimplex otherwise. W1 and W2Squared are the
-// point-cloud helpers; MMD and Summarise are small evaluation metrics.
+// Coordinates are rescaled by a power of two before the solve (exact in
+// floating point): clouds at 1e154 or 1e-200 lose nothing, and a distance
+// beyond float64 is an error rather than a hang. CoupleWith reports the
+// progress of long solves.
+//
+// For a given cost matrix (Solve, Assign, NetworkSimplex), the dense
+// solvers: a Jonker–Volgenant assignment warm started by column
+// reduction, an auction and augmenting row reduction; the transportation
+// network simplex with block pricing.
+//
+// MiniBatch couples random batches exactly and averages the plans (a
+// biased approximation for clouds beyond exact reach); Sinkhorn runs
+// log-domain iterations with a convergence report. MMD and Summarise are
+// small evaluation metrics.
 //
 // Weights are normalised to total mass 1. Invalid input (empty clouds,
 // negative, NaN or all-zero weights, mismatched sizes, non-finite costs)

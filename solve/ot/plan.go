@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -22,6 +23,10 @@ type Plan struct {
 	N, M  int
 	Pairs []Pair  // entries with positive mass, sorted by (I, J)
 	Cost  float64 // Σ Mass·cost(I, J)
+	// U and V are dual potentials certifying optimality over all pairs
+	// (U[i] + V[j] ≤ cost(i, j), equality on Pairs, Σ a·U + Σ b·V = Cost),
+	// set by CoupleWith's sparse solver and nil otherwise.
+	U, V []float64
 }
 
 // Marginals returns the row and column sums of the plan.
@@ -79,7 +84,7 @@ func normWeights(name string, w []float64, n int) ([]float64, error) {
 	if len(w) != n {
 		return nil, inputErr("%s: %d weights for %d points", name, len(w), n)
 	}
-	s := 0.0
+	mx := 0.0
 	for i, v := range w {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, inputErr("%s[%d] = %v is not finite", name, i, v)
@@ -87,13 +92,18 @@ func normWeights(name string, w []float64, n int) ([]float64, error) {
 		if v < 0 {
 			return nil, inputErr("%s[%d] = %v is negative", name, i, v)
 		}
-		s += v
+		mx = math.Max(mx, v)
 	}
-	if s <= 0 {
+	if mx == 0 {
 		return nil, inputErr("%s: total weight is zero", name)
 	}
+	// Divide by the largest weight first: the sum cannot overflow.
+	s := 0.0
+	for _, v := range w {
+		s += v / mx
+	}
 	for i, v := range w {
-		out[i] = v / s
+		out[i] = v / mx / s
 	}
 	return out, nil
 }
@@ -175,7 +185,11 @@ func parallelRows(n, minChunk int, f func(lo, hi int)) {
 func costRaw(x, y *mat.Dense, cf CostFunc) []float64 {
 	n, d := x.Dims()
 	m, _ := y.Dims()
-	xs, ys := rowsOf(x), rowsOf(y)
+	return costRawScaled(rowsOf(x), rowsOf(y), n, m, d, cf)
+}
+
+// costRawScaled is costRaw on row-major points.
+func costRawScaled(xs, ys []float64, n, m, d int, cf CostFunc) []float64 {
 	c := make([]float64, n*m)
 	parallelRows(n, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -259,7 +273,41 @@ func Solve(a, b []float64, cost *mat.Dense) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return solveRaw(aa, bb, c, n, m, nil, nil, isUniform(a) && isUniform(b))
+	c, e := unitCosts(c)
+	p, err := solveRaw(aa, bb, c, n, m, nil, nil, isUniform(a) && isUniform(b))
+	if err != nil {
+		return nil, err
+	}
+	return p, p.unscale(e)
+}
+
+// unitCosts returns the costs multiplied by 2^−e so that the largest is
+// in [0.5, 1) (a copy, exact in floating point) when they are far from
+// unit scale: huge costs would overflow the simplex potentials (sums of
+// costs), tiny ones underflow.
+func unitCosts(c []float64) ([]float64, int) {
+	mx := 0.0
+	for _, v := range c {
+		mx = math.Max(mx, math.Abs(v))
+	}
+	if mx == 0 || (mx < 0x1p200 && mx > 0x1p-200) {
+		return c, 0
+	}
+	_, e := math.Frexp(mx)
+	out := make([]float64, len(c))
+	for k, v := range c {
+		out[k] = math.Ldexp(v, -e)
+	}
+	return out, e
+}
+
+// unscale multiplies the plan's cost by 2^e, reporting an overflow.
+func (p *Plan) unscale(e int) error {
+	p.Cost = math.Ldexp(p.Cost, e)
+	if math.IsInf(p.Cost, 0) {
+		return inputErr("the optimal cost overflows float64")
+	}
+	return nil
 }
 
 // solveRaw dispatches between the exact solvers on validated input.
@@ -280,12 +328,26 @@ func solveRaw(a, b, c []float64, n, m int, rowOrder, colOrder []int, uniform boo
 
 // Couple returns an optimal plan between the weighted point clouds x (n×d,
 // weights a) and y (m×d, weights b) for the cost cf; nil weights are
-// uniform.
+// uniform. It is CoupleWith with the default options.
 func Couple(x, y *mat.Dense, a, b []float64, cf CostFunc) (*Plan, error) {
+	return CoupleWith(x, y, a, b, cf, Options{})
+}
+
+// CoupleWith returns an optimal plan between the weighted point clouds x
+// (n×d, weights a) and y (m×d, weights b) for the cost cf; nil weights are
+// uniform. The solver never stores the n×m cost matrix: memory grows as
+// (n + m)·k. The plan carries dual potentials U, V that certify its
+// optimality over all pairs (U[i] + V[j] ≤ cost(i, j), with equality on
+// the plan's pairs).
+//
+// Coordinates are rescaled by a power of two before the solve (exact in
+// floating point), so clouds far from unit scale lose no precision; a
+// distance that does not fit in a float64 is reported as an error.
+func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Plan, error) {
 	if cf != SqEuclidean && cf != Euclidean {
 		return nil, inputErr("unknown cost function %d", int(cf))
 	}
-	n, m, _, err := checkClouds(x, y)
+	n, m, d, err := checkClouds(x, y)
 	if err != nil {
 		return nil, err
 	}
@@ -297,13 +359,114 @@ func Couple(x, y *mat.Dense, a, b []float64, cf CostFunc) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := costRaw(x, y, cf)
-	uniform := isUniform(a) && isUniform(b)
-	if uniform && n == m {
-		return solveRaw(aa, bb, c, n, m, nil, nil, true)
+	xs, ys, e := scaledPoints(x, y)
+	// unscale maps a cost or potential of the scaled problem back.
+	unscale := func(v float64) float64 {
+		if cf == SqEuclidean {
+			return math.Ldexp(v, 2*e)
+		}
+		return math.Ldexp(v, e)
 	}
-	ro, co := principalOrder(x, y)
-	return solveRaw(aa, bb, c, n, m, ro, co, false)
+	overflow := func() error {
+		return fmt.Errorf("%w: the %s distance between these clouds overflows float64 (coordinates up to %g)",
+			ErrInput, cf, math.Ldexp(1, e))
+	}
+	// The points of positive mass.
+	var rows, cols []int
+	for i, v := range aa {
+		if v > 0 {
+			rows = append(rows, i)
+		}
+	}
+	for j, v := range bb {
+		if v > 0 {
+			cols = append(cols, j)
+		}
+	}
+	pr := &sparseProblem{nn: len(rows), mm: len(cols), d: d, cf: cf,
+		xs: gatherRows(xs, rows, d), ys: gatherRows(ys, cols, d),
+		a: ra0(aa, rows), b: ra0(bb, cols)}
+	solve := solveSparse
+	if isUniform(a) && isUniform(b) && n == m {
+		solve = solveSparseAssign
+	}
+	res, err := solve(pr, opt)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{N: n, M: m, Pairs: res.pairs, U: make([]float64, n), V: make([]float64, m)}
+	for k := range p.Pairs {
+		q := &p.Pairs[k]
+		p.Cost += q.Mass * pr.cost(q.I, q.J)
+		q.I, q.J = rows[q.I], cols[q.J]
+	}
+	// Potentials; those of massless points are the tightest feasible ones.
+	for s, i := range rows {
+		p.U[i] = res.u[s]
+	}
+	for t, j := range cols {
+		p.V[j] = res.v[t]
+	}
+	if len(rows) < n {
+		res.kdY.setOffsets(res.v)
+		var qs kdQuery
+		for i, w := range aa {
+			if w == 0 {
+				p.U[i] = res.kdY.search(xs[i*d:(i+1)*d], math.Inf(1), 1, true, &qs)[0].Val
+			}
+		}
+	}
+	if len(cols) < m {
+		res.kdX.setOffsets(res.u)
+		var qs kdQuery
+		for j, w := range bb {
+			if w == 0 {
+				p.V[j] = res.kdX.search(ys[j*d:(j+1)*d], math.Inf(1), 1, true, &qs)[0].Val
+			}
+		}
+	}
+	if p.Cost = unscale(p.Cost); math.IsInf(p.Cost, 0) {
+		return nil, overflow()
+	}
+	for k := range p.U {
+		p.U[k] = unscale(p.U[k])
+	}
+	for k := range p.V {
+		p.V[k] = unscale(p.V[k])
+	}
+	return p, nil
+}
+
+// scaledPoints returns the points of x and y (row-major) multiplied by
+// 2^−e, where 2^e bounds their largest coordinate: every squared distance
+// of the scaled points is then at most 4·d.
+func scaledPoints(x, y *mat.Dense) (xs, ys []float64, e int) {
+	xs, ys = slices.Clone(rowsOf(x)), slices.Clone(rowsOf(y))
+	mx := 0.0
+	for _, ps := range [][]float64{xs, ys} {
+		for _, v := range ps {
+			mx = math.Max(mx, math.Abs(v))
+		}
+	}
+	if mx == 0 {
+		return xs, ys, 0
+	}
+	_, e = math.Frexp(mx) // mx = f·2^e with f in [0.5, 1)
+	for _, ps := range [][]float64{xs, ys} {
+		for k, v := range ps {
+			ps[k] = math.Ldexp(v, -e)
+		}
+	}
+	return xs, ys, e
+}
+
+// gatherRows returns the rows idx of the row-major d-column points ps.
+func gatherRows(ps []float64, idx []int, d int) []float64 {
+	out := make([]float64, len(idx)*d)
+	for k, i := range idx {
+		copy(out[k*d:(k+1)*d], ps[i*d:(i+1)*d])
+	}
+	return out
 }
 
 // W2Squared returns the exact squared 2-Wasserstein distance between the

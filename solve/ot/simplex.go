@@ -40,7 +40,12 @@ func NetworkSimplex(a, b []float64, cost *mat.Dense, rowOrder, colOrder []int) (
 			return nil, inputErr("order is not a permutation of 0..%d", o.k-1)
 		}
 	}
-	return networkSimplex(aa, bb, c, n, m, rowOrder, colOrder)
+	c, e := unitCosts(c)
+	p, err := networkSimplex(aa, bb, c, n, m, rowOrder, colOrder)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.unscale(e)
 }
 
 func isPerm(p []int, n int) bool {
@@ -63,11 +68,34 @@ func isPerm(p []int, n int) bool {
 // u_s + v_t = c(s, t) on tree arcs.
 type nsTree struct {
 	n, m                      int
-	c                         []float64
+	cost                      func(s, t int) float64
 	parent, first, next, prev []int32
 	depth                     []int32
 	flow, pot                 []float64
 	stack                     []int32
+}
+
+// newTree returns an empty tree over nn sources and mm sinks with the
+// given arc cost.
+func newTree(nn, mm int, cost func(s, t int) float64) *nsTree {
+	N := nn + mm
+	tr := &nsTree{
+		n: nn, m: mm, cost: cost,
+		parent: make([]int32, N), first: make([]int32, N),
+		next: make([]int32, N), prev: make([]int32, N),
+		depth: make([]int32, N), flow: make([]float64, N),
+		pot: make([]float64, N),
+	}
+	tr.reset()
+	return tr
+}
+
+// reset empties the tree.
+func (t *nsTree) reset() {
+	for v := range t.first {
+		t.first[v], t.next[v], t.prev[v], t.parent[v] = -1, -1, -1, -1
+		t.depth[v], t.flow[v], t.pot[v] = 0, 0, 0
+	}
 }
 
 func (t *nsTree) detach(v int32) {
@@ -96,9 +124,9 @@ func (t *nsTree) attach(v, p int32) {
 func (t *nsTree) arcCost(v int32) float64 {
 	p := t.parent[v]
 	if int(v) < t.n {
-		return t.c[int(v)*t.m+int(p)-t.n]
+		return t.cost(int(v), int(p)-t.n)
 	}
-	return t.c[int(p)*t.m+int(v)-t.n]
+	return t.cost(int(p), int(v)-t.n)
 }
 
 // pivot brings arc (s, n+tt) with reduced cost rc < 0 into the tree,
@@ -228,26 +256,14 @@ func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Pla
 		maxC = math.Max(maxC, math.Abs(v))
 	}
 	N := nn + mm
-	tr := &nsTree{
-		n: nn, m: mm, c: rc,
-		parent: make([]int32, N), first: make([]int32, N),
-		next: make([]int32, N), prev: make([]int32, N),
-		depth: make([]int32, N), flow: make([]float64, N),
-		pot: make([]float64, N),
-	}
-	for v := range tr.first {
-		tr.first[v], tr.next[v], tr.prev[v], tr.parent[v] = -1, -1, -1, -1
-	}
+	tr := newTree(nn, mm, func(s, t int) float64 { return rc[s*mm+t] })
 	// The greedy start packs arcs as int32 s*mm+t.
 	var cand []int32
 	if nn*mm < math.MaxInt32 && !noGreedy {
 		cand = candidates(rc, nn, mm)
 	}
-	if cand == nil || !greedyStart(tr, ra0(a, rows), ra0(b, cols), cand) {
-		for v := range tr.first {
-			tr.first[v], tr.next[v], tr.prev[v], tr.parent[v] = -1, -1, -1, -1
-			tr.depth[v], tr.flow[v], tr.pot[v] = 0, 0, 0
-		}
+	if cand == nil || !greedyStart(tr, ra0(a, rows), ra0(b, cols), rc, cand) {
+		tr.reset()
 		northWest(tr, ra0(a, rows), ra0(b, cols), seqOf(rowOrder, rows, n), seqOf(colOrder, cols, m))
 	}
 	// Block-search pricing.
@@ -375,7 +391,11 @@ func networkSimplex(a, b, c []float64, n, m int, rowOrder, colOrder []int) (*Pla
 func principalOrder(x, y *mat.Dense) (ro, co []int) {
 	n, d := x.Dims()
 	m, _ := y.Dims()
-	xs, ys := rowsOf(x), rowsOf(y)
+	return principalOrderRaw(rowsOf(x), rowsOf(y), n, m, d)
+}
+
+// principalOrderRaw is principalOrder on row-major n×d and m×d points.
+func principalOrderRaw(xs, ys []float64, n, m, d int) (ro, co []int) {
 	mean := make([]float64, d)
 	for _, pts := range [][]float64{xs, ys} {
 		for k, v := range pts {
@@ -494,7 +514,7 @@ func northWest(tr *nsTree, ra, rb []float64, rs, cs []int) {
 		tr.attach(child, par)
 		tr.flow[child] = f
 		tr.depth[child] = tr.depth[par] + 1
-		tr.pot[child] = tr.c[s*tr.m+t] - tr.pot[par]
+		tr.pot[child] = tr.cost(s, t) - tr.pot[par]
 		if (ra[s] <= 0 || l == mm-1) && k < nn-1 {
 			par = int32(tr.n + t)
 			k++

@@ -91,8 +91,8 @@ func candidates(c []float64, nn, mm int) []int32 {
 // reports false (leaving tr to be reset) if round-off defeats the
 // construction, in which case the caller falls back to the north-west
 // corner.
-func greedyStart(tr *nsTree, a, b []float64, cand []int32) bool {
-	nn, mm, c := tr.n, tr.m, tr.c
+func greedyStart(tr *nsTree, a, b []float64, c []float64, cand []int32) bool {
+	nn, mm := tr.n, tr.m
 	ra := slices.Clone(a)
 	rb := slices.Clone(b)
 	// Arcs with positive allocation; each kills at least one alive
@@ -132,98 +132,145 @@ func greedyStart(tr *nsTree, a, b []float64, cand []int32) bool {
 			}
 		}
 	}
-	// Adjacency of the forest (CSR).
+	as := make([]int32, len(arcs))
+	at := make([]int32, len(arcs))
+	for k, e := range arcs {
+		as[k], at[k] = e/int32(mm), e%int32(mm)
+	}
+	return forestTree(tr, a, b, as, at)
+}
+
+// forestTree builds in the empty tree tr a strongly feasible spanning tree
+// from the arcs (as[k], at[k]) of an allocation, whose flows are then fixed
+// by the supplies a and demands b. Each connected component is rooted at a
+// source (arcs closing a cycle are dropped). A sink whose subtree is
+// balanced would carry zero flow towards the root, which strong
+// feasibility forbids: its part is re-rooted at its source child of
+// largest flow. The component roots then hang by zero-flow arcs under one
+// sink. It reports false if the arcs cannot carry the masses (round-off or
+// a dropped cycle), leaving tr to be reset.
+func forestTree(tr *nsTree, a, b []float64, as, at []int32) bool {
+	nn, mm := tr.n, tr.m
 	N := nn + mm
 	deg := make([]int32, N+1)
-	for _, e := range arcs {
-		deg[int(e)/mm+1]++
-		deg[nn+int(e)%mm+1]++
+	for k := range as {
+		deg[as[k]+1]++
+		deg[int32(nn)+at[k]+1]++
 	}
 	for v := 1; v <= N; v++ {
 		deg[v] += deg[v-1]
 	}
 	adj := make([]int32, deg[N])
 	fill := slices.Clone(deg[:N])
-	for _, e := range arcs {
-		s, t := int32(int(e)/mm), int32(nn+int(e)%mm)
+	for k := range as {
+		s, t := as[k], int32(nn)+at[k]
 		adj[fill[s]] = t
 		fill[s]++
 		adj[fill[t]] = s
 		fill[t]++
 	}
-	// Spanning tree: BFS from source 0; a component not yet reached hangs,
-	// through one of its sources, under sink 0 by a zero-flow arc (a
-	// source child may carry zero flow in a strongly feasible tree).
+	parent := make([]int32, N)
+	for v := range parent {
+		parent[v] = -2 // unseen
+	}
 	order := make([]int32, 0, N)
-	seen := make([]bool, N)
-	visit := func(root, par int32) {
-		seen[root] = true
-		tr.attach(root, par)
+	for r := int32(0); r < int32(nn); r++ {
+		if parent[r] != -2 {
+			continue
+		}
+		parent[r] = -1
 		head := len(order)
-		order = append(order, root)
+		order = append(order, r)
 		for ; head < len(order); head++ {
 			v := order[head]
 			for _, w := range adj[deg[v]:deg[v+1]] {
-				if !seen[w] {
-					seen[w] = true
-					tr.attach(w, v)
+				if parent[w] == -2 {
+					parent[w] = v
 					order = append(order, w)
 				}
 			}
 		}
 	}
-	seen[0] = true
-	order = append(order, 0)
-	for head := 0; head < len(order); head++ {
-		v := order[head]
-		for _, w := range adj[deg[v]:deg[v+1]] {
-			if !seen[w] {
-				seen[w] = true
-				tr.attach(w, v)
-				order = append(order, w)
-			}
-		}
-	}
-	if !seen[nn] {
-		return false
-	}
-	for s := int32(1); s < int32(nn); s++ {
-		if !seen[s] {
-			visit(s, int32(nn))
-		}
-	}
 	if len(order) != N {
-		return false
+		return false // a sink reachable from no source
 	}
-	// Flows from subtree balances, leaves first.
+	// Subtree balances, leaves first; balanced sinks are re-rooted.
+	tol := 1e-13 / float64(N)
 	sup := make([]float64, N)
 	copy(sup, a)
 	for t := 0; t < mm; t++ {
 		sup[nn+t] = -b[t]
 	}
-	for k := N - 1; k > 0; k-- {
+	best := make([]int32, N) // source child of largest balance
+	for v := range best {
+		best[v] = -1
+	}
+	flow := make([]float64, N)
+	for k := N - 1; k >= 0; k-- {
 		v := order[k]
-		p := tr.parent[v]
-		sup[p] += sup[v]
-		f := sup[v]
-		if int(v) >= nn {
-			f = -f
-			if !(f > 0) {
-				return false
+		p := parent[v]
+		if p < 0 {
+			if math.Abs(sup[v]) > 1e-9/float64(N) {
+				return false // an unbalanced component
 			}
-		} else if f < 0 {
-			if f < -1e-13 {
-				return false
-			}
-			f = 0
+			continue
 		}
-		tr.flow[v] = f
+		if int(v) < nn {
+			if sup[v] < -tol {
+				return false
+			}
+			flow[v] = math.Max(sup[v], 0)
+			if best[p] < 0 || sup[v] > sup[best[p]] {
+				best[p] = v
+			}
+			sup[p] += sup[v]
+			continue
+		}
+		if -sup[v] > tol {
+			flow[v] = -sup[v]
+			sup[p] += sup[v]
+			continue
+		}
+		// Balanced: v hangs under its best child c, which becomes a root.
+		c := best[v]
+		if c < 0 || !(flow[c] > 0) {
+			return false
+		}
+		parent[v], flow[v] = c, flow[c]
+		parent[c], flow[c] = -1, 0
+	}
+	// The component of the first sink holds the tree's root; the other
+	// components hang under that sink.
+	comp := func(v int32) int32 {
+		for parent[v] >= 0 {
+			v = parent[v]
+		}
+		return v
+	}
+	hub := int32(nn)
+	root := comp(hub)
+	for _, v := range order {
+		switch {
+		case parent[v] >= 0:
+			tr.attach(v, parent[v])
+			tr.flow[v] = flow[v]
+		case v != root:
+			tr.attach(v, hub)
+			tr.flow[v] = 0
+		}
 	}
 	// Potentials and depths, root first.
-	for _, v := range order[1:] {
-		p := tr.parent[v]
-		tr.depth[v] = tr.depth[p] + 1
-		tr.pot[v] = tr.arcCost(v) - tr.pot[p]
+	st := []int32{root}
+	for len(st) > 0 {
+		v := st[len(st)-1]
+		st = st[:len(st)-1]
+		if p := tr.parent[v]; p >= 0 {
+			tr.depth[v] = tr.depth[p] + 1
+			tr.pot[v] = tr.arcCost(v) - tr.pot[p]
+		}
+		for ch := tr.first[v]; ch >= 0; ch = tr.next[ch] {
+			st = append(st, ch)
+		}
 	}
 	return true
 }

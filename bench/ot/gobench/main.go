@@ -2,6 +2,9 @@
 //
 //	gobench assign COST.npy REPEATS          square assignment on a cost matrix
 //	gobench emd A.npy B.npy COST.npy REPEATS  network simplex, general marginals
+//	gobench clouds X.npy Y.npy REPEATS w2sq|w1 [A.npy B.npy]
+//	                                         exact OT between point clouds
+//	gobench minibatch X.npy Y.npy B...       bias of mini-batch couplings
 //	gobench scale N D                        N×N uniform W2² from seeded points
 //
 // Each timing line is "name seconds objective" (best of REPEATS).
@@ -86,6 +89,47 @@ func main() {
 			return p.Cost
 		})
 		fmt.Printf("emd %.6f %.15g\n", d.Seconds(), obj)
+	case "clouds":
+		// gobench clouds X.npy Y.npy REPEATS COST [A.npy B.npy]: exact OT
+		// between point clouds (COST w2sq or w1; uniform weights unless
+		// given), the solver jko fit and jko distance use.
+		var x, y mat.Dense
+		var a, b []float64
+		load(os.Args[2], &x)
+		load(os.Args[3], &y)
+		cf := ot.SqEuclidean
+		if os.Args[5] == "w1" {
+			cf = ot.Euclidean
+		}
+		if len(os.Args) > 7 {
+			load(os.Args[6], &a)
+			load(os.Args[7], &b)
+		}
+		d, obj := best(atoi(os.Args[4]), func() float64 {
+			p, err := ot.Couple(&x, &y, a, b, cf)
+			if err != nil {
+				fail(err)
+			}
+			return p.Cost
+		})
+		fmt.Printf("clouds %.6f %.15g\n", d.Seconds(), obj)
+	case "minibatch":
+		// gobench minibatch X.npy Y.npy B...: the bias of mini-batch
+		// couplings (cost of the averaged plan against the exact W2²).
+		var x, y mat.Dense
+		load(os.Args[2], &x)
+		load(os.Args[3], &y)
+		exact, err := ot.W2Squared(&x, &y, nil, nil)
+		if err != nil {
+			fail(err)
+		}
+		for _, arg := range os.Args[4:] {
+			p, err := ot.MiniBatch(&x, &y, nil, nil, ot.SqEuclidean, ot.MiniBatchOptions{Batch: atoi(arg)})
+			if err != nil {
+				fail(err)
+			}
+			fmt.Printf("minibatch B=%s cost %.6g exact %.6g bias %+.1f%%\n", arg, p.Cost, exact, 100*(p.Cost/exact-1))
+		}
 	case "scale":
 		n, dim := atoi(os.Args[2]), atoi(os.Args[3])
 		r := rand.New(rand.NewPCG(1, uint64(n*1000+dim)))
@@ -97,11 +141,13 @@ func main() {
 			}
 		}
 		t0 := time.Now()
-		w, err := ot.W2Squared(x, y, nil, nil)
+		p, err := ot.CoupleWith(x, y, nil, nil, ot.SqEuclidean, ot.Options{Progress: func(p ot.Progress) {
+			fmt.Fprintln(os.Stderr, "gobench:", p)
+		}})
 		if err != nil {
 			fail(err)
 		}
-		fmt.Printf("scale n=%d d=%d %.3f s W2²=%.15g\n", n, dim, time.Since(t0).Seconds(), w)
+		fmt.Printf("scale n=%d d=%d %.3f s W2²=%.15g\n", n, dim, time.Since(t0).Seconds(), p.Cost)
 	default:
 		fail(fmt.Errorf("unknown mode %q", os.Args[1]))
 	}

@@ -1,0 +1,108 @@
+package ot
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// MiniBatchOptions configures MiniBatch.
+type MiniBatchOptions struct {
+	// Batch is the number of points per batch of the larger cloud (≥ 2).
+	Batch int
+	// Repeats is the number of independent partitions averaged (default 1).
+	Repeats int
+	// Seed seeds the shuffles.
+	Seed uint64
+}
+
+// MiniBatch returns a mini-batch coupling, for clouds beyond exact reach:
+// both clouds are shuffled and cut into the same number of batches
+// (⌈max(n, m)/Batch⌉, of near-equal sizes), batch k of x is coupled exactly
+// to batch k of y (their weights renormalised within the batch) and
+// carries the mass of its x batch; the plans of Repeats independent
+// shuffles are averaged. The x marginal is exact, the y marginal exact
+// when the batches' masses agree (uniform weights, n = m, counts divisible
+// by the number of batches) and otherwise approximate. The plan is not
+// optimal: its cost exceeds the exact W2² (or W1) by a bias that shrinks
+// as the batches grow (BENCHMARKS.md measures it). Deterministic given
+// the seed.
+func MiniBatch(x, y *mat.Dense, a, b []float64, cf CostFunc, o MiniBatchOptions) (*Plan, error) {
+	if cf != SqEuclidean && cf != Euclidean {
+		return nil, inputErr("unknown cost function %d", int(cf))
+	}
+	if o.Batch < 2 {
+		return nil, inputErr("mini-batch size %d: want at least 2", o.Batch)
+	}
+	if o.Repeats < 0 {
+		return nil, inputErr("mini-batch repeats %d: want at least 1", o.Repeats)
+	}
+	reps := max(o.Repeats, 1)
+	n, m, d, err := checkClouds(x, y)
+	if err != nil {
+		return nil, err
+	}
+	aa, err := normWeights("a", a, n)
+	if err != nil {
+		return nil, err
+	}
+	bb, err := normWeights("b", b, m)
+	if err != nil {
+		return nil, err
+	}
+	nb := (max(n, m) + o.Batch - 1) / o.Batch
+	nb = min(nb, n, m)
+	xs, ys := rowsOf(x), rowsOf(y)
+	r := rand.New(rand.NewPCG(o.Seed, 0x6d696e69))
+	acc := map[[2]int]float64{}
+	for rep := 0; rep < reps; rep++ {
+		px, py := r.Perm(n), r.Perm(m)
+		for k := 0; k < nb; k++ {
+			gx := px[k*n/nb : (k+1)*n/nb]
+			gy := py[k*m/nb : (k+1)*m/nb]
+			mass := 0.0
+			wa := make([]float64, len(gx))
+			for q, i := range gx {
+				wa[q] = aa[i]
+				mass += aa[i]
+			}
+			wb := make([]float64, len(gy))
+			massY := 0.0
+			for q, j := range gy {
+				wb[q] = bb[j]
+				massY += bb[j]
+			}
+			if mass == 0 || massY == 0 {
+				continue // a batch without mass on one side moves nothing
+			}
+			bx := mat.NewDense(len(gx), d, gatherRows(xs, gx, d))
+			by := mat.NewDense(len(gy), d, gatherRows(ys, gy, d))
+			p, err := Couple(bx, by, wa, wb, cf)
+			if err != nil {
+				return nil, err
+			}
+			for _, q := range p.Pairs {
+				acc[[2]int{gx[q.I], gy[q.J]}] += q.Mass * mass / float64(reps)
+			}
+		}
+	}
+	p := &Plan{N: n, M: m, Pairs: make([]Pair, 0, len(acc))}
+	for ij, w := range acc {
+		p.Pairs = append(p.Pairs, Pair{I: ij[0], J: ij[1], Mass: w})
+	}
+	slices.SortFunc(p.Pairs, func(u, v Pair) int {
+		if u.I != v.I {
+			return u.I - v.I
+		}
+		return u.J - v.J
+	})
+	for _, q := range p.Pairs {
+		p.Cost += q.Mass * pointCost(xs[q.I*d:(q.I+1)*d], ys[q.J*d:(q.J+1)*d], cf)
+	}
+	if math.IsInf(p.Cost, 0) {
+		return nil, inputErr("the mini-batch %s cost overflows float64", cf)
+	}
+	return p, nil
+}

@@ -1,0 +1,464 @@
+package ot
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Options configures CoupleWith.
+type Options struct {
+	// Neighbours is the number k of nearest neighbours, in the other
+	// cloud, of every point that seed the candidate graph (default 8).
+	Neighbours int
+	// Progress, if set, is called after every pricing round and every
+	// 2^20 simplex pivots of the sparse solver.
+	Progress func(Progress)
+}
+
+// Progress reports the state of a long exact solve.
+type Progress struct {
+	Round      int           // pricing rounds over all pairs completed
+	Arcs       int           // arcs in the candidate graph
+	Pivots     int           // simplex pivots (assignment: augmentations) so far
+	Violations int           // arcs added by the last pricing round
+	Elapsed    time.Duration // since the start of the solve
+}
+
+// String formats the report for a log line.
+func (p Progress) String() string {
+	return fmt.Sprintf("round %d: %d arcs, %d pivots, %d violations, %.1fs",
+		p.Round, p.Arcs, p.Pivots, p.Violations, p.Elapsed.Seconds())
+}
+
+// maxRounds bounds the pricing rounds (a safety net against round-off
+// that keeps finding violations: an error instead of a hang).
+const maxRounds = 1000
+
+// pricingLimit caps the violating arcs added per source and round.
+var pricingLimit = 16
+
+// sparseMaxPivots bounds the pivots per arc and node (a safety net: a
+// solve that exceeds it reports an error instead of running forever).
+const sparseMaxPivots = 200
+
+// arcList is the candidate graph of the sparse solver.
+type arcList struct {
+	s, t []int32
+	c    []float64
+}
+
+func (l *arcList) add(s, t int32, c float64) {
+	l.s = append(l.s, s)
+	l.t = append(l.t, t)
+	l.c = append(l.c, c)
+}
+
+// sparseProblem is the transport problem between the points of positive
+// mass, scaled so that costs are of order 1.
+type sparseProblem struct {
+	nn, mm, d int
+	xs, ys    []float64 // kept points, row-major
+	a, b      []float64 // their masses
+	cf        CostFunc
+}
+
+func (p *sparseProblem) cost(s, t int) float64 {
+	d := p.d
+	return pointCost(p.xs[s*d:(s+1)*d], p.ys[t*d:(t+1)*d], p.cf)
+}
+
+// sparseResult is the solution on the kept points.
+type sparseResult struct {
+	pairs []Pair // indices into the kept points
+	u, v  []float64
+	kdX   *kdTree
+	kdY   *kdTree
+}
+
+// solveSparse solves the transport problem by the network simplex on a
+// sparse candidate graph (the k nearest neighbours of every point in the
+// other cloud; for large problems also the links of the solution between
+// the coarsened clouds, solved recursively, and the pairs of least reduced
+// cost under the potentials it suggests), then prices all n·m pairs with
+// k-d tree queries (never storing the cost matrix), adds the arcs that
+// violate dual feasibility and re-solves from the current basis, until no
+// pair violates it: the final potentials certify optimality over all
+// pairs.
+func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
+	start := time.Now()
+	nn, mm, d := p.nn, p.mm, p.d
+	kdX := newKDTree(p.xs, nn, d, p.cf)
+	kdY := newKDTree(p.ys, mm, d, p.cf)
+	k := opt.Neighbours
+	if k <= 0 {
+		k = 8
+	}
+	// Candidate graph: k nearest neighbours both ways, deduplicated.
+	kx, ky := min(k, mm), min(k, nn)
+	fromX := make([]hit, nn*kx)
+	fromY := make([]hit, mm*ky)
+	parallelRows(nn, 64, func(lo, hi int) {
+		var qs kdQuery
+		for s := lo; s < hi; s++ {
+			copy(fromX[s*kx:(s+1)*kx], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), kx, false, &qs))
+		}
+	})
+	parallelRows(mm, 64, func(lo, hi int) {
+		var qs kdQuery
+		for t := lo; t < hi; t++ {
+			copy(fromY[t*ky:(t+1)*ky], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), ky, false, &qs))
+		}
+	})
+	type arc struct {
+		s, t int32
+		c    float64
+	}
+	all := make([]arc, 0, len(fromX)+len(fromY))
+	for q, h := range fromX {
+		all = append(all, arc{int32(q / kx), h.J, h.Val})
+	}
+	for q, h := range fromY {
+		all = append(all, arc{h.J, int32(q / ky), h.Val})
+	}
+	// Multiscale: every pair of points in two clusters that the coarse
+	// problem's solution links; the coarse potentials seed the fine ones.
+	u0 := make([]float64, nn)
+	if nn+mm >= multiscaleMin {
+		cx, ax, gx := kdX.clusters(p.xs, p.a)
+		cy, ay, gy := kdY.clusters(p.ys, p.b)
+		coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
+		cres, err := solveSparse(coarse, Options{Neighbours: opt.Neighbours})
+		if err != nil {
+			return nil, err
+		}
+		for c, g := range gx {
+			for _, s := range g {
+				u0[s] = cres.u[c]
+			}
+		}
+		for _, q := range cres.pairs {
+			for _, s := range gx[q.I] {
+				for _, t := range gy[q.J] {
+					all = append(all, arc{s, t, p.cost(int(s), int(t))})
+				}
+			}
+		}
+	}
+	v0 := make([]float64, mm)
+	// transforms sets v0 to the c-transform of u0 over the candidates and
+	// u0 to the c-transform of v0.
+	transforms := func() {
+		for t := range v0 {
+			v0[t] = math.Inf(1)
+		}
+		for _, e := range all {
+			v0[e.t] = math.Min(v0[e.t], e.c-u0[e.s])
+		}
+		for s := range u0 {
+			u0[s] = math.Inf(1)
+		}
+		for _, e := range all {
+			u0[e.s] = math.Min(u0[e.s], e.c-v0[e.t])
+		}
+	}
+	transforms()
+	// Where every point goes under these potentials: the pairs of least
+	// reduced cost over all pairs, both ways.
+	fromX = slices.Grow(fromX[:0], nn*pricingLimit)[:nn*pricingLimit]
+	fromY = slices.Grow(fromY[:0], mm*pricingLimit)[:mm*pricingLimit]
+	cntX, cntY := make([]int, nn), make([]int, mm)
+	kdY.setOffsets(v0)
+	parallelRows(nn, 64, func(lo, hi int) {
+		var qs kdQuery
+		for s := lo; s < hi; s++ {
+			cntX[s] = copy(fromX[s*pricingLimit:(s+1)*pricingLimit], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), pricingLimit, true, &qs))
+		}
+	})
+	kdX.setOffsets(u0)
+	parallelRows(mm, 64, func(lo, hi int) {
+		var qs kdQuery
+		for t := lo; t < hi; t++ {
+			cntY[t] = copy(fromY[t*pricingLimit:(t+1)*pricingLimit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), pricingLimit, true, &qs))
+		}
+	})
+	for s := 0; s < nn; s++ {
+		for _, h := range fromX[s*pricingLimit : s*pricingLimit+cntX[s]] {
+			all = append(all, arc{int32(s), h.J, h.Val + v0[h.J]})
+		}
+	}
+	for t := 0; t < mm; t++ {
+		for _, h := range fromY[t*pricingLimit : t*pricingLimit+cntY[t]] {
+			all = append(all, arc{h.J, int32(t), h.Val + u0[h.J]})
+		}
+	}
+	fromX, fromY = nil, nil
+	slices.SortFunc(all, func(x, y arc) int {
+		if x.s != y.s {
+			return int(x.s - y.s)
+		}
+		return int(x.t - y.t)
+	})
+	all = slices.CompactFunc(all, func(x, y arc) bool { return x.s == y.s && x.t == y.t })
+	transforms()
+	tr := newTree(nn, mm, p.cost)
+	// Greedy (matrix-minimum) allocation over the candidates by reduced
+	// cost for these potentials.
+	byCost := slices.Clone(all)
+	for q := range byCost {
+		e := &byCost[q]
+		e.c -= u0[e.s] + v0[e.t]
+	}
+	slices.SortStableFunc(byCost, func(x, y arc) int {
+		switch {
+		case x.c < y.c:
+			return -1
+		case x.c > y.c:
+			return 1
+		}
+		return 0
+	})
+	ra, rb := slices.Clone(p.a), slices.Clone(p.b)
+	var fs, ft []int32
+	for _, e := range byCost {
+		if ra[e.s] > 0 && rb[e.t] > 0 {
+			f := math.Min(ra[e.s], rb[e.t])
+			ra[e.s] -= f
+			rb[e.t] -= f
+			fs, ft = append(fs, e.s), append(ft, e.t)
+		}
+	}
+	byCost = nil
+	// What the candidates could not carry: north-west corner over the
+	// remaining points in their principal-axis order.
+	ro, co := principalOrderRaw(p.xs, p.ys, nn, mm, d)
+	// Round-off slivers are left to forestTree's balances.
+	sliver := 1e-12 / float64(nn+mm)
+	var lr, lc []int
+	for _, s := range ro {
+		if ra[s] > sliver {
+			lr = append(lr, s)
+		}
+	}
+	for _, t := range co {
+		if rb[t] > sliver {
+			lc = append(lc, t)
+		}
+	}
+	for i, j := 0, 0; i < len(lr) && j < len(lc); {
+		s, t := lr[i], lc[j]
+		f := math.Min(ra[s], rb[t])
+		ra[s] -= f
+		rb[t] -= f
+		fs, ft = append(fs, int32(s)), append(ft, int32(t))
+		if ra[s] <= sliver {
+			i++
+		} else {
+			j++
+		}
+	}
+	if !forestTree(tr, p.a, p.b, fs, ft) {
+		tr.reset()
+		northWest(tr, slices.Clone(p.a), slices.Clone(p.b), ro, co)
+	}
+	fs, ft = nil, nil
+	arcs := &arcList{
+		s: make([]int32, len(all)), t: make([]int32, len(all)), c: make([]float64, len(all)),
+	}
+	for q, e := range all {
+		arcs.s[q], arcs.t[q], arcs.c[q] = e.s, e.t, e.c
+	}
+	all = nil
+	// Tolerance: relative to the largest cost between the clouds' boxes.
+	eps := 1e-13 * math.Max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
+	maxPivots := sparseMaxPivots * (nn + mm + 100) * int(math.Log2(float64(nn+mm)+2)+1)
+	pivots, round := 0, 0
+	report := func(viol int) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Round: round, Arcs: len(arcs.c), Pivots: pivots, Violations: viol, Elapsed: time.Since(start)})
+		}
+	}
+	viol := make([][]hit, nn)
+	for {
+		// Simplex on the candidate graph with a candidate list: a major
+		// scan collects violating arcs block by block until the list is
+		// full; minor iterations pivot on the most violating arc of the
+		// list, re-priced each time, until it is spent.
+		na := len(arcs.c)
+		block := max(int(sparseBlock*math.Sqrt(float64(na))), 64)
+		listSize := max(int(listFactor*math.Sqrt(float64(na))), 8)
+		pos := 0
+		list := make([]int32, 0, listSize+block)
+		rcOf := func(e int32) float64 {
+			return arcs.c[e] - tr.pot[arcs.s[e]] - tr.pot[nn+int(arcs.t[e])]
+		}
+		for {
+			// Major: refill the list.
+			for scanned, inBlock := 0, 0; scanned < na; scanned, inBlock = scanned+1, inBlock+1 {
+				if inBlock == block {
+					if len(list) >= listSize {
+						break
+					}
+					inBlock = 0
+				}
+				if rcOf(int32(pos)) < -eps {
+					list = append(list, int32(pos))
+				}
+				pos++
+				if pos == na {
+					pos = 0
+				}
+			}
+			if len(list) == 0 {
+				break
+			}
+			// Minor iterations.
+			for minor := 0; minor < listSize/2 && len(list) > 0; minor++ {
+				best, bq := -eps, -1
+				keep := list[:0]
+				for _, e := range list {
+					if r := rcOf(e); r < -eps {
+						if r < best {
+							best, bq = r, len(keep)
+						}
+						keep = append(keep, e)
+					}
+				}
+				list = keep
+				if bq < 0 {
+					break
+				}
+				e := list[bq]
+				list[bq] = list[len(list)-1]
+				list = list[:len(list)-1]
+				tr.pivot(int(arcs.s[e]), int(arcs.t[e]), best)
+				pivots++
+				if pivots > maxPivots {
+					return nil, fmt.Errorf("ot: network simplex did not converge in %d pivots", pivots)
+				}
+				if pivots&(1<<20-1) == 0 {
+					report(0)
+				}
+			}
+		}
+		// Price every pair against fresh potentials.
+		tr.refreshPotentials()
+		kdY.setOffsets(tr.pot[nn:])
+		parallelRows(nn, 64, func(lo, hi int) {
+			var qs kdQuery
+			for s := lo; s < hi; s++ {
+				h := kdY.search(p.xs[s*d:(s+1)*d], tr.pot[s]-eps, pricingLimit, true, &qs)
+				viol[s] = append(viol[s][:0], h...)
+			}
+		})
+		round++
+		added := 0
+		for s, hs := range viol {
+			for _, h := range hs {
+				arcs.add(int32(s), h.J, h.Val+tr.pot[nn+int(h.J)])
+				added++
+			}
+		}
+		report(added)
+		if added == 0 {
+			break
+		}
+		if round == maxRounds {
+			return nil, fmt.Errorf("ot: exact OT still finds violating pairs after %d pricing rounds", round)
+		}
+	}
+	res := &sparseResult{u: tr.pot[:nn], v: tr.pot[nn:], kdX: kdX, kdY: kdY}
+	for v := 0; v < nn+mm; v++ {
+		if tr.parent[v] < 0 || tr.flow[v] <= 0 {
+			continue
+		}
+		pv := int(tr.parent[v])
+		if v < nn {
+			res.pairs = append(res.pairs, Pair{I: v, J: pv - nn, Mass: tr.flow[v]})
+		} else {
+			res.pairs = append(res.pairs, Pair{I: pv, J: v - nn, Mass: tr.flow[v]})
+		}
+	}
+	sort.Slice(res.pairs, func(x, y int) bool {
+		if res.pairs[x].I != res.pairs[y].I {
+			return res.pairs[x].I < res.pairs[y].I
+		}
+		return res.pairs[x].J < res.pairs[y].J
+	})
+	return res, nil
+}
+
+// multiscaleMin is the number of points from which the candidate graph
+// also holds the links of the solution between the coarsened clouds.
+var multiscaleMin = 2000
+
+// clusters returns the leaves of the tree as weighted points: centres of
+// mass, masses, and the member points of each.
+func (t *kdTree) clusters(ps, w []float64) (centres, mass []float64, members [][]int32) {
+	d := t.d
+	for _, nd := range t.nodes {
+		if nd.left >= 0 {
+			continue
+		}
+		c := make([]float64, d)
+		tot := 0.0
+		for _, i := range t.idx[nd.lo:nd.hi] {
+			tot += w[i]
+		}
+		for _, i := range t.idx[nd.lo:nd.hi] {
+			f := w[i] / tot
+			for k := 0; k < d; k++ {
+				c[k] += f * ps[int(i)*d+k]
+			}
+		}
+		centres = append(centres, c...)
+		mass = append(mass, tot)
+		members = append(members, t.idx[nd.lo:nd.hi])
+	}
+	return centres, mass, members
+}
+
+// refreshPotentials recomputes the potentials from the tree arcs' costs
+// (pot[root] = 0), removing the round-off accumulated by pivots.
+func (t *nsTree) refreshPotentials() {
+	root := int32(0)
+	for v, p := range t.parent {
+		if p < 0 {
+			root = int32(v)
+			break
+		}
+	}
+	t.pot[root] = 0
+	st := append(t.stack[:0], root)
+	for len(st) > 0 {
+		v := st[len(st)-1]
+		st = st[:len(st)-1]
+		for ch := t.first[v]; ch >= 0; ch = t.next[ch] {
+			t.pot[ch] = t.arcCost(ch) - t.pot[v]
+			st = append(st, ch)
+		}
+	}
+	t.stack = st
+}
+
+// boxSpan is the cost between opposite corners of the bounding box of both
+// clouds, an upper bound of every cost.
+func boxSpan(xs, ys []float64, d int, cf CostFunc) float64 {
+	lo, hi := make([]float64, d), make([]float64, d)
+	for k := range lo {
+		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+	}
+	for _, ps := range [][]float64{xs, ys} {
+		for q, v := range ps {
+			lo[q%d] = math.Min(lo[q%d], v)
+			hi[q%d] = math.Max(hi[q%d], v)
+		}
+	}
+	return pointCost(lo, hi, cf)
+}
+
+// sparseBlock and listFactor scale the pricing block and the candidate
+// list of the sparse simplex with the square root of the number of arcs.
+var sparseBlock, listFactor = 4.0, 2.0

@@ -1,0 +1,270 @@
+package ot
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// clusteredCloud draws n points around c centres spread over a box of
+// side 8 shifted by off (snapshots that move far, as single-cell data).
+func clusteredCloud(r *rand.Rand, n, d, c int, off float64) *mat.Dense {
+	centres := make([]float64, c*d)
+	for k := range centres {
+		centres[k] = 8*r.Float64() - 4 + off
+	}
+	m := mat.NewDense(n, d, nil)
+	for i := 0; i < n; i++ {
+		q := r.IntN(c)
+		for k := 0; k < d; k++ {
+			m.Set(i, k, centres[q*d+k]+0.3*r.NormFloat64())
+		}
+	}
+	return m
+}
+
+// TestCertificate checks the sparse solver's dual certificate over all
+// pairs, by brute force: U[i] + V[j] ≤ cost(i, j) everywhere, equality on
+// the plan, and Σ a·U + Σ b·V = Cost (strong duality), and its cost
+// against the dense network simplex on the full cost matrix.
+func TestCertificate(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	type tc struct {
+		name string
+		x, y *mat.Dense
+		a, b []float64
+	}
+	var cases []tc
+	for _, d := range []int{1, 2, 5} {
+		cases = append(cases,
+			tc{"uniform", randCloud(r, 300, d), randCloud(r, 410, d), nil, nil},
+			tc{"equal", randCloud(r, 350, d), randCloud(r, 350, d), nil, nil},
+			tc{"clustered far", clusteredCloud(r, 400, d, 5, 0), clusteredCloud(r, 330, d, 4, 6), nil, nil})
+		a, b := randWeights(r, 260), randWeights(r, 240)
+		a[3], a[100], b[7] = 0, 0, 0
+		cases = append(cases, tc{"weighted with zeros", randCloud(r, 260, d), randCloud(r, 240, d), a, b})
+	}
+	// Large enough for the multiscale candidates.
+	cases = append(cases, tc{"multiscale", clusteredCloud(r, 1400, 3, 6, 0), clusteredCloud(r, 1100, 3, 5, 3), nil, nil})
+	for _, c := range cases {
+		for _, cf := range []CostFunc{SqEuclidean, Euclidean} {
+			n, d := c.x.Dims()
+			m, _ := c.y.Dims()
+			t.Run(c.name+"/"+cf.String()+"/"+string(rune('0'+d)), func(t *testing.T) {
+				p, err := CoupleWith(c.x, c.y, c.a, c.b, cf, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cost, _ := CostMatrix(c.x, c.y, cf)
+				checkPlan(t, p, c.a, c.b, cost, 1e-12)
+				scale := 0.0
+				for i := 0; i < n; i++ {
+					for j := 0; j < m; j++ {
+						scale = math.Max(scale, cost.At(i, j))
+					}
+				}
+				tol := 1e-10 * scale
+				worst := 0.0
+				for i := 0; i < n; i++ {
+					for j := 0; j < m; j++ {
+						worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
+					}
+				}
+				if worst < -tol {
+					t.Errorf("dual infeasible: min reduced cost %.3g (tolerance %.3g)", worst, tol)
+				}
+				for _, q := range p.Pairs {
+					if rc := cost.At(q.I, q.J) - p.U[q.I] - p.V[q.J]; math.Abs(rc) > tol {
+						t.Errorf("pair %+v has reduced cost %.3g", q, rc)
+					}
+				}
+				aa, _ := normWeights("a", c.a, n)
+				bb, _ := normWeights("b", c.b, m)
+				dual := 0.0
+				for i, w := range aa {
+					dual += w * p.U[i]
+				}
+				for j, w := range bb {
+					dual += w * p.V[j]
+				}
+				if relErr(dual, p.Cost) > 1e-10 {
+					t.Errorf("dual objective %.15g, primal %.15g", dual, p.Cost)
+				}
+				ref, err := NetworkSimplex(c.a, c.b, cost, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if relErr(p.Cost, ref.Cost) > 1e-12 {
+					t.Errorf("cost %.15g, dense simplex %.15g", p.Cost, ref.Cost)
+				}
+			})
+		}
+	}
+}
+
+type potCase struct {
+	Name string      `json:"name"`
+	X    [][]float64 `json:"x"`
+	Y    [][]float64 `json:"y"`
+	A    []float64   `json:"a"`
+	B    []float64   `json:"b"`
+	Cost string      `json:"cost"`
+	EMD  float64     `json:"emd"`
+}
+
+// TestPOTGenerated compares with POT's ot.emd2 on the cases written by
+// testdata/gen_pot_cases.py (clustered, shifted, weighted, unequal).
+func TestPOTGenerated(t *testing.T) {
+	raw, err := os.ReadFile("testdata/pot_cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []potCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 8 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			cf := SqEuclidean
+			if c.Cost == "euclidean" {
+				cf = Euclidean
+			}
+			p, err := Couple(dense(c.X), dense(c.Y), c.A, c.B, cf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := relErr(p.Cost, c.EMD); e > 1e-9 {
+				t.Errorf("cost %.15g, POT %.15g (relative error %.2g)", p.Cost, c.EMD, e)
+			}
+		})
+	}
+}
+
+// TestScaleInvariance: coordinates are rescaled by powers of two, so
+// clouds at 1e154 (whose squared distances overflow float64) and at 1e-200
+// (whose squared distances underflow) give the exactly scaled distances;
+// a W2² beyond float64 is an error, not a hang.
+func TestScaleInvariance(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, y := randCloud(r, 40, 2), randCloud(r, 50, 2)
+	w1, err := W1(x, y, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, err := W2Squared(x, y, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := func(m *mat.Dense, e int) *mat.Dense {
+		var out mat.Dense
+		out.Apply(func(_, _ int, v float64) float64 { return math.Ldexp(v, e) }, m)
+		return &out
+	}
+	// 2^512 ≈ 1.3e154 (squared distances overflow, W2² does not),
+	// 2^530 ≈ 3.5e159 (W2² overflows), 2^-660 ≈ 2e-199 (squared distances
+	// underflow).
+	for _, e := range []int{512, 530, -660} {
+		xs, ys := scaled(x, e), scaled(y, e)
+		got, err := W1(xs, ys, nil, nil)
+		if err != nil {
+			t.Fatalf("W1 at 2^%d: %v", e, err)
+		}
+		if want := math.Ldexp(w1, e); got != want {
+			t.Errorf("W1 at 2^%d = %v, want %v", e, got, want)
+		}
+		got, err = W2Squared(xs, ys, nil, nil)
+		if math.IsInf(math.Ldexp(w2, 2*e), 0) {
+			if err == nil || !errors.Is(err, ErrInput) {
+				t.Errorf("W2² at 2^%d = %v, %v: want an overflow error", e, got, err)
+			}
+			continue
+		}
+		if want := math.Ldexp(w2, 2*e); err != nil || got != want {
+			t.Errorf("W2² at 2^%d = %v, %v; want %v", e, got, err, want)
+		}
+	}
+	// Weights whose sum overflows.
+	big := []float64{math.MaxFloat64, math.MaxFloat64 / 2}
+	p, err := Couple(x.Slice(0, 2, 0, 2).(*mat.Dense), y.Slice(0, 3, 0, 2).(*mat.Dense), big, nil, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ga, _ := p.Marginals(); math.Abs(ga[0]-2.0/3) > 1e-15 || math.Abs(ga[1]-1.0/3) > 1e-15 {
+		t.Errorf("marginal %v, want [2/3 1/3]", ga)
+	}
+}
+
+// TestHugeCosts: cost matrices near the largest float64 give the exactly
+// scaled optimum (they overflowed the simplex potentials).
+func TestHugeCosts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, sz := range [][2]int{{30, 30}, {30, 40}} {
+		c := mat.NewDense(sz[0], sz[1], nil)
+		c.Apply(func(_, _ int, _ float64) float64 { return r.Float64() }, c)
+		want, err := Solve(nil, nil, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantNS, err := NetworkSimplex(nil, nil, c, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []int{1000, -1060} {
+			var big mat.Dense
+			big.Apply(func(_, _ int, v float64) float64 { return math.Ldexp(v, e) }, c)
+			got, err := Solve(nil, nil, &big)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := math.Ldexp(want.Cost, e); got.Cost != w {
+				t.Errorf("%v at 2^%d: cost %v, want %v", sz, e, got.Cost, w)
+			}
+			got, err = NetworkSimplex(nil, nil, &big, nil, nil)
+			if err != nil || got.Cost != math.Ldexp(wantNS.Cost, e) {
+				t.Errorf("%v at 2^%d: simplex cost %v, %v", sz, e, got.Cost, err)
+			}
+		}
+	}
+}
+
+// TestSparseDeterministic: the plan does not depend on the number of cores.
+func TestSparseDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	x, y := clusteredCloud(r, 1200, 4, 6, 0), clusteredCloud(r, 1000, 4, 6, 2)
+	var plans []*Plan
+	var rounds []int
+	for _, procs := range []int{1, 2, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		var last Progress
+		p, err := CoupleWith(x, y, nil, nil, SqEuclidean, Options{Progress: func(q Progress) {
+			if q.Round < last.Round {
+				t.Errorf("progress went back from round %d to %d", last.Round, q.Round)
+			}
+			last = q
+		}})
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last.Round == 0 || last.Violations != 0 {
+			t.Errorf("last progress report %+v: want a final round without violations", last)
+		}
+		plans = append(plans, p)
+		rounds = append(rounds, last.Round)
+	}
+	for k := 1; k < len(plans); k++ {
+		if plans[k].Cost != plans[0].Cost || !slices.Equal(plans[k].Pairs, plans[0].Pairs) {
+			t.Errorf("plan with %d cores differs", []int{1, 2, 4}[k])
+		}
+	}
+}
