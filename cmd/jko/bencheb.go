@@ -53,7 +53,8 @@ func ebModels(kinds []string) (oneStep, leaveOut []bench.EBModel, err error) {
 			oneStep = append(oneStep, m)
 			leaveOut = append(leaveOut, m)
 		case "ijkonet":
-			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, Method: "ijkonet"})
+			// Particle maps and full batches: no randomness, one run.
+			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, Method: "ijkonet", Deterministic: true})
 		default:
 			return nil, nil, fmt.Errorf("--eb-models %s: want closed-form, mlp or ijkonet", k)
 		}
