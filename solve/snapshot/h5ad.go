@@ -24,6 +24,8 @@ import (
 // (give an obsm embedding). Files written by h5py with libver='latest'
 // (superblock version 2 or 3) lose their obs group in the HDF5 reader jko
 // uses; that is detected and the error says how to rewrite the file.
+// That reader trusts sizes stored in the file: a corrupt file can make it
+// allocate more memory than the machine has (see FuzzReadH5AD).
 func ReadH5AD(path string, src Source) (s *Snapshots, err error) {
 	defer func() {
 		// The HDF5 decoder is a third-party parser of untrusted bytes: a

@@ -210,7 +210,12 @@ func TestWithoutPrevious(t *testing.T) {
 }
 
 // FuzzReadH5AD feeds mutated fixtures to the reader: an error, never a
-// panic, and any snapshots it returns are valid.
+// panic, and any snapshots it returns are valid. Known limit, found with
+// this target: github.com/scigolib/hdf5 v0.14.0 trusts sizes read from
+// the file, so some corruptions make it allocate without bound (a global
+// heap collection of 140 TB in core.ReadGlobalHeapCollection, reached
+// from an attribute's variable-length string): a fatal out-of-memory that
+// no recover catches, which stalls a -fuzz run. To be fixed upstream.
 func FuzzReadH5AD(f *testing.F) {
 	for _, name := range []string{"cells.h5ad", "cells_latest.h5ad", "cells_gzip.h5ad"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
