@@ -10,7 +10,10 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// programs are the compiled evaluators, built on first use.
+// programs are the compiled evaluators, built on first use, each under its
+// own sync.Once. A program that needs new nodes (derivatives) builds them
+// in a private clone of the model's graph: Model.G never changes after
+// compilation, so programs built on different goroutines never race.
 type programs struct {
 	once         [3]sync.Once
 	grad         [3]*eval.Program // Σ∇V, Σ∇U, Σf″
@@ -200,7 +203,7 @@ func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
 // with respect to every parameter block the kind depends on.
 func (m *Model) featProg(k TermKind) (*eval.Program, []int) {
 	m.progs.featOnce[k].Do(func() {
-		g := m.G
+		g := m.G.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -341,7 +344,7 @@ func (m *Model) InternalFeatures(F, c, rho []float64, n int) {
 // vjpProg builds Σ_c seed_c ∂(drift_c)/∂θ for kind k.
 func (m *Model) vjpProg(k TermKind) (*eval.Program, []int) {
 	m.progs.vjpOnce[k].Do(func() {
-		g := m.G
+		g := m.G.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -470,12 +473,13 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 // (θ layout), adding scale × the result.
 func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
 	m.progs.valVJPOnce[k].Do(func() {
+		g := m.G.Clone()
 		blocks, nodes := m.blocksOf(m.agg[k].value)
-		outs := []ir.NodeID{m.G.Scalar(0)}
+		outs := []ir.NodeID{g.Scalar(0)}
 		if len(nodes) > 0 {
-			outs = m.G.Grad(m.agg[k].value, nodes...)
+			outs = g.Grad(m.agg[k].value, nodes...)
 		}
-		m.progs.valVJP[k] = eval.Compile(m.G, outs)
+		m.progs.valVJP[k] = eval.Compile(g, outs)
 		m.progs.valVJPBlocks[k] = blocks
 	})
 	blocks := m.progs.valVJPBlocks[k]

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"regexp"
@@ -22,6 +23,14 @@ import (
 func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error) {
 	if len(theta) != m.NumParams {
 		return nil, fmt.Errorf("compile: %d values for %d parameters", len(theta), m.NumParams)
+	}
+	// The language has no text for NaN or ±Inf: a fit that produced one
+	// is refused here, by name, rather than written as text that does not
+	// read back.
+	for i, v := range theta {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("compile: parameter %s is %v after the fit, not a finite number: the fitted spec is not written", m.ParamNames()[i], v)
+		}
 	}
 	byName := map[string]*Param{}
 	for i := range m.Params {
@@ -105,7 +114,11 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 		d.Meta().BlankBefore = true
 		out.Decls[1] = d
 	}
-	text := lang.Format(out)
+	var buf bytes.Buffer
+	if err := lang.Fprint(&buf, out); err != nil {
+		return nil, fmt.Errorf("compile: the fitted spec cannot be printed: %v", err)
+	}
+	text := buf.Bytes()
 	// The output must read back: a printer or model bug must not produce a
 	// file that fails later.
 	if _, err := lang.ParseFile(out.Filename, text); err != nil {

@@ -1,6 +1,7 @@
 package compile_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -120,6 +121,30 @@ func TestMLPInFunctionCalledTwice(t *testing.T) {
 	for i := range theta {
 		if got[i] != theta[i] {
 			t.Fatalf("θ[%d] = %v read back, want %v\n%s", i, got[i], theta[i], text)
+		}
+	}
+}
+
+// A fit that produced a value that is not finite is refused by name (it
+// was printed as (0/0), which the checker rejects, so the fitted spec did
+// not read back).
+func TestFormatRefusesNonFinite(t *testing.T) {
+	src := "param a\nparam w[3]\npotential V(x) = a*norm2(x) + dot(w, [1, 2, 3]) + mlp(x, 2)\n"
+	for _, tc := range []struct {
+		at   int
+		v    float64
+		want string
+	}{
+		{0, math.NaN(), "parameter a is NaN"},
+		{2, math.Inf(1), "parameter w[1] is +Inf"},
+		{5, math.Inf(-1), "parameter V.mlp."},
+	} {
+		m := instantiate(t, src, 2)
+		theta := m.InitTheta(1)
+		theta[tc.at] = tc.v
+		text, err := m.Format(theta, nil, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("θ[%d] = %v: err %v, want one naming %q; text:\n%s", tc.at, tc.v, err, tc.want, text)
 		}
 	}
 }

@@ -143,7 +143,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 
 func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	g, m := l.g, l.m
-	term := Term{Kind: TermKind(t.Kind), Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
+	term := Term{Kind: t.Kind, Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
 	l.term, l.inst = t, nil
 	l.block = map[*lang.Call]*lang.MLPInfo{}
 	for _, b := range t.Blocks {
@@ -541,35 +541,30 @@ func (l *lowerer) lowerDot(e *lang.Call) ir.NodeID {
 }
 
 func (l *lowerer) lowerMonomials(e *lang.Call) ir.NodeID {
-	g := l.g
-	x := l.expr(e.Args[0])
-	k := l.intValue(e.Args[1], "the degree of monomials")
-	if g.Shape(x).Rank != 1 {
-		l.fail(e.Args[0].Pos(), "monomials needs a vector; got a %s", g.Shape(x))
-	}
-	n := g.Shape(x).Rows
-	count := math.Pow(float64(k+1), float64(n)) - 1
-	if k < 1 || count > 1e5 {
-		l.fail(e.Func.At, "monomials(x, %d) of a %d-vector has %.0f features; keep (k+1)^n − 1 ≤ 100000", k, n, count)
-	}
-	g.SetPos(irPos(e.Func.At))
-	return monomials(g, x, n, k)
+	count := func(n, k int) float64 { return math.Pow(float64(k+1), float64(n)) - 1 }
+	return l.lowerBasis(e, count, "(k+1)^n − 1", monomials)
 }
 
 func (l *lowerer) lowerPolynomials(e *lang.Call) ir.NodeID {
-	g := l.g
+	return l.lowerBasis(e, polynomialCount, "C(n+k, k) − 1", polynomials)
+}
+
+// lowerBasis lowers a feature basis call name(x, k), monomials or
+// polynomials: x a vector, k ≥ 1, and at most 100000 features as count
+// (written as rule) gives them.
+func (l *lowerer) lowerBasis(e *lang.Call, count func(n, k int) float64, rule string, build func(g *ir.Graph, x ir.NodeID, n, k int) ir.NodeID) ir.NodeID {
+	g, name := l.g, e.Func.Name
 	x := l.expr(e.Args[0])
-	k := l.intValue(e.Args[1], "the degree of polynomials")
+	k := l.intValue(e.Args[1], "the degree of "+name)
 	if g.Shape(x).Rank != 1 {
-		l.fail(e.Args[0].Pos(), "polynomials needs a vector; got a %s", g.Shape(x))
+		l.fail(e.Args[0].Pos(), "%s needs a vector; got a %s", name, g.Shape(x))
 	}
 	n := g.Shape(x).Rows
-	count := polynomialCount(n, k)
-	if k < 1 || count > 1e5 {
-		l.fail(e.Func.At, "polynomials(x, %d) of a %d-vector has %.0f features; keep C(n+k, k) − 1 ≤ 100000", k, n, count)
+	if c := count(n, k); k < 1 || c > 1e5 {
+		l.fail(e.Func.At, "%s(x, %d) of a %d-vector has %.0f features; keep %s ≤ 100000", name, k, n, c, rule)
 	}
 	g.SetPos(irPos(e.Func.At))
-	return polynomials(g, x, n, k)
+	return build(g, x, n, k)
 }
 
 func (l *lowerer) lowerConcat(e *lang.Call) ir.NodeID {

@@ -8,27 +8,16 @@ import (
 	"github.com/jko-org/jko/lang"
 )
 
-// TermKind says which of the three energies a term is.
-type TermKind int
+// TermKind says which of the three energies a term is: the language's
+// kind, so a checked term's kind is used as is.
+type TermKind = lang.TermKind
 
 // The kinds of terms.
 const (
-	Potential   TermKind = iota // V(x) or V(x, t)
-	Interaction                 // U(z), z = x − y
-	Internal                    // f(ρ)
+	Potential   = lang.Potential   // V(x) or V(x, t)
+	Interaction = lang.Interaction // U(z), z = x − y
+	Internal    = lang.Internal    // f(ρ)
 )
-
-func (k TermKind) String() string {
-	switch k {
-	case Potential:
-		return "potential"
-	case Interaction:
-		return "interaction"
-	case Internal:
-		return "internal"
-	}
-	return "unknown"
-}
 
 // Param is one learnable block of θ.
 type Param struct {
@@ -68,9 +57,11 @@ func (p *Param) EntryName(i int) string {
 
 // Model is a spec instantiated at dimension Dim: the expression graph of
 // every term and of the derivatives the solvers need, with batched,
-// parallel evaluators. The evaluators are built on first use (they add
-// derivative nodes to G), so call a Model's methods from one goroutine at a
-// time; each call is itself parallel over the cores.
+// parallel evaluators. A Model is immutable once Compile returns: G never
+// changes, and each evaluator is built on first use under its own
+// sync.Once, in a private copy of G when it needs derivative nodes. So a
+// Model's methods may be called from several goroutines at once; each call
+// is itself parallel over the cores.
 type Model struct {
 	Spec *Spec
 	Dim  int

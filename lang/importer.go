@@ -50,7 +50,7 @@ func (s stdImporter) Import(path string) (string, []byte, error) {
 // importFailure words an Importer's error for the checker: the reason
 // without the path the message already names, and a hint (a close
 // standard-library name).
-func importFailure(path string, err error) (why error, hint string) {
+func importFailure(path string, err error) (hint string, why error) {
 	if errors.Is(err, ErrNotFound) {
 		if s := closest(path, stdlib.Names()); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
@@ -60,7 +60,7 @@ func importFailure(path string, err error) (why error, hint string) {
 	}
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err, hint
+		return hint, pe.Err
 	}
-	return err, hint
+	return hint, err
 }

@@ -400,3 +400,30 @@ func TestLibraryWithoutTerms(t *testing.T) {
 		}
 	}
 }
+
+// A built file holding a number that is not finite does not print: no
+// text reads back as NaN or ±Inf (it printed as (0/0) and 1e999, which
+// the checker and the parser reject). Fprint names the declaration.
+func TestFprintRefusesNonFinite(t *testing.T) {
+	for _, tc := range []struct {
+		decl Decl
+		want string
+	}{
+		{&Param{Names: []*Ident{NewIdent("a")}, Init: NumberLit(math.NaN())}, "parameter a holds the number NaN"},
+		{&Const{Name: NewIdent("k"), Value: &Unary{Op: '-', X: NumberLit(math.Inf(1))}}, "constant k holds the number +Inf"},
+		{&Weights{Name: "V.mlp", Values: VectorLit([]float64{1, math.Inf(-1)})}, "weights V.mlp holds the number -Inf"},
+	} {
+		f := &File{Filename: "f.jko", Decls: []Decl{tc.decl}}
+		var b strings.Builder
+		err := Fprint(&b, f)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err %v, want one containing %q", err, tc.want)
+		}
+		if b.Len() != 0 {
+			t.Errorf("%q written for a file that cannot print", b.String())
+		}
+		if out := Format(f); out != nil {
+			t.Errorf("Format gave %q, want nil", out)
+		}
+	}
+}

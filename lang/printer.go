@@ -2,6 +2,7 @@ package lang
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -22,15 +23,26 @@ import (
 //   - numbers as written (synthesized numbers in their shortest exact
 //     form); bounds as `>= lo`, `<= hi` or `in [lo, hi]`.
 
-// Format returns the canonical text of f.
+// Format returns the canonical text of f. A parsed file always prints; a
+// built one holding a number that is not finite has no text (the language
+// has no literal for NaN or ±Inf) and Format returns nil: Fprint says why.
 func Format(f *File) []byte {
 	var b bytes.Buffer
-	_ = Fprint(&b, f)
+	if Fprint(&b, f) != nil {
+		return nil
+	}
 	return b.Bytes()
 }
 
-// Fprint writes the canonical text of f to w.
+// Fprint writes the canonical text of f to w. It refuses, writing nothing,
+// a file holding a number that is not finite (only a built file can): no
+// text would read back as that number.
 func Fprint(w io.Writer, f *File) error {
+	for _, d := range f.Decls {
+		if err := checkFinite(d); err != nil {
+			return err
+		}
+	}
 	var b strings.Builder
 	floating := f.Comments
 	printed := false
@@ -85,6 +97,49 @@ func Fprint(w io.Writer, f *File) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// checkFinite reports a number of d that is not finite.
+func checkFinite(d Decl) error {
+	var es []Expr
+	switch d := d.(type) {
+	case *Const:
+		es = []Expr{d.Value}
+	case *Param:
+		es = []Expr{d.Length, d.Lower, d.Upper, d.Init}
+	case *Fn:
+		es = []Expr{d.Body}
+	case *Term:
+		es = []Expr{d.Body}
+	case *Weights:
+		es = []Expr{d.Values}
+	}
+	var bad *Number
+	for _, e := range es {
+		Walk(e, func(e Expr) bool {
+			if n, ok := e.(*Number); ok && bad == nil && n.Text == "" && (math.IsNaN(n.Value) || math.IsInf(n.Value, 0)) {
+				bad = n
+			}
+			return bad == nil
+		})
+	}
+	if bad == nil {
+		return nil
+	}
+	name := ""
+	switch d := d.(type) {
+	case *Const:
+		name = "constant " + d.Name.Name
+	case *Param:
+		name = "parameter " + identList(d.Names)
+	case *Fn:
+		name = "function " + d.Name.Name
+	case *Term:
+		name = "term " + d.Name.Name
+	case *Weights:
+		name = "weights " + d.Name
+	}
+	return fmt.Errorf("lang: %s holds the number %v, which has no text in the language (numbers are finite)", name, bad.Value)
 }
 
 // declLine is one printed line of a declaration: its code, the comment
@@ -351,12 +406,10 @@ func NumberText(n *Number) string {
 		return n.Text
 	}
 	switch {
-	case math.IsInf(n.Value, 1):
-		return "1e999"
-	case math.IsInf(n.Value, -1):
-		return "-1e999"
-	case math.IsNaN(n.Value):
-		return "(0/0)"
+	case math.IsNaN(n.Value), math.IsInf(n.Value, 0):
+		// No literal reads back as these (Fprint refuses them); the text
+		// serves error messages.
+		return fmt.Sprint(n.Value)
 	}
 	return strconv.FormatFloat(n.Value, 'g', -1, 64)
 }

@@ -86,7 +86,7 @@ func (c *checker) load(f *File) {
 		}
 		name, src, err := c.imp.Import(im.Path)
 		if err != nil {
-			why, hint := importFailure(im.Path, err)
+			hint, why := importFailure(im.Path, err)
 			c.errorf(im.PathPos, hint, "cannot import %q: %v", im.Path, why)
 			continue
 		}

@@ -33,7 +33,7 @@ potential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)
 	}
 	// 2. Fit it (closed form, no ridge: the data are noise-free).
 	o := jkonet.DefaultOptions()
-	o.Reg = 0
+	o.Reg, o.RegAuto = 0, false
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {
 		log.Fatal(err)

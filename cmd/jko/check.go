@@ -9,6 +9,7 @@ import (
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/finite"
 )
 
 type checkCmd struct {
@@ -102,7 +103,7 @@ func (c checkCmd) Run(g *globals) error {
 			v := m.G.Eval(t.Value, env)[0]
 			ct.Value = &v
 			ct.Grad = m.G.Eval(t.Grad, env)
-			if nonFinite(append([]float64{v}, ct.Grad...)) {
+			if !finite.All(append([]float64{v}, ct.Grad...)) {
 				ct.NaNAt = firstNonFinite(m.G, []ir.NodeID{t.Value, t.Grad}, env)
 			}
 		}
@@ -174,15 +175,6 @@ func finiteOrNil(v float64) any {
 	return v
 }
 
-func nonFinite(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return true
-		}
-	}
-	return false
-}
-
 // envFor binds the inputs and parameters for the reference evaluator.
 func envFor(m *compile.Model, theta, x []float64, rho, t float64) map[string][]float64 {
 	env := map[string][]float64{"t": {t}, "rho": {rho}}
@@ -208,12 +200,12 @@ func firstNonFinite(g *ir.Graph, roots []ir.NodeID, env map[string][]float64) st
 		nid := ir.NodeID(id)
 		v := g.Eval(nid, env)
 		memo[nid] = v
-		if !nonFinite(v) {
+		if finite.All(v) {
 			continue
 		}
 		bad := false
 		for _, a := range g.Node(nid).Args {
-			if nonFinite(memo[a]) {
+			if !finite.All(memo[a]) {
 				bad = true
 			}
 		}

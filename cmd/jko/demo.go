@@ -79,7 +79,7 @@ func (c demoCmd) Run(g *globals) error {
 		}
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg = 0
+	o.Reg, o.RegAuto = 0, false
 	o.Seed = c.Seed
 	t0 = time.Now()
 	fit, err := jkonet.Fit(m, train, o)

@@ -30,19 +30,28 @@ type evalCmd struct {
 // evalReport is what eval prints; with --only-w1 the metrics it skips are
 // absent (nil), not zeros.
 type evalReport struct {
-	Fitted   string           `json:"fitted"`
-	Data     string           `json:"data"`
-	Split    string           `json:"split"`
-	TimesAt  string           `json:"times"`
-	Step     string           `json:"step"`
-	OneStep  evaluate.Report  `json:"one_step"`
-	W2       *evaluate.Report `json:"one_step_w2,omitempty"`
-	MMD      *evaluate.Report `json:"one_step_mmd,omitempty"`
-	AllSteps *evaluate.Report `json:"all_steps,omitempty"`
+	Fitted   string            `json:"fitted"`
+	Data     string            `json:"data"`
+	Split    string            `json:"split"`
+	TimesAt  string            `json:"times"`
+	Step     string            `json:"step"`
+	OneStep  evaluate.Report   `json:"one_step"`
+	W2       *evaluate.Report  `json:"one_step_w2,omitempty"`
+	MMD      *evaluate.Report  `json:"one_step_mmd,omitempty"`
+	AllSteps *evaluate.Report  `json:"all_steps,omitempty"`
+	Beta     float64           `json:"beta"`
+	Truth    []paramComparison `json:"truth,omitempty"`
 	// LeaveOut holds the scores of the snapshots left out (--leave-out).
 	LeaveOut []evaluate.HeldOutScore `json:"leave_out,omitempty"`
-	Beta     float64                 `json:"beta"`
-	Truth    []paramComparison       `json:"truth,omitempty"`
+	// Noise puts W1 next to the model's own noise and the data's sampling
+	// scale; DriftError compares the drift with spec.jko's (when present).
+	Noise      *evaluate.NoiseReport
+	DriftError *driftError
+}
+
+type driftError struct {
+	Relative float64 `json:"relative"`
+	RMS      float64 `json:"rms"`
 }
 
 type paramComparison struct {
@@ -96,8 +105,18 @@ func (c evalCmd) Run(g *globals) error {
 			return err
 		}
 		rep.AllSteps = &all
+		nr, err := evaluate.NoiseAware(flow, data.Snapshots, c.Seed, step)
+		if err != nil {
+			return err
+		}
+		rep.Noise = &nr
 	}
 	rep.Truth = compareTruth(c.Data, m, theta)
+	if tf := truthFlow(c.Data, m.Dim); tf != nil {
+		if rel, rms, err := evaluate.DriftError(flow, tf, data.Snapshots); err == nil {
+			rep.DriftError = &driftError{rel, rms}
+		}
+	}
 	if c.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -110,6 +129,13 @@ func (c evalCmd) Run(g *globals) error {
 		fmt.Fprintf(g.stdout, "  one-step W2 %.4g ± %.2g, MMD %.4g ± %.2g\n", rep.W2.Mean, rep.W2.Std, rep.MMD.Mean, rep.MMD.Std)
 		fmt.Fprintf(g.stdout, "all-steps-ahead W1 from snapshot 0: %.4g ± %.2g\n", rep.AllSteps.Mean, rep.AllSteps.Std)
 		fmt.Fprintf(g.stdout, "  per step: %s\n", fmtList(rep.AllSteps.PerStep))
+	}
+	if r := rep.Noise; r != nil {
+		fmt.Fprintf(g.stdout, "noise-aware: W1 %.4g against %.4g between two runs of the model (ratio %.3g: 1 when the model's noise explains the data, > 1 too little noise or a wrong drift); two independent samples of the data differ by %.4g\n",
+			r.W1.Mean, r.Self.Mean, r.Ratio, r.Floor.Mean)
+	}
+	if e := rep.DriftError; e != nil {
+		fmt.Fprintf(g.stdout, "drift error against spec.jko: %.3g relative (RMS ‖v̂ − v‖ %.4g over the data)\n", e.Relative, e.RMS)
 	}
 	if len(rep.Truth) > 0 {
 		fmt.Fprintln(g.stdout, "parameters against the spec the data was simulated from:")
@@ -207,7 +233,12 @@ func (r evalReport) jsonSafe() any {
 		AllSteps *metricJSON `json:"all_steps,omitempty"`
 		Beta     jsonFloat   `json:"beta"`
 		Truth    []truth     `json:"truth,omitempty"`
-	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil}
+		Noise    *noiseJSON  `json:"noise_aware,omitempty"`
+		Drift    *driftError `json:"drift_error,omitempty"`
+	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil, nil, r.DriftError}
+	if n := r.Noise; n != nil {
+		out.Noise = &noiseJSON{metricOf(&n.W1), metricOf(&n.Self), metricOf(&n.Floor), jsonFloat(n.Ratio)}
+	}
 	for _, p := range r.Truth {
 		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
 	}
@@ -255,4 +286,35 @@ func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data 
 		fmt.Fprintf(tw, "  snapshot %d (t=%g)\tfrom %d over %g\tW2 %.4g\tW1 %.4g\t\n", h.Snapshot, h.Time, h.From, h.Elapsed, h.W2, h.W1)
 	}
 	return tw.Flush()
+}
+
+// noiseJSON is an evaluate.NoiseReport for JSON (a model without noise has
+// ratio +Inf, carried as null).
+type noiseJSON struct {
+	W1    *metricJSON `json:"w1"`
+	Self  *metricJSON `json:"self"`
+	Floor *metricJSON `json:"floor"`
+	Ratio jsonFloat   `json:"ratio"`
+}
+
+// truthFlow is the dynamics of the spec.jko that jko simulate writes next
+// to its data, or nil.
+func truthFlow(data string, d int) *evaluate.Flow {
+	path := filepath.Join(data, "spec.jko")
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	ts, err := compile.LoadFile(path)
+	if err != nil {
+		return nil
+	}
+	tm, err := ts.Instantiate(d)
+	if err != nil {
+		return nil
+	}
+	f, err := evaluate.NewFlow(tm, tm.InitTheta(0), 0)
+	if err != nil {
+		return nil
+	}
+	return f
 }

@@ -21,7 +21,7 @@ type fitCmd struct {
 	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
 	Out        string  `short:"o" required:"" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
-	Reg        float64 `help:"Ridge weight on τθ (the JKOnet* reference uses 0.01)." default:"0.01"`
+	Reg        string  `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"auto"`
 	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
 	EvalAt     string  `help:"Evaluate the drift at x (the explicit step, the default) or y (the implicit step, the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with." enum:",x,y" default:""`
@@ -35,6 +35,7 @@ type fitCmd struct {
 	LR         float64 `help:"Adam: learning rate." default:"0.001"`
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
+	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (seeded, in parallel) and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
 	JSON       bool    `help:"Print the report as JSON."`
 	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
@@ -61,12 +62,32 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
 }
 
-func (c fitCmd) options() jkonet.Options {
+// regError rejects a --reg that is neither auto nor a number ≥ 0.
+func (c fitCmd) regError() error {
+	if c.Reg == "auto" {
+		return nil
+	}
+	r, err := strconv.ParseFloat(c.Reg, 64)
+	if err != nil || !(r >= 0) || math.IsInf(r, 0) {
+		return fmt.Errorf("--reg %s: want auto or a number ≥ 0", c.Reg)
+	}
+	return nil
+}
+
+func (c fitCmd) options() (jkonet.Options, error) {
 	o := jkonet.DefaultOptions()
-	o.Method, o.Reg, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Reg, c.Couplings, c.Density, c.EvalAt, c.Seed
+	o.Method, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Couplings, c.Density, c.EvalAt, c.Seed
+	if err := c.regError(); err != nil {
+		return o, err
+	}
+	if c.Reg != "auto" {
+		o.Reg, _ = strconv.ParseFloat(c.Reg, 64)
+		o.RegAuto = false
+	}
+	o.Bootstrap = c.Bootstrap
 	o.DensityAt = c.DensityAt
 	o.Epochs, o.BatchSize, o.LR, o.Clip, o.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
-	return o
+	return o, nil
 }
 
 // fitReport is what fit prints.
@@ -84,6 +105,12 @@ type fitReport struct {
 	Times   map[string]float64 `json:"seconds"`
 	Total   float64            `json:"total_seconds"`
 	Clamped []string           `json:"clamped,omitempty"`
+	// Converged, Iterations and Status say how the optimiser stopped;
+	// Warnings what to know before trusting the numbers.
+	Converged  bool     `json:"converged"`
+	Iterations int      `json:"iterations,omitempty"`
+	Status     string   `json:"status,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
 }
 
 // paramReport is one fitted entry. StdErr is nil when there is none:
@@ -95,6 +122,9 @@ type paramReport struct {
 	StdErr          *jsonFloat `json:"stderr,omitempty"`
 	NotIdentifiable bool       `json:"not_identifiable,omitempty"`
 	Feature         string     `json:"feature,omitempty"`
+	// Bootstrap is the bootstrap's standard error and 95% interval (with
+	// --bootstrap).
+	Bootstrap *bootReport `json:"bootstrap,omitempty"`
 }
 
 type linearReport struct {
@@ -110,7 +140,8 @@ type linearReport struct {
 // replaced by defaults).
 func (c fitCmd) validate() error {
 	return firstErr(
-		atLeastF("--reg", c.Reg, 0),
+		c.regError(),
+		atLeast("--bootstrap", c.Bootstrap, 0),
 		atLeast("--epochs", c.Epochs, 1),
 		atLeast("--batch", c.Batch, 1),
 		positive("--lr", c.LR),
@@ -151,7 +182,10 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	o := c.options()
+	o, err := c.options()
+	if err != nil {
+		return err
+	}
 	bar := newProgress(g, 1, "fitting")
 	o.Progress = func(stage string, done, total int, loss float64) {
 		if bar.bar != nil {
@@ -265,7 +299,8 @@ func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []
 
 func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) fitReport {
 	rep := fitReport{Spec: c.Spec, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Out: c.Out, Method: res.Method,
-		EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped}
+		EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
+		Converged: res.Converged, Iterations: res.Iterations, Status: res.Status, Warnings: res.Warnings}
 	for _, st := range res.Times {
 		rep.Times[st.Name] = st.Time.Seconds()
 	}
@@ -281,6 +316,9 @@ func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result
 				v := jsonFloat(se)
 				p.StdErr = &v
 			}
+		}
+		if b := res.Bootstrap; b != nil {
+			p.Bootstrap = &bootReport{jsonFloat(b.StdErr[i]), jsonFloat(b.Lo[i]), jsonFloat(b.Hi[i])}
 		}
 		rep.Params = append(rep.Params, p)
 	}
@@ -330,15 +368,19 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		if p.Feature != "" {
 			feat = "  " + p.Feature
 		}
+		boot := ""
+		if b := p.Bootstrap; b != nil {
+			boot = fmt.Sprintf("  bootstrap ± %s [%s, %s]", fmtNum(float64(b.StdErr)), fmtNum(float64(b.Lo)), fmtNum(float64(b.Hi)))
+		}
 		switch {
 		case p.StdErr != nil:
-			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s\n", p.Name, fmtNum(float64(p.Value)), fmtNum(float64(*p.StdErr)), feat)
+			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s%s\n", p.Name, fmtNum(float64(p.Value)), fmtNum(float64(*p.StdErr)), feat, boot)
 		case p.NotIdentifiable:
-			fmt.Fprintf(tw, "  %s\t%s\tnot identifiable\t%s\n", p.Name, fmtNum(float64(p.Value)), feat)
+			fmt.Fprintf(tw, "  %s\t%s\tnot identifiable\t%s%s\n", p.Name, fmtNum(float64(p.Value)), feat, boot)
 		case res.StdErr != nil:
-			fmt.Fprintf(tw, "  %s\t%s\tat a bound\t%s\n", p.Name, fmtNum(float64(p.Value)), feat)
+			fmt.Fprintf(tw, "  %s\t%s\tat a bound\t%s%s\n", p.Name, fmtNum(float64(p.Value)), feat, boot)
 		default:
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, fmtNum(float64(p.Value)), feat)
+			fmt.Fprintf(tw, "  %s\t%s\t%s%s\n", p.Name, fmtNum(float64(p.Value)), feat, boot)
 		}
 	}
 	tw.Flush()
@@ -353,6 +395,15 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	}
 	if len(rep.Clamped) > 0 {
 		fmt.Fprintf(w, "held at a bound: %s\n", strings.Join(rep.Clamped, ", "))
+	}
+	if rep.Method != "linear" && rep.Status != "" {
+		fmt.Fprintf(w, "%s: %d iterations, %s (converged: %v)\n", rep.Method, rep.Iterations, rep.Status, rep.Converged)
+	}
+	if b := res.Bootstrap; b != nil {
+		fmt.Fprintf(w, "bootstrap: %d resampled fits (%d failed)\n", b.Replicates, b.Failed)
+	}
+	for _, s := range rep.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", s)
 	}
 	var parts []string
 	for _, st := range res.Times {
@@ -378,7 +429,10 @@ func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 		}
 		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
 	}
-	return fmt.Sprintf("eval-at %s, couplings %s, reg %g", res.EvalAt, c.Couplings, c.Reg)
+	if res.Method == "linear" {
+		return fmt.Sprintf("eval-at %s, couplings %s, reg %s (relative ridge %.3g)", res.EvalAt, c.Couplings, c.Reg, res.Ridge)
+	}
+	return fmt.Sprintf("eval-at %s, couplings %s", res.EvalAt, c.Couplings)
 }
 
 func methodName(m string) string {
@@ -386,4 +440,11 @@ func methodName(m string) string {
 		return "iJKOnet (inverse optimisation, no couplings)"
 	}
 	return "JKOnet* (" + m + ")"
+}
+
+// bootReport is one parameter's bootstrap standard error and 95% interval.
+type bootReport struct {
+	StdErr jsonFloat `json:"stderr"`
+	Lo     jsonFloat `json:"lo"`
+	Hi     jsonFloat `json:"hi"`
 }

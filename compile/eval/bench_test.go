@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/parallel"
 )
 
 const benchN = 1_000_000
@@ -58,7 +59,7 @@ func handRunner(n int, f func(val, grad, x []float64)) func() {
 	val, grad := make([]float64, n), make([]float64, 2*n)
 	nc := (n + ChunkSize - 1) / ChunkSize
 	return func() {
-		parallel(nc, func(next func() int) {
+		parallel.Claim(nc, func(next func() int) {
 			for c := next(); c < nc; c = next() {
 				s := c * ChunkSize
 				e := min(n, s+ChunkSize)

@@ -3,13 +3,12 @@ package eval
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/parallel"
 )
 
 // ChunkSize is the number of particles processed by one instruction loop.
@@ -515,33 +514,10 @@ func (pl *plan) runChunk(w *worker, n int) {
 	}
 }
 
-// parallel starts up to GOMAXPROCS goroutines (none when one suffices),
-// each running body with a function that claims the next of the units
-// 0..m−1 (a result ≥ m means none is left).
-func parallel(m int, body func(next func() int)) {
-	nw := min(runtime.GOMAXPROCS(0), m)
-	if nw <= 1 {
-		u := 0
-		body(func() int { u++; return u - 1 })
-		return
-	}
-	var next atomic.Int64
-	claim := func() int { return int(next.Add(1)) - 1 }
-	var wg sync.WaitGroup
-	for range nw {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			body(claim)
-		}()
-	}
-	wg.Wait()
-}
-
 // parallel runs f(w, u) for the units u = 0..m−1 on up to GOMAXPROCS
 // goroutines, each with its own worker scratch w.
 func (pl *plan) parallel(m int, uvals [][]float64, f func(w *worker, u int)) {
-	parallel(m, func(next func() int) {
+	parallel.Claim(m, func(next func() int) {
 		w := pl.worker(uvals)
 		for u := next(); u < m; u = next() {
 			f(w, u)

@@ -12,8 +12,7 @@ type texpr struct {
 	op   string
 	kids []*texpr
 	val  []float64 // constants
-	i, j int
-	p    float64
+	i    int
 	vec  bool // vector[3] (else scalar)
 }
 

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -107,6 +108,20 @@ type Graph struct {
 // New returns an empty graph.
 func New() *Graph {
 	return &Graph{index: map[string]NodeID{}, leaf: map[string]NodeID{}}
+}
+
+// Clone returns a copy of g that can grow on its own: node ids of g mean
+// the same nodes in the copy, and building in one never changes the other.
+// Cloning is how a finished graph stays immutable while derivatives are
+// built from it (possibly on several goroutines at once).
+func (g *Graph) Clone() *Graph {
+	c := &Graph{
+		nodes: slices.Clip(g.nodes),
+		index: maps.Clone(g.index),
+		leaf:  maps.Clone(g.leaf),
+		pos:   g.pos,
+	}
+	return c
 }
 
 // SetPos sets the source position recorded on nodes built from now on and

@@ -57,7 +57,7 @@ func run(w io.Writer, particles, epochs int) error {
 		return err
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg = 0
+	o.Reg, o.RegAuto = 0, false
 	jk, err := jkonet.Fit(m, data, o)
 	if err != nil {
 		return err

@@ -48,11 +48,12 @@ func run(w io.Writer, particles int) error {
 	}
 	// Without a ridge the system is singular, and the error says why.
 	o := jkonet.DefaultOptions()
-	o.Reg = 0
+	o.Reg, o.RegAuto = 0, false
 	if _, err := solve.Fit(spec, data, solve.Options{JKOnet: &o}); err != nil {
 		fmt.Fprintf(w, "without a ridge: %v\n\n", err)
 	}
-	// With the reference ridge it solves, and reports the same directions.
+	// With a small ridge (relative to each feature's size) it solves, and
+	// reports the same directions.
 	o.Reg = 1e-6
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {
@@ -70,6 +71,9 @@ func run(w io.Writer, particles int) error {
 	}
 	for _, name := range r.Clamped {
 		fmt.Fprintf(w, "  %s is held at its bound (the unconstrained optimum lies outside it)\n", name)
+	}
+	if r.BetaNote != "" {
+		fmt.Fprintf(w, "  %s\n", r.BetaNote)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func run(w io.Writer, particles int) error {
 		return err
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg = 0
+	o.Reg, o.RegAuto = 0, false
 	o.Density = "kde"
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {

@@ -38,7 +38,7 @@ func TestCouplingNotModel(t *testing.T) {
 		return e
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg = 0
+	o.Reg, o.RegAuto = 0, false
 
 	// The true pairing: particle i of snapshot k becomes particle i of k+1.
 	ident := &jkonet.Prepared{Dim: 2, EvalAt: "x"}

@@ -413,3 +413,45 @@ func TestClippedAndPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReferenceDensityUnits: the reference recipe works in any units. With
+// its absolute determinant threshold (1e-4), data rescaled by 0.05 failed
+// with "no component has covariance determinant > 0.0001".
+func TestReferenceDensityUnits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const n = 800
+	x := mat.NewDense(n, 2, nil)
+	for i := 0; i < n; i++ {
+		x.Set(i, 0, -4+8*rng.Float64())
+		x.Set(i, 1, rng.NormFloat64())
+	}
+	const c = 0.05
+	xs := mat.DenseCopyOf(x)
+	xs.Scale(c, xs)
+	ref, err := JKOnetStarDensity(x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := JKOnetStarDensity(xs, 1)
+	if err != nil {
+		t.Fatalf("data in units 20× smaller: %v", err)
+	}
+	r1, r2 := make([]float64, n), make([]float64, n)
+	if err := ref.Density(r1, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := small.Density(r2, xs); err != nil {
+		t.Fatal(err)
+	}
+	// A density in units c times smaller is 1/c² larger in 2-D.
+	for i := 0; i < n; i++ {
+		if got := r2[i] * c * c; math.Abs(got-r1[i]) > 0.02*r1[i] {
+			t.Fatalf("point %d: ρ = %g in small units (×c² = %g), %g in the original", i, r2[i], got, r1[i])
+		}
+	}
+	md, fl := ReferenceThresholds(x)
+	mds, fls := ReferenceThresholds(xs)
+	if math.Abs(mds/(md*c*c*c*c)-1) > 1e-9 || math.Abs(fls*c*c/fl-1) > 1e-9 {
+		t.Errorf("thresholds %g, %g; in small units %g, %g", md, fl, mds, fls)
+	}
+}

@@ -26,7 +26,8 @@
 //     determinant is ≤ 1e-4 (renormalising the weights), and returns
 //     max(ρ, 1e-5); JAX differentiates the clip to a zero gradient where it
 //     is active. JKOnetStarDensity reproduces that recipe with GMM.Prune
-//     and Clipped.
+//     and Clipped, with both thresholds in the units of the data
+//     (ReferenceThresholds: the reference's numbers on its own data).
 //
 // EntropyKL is the Kozachenko–Leonenko k-nearest-neighbour estimate of the
 // differential entropy, with a kd-tree for the neighbour search.

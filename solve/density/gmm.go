@@ -521,16 +521,50 @@ func (g *GMM) Sample(n int, seed uint64) *mat.Dense {
 
 // JKOnetStarDensity fits the density estimate of the JKOnet* reference to
 // one snapshot: a 10-component full-covariance GMM (scikit-learn
-// defaults), components with covariance determinant ≤ 1e-4 dropped, and ρ
-// clipped below at 1e-5.
+// defaults), degenerate components dropped and ρ clipped below. The
+// reference's thresholds are absolute (determinant ≤ 1e-4, ρ ≥ 1e-5) and
+// so fail on data in small units; here they are those numbers in the
+// units of x (see ReferenceThresholds): the same on the reference's data,
+// the same decisions on the data in any units.
 func JKOnetStarDensity(x *mat.Dense, seed uint64) (Estimator, error) {
 	g, err := FitGMM(x, GMMOptions{Components: 10, Seed: seed})
 	if err != nil {
 		return nil, err
 	}
-	p, err := g.Prune(1e-4)
+	minDet, floor := ReferenceThresholds(x)
+	p, err := g.Prune(minDet)
 	if err != nil {
 		return nil, err
 	}
-	return Clipped{E: p, Min: 1e-5}, nil
+	return Clipped{E: p, Min: floor}, nil
+}
+
+// ReferenceThresholds returns the JKOnet* reference's component
+// determinant threshold (1e-4) and density floor (1e-5) rescaled to the
+// units of x. The reference set them for data spread like the uniform
+// distribution on [−4, 4]^d (variance 16/3 per coordinate): with v the
+// mean coordinate variance of x, minDet = 1e-4·(v/(16/3))^d and floor =
+// 1e-5·((16/3)/v)^(d/2), how a determinant and a density change when the
+// data are rescaled.
+func ReferenceThresholds(x *mat.Dense) (minDet, floor float64) {
+	n, d := x.Dims()
+	v := 0.0
+	for j := 0; j < d; j++ {
+		mean, ss := 0.0, 0.0
+		for i := 0; i < n; i++ {
+			mean += x.At(i, j)
+		}
+		mean /= float64(max(n, 1))
+		for i := 0; i < n; i++ {
+			e := x.At(i, j) - mean
+			ss += e * e
+		}
+		v += ss / float64(max(n, 1))
+	}
+	v /= float64(d)
+	if !(v > 0) || math.IsInf(v, 0) {
+		return 1e-4, 1e-5
+	}
+	r := v / (16.0 / 3)
+	return 1e-4 * math.Pow(r, float64(d)), 1e-5 * math.Pow(r, -float64(d)/2)
 }

@@ -219,3 +219,20 @@ func TestPredictImplicitStiff(t *testing.T) {
 		}
 	}
 }
+
+// A function library (no terms) has no dynamics: NewFlow refuses it
+// (before: jko simulate stdlib/halves.jko simulated zero drift silently).
+func TestFlowRefusesLibrary(t *testing.T) {
+	s, err := compile.LoadFile("../../stdlib/halves.jko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Instantiate(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewFlow(m, m.InitTheta(1), 1)
+	if err == nil || !strings.Contains(err.Error(), "no terms") {
+		t.Errorf("NewFlow of a function library: err %v, want one saying it has no terms", err)
+	}
+}

@@ -26,6 +26,15 @@ func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
 	if len(theta) != m.NumParams {
 		return nil, fmt.Errorf("evaluate: %d parameter values for a model with %d", len(theta), m.NumParams)
 	}
+	if len(m.Terms) == 0 {
+		// A function library (stdlib/halves.jko): its drift would be zero
+		// everywhere, a silent non-model.
+		name := "the spec"
+		if files := m.Spec.Model.Files; len(files) > 0 {
+			name = files[0].Filename
+		}
+		return nil, fmt.Errorf("evaluate: %s declares no terms (potential, interaction or internal), so it has no dynamics: a library of functions is imported by a spec, not run", name)
+	}
 	f := &Flow{Model: m, Theta: theta, Seed: seed}
 	f.beta, f.entropy = m.Entropy(theta)
 	if f.beta < 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -50,7 +51,7 @@ func HeldOut(f sim.Dynamics, s *snapshot.Snapshots, held, from []int, steps int,
 		out[i] = HeldOutScore{Snapshot: k, From: p, Time: s.Times[k], Elapsed: el}
 	}
 	errs := make([]error, 2*len(held))
-	parallelFor(2*len(held), func(j int) {
+	parallel.For(2*len(held), func(j int) {
 		i := j / 2
 		k := held[i]
 		if j%2 == 0 {

@@ -3,10 +3,9 @@ package evaluate
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 
+	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -130,7 +129,7 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Rep
 	}
 	out := make([]float64, K)
 	errs := make([]error, K)
-	parallelFor(K, func(k int) {
+	parallel.For(K, func(k int) {
 		out[k], errs[k] = ot.W1(preds[k], s.X[k+1], nil, weights(s, k+1))
 	})
 	for k, err := range errs {
@@ -139,21 +138,6 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Rep
 		}
 	}
 	return summarise("one-step W1", out), nil
-}
-
-// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines.
-func parallelFor(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			f(i)
-		}()
-	}
-	wg.Wait()
 }
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1
@@ -210,7 +194,7 @@ func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (
 	}
 	w1, w2, mmd := make([]float64, K), make([]float64, K), make([]float64, K)
 	errs := make([]error, 3*K)
-	parallelFor(3*K, func(i int) {
+	parallel.For(3*K, func(i int) {
 		k := i / 3
 		switch i % 3 {
 		case 0:

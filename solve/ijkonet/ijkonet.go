@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/finite"
+	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/sim"
@@ -328,7 +328,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			// add up is summed in the order of k, so results do not depend
 			// on the number of cores.
 			if o.Map == Particles {
-				err := forEachStep(K, func(k int) error {
+				err := parallel.ForErr(K, func(k int) error {
 					D := gather(k, idxX[k])
 					if err := gm.proximal(D, k, xb[k], nb[k], theta, o.MapSteps); err != nil {
 						return err
@@ -343,7 +343,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			}
 			for ms := 0; ms < o.MapSteps && o.Map != Particles; ms++ {
 				grads := make([][]float64, K)
-				err := forEachStep(K, func(k int) error {
+				err := parallel.ForErr(K, func(k int) error {
 					tr := maps[min(k, len(maps)-1)]
 					grads[k] = make([]float64, tr.size)
 					if _, err := gm.mapAscent(grads[k], tr, k, xb[k], nb[k], theta, beta, false); err != nil {
@@ -366,7 +366,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			}
 			// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
 			gk, gaps, losses := make([][]float64, K), make([]float64, K), make([]float64, K)
-			err := forEachStep(K, func(k int) error {
+			err := parallel.ForErr(K, func(k int) error {
 				y, ny := pick(k+1, idxY[k])
 				var mv mover
 				if o.Map == Particles {
@@ -393,7 +393,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 				return nil, diverged(e, "the gap became", gap)
 			case math.IsNaN(mapLoss) || math.IsInf(mapLoss, 0) || math.Abs(mapLoss) > 1e12:
 				return nil, diverged(e, "the maps' loss became", mapLoss)
-			case nonFinite(gtheta):
+			case !finite.All(gtheta):
 				return nil, diverged(e, "the gradient of θ became", "non-finite")
 			}
 			step := opt.step(gtheta, o.lr(e))
@@ -413,29 +413,6 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	}
 	res.Times = jkonet.Timings{{Name: "ijkonet", Time: time.Since(start)}}
 	return res, nil
-}
-
-// forEachStep runs f(0), …, f(K−1) on up to GOMAXPROCS goroutines and
-// returns the error of the first k that failed.
-func forEachStep(K int, f func(k int) error) error {
-	errs := make([]error, K)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for k := 0; k < K; k++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[k] = f(k)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // game evaluates the two players' objectives for one step k.
@@ -564,7 +541,7 @@ func (gm *game) proximal(D []float64, k int, x []float64, n int, theta []float64
 	for i := range D {
 		D[i] = y[i] - x[i]
 	}
-	if nonFinite(D) {
+	if !finite.All(D) {
 		return errors.New("the particles' displacements became non-finite")
 	}
 	return nil
@@ -632,13 +609,4 @@ func sqMean(D []float64, n int) float64 {
 		s += v * v
 	}
 	return s / float64(n)
-}
-
-func nonFinite(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return true
-		}
-	}
-	return false
 }

@@ -9,7 +9,10 @@
 //
 // The loss Σ_k Σ_(x,y) w ‖τ·drift_θ + (y − x)‖² is minimised in θ. When every
 // term is affine in its parameters the loss is quadratic and the minimum is
-// one ridge-regularised linear solve (FitLinear, the paper's closed form);
+// one ridge-regularised linear solve (FitLinear, the paper's closed form,
+// with a ridge relative to the normal matrix's diagonal and an exact
+// active-set solve for bounds; the β of an entropy term from the residual
+// noise, see residualBeta);
 // otherwise it is minimised with L-BFGS or Adam using the symbolic
 // vector–Jacobian products of the compiled spec.
 //
@@ -17,7 +20,7 @@
 // between consecutive snapshots (squared Euclidean cost; pairs with weight
 // below 1/(10·max(n, m)) are dropped, as in the reference), and, when the
 // spec has an internal energy, a density estimate of each snapshot with its
-// gradient (ρ clipped below at 1e-5, as in the reference). The internal
+// gradient (ρ clipped below at the reference's 1e-5, in the data's units). The internal
 // energy's term f″(ρ)∇ρ follows EvalAt unless DensityAt says otherwise (the
 // reference mixes: potential features at x, density at y).
 //

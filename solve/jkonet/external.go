@@ -97,12 +97,10 @@ func uniformIfNil(w []float64, n int) []float64 {
 	return u
 }
 
-// rhoFloor is the reference's clip of the density from below.
-const rhoFloor = 1e-5
-
 // NewDensity fits the density estimator named by spec ("gmm:K" or "kde")
 // to the cloud x. "gmm:10" is the JKOnet* reference recipe (10 components,
-// degenerate components pruned); every estimate is clipped below at 1e-5.
+// degenerate components pruned); every estimate is clipped below at the
+// reference's 1e-5 in the units of x (density.ReferenceThresholds).
 func NewDensity(x *mat.Dense, spec string, seed uint64) (density.Estimator, error) {
 	kind, arg, _ := strings.Cut(spec, ":")
 	var est density.Estimator
@@ -133,7 +131,8 @@ func NewDensity(x *mat.Dense, spec string, seed uint64) (density.Estimator, erro
 	default:
 		return nil, fmt.Errorf("density %q: want gmm:K or kde", spec)
 	}
-	return density.Clipped{E: est, Min: rhoFloor}, nil
+	_, floor := density.ReferenceThresholds(x)
+	return density.Clipped{E: est, Min: floor}, nil
 }
 
 type densityEstimate struct{ density.Estimator }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/finite"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -25,20 +26,36 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 			method = "adam"
 		}
 	}
+	if err := tinyStepError(s); err != nil {
+		return nil, err
+	}
 	evalAt := defaultEvalAt(o, m)
 	prep, err := Prepare(m, s, o, evalAt)
 	if err != nil {
 		return nil, err
 	}
+	var fit func(*compile.Model, *Prepared, Options) (*Result, error)
 	switch method {
 	case "linear":
-		return FitLinear(m, prep, o)
+		fit = FitLinear
 	case "lbfgs":
-		return FitLBFGS(m, prep, o)
+		fit = FitLBFGS
 	case "adam":
-		return FitAdam(m, prep, o)
+		fit = FitAdam
+	default:
+		return nil, fmt.Errorf("jkonet: unknown method %q (want auto, linear, lbfgs or adam)", method)
 	}
-	return nil, fmt.Errorf("jkonet: unknown method %q (want auto, linear, lbfgs or adam)", method)
+	res, err := fit(m, prep, o)
+	if err != nil || o.Bootstrap == 0 {
+		return res, err
+	}
+	start := time.Now()
+	res.Bootstrap, err = bootstrap(m, prep, o, o.Bootstrap, fit)
+	if err != nil {
+		return nil, err
+	}
+	res.Times = append(res.Times, Stage{"bootstrap", time.Since(start)})
+	return res, nil
 }
 
 // lossGrad evaluates the loss and adds its gradient into grad on the pairs
@@ -163,7 +180,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if epochs <= 0 {
 		epochs = 1
 	}
-	res := &Result{Method: "adam", Names: entryNames(m), EvalAt: prep.EvalAt}
+	res := &Result{Method: "adam", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	first := math.NaN()
 	t := 0
 	for e := 0; e < epochs; e++ {
@@ -175,7 +192,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 				idx[r.s] = append(idx[r.s], r.i)
 			}
 			l := lossGrad(m, prep, theta, grad, idx)
-			if math.IsNaN(l) || math.IsInf(l, 0) || nonFinite(grad) {
+			if math.IsNaN(l) || math.IsInf(l, 0) || !finite.All(grad) {
 				return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss became %v (learning rate %g may be too large, or τ too small for the data's displacements): %w", e+1, l, lr, ErrDiverged)
 			}
 			if o.Clip > 0 {
@@ -204,17 +221,14 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	res.Theta = theta
 	res.Loss = Loss(m, prep, theta)
+	res.Iterations = epochs
+	res.Converged, res.Status = adamSettled(res.LossCurve)
+	if !res.Converged {
+		res.Warnings = append(res.Warnings, "Adam: "+res.Status+"; train longer (--epochs) or raise the learning rate")
+	}
+	analyse(m, prep, res)
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"adam", time.Since(start)})
 	return res, nil
-}
-
-func nonFinite(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return true
-		}
-	}
-	return false
 }
 
 func clipNorm(g []float64, c float64) {
@@ -246,7 +260,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	theta0 := m.InitTheta(o.Seed)
 	tr := transform{lo, hi}
 	u0 := tr.inverse(theta0)
-	res := &Result{Method: "lbfgs", Names: entryNames(m), EvalAt: prep.EvalAt}
+	res := &Result{Method: "lbfgs", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	theta := make([]float64, P)
 	g := make([]float64, P)
 	evals := 0
@@ -273,12 +287,25 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	evals = result.Stats.FuncEvaluations
 	tr.forward(theta, result.X)
-	if math.IsNaN(result.F) || nonFinite(theta) {
+	if math.IsNaN(result.F) || !finite.All(theta) {
 		return nil, fmt.Errorf("jkonet: lbfgs: the loss became NaN after %d evaluations (check the spec's domain and the initial values): %w", evals, ErrDiverged)
 	}
 	res.Theta = theta
 	res.Loss = Loss(m, prep, theta)
 	res.LossCurve = []float64{result.F}
+	res.Iterations = result.Stats.MajorIterations
+	res.Status = result.Status.String()
+	switch result.Status {
+	case optimize.FunctionConvergence, optimize.GradientThreshold, optimize.StepConvergence:
+		res.Converged = true
+	default:
+		msg := fmt.Sprintf("L-BFGS stopped without converging after %d iterations (%s)", res.Iterations, res.Status)
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		res.Warnings = append(res.Warnings, msg+"; raise --max-iter or check the spec's scaling")
+	}
+	analyse(m, prep, res)
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"lbfgs", time.Since(start)})
 	return res, nil
 }
@@ -336,4 +363,27 @@ func (t transform) chain(gu, g, u []float64) {
 			gu[j] = g[j] * (h - l) * s * (1 - s)
 		}
 	}
+}
+
+// adamSettled judges a mini-batch loss curve: settled when the mean loss
+// of the last tenth of the epochs (at least 5) is within 1% of the tenth
+// before it.
+func adamSettled(curve []float64) (bool, string) {
+	w := max(len(curve)/10, 5)
+	if len(curve) < 2*w {
+		return false, fmt.Sprintf("too few epochs (%d) to judge convergence", len(curve))
+	}
+	mean := func(v []float64) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += x
+		}
+		return s / float64(len(v))
+	}
+	last, prev := mean(curve[len(curve)-w:]), mean(curve[len(curve)-2*w:len(curve)-w])
+	change := (prev - last) / math.Max(math.Abs(prev), 1e-300)
+	if change > 0.01 {
+		return false, fmt.Sprintf("the loss still fell by %.2g%% over the last %d epochs", 100*change, w)
+	}
+	return true, fmt.Sprintf("the loss changed by %.2g%% over the last %d epochs", 100*change, w)
 }

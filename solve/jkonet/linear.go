@@ -3,6 +3,7 @@ package jkonet
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/jko-org/jko/compile"
@@ -24,8 +25,31 @@ type Result struct {
 	Loss float64
 	// Linear holds the diagnostics of a closed-form fit.
 	Linear *linear.Result
+	// GaussNewton holds, for an L-BFGS or Adam fit with at most
+	// MaxGaussNewton parameters, the linearised problem at the optimum:
+	// its rank, condition number and flat directions (StdErr comes from it).
+	GaussNewton *linear.Result
 	// Clamped lists the parameters held at a bound by a linear fit.
 	Clamped []string
+	// BetaNote says how the closed form estimated an entropy's β.
+	BetaNote string
+	// Ridge is the closed form's ridge, relative to the diagonal of the
+	// normal matrix (chosen from the data unless Options.Reg set it).
+	Ridge float64
+	// Converged reports whether the method met its convergence test (the
+	// closed form always does), after Iterations iterations (L-BFGS),
+	// epochs (Adam) or 1 (the closed form).
+	Converged  bool
+	Iterations int
+	// Status says how the optimiser stopped, in words.
+	Status string
+	// Warnings are what a user must know before trusting the numbers: the
+	// ridge moved the solution, the loss is flat in some direction, the
+	// optimiser did not converge.
+	Warnings []string
+	// Bootstrap holds the spread of θ over fits to resampled pairs (see
+	// Options.Bootstrap), nil when not asked for.
+	Bootstrap *Bootstrap
 	// LossCurve has the loss after each epoch (adam) or iteration (lbfgs).
 	LossCurve []float64
 	// MapLossCurve has, for iJKOnet, the maps' objective after each epoch:
@@ -47,18 +71,6 @@ func (r *Result) Step() string {
 		return "implicit"
 	}
 	return "explicit"
-}
-
-// entryNames lists the name of each entry of θ.
-func entryNames(m *compile.Model) []string {
-	names := make([]string, m.NumParams)
-	for i := range m.Params {
-		p := &m.Params[i]
-		for j := 0; j < p.Size; j++ {
-			names[p.Offset+j] = p.EntryName(j)
-		}
-	}
-	return names
 }
 
 // stepFeatures evaluates the drift features of every term at the
@@ -116,7 +128,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	d, P := m.Dim, m.NumParams
-	names := entryNames(m)
+	names := m.ParamNames()
 	// Collect the weighted rows once: for pair i, dimension k, the row is
 	// τ F_ik and the target −(Δ_ik + τ c_ik).
 	type block struct {
@@ -124,7 +136,6 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		rows    int
 	}
 	blocks := make([]block, len(prep.Steps))
-	tauSum := 0.0
 	for s := range prep.Steps {
 		st := &prep.Steps[s]
 		F, c := stepFeatures(m, st)
@@ -143,10 +154,8 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 			}
 		}
 		blocks[s] = block{F, b, w, rows}
-		tauSum += st.Tau
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
-	tau := tauSum / float64(len(prep.Steps))
 	featTime := time.Since(start)
 	start = time.Now()
 
@@ -157,51 +166,59 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		full.AddRows(bl.F, bl.b, bl.w)
 	}
 	lower, upper := bounds(m)
+	// β of an entropy term from the residual noise (see residualBeta): the
+	// drift is fitted with β's entry held at 0.
+	betaAt := -1
+	if o.BetaFrom != "score" && prep.EvalAt == "x" {
+		betaAt = entropyEntry(m)
+	}
+	if betaAt >= 0 {
+		lower = append([]float64(nil), lower...)
+		upper = append([]float64(nil), upper...)
+		lower[betaAt], upper[betaAt] = 0, 0
+	}
+	// The ridge is relative to the diagonal of the normal matrix, so it
+	// penalises every parameter in the units of its own feature's size on
+	// the data: invariant to the units of the data and of the parameters.
+	reg := o.Reg
+	if o.RegAuto {
+		reg = full.AutoRidge()
+	}
+	settings := linear.Settings{Ridge: []float64{reg}, Relative: true}
+	boxTheta, where, err := full.SolveBox(settings, lower, upper)
+	if err != nil {
+		// Solve names the parameters of a singular system.
+		settings.Names = names
+		if _, err2 := full.Solve(settings); err2 != nil {
+			err = err2
+		}
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
 	fixed := make([]bool, P)
 	fixVal := make([]float64, P)
+	var fixedIdx []int
+	var fixedVals []float64
+	for j := 0; j < P; j++ {
+		if where[j] != linear.Free {
+			fixed[j], fixVal[j] = true, boxTheta[j]
+			fixedIdx = append(fixedIdx, j)
+			fixedVals = append(fixedVals, boxTheta[j])
+		}
+	}
+	// Diagnostics (rank, standard errors) of the free parameters with the
+	// others held at their bounds.
+	ne, free := full.Fix(fixedIdx, fixedVals)
 	var res *linear.Result
-	var free []int
-	for iter := 0; iter <= P; iter++ {
-		var fixedIdx []int
-		var fixedVals []float64
-		for j := 0; j < P; j++ {
-			if fixed[j] {
-				fixedIdx = append(fixedIdx, j)
-				fixedVals = append(fixedVals, fixVal[j])
-			}
-		}
-		ne, fr := full.Fix(fixedIdx, fixedVals)
-		free = fr
-		if len(free) == 0 {
-			res = nil
-			break
-		}
+	if len(free) > 0 {
 		fnames := make([]string, len(free))
 		for fi, j := range free {
 			fnames[fi] = names[j]
 		}
-		var err error
-		res, err = ne.Solve(linear.Settings{Ridge: []float64{o.Reg * tau * tau}, Names: fnames})
+		settings.Names = fnames
+		res, err = ne.Solve(settings)
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 		}
-		// Fix the worst bound violation, if any, and solve again.
-		worst, wj := 0.0, -1
-		for fi, j := range free {
-			v := res.Theta[fi]
-			if v < lower[j] && lower[j]-v > worst {
-				worst, wj = lower[j]-v, j
-				fixVal[j] = lower[j]
-			}
-			if v > upper[j] && v-upper[j] > worst {
-				worst, wj = v-upper[j], j
-				fixVal[j] = upper[j]
-			}
-		}
-		if wj < 0 {
-			break
-		}
-		fixed[wj] = true
 	}
 	// The residual from the rows themselves: the sums lose it when the fit
 	// is nearly exact.
@@ -248,7 +265,9 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		if fixed[j] {
 			theta[j] = fixVal[j]
 			se[j] = math.NaN()
-			clamped = append(clamped, names[j])
+			if j != betaAt {
+				clamped = append(clamped, names[j])
+			}
 		}
 	}
 	if res != nil {
@@ -259,13 +278,57 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	out := &Result{
 		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
-		Clamped: clamped, EvalAt: prep.EvalAt,
+		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg,
+	}
+	solveTime := time.Since(start)
+	var betaTime time.Duration
+	if betaAt >= 0 && !o.betaPinned {
+		bstart := time.Now()
+		be, err := residualBeta(m, prep, theta, o)
+		betaTime = time.Since(bstart)
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
+		}
+		lo, hi := bounds(m)
+		b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
+		if be.Drift != nil && b > 0 {
+			// θ_sim carries a simulation's noise, as large as the data's:
+			// the corrected entries' variance doubles.
+			for j := range theta {
+				if j != betaAt && !fixed[j] {
+					theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
+					se[j] *= math.Sqrt2
+				}
+			}
+		}
+		theta[betaAt], se[betaAt] = b, be.StdErr
+		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise); drift corrected for the coupling's bias by simulation", names[betaAt], be.Raw, 100*be.Ratio)
+	}
+	if res != nil && res.RidgeShift != nil {
+		var moved []string
+		for fi, j := range free {
+			if sh := res.RidgeShift[fi]; math.Abs(sh) > se[j] {
+				moved = append(moved, fmt.Sprintf("%s by %+.3g (%.1f standard errors)", names[j], sh, math.Abs(sh)/se[j]))
+			}
+		}
+		if len(moved) > 0 {
+			const show = 5
+			more := ""
+			if len(moved) > show {
+				more = fmt.Sprintf(" and %d more", len(moved)-show)
+				moved = moved[:show]
+			}
+			out.Warnings = append(out.Warnings, fmt.Sprintf("the ridge (%.3g of each feature's squared size) moved %s%s: lower it (0: the exact solve) unless the data need it", reg, strings.Join(moved, ", "), more))
+		}
 	}
 	out.Loss = loss
 	if math.IsNaN(loss) {
 		out.Loss = Loss(m, prep, theta)
 	}
-	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", time.Since(start)})
+	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", solveTime})
+	if betaTime > 0 {
+		out.Times = append(out.Times, Stage{"diffusion", betaTime})
+	}
 	return out, nil
 }
 
@@ -337,4 +400,41 @@ func denseData(x *mat.Dense) []float64 {
 		out = append(out, r.Data[i*r.Stride:i*r.Stride+r.Cols]...)
 	}
 	return out
+}
+
+// entropyEntry returns the entry of θ that is the β of an internal energy
+// f = β ρ log ρ (with no other parameter in the internal terms), or −1.
+func entropyEntry(m *compile.Model) int {
+	if !m.Has(compile.Internal) {
+		return -1
+	}
+	theta := make([]float64, m.NumParams)
+	if _, ok := m.Entropy(theta); !ok {
+		return -1
+	}
+	// The internal features at a few densities: exactly one column may be
+	// nonzero, β·1/ρ, with no constant part.
+	rho := []float64{0.01, 0.5, 3}
+	F := make([]float64, len(rho)*m.NumParams)
+	c := make([]float64, len(rho))
+	m.InternalFeatures(F, c, rho, len(rho))
+	at := -1
+	for j := 0; j < m.NumParams; j++ {
+		for i, r := range rho {
+			v := F[i*m.NumParams+j]
+			if v == 0 {
+				continue
+			}
+			if math.Abs(v*r-1) > 1e-9 || (at >= 0 && at != j) {
+				return -1
+			}
+			at = j
+		}
+	}
+	for _, v := range c {
+		if v != 0 {
+			return -1
+		}
+	}
+	return at
 }

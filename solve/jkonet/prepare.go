@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
@@ -22,8 +20,14 @@ type Options struct {
 	// parameters, else lbfgs when there are at most MaxLBFGS parameters,
 	// else adam), "linear", "lbfgs" or "adam".
 	Method string
-	// Reg is the ridge weight on τθ (the reference's 0.01).
+	// Reg is the ridge, relative to the diagonal of the normal matrix
+	// (each parameter penalised in the units of its own feature's size on
+	// the data, so the fit does not depend on the units of the data or of
+	// the parameters); 0 is the exact solve. Ignored when RegAuto is set.
 	Reg float64
+	// RegAuto chooses the ridge from the data (linear.Normal.AutoRidge:
+	// proportional to the residual variance, 0 on exact data). The default.
+	RegAuto bool
 	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact OT
 	// on random batches of B points, ot.MiniBatch).
 	Couplings string
@@ -40,7 +44,16 @@ type Options struct {
 	// consistent choice recovers β markedly better (styblinski_tang with
 	// β = 0.1: 0.091 at x against 0.144 with the reference's mix).
 	DensityAt string
-	Seed      uint64
+	// BetaFrom is how the closed form estimates the β of an entropy term
+	// (f = βρ log ρ) when the drift is evaluated at x: "" or "residual",
+	// from the noise the coupled pairs keep, corrected by simulation for the
+	// noise the coupling removes (no density needed; see residualBeta), or
+	// "score", JKOnet*'s term β∇log ρ with the density estimate.
+	BetaFrom string
+	Seed     uint64
+	// betaPinned: fit with the entropy's β held at 0, without estimating
+	// it (the simulated refits of residualBeta).
+	betaPinned bool
 
 	// Gradient-based training.
 	Epochs    int     // passes over the pairs (adam)
@@ -48,6 +61,13 @@ type Options struct {
 	LR        float64 // Adam learning rate
 	Clip      float64 // gradient-norm clip (0: none)
 	MaxIter   int     // L-BFGS iterations
+
+	// Bootstrap, when at least 2, refits to that many resamplings of the
+	// coupling pairs (with replacement, per step) and reports the spread of
+	// θ in Result.Bootstrap: an uncertainty for every method, valid where
+	// the closed form's standard errors are not. Seeded by Seed; the
+	// replicates run in parallel with results independent of the cores.
+	Bootstrap int
 
 	// Progress, if set, is called as work advances: stage names the phase
 	// ("couplings", "densities", "features", "epoch"), done/total count it,
@@ -58,7 +78,7 @@ type Options struct {
 // DefaultOptions returns the settings of the JKOnet* reference.
 func DefaultOptions() Options {
 	return Options{
-		Method: "auto", Reg: 0.01, Couplings: "exact", Density: "gmm:10",
+		Method: "auto", RegAuto: true, Couplings: "exact", Density: "gmm:10",
 		Epochs: 200, BatchSize: 256, LR: 1e-3, Clip: 10, MaxIter: 500,
 	}
 }
@@ -186,7 +206,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 	// all cores (each solver is deterministic, so the result is too).
 	all := make([][]Pair, K)
 	errs := make([]error, K)
-	parallelFor(K, func(k int) {
+	parallel.For(K, func(k int) {
 		var wa, wb []float64
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
@@ -276,25 +296,4 @@ func parseEps(spec string) (float64, error) {
 		return 0, fmt.Errorf("couplings %q: want sinkhorn:EPS with EPS > 0", spec)
 	}
 	return eps, nil
-}
-
-// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines.
-func parallelFor(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

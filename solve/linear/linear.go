@@ -166,6 +166,12 @@ type Settings struct {
 	// RankTol is the relative eigenvalue threshold below which a direction
 	// counts as not identified (default 1e-10).
 	RankTol float64
+	// Relative makes Ridge relative to the diagonal of AᵀWA: λ_i =
+	// Ridge_i·(AᵀWA)_ii (Marquardt's scaling). The penalty is then the same
+	// whatever the units of the data, of the features and of the
+	// parameters: rescaling feature i by c rescales (AᵀWA)_ii by c² and θ_i
+	// by 1/c, leaving λ_i θ_i² unchanged.
+	Relative bool
 }
 
 // Degeneracy is a direction of parameter space that the data does not
@@ -193,9 +199,14 @@ type Result struct {
 	RSS, R2 float64
 	// Unidentified lists the directions the data does not determine.
 	Unidentified []Degeneracy
+	// RidgeShift is θ minus the solution without the ridge (nil when there
+	// is no ridge, or when the problem without it is singular): the bias
+	// the ridge adds, to compare with StdErr.
+	RidgeShift []float64
 
-	// invDiag is diag((AᵀWA + Λ)⁻¹) in θ units; rows and w are the row
-	// count and total weight, for SetRSS.
+	// invDiag is the diagonal of (AᵀWA + Λ)⁻¹ AᵀWA (AᵀWA + Λ)⁻¹ in θ
+	// units (the covariance of the ridge estimate over σ²; (AᵀWA)⁻¹ without
+	// a ridge); rows and w are the row count and total weight, for SetRSS.
 	invDiag []float64
 	rows    int
 	w       float64
@@ -223,8 +234,10 @@ func (r *Result) stderr() {
 		}
 		return
 	}
-	// Cov(θ) = σ²(AᵀWA + Λ)⁻¹ with σ² = RSS/(rows − rank): with the weights
-	// rescaled to mean 1 the factors of the mean weight cancel.
+	// Cov(θ) = σ² M⁻¹AᵀWA M⁻¹ (M = AᵀWA + Λ) with σ² = RSS/(rows − rank):
+	// with the weights rescaled to mean 1 the factors of the mean weight
+	// cancel. Under a ridge this is the spread of the estimate about its
+	// biased mean; the bias is RidgeShift's business.
 	sigma2 := r.RSS / float64(r.rows-r.Rank)
 	for i := 0; i < p; i++ {
 		r.StdErr[i] = math.Sqrt(sigma2 * r.invDiag[i])
@@ -289,6 +302,15 @@ func (n *Normal) Solve(s Settings) (*Result, error) {
 		}
 	}
 	a := n.symmetric()
+	hasRidge := false
+	relScale := relativeScales(a, p, s.Relative)
+	for i := range ridge {
+		ridge[i] *= relScale[i]
+		if ridge[i] < 0 || math.IsNaN(ridge[i]) {
+			return nil, fmt.Errorf("linear: ridge %g < 0", ridge[i])
+		}
+		hasRidge = hasRidge || ridge[i] > 0
+	}
 
 	// Symmetric diagonal scaling D A D with D = diag(A)^{-1/2} so that
 	// features of very different magnitudes (x⁸ next to a bump) do not
@@ -378,16 +400,45 @@ func (n *Normal) Solve(s Settings) (*Result, error) {
 		res.R2 = math.NaN()
 	}
 
-	// Standard errors: σ² (A+Λ)⁻¹ with σ² = RSS/(rows − rank).
+	// Standard errors: σ² M⁻¹AM⁻¹ with σ² = RSS/(rows − rank), in the
+	// scaled coordinates (M = DAD + DΛD, A = DAD there).
 	var inv mat.SymDense
 	res.rows, res.w = n.Rows, n.W
 	if err := chol.InverseTo(&inv); err == nil {
 		res.invDiag = make([]float64, p)
-		for i := 0; i < p; i++ {
-			res.invDiag[i] = inv.At(i, i) * scale[i] * scale[i]
+		if hasRidge {
+			var ma, mam mat.Dense
+			ma.Mul(&inv, ga)
+			mam.Mul(&ma, &inv)
+			for i := 0; i < p; i++ {
+				res.invDiag[i] = mam.At(i, i) * scale[i] * scale[i]
+			}
+		} else {
+			for i := 0; i < p; i++ {
+				res.invDiag[i] = inv.At(i, i) * scale[i] * scale[i]
+			}
 		}
 	}
 	res.stderr()
+
+	// How far the ridge moved the solution, where the problem without it
+	// is well posed.
+	if hasRidge {
+		var c0 mat.Cholesky
+		var e0 mat.EigenSym
+		if e0.Factorize(ga, false) {
+			v := e0.Values(nil)
+			if v[0] > tol*v[len(v)-1] && c0.Factorize(ga) {
+				var x0 mat.VecDense
+				if c0.SolveVecTo(&x0, sb) == nil {
+					res.RidgeShift = make([]float64, p)
+					for i := range theta {
+						res.RidgeShift[i] = theta[i] - x0.AtVec(i)*scale[i]
+					}
+				}
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -498,3 +549,112 @@ func (d Degeneracy) describe() string {
 
 // String describes the degeneracy in one sentence.
 func (d Degeneracy) String() string { return d.describe() }
+
+// AutoRidge chooses a ridge from the data, relative to the diagonal of
+// AᵀWA (use it with Settings.Relative): Hoerl, Kennard and Baldwin's
+// k = P·σ̂²/‖u‖², where u is the least-squares solution in the unknowns
+// scaled to unit diagonal and σ̂² = RSS/(rows − P) its residual variance
+// (Hoerl, Kennard, Baldwin, "Ridge regression: some simulations", 1975).
+// It is the ridge of a Gaussian prior on u whose variance is ‖u‖²/P, fitted
+// to the data: invariant to the units of the data, the features and the
+// parameters; 0 on exact data (the exact solve); small against the
+// standard errors wherever the data identify the parameters, and large
+// only along directions they barely see. When the problem without a ridge
+// is singular, the pilot solve uses a ridge of 1e-10 of the diagonal and
+// the result is at least 1e-8.
+func (n *Normal) AutoRidge() float64 {
+	p := n.P
+	if n.Rows <= p {
+		return 0
+	}
+	a := n.symmetric()
+	for _, v := range append(append([]float64{}, n.AtA...), n.Atb...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0
+		}
+	}
+	scale := make([]float64, p)
+	sa := mat.NewSymDense(p, nil)
+	sb := mat.NewVecDense(p, nil)
+	for i := 0; i < p; i++ {
+		if a[i*p+i] > 0 {
+			scale[i] = 1 / math.Sqrt(a[i*p+i])
+		} else {
+			scale[i] = 1
+		}
+	}
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			sa.SetSym(i, j, a[i*p+j]*scale[i]*scale[j])
+		}
+		sb.SetVec(i, n.Atb[i]*scale[i])
+	}
+	var u mat.VecDense
+	var ch mat.Cholesky
+	var eig mat.EigenSym
+	pilot := 0.0
+	if ok := eig.Factorize(sa, false); !ok {
+		return 0
+	}
+	ev := eig.Values(nil)
+	if ev[0] <= 1e-10*ev[p-1] {
+		pilot = 1e-10
+	}
+	for i := 0; i < p; i++ {
+		sa.SetSym(i, i, sa.At(i, i)+pilot)
+	}
+	if !ch.Factorize(sa) || ch.SolveVecTo(&u, sb) != nil {
+		return 0
+	}
+	// RSS = bᵀWb − 2uᵀ(DAᵀWb) + uᵀ(DAD)u, without the pilot ridge.
+	quad := 0.0
+	for i := 0; i < p; i++ {
+		row := 0.0
+		for j := 0; j < p; j++ {
+			row += a[i*p+j] * scale[i] * scale[j] * u.AtVec(j)
+		}
+		quad += u.AtVec(i) * row
+	}
+	rss := math.Max(n.Btb-2*mat.Dot(&u, sb)+quad, 0)
+	uu := mat.Dot(&u, &u)
+	if uu == 0 {
+		return 0
+	}
+	// The weights need not have mean 1: σ̂² in the units of the sums is
+	// RSS/(rows − P), and ‖u‖² is unit free.
+	sigma2 := rss / float64(n.Rows-p)
+	k := float64(p) * sigma2 / uu
+	if pilot > 0 {
+		// A singular problem needs some ridge to be solved at all: at
+		// least 1e-8 of the diagonal, which picks the smallest solution
+		// along the directions the data do not determine.
+		k = math.Max(k, 1e-8)
+	}
+	return k
+}
+
+// relativeScales returns what a relative ridge multiplies: the diagonal of
+// AᵀWA, and for a feature that is zero on the data (whose parameter the
+// data cannot see) the largest diagonal entry, so the ridge holds that
+// parameter at 0; all ones when the ridge is absolute.
+func relativeScales(a []float64, p int, relative bool) []float64 {
+	out := make([]float64, p)
+	dmax := 0.0
+	for i := 0; i < p; i++ {
+		dmax = math.Max(dmax, a[i*p+i])
+	}
+	if dmax == 0 {
+		dmax = 1
+	}
+	for i := range out {
+		switch {
+		case !relative:
+			out[i] = 1
+		case a[i*p+i] > 0:
+			out[i] = a[i*p+i]
+		default:
+			out[i] = dmax
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package ot
 import (
 	"math"
 
+	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -23,7 +24,7 @@ func MMD(x, y *mat.Dense, bandwidth float64) (float64, error) {
 		m, _ := q.Dims()
 		ps, qs := rowsOf(p), rowsOf(q)
 		part := make([]float64, n)
-		parallelRows(n, 32, func(lo, hi int) {
+		parallel.Chunks(n, 32, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				s := 0.0
 				for j := 0; j < m; j++ {

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 
+	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -157,29 +156,6 @@ func rowsOf(c *mat.Dense) []float64 {
 	return out
 }
 
-// parallelRows runs f over [0, n) split into contiguous chunks, one per
-// core. f must only write to disjoint, row-indexed outputs.
-func parallelRows(n, minChunk int, f func(lo, hi int)) {
-	p := runtime.GOMAXPROCS(0)
-	if p < 2 || n < 2*minChunk {
-		f(0, n)
-		return
-	}
-	if c := n / minChunk; c < p {
-		p = c
-	}
-	var wg sync.WaitGroup
-	for k := 0; k < p; k++ {
-		lo, hi := k*n/p, (k+1)*n/p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
-}
-
 // costRaw returns the n×m cost matrix between the points as a row-major
 // slice, computed from coordinate differences (no cancellation).
 func costRaw(x, y *mat.Dense, cf CostFunc) []float64 {
@@ -191,7 +167,7 @@ func costRaw(x, y *mat.Dense, cf CostFunc) []float64 {
 // costRawScaled is costRaw on row-major points.
 func costRawScaled(xs, ys []float64, n, m, d int, cf CostFunc) []float64 {
 	c := make([]float64, n*m)
-	parallelRows(n, 16, func(lo, hi int) {
+	parallel.Chunks(n, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xi := xs[i*d : (i+1)*d]
 			row := c[i*m : (i+1)*m]

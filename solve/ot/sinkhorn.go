@@ -3,6 +3,7 @@ package ot
 import (
 	"math"
 
+	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -40,7 +41,7 @@ func (r *SinkhornResult) Sparse(threshold float64) *Plan {
 // lseRows sets out[i] = ε·log a_i − ε·LSE_j((pot_j − C_ij)/ε) for each row
 // of the row-major n×m matrix c, in parallel over rows.
 func lseRows(c []float64, n, m int, pot, logw []float64, eps float64, out []float64) {
-	parallelRows(n, 64, func(lo, hi int) {
+	parallel.Chunks(n, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if math.IsInf(logw[i], -1) {
 				out[i] = math.Inf(-1)
@@ -95,7 +96,7 @@ func Sinkhorn(a, b []float64, cost *mat.Dense, o SinkhornOptions) (*SinkhornResu
 		return nil, err
 	}
 	ct := make([]float64, n*m)
-	parallelRows(m, 64, func(lo, hi int) {
+	parallel.Chunks(m, 64, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			for i := 0; i < n; i++ {
 				ct[j*n+i] = c[i*m+j]

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/jko-org/jko/internal/parallel"
 )
 
 // Options configures CoupleWith.
@@ -100,13 +102,13 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	kx, ky := min(k, mm), min(k, nn)
 	fromX := make([]hit, nn*kx)
 	fromY := make([]hit, mm*ky)
-	parallelRows(nn, 64, func(lo, hi int) {
+	parallel.Chunks(nn, 64, func(lo, hi int) {
 		var qs kdQuery
 		for s := lo; s < hi; s++ {
 			copy(fromX[s*kx:(s+1)*kx], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), kx, false, &qs))
 		}
 	})
-	parallelRows(mm, 64, func(lo, hi int) {
+	parallel.Chunks(mm, 64, func(lo, hi int) {
 		var qs kdQuery
 		for t := lo; t < hi; t++ {
 			copy(fromY[t*ky:(t+1)*ky], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), ky, false, &qs))
@@ -171,14 +173,14 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	fromY = slices.Grow(fromY[:0], mm*pricingLimit)[:mm*pricingLimit]
 	cntX, cntY := make([]int, nn), make([]int, mm)
 	kdY.setOffsets(v0)
-	parallelRows(nn, 64, func(lo, hi int) {
+	parallel.Chunks(nn, 64, func(lo, hi int) {
 		var qs kdQuery
 		for s := lo; s < hi; s++ {
 			cntX[s] = copy(fromX[s*pricingLimit:(s+1)*pricingLimit], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), pricingLimit, true, &qs))
 		}
 	})
 	kdX.setOffsets(u0)
-	parallelRows(mm, 64, func(lo, hi int) {
+	parallel.Chunks(mm, 64, func(lo, hi int) {
 		var qs kdQuery
 		for t := lo; t < hi; t++ {
 			cntY[t] = copy(fromY[t*pricingLimit:(t+1)*pricingLimit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), pricingLimit, true, &qs))
@@ -346,7 +348,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		// Price every pair against fresh potentials.
 		tr.refreshPotentials()
 		kdY.setOffsets(tr.pot[nn:])
-		parallelRows(nn, 64, func(lo, hi int) {
+		parallel.Chunks(nn, 64, func(lo, hi int) {
 			var qs kdQuery
 			for s := lo; s < hi; s++ {
 				h := kdY.search(p.xs[s*d:(s+1)*d], tr.pot[s]-eps, pricingLimit, true, &qs)

@@ -266,5 +266,8 @@ func TestSparseDeterministic(t *testing.T) {
 		if plans[k].Cost != plans[0].Cost || !slices.Equal(plans[k].Pairs, plans[0].Pairs) {
 			t.Errorf("plan with %d cores differs", []int{1, 2, 4}[k])
 		}
+		if rounds[k] != rounds[0] {
+			t.Errorf("%d rounds with %d cores, %d with 1", rounds[k], []int{1, 2, 4}[k], rounds[0])
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/jko-org/jko/internal/parallel"
 )
 
 // assignGraph holds the candidate arcs of the sparse assignment, by row.
@@ -99,7 +101,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	kdY := newKDTree(p.ys, n, d, p.cf)
 	fromX := make([]hit, n*k)
 	fromY := make([]hit, n*k)
-	parallelRows(n, 64, func(lo, hi int) {
+	parallel.Chunks(n, 64, func(lo, hi int) {
 		var qs kdQuery
 		for i := lo; i < hi; i++ {
 			copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
@@ -290,7 +292,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 			u[i] = p.cost(i, int(x[i])) - v[x[i]]
 		}
 		kdY.setOffsets(v)
-		parallelRows(n, 64, func(lo, hi int) {
+		parallel.Chunks(n, 64, func(lo, hi int) {
 			var qs kdQuery
 			for i := lo; i < hi; i++ {
 				hs := kdY.search(p.xs[i*d:(i+1)*d], u[i]-eps, pricingLimit, true, &qs)

@@ -61,7 +61,7 @@ func best(rep int, f func() float64) (time.Duration, float64) {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: gobench assign|emd|scale ..."))
+		fail(fmt.Errorf("usage: gobench assign|emd|scale ARGS"))
 	}
 	switch os.Args[1] {
 	case "assign":

@@ -1,0 +1,102 @@
+package jkonet
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"testing"
+)
+
+// TestBetaCalibrated is a short check (the seed study is in BENCHMARKS.md) of the diffusion estimate: on
+// styblinski_tang with β = 0.1 and on a double well with β = 0.25, β̂ is
+// within 10% of the truth and within 3 standard errors, whatever the
+// density option, and in units 10× smaller it is 100× smaller (β scales
+// as length²/time). Before, β̂ came from the score term β∇log ρ̂ of the
+// GMM density: 0.039–0.093 over seeds for 0.1, and 0.039 to 2.12 with
+// the density options.
+func TestBetaCalibrated(t *testing.T) {
+	const ent = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	const well = "param a, b\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n"
+	type run struct {
+		name, spec, truth string
+		beta, box         float64
+	}
+	runs := []run{
+		{"styblinski_tang", stSpec, "", 0.1, 4},
+		{"double well", well, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 0.25, 2},
+	}
+	for _, r := range runs {
+		for seed := uint64(0); seed < 1; seed++ {
+			data := simulate(t, "styblinski_tang", 1000, r.beta, seed)
+			if r.truth != "" {
+				data = simulateSrc(t, r.truth, 1000, r.beta, seed, -r.box, r.box)
+			}
+			m := model(t, r.spec+ent)
+			bi := m.NumParams - 1
+			var first float64
+			densities := []string{"gmm:10", "kde"}
+			if r.truth != "" {
+				densities = densities[:1] // the density options are checked once
+			}
+			for di, dens := range densities {
+				o := DefaultOptions()
+				o.Density, o.Seed = dens, seed
+				res, err := Fit(m, data, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, se := res.Theta[bi], res.StdErr[bi]
+				if math.Abs(b-r.beta) > 0.1*r.beta || math.Abs(b-r.beta) > 3*se {
+					t.Errorf("%s seed %d %s: β = %.4g ± %.2g, want %g", r.name, seed, dens, b, se, r.beta)
+				}
+				if di == 0 {
+					first = b
+				} else if math.Abs(b-first) > 1e-5*first {
+					t.Errorf("%s seed %d: β = %v with gmm:10, %v with kde", r.name, seed, first, b)
+				}
+			}
+			if r.truth == "" {
+				o := DefaultOptions()
+				small, err := Fit(m, scaled(data, 0.1), o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := small.Theta[bi]; math.Abs(b/(0.01*first)-1) > 0.05 {
+					t.Errorf("%s in units 10× smaller: β = %.4g, want about %.4g", r.name, b, 0.01*first)
+				}
+			}
+		}
+	}
+}
+
+// TestBetaStudy prints the seed study of BENCHMARKS.md (JKO_LONG=1):
+// styblinski_tang with β = 0.1 as jko demo --beta 0.1 fits it (2000
+// particles, the training half), and a double well with β = 0.25 (3000
+// particles in a ±2 box).
+func TestBetaStudy(t *testing.T) {
+	if os.Getenv("JKO_LONG") == "" {
+		t.Skip("JKO_LONG=1 runs the β seed study")
+	}
+	const ent = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	for seed := uint64(0); seed < 6; seed++ {
+		data := simulate(t, "styblinski_tang", 2000, 0.1, seed)
+		train, _, _ := data.Split(0.5, seed)
+		o := DefaultOptions()
+		o.Seed = seed
+		res, err := Fit(model(t, stSpec+ent), train, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("| styblinski_tang β=0.1 | %d | %.4f ± %.4f | a %.4f, b %.3f, c %.3f |\n", seed, res.Theta[3], res.StdErr[3], res.Theta[0], res.Theta[1], res.Theta[2])
+	}
+	for seed := uint64(0); seed < 4; seed++ {
+		data := simulateSrc(t, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 3000, 0.25, seed, -2, 2)
+		o := DefaultOptions()
+		o.Seed = seed
+		res, err := Fit(model(t, "param a, b\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n"+ent), data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("| double well β=0.25 | %d | %.4f ± %.4f | a %.4f ± %.4f, b %.3f ± %.3f |\n", seed, res.Theta[2], res.StdErr[2], res.Theta[0], res.StdErr[0], res.Theta[1], res.StdErr[1])
+	}
+}

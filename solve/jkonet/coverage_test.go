@@ -1,0 +1,75 @@
+package jkonet
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// coverage fits the closed form to seeds independent simulations of
+// styblinski_tang with β = 0.1 (n particles) and counts, per parameter,
+// how often the reported interval θ̂ ± 1.96·SE covers the truth.
+func coverage(t *testing.T, seeds, n int) (names []string, hits []int, meanErr, meanSE []float64) {
+	truth := []float64{0.5, -8, 2.5, 0.1}
+	m := model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
+	names = m.ParamNames()
+	hits = make([]int, len(truth))
+	meanErr = make([]float64, len(truth))
+	meanSE = make([]float64, len(truth))
+	for s := 0; s < seeds; s++ {
+		data := simulate(t, "styblinski_tang", n, 0.1, uint64(1000+s))
+		o := DefaultOptions()
+		o.Seed = uint64(s)
+		res, err := Fit(m, data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, want := range truth {
+			e := res.Theta[j] - want
+			if math.Abs(e) <= 1.96*res.StdErr[j] {
+				hits[j]++
+			}
+			meanErr[j] += e * e / float64(seeds)
+			meanSE[j] += res.StdErr[j] * res.StdErr[j] / float64(seeds)
+		}
+	}
+	for j := range meanErr {
+		meanErr[j], meanSE[j] = math.Sqrt(meanErr[j]), math.Sqrt(meanSE[j])
+	}
+	return names, hits, meanErr, meanSE
+}
+
+// TestCoverage: the closed form's 95% intervals cover the truth about 95%
+// of the time (20 seeds here: at least 16; the study with more seeds is
+// TestCoverageStudy, JKO_LONG=1, and its table is in BENCHMARKS.md).
+func TestCoverage(t *testing.T) {
+	const seeds = 20
+	names, hits, rmse, se := coverage(t, seeds, 300)
+	for j := range names {
+		t.Logf("%s: %d/%d covered, RMS error %.3g, RMS standard error %.3g", names[j], hits[j], seeds, rmse[j], se[j])
+		if hits[j] < 16 {
+			t.Errorf("%s: the 95%% interval covered the truth in %d of %d fits", names[j], hits[j], seeds)
+		}
+	}
+}
+
+// TestCoverageStudy prints the coverage table of BENCHMARKS.md (JKO_LONG=1;
+// JKO_SEEDS sets the number of seeds, default 100).
+func TestCoverageStudy(t *testing.T) {
+	if os.Getenv("JKO_LONG") == "" {
+		t.Skip("JKO_LONG=1 runs the coverage study")
+	}
+	seeds := 100
+	if v, err := strconv.Atoi(os.Getenv("JKO_SEEDS")); err == nil {
+		seeds = v
+	}
+	for _, n := range []int{300, 1000} {
+		names, hits, rmse, se := coverage(t, seeds, n)
+		fmt.Printf("N = %d, %d seeds\n| parameter | covered by ±1.96 SE | RMS error | RMS standard error |\n|---|---|---|---|\n", n, seeds)
+		for j := range names {
+			fmt.Printf("| %s | %d%% | %.3g | %.3g |\n", names[j], 100*hits[j]/seeds, rmse[j], se[j])
+		}
+	}
+}
