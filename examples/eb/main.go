@@ -121,7 +121,8 @@ func run(w io.Writer, dir string, cells int) error {
 	return nil
 }
 
-// fit fits a spec with the closed form (ridge 0.001, drift at x).
+// fit fits a spec with the closed form (drift at x, ridge chosen from the
+// data).
 func fit(text string, data *snapshot.Snapshots) (*compile.Model, []float64, error) {
 	spec, err := compile.LoadString("model.jko", text)
 	if err != nil {
@@ -132,7 +133,7 @@ func fit(text string, data *snapshot.Snapshots) (*compile.Model, []float64, erro
 		return nil, nil, err
 	}
 	o := jkonet.DefaultOptions()
-	o.Method, o.Reg = "linear", 0.001
+	o.Method = "linear"
 	res, err := jkonet.Fit(m, data, o)
 	if err != nil {
 		return nil, nil, err
