@@ -13,14 +13,14 @@ import (
 // read a cell table (.h5ad, .npz) and which cells to use: a seeded
 // train/test split inside each snapshot, snapshots left out.
 type cellFlags struct {
-	TimeKey      string    `name:"time-key" help:"The time of each cell: an obs column of an .h5ad file (numeric, or categorical with its categories in order), an array of an .npz file (default there: sample_labels)."`
-	Obsm         string    `help:"The coordinates of an .h5ad file: an obsm key such as X_pca (default: X). Of an .npz file: the array's name (default: data, X or pcs)."`
-	Times        []float64 `help:"The times of the time column's levels: its categories in order, or its distinct values in increasing order (.h5ad, .npz); the times of the snapshots (CSV, directory). Default: the values, or 0, 1, 2, … for categories that are not numbers."`
-	Dims         int       `help:"Keep the first N coordinates (the leading principal components; 0: all)."`
+	TimeKey      string    `name:"time-key" placeholder:"COLUMN" help:"The time of each cell: an obs column of an .h5ad file (numeric, or categorical with its categories in order), an array of an .npz file (default there: sample_labels)."`
+	Obsm         string    `placeholder:"KEY" help:"The coordinates of an .h5ad file: an obsm key such as X_pca (default: X). Of an .npz file: the array's name (default: data, X or pcs)."`
+	Times        []float64 `placeholder:"T,…" help:"The times of the time column's levels: its categories in order, or its distinct values in increasing order (.h5ad, .npz); the times of the snapshots (CSV, directory). Default: the values, or 0, 1, 2, … for categories that are not numbers."`
+	Dims         int       `placeholder:"N" help:"Keep the first N coordinates (the leading principal components; 0: all)."`
 	Standardize  bool      `help:"Shift and scale every coordinate to mean 0 and variance 1 over all cells of the file (before any split)."`
-	TestFraction float64   `name:"test-fraction" help:"Split each snapshot at random into train and test cells, this fraction to test (the JKOnet* protocol: 0.4); the same --split-seed selects the same cells in fit (which trains on the rest), eval, predict and plot (which use the test cells). A directory's data.npy is split (leave --split out)."`
-	SplitSeed    uint64    `name:"split-seed" help:"Seed of --test-fraction's split."`
-	LeaveOut     []int     `name:"leave-out" help:"Indices of snapshots to leave out (the iJKOnet protocol: 1,3): fit ignores them; eval scores the predictions of each from the previous kept snapshot over the elapsed time (W2 and W1)."`
+	TestFraction float64   `name:"test-fraction" placeholder:"FRACTION" help:"Split each snapshot at random into train and test cells, this fraction to test (the JKOnet* protocol: 0.4); the same --split-seed selects the same cells in fit (which trains on the rest), eval, predict and plot (which use the test cells). A directory's data.npy is split (leave --split out)."`
+	SplitSeed    uint64    `name:"split-seed" placeholder:"SEED" help:"Seed of --test-fraction's split."`
+	LeaveOut     []int     `name:"leave-out" placeholder:"K,…" help:"Indices of snapshots to leave out (the iJKOnet protocol: 1,3): fit ignores them; eval scores the predictions of each from the previous kept snapshot over the elapsed time (W2 and W1)."`
 }
 
 // cellFile names the kind of a cell table read through --time-key and

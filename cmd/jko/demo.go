@@ -18,7 +18,7 @@ import (
 var demoSpec string
 
 type demoCmd struct {
-	Out       string  `short:"o" help:"Directory for the data, the fitted spec and the plot." default:"jko-demo"`
+	Out       string  `short:"o" placeholder:"DIR" help:"Directory for the data, the fitted spec and the plot (default: a new temporary directory, printed)."`
 	Particles int     `help:"Particles to simulate." default:"2000"`
 	Beta      float64 `help:"Noise level β of the simulated data (0: deterministic, exact recovery)." default:"0"`
 	Seed      uint64  `help:"Random seed." default:"0"`
@@ -53,7 +53,12 @@ func (c demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+	if c.Out == "" {
+		// Not the working directory: in a clone that is the repository.
+		if c.Out, err = os.MkdirTemp("", "jko-demo-"); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return err
 	}
 	if err := snapshot.WriteDir(filepath.Join(c.Out, "data"), train, test); err != nil {

@@ -57,6 +57,9 @@ type Result struct {
 	MapLossCurve []float64
 	// Times are the wall times of the stages (preprocessing included).
 	Times Timings
+	// free lists the entries of θ a closed-form fit solved for (the others
+	// are held at a bound), in the order of Linear.Theta.
+	free []int
 	// EvalAt is where the fit evaluates the drift: "x", the explicit
 	// (Euler) step, or "y", the implicit (JKO) step; iJKOnet fits the JKO
 	// step and reports "y". Predictions should step the same way
@@ -137,27 +140,13 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	blocks := make([]block, len(prep.Steps))
 	for s := range prep.Steps {
-		st := &prep.Steps[s]
-		F, c := stepFeatures(m, st)
-		rows := st.N * d
-		b := make([]float64, rows)
-		w := make([]float64, rows)
-		for i := 0; i < st.N; i++ {
-			for k := 0; k < d; k++ {
-				r := i*d + k
-				row := F[r*P : (r+1)*P]
-				for j := range row {
-					row[j] *= st.Tau
-				}
-				b[r] = -(st.Delta[r] + st.Tau*c[r])
-				w[r] = st.W[i]
-			}
-		}
-		blocks[s] = block{F, b, w, rows}
+		F, b, w := stepRows(m, &prep.Steps[s])
+		blocks[s] = block{F, b, w, len(b)}
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	featTime := time.Since(start)
 	start = time.Now()
+	o.progress("solve", 0, 1, math.NaN())
 
 	// The normal equations of all the rows, once; the active-set loop for
 	// bounds works on sub-systems of them.
@@ -165,61 +154,11 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	for _, bl := range blocks {
 		full.AddRows(bl.F, bl.b, bl.w)
 	}
-	lower, upper := bounds(m)
-	// β of an entropy term from the residual noise (see residualBeta): the
-	// drift is fitted with β's entry held at 0.
-	betaAt := -1
-	if o.BetaFrom != "score" && prep.EvalAt == "x" {
-		betaAt = entropyEntry(m)
-	}
-	if betaAt >= 0 {
-		lower = append([]float64(nil), lower...)
-		upper = append([]float64(nil), upper...)
-		lower[betaAt], upper[betaAt] = 0, 0
-	}
-	// The ridge is relative to the diagonal of the normal matrix, so it
-	// penalises every parameter in the units of its own feature's size on
-	// the data: invariant to the units of the data and of the parameters.
-	reg := o.Reg
-	if o.RegAuto {
-		reg = full.AutoRidge()
-	}
-	settings := linear.Settings{Ridge: []float64{reg}, Relative: true}
-	boxTheta, where, err := full.SolveBox(settings, lower, upper)
+	sv, err := solveSums(m, full, o, prep.EvalAt)
 	if err != nil {
-		// Solve names the parameters of a singular system.
-		settings.Names = names
-		if _, err2 := full.Solve(settings); err2 != nil {
-			err = err2
-		}
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		return nil, err
 	}
-	fixed := make([]bool, P)
-	fixVal := make([]float64, P)
-	var fixedIdx []int
-	var fixedVals []float64
-	for j := 0; j < P; j++ {
-		if where[j] != linear.Free {
-			fixed[j], fixVal[j] = true, boxTheta[j]
-			fixedIdx = append(fixedIdx, j)
-			fixedVals = append(fixedVals, boxTheta[j])
-		}
-	}
-	// Diagnostics (rank, standard errors) of the free parameters with the
-	// others held at their bounds.
-	ne, free := full.Fix(fixedIdx, fixedVals)
-	var res *linear.Result
-	if len(free) > 0 {
-		fnames := make([]string, len(free))
-		for fi, j := range free {
-			fnames[fi] = names[j]
-		}
-		settings.Names = fnames
-		res, err = ne.Solve(settings)
-		if err != nil {
-			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
-		}
-	}
+	res, free, fixed, fixVal, betaAt, reg := sv.res, sv.free, sv.fixed, sv.fixVal, sv.betaAt, sv.reg
 	// The residual from the rows themselves: the sums lose it when the fit
 	// is nearly exact.
 	loss := math.NaN()
@@ -278,7 +217,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	out := &Result{
 		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
-		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg,
+		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg, free: free,
 	}
 	solveTime := time.Since(start)
 	var betaTime time.Duration
@@ -329,7 +268,85 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if betaTime > 0 {
 		out.Times = append(out.Times, Stage{"diffusion", betaTime})
 	}
+	o.progress("solve", 1, 1, out.Loss)
 	return out, nil
+}
+
+// solved is the closed form solved on the sums: the diagnostics of the
+// free parameters (res; nil when every parameter is held at a bound), the
+// free entries, those held at a bound with their values, the entropy's
+// entry held at 0 for residualBeta (−1: none) and the ridge used.
+type solved struct {
+	res    *linear.Result
+	free   []int
+	fixed  []bool
+	fixVal []float64
+	betaAt int
+	reg    float64
+}
+
+// solveSums solves the normal equations full of m's closed form with
+// o's ridge and m's bounds: the solve FitLinear and Accumulator.Solve
+// share.
+func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) (*solved, error) {
+	P := m.NumParams
+	names := m.ParamNames()
+	lower, upper := bounds(m)
+	// β of an entropy term from the residual noise (see residualBeta): the
+	// drift is fitted with β's entry held at 0.
+	betaAt := -1
+	if o.BetaFrom != "score" && evalAt == "x" {
+		betaAt = entropyEntry(m)
+	}
+	if betaAt >= 0 {
+		lower = append([]float64(nil), lower...)
+		upper = append([]float64(nil), upper...)
+		lower[betaAt], upper[betaAt] = 0, 0
+	}
+	// The ridge is relative to the diagonal of the normal matrix, so it
+	// penalises every parameter in the units of its own feature's size on
+	// the data: invariant to the units of the data and of the parameters.
+	reg := o.Reg
+	if o.RegAuto {
+		reg = full.AutoRidge()
+	}
+	settings := linear.Settings{Ridge: []float64{reg}, Relative: true}
+	boxTheta, where, err := full.SolveBox(settings, lower, upper)
+	if err != nil {
+		// Solve names the parameters of a singular system.
+		settings.Names = names
+		if _, err2 := full.Solve(settings); err2 != nil {
+			err = err2
+		}
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	fixed := make([]bool, P)
+	fixVal := make([]float64, P)
+	var fixedIdx []int
+	var fixedVals []float64
+	for j := 0; j < P; j++ {
+		if where[j] != linear.Free {
+			fixed[j], fixVal[j] = true, boxTheta[j]
+			fixedIdx = append(fixedIdx, j)
+			fixedVals = append(fixedVals, boxTheta[j])
+		}
+	}
+	// Diagnostics (rank, standard errors) of the free parameters with the
+	// others held at their bounds.
+	ne, free := full.Fix(fixedIdx, fixedVals)
+	var res *linear.Result
+	if len(free) > 0 {
+		fnames := make([]string, len(free))
+		for fi, j := range free {
+			fnames[fi] = names[j]
+		}
+		settings.Names = fnames
+		res, err = ne.Solve(settings)
+		if err != nil {
+			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		}
+	}
+	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
 }
 
 func bounds(m *compile.Model) (lo, hi []float64) {

@@ -52,16 +52,13 @@ func MiniBatch(x, y *mat.Dense, a, b []float64, cf CostFunc, o MiniBatchOptions)
 	if err != nil {
 		return nil, err
 	}
-	nb := (max(n, m) + o.Batch - 1) / o.Batch
-	nb = min(nb, n, m)
 	xs, ys := rowsOf(x), rowsOf(y)
 	r := rand.New(rand.NewPCG(o.Seed, 0x6d696e69))
 	acc := map[[2]int]float64{}
 	for rep := 0; rep < reps; rep++ {
-		px, py := r.Perm(n), r.Perm(m)
-		for k := 0; k < nb; k++ {
-			gx := px[k*n/nb : (k+1)*n/nb]
-			gy := py[k*m/nb : (k+1)*m/nb]
+		bx, by := cutBatches(r, n, m, o.Batch)
+		for k := range bx {
+			gx, gy := bx[k], by[k]
 			mass := 0.0
 			wa := make([]float64, len(gx))
 			for q, i := range gx {
@@ -105,4 +102,28 @@ func MiniBatch(x, y *mat.Dense, a, b []float64, cf CostFunc, o MiniBatchOptions)
 		return nil, inputErr("the mini-batch %s cost overflows float64", cf)
 	}
 	return p, nil
+}
+
+// cutBatches shuffles 0..n−1 and 0..m−1 with r and cuts both into the same
+// number of near-equal batches, ⌈max(n, m)/batch⌉ (at most min(n, m)).
+func cutBatches(r *rand.Rand, n, m, batch int) (bx, by [][]int) {
+	nb := min((max(n, m)+batch-1)/batch, n, m)
+	px, py := r.Perm(n), r.Perm(m)
+	for k := 0; k < nb; k++ {
+		bx = append(bx, px[k*n/nb:(k+1)*n/nb])
+		by = append(by, py[k*m/nb:(k+1)*m/nb])
+	}
+	return bx, by
+}
+
+// MiniBatches returns the batches of MiniBatch's first shuffle (its only
+// one with the default Repeats): bx[k] are the rows of x, by[k] the rows of
+// y coupled in batch k. A distributed fit couples them on different
+// machines and gets MiniBatch's plan.
+func MiniBatches(n, m int, o MiniBatchOptions) (bx, by [][]int, err error) {
+	if n <= 0 || m <= 0 || o.Batch < 2 {
+		return nil, nil, inputErr("mini-batches of %d points from clouds of %d and %d: want a batch of at least 2 and non-empty clouds", o.Batch, n, m)
+	}
+	bx, by = cutBatches(rand.New(rand.NewPCG(o.Seed, 0x6d696e69)), n, m, o.Batch)
+	return bx, by, nil
 }

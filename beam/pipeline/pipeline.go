@@ -1,0 +1,841 @@
+// Package pipeline is the JKOnet* closed-form fit as an Apache Beam
+// pipeline: the same fit as jko fit (solve/jkonet.FitLinear), with its
+// work spread over the workers of a Beam runner.
+//
+// The stages, each a map or a grouping:
+//
+//	inputs ─read─▶ chunks of rows ─group by time─▶ snapshots
+//	  ─route to steps─▶ (snapshot k, snapshot k+1) per step
+//	  ─plan─▶ units: groups of mini-batches of rows to couple, or slices
+//	          of a step's exactly coupled pairs (densities evaluated here)
+//	  ─reshuffle─▶ shard: couple the batches (on all cores), features,
+//	          normal equations
+//	  ─merge in unit order─▶ one jkonet.Accumulator ─solve─▶ θ
+//	  ─residual per unit at θ (second pass)─▶ sum ─▶ the fitted spec
+//
+// Sums are merged in the order of the units' ids, never in the order the
+// runner delivers them, so the result does not depend on the runner or
+// the number of workers. With exact couplings each step's coupling is one
+// problem on one worker (memory O(n·m)); mini-batch couplings
+// (jkonet.Minibatches) spread it over batches.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Config is what every stage needs to know. It travels to the workers
+// (as JSON), so it holds the spec's text, not a path.
+type Config struct {
+	Spec Spec
+	// Split selects the files of JKOnet*-layout directories ("train",
+	// "test" or "all"; "" is train, and all for CSV files, which have no
+	// split); Dt is the time between snapshots when the data does not say
+	// (0: from the data; it must agree with times the data records).
+	Split string
+	Dt    float64
+	// The fit's settings, as jko fit's flags (Reg is relative to each
+	// feature's size; RegAuto chooses it from the data).
+	Reg       float64
+	RegAuto   bool
+	Couplings string
+	Density   string
+	EvalAt    string
+	DensityAt string
+	Seed      uint64
+	// ChunkRows bounds the rows of an element (read chunks, slices of
+	// pairs); 0 means 65536.
+	ChunkRows int
+	// Out is where the fitted spec is written (a local path, or any
+	// scheme a Beam file system is registered for, such as gs://).
+	Out string
+	// Tool ("jko-beam VERSION") and Data (the inputs) are named in the
+	// fitted spec's header, as jko fit names itself and its data.
+	Tool, Data string
+}
+
+func (c Config) options() jkonet.Options {
+	o := jkonet.DefaultOptions()
+	o.Method, o.Reg, o.RegAuto, o.Couplings, o.Density, o.EvalAt, o.DensityAt, o.Seed = "linear", c.Reg, c.RegAuto, c.Couplings, c.Density, c.EvalAt, c.DensityAt, c.Seed
+	// The β of an entropy term from the density's score: the residual
+	// estimate jko fit makes at x needs every coupled pair at once.
+	o.BetaFrom = "score"
+	return o
+}
+
+// regName is the ridge setting as jko fit's --reg says it.
+func (c Config) regName() string {
+	if c.RegAuto {
+		return "auto"
+	}
+	return strconv.FormatFloat(c.Reg, 'g', -1, 64)
+}
+
+// splitName is the split the header names, as jko fit does.
+func (c Config) splitName() string {
+	if c.Split != "" {
+		return c.Split
+	}
+	for _, in := range strings.Fields(c.Data) {
+		if !strings.HasSuffix(strings.ToLower(in), ".csv") {
+			return "train"
+		}
+	}
+	return "all"
+}
+
+func (c Config) chunkRows() int {
+	if c.ChunkRows > 0 {
+		return c.ChunkRows
+	}
+	return 65536
+}
+
+// Check reports settings the pipeline cannot run with, before it starts.
+func (c Config) Check() error {
+	if _, err := c.Spec.Compile(); err != nil {
+		return err
+	}
+	if _, _, err := jkonet.ParseMinibatch(c.Couplings); err != nil {
+		return err
+	}
+	if c.Out == "" {
+		return fmt.Errorf("jko-beam: no output path")
+	}
+	return nil
+}
+
+// model compiles the spec at dimension d, once per worker and dimension.
+type model struct {
+	cfg Config
+	m   *compile.Model
+}
+
+func (mc *model) at(d int) (*compile.Model, error) {
+	if mc.m != nil && mc.m.Dim == d {
+		return mc.m, nil
+	}
+	sp, err := mc.cfg.Spec.Compile()
+	if err != nil {
+		return nil, err
+	}
+	m, err := sp.Instantiate(d)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.LinearError(); err != nil {
+		return nil, fmt.Errorf("jko-beam fits the closed form only: %w", err)
+	}
+	mc.m = m
+	return m, nil
+}
+
+// Fit adds the fit of the snapshots in inputs to the pipeline; running
+// the pipeline writes the fitted spec to cfg.Out.
+func Fit(s beam.Scope, cfg Config, inputs []string) {
+	s = s.Scope("jko.fit")
+	in := make([]Input, len(inputs))
+	for i, p := range inputs {
+		in[i] = Input{Index: i, Path: p}
+	}
+	files := beam.CreateList(s, in)
+	chunks := beam.ParDo(s, &ReadFn{Cfg: cfg}, files)
+	snaps := beam.ParDo(s, AssembleFn, beam.GroupByKey(s, chunks))
+	times := beam.ParDo(s, SortTimesFn, beam.GroupByKey(s, beam.AddFixedKey(s, beam.ParDo(s, SnapTimeFn, snaps))))
+	routed := beam.ParDo(s, RouteFn, snaps, beam.SideInput{Input: times})
+	units := beam.ParDo(s, &PlanFn{Cfg: cfg}, beam.GroupByKey(s, routed))
+	units = beam.Reshuffle(s, units)
+	parts, coupled := beam.ParDo2(s, &ShardFn{Cfg: cfg}, units)
+	total := beam.ParDo(s, MergeFn, beam.GroupByKey(s, beam.AddFixedKey(s, parts)))
+	resid := beam.ParDo(s, &ResidualFn{Cfg: cfg}, coupled, beam.SideInput{Input: total})
+	beam.ParDo0(s, &WriteFn{Cfg: cfg}, beam.GroupByKey(s, beam.AddFixedKey(s, resid)), beam.SideInput{Input: total})
+}
+
+// Input is one input path and its position on the command line.
+type Input struct {
+	Index int
+	Path  string
+}
+
+func init() {
+	beam.RegisterType(reflect.TypeOf(Input{}))
+	beam.RegisterType(reflect.TypeOf((*ReadFn)(nil)).Elem())
+	beam.RegisterType(reflect.TypeOf((*PlanFn)(nil)).Elem())
+	beam.RegisterType(reflect.TypeOf((*ShardFn)(nil)).Elem())
+	beam.RegisterType(reflect.TypeOf((*ResidualFn)(nil)).Elem())
+	beam.RegisterType(reflect.TypeOf((*WriteFn)(nil)).Elem())
+	beam.RegisterFunction(AssembleFn)
+	beam.RegisterFunction(SnapTimeFn)
+	beam.RegisterFunction(SortTimesFn)
+	beam.RegisterFunction(RouteFn)
+	beam.RegisterFunction(MergeFn)
+}
+
+// ReadFn reads one input (a JKOnet*-layout directory or a CSV file, local
+// or remote) and emits its snapshots as chunks keyed by time.
+type ReadFn struct{ Cfg Config }
+
+// ProcessElement reads in and emits (time bits, chunk).
+func (f *ReadFn) ProcessElement(ctx context.Context, in Input, emit func(uint64, Chunk)) error {
+	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.Cfg.Dt)
+	if err != nil {
+		return err
+	}
+	step := f.Cfg.chunkRows()
+	for k, x := range s.X {
+		n, d := x.Dims()
+		data := denseRows(x)
+		for lo := 0; lo < n; lo += step {
+			hi := min(lo+step, n)
+			c := Chunk{Input: in.Index, Offset: lo, T: s.Times[k], D: d, X: data[lo*d : hi*d]}
+			if s.W != nil {
+				c.W = s.W[k][lo:hi]
+			}
+			emit(math.Float64bits(s.Times[k]), c)
+		}
+	}
+	return nil
+}
+
+func denseRows(x *mat.Dense) []float64 {
+	r := x.RawMatrix()
+	if r.Stride == r.Cols {
+		return r.Data[:r.Rows*r.Cols]
+	}
+	out := make([]float64, 0, r.Rows*r.Cols)
+	for i := 0; i < r.Rows; i++ {
+		out = append(out, r.Data[i*r.Stride:i*r.Stride+r.Cols]...)
+	}
+	return out
+}
+
+// readInput reads snapshots as jko fit does; remote inputs go through
+// Beam's file systems (a remote directory is copied to a temporary one).
+func readInput(ctx context.Context, path, split string, dt float64) (*snapshot.Snapshots, error) {
+	remote := strings.Contains(path, "://")
+	if !remote {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading data: %w", err)
+		}
+		if st.IsDir() {
+			return readDir(path, split, dt)
+		}
+	}
+	if remote && !strings.HasSuffix(strings.ToLower(path), ".csv") {
+		dir, err := copyRemoteDir(ctx, path, split)
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		return readDir(dir, split, dt)
+	}
+	var r io.ReadCloser
+	if remote {
+		fs, err := filesystem.New(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		defer fs.Close()
+		if r, err = fs.OpenRead(ctx, path); err != nil {
+			return nil, err
+		}
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		r = f
+	}
+	defer r.Close()
+	s, err := snapshot.ReadCSV(r, path)
+	if err != nil {
+		return nil, err
+	}
+	if split != "" && split != "all" {
+		return nil, fmt.Errorf("--split %s: %s is a CSV file, which has no train/test split (leave --split out, or give --split all)", split, path)
+	}
+	// As jko fit: a --dt must agree with the file's times.
+	if dt > 0 {
+		for k := 1; k < len(s.Times); k++ {
+			if got, want := s.Times[k]-s.Times[0], float64(k)*dt; math.Abs(got-want) > 1e-9*math.Max(math.Abs(got), math.Abs(want)) {
+				return nil, fmt.Errorf("--dt %g disagrees with the times of %s: snapshot %d is at time %g, %g after the first (leave --dt out to use the file's times)", dt, path, k, s.Times[k], got)
+			}
+		}
+	}
+	return s, nil
+}
+
+func readDir(dir, split string, dt float64) (*snapshot.Snapshots, error) {
+	switch split {
+	case "":
+		split = "train"
+	case "all":
+		split = ""
+	}
+	s, err := snapshot.ReadDir(dir, split, dt)
+	if errors.Is(err, snapshot.ErrNoTimes) {
+		return nil, fmt.Errorf("%w: give the time between snapshots with --dt (every fitted coefficient scales with it)", err)
+	}
+	return s, err
+}
+
+// copyRemoteDir copies the files snapshot.ReadDir reads from a remote
+// JKOnet*-layout directory to a local temporary one.
+func copyRemoteDir(ctx context.Context, dir, split string) (string, error) {
+	fs, err := filesystem.New(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	defer fs.Close()
+	tmp, err := os.MkdirTemp("", "jko-beam-")
+	if err != nil {
+		return "", err
+	}
+	prefix := ""
+	if split == "train" || split == "test" {
+		prefix = split + "_"
+	}
+	for _, name := range []string{prefix + "data.npy", prefix + "sample_labels.npy", "times.npy", "args.txt"} {
+		src := strings.TrimSuffix(dir, "/") + "/" + name
+		r, err := fs.OpenRead(ctx, src)
+		if err != nil {
+			if strings.HasSuffix(name, ".npy") && name != "times.npy" {
+				os.RemoveAll(tmp)
+				return "", fmt.Errorf("reading data: %s: %w", src, err)
+			}
+			continue // optional files
+		}
+		w, err := os.Create(filepath.Join(tmp, name))
+		if err == nil {
+			_, err = io.Copy(w, r)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+		}
+		r.Close()
+		if err != nil {
+			os.RemoveAll(tmp)
+			return "", err
+		}
+	}
+	return tmp, nil
+}
+
+// AssembleFn joins the chunks of one time into the snapshot, rows in
+// input order then file order.
+func AssembleFn(key uint64, chunks func(*Chunk) bool) (Snap, error) {
+	var all []Chunk
+	var c Chunk
+	for chunks(&c) {
+		all = append(all, c)
+	}
+	sort.Slice(all, func(a, b int) bool {
+		if all[a].Input != all[b].Input {
+			return all[a].Input < all[b].Input
+		}
+		return all[a].Offset < all[b].Offset
+	})
+	s := Snap{T: math.Float64frombits(key), D: all[0].D}
+	weighted := all[0].W != nil
+	for _, c := range all {
+		if c.D != s.D {
+			return Snap{}, fmt.Errorf("jko-beam: at t = %v the inputs have %d and %d coordinates", s.T, s.D, c.D)
+		}
+		if (c.W != nil) != weighted {
+			return Snap{}, fmt.Errorf("jko-beam: at t = %v some inputs have weights and others not", s.T)
+		}
+		s.X = append(s.X, c.X...)
+		s.W = append(s.W, c.W...)
+	}
+	return s, nil
+}
+
+// SnapTimeFn is a snapshot's time.
+func SnapTimeFn(s Snap) float64 { return s.T }
+
+// SortTimesFn lists the snapshots' times in order.
+func SortTimesFn(_ int, times func(*float64) bool) []float64 {
+	var out []float64
+	var t float64
+	for times(&t) {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RouteFn sends snapshot k to step k (as its start) and to step k−1 (as
+// its end).
+func RouteFn(s Snap, times []float64, emit func(int, Snap)) error {
+	k, ok := slices.BinarySearch(times, s.T)
+	if !ok {
+		return fmt.Errorf("jko-beam: time %v missing from the list of times", s.T)
+	}
+	if len(times) < 2 {
+		return fmt.Errorf("jko-beam: the data has %d snapshot; fitting needs at least 2 (one observed step)", len(times))
+	}
+	s.Index = k
+	if k+1 < len(times) {
+		emit(k, s)
+	}
+	if k > 0 {
+		emit(k-1, s)
+	}
+	return nil
+}
+
+// PlanFn turns one step (its two snapshots) into units of work: the
+// densities, the exact coupling or the mini-batches.
+type PlanFn struct {
+	Cfg Config
+	mc  model
+}
+
+// ProcessElement plans step k.
+func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, Unit)) error {
+	f.mc.cfg = f.Cfg
+	var x, y *Snap
+	var s Snap
+	for snaps(&s) {
+		c := s
+		if c.Index == k {
+			x = &c
+		} else {
+			y = &c
+		}
+	}
+	if x == nil || y == nil {
+		return fmt.Errorf("jko-beam: step %d lacks a snapshot", k)
+	}
+	if x.D != y.D {
+		return fmt.Errorf("jko-beam: snapshots %d and %d have %d and %d coordinates", k, k+1, x.D, y.D)
+	}
+	m, err := f.mc.at(x.D)
+	if err != nil {
+		return err
+	}
+	if m.NumParams == 0 {
+		return fmt.Errorf("jko-beam: the spec has no learnable parameters: nothing to fit")
+	}
+	o := f.Cfg.options()
+	evalAt := jkonet.EvalAt(o, m)
+	d := x.D
+	xm := mat.NewDense(len(x.X)/d, d, x.X)
+	ym := mat.NewDense(len(y.X)/d, d, y.X)
+	n, _ := xm.Dims()
+	mm, _ := ym.Dims()
+	base := Unit{Step: k, Tx: x.T, Ty: y.T, D: d}
+
+	// Densities: fitted on snapshot k (at x) or k+1 (at y), seeded as in
+	// jkonet.Prepare, and evaluated at every row of that snapshot.
+	var rho, grad []float64
+	if m.Has(compile.Internal) {
+		densityAt := o.DensityAt
+		if densityAt == "" {
+			densityAt = evalAt
+		}
+		if densityAt != "x" && densityAt != "y" {
+			return fmt.Errorf("jko-beam: density-at must be x or y, got %q", densityAt)
+		}
+		snap, pts := x, xm
+		if densityAt == "y" {
+			snap, pts = y, ym
+			base.DensityAtY = true
+		}
+		est, err := jkonet.NewDensity(pts, o.Density, o.Seed+uint64(snap.Index))
+		if err != nil {
+			return fmt.Errorf("jko-beam: density of snapshot %d: %w", snap.Index+1, err)
+		}
+		r, _ := pts.Dims()
+		rho = make([]float64, r)
+		grad = make([]float64, r*d)
+		if err := est.Density(rho, pts); err != nil {
+			return fmt.Errorf("jko-beam: density of snapshot %d: %w", snap.Index+1, err)
+		}
+		if err := est.Grad(mat.NewDense(r, d, grad), pts); err != nil {
+			return fmt.Errorf("jko-beam: density of snapshot %d: %w", snap.Index+1, err)
+		}
+	}
+	if m.Has(compile.Interaction) {
+		base.Cloud, base.NC = x.X, n
+		if evalAt == "y" {
+			base.Cloud, base.NC = y.X, mm
+		}
+	}
+	var wa, wb []float64
+	if x.W != nil {
+		wa, wb = x.W, y.W
+	}
+
+	size, mini, err := jkonet.ParseMinibatch(o.Couplings)
+	if err != nil {
+		return err
+	}
+	if mini {
+		batches, err := jkonet.Minibatches(n, mm, size)
+		if err != nil {
+			return err
+		}
+		// A unit holds enough batches for about ChunkRows points, so a
+		// worker couples them on all its cores (ShardFn).
+		per := max(1, f.Cfg.chunkRows()/size)
+		for lo, b := 0, 0; lo < len(batches); lo, b = lo+per, b+1 {
+			u := base
+			u.ID = int64(k)<<32 | int64(b)
+			u.Batches, u.N, u.M = len(batches), n, mm
+			for _, bt := range batches[lo:min(lo+per, len(batches))] {
+				u.NX, u.NY = append(u.NX, len(bt.X)), append(u.NY, len(bt.Y))
+				u.Mass = append(u.Mass, jkonet.BatchMass(wa, n, bt.X))
+				u.X, u.Y = append(u.X, gather(x.X, bt.X, d)...), append(u.Y, gather(y.X, bt.Y, d)...)
+				if wa != nil {
+					u.WX, u.WY = append(u.WX, gather(wa, bt.X, 1)...), append(u.WY, gather(wb, bt.Y, 1)...)
+				}
+				if rho != nil {
+					idx := bt.X
+					if base.DensityAtY {
+						idx = bt.Y
+					}
+					u.Rho, u.GradRho = append(u.Rho, gather(rho, idx, 1)...), append(u.GradRho, gather(grad, idx, d)...)
+				}
+			}
+			emit(u.ID, u)
+		}
+		return nil
+	}
+	pairs, err := jkonet.Couple(xm, ym, wa, wb, o.Couplings)
+	if err != nil {
+		return fmt.Errorf("jko-beam: coupling snapshots %d and %d: %w", k, k+1, err)
+	}
+	step := f.Cfg.chunkRows()
+	for lo, b := 0, 0; lo < len(pairs); lo, b = lo+step, b+1 {
+		ps := pairs[lo:min(lo+step, len(pairs))]
+		u := base
+		u.ID = int64(k)<<32 | int64(b)
+		u.X = make([]float64, 0, len(ps)*d)
+		u.Y = make([]float64, 0, len(ps)*d)
+		u.PW = make([]float64, 0, len(ps))
+		for _, p := range ps {
+			u.X = append(u.X, x.X[p.I*d:(p.I+1)*d]...)
+			u.Y = append(u.Y, y.X[p.J*d:(p.J+1)*d]...)
+			u.PW = append(u.PW, p.W)
+			if rho != nil {
+				i := p.I
+				if base.DensityAtY {
+					i = p.J
+				}
+				u.Rho = append(u.Rho, rho[i])
+				u.GradRho = append(u.GradRho, grad[i*d:(i+1)*d]...)
+			}
+		}
+		emit(u.ID, u)
+	}
+	return nil
+}
+
+func gather(v []float64, idx []int, d int) []float64 {
+	out := make([]float64, 0, len(idx)*d)
+	for _, i := range idx {
+		out = append(out, v[i*d:(i+1)*d]...)
+	}
+	return out
+}
+
+// step rebuilds the jkonet.Step of a coupled unit.
+func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Step {
+	d := u.D
+	xm := mat.NewDense(len(u.X)/d, d, u.X)
+	ym := mat.NewDense(len(u.Y)/d, d, u.Y)
+	var pairs []jkonet.Pair
+	if u.PI != nil {
+		pairs = make([]jkonet.Pair, len(u.PI))
+		for i := range u.PI {
+			pairs[i] = jkonet.Pair{I: u.PI[i], J: u.PJ[i], W: u.PW[i]}
+		}
+	} else {
+		pairs = make([]jkonet.Pair, len(u.PW))
+		for i, w := range u.PW {
+			pairs[i] = jkonet.Pair{I: i, J: i, W: w}
+		}
+	}
+	st := jkonet.NewStep(u.Step, u.Tx, u.Ty, xm, ym, pairs, evalAt)
+	if u.Cloud != nil {
+		st.Cloud, st.NC = u.Cloud, u.NC
+	}
+	if u.Rho != nil {
+		st.Rho = make([]float64, len(pairs))
+		st.GradRho = make([]float64, 0, len(pairs)*d)
+		for i, p := range pairs {
+			r := p.I
+			if u.DensityAtY {
+				r = p.J
+			}
+			st.Rho[i] = u.Rho[r]
+			st.GradRho = append(st.GradRho, u.GradRho[r*d:(r+1)*d]...)
+		}
+	}
+	return st
+}
+
+// ShardFn couples a unit's mini-batch (if it is one), evaluates the
+// features of its pairs and emits their normal equations, and the coupled
+// unit for the residual pass.
+type ShardFn struct {
+	Cfg Config
+	mc  model
+}
+
+// ProcessElement works on one unit.
+func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func(Unit)) error {
+	f.mc.cfg = f.Cfg
+	m, err := f.mc.at(u.D)
+	if err != nil {
+		return err
+	}
+	o := f.Cfg.options()
+	evalAt := jkonet.EvalAt(o, m)
+	if u.Batches > 0 {
+		if err := u.couple(); err != nil {
+			return err
+		}
+	}
+	acc, err := jkonet.NewAccumulator(m, evalAt)
+	if err != nil {
+		return err
+	}
+	if err := acc.Add(m, u.step(m, evalAt)); err != nil {
+		return err
+	}
+	b, err := acc.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	parts(Part{ID: u.ID, Acc: b})
+	coupled(u)
+	return nil
+}
+
+// couple solves the unit's mini-batches on all cores and keeps their
+// pairs, batch after batch (the order does not depend on the cores).
+func (u *Unit) couple() error {
+	d := u.D
+	nb := len(u.NX)
+	pairs := make([][]jkonet.Pair, nb)
+	errs := make([]error, nb)
+	offX, offY := make([]int, nb+1), make([]int, nb+1)
+	for b := 0; b < nb; b++ {
+		offX[b+1], offY[b+1] = offX[b]+u.NX[b], offY[b]+u.NY[b]
+	}
+	if offX[nb]*d != len(u.X) || offY[nb]*d != len(u.Y) || len(u.Mass) != nb {
+		return fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(nb, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(next.Add(1)) - 1
+				if b >= nb {
+					return
+				}
+				x0, x1, y0, y1 := offX[b], offX[b+1], offY[b], offY[b+1]
+				var wx, wy []float64
+				if u.WX != nil {
+					wx, wy = u.WX[x0:x1], u.WY[y0:y1]
+				}
+				local := jkonet.Batch{X: iota(x0, x1), Y: iota(y0, y1)}
+				pairs[b], errs[b] = jkonet.CoupleBatch(mat.NewDense(x1-x0, d, u.X[x0*d:x1*d]), mat.NewDense(y1-y0, d, u.Y[y0*d:y1*d]), wx, wy, local, u.Mass[b], u.N, u.M)
+			}
+		}()
+	}
+	wg.Wait()
+	u.PI, u.PJ, u.PW = nil, nil, nil
+	for b := range pairs {
+		if errs[b] != nil {
+			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
+		}
+		for _, p := range pairs[b] {
+			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.W)
+		}
+	}
+	u.Batches, u.NX, u.NY, u.WX, u.WY, u.Mass = 0, nil, nil, nil, nil, nil
+	return nil
+}
+
+func iota(lo, hi int) []int {
+	out := make([]int, hi-lo)
+	for i := range out {
+		out[i] = lo + i
+	}
+	return out
+}
+
+// sortedParts collects the parts and sorts them by unit id.
+func sortedParts(parts func(*Part) bool) []Part {
+	var all []Part
+	var p Part
+	for parts(&p) {
+		all = append(all, p)
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].ID < all[b].ID })
+	return all
+}
+
+// MergeFn merges the normal equations of all the units, in unit order.
+func MergeFn(_ int, parts func(*Part) bool) ([]byte, error) {
+	var total *jkonet.Accumulator
+	for _, p := range sortedParts(parts) {
+		var acc jkonet.Accumulator
+		if err := acc.UnmarshalBinary(p.Acc); err != nil {
+			return nil, err
+		}
+		if total == nil {
+			total = &acc
+			continue
+		}
+		if err := total.Merge(&acc); err != nil {
+			return nil, err
+		}
+	}
+	if total == nil {
+		return nil, fmt.Errorf("jko-beam: no pairs: nothing to fit")
+	}
+	return total.MarshalBinary()
+}
+
+// solveTotal decodes the merged sums and solves them for m.
+func solveTotal(m *compile.Model, cfg Config, total []byte) (*jkonet.Result, *jkonet.Accumulator, error) {
+	var acc jkonet.Accumulator
+	if err := acc.UnmarshalBinary(total); err != nil {
+		return nil, nil, err
+	}
+	res, err := acc.Solve(m, cfg.options())
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, &acc, nil
+}
+
+// ResidualFn is the second pass: the residual of each unit's pairs at the
+// solved θ.
+type ResidualFn struct {
+	Cfg   Config
+	mc    model
+	theta []float64
+	mean  float64
+}
+
+// ProcessElement adds up one unit's residual.
+func (f *ResidualFn) ProcessElement(u Unit, total []byte) (Part, error) {
+	f.mc.cfg = f.Cfg
+	m, err := f.mc.at(u.D)
+	if err != nil {
+		return Part{}, err
+	}
+	if f.theta == nil {
+		res, acc, err := solveTotal(m, f.Cfg, total)
+		if err != nil {
+			return Part{}, err
+		}
+		f.theta, f.mean = res.Theta, acc.MeanTarget()
+	}
+	var r jkonet.Residual
+	if err := r.Add(m, u.step(m, jkonet.EvalAt(f.Cfg.options(), m)), f.theta, f.mean); err != nil {
+		return Part{}, err
+	}
+	return Part{ID: u.ID, D: u.D, RSS: r.RSS, TSS: r.TSS, Wsm: r.W}, nil
+}
+
+// WriteFn sums the residuals in unit order, solves once more (the same θ)
+// and writes the fitted spec as jko fit does.
+type WriteFn struct {
+	Cfg Config
+	mc  model
+}
+
+// ProcessElement writes the fitted spec.
+func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) bool, total []byte) error {
+	f.mc.cfg = f.Cfg
+	all := sortedParts(parts)
+	var r jkonet.Residual
+	for _, p := range all {
+		r.Merge(jkonet.Residual{RSS: p.RSS, TSS: p.TSS, W: p.Wsm})
+	}
+	if len(all) == 0 {
+		return fmt.Errorf("jko-beam: no pairs: nothing to fit")
+	}
+	m, err := f.mc.at(all[0].D)
+	if err != nil {
+		return err
+	}
+	res, acc, err := solveTotal(m, f.Cfg, total)
+	if err != nil {
+		return err
+	}
+	res.SetResidual(r, m.Dim)
+	header := []string{
+		"# fitted by " + f.Cfg.Tool + " with JKOnet* (" + res.Method + ")",
+		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %s (relative ridge %.3g), seed %d",
+			f.Cfg.Data, f.Cfg.splitName(), len(acc.Tau)+1, m.Dim, res.EvalAt, f.Cfg.Couplings, f.Cfg.regName(), res.Ridge, f.Cfg.Seed),
+	}
+	text, err := FormatFitted(m, res, header)
+	if err != nil {
+		return err
+	}
+	return writeFile(ctx, f.Cfg.Out, text)
+}
+
+// FormatFitted is the fitted spec's text as jko fit writes it: the step
+// the fit describes, the values and standard errors, and a header of the
+// given lines followed by the fit's summary.
+func FormatFitted(m *compile.Model, res *jkonet.Result, header []string) ([]byte, error) {
+	m.Step = res.Step()
+	return m.Format(res.Theta, res.StdErr, append(slices.Clone(header), res.Summary()...))
+}
+
+func writeFile(ctx context.Context, path string, data []byte) error {
+	if !strings.Contains(path, "://") {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp, path)
+	}
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	w, err := fs.OpenWrite(ctx, path)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}

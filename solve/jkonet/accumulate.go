@@ -1,0 +1,353 @@
+package jkonet
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/linear"
+	"gonum.org/v1/gonum/mat"
+)
+
+// NewStep builds the step k from the pairs of a coupling between x (the
+// snapshot at time tx) and y (at ty): each pair's x, y and y − x, its
+// weight, and the drift's evaluation point (x when evalAt is "x", else y).
+// Cloud is the snapshot the evaluation points come from (x or y as
+// given): a caller that passes only some rows of the snapshots (a shard of
+// a distributed fit) and fits an interaction term must set Cloud and NC to
+// the whole snapshot. The densities (Rho, GradRho) are left unset.
+func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string) *Step {
+	_, d := x.Dims()
+	st := &Step{K: k, Tau: ty - tx, T: tx, N: len(pairs)}
+	src := x
+	if evalAt == "y" {
+		src, st.T = y, ty
+	}
+	st.P = make([]float64, 0, len(pairs)*d)
+	st.X = make([]float64, 0, len(pairs)*d)
+	st.Y = make([]float64, 0, len(pairs)*d)
+	st.Delta = make([]float64, 0, len(pairs)*d)
+	st.W = make([]float64, 0, len(pairs))
+	xr, yr := x.RawMatrix(), y.RawMatrix()
+	for _, pr := range pairs {
+		xi := xr.Data[pr.I*xr.Stride : pr.I*xr.Stride+d]
+		yj := yr.Data[pr.J*yr.Stride : pr.J*yr.Stride+d]
+		if evalAt == "y" {
+			st.P = append(st.P, yj...)
+		} else {
+			st.P = append(st.P, xi...)
+		}
+		st.X = append(st.X, xi...)
+		st.Y = append(st.Y, yj...)
+		for c := 0; c < d; c++ {
+			st.Delta = append(st.Delta, yj[c]-xi[c])
+		}
+		st.W = append(st.W, pr.W)
+	}
+	st.NC, _ = src.Dims()
+	st.Cloud = denseData(src)
+	return st
+}
+
+// Accumulator holds the normal equations of the closed-form fit for part
+// of the data: some steps, or some pairs of a step. Accumulators of
+// disjoint parts merge into the accumulator of their union, and they
+// travel as bytes (MarshalBinary), so the closed form runs as a map
+// (features and sums per shard of pairs: Add), a combine (Merge) and one
+// Solve, on one machine or many. FitLinear is that map and combine on one
+// machine, followed by the second pass of Residual.
+//
+// Memory is O(P²) whatever the number of pairs; Add costs O(N·d·P²) for
+// the sums plus the features of the N pairs.
+type Accumulator struct {
+	// Normal holds the sums over the rows of every pair i and dimension k:
+	// the row τ·F_ik (the features of the drift at the pair's evaluation
+	// point, times τ), the target −(Δ_ik + τ·c_ik) and the pair's weight.
+	Normal *linear.Normal
+	// Tau holds the length of each step that contributed pairs, by step
+	// index (a step added in parts must have one τ).
+	Tau map[int]float64
+	// EvalAt is where the drift is evaluated ("x" or "y"), as in the
+	// steps added.
+	EvalAt string
+}
+
+// NewAccumulator returns empty sums for the parameters of m, whose terms
+// must all be affine in their parameters.
+func NewAccumulator(m *compile.Model, evalAt string) (*Accumulator, error) {
+	if err := m.LinearError(); err != nil {
+		return nil, err
+	}
+	if m.NumParams == 0 {
+		return nil, errors.New("jkonet: the spec has no learnable parameters: nothing to fit")
+	}
+	if evalAt != "x" && evalAt != "y" {
+		return nil, fmt.Errorf("jkonet: eval-at must be x or y, got %q", evalAt)
+	}
+	return &Accumulator{Normal: linear.NewNormal(m.NumParams), Tau: map[int]float64{}, EvalAt: evalAt}, nil
+}
+
+// checkStep reports whether st has the shapes m needs.
+func checkStep(m *compile.Model, st *Step) error {
+	d := m.Dim
+	n := st.N
+	switch {
+	case n < 0 || len(st.P) != n*d || len(st.Delta) != n*d || len(st.W) != n:
+		return fmt.Errorf("jkonet: step %d: %d pairs with %d points, %d displacements and %d weights in %d-D", st.K, n, len(st.P), len(st.Delta), len(st.W), d)
+	case !(st.Tau > 0) || math.IsInf(st.Tau, 0):
+		return fmt.Errorf("jkonet: step %d: time step %v, want a finite τ > 0", st.K, st.Tau)
+	case m.Has(compile.Interaction) && (st.NC <= 0 || len(st.Cloud) != st.NC*d):
+		return fmt.Errorf("jkonet: step %d: the interaction term needs the snapshot's cloud (%d points, %d values)", st.K, st.NC, len(st.Cloud))
+	case m.Has(compile.Internal) && (len(st.Rho) != n || len(st.GradRho) != n*d):
+		return fmt.Errorf("jkonet: step %d: the internal energy needs the density and its gradient at the %d pairs (have %d and %d values)", st.K, n, len(st.Rho), len(st.GradRho))
+	}
+	return nil
+}
+
+// stepRows returns the least-squares rows of a step: for pair i and
+// dimension k, the row τ·F_ik, the target −(Δ_ik + τ·c_ik) and the pair's
+// weight (N·d rows, row-major F).
+func stepRows(m *compile.Model, st *Step) (F, b, w []float64) {
+	d, P := m.Dim, m.NumParams
+	F, c := stepFeatures(m, st)
+	rows := st.N * d
+	b = make([]float64, rows)
+	w = make([]float64, rows)
+	for i := 0; i < st.N; i++ {
+		for k := 0; k < d; k++ {
+			r := i*d + k
+			row := F[r*P : (r+1)*P]
+			for j := range row {
+				row[j] *= st.Tau
+			}
+			b[r] = -(st.Delta[r] + st.Tau*c[r])
+			w[r] = st.W[i]
+		}
+	}
+	return F, b, w
+}
+
+// Add adds the pairs of st (all of a step's pairs, or some of them) to the
+// sums. A step added in several parts must have the same τ in each.
+func (a *Accumulator) Add(m *compile.Model, st *Step) error {
+	if m.NumParams != a.Normal.P {
+		return fmt.Errorf("jkonet: a model of %d parameters added to sums of %d", m.NumParams, a.Normal.P)
+	}
+	if err := checkStep(m, st); err != nil {
+		return err
+	}
+	F, b, w := stepRows(m, st)
+	return a.addRows(st.K, st.Tau, F, b, w)
+}
+
+func (a *Accumulator) addRows(k int, tau float64, F, b, w []float64) error {
+	if err := a.addTau(k, tau); err != nil {
+		return err
+	}
+	a.Normal.AddRows(F, b, w)
+	return nil
+}
+
+func (a *Accumulator) addTau(k int, tau float64) error {
+	if old, ok := a.Tau[k]; ok && old != tau {
+		return fmt.Errorf("jkonet: step %d has τ = %v in one part and %v in another", k, old, tau)
+	}
+	a.Tau[k] = tau
+	return nil
+}
+
+// Merge adds the sums of o (a disjoint part of the data) to a.
+func (a *Accumulator) Merge(o *Accumulator) error {
+	if o.Normal.P != a.Normal.P {
+		return fmt.Errorf("jkonet: merging sums of %d parameters into sums of %d", o.Normal.P, a.Normal.P)
+	}
+	if o.EvalAt != a.EvalAt {
+		return fmt.Errorf("jkonet: merging sums with the drift at %s into sums with the drift at %s", o.EvalAt, a.EvalAt)
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.Tau)) {
+		if err := a.addTau(k, o.Tau[k]); err != nil {
+			return err
+		}
+	}
+	a.Normal.Merge(o.Normal)
+	return nil
+}
+
+// MeanTarget is the weighted mean of the targets, which Residual needs.
+func (a *Accumulator) MeanTarget() float64 { return a.Normal.Bsum / a.Normal.W }
+
+const accMagic = "JKAC"
+
+// MarshalBinary encodes the accumulator; UnmarshalBinary gives back the
+// same sums bit for bit (see linear.Normal.MarshalBinary).
+func (a *Accumulator) MarshalBinary() ([]byte, error) {
+	ne, err := a.Normal.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	if a.EvalAt != "x" && a.EvalAt != "y" {
+		return nil, fmt.Errorf("jkonet: cannot encode sums with eval-at %q", a.EvalAt)
+	}
+	out := append([]byte(accMagic), 1, a.EvalAt[0])
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(a.Tau)))
+	for _, k := range slices.Sorted(maps.Keys(a.Tau)) {
+		out = binary.LittleEndian.AppendUint64(out, uint64(k))
+		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(a.Tau[k]))
+	}
+	return append(out, ne...), nil
+}
+
+// UnmarshalBinary replaces a by the accumulator encoded in data; bad data
+// is an error wrapping linear.ErrBadEncoding and leaves a unchanged.
+func (a *Accumulator) UnmarshalBinary(data []byte) error {
+	bad := func(why string) error { return fmt.Errorf("jkonet: %w: %s", linear.ErrBadEncoding, why) }
+	head := len(accMagic) + 2 + 4
+	if len(data) < head || string(data[:len(accMagic)]) != accMagic {
+		return bad("no accumulator header")
+	}
+	if data[len(accMagic)] != 1 {
+		return bad(fmt.Sprintf("format version %d, this build reads 1", data[len(accMagic)]))
+	}
+	evalAt := string(data[len(accMagic)+1])
+	if evalAt != "x" && evalAt != "y" {
+		return bad(fmt.Sprintf("eval-at %q", evalAt))
+	}
+	nt := uint64(binary.LittleEndian.Uint32(data[len(accMagic)+2:]))
+	rest := data[head:]
+	if uint64(len(rest)) < 16*nt {
+		return bad(fmt.Sprintf("%d step lengths in %d bytes", nt, len(rest)))
+	}
+	tau := make(map[int]float64, nt)
+	for i := uint64(0); i < nt; i++ {
+		k := int64(binary.LittleEndian.Uint64(rest))
+		v := math.Float64frombits(binary.LittleEndian.Uint64(rest[8:]))
+		rest = rest[16:]
+		if _, dup := tau[int(k)]; dup || k < 0 {
+			return bad(fmt.Sprintf("step index %d", k))
+		}
+		tau[int(k)] = v
+	}
+	var ne linear.Normal
+	if err := ne.UnmarshalBinary(rest); err != nil {
+		return err
+	}
+	*a = Accumulator{Normal: &ne, Tau: tau, EvalAt: evalAt}
+	return nil
+}
+
+// Solve fits θ to the sums as FitLinear does: one solve with o's ridge
+// (relative to each feature's size; chosen from the data with RegAuto),
+// bounded parameters kept inside their bounds, and the diagnostics (rank,
+// condition number, standard errors, the directions the data does not
+// identify) of the free parameters. The residual, and with it the standard
+// errors, R² and the loss, is only as precise as a difference of large
+// sums until SetResidual gives it from a second pass over the data
+// (Residual). An entropy's β from the residual noise (Options.BetaFrom
+// "residual", FitLinear's default at x) needs the coupled pairs and a
+// simulation, not sums: Solve refuses it; use BetaFrom "score". FitLinear's
+// warnings about the ridge are not given.
+func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
+	P := m.NumParams
+	if a.Normal.P != P {
+		return nil, fmt.Errorf("jkonet: sums of %d parameters for a model of %d", a.Normal.P, P)
+	}
+	if len(a.Tau) == 0 || a.Normal.Rows == 0 {
+		return nil, errors.New("jkonet: no pairs were added: nothing to fit")
+	}
+	if o.BetaFrom != "score" && a.EvalAt == "x" && entropyEntry(m) >= 0 {
+		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaFrom \"score\")")
+	}
+	sv, err := solveSums(m, a.Normal, o, a.EvalAt)
+	if err != nil {
+		return nil, err
+	}
+	names := m.ParamNames()
+	theta := make([]float64, P)
+	se := make([]float64, P)
+	var clamped []string
+	for j := 0; j < P; j++ {
+		if sv.fixed[j] {
+			theta[j] = sv.fixVal[j]
+			se[j] = math.NaN()
+			clamped = append(clamped, names[j])
+		}
+	}
+	loss := math.NaN()
+	if sv.res != nil {
+		for fi, j := range sv.free {
+			theta[j] = sv.res.Theta[fi]
+			se[j] = sv.res.StdErr[fi]
+		}
+		// Each pair's weight stands on its d rows.
+		loss = sv.res.RSS / (a.Normal.W / float64(m.Dim))
+	}
+	return &Result{
+		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: sv.res,
+		Clamped: clamped, EvalAt: a.EvalAt, Loss: loss, free: sv.free,
+		Converged: true, Iterations: 1, Ridge: sv.reg,
+	}, nil
+}
+
+// Residual is the second pass of a closed-form fit: with θ known, the
+// weighted residual Σ w (τF θ − b)² and total Σ w (b − mean)² summed
+// directly over the rows (the sums of the first pass lose them when the
+// fit is nearly exact). Residuals of disjoint parts add up (Merge).
+type Residual struct {
+	RSS, TSS, W float64
+}
+
+// Add adds the rows of the pairs of st at θ; mean is the weighted mean of
+// all the targets (Accumulator.MeanTarget).
+func (r *Residual) Add(m *compile.Model, st *Step, theta []float64, mean float64) error {
+	if len(theta) != m.NumParams {
+		return fmt.Errorf("jkonet: %d values for %d parameters", len(theta), m.NumParams)
+	}
+	if err := checkStep(m, st); err != nil {
+		return err
+	}
+	F, b, w := stepRows(m, st)
+	r.addRows(m.NumParams, F, b, w, theta, mean)
+	return nil
+}
+
+func (r *Residual) addRows(P int, F, b, w, theta []float64, mean float64) {
+	for i := range b {
+		pred := 0.0
+		for j, v := range F[i*P : (i+1)*P] {
+			pred += v * theta[j]
+		}
+		e := pred - b[i]
+		r.RSS += w[i] * e * e
+		r.TSS += w[i] * (b[i] - mean) * (b[i] - mean)
+		r.W += w[i]
+	}
+}
+
+// Merge adds the residual of another part of the data.
+func (r *Residual) Merge(o Residual) {
+	r.RSS += o.RSS
+	r.TSS += o.TSS
+	r.W += o.W
+}
+
+// SetResidual replaces the residual of a closed-form fit (Solve's, from
+// the sums) by r, summed over all the data, and updates R², the standard
+// errors and the loss; dim is the data's dimension.
+func (res *Result) SetResidual(r Residual, dim int) {
+	if res.Linear != nil {
+		res.Linear.SetRSS(r.RSS, r.TSS)
+		for fi, j := range res.free {
+			res.StdErr[j] = res.Linear.StdErr[fi]
+		}
+	}
+	res.Loss = r.RSS / (r.W / float64(dim))
+}
+
+// EvalAt is where Fit evaluates the drift of m with options o: o.EvalAt
+// when set, else "y" for a spec that declares step implicit, else "x". A
+// distributed fit resolves it the same way, so it fits the same step.
+func EvalAt(o Options, m *compile.Model) string { return defaultEvalAt(o, m) }
