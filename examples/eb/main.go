@@ -14,7 +14,7 @@
 //	jko eval fitted.jko examples/eb/data --test-fraction 0.4
 //	jko plot fitted.jko examples/eb/data --test-fraction 0.4 --kind cells -o eb.png
 //
-// On every cell (go run ./examples/eb; 26 s of CPU) it prints one-step W1
+// On every cell (go run ./examples/eb; 26–28 s of CPU) it prints one-step W1
 // 0.907 for the static quadratic and 0.603 for the time-varying one, and
 // W2 0.844 and 0.853 at the left-out t1 and t3. jko bench --suite eb runs
 // both protocols on five seeds with the benchmark's models, beside the
