@@ -11,14 +11,18 @@ import (
 )
 
 type benchCmd struct {
-	Suite    string `help:"Which experiments: potential (paper 4.1), interaction (4.3), scaling (4.2), all three, or compare (iJKOnet against JKOnet* on paired and unpaired snapshots, mlp_potential on wavy_plateau and styblinski_tang, one table)." enum:"potential,interaction,scaling,all,compare" default:"potential"`
-	Method   string `help:"auto (JKOnet*: the closed form when linear, else Adam, as jko fit --method auto; jkonet is an older name for it) or ijkonet (iJKOnet with its defaults)." enum:"auto,jkonet,ijkonet" default:"auto"`
-	IJEpochs int    `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs (0: the default of jko fit; 30 with --quick)."`
-	Quick    bool   `help:"A small subset at small sizes (seconds)."`
-	Seed     uint64 `help:"Random seed." default:"0"`
-	Out      string `short:"o" placeholder:"FILE.md" help:"Also write the table as markdown to this file."`
-	JSON     bool   `help:"Print JSON rows instead of the table."`
-	Unpaired bool   `help:"Unpaired snapshots: each from its own simulation started at t = 0."`
+	Suite    string   `help:"Which experiments: potential (paper 4.1), interaction (4.3), scaling (4.2), all three, or compare (iJKOnet against JKOnet* on paired and unpaired snapshots, mlp_potential on wavy_plateau and styblinski_tang, one table), or eb (the embryoid-body tables of both papers on real data: one-step W1 on test cells and leave-two-out W2, beside the published numbers)." enum:"potential,interaction,scaling,all,compare,eb" default:"potential"`
+	Method   string   `help:"auto (JKOnet*: the closed form when linear, else Adam, as jko fit --method auto; jkonet is an older name for it) or ijkonet (iJKOnet with its defaults)." enum:"auto,jkonet,ijkonet" default:"auto"`
+	IJEpochs int      `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs (0: the default of jko fit; 30 with --quick)."`
+	Quick    bool     `help:"A small subset at small sizes (seconds)."`
+	Seed     uint64   `help:"Random seed." default:"0"`
+	Out      string   `short:"o" placeholder:"FILE.md" help:"Also write the table as markdown to this file."`
+	JSON     bool     `help:"Print JSON rows instead of the table."`
+	Unpaired bool     `help:"Unpaired snapshots: each from its own simulation started at t = 0."`
+	EBData   string   `name:"eb-data" placeholder:"DIR" help:"--suite eb: the embryoid-body data (a JKOnet*-layout directory; the repository vendors it)." default:"examples/eb/data"`
+	Seeds    int      `placeholder:"N" help:"--suite eb: seeds (splits and initialisations) per model." default:"5"`
+	EBModels []string `name:"eb-models" placeholder:"KIND,…" help:"--suite eb: which models: closed-form (the polynomial closed forms), mlp (JKOnet* with Adam), ijkonet. --quick: closed-form." default:"closed-form,mlp,ijkonet"`
+	Validate bool     `help:"--suite eb: score the candidate models on a validation split of the training cells instead (how the suite's models were chosen)."`
 }
 
 func (c benchCmd) Run(g *globals) error {
@@ -33,6 +37,9 @@ func (c benchCmd) Run(g *globals) error {
 	}
 	if c.Suite == "compare" {
 		return c.compare(g, ij)
+	}
+	if c.Suite == "eb" {
+		return c.eb(g)
 	}
 	var cases []bench.Case
 	if c.Suite == "potential" || c.Suite == "all" {

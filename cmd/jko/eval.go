@@ -15,16 +15,18 @@ import (
 )
 
 type evalCmd struct {
-	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split   string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
-	Dt      float64 `placeholder:"DT" help:"${dt_help}"`
-	Weights string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
-	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON    bool    `help:"Print JSON."`
-	OnlyW1  bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Param   string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	Fitted       string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data         string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Split        string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Dt           float64 `placeholder:"DT" help:"${dt_help}"`
+	Weights      string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
+	Seed         uint64  `help:"Random seed for the prediction noise." default:"0"`
+	JSON         bool    `help:"Print JSON."`
+	OnlyW1       bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
+	Step         string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param        string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	cellFlags    `embed:""`
+	HeldOutSteps int `name:"held-out-steps" placeholder:"N" help:"With --leave-out: steps over the elapsed time of each prediction (the fitted step's length is the time between kept snapshots)." default:"1"`
 }
 
 // evalReport is what eval prints; with --only-w1 the metrics it skips are
@@ -41,6 +43,8 @@ type evalReport struct {
 	AllSteps *evaluate.Report  `json:"all_steps,omitempty"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
+	// LeaveOut holds the scores of the snapshots left out (--leave-out).
+	LeaveOut []evaluate.HeldOutScore `json:"leave_out,omitempty"`
 	// TermErrors compare the fitted terms with the truth's whatever the
 	// parameters are called: relative errors of the drifts over the data.
 	TermErrors []termComparison `json:"term_errors,omitempty"`
@@ -76,7 +80,7 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test")
+	data, err := c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test", "test")
 	if err != nil {
 		return err
 	}
@@ -100,6 +104,9 @@ func (c evalCmd) Run(g *globals) error {
 		return err
 	}
 	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
+	if len(c.LeaveOut) > 0 {
+		return c.leaveOut(g, rep, flow, data.Snapshots, step)
+	}
 	bar := newProgress(g, 0, "")
 	progress := func(stage string) evaluate.Progress {
 		return func(done, total int) { bar.update(stage, done, total, "") }
@@ -338,6 +345,49 @@ func (r evalReport) jsonSafe() any {
 		out.TermErrors = append(out.TermErrors, term{t.Term, jsonFloat(t.Fitted), jsonFloat(t.True), jsonFloat(t.RelError)})
 	}
 	return out
+}
+
+// leaveOut scores the snapshots left out of the fit, each predicted from
+// the previous kept snapshot.
+func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data *snapshot.Snapshots, step evaluate.Step) error {
+	held, from, err := data.Previous(c.LeaveOut)
+	if err != nil {
+		return err
+	}
+	if rep.LeaveOut, err = evaluate.HeldOut(flow, data, held, from, c.HeldOutSteps, c.Seed, step); err != nil {
+		return err
+	}
+	if c.JSON {
+		type score struct {
+			Snapshot int       `json:"snapshot"`
+			From     int       `json:"from"`
+			Time     jsonFloat `json:"time"`
+			Elapsed  jsonFloat `json:"elapsed"`
+			W1       jsonFloat `json:"w1"`
+			W2       jsonFloat `json:"w2"`
+		}
+		out := struct {
+			Fitted   string  `json:"fitted"`
+			Data     string  `json:"data"`
+			Split    string  `json:"split"`
+			TimesAt  string  `json:"times"`
+			Step     string  `json:"step"`
+			LeaveOut []score `json:"leave_out"`
+		}{Fitted: rep.Fitted, Data: rep.Data, Split: rep.Split, TimesAt: rep.TimesAt, Step: rep.Step}
+		for _, h := range rep.LeaveOut {
+			out.LeaveOut = append(out.LeaveOut, score{h.Snapshot, h.From, jsonFloat(h.Time), jsonFloat(h.Elapsed), jsonFloat(h.W1), jsonFloat(h.W2)})
+		}
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(g.stdout, "data %s (%s), %s\n", c.Data, rep.Split, rep.TimesAt)
+	fmt.Fprintf(g.stdout, "left-out snapshots (%s step), each predicted from the previous kept snapshot:\n", step)
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, h := range rep.LeaveOut {
+		fmt.Fprintf(tw, "  snapshot %d (t=%g)\tfrom %d over %g\tW2 %.4g\tW1 %.4g\t\n", h.Snapshot, h.Time, h.From, h.Elapsed, h.W2, h.W1)
+	}
+	return tw.Flush()
 }
 
 // noiseJSON is an evaluate.NoiseReport for JSON (a model without noise has

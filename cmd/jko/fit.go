@@ -48,6 +48,7 @@ type fitCmd struct {
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
 	LossCSV    string  `name:"loss-csv" placeholder:"FILE.csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
+	cellFlags  `embed:""`
 }
 
 func (c fitCmd) ijOptions() (ijkonet.Options, error) {
@@ -193,7 +194,7 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "train")
+	data, err := c.fitData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights})
 	if err != nil {
 		return err
 	}

@@ -13,17 +13,18 @@ import (
 )
 
 type predictCmd struct {
-	Fitted string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	From   int     `help:"Index of the snapshot to start from." default:"0"`
-	Steps  int     `help:"Number of steps to roll forward." default:"1"`
-	Dt     float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
-	Split  string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
-	Seed   uint64  `help:"Random seed for the noise." default:"0"`
-	Out    string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
-	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Param  string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
-	JSON   bool    `help:"Print what was written as JSON."`
+	Fitted    string  `arg:"" help:"A fitted spec (from jko fit)."`
+	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	From      int     `help:"Index of the snapshot to start from." default:"0"`
+	Steps     int     `help:"Number of steps to roll forward." default:"1"`
+	Dt        float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
+	Split     string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Seed      uint64  `help:"Random seed for the noise." default:"0"`
+	Out       string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
+	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param     string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	JSON      bool    `help:"Print what was written as JSON."`
+	cellFlags `embed:""`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -37,10 +38,10 @@ func (c predictCmd) Run(g *globals) error {
 	if math.IsNaN(c.Dt) || math.IsInf(c.Dt, 0) || c.Dt < 0 {
 		return fmt.Errorf("--dt %v: want a positive step length (or 0: the data's)", c.Dt)
 	}
-	data, err := loadData(c.Data, dataFlags{Split: c.Split}, "test")
+	data, err := c.load(c.Data, dataFlags{Split: c.Split}, "test", "test")
 	if errors.Is(err, snapshot.ErrNoTimes) && c.Dt > 0 {
 		// Data without times: --dt is their step too.
-		data, err = loadData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt}, "test")
+		data, err = c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt}, "test", "test")
 	}
 	if err != nil {
 		return err

@@ -47,4 +47,21 @@
 // every time (paired data). Rows are grouped by time, times strictly
 // increasing from group to group. Errors name the file, line and column
 // (type *Error).
+//
+// # Cell tables: AnnData .h5ad and NumPy .npz
+//
+// ReadH5AD and ReadNPZ read one row per cell, with its time in a column
+// and its coordinates in a matrix (Source names them), and group the cells
+// by time. An .h5ad file is read in pure Go (github.com/scigolib/hdf5):
+// the obs column may be numeric, categorical (codes and categories; the
+// categories' strings are variable-length) or strings, the coordinates an
+// obsm embedding or a dense X. That reader drops the obs group of files
+// written by h5py with libver='latest' (superblock version 2 or 3):
+// ReadH5AD detects it and says how to rewrite the file. testdata/
+// make_h5ad.py writes the test fixtures with python3-anndata.
+//
+// Standardize, Split, Without and Previous are the real-data protocols'
+// building blocks: standardise a whole file, split each snapshot into
+// train and test cells by a seed, leave snapshots out of a fit and find
+// the kept snapshot each left-out one is predicted from.
 package snapshot
