@@ -396,7 +396,7 @@ func RouteFn(s Snap, times []float64, emit func(int, Snap)) error {
 		return fmt.Errorf("jko-beam: time %v missing from the list of times", s.T)
 	}
 	if len(times) < 2 {
-		return fmt.Errorf("jko-beam: the data has %d snapshot; fitting needs at least 2 (one observed step)", len(times))
+		return fmt.Errorf("jko-beam: the data has %d snapshot; it needs at least 2 (one observed step)", len(times))
 	}
 	s.Index = k
 	if k+1 < len(times) {
