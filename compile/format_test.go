@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/lang"
 )
 
 // Format writes a spec that reads back to the same model: the same
@@ -146,5 +148,41 @@ func TestFormatRefusesNonFinite(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("θ[%d] = %v: err %v, want one naming %q; text:\n%s", tc.at, tc.v, err, tc.want, text)
 		}
+	}
+}
+
+// Fitted neural weights are written four values a line, so that a diff of
+// two fits shows the values that changed; the text reads back to the same
+// weights and is already in canonical form (jko fmt leaves it alone).
+func TestFormatWrapsWeights(t *testing.T) {
+	m := instantiate(t, "potential V(x) = mlp(x, 8, 8)\n", 2)
+	theta := m.InitTheta(3)
+	text, err := m.Format(theta, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(text), "\n")
+	long := 0
+	for _, l := range lines {
+		if n := strings.Count(l, ","); n > 4 && !strings.HasPrefix(l, "#") {
+			t.Fatalf("a line with %d commas: %q", n, l)
+		}
+		long = max(long, len(l))
+	}
+	if len(lines) < len(theta)/4 || long > 120 {
+		t.Errorf("%d lines (the longest %d characters) for %d weights", len(lines), long, len(theta))
+	}
+	back := instantiate(t, string(text), 2)
+	for i, v := range back.InitTheta(9) {
+		if v != theta[i] {
+			t.Fatalf("θ[%d] = %v read back, want %v", i, v, theta[i])
+		}
+	}
+	f, err := lang.ParseFile("w.jko", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := lang.Format(f); string(again) != string(text) {
+		t.Errorf("the fitted text is not canonical:\n%s\nformats as\n%s", text, again)
 	}
 }

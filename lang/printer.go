@@ -359,11 +359,40 @@ func formatDecl(d Decl) string {
 	case *Term:
 		return d.Kind.String() + " " + d.Name.Name + "(" + identList(d.Args) + ") = " + FormatExpr(d.Body)
 	case *Weights:
-		return "weights " + d.Name + " = " + FormatExpr(d.Values)
+		return "weights " + d.Name + " = " + formatWeights(d.Values)
 	case *Step:
 		return "step " + d.Kind
 	}
 	return ""
+}
+
+// weightsPerLine is how many values a line of a long weights declaration
+// holds: a fixed count, so that a diff of two fits shows the values that
+// changed and not a reflowed paragraph.
+const weightsPerLine = 4
+
+// formatWeights prints a weights list on one line when it has at most
+// weightsPerLine values, else weightsPerLine values a line, indented.
+func formatWeights(e Expr) string {
+	l, ok := e.(*List)
+	if !ok || len(l.Elems) <= weightsPerLine {
+		return FormatExpr(e)
+	}
+	var b strings.Builder
+	b.WriteString("[")
+	for i, v := range l.Elems {
+		if i%weightsPerLine == 0 {
+			b.WriteString("\n    ")
+		} else {
+			b.WriteString(" ")
+		}
+		b.WriteString(FormatExpr(v))
+		if i < len(l.Elems)-1 {
+			b.WriteString(",")
+		}
+	}
+	b.WriteString("\n]")
+	return b.String()
 }
 
 // Precedence levels of the printer.

@@ -1,9 +1,13 @@
 // Package solve learns a spec's parameters from snapshots and puts the
-// fitted model to use: the three calls a Go program needs.
+// fitted model to use: the calls a Go program needs.
 //
 //	spec, err := compile.LoadFile("model.jko")          // or LoadString, LoadFS
-//	fit, err := solve.Fit(spec, data, solve.Options{})   // JKOnet*
-//	report, err := fit.Evaluate(test)                    // or Predict, Simulate, Spec
+//	data, err := snapshot.FromPoints(times, points)      // or ReadCSV, ReadDir, solve.Simulate
+//	fit, err := solve.Fit(spec, data, solve.Options{})   // JKOnet*; Method "ijkonet" for iJKOnet
+//	report, err := fit.Evaluate(test)                    // or Predict, PredictPoints, Simulate
+//	a, err := fit.Param("a")                             // or Values for vectors
+//	text, err := fit.Spec()                              // the fitted spec, to write back
+//	again, err := solve.Load("fitted.jko", 2)            // and read it back
 //
 // The sub-packages hold the machinery: snapshot (data and its file
 // formats), ot (exact optimal transport), density (densities with

@@ -5,28 +5,38 @@ import (
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/mat"
 )
 
-// Options configure Fit; the zero value means the JKOnet* reference
-// settings (jkonet.DefaultOptions).
+// Options configure Fit. The zero value is a JKOnet* fit with the
+// reference settings (jkonet.DefaultOptions).
 type Options struct {
-	// JKOnet holds the fit settings; nil for jkonet.DefaultOptions().
+	// Method is the algorithm: "" or "jkonet" for JKOnet* (its variant,
+	// closed form, L-BFGS or Adam, set by JKOnet.Method), "ijkonet" for
+	// iJKOnet (no couplings: unpaired snapshots).
+	Method string
+	// JKOnet holds the JKOnet* settings; nil for jkonet.DefaultOptions().
 	JKOnet *jkonet.Options
+	// IJKOnet holds the iJKOnet settings; nil for its defaults.
+	IJKOnet *ijkonet.Options
 }
 
-// Fitted is a spec with fitted parameter values.
+// Fitted is a spec with parameter values: the result of Fit, or a fitted
+// spec read back with Load.
 type Fitted struct {
-	Model  *compile.Model
-	Theta  []float64
+	Model *compile.Model
+	Theta []float64
+	// Result is the fit's report (loss, standard errors, timings); nil
+	// for a spec read back.
 	Result *jkonet.Result
 }
 
 // Fit compiles spec at the data's dimension and fits its parameters to
-// the snapshots with JKOnet*.
+// the snapshots with JKOnet* or, with Options.Method "ijkonet", iJKOnet.
 func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, error) {
 	if err := data.Validate(); err != nil {
 		return nil, err
@@ -35,11 +45,23 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 	if err != nil {
 		return nil, err
 	}
-	jo := jkonet.DefaultOptions()
-	if o.JKOnet != nil {
-		jo = *o.JKOnet
+	var res *jkonet.Result
+	switch o.Method {
+	case "", "jkonet":
+		jo := jkonet.DefaultOptions()
+		if o.JKOnet != nil {
+			jo = *o.JKOnet
+		}
+		res, err = jkonet.Fit(m, data, jo)
+	case "ijkonet":
+		var io ijkonet.Options
+		if o.IJKOnet != nil {
+			io = *o.IJKOnet
+		}
+		res, err = ijkonet.Fit(m, data, io)
+	default:
+		return nil, fmt.Errorf("solve: unknown method %q (want jkonet or ijkonet)", o.Method)
 	}
-	res, err := jkonet.Fit(m, data, jo)
 	if err != nil {
 		return nil, err
 	}
@@ -47,23 +69,71 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 	return &Fitted{Model: m, Theta: res.Theta, Result: res}, nil
 }
 
-// Param returns the fitted value of the scalar parameter called name.
-func (f *Fitted) Param(name string) (float64, error) {
-	for _, p := range f.Model.Params {
-		if p.Name == name {
-			if p.Size != 1 {
-				return 0, fmt.Errorf("solve: parameter %s has %d entries; use Values", name, p.Size)
-			}
-			return f.Theta[p.Offset], nil
-		}
+// Load reads a spec whose parameters all have values (a fitted spec that
+// Spec or jko fit wrote, or a ground truth) as a Fitted at dimension dim:
+// path is a file or a standard-library name.
+func Load(path string, dim int) (*Fitted, error) {
+	spec, err := compile.LoadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	return 0, fmt.Errorf("solve: no learnable parameter %s", name)
+	return FromSpec(spec, dim)
 }
 
-// Spec returns the fitted model as spec text, values and standard errors
-// filled in.
+// FromSpec is Load for a spec already loaded (compile.LoadString,
+// compile.LoadFS).
+func FromSpec(spec *compile.Spec, dim int) (*Fitted, error) {
+	m, err := spec.Instantiate(dim)
+	if err != nil {
+		return nil, err
+	}
+	return &Fitted{Model: m, Theta: m.InitTheta(0)}, nil
+}
+
+// Param returns the value of the scalar parameter called name; Values
+// returns a vector's or matrix's entries.
+func (f *Fitted) Param(name string) (float64, error) {
+	v, err := f.Values(name)
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 1 {
+		return 0, fmt.Errorf("solve: parameter %s has %d entries: use Values", name, len(v))
+	}
+	return v[0], nil
+}
+
+// Values returns the entries of the parameter called name (row-major for
+// a matrix), a copy.
+func (f *Fitted) Values(name string) ([]float64, error) {
+	for _, p := range f.Model.Params {
+		if p.Name == name {
+			return append([]float64(nil), f.Theta[p.Offset:p.Offset+p.Size]...), nil
+		}
+	}
+	return nil, fmt.Errorf("solve: no learnable parameter %s (the spec has %v)", name, f.Model.ParamNames())
+}
+
+// Spec returns the fitted model as spec text, values and (after Fit)
+// standard errors filled in, with the step it was fitted for.
 func (f *Fitted) Spec() ([]byte, error) {
-	return f.Model.Format(f.Theta, f.Result.StdErr, []string{"# fitted by jko (JKOnet*, " + f.Result.Method + ")"})
+	if f.Model == nil {
+		return nil, fmt.Errorf("solve: a Fitted without a Model")
+	}
+	var stderr []float64
+	var header []string
+	if r := f.Result; r != nil && r.Method != "" {
+		stderr = r.StdErr
+		name := "JKOnet*, " + r.Method
+		if r.Method == "ijkonet" {
+			name = "iJKOnet"
+		}
+		header = []string{"# fitted by jko (" + name + ")"}
+	}
+	if stderr != nil && len(stderr) != len(f.Theta) {
+		stderr = nil
+	}
+	return f.Model.Format(f.Theta, stderr, header)
 }
 
 // Flow returns the fitted dynamics.
@@ -92,6 +162,24 @@ func (f *Fitted) Evaluate(test *snapshot.Snapshots) (evaluate.Report, error) {
 		return evaluate.Report{}, err
 	}
 	return evaluate.OneStep(fl, test, 0, f.Step())
+}
+
+// PredictPoints is Predict for a cloud given as rows (one particle per
+// row, d coordinates each); it returns the clouds after each step.
+func (f *Fitted) PredictPoints(x [][]float64, t, dt float64, steps int, seed uint64) ([][][]float64, error) {
+	m, err := snapshot.Matrix(x)
+	if err != nil {
+		return nil, err
+	}
+	out, err := f.Predict(m, t, dt, steps, seed)
+	if err != nil {
+		return nil, err
+	}
+	res := make([][][]float64, len(out))
+	for i, p := range out {
+		res[i] = snapshot.Rows(p)
+	}
+	return res, nil
 }
 
 // Predict rolls the fitted dynamics forward from the cloud x at time t.
@@ -125,6 +213,6 @@ func Simulate(spec *compile.Spec, dim int, o sim.Options) (*snapshot.Snapshots, 
 	if err != nil {
 		return nil, err
 	}
-	f := &Fitted{Model: m, Theta: m.InitTheta(o.Seed), Result: &jkonet.Result{}}
+	f := &Fitted{Model: m, Theta: m.InitTheta(o.Seed)}
 	return f.Simulate(o)
 }

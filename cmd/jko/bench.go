@@ -12,11 +12,11 @@ import (
 
 type benchCmd struct {
 	Suite    string `help:"Which experiments: potential (paper 4.1), interaction (4.3), scaling (4.2), all three, or compare (iJKOnet against JKOnet* on paired and unpaired snapshots, mlp_potential on wavy_plateau and styblinski_tang, one table)." enum:"potential,interaction,scaling,all,compare" default:"potential"`
-	Method   string `help:"Fit with jkonet (JKOnet*, the closed form or Adam) or ijkonet (iJKOnet with its defaults)." enum:"jkonet,ijkonet" default:"jkonet"`
-	IJEpochs int    `name:"ij-epochs" help:"iJKOnet: epochs (0: the default of jko fit; 30 with --quick)."`
+	Method   string `help:"auto (JKOnet*: the closed form when linear, else Adam, as jko fit --method auto; jkonet is an older name for it) or ijkonet (iJKOnet with its defaults)." enum:"auto,jkonet,ijkonet" default:"auto"`
+	IJEpochs int    `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs (0: the default of jko fit; 30 with --quick)."`
 	Quick    bool   `help:"A small subset at small sizes (seconds)."`
 	Seed     uint64 `help:"Random seed." default:"0"`
-	Out      string `help:"Also write the table as markdown to this file."`
+	Out      string `short:"o" placeholder:"FILE.md" help:"Also write the table as markdown to this file."`
 	JSON     bool   `help:"Print JSON rows instead of the table."`
 	Unpaired bool   `help:"Unpaired snapshots: each from its own simulation started at t = 0."`
 }

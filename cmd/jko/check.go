@@ -15,10 +15,10 @@ import (
 type checkCmd struct {
 	File  string  `arg:"" help:"Spec file (or a standard-library name)."`
 	Dim   int     `help:"Dimension to compile at (the data's dimension)." default:"2"`
-	At    string  `help:"Evaluate every term and its gradient at this point x (comma-separated), e.g. --at 1.5,-2."`
-	Rho   float64 `help:"Density at which internal terms are evaluated with --at." default:"1"`
-	T     float64 `help:"Time at which time-dependent potentials are evaluated with --at."`
-	Param string  `help:"Parameter values for --at: a=1,b=-2,w=[1;2] (default: the spec's initial values)."`
+	At    string  `help:"Evaluate every term and its gradient at this point x (comma-separated), e.g. --at 1.5,-2 or --at -1,2 (interaction terms at z = x; internal terms at ρ = --rho)." placeholder:"X1,X2,…"`
+	Rho   float64 `help:"Density at which internal terms are evaluated with --at." default:"1" placeholder:"RHO"`
+	T     float64 `placeholder:"T" help:"Time at which time-dependent potentials are evaluated with --at."`
+	Param string  `placeholder:"NAME=VALUE,…" help:"Parameter values for --at: a=1,b=-2,w=[1;2] (default: the spec's initial values)."`
 	JSON  bool    `help:"Print JSON."`
 }
 
@@ -138,7 +138,7 @@ func (c checkCmd) Run(g *globals) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(jsonSafe(rep))
 	}
-	printCheck(g, rep, m, x)
+	printCheck(g, rep, m, x, c.Rho)
 	return nil
 }
 
@@ -236,7 +236,15 @@ func gradientText(m *compile.Model, t compile.Term) []string {
 	return []string{fmt.Sprintf("∇%s(%s) = %s", t.Name, v, clip(g.String(t.Grad), 240))}
 }
 
-func printCheck(g *globals, rep checkReport, m *compile.Model, x []float64) {
+// plural writes "1 feature", "2 features".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func printCheck(g *globals, rep checkReport, m *compile.Model, x []float64, rho float64) {
 	w := g.stdout
 	fmt.Fprintf(w, "%s: ok (compiled at d = %d, %d learnable value%s)\n", rep.File, rep.Dim, rep.Size, map[bool]string{true: "", false: "s"}[rep.Size == 1])
 	for _, t := range rep.Terms {
@@ -247,12 +255,19 @@ func printCheck(g *globals, rep checkReport, m *compile.Model, x []float64) {
 		if t.Linear && t.Features == 0 {
 			fmt.Fprintf(w, "  no learnable parameters\n")
 		} else if t.Linear {
-			fmt.Fprintf(w, "  linear in its parameters: %d features\n", t.Features)
+			fmt.Fprintf(w, "  linear in its parameters: %s\n", plural(t.Features, "feature"))
 		} else {
 			fmt.Fprintf(w, "  not linear: %s\n", t.Why)
 		}
 		if t.Value != nil {
-			fmt.Fprintf(w, "  at %v: value %s, gradient %v\n", x, fmtNum(*t.Value), t.Grad)
+			switch t.Kind {
+			case "internal":
+				fmt.Fprintf(w, "  at ρ = %s (--rho): f = %s, f″ = %s\n", fmtNum(rho), fmtNum(*t.Value), fmtNum(t.Grad[0]))
+			case "interaction":
+				fmt.Fprintf(w, "  at z = x − y = %s: U = %s, ∇U = %s\n", fmtVec(x), fmtNum(*t.Value), fmtVec(t.Grad))
+			default:
+				fmt.Fprintf(w, "  at x = %s: V = %s, ∇V = %s\n", fmtVec(x), fmtNum(*t.Value), fmtVec(t.Grad))
+			}
 			if t.NaNAt != "" {
 				fmt.Fprintf(w, "  not finite: first at %s\n", t.NaNAt)
 			}

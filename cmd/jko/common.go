@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,7 +80,8 @@ func loadData(path string, f dataFlags, dflt string) (*dataset, error) {
 			return nil, fmt.Errorf("reading data: %w", err)
 		}
 		defer file.Close()
-		s, err = snapshot.CSVOptions{Weights: f.Weights}.Read(file, path)
+		var info snapshot.CSVInfo
+		s, info, err = snapshot.CSVOptions{Weights: f.Weights, Coords: csvFlags.coords}.ReadInfo(file, path)
 		var se *snapshot.Error
 		if errors.As(err, &se) && f.Weights == "" && strings.EqualFold(se.Column, "weight") && se.Line > 0 {
 			return nil, fmt.Errorf("%w (--weights-column %s takes it as particle weights)", err, se.Column)
@@ -86,6 +89,7 @@ func loadData(path string, f dataFlags, dflt string) (*dataset, error) {
 		if err != nil {
 			return nil, err
 		}
+		csvFlags.note(path, info)
 		if f.Dt > 0 {
 			for k := 1; k < len(s.Times); k++ {
 				if got, want := s.Times[k]-s.Times[0], float64(k)*f.Dt; math.Abs(got-want) > 1e-9*math.Max(math.Abs(got), math.Abs(want)) {
@@ -124,6 +128,48 @@ func timesNote(s *snapshot.Snapshots) string {
 		}
 	}
 	return fmt.Sprintf("dt %g%s", dt, from)
+}
+
+// csvSettings are the global --coords flag and where notes about CSV
+// columns go; run sets them for each command line.
+type csvSettings struct {
+	coords []string
+	notes  io.Writer
+}
+
+var csvFlags csvSettings
+
+// coordName matches column names that read as coordinates: x, y, z, x1,
+// pc_2, umap1, dim3.
+var coordName = regexp.MustCompile(`(?i)^([xyz]|[a-z]{1,6}_?[0-9]+)$`)
+
+// note tells, on stderr, how a CSV file's columns were read whenever a
+// column was ignored, read as particle ids, or read as a coordinate with
+// a name that does not look like one (a cell_type column silently made a
+// 2-D fit 3-D).
+func (c csvSettings) note(path string, info snapshot.CSVInfo) {
+	if c.notes == nil {
+		return
+	}
+	odd := len(info.Ignored) > 0 || info.ID != ""
+	for _, n := range info.Coords {
+		odd = odd || !coordName.MatchString(n)
+	}
+	if !odd {
+		return
+	}
+	msg := fmt.Sprintf("note: %s: coordinates %s (%d-D)", path, strings.Join(info.Coords, ", "), len(info.Coords))
+	if info.ID != "" {
+		pairing := "the same ids at every time: rows paired by id"
+		if !info.Paired {
+			pairing = "ids differ between times: unpaired"
+		}
+		msg += fmt.Sprintf("; particle ids %s (%s)", info.ID, pairing)
+	}
+	if len(info.Ignored) > 0 {
+		msg += "; ignored " + strings.Join(info.Ignored, ", ")
+	}
+	fmt.Fprintln(c.notes, msg+"; choose with --coords")
 }
 
 // parseParams reads "a=1,b=-2,w=[1;2;3]" into values by name.
@@ -179,6 +225,15 @@ func splitTop(s string) []string {
 	return append(parts, s[start:])
 }
 
+// overrideParams applies a --param flag (empty: nothing) to θ.
+func overrideParams(m *compile.Model, theta []float64, flag string) error {
+	vals, err := parseParams(flag)
+	if err != nil {
+		return err
+	}
+	return applyParams(m, theta, vals)
+}
+
 // applyParams overrides entries of θ by parameter name.
 func applyParams(m *compile.Model, theta []float64, vals map[string][]float64) error {
 	var names []string
@@ -217,26 +272,60 @@ func applyParams(m *compile.Model, theta []float64, vals map[string][]float64) e
 	return nil
 }
 
-// progress is a progress bar on stderr, silent when stderr is not a
+// progress is a progress bar on stderr, one per stage of a long command
+// (couplings, densities, features, L-BFGS iterations, epochs, …), each
+// with its count, rate and ETA. It is silent when stderr is not a
 // terminal or --quiet is set.
 type progress struct {
-	bar *progressbar.ProgressBar
+	g     *globals
+	stage string // the stage the current bar counts
+	bar   *progressbar.ProgressBar
 }
 
 func newProgress(g *globals, total int, desc string) *progress {
-	if g.quiet || !g.tty || total <= 0 {
-		return &progress{}
+	p := &progress{g: g}
+	if total > 0 {
+		p.update(desc, 0, total, "")
 	}
-	return &progress{bar: progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(g.stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100_000_000),
-	)}
+	return p
 }
 
+func (p *progress) on() bool { return !p.g.quiet && p.g.tty }
+
+// update moves stage's bar to done of total, with detail (a loss, say)
+// after the stage's name. A new stage clears the previous bar and starts
+// its own, so every stage shows its count and its ETA.
+func (p *progress) update(stage string, done, total int, detail string) {
+	if !p.on() || total <= 0 {
+		return
+	}
+	if p.bar == nil || stage != p.stage {
+		p.finish()
+		p.stage = stage
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(p.g.stderr),
+			progressbar.OptionSetDescription(stage),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100_000_000),
+			progressbar.OptionSetRenderBlankState(true),
+		)
+	}
+	if p.bar.GetMax() != total {
+		p.bar.ChangeMax(total)
+	}
+	desc := stage
+	if detail != "" {
+		desc += " " + detail
+	}
+	p.bar.Describe(desc)
+	_ = p.bar.Set(done)
+}
+
+// set moves the current stage's bar.
 func (p *progress) set(done int, desc string) {
 	if p.bar == nil {
 		return
@@ -247,9 +336,11 @@ func (p *progress) set(done int, desc string) {
 	_ = p.bar.Set(done)
 }
 
+// finish clears the current bar.
 func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
+		p.bar = nil
 	}
 }
 
@@ -257,7 +348,19 @@ func fmtNum(v float64) string {
 	if math.IsNaN(v) {
 		return "NaN"
 	}
+	if v == 0 {
+		return "0" // and not -0
+	}
 	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// fmtVec writes a vector as [1 -2.5 0], six significant digits, no -0.
+func fmtVec(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmtNum(x)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // stepHelp documents the --step flags.

@@ -7,21 +7,24 @@ import (
 	"os"
 	"path/filepath"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve/snapshot"
 )
 
 type evalCmd struct {
 	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
 	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
 	Split   string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
-	Dt      float64 `help:"${dt_help}"`
-	Weights string  `name:"weights-column" help:"${weights_help}"`
+	Dt      float64 `placeholder:"DT" help:"${dt_help}"`
+	Weights string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
 	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
 	JSON    bool    `help:"Print JSON."`
 	OnlyW1  bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
 	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param   string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 }
 
 // evalReport is what eval prints; with --only-w1 the metrics it skips are
@@ -38,10 +41,22 @@ type evalReport struct {
 	AllSteps *evaluate.Report  `json:"all_steps,omitempty"`
 	Beta     float64           `json:"beta"`
 	Truth    []paramComparison `json:"truth,omitempty"`
+	// TermErrors compare the fitted terms with the truth's whatever the
+	// parameters are called: relative errors of the drifts over the data.
+	TermErrors []termComparison `json:"term_errors,omitempty"`
+	// TruthNote says why there is no comparison, when there is none.
+	TruthNote string `json:"truth_note,omitempty"`
 	// Noise puts W1 next to the model's own noise and the data's sampling
 	// scale; DriftError compares the drift with spec.jko's (when present).
 	Noise      *evaluate.NoiseReport
 	DriftError *driftError
+}
+
+type termComparison struct {
+	Term     string  `json:"term"`
+	Fitted   float64 `json:"fitted,omitempty"`
+	True     float64 `json:"true,omitempty"`
+	RelError float64 `json:"rel_error"`
 }
 
 type driftError struct {
@@ -73,6 +88,9 @@ func (c evalCmd) Run(g *globals) error {
 		return err
 	}
 	theta := m.InitTheta(c.Seed)
+	if err := overrideParams(m, theta, c.Param); err != nil {
+		return err
+	}
 	flow, err := evaluate.NewFlow(m, theta, c.Seed)
 	if err != nil {
 		return err
@@ -82,17 +100,21 @@ func (c evalCmd) Run(g *globals) error {
 		return err
 	}
 	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
+	bar := newProgress(g, 0, "")
+	progress := func(stage string) evaluate.Progress {
+		return func(done, total int) { bar.update(stage, done, total, "") }
+	}
 	if c.OnlyW1 {
-		if rep.OneStep, err = evaluate.OneStep(flow, data.Snapshots, c.Seed, step); err != nil {
+		if rep.OneStep, err = evaluate.OneStep(flow, data.Snapshots, c.Seed, step, progress("one-step W1")); err != nil {
 			return err
 		}
 	} else {
-		dist, err := evaluate.OneStepAll(flow, data.Snapshots, c.Seed, step)
+		dist, err := evaluate.OneStepAll(flow, data.Snapshots, c.Seed, step, progress("one-step W1, W2, MMD"))
 		if err != nil {
 			return err
 		}
 		rep.OneStep, rep.W2, rep.MMD = dist.W1, &dist.W2, &dist.MMD
-		all, err := evaluate.AllSteps(flow, data.Snapshots, c.Seed, step)
+		all, err := evaluate.AllSteps(flow, data.Snapshots, c.Seed, step, progress("all-steps rollout"))
 		if err != nil {
 			return err
 		}
@@ -103,7 +125,8 @@ func (c evalCmd) Run(g *globals) error {
 		}
 		rep.Noise = &nr
 	}
-	rep.Truth = compareTruth(c.Data, m, theta)
+	bar.finish()
+	rep.Truth, rep.TermErrors, rep.TruthNote = compareTruth(c.Data, m, theta, data.Snapshots)
 	if tf := truthFlow(c.Data, m.Dim); tf != nil {
 		if rel, rms, err := evaluate.DriftError(flow, tf, data.Snapshots); err == nil {
 			rep.DriftError = &driftError{rel, rms}
@@ -129,6 +152,23 @@ func (c evalCmd) Run(g *globals) error {
 	if e := rep.DriftError; e != nil {
 		fmt.Fprintf(g.stdout, "drift error against spec.jko: %.3g relative (RMS ‖v̂ − v‖ %.4g over the data)\n", e.Relative, e.RMS)
 	}
+	if len(rep.TermErrors) > 0 {
+		fmt.Fprintln(g.stdout, "terms against the spec the data was simulated from (relative errors over the data):")
+		wid := 0
+		for _, t := range rep.TermErrors {
+			wid = max(wid, utf8.RuneCountInString(t.Term))
+		}
+		for _, t := range rep.TermErrors {
+			fmt.Fprintf(g.stdout, "  %s  rel. error %.2g", pad(t.Term, wid, false), t.RelError)
+			if t.Term == "β" {
+				fmt.Fprintf(g.stdout, " (fitted %s, true %s)", fmtNum(t.Fitted), fmtNum(t.True))
+			}
+			fmt.Fprintln(g.stdout)
+		}
+	}
+	if rep.TruthNote != "" {
+		fmt.Fprintf(g.stdout, "no comparison with the truth: %s\n", rep.TruthNote)
+	}
 	if len(rep.Truth) > 0 {
 		fmt.Fprintln(g.stdout, "parameters against the spec the data was simulated from:")
 		tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -151,23 +191,26 @@ func fmtList(v []float64) string {
 	return s
 }
 
-// compareTruth compares the fitted parameters with those of the spec.jko
-// that jko simulate writes next to its data, matching them by name.
-func compareTruth(data string, m *compile.Model, theta []float64) []paramComparison {
-	path := filepath.Join(data, "spec.jko")
-	if _, err := os.Stat(path); err != nil {
-		return nil
+// compareTruth compares the fitted spec with the spec.jko that jko
+// simulate writes next to its data: the parameters that have the same
+// name and size in both, and always, whatever the parameters are called,
+// each kind of term — ∇V at the particles and ∇U over pairs of particles
+// (relative L2 errors), and β when both internal energies are entropies.
+// note says why there is no comparison when there is none.
+func compareTruth(dir string, m *compile.Model, theta []float64, data *snapshot.Snapshots) (params []paramComparison, terms []termComparison, note string) {
+	path := filepath.Join(dir, "spec.jko")
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return nil, nil, "no spec.jko next to the data (jko simulate writes one)"
 	}
 	ts, err := compile.LoadFile(path)
 	if err != nil {
-		return nil
+		return nil, nil, fmt.Sprintf("%s: %v", path, err)
 	}
 	tm, err := ts.Instantiate(m.Dim)
 	if err != nil {
-		return nil
+		return nil, nil, fmt.Sprintf("%s: %v", path, err)
 	}
 	tt := tm.InitTheta(0)
-	var out []paramComparison
 	for _, p := range m.Params {
 		if p.Hidden {
 			continue
@@ -178,11 +221,60 @@ func compareTruth(data string, m *compile.Model, theta []float64) []paramCompari
 			}
 			for i := 0; i < p.Size; i++ {
 				f, t := theta[p.Offset+i], tt[q.Offset+i]
-				out = append(out, paramComparison{p.EntryName(i), f, t, math.Abs(f-t) / math.Max(math.Abs(t), 1e-300)})
+				params = append(params, paramComparison{p.EntryName(i), f, t, relErr(f, t)})
 			}
 		}
 	}
-	return out
+	// The particles of every snapshot (at most 2,000, a fixed stride).
+	var xs []float64
+	n := 0
+	for _, x := range data.X {
+		r, d := x.Dims()
+		for i := 0; i < r; i += max(1, r*data.Len()/2000) {
+			xs = append(xs, x.RawRowView(i)[:d]...)
+			n++
+		}
+	}
+	d := m.Dim
+	if m.Has(compile.Potential) || tm.Has(compile.Potential) {
+		g1, g2 := make([]float64, n*d), make([]float64, n*d)
+		m.PotentialGrad(g1, xs, n, data.Times[0], theta)
+		tm.PotentialGrad(g2, xs, n, data.Times[0], tt)
+		terms = append(terms, termComparison{Term: "∇V at the particles", RelError: relL2(g1, g2)})
+	}
+	if m.Has(compile.Interaction) || tm.Has(compile.Interaction) {
+		// Differences z = x_i − x_j of consecutive sampled particles.
+		nz := n - 1
+		z := make([]float64, nz*d)
+		for i := range nz {
+			for j := range d {
+				z[i*d+j] = xs[i*d+j] - xs[(i+1)*d+j]
+			}
+		}
+		u1, u2 := make([]float64, nz*d), make([]float64, nz*d)
+		origin := make([]float64, d) // ∇U(z − 0) = ∇U(z)
+		m.InteractionGrad(u1, z, nz, origin, 1, theta)
+		tm.InteractionGrad(u2, z, nz, origin, 1, tt)
+		terms = append(terms, termComparison{Term: "∇U over pairs of particles", RelError: relL2(u1, u2)})
+	}
+	b1, ok1 := m.Entropy(theta)
+	b2, ok2 := tm.Entropy(tt)
+	if ok1 && ok2 && (b1 != 0 || b2 != 0) {
+		terms = append(terms, termComparison{Term: "β", Fitted: b1, True: b2, RelError: relErr(b1, b2)})
+	}
+	return params, terms, ""
+}
+
+func relErr(f, t float64) float64 { return math.Abs(f-t) / math.Max(math.Abs(t), 1e-300) }
+
+// relL2 is ‖a − b‖ / ‖b‖.
+func relL2(a, b []float64) float64 {
+	num, den := 0.0, 0.0
+	for i := range a {
+		num += (a[i] - b[i]) * (a[i] - b[i])
+		den += b[i] * b[i]
+	}
+	return math.Sqrt(num) / math.Max(math.Sqrt(den), 1e-300)
 }
 
 // metricJSON is an evaluate.Report whose NaN and infinite values (a
@@ -207,6 +299,12 @@ func metricOf(r *evaluate.Report) *metricJSON {
 
 // jsonSafe is the report with every number JSON can carry (NaN → null).
 func (r evalReport) jsonSafe() any {
+	type term struct {
+		Term     string    `json:"term"`
+		Fitted   jsonFloat `json:"fitted,omitempty"`
+		True     jsonFloat `json:"true,omitempty"`
+		RelError jsonFloat `json:"rel_error"`
+	}
 	type truth struct {
 		Name     string    `json:"name"`
 		Fitted   jsonFloat `json:"fitted"`
@@ -214,25 +312,30 @@ func (r evalReport) jsonSafe() any {
 		RelError jsonFloat `json:"rel_error"`
 	}
 	out := struct {
-		Fitted   string      `json:"fitted"`
-		Data     string      `json:"data"`
-		Split    string      `json:"split"`
-		TimesAt  string      `json:"times"`
-		Step     string      `json:"step"`
-		OneStep  *metricJSON `json:"one_step"`
-		W2       *metricJSON `json:"one_step_w2,omitempty"`
-		MMD      *metricJSON `json:"one_step_mmd,omitempty"`
-		AllSteps *metricJSON `json:"all_steps,omitempty"`
-		Beta     jsonFloat   `json:"beta"`
-		Truth    []truth     `json:"truth,omitempty"`
-		Noise    *noiseJSON  `json:"noise_aware,omitempty"`
-		Drift    *driftError `json:"drift_error,omitempty"`
-	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil, nil, r.DriftError}
+		Fitted     string      `json:"fitted"`
+		Data       string      `json:"data"`
+		Split      string      `json:"split"`
+		TimesAt    string      `json:"times"`
+		Step       string      `json:"step"`
+		OneStep    *metricJSON `json:"one_step"`
+		W2         *metricJSON `json:"one_step_w2,omitempty"`
+		MMD        *metricJSON `json:"one_step_mmd,omitempty"`
+		AllSteps   *metricJSON `json:"all_steps,omitempty"`
+		Beta       jsonFloat   `json:"beta"`
+		Truth      []truth     `json:"truth,omitempty"`
+		TermErrors []term      `json:"term_errors,omitempty"`
+		TruthNote  string      `json:"truth_note,omitempty"`
+		Noise      *noiseJSON  `json:"noise_aware,omitempty"`
+		Drift      *driftError `json:"drift_error,omitempty"`
+	}{r.Fitted, r.Data, r.Split, r.TimesAt, r.Step, metricOf(&r.OneStep), metricOf(r.W2), metricOf(r.MMD), metricOf(r.AllSteps), jsonFloat(r.Beta), nil, nil, r.TruthNote, nil, r.DriftError}
 	if n := r.Noise; n != nil {
 		out.Noise = &noiseJSON{metricOf(&n.W1), metricOf(&n.Self), metricOf(&n.Floor), jsonFloat(n.Ratio)}
 	}
 	for _, p := range r.Truth {
 		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
+	}
+	for _, t := range r.TermErrors {
+		out.TermErrors = append(out.TermErrors, term{t.Term, jsonFloat(t.Fitted), jsonFloat(t.True), jsonFloat(t.RelError)})
 	}
 	return out
 }

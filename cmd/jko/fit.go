@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/ijkonet"
@@ -19,16 +19,17 @@ import (
 type fitCmd struct {
 	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
 	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
-	Out        string  `short:"o" required:"" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
+	Out        string  `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
 	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
 	Reg        string  `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"auto"`
 	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"exact"`
 	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
-	EvalAt     string  `help:"Evaluate the drift at x (the explicit step, the default) or y (the implicit step, the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with." enum:",x,y" default:""`
-	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --eval-at." enum:",x,y" default:""`
+	Step       string  `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
+	EvalAt     string  `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
+	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --step (x for explicit, y for implicit)." enum:",x,y" default:""`
 	Split      string  `help:"Which snapshots of a directory to fit: train (the default), test or all. A CSV file is fitted whole." enum:",train,test,all" default:""`
-	Dt         float64 `help:"${dt_help}"`
-	Weights    string  `name:"weights-column" help:"${weights_help}"`
+	Dt         float64 `placeholder:"DT" help:"${dt_help}"`
+	Weights    string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
 	Seed       uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
 	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"200"`
 	Batch      int     `help:"Adam: pairs per step." default:"256"`
@@ -37,16 +38,16 @@ type fitCmd struct {
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
 	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (seeded, in parallel) and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
 	JSON       bool    `help:"Print the report as JSON."`
-	IJEpochs   int     `name:"ij-epochs" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
+	IJEpochs   int     `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch (0: 0.01 for neural specs, 0.05 for others)." default:"0"`
-	IJFinalLR  float64 `name:"ij-final-lr" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
+	IJFinalLR  float64 `name:"ij-final-lr" placeholder:"LR" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
 	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
 	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
-	LossCSV    string  `name:"loss-csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
+	LossCSV    string  `name:"loss-csv" placeholder:"FILE.csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
 }
 
 func (c fitCmd) ijOptions() (ijkonet.Options, error) {
@@ -59,6 +60,20 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 	}
 	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, FinalLR: c.IJFinalLR, MapLR: c.IJMapLR,
 		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
+}
+
+// evalAt resolves --step and its deprecated alias --eval-at to where the
+// drift is evaluated: "x" (explicit), "y" (implicit) or "" (the spec's
+// declaration).
+func (c fitCmd) evalAt() (string, error) {
+	at := map[string]string{"": "", "explicit": "x", "implicit": "y"}[c.Step]
+	if c.EvalAt != "" && at != "" && c.EvalAt != at {
+		return "", fmt.Errorf("fit: --step %s and --eval-at %s disagree (--eval-at is deprecated: use --step)", c.Step, c.EvalAt)
+	}
+	if at == "" {
+		at = c.EvalAt
+	}
+	return at, nil
 }
 
 // regError rejects a --reg that is neither auto nor a number ≥ 0.
@@ -75,7 +90,11 @@ func (c fitCmd) regError() error {
 
 func (c fitCmd) options() (jkonet.Options, error) {
 	o := jkonet.DefaultOptions()
-	o.Method, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Couplings, c.Density, c.EvalAt, c.Seed
+	at, err := c.evalAt()
+	if err != nil {
+		return o, err
+	}
+	o.Method, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Couplings, c.Density, at, c.Seed
 	if err := c.regError(); err != nil {
 		return o, err
 	}
@@ -97,6 +116,7 @@ type fitReport struct {
 	TimesAt string             `json:"times"`
 	Out     string             `json:"out"`
 	Method  string             `json:"method"`
+	Step    string             `json:"step"`
 	EvalAt  string             `json:"eval_at"`
 	Params  []paramReport      `json:"params"`
 	Loss    jsonFloat          `json:"loss"`
@@ -185,16 +205,13 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	bar := newProgress(g, 1, "fitting")
+	bar := newProgress(g, 0, "")
 	o.Progress = func(stage string, done, total int, loss float64) {
-		if bar.bar != nil {
-			bar.bar.ChangeMax(total)
-		}
-		desc := stage
+		detail := ""
 		if !math.IsNaN(loss) {
-			desc = fmt.Sprintf("%s (loss %.4g)", stage, loss)
+			detail = fmt.Sprintf("(loss %.4g)", loss)
 		}
-		bar.set(done, desc)
+		bar.update(stage, done, total, detail)
 	}
 	var res *jkonet.Result
 	if c.Method == "ijkonet" {
@@ -203,10 +220,7 @@ func (c fitCmd) Run(g *globals) error {
 			return err2
 		}
 		ijo.Progress = func(p ijkonet.Progress) {
-			if bar.bar != nil {
-				bar.bar.ChangeMax(p.Epochs)
-			}
-			bar.set(p.Epoch, fmt.Sprintf("epoch (gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
+			bar.update("epoch", p.Epoch, p.Epochs, fmt.Sprintf("(gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
 		}
 		res, err = ijkonet.Fit(m, data.Snapshots, ijo)
 	} else {
@@ -291,7 +305,7 @@ func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []
 
 func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) fitReport {
 	rep := fitReport{Spec: c.Spec, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Out: c.Out, Method: res.Method,
-		EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
+		Step: res.Step(), EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
 		Converged: res.Converged, Iterations: res.Iterations, Status: res.Status, Warnings: res.Warnings}
 	for _, st := range res.Times {
 		rep.Times[st.Name] = st.Time.Seconds()
@@ -347,35 +361,44 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if rep.Method == "ijkonet" {
 		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", float64(rep.Loss))
 	} else {
-		fmt.Fprintf(w, "method %s (drift at %s), loss %.6g\n", rep.Method, rep.EvalAt, float64(rep.Loss))
+		fmt.Fprintf(w, "method %s (%s step: drift at %s), loss %.6g\n", rep.Method, stepName(rep.EvalAt), rep.EvalAt, float64(rep.Loss))
 	}
 	fmt.Fprintf(w, "data %s (%s split), %s\n", rep.Data, rep.Split, rep.TimesAt)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	shown := rep.Params
 	if len(shown) > 24 {
 		shown = shown[:24]
 	}
-	for _, p := range shown {
-		feat := ""
-		if p.Feature != "" {
-			feat = "  " + p.Feature
-		}
-		boot := ""
-		if b := p.Bootstrap; b != nil {
-			boot = fmt.Sprintf("  bootstrap ± %s [%s, %s]", fmtNum(float64(b.StdErr)), fmtNum(float64(b.Lo)), fmtNum(float64(b.Hi)))
-		}
+	// Columns: name (left), value (right), ± standard error or why
+	// there is none (left), feature and bootstrap interval (left).
+	rows := make([][4]string, len(shown))
+	var wid [4]int
+	for i, p := range shown {
+		rows[i] = [4]string{p.Name, fmtNum(float64(p.Value)), "", p.Feature}
 		switch {
 		case p.StdErr != nil:
-			fmt.Fprintf(tw, "  %s\t%s\t± %s\t%s%s\n", p.Name, fmtNum(float64(p.Value)), fmtNum(float64(*p.StdErr)), feat, boot)
+			rows[i][2] = "± " + fmtNum(float64(*p.StdErr))
 		case p.NotIdentifiable:
-			fmt.Fprintf(tw, "  %s\t%s\tnot identifiable\t%s%s\n", p.Name, fmtNum(float64(p.Value)), feat, boot)
+			rows[i][2] = "not identifiable"
 		case res.StdErr != nil:
-			fmt.Fprintf(tw, "  %s\t%s\tat a bound\t%s%s\n", p.Name, fmtNum(float64(p.Value)), feat, boot)
-		default:
-			fmt.Fprintf(tw, "  %s\t%s\t%s%s\n", p.Name, fmtNum(float64(p.Value)), feat, boot)
+			rows[i][2] = "at a bound"
+		}
+		if b := p.Bootstrap; b != nil {
+			rows[i][3] = strings.TrimSpace(rows[i][3] + fmt.Sprintf("  bootstrap ± %s [%s, %s]", fmtNum(float64(b.StdErr)), fmtNum(float64(b.Lo)), fmtNum(float64(b.Hi))))
+		}
+		for j, c := range rows[i] {
+			wid[j] = max(wid[j], utf8.RuneCountInString(c))
 		}
 	}
-	tw.Flush()
+	for _, r := range rows {
+		line := "  " + pad(r[0], wid[0], false) + "  " + pad(r[1], wid[1], true)
+		if wid[2] > 0 {
+			line += "  " + pad(r[2], wid[2], false)
+		}
+		if wid[3] > 0 {
+			line += "  " + r[3]
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 	if len(rep.Params) > len(shown) {
 		fmt.Fprintf(w, "  … %d more parameters in %s\n", len(rep.Params)-len(shown), rep.Out)
 	}
@@ -404,6 +427,18 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	fmt.Fprintf(w, "time: %s; total %.3fs\n", strings.Join(parts, ", "), rep.Total)
 }
 
+// pad pads s with spaces to width runes, on the left when right-aligned.
+func pad(s string, width int, right bool) string {
+	n := width - utf8.RuneCountInString(s)
+	if n <= 0 {
+		return s
+	}
+	if right {
+		return strings.Repeat(" ", n) + s
+	}
+	return s + strings.Repeat(" ", n)
+}
+
 func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 	if res.Method == "ijkonet" {
 		o, _ := c.ijOptions()
@@ -422,9 +457,17 @@ func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
 	}
 	if res.Method == "linear" {
-		return fmt.Sprintf("eval-at %s, couplings %s, reg %s (relative ridge %.3g)", res.EvalAt, c.Couplings, c.Reg, res.Ridge)
+		return fmt.Sprintf("step %s, couplings %s, reg %s (relative ridge %.3g)", stepName(res.EvalAt), c.Couplings, c.Reg, res.Ridge)
 	}
-	return fmt.Sprintf("eval-at %s, couplings %s", res.EvalAt, c.Couplings)
+	return fmt.Sprintf("step %s, couplings %s", stepName(res.EvalAt), c.Couplings)
+}
+
+// stepName names the step of a drift evaluated at x or y.
+func stepName(evalAt string) string {
+	if evalAt == "y" {
+		return "implicit"
+	}
+	return "explicit"
 }
 
 func methodName(m string) string {

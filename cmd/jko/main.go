@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/alecthomas/kong"
 	"golang.org/x/term"
@@ -20,19 +21,20 @@ import (
 var version = "0.1.0-dev"
 
 type cli struct {
-	Quiet bool `help:"No progress bars." short:"q"`
+	Quiet  bool     `help:"No progress bars." short:"q"`
+	Coords []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL"`
 
 	Demo     demoCmd     `cmd:"" help:"Simulate a known population, fit it, report the recovered formula and the EMD (no files needed)."`
 	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`
 	Simulate simulateCmd `cmd:"" help:"Simulate a spec's dynamics (Euler–Maruyama) and write snapshots."`
-	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*) and write the fitted spec."`
+	Fit      fitCmd      `cmd:"" help:"Learn a spec's parameters from snapshots (JKOnet*: closed form, L-BFGS or Adam; or iJKOnet with --method ijkonet) and write the fitted spec."`
 	Eval     evalCmd     `cmd:"" help:"Measure a fitted spec on snapshots: one-step-ahead and all-steps-ahead W1."`
 	Predict  predictCmd  `cmd:"" help:"Roll a fitted spec forward from an observed snapshot."`
 	Fmt      fmtCmd      `cmd:"" help:"Print a spec in canonical form (-w rewrites the file)."`
 	Stdlib   stdlibCmd   `cmd:"" help:"List the standard library of specs, or print one."`
 	Bench    benchCmd    `cmd:"" help:"Regenerate the JKOnet* paper's synthetic experiments (simulate, fit, evaluate) as a table."`
 	Distance distanceCmd `cmd:"" help:"Exact optimal-transport distance between two point clouds."`
-	Plot     plotCmd     `cmd:"" help:"Draw a fitted spec: potential level curves, snapshots with predictions, drift field, loss curve (PNG or SVG)."`
+	Plot     plotCmd     `cmd:"" help:"Draw a fitted spec against the truth: potential, drift, interaction kernel, internal energy (β), snapshots with predictions, loss (PNG, SVG or PDF)."`
 	Version  versionCmd  `cmd:"" help:"Print the jko version."`
 }
 
@@ -78,16 +80,24 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 			}
 		}
 	}()
-	ctx, err := parser.Parse(args)
+	switch {
+	case len(args) == 0:
+		args = []string{"--help"} // bare jko prints the usage
+	case args[0] == "help":
+		args = append(args[1:], "--help") // jko help [COMMAND]
+	}
+	ctx, err := parser.Parse(joinNegative(args))
 	if err != nil {
 		fmt.Fprintln(stderr, "jko:", err)
 		return 2
 	}
-	tty := false
+	tty := forceTTY
 	if f, ok := stderr.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
 	g := &globals{stdout: stdout, stderr: stderr, tty: tty, quiet: c.Quiet}
+	csvFlags = csvSettings{coords: c.Coords, notes: stderr}
+	defer func() { csvFlags = csvSettings{} }()
 	if err := ctx.Run(g); err != nil {
 		var e exitError
 		if errors.As(err, &e) {
@@ -98,6 +108,30 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	}
 	return 0
 }
+
+// joinNegative joins a long flag and a value that starts with a minus
+// sign and a digit ("--at -1,2", "--init gaussian…" is untouched) into
+// "--at=-1,2", which kong would otherwise read as a short flag.
+func joinNegative(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "--") && len(a) > 2 && !strings.Contains(a, "=") && i+1 < len(args) && negativeNumber(args[i+1]) {
+			out = append(out, a+"="+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func negativeNumber(s string) bool {
+	return len(s) > 1 && s[0] == '-' && (s[1] >= '0' && s[1] <= '9' || s[1] == '.')
+}
+
+// forceTTY makes run draw progress bars on any stderr (for tests).
+var forceTTY bool
 
 // newParser builds the command-line parser of c; exit is called after
 // --help or a usage error.

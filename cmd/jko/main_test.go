@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/solve/snapshot"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/commands.md from the commands' --help")
@@ -43,7 +47,7 @@ func TestPipeline(t *testing.T) {
 	mustRun(t, "simulate", spec, "--param", "a=0.5,b=-8,c=2.5", "--particles", "400", "-o", data, "--csv")
 
 	out := mustRun(t, "check", spec, "--at=1,2", "--param", "a=0.5,b=-8,c=2.5")
-	if !strings.Contains(out, "linear in its parameters: 3 features") || !strings.Contains(out, "value -24") {
+	if !strings.Contains(out, "linear in its parameters: 3 features") || !strings.Contains(out, "V = -24") {
 		t.Errorf("check output:\n%s", out)
 	}
 
@@ -251,5 +255,225 @@ func TestIJKOnetCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.jko")); err == nil {
 		t.Error("a divergent fit wrote its output")
+	}
+}
+
+// Every stage of a fit shows its own progress bar: the bar of the first
+// stage (the couplings) used to finish the only bar, and later stages
+// (features, the solve, L-BFGS iterations) never rendered.
+func TestProgressEveryStage(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", "styblinski_tang", "--particles", "200", "-o", data)
+	spec := filepath.Join(dir, "model.jko")
+	os.WriteFile(spec, []byte("param a, b, c\npotential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)\n"), 0o644)
+	forceTTY = true
+	defer func() { forceTTY = false }()
+	for method, stages := range map[string][]string{
+		"linear": {"couplings", "features", "solve"},
+		"lbfgs":  {"couplings", "lbfgs"},
+		"adam":   {"couplings", "epoch"},
+	} {
+		code, _, errs := jko(t, "fit", spec, data, "-o", filepath.Join(dir, method+".jko"), "--method", method, "--epochs", "3", "--max-iter", "5")
+		if code != 0 {
+			t.Fatalf("%s: status %d: %s", method, code, errs)
+		}
+		for _, s := range stages {
+			if !strings.Contains(errs, s) {
+				t.Errorf("%s: no progress for stage %q in %q", method, s, errs)
+			}
+		}
+	}
+	code, _, errs := jko(t, "eval", filepath.Join(dir, "linear.jko"), data)
+	for _, st := range []string{"one-step W1, W2, MMD", "all-steps rollout"} {
+		if code != 0 || !strings.Contains(errs, st) {
+			t.Errorf("eval: status %d, no progress for %q in %q", code, st, errs)
+		}
+	}
+	if _, _, errs := jko(t, "simulate", "flat", "--particles", "20", "-o", filepath.Join(dir, "s")); !strings.Contains(errs, "simulating") {
+		t.Errorf("simulate: no progress in %q", errs)
+	}
+	code, _, errs = jko(t, "-q", "fit", spec, data, "-o", filepath.Join(dir, "q.jko"))
+	if code != 0 || errs != "" {
+		t.Errorf("--quiet: status %d, stderr %q", code, errs)
+	}
+}
+
+// One vocabulary: help and bare jko print the usage; --at takes a negative
+// first coordinate; fit --step (and the deprecated --eval-at); no kong
+// type placeholders in any help.
+func TestVocabulary(t *testing.T) {
+	for _, args := range [][]string{{}, {"help"}, {"help", "fit"}} {
+		code, out, errs := jko(t, args...)
+		if code != 0 || !strings.Contains(out, "Usage: jko") {
+			t.Errorf("jko %v: status %d\n%s%s", args, code, out, errs)
+		}
+	}
+	out := mustRun(t, "check", "styblinski_tang", "--at", "-1,2")
+	if !strings.Contains(out, "at x = [-1 2]: V = ") {
+		t.Errorf("check --at -1,2:\n%s", out)
+	}
+	for _, name := range commandNames(t) {
+		_, help, _ := jko(t, name, "--help")
+		if m := regexp.MustCompile(`=(FLOAT-64|INT|STRING|UINT-64)\b`).FindString(help); m != "" {
+			t.Errorf("jko %s --help shows the placeholder %s", name, m)
+		}
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", "styblinski_tang", "--particles", "100", "-o", data)
+	spec := filepath.Join(dir, "m.jko")
+	os.WriteFile(spec, []byte("param a, b\npotential V(x) = a*sum(x^4) + b*sum(x^2)\n"), 0o644)
+	for _, args := range [][]string{{"--step", "implicit"}, {"--eval-at", "y"}} {
+		out := mustRun(t, append([]string{"fit", spec, data, "-o", filepath.Join(dir, "f.jko")}, args...)...)
+		if !strings.Contains(out, "implicit step") {
+			t.Errorf("fit %v:\n%s", args, out)
+		}
+	}
+	if code, _, errs := jko(t, "fit", spec, data, "-o", filepath.Join(dir, "f.jko"), "--step", "implicit", "--eval-at", "x"); code == 0 || !strings.Contains(errs, "disagree") {
+		t.Errorf("conflicting --step and --eval-at: status %d, %q", code, errs)
+	}
+}
+
+// check prints gradients a scientist can read: no internal helpers, no
+// float noise, no -0, "1 feature"; an internal term is evaluated at ρ.
+func TestCheckReadable(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "m.jko")
+	os.WriteFile(spec, []byte("param k = 2\nparam beta = 0.1\npotential V(x) = 0.5*k*sum(x^2) + 3*x[0]^2\n"+
+		"interaction U(z) = -0.0025*k*sum(z^2)*0.5\ninternal f(rho) = beta*rho*log(rho)\n"), 0o644)
+	out := mustRun(t, "check", spec, "--at", "0,-1", "--rho", "2")
+	for _, want := range []string{"∇V(x) = [6*x[0], 0] + k*x", "∇U(z) = -0.0025*k*z", "1 feature\n", "at ρ = 2 (--rho): f = ", "f″ = 0.05"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"pad(", "0000000", "-0 ", "-0]", "1 features"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("check output has %q:\n%s", bad, out)
+		}
+	}
+	out = mustRun(t, "check", "mlp_potential")
+	if strings.Contains(out, "matvec") {
+		t.Errorf("check prints matvec:\n%s", out)
+	}
+}
+
+// CSV columns: a particle-id column pairs the rows and is not a
+// coordinate, --coords chooses, a note names what was read; distance
+// takes a snapshot of jko's own CSV by --t.
+func TestCSVColumns(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "cells.csv")
+	var b strings.Builder
+	b.WriteString("t,cell_id,x1,x2,batch\n")
+	// Two times, rows in different orders; particle i moves by (0.1, 0).
+	for k, order := range [][]int{{0, 1, 2, 3}, {3, 1, 0, 2}} {
+		for _, i := range order {
+			fmt.Fprintf(&b, "%d,c%d,%g,%g,7\n", k, i, float64(i)+0.1*float64(k), float64(i*i))
+		}
+	}
+	os.WriteFile(csvPath, []byte(b.String()), 0o644)
+	code, _, errs := jko(t, "--coords", "x1,x2", "distance", csvPath, csvPath, "--t", "1")
+	if code != 0 || !strings.Contains(errs, "particle ids cell_id") || !strings.Contains(errs, "ignored batch") {
+		t.Errorf("status %d, stderr %q", code, errs)
+	}
+	s, info, err := snapshot.CSVOptions{Coords: []string{"x1", "x2"}}.ReadInfo(strings.NewReader(b.String()), "cells.csv")
+	if err != nil || !info.Paired || info.ID != "cell_id" || len(info.Ignored) != 1 || s.Dim() != 2 {
+		t.Fatalf("read %+v, %v", info, err)
+	}
+	for i := range 4 {
+		if dx := s.X[1].At(i, 0) - s.X[0].At(i, 0); math.Abs(dx-0.1) > 1e-12 {
+			t.Errorf("row %d not paired by id: moves %g", i, dx)
+		}
+	}
+	// jko's own CSV: the t column is a time, not a coordinate.
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", "styblinski_tang", "--particles", "30", "-o", data, "--csv")
+	out := mustRun(t, "distance", filepath.Join(data, "data.csv"), filepath.Join(data, "data.csv"), "--t", "0.01", "--json")
+	if !strings.Contains(out, `"dim":2`) || !strings.Contains(out, `"n":30`) {
+		t.Errorf("distance --t: %s", out)
+	}
+	if code, _, errs := jko(t, "distance", filepath.Join(data, "data.csv"), filepath.Join(data, "data.csv"), "--t", "7"); code == 0 || !strings.Contains(errs, "no snapshot at t = 7") {
+		t.Errorf("distance --t 7: status %d, %q", code, errs)
+	}
+}
+
+// simulate --beta writes a truth with the entropy term, and eval compares
+// terms (∇V, β) even when the parameters have other names.
+func TestTruthWithBeta(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	mustRun(t, "simulate", "styblinski_tang", "--particles", "200", "--beta", "0.1", "-o", data)
+	truth, _ := os.ReadFile(filepath.Join(data, "spec.jko"))
+	if !strings.Contains(string(truth), "0.1*rho*log(rho)") {
+		t.Fatalf("spec.jko without the entropy:\n%s", truth)
+	}
+	spec := filepath.Join(dir, "m.jko")
+	os.WriteFile(spec, []byte("param p, q, r\nparam s >= 0\npotential V(x) = p*sum(x^4) + q*sum(x^2) + r*sum(x)\ninternal f(rho) = s*rho*log(rho)\n"), 0o644)
+	fitted := filepath.Join(dir, "f.jko")
+	mustRun(t, "fit", spec, data, "-o", fitted)
+	out := mustRun(t, "eval", fitted, data, "--only-w1")
+	if !strings.Contains(out, "∇V at the particles") || !strings.Contains(out, "true 0.1)") {
+		t.Errorf("eval without term errors:\n%s", out)
+	}
+	other := filepath.Join(dir, "other")
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "d.csv"), []byte("t,x1,x2\n0,0,0\n0,1,1\n0.01,0,0\n0.01,1,1\n"), 0o644)
+	if out := mustRun(t, "eval", fitted, filepath.Join(other, "d.csv"), "--only-w1"); !strings.Contains(out, "no comparison with the truth") {
+		t.Errorf("eval without spec.jko says nothing:\n%s", out)
+	}
+}
+
+// --json on simulate, predict and plot; --param on eval, predict and plot.
+func TestJSONAndParam(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	out := mustRun(t, "simulate", "styblinski_tang", "--particles", "40", "-o", data, "--json")
+	var sim struct {
+		Particles int    `json:"particles"`
+		Truth     string `json:"truth"`
+	}
+	if err := json.Unmarshal([]byte(out), &sim); err != nil || sim.Particles != 40 || !strings.HasSuffix(sim.Truth, "spec.jko") {
+		t.Errorf("simulate --json: %v %s", err, out)
+	}
+	spec := filepath.Join(dir, "m.jko")
+	os.WriteFile(spec, []byte("param a = 1\npotential V(x) = a*norm2(x)\n"), 0o644)
+	out = mustRun(t, "predict", spec, data, "-o", filepath.Join(dir, "p.csv"), "--json", "--param", "a=2")
+	if !strings.Contains(out, `"particles":20`) {
+		t.Errorf("predict --json: %s", out)
+	}
+	// A different a predicts differently: --param is applied.
+	p1, _ := os.ReadFile(filepath.Join(dir, "p.csv"))
+	mustRun(t, "predict", spec, data, "-o", filepath.Join(dir, "p.csv"))
+	if p2, _ := os.ReadFile(filepath.Join(dir, "p.csv")); bytes.Equal(p1, p2) {
+		t.Error("predict --param a=2 predicts as a=1")
+	}
+	out = mustRun(t, "plot", spec, data, "-o", filepath.Join(dir, "p.svg"), "--kind", "drift", "--json", "--param", "a=3", "--grid", "10", "--arrows", "5")
+	if !strings.Contains(out, `"out"`) {
+		t.Errorf("plot --json: %s", out)
+	}
+	if code, _, errs := jko(t, "eval", spec, data, "--param", "zz=1"); code == 0 || !strings.Contains(errs, "no learnable parameter zz") {
+		t.Errorf("eval --param zz=1: status %d, %q", code, errs)
+	}
+}
+
+// jko demo writes into a new temporary directory, not the working one.
+func TestDemoWritesToTemp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	wd, _ := os.Getwd()
+	cwd := t.TempDir()
+	if err := os.Chdir(cwd); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	out := mustRun(t, "demo", "--particles", "200")
+	if ents, _ := os.ReadDir(cwd); len(ents) != 0 {
+		t.Errorf("demo wrote into the working directory: %v", ents)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "jko-demo-*", "fitted.jko"))
+	if len(dirs) != 1 || !strings.Contains(out, filepath.Dir(dirs[0])) {
+		t.Errorf("demo output %q, fitted specs %v", out, dirs)
 	}
 }

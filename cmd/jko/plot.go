@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -16,25 +17,27 @@ import (
 type plotCmd struct {
 	Fitted  string  `arg:"" help:"A fitted spec (from jko fit)."`
 	Data    string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Out     string  `short:"o" required:"" help:"Image to write: .png or .svg."`
-	Truth   string  `help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
+	Out     string  `short:"o" required:"" placeholder:"FILE.png" help:"Image to write: .png, .svg or .pdf (by extension)."`
+	Truth   string  `placeholder:"SPEC" help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
 	NoTruth bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
-	Kind    string  `help:"What to draw: potential, snapshots, drift, loss or all (tiled)." enum:"potential,snapshots,drift,loss,all" default:"all"`
+	Kind    string  `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, or all (every panel that applies, tiled)." enum:"potential,snapshots,drift,interaction,internal,loss,all" default:"all"`
 	Split   string  `help:"Which snapshots of a directory to draw: test (the default), train or all. A CSV file is drawn whole." enum:",test,train,all" default:""`
-	Loss    string  `help:"Training-loss CSV (epoch,loss) to draw on a log scale."`
+	Loss    string  `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
 	Size    string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Dt      float64 `help:"${dt_help}"`
-	Weights string  `name:"weights-column" help:"${weights_help}"`
+	Dt      float64 `placeholder:"DT" help:"${dt_help}"`
+	Weights string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
 	Seed    uint64  `help:"Random seed for the prediction noise." default:"0"`
 	Step    string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 	Grid    int     `help:"Potential evaluations per axis (2 to 2000)." default:"80"`
 	Arrows  int     `help:"Drift arrows per axis (1 to 200)." default:"15"`
+	JSON    bool    `help:"Print what was written (file, panels left out and why) as JSON."`
+	Param   string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 }
 
 func (c plotCmd) Run(g *globals) error {
 	ext := strings.ToLower(filepath.Ext(c.Out))
-	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("plot: -o %s: want a .png or .svg file", c.Out)
+	if ext != ".png" && ext != ".svg" && ext != ".pdf" {
+		return fmt.Errorf("plot: -o %s: want a .png, .svg or .pdf file", c.Out)
 	}
 	size, err := vg.ParseLength(c.Size)
 	if err != nil || !(size > 0) || math.IsInf(float64(size), 0) {
@@ -57,6 +60,9 @@ func (c plotCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	if err := overrideParams(fitted.Model, fitted.Theta, c.Param); err != nil {
+		return err
+	}
 	var truth *plot.Energy
 	if tp := c.truthPath(); tp != "" {
 		t, err := loadEnergy(tp, data.Dim())
@@ -71,12 +77,12 @@ func (c plotCmd) Run(g *globals) error {
 		if err != nil {
 			return err
 		}
-		e, l, err := plot.ReadLoss(f)
+		lc, err := plot.ReadLossCurve(f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Loss, err)
 		}
-		loss = &plot.LossCurve{Epochs: e, Loss: l}
+		loss = &lc
 	}
 	step, err := stepOf(c.Step, fitted.Model)
 	if err != nil {
@@ -95,7 +101,13 @@ func (c plotCmd) Run(g *globals) error {
 		if loss == nil {
 			return fmt.Errorf("plot: --kind loss needs --loss FILE.csv")
 		}
-		p, e := plot.Loss(loss.Epochs, loss.Loss)
+		p, e := loss.Plot()
+		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
+	case "interaction":
+		p, e := plot.Interaction(fitted, truth, data.Snapshots, o)
+		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
+	case "internal":
+		p, e := plot.Internal(fitted, truth, data.Snapshots, o)
 		fig, err = &plot.Figure{Rows: [][]plot.Panel{{{Drawer: p, Width: 1.4}}}}, e
 	default:
 		fig, err = plot.All(fitted, truth, data.Snapshots, loss, o)
@@ -112,6 +124,17 @@ func (c plotCmd) Run(g *globals) error {
 	}
 	if err := writeOutput(g, "-o", c.Out, img.Bytes()); err != nil {
 		return err
+	}
+	if c.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Out   string   `json:"out"`
+			Notes []string `json:"notes,omitempty"`
+		}{c.Out, fig.Notes})
+	}
+	for _, n := range fig.Notes {
+		fmt.Fprintf(g.stderr, "note: %s\n", n)
 	}
 	if !g.quiet {
 		fmt.Fprintf(g.stdout, "wrote %s\n", c.Out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -16,11 +17,13 @@ type predictCmd struct {
 	Data   string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
 	From   int     `help:"Index of the snapshot to start from." default:"0"`
 	Steps  int     `help:"Number of steps to roll forward." default:"1"`
-	Dt     float64 `help:"Step length (default: the data's time step after snapshot --from)."`
+	Dt     float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
 	Split  string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
 	Seed   uint64  `help:"Random seed for the noise." default:"0"`
-	Out    string  `short:"o" required:"" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
+	Out    string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
 	Step   string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param  string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	JSON   bool    `help:"Print what was written as JSON."`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -59,7 +62,11 @@ func (c predictCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	flow, err := evaluate.NewFlow(m, m.InitTheta(c.Seed), c.Seed)
+	theta := m.InitTheta(c.Seed)
+	if err := overrideParams(m, theta, c.Param); err != nil {
+		return err
+	}
+	flow, err := evaluate.NewFlow(m, theta, c.Seed)
 	if err != nil {
 		return err
 	}
@@ -87,6 +94,10 @@ func (c predictCmd) Run(g *globals) error {
 	msg := g.stdout
 	if c.Out == stdoutName {
 		msg = g.stderr
+	}
+	if c.JSON {
+		return json.NewEncoder(msg).Encode(map[string]any{"out": c.Out, "particles": n, "from_t": t0,
+			"steps": c.Steps, "dt": dt, "step": step.String(), "times": out.Times})
 	}
 	fmt.Fprintf(msg, "predicted %d particles from t = %g for %d steps of %g → %s\n", n, t0, c.Steps, dt, c.Out)
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,11 +26,12 @@ type simulateCmd struct {
 	Seed      uint64  `help:"Random seed." default:"0"`
 	Unpaired  bool    `help:"Draw each snapshot from its own simulation started at t = 0 (no particle identity across snapshots)."`
 	TestRatio float64 `help:"Fraction of trajectories in the test split." default:"0.5"`
-	Param     string  `help:"Override parameter values: a=1,b=-2,w=[1;2]."`
-	Out       string  `short:"o" required:"" help:"Output directory (JKOnet* layout: data.npy, sample_labels.npy, train_/test_ files), written whole: an existing dataset there is replaced, a folder holding other files refused."`
+	Param     string  `placeholder:"NAME=VALUE,…" help:"Override parameter values: a=1,b=-2,w=[1;2]."`
+	Out       string  `short:"o" required:"" placeholder:"DIR" help:"Output directory (JKOnet* layout: data.npy, sample_labels.npy, train_/test_ files), written whole: an existing dataset there is replaced, a folder holding other files refused."`
 	CSV       bool    `help:"Also write data.csv."`
-	Beta      float64 `help:"Extra diffusion β (noise sqrt(2β) dW) on top of the spec's entropy terms."`
+	Beta      float64 `placeholder:"BETA" help:"Extra diffusion β (noise sqrt(2β) dW) on top of the spec's entropy terms."`
 	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
+	JSON      bool    `help:"Print what was written as JSON."`
 }
 
 // withNoise adds diffusion to a flow.
@@ -106,16 +108,11 @@ func (c simulateCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	bar := newProgress(g, 1, "simulating")
+	bar := newProgress(g, 0, "")
 	res, err := sim.Run(withNoise{flow, c.Beta}, sim.Options{
 		Particles: c.Particles, Steps: c.Steps, Dt: c.Dt, Substeps: c.Substeps,
 		Init: init, Seed: c.Seed, Unpaired: c.Unpaired, Implicit: step == evaluate.Implicit,
-		Progress: func(done, total int) {
-			if bar.bar != nil {
-				bar.bar.ChangeMax(total)
-			}
-			bar.set(done, "")
-		},
+		Progress: func(done, total int) { bar.update("simulating", done, total, "") },
 	})
 	bar.finish()
 	if err != nil {
@@ -133,6 +130,14 @@ func (c simulateCmd) Run(g *globals) error {
 	})
 	if err != nil {
 		return err
+	}
+	if c.Beta > 0 {
+		// The extra noise is an entropy term of the truth: later
+		// comparisons (jko eval, jko plot) see β.
+		truth = append(truth, fmt.Sprintf("\n# the extra diffusion of --beta %g\ninternal %s(rho) = %s*rho*log(rho)\n", c.Beta, freeTermName(m, "beta_noise"), strconv.FormatFloat(c.Beta, 'g', -1, 64))...)
+		if _, err := compile.LoadString("spec.jko", string(truth)); err != nil {
+			return fmt.Errorf("simulate: writing the truth with --beta: %w", err)
+		}
 	}
 	err = writeDatasetFolder("-o", c.Out, func(dir string) error {
 		if err := snapshot.WriteDir(dir, train, test); err != nil {
@@ -155,10 +160,29 @@ func (c simulateCmd) Run(g *globals) error {
 	}
 	beta, _ := m.Entropy(theta)
 	beta += c.Beta
-	fmt.Fprintf(g.stdout, "simulated %d particles × %d snapshots in %d-D (dt %g, β %g, %s) → %s (train %d, test %d per snapshot)\n",
+	if c.JSON {
+		return json.NewEncoder(g.stdout).Encode(map[string]any{"out": c.Out, "particles": c.Particles, "snapshots": c.Steps + 1,
+			"dim": c.Dim, "dt": c.Dt, "beta": beta, "unpaired": c.Unpaired, "step": step.String(),
+			"train": train.Counts()[0], "test": test.Counts()[0], "truth": filepath.Join(c.Out, "spec.jko")})
+	}
+	fmt.Fprintf(g.stdout, "simulated %d particles × %d snapshots in %d-D (dt %g, β %.6g, %s) → %s (train %d, test %d per snapshot)\n",
 		c.Particles, c.Steps+1, c.Dim, c.Dt, beta, map[bool]string{true: "unpaired", false: "paired"}[c.Unpaired], c.Out,
 		train.Counts()[0], test.Counts()[0])
 	return nil
+}
+
+// freeTermName returns name, or name with a number appended, that no term
+// of m has.
+func freeTermName(m *compile.Model, name string) string {
+	taken := map[string]bool{}
+	for _, t := range m.Terms {
+		taken[t.Name] = true
+	}
+	out := name
+	for i := 2; taken[out]; i++ {
+		out = fmt.Sprintf("%s%d", name, i)
+	}
+	return out
 }
 
 // availableMemory is the memory available to jko in bytes: MemAvailable of

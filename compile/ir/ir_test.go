@@ -393,6 +393,19 @@ func TestString(t *testing.T) {
 		{g.Pow(v, -1), "x[0]^(-1)"},
 		{g.Max(v, g.Scalar(0)), "max(x[0], 0)"},
 		{g.Sum(g.Mul(g.Param("w", Vector(2)), x)), "sum(w*x)"},
+		// Constant factors multiplied into one leading number.
+		{g.Mul(g.Mul(g.Mul(x, g.Scalar(2)), g.Param("k", Scalar)), g.Scalar(0.5)), "k*x"},
+		{g.Mul(g.Mul(x, g.Scalar(2)), g.Scalar(-0.00125)), "-0.0025*x"},
+		{g.Mul(g.Mul(g.Index(x, 1), g.Scalar(2)), g.Div(g.Neg(g.Exp(v)), g.Index(x, 1))), "2*x[1]*(-exp(x[0])/x[1])"},
+		// At most 12 significant digits; no -0.
+		{g.Add(v, g.Scalar(0.0025000000000000005)), "x[0] + 0.0025"},
+		// Internal ops in a readable form.
+		{g.Pad(g.Stack(g.Mul(g.Scalar(6), v)), 1, 3), "[0, 6*x[0], 0]"},
+		{g.MatVec(g.Param("W", Matrix(2, 2)), x), "W·x"},
+		{g.MatTVec(g.Param("W", Matrix(2, 2)), x), "Wᵀ·x"},
+	}
+	if got := formatFloat(math.Copysign(0, -1)); got != "0" {
+		t.Errorf("-0 prints %q", got)
 	}
 	for _, tc := range tests {
 		if got := g.String(tc.y); got != tc.want {

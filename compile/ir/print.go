@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -18,15 +19,55 @@ const (
 // language, with minimal parentheses: for example "2*x[0]^3 - 16*x[0] + 2.5".
 // Shared subexpressions are printed in full wherever they occur; a
 // broadcast scalar prints as the scalar; the internal ops without a
-// language form print as calls (step, sign, pad, stack, concat, matvec,
-// mattvec, outer, sqdist).
+// language form print as calls (step, sign, concat, outer, sqdist), but
+// for matrix products, printed W·v and Wᵀ·v, and padded vectors, printed
+// as lists with their zeros. A product prints its constant factors
+// multiplied into one leading number and its parameters next ("x*2*k*0.5"
+// prints "k*x"), and
+// numbers print with at most 12 significant digits, -0 as 0.
 func (g *Graph) String(id NodeID) string {
 	var b strings.Builder
 	g.print(&b, id)
 	return b.String()
 }
 
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+func formatFloat(v float64) string {
+	if v == 0 {
+		return "0" // and not -0
+	}
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if len(s) > 13 {
+		s = strconv.FormatFloat(v, 'g', 12, 64) // 0.0025000000000000005 → 0.0025
+	}
+	return s
+}
+
+// isParam reports whether id is a parameter, or one broadcast.
+func (g *Graph) isParam(id NodeID) bool {
+	n := &g.nodes[id]
+	if n.Op == OpBroadcast {
+		n = &g.nodes[n.Args[0]]
+	}
+	return n.Op == OpParam
+}
+
+// factors appends the factors of the product chain at id (through Mul
+// nodes and broadcasts of them) to out, and multiplies the constant
+// scalar factors into c.
+func (g *Graph) factors(id NodeID, out []NodeID, c *float64) []NodeID {
+	n := &g.nodes[id]
+	switch {
+	case n.Op == OpMul:
+		out = g.factors(n.Args[0], out, c)
+		return g.factors(n.Args[1], out, c)
+	case n.Op == OpBroadcast && (g.nodes[n.Args[0]].Op == OpMul || g.nodes[n.Args[0]].Op == OpConst):
+		return g.factors(n.Args[0], out, c)
+	case n.Op == OpConst && len(n.Value) > 0 && (n.Shape.IsScalar() || g.isFill(id, n.Value[0])):
+		*c *= n.Value[0]
+		return out
+	}
+	return append(out, id)
+}
 
 func (g *Graph) prec(id NodeID) int {
 	n := &g.nodes[id]
@@ -92,21 +133,56 @@ func (g *Graph) print(b *strings.Builder, id NodeID) {
 		writeConst(b, n)
 	case OpInput, OpParam:
 		b.WriteString(n.Name)
-	case OpAdd, OpSub, OpMul, OpDiv:
+	case OpMul:
+		c := 1.0
+		fs := g.factors(id, nil, &c)
+		// Parameters first, as one writes coefficients: 2*b*x, not 2*x*b.
+		sort.SliceStable(fs, func(i, j int) bool {
+			return g.isParam(fs[i]) && !g.isParam(fs[j])
+		})
+		if len(fs) == 0 {
+			b.WriteString(formatFloat(c))
+			return
+		}
+		switch {
+		case c == -1:
+			b.WriteByte('-')
+		case c != 1:
+			b.WriteString(formatFloat(c))
+			b.WriteByte('*')
+		}
+		for i, f := range fs {
+			if i > 0 {
+				b.WriteByte('*')
+			}
+			var fb strings.Builder
+			g.operand(&fb, f, precMul)
+			if t := fb.String(); (i > 0 || c != 1) && strings.HasPrefix(t, "-") {
+				b.WriteString("(" + t + ")") // 2*z*(-exp(…)), not 2*z*-exp(…)
+			} else {
+				b.WriteString(t)
+			}
+		}
+	case OpMatVec, OpMatTVec:
+		g.operand(b, x[0], precAtom)
+		if n.Op == OpMatTVec {
+			b.WriteString("ᵀ")
+		}
+		b.WriteString("·")
+		g.operand(b, x[1], precAtom)
+	case OpAdd, OpSub, OpDiv:
 		p := precAdd
 		sym := " + "
 		switch n.Op {
 		case OpSub:
 			sym = " - "
-		case OpMul:
-			p, sym = precMul, "*"
 		case OpDiv:
 			p, sym = precMul, "/"
 		}
 		g.operand(b, x[0], p)
 		b.WriteString(sym)
 		right := p + 1
-		if n.Op == OpAdd || n.Op == OpMul {
+		if n.Op == OpAdd {
 			right = p
 		}
 		if g.prec(x[1]) == precNeg {
@@ -141,9 +217,25 @@ func (g *Graph) print(b *strings.Builder, id NodeID) {
 	case OpBroadcast:
 		g.print(b, x[0])
 	case OpPad:
-		b.WriteString("pad(")
-		g.print(b, x[0])
-		b.WriteString(", " + strconv.Itoa(n.I) + ", " + strconv.Itoa(n.J) + ")")
+		// The vector with its zeros: [0, 6*x[1]] rather than pad(…).
+		b.WriteByte('[')
+		for range n.I {
+			b.WriteString("0, ")
+		}
+		if a := &g.nodes[x[0]]; a.Op == OpStack {
+			for i, e := range a.Args {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				g.print(b, e)
+			}
+		} else {
+			g.print(b, x[0])
+		}
+		for range n.J - n.I - g.nodes[x[0]].Shape.Size() {
+			b.WriteString(", 0")
+		}
+		b.WriteByte(']')
 	case OpStack:
 		b.WriteByte('[')
 		for i, a := range x {

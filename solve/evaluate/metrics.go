@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/ot"
@@ -131,15 +132,44 @@ func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step 
 	return pred[0], nil
 }
 
+// Progress, when passed to OneStep, OneStepAll or AllSteps, is called as
+// each unit of work (a prediction, a distance) is done, from one goroutine
+// at a time, with the count done and the total.
+type Progress func(done, total int)
+
+// counter reports progress from parallel work.
+type counter struct {
+	mu          sync.Mutex
+	done, total int
+	fs          []Progress
+}
+
+func newCounter(total int, fs []Progress) *counter { return &counter{total: total, fs: fs} }
+
+func (c *counter) tick() {
+	if len(c.fs) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done++
+	for _, f := range c.fs {
+		if f != nil {
+			f(c.done, c.total)
+		}
+	}
+}
+
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
-func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Report, error) {
+func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Report, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Report{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
 	}
 	// Predictions first (the dynamics may keep state), then the exact
 	// distances, which are independent problems, on all cores.
+	bar := newCounter(2*K, progress)
 	preds := make([]*mat.Dense, K)
 	for k := 0; k < K; k++ {
 		pred, err := predictOne(f, s, k, seed, step)
@@ -147,11 +177,13 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Rep
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
 		preds[k] = pred
+		bar.tick()
 	}
 	out := make([]float64, K)
 	errs := make([]error, K)
 	parallel.For(K, func(k int) {
 		out[k], errs[k] = ot.W1(preds[k], s.X[k+1], nil, weights(s, k+1))
+		bar.tick()
 	})
 	for k, err := range errs {
 		if err != nil {
@@ -163,7 +195,8 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Rep
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1
 // distance to every later snapshot.
-func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Report, error) {
+func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Report, error) {
+	bar := newCounter(s.Len()-1, progress)
 	var out []float64
 	x := s.X[0]
 	for k := 0; k+1 < s.Len(); k++ {
@@ -177,6 +210,7 @@ func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Re
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
 		out = append(out, w)
+		bar.tick()
 	}
 	return Summarise("all-steps W1", out), nil
 }
@@ -200,11 +234,12 @@ type Distances struct {
 // maximum mean discrepancy with a Gaussian kernel of bandwidth equal to the
 // median inter-point distance of each observed snapshot (estimated on up
 // to 500 points).
-func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (Distances, error) {
+func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Distances, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Distances{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
 	}
+	bar := newCounter(4*K, progress)
 	preds := make([]*mat.Dense, K)
 	for k := 0; k < K; k++ {
 		pred, err := predictOne(f, s, k, seed, step)
@@ -212,6 +247,7 @@ func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (
 			return Distances{}, fmt.Errorf("step %d: %w", k, err)
 		}
 		preds[k] = pred
+		bar.tick()
 	}
 	w1, w2, mmd := make([]float64, K), make([]float64, K), make([]float64, K)
 	errs := make([]error, 3*K)
@@ -227,6 +263,7 @@ func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (
 		case 2:
 			mmd[k], errs[i] = ot.MMD(preds[k], s.X[k+1], medianDistance(s.X[k+1]))
 		}
+		bar.tick()
 	})
 	for i, err := range errs {
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 // Fit preprocesses the data and fits m with the method o.Method.
 func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
+	o = o.withDefaults()
 	method := o.Method
 	if method == "" || method == "auto" {
 		switch {
@@ -152,6 +153,7 @@ var ErrDiverged = errors.New("training diverged")
 
 // FitAdam minimises the loss with Adam on mini-batches of pairs.
 func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	o = o.withDefaults()
 	start := time.Now()
 	P := m.NumParams
 	theta := m.InitTheta(o.Seed)
@@ -254,6 +256,7 @@ func project(theta, lo, hi []float64) {
 // Bounded parameters are optimised through a smooth change of variables
 // (θ = lo + eᵘ, hi − eᵘ, or lo + (hi − lo)·σ(u)), so they stay inside.
 func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	o = o.withDefaults()
 	start := time.Now()
 	P := m.NumParams
 	lo, hi := bounds(m)
@@ -278,7 +281,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	settings := &optimize.Settings{
 		MajorIterations: o.MaxIter,
 		Converger:       &optimize.FunctionConverge{Absolute: 1e-14, Relative: 1e-10, Iterations: 20},
-		Recorder:        nil,
+		Recorder:        lbfgsProgress{&o},
 	}
 	method := &optimize.LBFGS{}
 	result, err := optimize.Minimize(prob, u0, settings, method)
@@ -308,6 +311,19 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	analyse(m, prep, res)
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"lbfgs", time.Since(start)})
 	return res, nil
+}
+
+// lbfgsProgress reports each L-BFGS iteration to Options.Progress as
+// stage "lbfgs", counting up to MaxIter (a converged run stops earlier).
+type lbfgsProgress struct{ o *Options }
+
+func (lbfgsProgress) Init() error { return nil }
+
+func (r lbfgsProgress) Record(loc *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
+	if op == optimize.MajorIteration {
+		r.o.progress("lbfgs", min(st.MajorIterations, r.o.MaxIter), r.o.MaxIter, loc.F)
+	}
+	return nil
 }
 
 // transform maps unconstrained u to θ inside its bounds.

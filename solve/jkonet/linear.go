@@ -146,6 +146,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	featTime := time.Since(start)
 	start = time.Now()
+	o.progress("solve", 0, 1, math.NaN())
 
 	// The normal equations of all the rows, once; the active-set loop for
 	// bounds works on sub-systems of them.
@@ -267,6 +268,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if betaTime > 0 {
 		out.Times = append(out.Times, Stage{"diffusion", betaTime})
 	}
+	o.progress("solve", 1, 1, out.Loss)
 	return out, nil
 }
 

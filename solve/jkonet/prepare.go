@@ -13,8 +13,11 @@ import (
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
-// Options configure Prepare and Fit. The zero value is not the default:
-// start from DefaultOptions.
+// Options configure Prepare and Fit. A zero field means the reference
+// setting that DefaultOptions holds (method auto, exact couplings, gmm:10
+// densities, 200 epochs of 256 pairs at learning rate 0.001, 500 L-BFGS
+// iterations), except Reg and Clip, where 0 means none: Options{} is a
+// JKOnet* fit without ridge or clipping.
 type Options struct {
 	// Method is "auto" (linear when every term is affine in its
 	// parameters, else lbfgs when there are at most MaxLBFGS parameters,
@@ -70,8 +73,9 @@ type Options struct {
 	Bootstrap int
 
 	// Progress, if set, is called as work advances: stage names the phase
-	// ("couplings", "densities", "features", "epoch"), done/total count it,
-	// loss is the current loss where there is one (else NaN).
+	// ("couplings", "densities", "features", "solve", "lbfgs", "epoch"),
+	// done/total count it, loss is the current loss where there is one
+	// (else NaN).
 	Progress func(stage string, done, total int, loss float64)
 }
 
@@ -85,6 +89,33 @@ func DefaultOptions() Options {
 
 // MaxLBFGS is the number of parameters above which "auto" prefers Adam.
 const MaxLBFGS = 200
+
+// withDefaults fills the zero fields that have a reference setting.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.Method == "" {
+		o.Method = d.Method
+	}
+	if o.Couplings == "" {
+		o.Couplings = d.Couplings
+	}
+	if o.Density == "" {
+		o.Density = d.Density
+	}
+	if o.Epochs == 0 {
+		o.Epochs = d.Epochs
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = d.BatchSize
+	}
+	if o.LR == 0 {
+		o.LR = d.LR
+	}
+	if o.MaxIter == 0 {
+		o.MaxIter = d.MaxIter
+	}
+	return o
+}
 
 func (o *Options) progress(stage string, done, total int, loss float64) {
 	if o.Progress != nil {
@@ -192,6 +223,7 @@ func defaultEvalAt(o Options, m *compile.Model) string {
 
 // Prepare computes the couplings and, if the spec needs them, the densities.
 func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) (*Prepared, error) {
+	o = o.withDefaults()
 	if err := Check(m, s); err != nil {
 		return nil, err
 	}

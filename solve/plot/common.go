@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
@@ -35,8 +36,9 @@ type Options struct {
 	Grid int
 	// Arrows is the number of drift arrows per axis (default 15).
 	Arrows int
-	// T is the time at which time-dependent potentials are drawn
-	// (default: the first snapshot's time).
+	// T, when set, is the one time at which time-dependent potentials
+	// are drawn; nil: at up to four snapshot times (small multiples), and
+	// the drift at the first snapshot's time.
 	T *float64
 	// Seed seeds the noise of the predictions.
 	Seed uint64
@@ -226,7 +228,84 @@ func setRange(p *gplot.Plot, b Box) {
 // sliceNote is appended to titles when d > 2.
 func sliceNote(d int) string {
 	if d > 2 {
-		return " (slice at data mean)"
+		return " (slice at mean)"
 	}
 	return ""
+}
+
+// quantile returns the q-quantile (0 ≤ q ≤ 1) of the finite values in v,
+// by linear interpolation between order statistics; NaN when none is
+// finite. v is not modified.
+func quantile(v []float64, q float64) float64 {
+	s := make([]float64, 0, len(v))
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			s = append(s, x)
+		}
+	}
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(s)
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[i] + (pos-float64(i))*(s[i+1]-s[i])
+}
+
+// dataPoints returns the observed particles inside b, projected onto the
+// plotted slice (coordinates beyond the first two set to at), at most
+// about maxPts of them with a fixed stride over all snapshots: the points
+// where colour and arrow scales are measured.
+func dataPoints(data *snapshot.Snapshots, b Box, at []float64, maxPts int) (pts []float64, n int) {
+	if data == nil || data.Dim() != len(at) {
+		return nil, 0
+	}
+	total := 0
+	for _, x := range data.X {
+		r, _ := x.Dims()
+		total += r
+	}
+	s := max(1, (total+maxPts-1)/maxPts)
+	i := 0
+	for _, x := range data.X {
+		r, _ := x.Dims()
+		for k := range r {
+			i++
+			if i%s != 0 {
+				continue
+			}
+			u, v := x.At(k, 0), x.At(k, 1)
+			if u < b.X0 || u > b.X1 || v < b.Y0 || v > b.Y1 {
+				continue
+			}
+			p := append([]float64(nil), at...)
+			p[0], p[1] = u, v
+			pts = append(pts, p...)
+			n++
+		}
+	}
+	return pts, n
+}
+
+// scaleQuantile is the share of the observed particles below the top of
+// a colour scale measured over the data: the rest (walls far from the
+// population) saturate, so structure where the particles are shows.
+const scaleQuantile = 0.98
+
+// arrowRamp is the viridis-like ramp without its pale yellow end, for
+// marks drawn on white (arrows, curves).
+func arrowRamp() palette.ColorMap {
+	hex := []uint32{0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e, 0x1f9e89, 0x35b779, 0x6ece58, 0xa8d52f}
+	cs := make([]color.Color, len(hex))
+	for i, h := range hex {
+		cs[i] = color.NRGBA{uint8(h >> 16), uint8(h >> 8), uint8(h), 255}
+	}
+	cm, err := moreland.NewLuminance(cs)
+	if err != nil {
+		panic(err)
+	}
+	return cm
 }

@@ -12,17 +12,18 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// arrows is a plotter of vectors (U, V) anchored at (X, Y), in data units.
+// arrows is a plotter of vectors (u, v) anchored at (x, y), in data
+// units, each in its own colour.
 type arrows struct {
 	x, y, u, v []float64
-	color      color.Color
+	colors     []color.Color // one per arrow
 	width      vg.Length
 }
 
 func (a *arrows) Plot(c draw.Canvas, p *gplot.Plot) {
 	trX, trY := p.Transforms(&c)
-	sty := draw.LineStyle{Color: a.color, Width: a.width}
 	for i := range a.x {
+		sty := draw.LineStyle{Color: a.colors[i], Width: a.width}
 		x0, y0 := trX(a.x[i]), trY(a.y[i])
 		x1, y1 := trX(a.x[i]+a.u[i]), trY(a.y[i]+a.v[i])
 		dx, dy := float64(x1-x0), float64(y1-y0)
@@ -63,10 +64,12 @@ func driftField(e Energy, b Box, n int, at []float64, t float64) (x, y, u, v []f
 
 // Drift draws the drift field −∇V of the fitted potential as arrows on a
 // grid and, when truth is non-nil, that of the true potential beside it.
-// Both use one scale: the longest arrow over both panels spans 0.9 of a
-// grid cell, and the x-axis label gives the largest |∇V| of each panel. For
-// d > 2 the (x₁, x₂) components on the slice through the data mean are
-// drawn.
+// Arrows have one length (0.8 of a grid cell) and show the direction;
+// their colour shows the magnitude |∇V| on one scale shared by both panels,
+// with a colour bar. With data the scale tops at the 98th percentile of
+// |∇V| over the observed particles (stronger drifts saturate), so the
+// interior stays readable next to steep walls. For d > 2 the (x₁, x₂)
+// components on the slice through the data mean are drawn.
 func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
 	es := []Energy{fitted}
 	names := []string{"fitted"}
@@ -90,38 +93,69 @@ func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*
 	at := base(d, data)
 	t := o.time(data)
 	n := o.arrows()
-	type fld struct{ x, y, u, v []float64 }
+	pts, np := dataPoints(data, b, at, 4000)
+	type fld struct{ x, y, u, v, m []float64 }
 	fs := make([]fld, len(es))
-	peak := make([]float64, len(es))
-	top := 0.0
+	top, dataTop := 0.0, 0.0
 	for i, e := range es {
 		x, y, u, v := driftField(e, b, n, at, t)
-		fs[i] = fld{x, y, u, v}
+		m := make([]float64, len(u))
 		for k := range u {
-			if m := math.Hypot(u[k], v[k]); !math.IsNaN(m) && !math.IsInf(m, 0) {
-				peak[i] = max(peak[i], m)
+			m[k] = math.Hypot(u[k], v[k])
+			if !math.IsNaN(m[k]) && !math.IsInf(m[k], 0) {
+				top = max(top, m[k])
 			}
 		}
-		top = max(top, peak[i])
+		fs[i] = fld{x, y, u, v, m}
+		if np > 0 {
+			g := make([]float64, np*d)
+			e.Model.PotentialGrad(g, pts, np, t, e.Theta)
+			mag := make([]float64, np)
+			for k := range mag {
+				mag[k] = math.Hypot(g[k*d], g[k*d+1])
+			}
+			if q := quantile(mag, scaleQuantile); q > 0 {
+				dataTop = max(dataTop, q)
+			}
+		}
 	}
-	cell := math.Min((b.X1-b.X0)/float64(n-1), (b.Y1-b.Y0)/float64(n-1))
-	scale := 0.0
-	if top > 0 {
-		scale = 0.9 * cell / top
+	label := "|∂V/∂x|"
+	if dataTop > 0 && dataTop < top {
+		top = dataTop
+		label = "|∂V/∂x| (capped)"
 	}
+	if !(top > 0) {
+		top = 1
+	}
+	cm := arrowRamp()
+	cm.SetMin(0)
+	cm.SetMax(top)
+	length := 0.8 * math.Min((b.X1-b.X0)/float64(n-1), (b.Y1-b.Y0)/float64(n-1))
 	var row []Panel
 	for i, f := range fs {
 		// Liberation fonts have no ∇: write the gradient as ∂V/∂x.
-		p := newPlot(fmt.Sprintf("%s drift −∂V/∂x%s", names[i], sliceNote(d)))
-		p.X.Label.Text = fmt.Sprintf("x₁\nlongest arrow: |∂V/∂x| = %.3g", peak[i])
-		u := make([]float64, len(f.u))
-		v := make([]float64, len(f.v))
-		for k := range u {
-			u[k], v[k] = f.u[k]*scale, f.v[k]*scale
+		when := ""
+		if es[i].Model.TimeDependent() {
+			when = fmt.Sprintf(" at t = %.4g", t)
 		}
-		p.Add(&arrows{x: f.x, y: f.y, u: u, v: v, color: color.NRGBA{30, 50, 110, 255}, width: vg.Points(0.8)})
+		p := newPlot(fmt.Sprintf("%s drift −∂V/∂x%s%s", names[i], when, sliceNote(d)))
+		a := &arrows{width: vg.Points(0.9)}
+		for k := range f.u {
+			if !(f.m[k] > 1e-12*top) || math.IsInf(f.m[k], 0) {
+				continue
+			}
+			c, err := cm.At(min(f.m[k], top))
+			if err != nil {
+				continue
+			}
+			a.x, a.y = append(a.x, f.x[k]), append(a.y, f.y[k])
+			a.u, a.v = append(a.u, f.u[k]/f.m[k]*length), append(a.v, f.v[k]/f.m[k]*length)
+			a.colors = append(a.colors, c)
+		}
+		p.Add(a)
 		setRange(p, b)
 		row = append(row, Panel{Drawer: p, Equal: true})
 	}
+	row = append(row, Panel{Drawer: colorBar(cm, label), Width: 0.28})
 	return &Figure{Rows: [][]Panel{row}}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
@@ -36,12 +37,15 @@ type Panel struct {
 // narrower than the widest are centred.
 type Figure struct {
 	Rows [][]Panel
+	// Notes say what was left out and why, for the caller to show.
+	Notes []string
 }
 
 // Append adds the rows of g below those of f.
 func (f *Figure) Append(g *Figure) {
 	if g != nil {
 		f.Rows = append(f.Rows, g.Rows...)
+		f.Notes = append(f.Notes, g.Notes...)
 	}
 }
 
@@ -122,7 +126,7 @@ func equalAspect(p *gplot.Plot, c draw.Canvas) draw.Canvas {
 	return c
 }
 
-// WriteTo renders the figure as "png" or "svg" with unit panels of
+// WriteTo renders the figure as "png", "svg" or "pdf" with unit panels of
 // size × size.
 func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 	W, H := f.Size(size)
@@ -143,11 +147,19 @@ func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 		f.Draw(c)
 		_, err := svg.WriteTo(w)
 		return err
+	case "pdf":
+		pdf := vgpdf.New(W, H)
+		c := draw.New(pdf)
+		c.SetColor(white)
+		c.Fill(c.Rectangle.Path())
+		f.Draw(c)
+		_, err := pdf.WriteTo(w)
+		return err
 	}
-	return fmt.Errorf("plot: unsupported format %q (want png or svg)", format)
+	return fmt.Errorf("plot: unsupported format %q (want png, svg or pdf)", format)
 }
 
-// Save writes the figure to path, as PNG or SVG by its extension.
+// Save writes the figure to path, as PNG, SVG or PDF by its extension.
 func (f *Figure) Save(path string, size vg.Length) error {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")
 	var buf bytes.Buffer

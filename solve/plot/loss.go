@@ -17,6 +17,19 @@ import (
 // ReadLoss reads a training-loss CSV: rows "epoch,loss" (or just "loss",
 // numbered from 1), with an optional header row.
 func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
+	c, err := ReadLossCurve(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Epochs, c.Loss, nil
+}
+
+// ReadLossCurve reads a loss CSV as ReadLoss does and names the curve by
+// the header's second column ("loss"; "gap" for iJKOnet's, whose files
+// jko fit writes as epoch,gap,map_loss).
+func ReadLossCurve(r io.Reader) (LossCurve, error) {
+	var epochs, loss []float64
+	name := ""
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -27,7 +40,7 @@ func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("loss csv: %w", err)
+			return LossCurve{}, fmt.Errorf("loss csv: %w", err)
 		}
 		line++
 		if len(rec) == 0 || (len(rec) == 1 && strings.TrimSpace(rec[0]) == "") {
@@ -45,9 +58,14 @@ func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
 		}
 		if bad {
 			if line == 1 {
+				if len(rec) > 1 {
+					name = strings.ToLower(strings.TrimSpace(rec[1]))
+				} else {
+					name = strings.ToLower(strings.TrimSpace(rec[0]))
+				}
 				continue // header
 			}
-			return nil, nil, fmt.Errorf("loss csv: line %d: %q is not numbers", line, strings.Join(rec, ","))
+			return LossCurve{}, fmt.Errorf("loss csv: line %d: %q is not numbers", line, strings.Join(rec, ","))
 		}
 		if len(vals) == 1 {
 			vals = []float64{float64(len(loss) + 1), vals[0]}
@@ -55,15 +73,27 @@ func ReadLoss(r io.Reader) (epochs, loss []float64, err error) {
 		epochs, loss = append(epochs, vals[0]), append(loss, vals[1])
 	}
 	if len(loss) == 0 {
-		return nil, nil, errors.New("loss csv: no rows")
+		return LossCurve{}, errors.New("loss csv: no rows")
 	}
-	return epochs, loss, nil
+	return LossCurve{Epochs: epochs, Loss: loss, Name: name}, nil
 }
 
 // Loss draws a training-loss curve on a logarithmic loss axis; points with
 // a loss that is not finite are left out. A curve that goes to zero or
 // below (the gap of iJKOnet's min–max game) is drawn on a linear axis.
 func Loss(epochs, loss []float64) (*gplot.Plot, error) {
+	return LossCurve{Epochs: epochs, Loss: loss}.Plot()
+}
+
+// Plot draws the curve as Loss does, titled by its Name: "gap" (iJKOnet's
+// gap J_θ(μ_{k+1}) − J_θ(T_k#μ_k), summed over the steps, which is not a
+// loss and may be negative) or a training loss. A curve of one value (a
+// closed-form fit) is an error: there is nothing to draw.
+func (c LossCurve) Plot() (*gplot.Plot, error) {
+	epochs, loss := c.Epochs, c.Loss
+	if len(loss) == 1 {
+		return nil, fmt.Errorf("plot: a single loss value (%.6g), as a closed-form fit has: no curve to draw", loss[0])
+	}
 	logAxis := true
 	var xy plotter.XYs
 	for i := range loss {
@@ -78,6 +108,10 @@ func Loss(epochs, loss []float64) (*gplot.Plot, error) {
 	p := newPlot("training loss")
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "loss"
+	if c.Name == "gap" {
+		p.Title.Text = "iJKOnet gap J(μ[k+1]) − J(T#μ[k])"
+		p.Y.Label.Text = "gap (not a loss: may be negative)"
+	}
 	if logAxis {
 		p.Y.Scale = gplot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}

@@ -33,9 +33,10 @@ func scatterXY(x *mat.Dense, rows []int) plotter.XYs {
 }
 
 // Snapshots draws the observed snapshots (small filled points, one colour
-// per time) and, when fitted is non-nil, the one-step predictions of the
-// fitted dynamics from each snapshot k to time t_{k+1} (rings in the
-// colour of t_{k+1}). Particles beyond Options.MaxPoints per snapshot are
+// per time; at most six times, evenly spread, the first and last among
+// them) and, when fitted is non-nil, the one-step predictions of the
+// fitted dynamics into each drawn snapshot from the one before it (rings
+// in the colour of the drawn time). Particles beyond Options.MaxPoints per snapshot are
 // left out with a fixed stride; for d > 2 the (x₁, x₂) projection is shown.
 // The legend is a separate panel to the right, so it never covers data.
 func Snapshots(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
@@ -67,47 +68,66 @@ func Snapshots(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, er
 	}
 	p := newPlot(title)
 	setRange(p, region(data, o))
-	cols := rampColors(data.Len())
+	shown := spread(data.Len(), maxSnapshots)
+	cols := rampColors(len(shown))
 	leg := gplot.NewLegend()
 	leg.Top = true
 	leg.Left = true
 	leg.TextStyle.Font.Size = vg.Points(10)
 	radius := vg.Points(1.6)
-	for k, x := range data.X {
+	for i, k := range shown {
+		x := data.X[k]
 		r, _ := x.Dims()
 		rows := stride(r, o.maxPoints())
 		s, err := plotter.NewScatter(scatterXY(x, rows))
 		if err != nil {
 			return nil, err
 		}
-		s.GlyphStyle = draw.GlyphStyle{Color: cols[k], Radius: radius, Shape: draw.CircleGlyph{}}
+		s.GlyphStyle = draw.GlyphStyle{Color: cols[i], Radius: radius, Shape: draw.CircleGlyph{}}
 		p.Add(s)
 		leg.Add(fmt.Sprintf("t = %.4g", data.Times[k]), s)
 	}
 	if flow != nil {
-		for k := 0; k+1 < data.Len(); k++ {
-			dt := data.Times[k+1] - data.Times[k]
-			pred, err := evaluate.Predict(flow, data.X[k], data.Times[k], dt, 1, o.Seed+uint64(k), o.Step)
+		// The prediction into each shown snapshot but the first, from the
+		// snapshot before it.
+		for i, k := range shown {
+			if k == 0 {
+				continue
+			}
+			dt := data.Times[k] - data.Times[k-1]
+			pred, err := evaluate.Predict(flow, data.X[k-1], data.Times[k-1], dt, 1, o.Seed+uint64(k-1), o.Step)
 			if err != nil {
-				return nil, fmt.Errorf("plot: predicting step %d: %w", k, err)
+				return nil, fmt.Errorf("plot: predicting step %d: %w", k-1, err)
 			}
 			r, _ := pred[0].Dims()
 			s, err := plotter.NewScatter(scatterXY(pred[0], stride(r, o.maxPoints())))
 			if err != nil {
 				return nil, err
 			}
-			s.GlyphStyle = draw.GlyphStyle{Color: cols[k+1], Radius: vg.Points(3), Shape: draw.RingGlyph{}}
+			s.GlyphStyle = draw.GlyphStyle{Color: cols[i], Radius: vg.Points(3), Shape: draw.RingGlyph{}}
 			p.Add(s)
 		}
 		ring, _ := plotter.NewScatter(plotter.XYs{{}})
 		ring.GlyphStyle = draw.GlyphStyle{Color: color.Gray{90}, Radius: vg.Points(3), Shape: draw.RingGlyph{}}
 		leg.Add("predicted", ring)
 	}
+	if len(shown) < data.Len() {
+		leg.Add(fmt.Sprintf("(%d of %d times)", len(shown), data.Len()), blank{})
+	}
 	return &Figure{Rows: [][]Panel{{
 		{Drawer: p, Equal: true},
 		{Drawer: legendPanel{&leg}, Width: 0.3},
 	}}}, nil
 }
+
+// maxSnapshots is the most snapshots drawn in one panel: more colours of
+// one ramp cannot be told apart.
+const maxSnapshots = 6
+
+// blank is a legend entry without a mark.
+type blank struct{}
+
+func (blank) Thumbnail(*draw.Canvas) {}
 
 // legendPanel draws a legend in its own tile, below a title-high gap.
 type legendPanel struct{ l *gplot.Legend }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -117,37 +118,92 @@ type CSVOptions struct {
 	// regard to case), "" for none. Without it, a column named weight is
 	// an error rather than silently taken as weights or as a coordinate.
 	Weights string
+	// Coords names the coordinate columns, in order (matched without
+	// regard to case); empty for every column but the time, weights and
+	// particle-id ones.
+	Coords []string
+}
+
+// CSVInfo says how a CSV file was read.
+type CSVInfo struct {
+	// Coords names the coordinate columns read, in order.
+	Coords []string
+	// Ignored names the columns that are neither time, weights, particle
+	// id nor a coordinate (with CSVOptions.Coords).
+	Ignored []string
+	// ID names the particle-id column ("" without one).
+	ID string
+	// Paired reports whether every time has the same set of ids, so that
+	// the rows were put in id order and row i is one particle at every
+	// time.
+	Paired bool
+}
+
+// IsIDColumn reports whether a CSV column of this name holds particle ids
+// rather than a coordinate: "id", or a name ending in "_id" (cell_id).
+func IsIDColumn(name string) bool {
+	l := strings.ToLower(strings.TrimSpace(name))
+	return l == "id" || strings.HasSuffix(l, "_id")
 }
 
 // columns finds the time column (when wantTime), the weight column (−1 if
-// absent) and the coordinate columns.
-func (o CSVOptions) columns(tb *table, wantTime bool) (tcol, wcol int, coords []int, err error) {
-	tcol, wcol = -1, -1
+// absent), the particle-id column (−1 if absent) and the coordinate
+// columns: those named in o.Coords, in that order, else every other
+// column.
+func (o CSVOptions) columns(tb *table, wantTime bool) (tcol, wcol, idcol int, coords []int, err error) {
+	tcol, wcol, idcol = -1, -1, -1
 	for j, h := range tb.header {
 		switch l := strings.ToLower(h); {
 		case wantTime && (l == "t" || l == "time"):
 			if tcol >= 0 {
-				return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
+				return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: fmt.Sprintf("two time columns (%q and %q)", tb.header[tcol], h)}
 			}
 			tcol = j
 		case o.Weights != "" && l == strings.ToLower(o.Weights):
 			wcol = j
-		case o.Weights == "" && l == "weight":
-			return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: "a column named weight: name it as the weights column to use it as particle weights, or rename it to use it as a coordinate"}
-		default:
+		case o.Weights == "" && l == "weight" && !named(o.Coords, h):
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: h, Msg: "a column named weight: name it as the weights column to use it as particle weights, or rename it to use it as a coordinate"}
+		case IsIDColumn(h) && idcol < 0 && !named(o.Coords, h):
+			idcol = j
+		case len(o.Coords) == 0:
 			coords = append(coords, j)
 		}
 	}
 	if wantTime && tcol < 0 {
-		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
+		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no time column (named t or time) in header %q", strings.Join(tb.header, ","))}
 	}
 	if o.Weights != "" && wcol < 0 {
-		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no weights column %q in header %q", o.Weights, strings.Join(tb.header, ","))}
+		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no weights column %q in header %q", o.Weights, strings.Join(tb.header, ","))}
+	}
+	for _, c := range o.Coords {
+		j := -1
+		for k, h := range tb.header {
+			if strings.EqualFold(h, strings.TrimSpace(c)) {
+				j = k
+			}
+		}
+		if j < 0 {
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: fmt.Sprintf("no coordinate column %q in header %q", c, strings.Join(tb.header, ","))}
+		}
+		if j == tcol || j == wcol {
+			return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Column: c, Msg: "the time or weights column cannot be a coordinate"}
+		}
+		coords = append(coords, j)
 	}
 	if len(coords) == 0 {
-		return 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
+		return 0, 0, 0, nil, &Error{File: tb.name, Line: tb.hline, Msg: fmt.Sprintf("no coordinate columns in header %q", strings.Join(tb.header, ","))}
 	}
-	return tcol, wcol, coords, nil
+	return tcol, wcol, idcol, coords, nil
+}
+
+// named reports whether h is among names, without regard to case.
+func named(names []string, h string) bool {
+	for _, n := range names {
+		if strings.EqualFold(strings.TrimSpace(n), h) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadCSV reads snapshots from CSV text without a weights column; name is
@@ -158,13 +214,37 @@ func ReadCSV(r io.Reader, name string) (*Snapshots, error) { return CSVOptions{}
 // (usually the file name). See the package documentation for the format.
 // Every error about the content is an *Error naming the line and column.
 func (o CSVOptions) Read(r io.Reader, name string) (*Snapshots, error) {
+	s, _, err := o.ReadInfo(r, name)
+	return s, err
+}
+
+// ReadInfo reads snapshots as Read does and says which columns it read.
+// With a particle-id column and the same ids at every time, each
+// snapshot's rows are put in id order (paired data: row i is one particle
+// at every time).
+func (o CSVOptions) ReadInfo(r io.Reader, name string) (*Snapshots, CSVInfo, error) {
+	var info CSVInfo
 	tb, err := readTable(r, name)
 	if err != nil {
-		return nil, err
+		return nil, info, err
 	}
-	tcol, wcol, coords, err := o.columns(tb, true)
+	tcol, wcol, idcol, coords, err := o.columns(tb, true)
 	if err != nil {
-		return nil, err
+		return nil, info, err
+	}
+	used := map[int]bool{tcol: true, wcol: true, idcol: true}
+	for _, j := range coords {
+		used[j] = true
+		info.Coords = append(info.Coords, tb.header[j])
+	}
+	for j, h := range tb.header {
+		if !used[j] {
+			info.Ignored = append(info.Ignored, h)
+		}
+	}
+	var ids [][]string // per time, the id of each row
+	if idcol >= 0 {
+		info.ID = tb.header[idcol]
 	}
 	d := len(coords)
 	s := &Snapshots{TimeSource: "column " + tb.header[tcol]}
@@ -177,6 +257,7 @@ func (o CSVOptions) Read(r io.Reader, name string) (*Snapshots, error) {
 	var (
 		buf     []float64
 		wbuf    []float64
+		idbuf   []string
 		start   int // index of the first row of the current group
 		current float64
 	)
@@ -197,44 +278,101 @@ func (o CSVOptions) Read(r io.Reader, name string) (*Snapshots, error) {
 		}
 		s.Times = append(s.Times, current)
 		s.X = append(s.X, mat.NewDense(n, d, buf))
-		buf, wbuf = nil, nil
+		if idcol >= 0 {
+			ids = append(ids, idbuf)
+		}
+		buf, wbuf, idbuf = nil, nil, nil
 		return nil
 	}
 	for i := range tb.rows {
 		t, err := tb.float(i, tcol)
 		if err != nil {
-			return nil, err
+			return nil, info, err
 		}
 		if i == 0 {
 			current, start = t, 0
 		} else if t != current {
 			if t < current {
-				return nil, &Error{File: name, Line: tb.lines[i], Column: tb.header[tcol], Msg: fmt.Sprintf("time %v after time %v: rows must be grouped by time with times increasing", t, current)}
+				return nil, info, &Error{File: name, Line: tb.lines[i], Column: tb.header[tcol], Msg: fmt.Sprintf("time %v after time %v: rows must be grouped by time with times increasing", t, current)}
 			}
 			if err := flush(i); err != nil {
-				return nil, err
+				return nil, info, err
 			}
 			current, start = t, i
 		}
 		for _, j := range coords {
 			v, err := tb.float(i, j)
 			if err != nil {
-				return nil, err
+				return nil, info, err
 			}
 			buf = append(buf, v)
+		}
+		if idcol >= 0 {
+			idbuf = append(idbuf, strings.TrimSpace(tb.rows[i][idcol]))
 		}
 		if wcol >= 0 {
 			w, err := tb.weight(i, wcol)
 			if err != nil {
-				return nil, err
+				return nil, info, err
 			}
 			wbuf = append(wbuf, w)
 		}
 	}
 	if err := flush(len(tb.rows)); err != nil {
-		return nil, err
+		return nil, info, err
 	}
-	return s, nil
+	if idcol >= 0 {
+		info.Paired = pairByID(s, ids)
+	}
+	return s, info, nil
+}
+
+// pairByID puts the rows of every snapshot in the order of their ids when
+// every time has the same set of distinct ids, and reports whether it did.
+func pairByID(s *Snapshots, ids [][]string) bool {
+	first := map[string]bool{}
+	for _, id := range ids[0] {
+		if first[id] {
+			return false // repeated id
+		}
+		first[id] = true
+	}
+	for _, row := range ids[1:] {
+		if len(row) != len(first) {
+			return false
+		}
+		seen := map[string]bool{}
+		for _, id := range row {
+			if !first[id] || seen[id] {
+				return false
+			}
+			seen[id] = true
+		}
+	}
+	for k, row := range ids {
+		order := make([]int, len(row))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return row[order[a]] < row[order[b]] })
+		r, d := s.X[k].Dims()
+		x := mat.NewDense(r, d, nil)
+		var w []float64
+		if s.W != nil {
+			w = make([]float64, r)
+		}
+		for i, o := range order {
+			x.SetRow(i, s.X[k].RawRowView(o))
+			if w != nil {
+				w[i] = s.W[k][o]
+			}
+		}
+		s.X[k] = x
+		if w != nil {
+			s.W[k] = w
+		}
+	}
+	return true
 }
 
 // ReadPointsCSV reads one point cloud from CSV text without a weights
@@ -252,7 +390,7 @@ func (o CSVOptions) ReadPoints(r io.Reader, name string) (*mat.Dense, []float64,
 	if err != nil {
 		return nil, nil, err
 	}
-	_, wcol, coords, err := o.columns(tb, false)
+	_, wcol, _, coords, err := o.columns(tb, false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -38,8 +38,13 @@
 // A header line (a UTF-8 byte-order mark before it is skipped); a time
 // column named t or time; optionally the column CSVOptions.Weights names,
 // of particle weights (a column named weight without that option is an
-// error, never silently weights nor a coordinate); every other column is a
-// coordinate, in header order. Rows are
-// grouped by time, times strictly increasing from group to group. Errors
-// name the file, line and column (type *Error).
+// error, never silently weights nor a coordinate); an optional
+// particle-id column, named id or ending in _id (cell_id), which is not a
+// coordinate; every other column is a coordinate, in header order, unless
+// CSVOptions.Coords names the coordinates (CSVOptions.ReadInfo then says
+// which columns it ignored). When every time has the same set of ids, each
+// snapshot's rows are put in id order, so that row i is one particle at
+// every time (paired data). Rows are grouped by time, times strictly
+// increasing from group to group. Errors name the file, line and column
+// (type *Error).
 package snapshot

@@ -210,3 +210,54 @@ func (e *Error) Error() string {
 	}
 	return s + ": " + e.Msg
 }
+
+// FromPoints builds snapshots from plain slices, no gonum types needed:
+// points[k] is the cloud at times[k], one particle per row, every row with
+// the same number of coordinates. The slices are copied.
+func FromPoints(times []float64, points [][][]float64) (*Snapshots, error) {
+	if len(times) != len(points) {
+		return nil, fmt.Errorf("snapshot: %d times for %d clouds", len(times), len(points))
+	}
+	s := &Snapshots{Times: append([]float64(nil), times...)}
+	for k, rows := range points {
+		x, err := Matrix(rows)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: cloud %d: %w", k, err)
+		}
+		s.X = append(s.X, x)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Points returns the cloud at index k as rows (a copy).
+func (s *Snapshots) Points(k int) [][]float64 { return Rows(s.X[k]) }
+
+// Matrix copies rows (one point per row, all of one length) into an n×d
+// matrix.
+func Matrix(rows [][]float64) (*mat.Dense, error) {
+	if len(rows) == 0 || len(rows[0]) == 0 {
+		return nil, fmt.Errorf("no points")
+	}
+	d := len(rows[0])
+	x := mat.NewDense(len(rows), d, nil)
+	for i, r := range rows {
+		if len(r) != d {
+			return nil, fmt.Errorf("point %d has %d coordinates, point 0 has %d", i, len(r), d)
+		}
+		x.SetRow(i, r)
+	}
+	return x, nil
+}
+
+// Rows copies an n×d matrix into n rows.
+func Rows(x *mat.Dense) [][]float64 {
+	r, _ := x.Dims()
+	out := make([][]float64, r)
+	for i := range out {
+		out[i] = append([]float64(nil), x.RawRowView(i)...)
+	}
+	return out
+}

@@ -413,3 +413,60 @@ func TestReadDirReference(t *testing.T) {
 		t.Fatal("missing files accepted")
 	}
 }
+
+// A particle-id column is not a coordinate; with the same ids at every
+// time it pairs the rows; Coords chooses the coordinates and the rest are
+// reported as ignored.
+func TestCSVColumnsAndIDs(t *testing.T) {
+	src := "t,cell_id,x,y,batch\n0,b,2,20,1\n0,a,1,10,1\n1,a,1.5,10,1\n1,b,2.5,20,1\n"
+	s, info, err := CSVOptions{}.ReadInfo(strings.NewReader(src), "c.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Dim() != 3 || info.ID != "cell_id" || !info.Paired || len(info.Ignored) != 0 {
+		t.Fatalf("default columns: dim %d, %+v", s.Dim(), info)
+	}
+	// Row 0 is particle a at both times.
+	if s.X[0].At(0, 0) != 1 || s.X[1].At(0, 0) != 1.5 || s.X[1].At(1, 0) != 2.5 {
+		t.Errorf("rows not in id order: %v %v", s.X[0].RawMatrix().Data, s.X[1].RawMatrix().Data)
+	}
+	s, info, err = CSVOptions{Coords: []string{"y", "x"}}.ReadInfo(strings.NewReader(src), "c.csv")
+	if err != nil || s.Dim() != 2 || s.Names[0] != "y" || len(info.Ignored) != 1 || info.Ignored[0] != "batch" {
+		t.Fatalf("Coords y,x: %v, %+v", err, info)
+	}
+	if _, _, err := (CSVOptions{Coords: []string{"z"}}).ReadInfo(strings.NewReader(src), "c.csv"); err == nil || !strings.Contains(err.Error(), `no coordinate column "z"`) {
+		t.Errorf("unknown coordinate: %v", err)
+	}
+	// Different ids at the two times: read, not paired, rows as given.
+	s, info, err = CSVOptions{}.ReadInfo(strings.NewReader("t,id,x\n0,1,5\n0,2,6\n1,3,7\n1,1,8\n"), "u.csv")
+	if err != nil || info.Paired || s.X[1].At(0, 0) != 7 {
+		t.Errorf("unpaired ids: %v, %+v", err, info)
+	}
+	// A point cloud: the id column is not a coordinate either.
+	x, _, err := ReadPointsCSV(strings.NewReader("id,x1,x2\n7,1,2\n8,3,4\n"), "p.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, d := x.Dims(); d != 2 {
+		t.Errorf("point cloud with an id column: %d-D", d)
+	}
+}
+
+// FromPoints builds snapshots from plain slices and Points reads them back.
+func TestFromPoints(t *testing.T) {
+	s, err := FromPoints([]float64{0, 1}, [][][]float64{{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}, {9, 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Points(1); len(got) != 3 || got[2][1] != 10 {
+		t.Errorf("Points(1) = %v", got)
+	}
+	for _, bad := range [][][]float64{{{1, 2}, {3}}, {}} {
+		if _, err := FromPoints([]float64{0}, [][][]float64{bad}); err == nil {
+			t.Errorf("cloud %v accepted", bad)
+		}
+	}
+	if _, err := FromPoints([]float64{0, 1}, [][][]float64{{{1}, {2}}}); err == nil {
+		t.Error("two times for one cloud accepted")
+	}
+}
