@@ -21,6 +21,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,17 +94,7 @@ func (c Config) regName() string {
 }
 
 // splitName is the split the header names, as jko fit does.
-func (c Config) splitName() string {
-	if c.Split != "" {
-		return c.Split
-	}
-	for _, in := range strings.Fields(c.Data) {
-		if !strings.HasSuffix(strings.ToLower(in), ".csv") {
-			return "train"
-		}
-	}
-	return "all"
-}
+func (c Config) splitName() string { return c.splitNameOr("train") }
 
 func (c Config) chunkRows() int {
 	if c.ChunkRows > 0 {
@@ -193,12 +184,17 @@ func init() {
 }
 
 // ReadFn reads one input (a JKOnet*-layout directory or a CSV file, local
-// or remote) and emits its snapshots as chunks keyed by time.
-type ReadFn struct{ Cfg Config }
+// or remote) and emits its snapshots as chunks keyed by time. DirSplit is
+// the split of a directory when Cfg.Split is empty ("" is train, as for
+// jko fit; the evaluation reads test, as jko eval).
+type ReadFn struct {
+	Cfg      Config
+	DirSplit string
+}
 
 // ProcessElement reads in and emits (time bits, chunk).
 func (f *ReadFn) ProcessElement(ctx context.Context, in Input, emit func(uint64, Chunk)) error {
-	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.Cfg.Dt)
+	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt)
 	if err != nil {
 		return err
 	}
@@ -232,8 +228,14 @@ func denseRows(x *mat.Dense) []float64 {
 
 // readInput reads snapshots as jko fit does; remote inputs go through
 // Beam's file systems (a remote directory is copied to a temporary one).
-func readInput(ctx context.Context, path, split string, dt float64) (*snapshot.Snapshots, error) {
+// An empty split reads dirSplit of a directory (train if that is empty
+// too) and all of a CSV file.
+func readInput(ctx context.Context, path, split, dirSplit string, dt float64) (*snapshot.Snapshots, error) {
 	remote := strings.Contains(path, "://")
+	csvSplit := split
+	if split == "" {
+		split = cmp.Or(dirSplit, "train")
+	}
 	if !remote {
 		st, err := os.Stat(path)
 		if err != nil {
@@ -273,7 +275,7 @@ func readInput(ctx context.Context, path, split string, dt float64) (*snapshot.S
 	if err != nil {
 		return nil, err
 	}
-	if split != "" && split != "all" {
+	if split = csvSplit; split != "" && split != "all" {
 		return nil, fmt.Errorf("--split %s: %s is a CSV file, which has no train/test split (leave --split out, or give --split all)", split, path)
 	}
 	// As jko fit: a --dt must agree with the file's times.
@@ -394,7 +396,7 @@ func RouteFn(s Snap, times []float64, emit func(int, Snap)) error {
 		return fmt.Errorf("jko-beam: time %v missing from the list of times", s.T)
 	}
 	if len(times) < 2 {
-		return fmt.Errorf("jko-beam: the data has %d snapshot; fitting needs at least 2 (one observed step)", len(times))
+		return fmt.Errorf("jko-beam: the data has %d snapshot; it needs at least 2 (one observed step)", len(times))
 	}
 	s.Index = k
 	if k+1 < len(times) {

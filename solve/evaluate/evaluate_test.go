@@ -114,7 +114,7 @@ func TestPorousSpreads(t *testing.T) {
 }
 
 func TestSummarise(t *testing.T) {
-	r := summarise("m", []float64{1, 2, 3})
+	r := Summarise("m", []float64{1, 2, 3})
 	if r.Mean != 2 || math.Abs(r.Std-math.Sqrt(2.0/3)) > 1e-15 {
 		t.Errorf("%+v", r)
 	}
@@ -235,5 +235,41 @@ func TestFlowRefusesLibrary(t *testing.T) {
 	_, err = NewFlow(m, m.InitTheta(1), 1)
 	if err == nil || !strings.Contains(err.Error(), "no terms") {
 		t.Errorf("NewFlow of a function library: err %v, want one saying it has no terms", err)
+	}
+}
+
+// OneStepW1, step by step in reverse order on fresh flows, gives OneStep's
+// distances exactly, with noise (its seed per step) and both steps.
+func TestOneStepW1MatchesOneStep(t *testing.T) {
+	src := "param a = 1.5\nparam beta = 0.2\npotential V(x) = a*sum(x^4)\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := load(t, src, 2)
+	truth, _ := NewFlow(m, m.InitTheta(0), 0)
+	res, err := sim.Run(truth, sim.Options{Particles: 60, Steps: 4, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
+	for _, step := range []Step{Explicit, Implicit} {
+		f, _ := NewFlow(m, []float64{1, 0.2}, 0)
+		rep, err := OneStep(f, s, 7, step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := s.Len() - 2; k >= 0; k-- {
+			g, _ := NewFlow(m, []float64{1, 0.2}, 0)
+			w, err := OneStepW1(g, s.X[k], s.Times[k], s.X[k+1], nil, s.Times[k+1], k, 7, step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w != rep.PerStep[k] {
+				t.Errorf("%v step %d: OneStepW1 %v, OneStep %v", step, k, w, rep.PerStep[k])
+			}
+		}
+		if rep.Mean <= 0 {
+			t.Errorf("%v: a wrong noisy model scores %g", step, rep.Mean)
+		}
+	}
+	if _, err := OneStepW1(truth, s.X[0], 0, s.X[1], nil, 0.01, -1, 0, Explicit); err == nil {
+		t.Error("k = -1: want an error")
 	}
 }

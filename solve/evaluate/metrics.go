@@ -25,7 +25,11 @@ func (r Report) String() string {
 	return fmt.Sprintf("%s %.4g ± %.2g", r.Metric, r.Mean, r.Std)
 }
 
-func summarise(metric string, v []float64) Report {
+// Summarise is the report of the distances v, one per step: their mean
+// and (population) standard deviation, NaN when v is empty. OneStep and
+// the others summarise their per-step distances with it, so a caller that
+// computes the steps elsewhere (one step per worker) gets the same report.
+func Summarise(metric string, v []float64) Report {
 	r := Report{Metric: metric, PerStep: v}
 	if len(v) == 0 {
 		r.Mean, r.Std = math.NaN(), math.NaN()
@@ -102,6 +106,23 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 	return res.X[1:], nil
 }
 
+// OneStepW1 is OneStep's distance for step k, computed on its own: the W1
+// distance of the observed cloud y (weights wy, nil for uniform) at time
+// tNext to the prediction of the flow from the cloud x at time t, one step
+// of length tNext − t taken as step says, with the noise seeded as OneStep
+// seeds step k. It lets the steps of a one-step evaluation run on
+// different workers and agree with OneStep's PerStep[k].
+func OneStepW1(f sim.Dynamics, x *mat.Dense, t float64, y *mat.Dense, wy []float64, tNext float64, k int, seed uint64, step Step) (float64, error) {
+	if k < 0 {
+		return 0, fmt.Errorf("evaluate: step %d: want k ≥ 0", k)
+	}
+	pred, err := Predict(f, x, t, tNext-t, 1, seed+uint64(k), step)
+	if err != nil {
+		return 0, err
+	}
+	return ot.W1(pred[0], y, nil, wy)
+}
+
 // predictOne is the prediction of snapshot k+1 from snapshot k.
 func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step Step) (*mat.Dense, error) {
 	pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
@@ -169,7 +190,7 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, prog
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
 	}
-	return summarise("one-step W1", out), nil
+	return Summarise("one-step W1", out), nil
 }
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1
@@ -191,7 +212,7 @@ func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, pro
 		out = append(out, w)
 		bar.tick()
 	}
-	return summarise("all-steps W1", out), nil
+	return Summarise("all-steps W1", out), nil
 }
 
 func weights(s *snapshot.Snapshots, k int) []float64 {
@@ -249,7 +270,7 @@ func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, p
 			return Distances{}, fmt.Errorf("step %d: %w", i/3, err)
 		}
 	}
-	return Distances{summarise("one-step W1", w1), summarise("one-step W2", w2), summarise("one-step MMD", mmd)}, nil
+	return Distances{Summarise("one-step W1", w1), Summarise("one-step W2", w2), Summarise("one-step MMD", mmd)}, nil
 }
 
 // medianDistance is the median distance between points of x (on a

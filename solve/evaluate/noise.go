@@ -75,8 +75,8 @@ func NoiseAware(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (
 			return NoiseReport{}, fmt.Errorf("step %d: %w", i/3, err)
 		}
 	}
-	r := NoiseReport{W1: summarise("one-step W1", w1), Self: summarise("model against itself", self),
-		Floor: summarise("data against a resampling", floor)}
+	r := NoiseReport{W1: Summarise("one-step W1", w1), Self: Summarise("model against itself", self),
+		Floor: Summarise("data against a resampling", floor)}
 	switch {
 	case r.Self.Mean > 0:
 		r.Ratio = r.W1.Mean / r.Self.Mean

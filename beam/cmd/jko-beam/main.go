@@ -4,6 +4,12 @@
 //
 //	jko-beam fit SPEC INPUT... -o fitted.jko [--runner direct|prism|flink|dataflow] [flags]
 //
+//	jko-beam eval FITTED INPUT... [--json] [-o report.json] [--runner …] [--step implicit]
+//
+// eval computes what jko eval --only-w1 does, the one-step-ahead W1 (each
+// snapshot predicted one step with the fitted model and compared with the
+// next), one step per element, and prints it as jko eval does.
+//
 // INPUT is what jko fit reads (a JKOnet*-layout directory or a CSV file
 // with a time column), or many of them: shards whose rows are joined per
 // time, in the order given. The fitted spec is written as jko fit writes
@@ -20,6 +26,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,15 +51,17 @@ var version = "0.1.0-dev"
 
 // The fit's flags, on the standard flag set next to Beam's own.
 var (
-	out       = flag.String("o", "", "Where to write the fitted spec (a local path, or gs://… on Dataflow).")
+	out       = flag.String("o", "", "Where to write the fitted spec, or eval's report as JSON (a local path, or gs://… on Dataflow; eval's default is a local temporary file, printed and removed, for runners whose workers share this machine's disk).")
 	reg       = flag.String("reg", "auto", "Ridge, relative to each parameter's feature size on the data: auto (chosen from the data's residual variance) or a number ≥ 0 (0: the exact solve), as for jko fit.")
 	couplings = flag.String("couplings", "exact", "exact (one optimal transport problem per step, on one worker: up to about 20,000 points per snapshot), sinkhorn:EPS, or minibatch:B (exact couplings of random batches of about B points, as jko fit's, spread over the workers).")
 	density   = flag.String("density", "gmm:10", "Density estimate for internal energies: gmm:K or kde.")
 	evalAt    = flag.String("eval-at", "", "Evaluate the drift at x (explicit step) or y (implicit step); default: y for a spec that declares step implicit, else x.")
 	densityAt = flag.String("density-at", "", "Where the internal energy's term is taken: x, y, or follow --eval-at.")
-	split     = flag.String("split", "", "Which snapshots of a directory to fit: train (the default), test or all; a CSV file has no split.")
+	split     = flag.String("split", "", "Which snapshots of a directory to read: train, test or all (the default: train for fit, test for eval); a CSV file has no split.")
 	dt        = flag.Float64("dt", 0, "Time between snapshots, when the data does not say (0: from the data).")
-	seed      = flag.Uint64("seed", 0, "Random seed (density estimates).")
+	seed      = flag.Uint64("seed", 0, "Random seed (fit: density estimates; eval: the prediction noise, as jko eval's --seed).")
+	step      = flag.String("step", "", "eval: how a prediction advances, explicit or implicit; default: the step the fitted spec declares (explicit if none), as jko eval.")
+	jsonOut   = flag.Bool("json", false, "eval: print the report as JSON.")
 	chunk     = flag.Int("chunk", 65536, "Rows per element: read chunks and slices of coupled pairs.")
 	_         = flag.Bool("verbose", false, "Log the runner's progress (Beam's info messages).")
 )
@@ -60,10 +69,13 @@ var (
 func init() { flag.StringVar(out, "out", "", "Same as -o.") }
 
 const usage = `usage: jko-beam fit SPEC INPUT... -o FITTED [--runner direct|prism|flink|dataflow] [flags]
+       jko-beam eval FITTED INPUT... [-o REPORT.json] [--json] [--runner …] [flags]
 
-Fits SPEC (whose terms must be affine in their parameters: the JKOnet*
+fit fits SPEC (whose terms must be affine in their parameters: the JKOnet*
 closed form) to the snapshots in INPUT... with an Apache Beam pipeline and
-writes the fitted spec as jko fit does. Flags (Beam's too) go anywhere.
+writes the fitted spec as jko fit does. eval computes jko eval's one-step-
+ahead W1 of a fitted spec on INPUT... (the test split of a directory), one
+step per worker. Flags (Beam's too) go anywhere.
 `
 
 func main() {
@@ -121,22 +133,33 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	switch pos[0] {
 	case "fit":
+		return runFit(ctx, pos, stdout)
+	case "eval":
+		return runEval(ctx, pos, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "jko-beam", version)
 		return nil
-	default:
-		return fmt.Errorf("unknown command %q (want fit or version)", pos[0])
 	}
+	return fmt.Errorf("unknown command %q (want fit, eval or version)", pos[0])
+}
+
+// runner is the runner --runner names (direct when none).
+func runner() string {
+	if r := *runners.Runner; r != "" {
+		return r
+	}
+	return "direct"
+}
+
+func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	if len(pos) < 3 {
 		return errors.New("fit needs a spec and at least one input: jko-beam fit SPEC INPUT... -o FITTED")
 	}
 	if *out == "" {
 		return errors.New("fit needs -o FITTED, where to write the fitted spec")
 	}
-	switch *split {
-	case "", "train", "test", "all":
-	default:
-		return fmt.Errorf("--split %q: want train, test or all", *split)
+	if err := checkSplit(); err != nil {
+		return err
 	}
 	if *evalAt != "" && *evalAt != "x" && *evalAt != "y" {
 		return fmt.Errorf("--eval-at %q: want x or y", *evalAt)
@@ -174,10 +197,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	pipeline.Fit(s, cfg, inputs)
-	runner := *runners.Runner
-	if runner == "" {
-		runner = "direct"
-	}
+	runner := runner()
 	start := time.Now()
 	if _, err := beam.Run(ctx, runner, p); err != nil {
 		return err
@@ -189,5 +209,78 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "wrote %s (runner %s, %.3fs)\n", *out, runner, time.Since(start).Seconds())
+	return nil
+}
+
+func checkSplit() error {
+	switch *split {
+	case "", "train", "test", "all":
+		return nil
+	}
+	return fmt.Errorf("--split %q: want train, test or all", *split)
+}
+
+func runEval(ctx context.Context, pos []string, stdout io.Writer) error {
+	if len(pos) < 3 {
+		return errors.New("eval needs a fitted spec and at least one input: jko-beam eval FITTED INPUT...")
+	}
+	if err := checkSplit(); err != nil {
+		return err
+	}
+	if *step != "" && *step != "explicit" && *step != "implicit" {
+		return fmt.Errorf("--step %q: want explicit or implicit", *step)
+	}
+	fitted, err := pipeline.LoadSpec(pos[1])
+	if err != nil {
+		return err
+	}
+	inputs := pos[2:]
+	report := *out
+	if report == "" {
+		dir, err := os.MkdirTemp("", "jko-beam-eval-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		report = filepath.Join(dir, "report.json")
+	}
+	cfg := pipeline.EvalConfig{
+		Fitted: fitted, Split: *split, Dt: *dt, Step: *step, Seed: *seed, ChunkRows: *chunk, Out: report,
+		FittedName: pos[1], Data: strings.Join(inputs, " "),
+	}
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	p, s := beam.NewPipelineWithRoot()
+	pipeline.Eval(s, cfg, inputs)
+	runner := runner()
+	start := time.Now()
+	if _, err := beam.Run(ctx, runner, p); err != nil {
+		return err
+	}
+	if strings.Contains(report, "://") {
+		fmt.Fprintf(stdout, "wrote %s (runner %s, %.3fs)\n", report, runner, time.Since(start).Seconds())
+		return nil
+	}
+	text, err := os.ReadFile(report)
+	if err != nil {
+		return fmt.Errorf("the pipeline finished but did not write its report: %w", err)
+	}
+	if *jsonOut {
+		_, err := stdout.Write(text)
+		return err
+	}
+	rep, err := pipeline.ReadEvalReport(text)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "data %s (%s split)\n", rep.Data, rep.Split)
+	fmt.Fprintf(stdout, "one-step-ahead W1 (%s split, %s step): %.4g ± %.2g\n", rep.Split, rep.Step, rep.OneStep.Mean, rep.OneStep.Std)
+	per := make([]string, len(rep.OneStep.PerStep))
+	for i, v := range rep.OneStep.PerStep {
+		per[i] = fmt.Sprintf("%.4g", v)
+	}
+	fmt.Fprintf(stdout, "  per step: %s\n", strings.Join(per, " "))
+	fmt.Fprintf(stdout, "runner %s, %.3fs\n", runner, time.Since(start).Seconds())
 	return nil
 }
