@@ -23,20 +23,7 @@ func PrincipalAxes(data *snapshot.Snapshots) (mean []float64, axes [2][]float64,
 	if d < 2 {
 		return nil, axes, explained, fmt.Errorf("plot: principal axes need d ≥ 2, the data is %d-D", d)
 	}
-	mean = make([]float64, d)
-	n := 0
-	for _, x := range data.X {
-		r, _ := x.Dims()
-		for i := 0; i < r; i++ {
-			for j, v := range x.RawRowView(i) {
-				mean[j] += v
-			}
-		}
-		n += r
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
+	mean, n := data.PooledMean()
 	cov := mat.NewSymDense(d, nil)
 	c := make([]float64, d)
 	for _, x := range data.X {

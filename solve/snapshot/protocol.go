@@ -6,19 +6,10 @@ import (
 	"sort"
 )
 
-// Standardize shifts and scales every coordinate to mean 0 and variance 1
-// over all particles of all snapshots (uniform weights), in place, and
-// returns the means and standard deviations it used. A coordinate that
-// does not vary is an error. Computed on a whole file, the transform is
-// the same whichever particles are later fitted or scored.
-func (s *Snapshots) Standardize() (mean, std []float64, err error) {
-	if err := s.Validate(); err != nil {
-		return nil, nil, err
-	}
-	d := s.Dim()
-	mean = make([]float64, d)
-	std = make([]float64, d)
-	n := 0
+// PooledMean returns the mean of every coordinate over all particles of
+// all snapshots (uniform weights) and how many particles that is.
+func (s *Snapshots) PooledMean() (mean []float64, n int) {
+	mean = make([]float64, s.Dim())
 	for _, x := range s.X {
 		r, _ := x.Dims()
 		for i := 0; i < r; i++ {
@@ -31,6 +22,20 @@ func (s *Snapshots) Standardize() (mean, std []float64, err error) {
 	for j := range mean {
 		mean[j] /= float64(n)
 	}
+	return mean, n
+}
+
+// Standardize shifts and scales every coordinate to mean 0 and variance 1
+// over all particles of all snapshots (uniform weights), in place, and
+// returns the means and standard deviations it used. A coordinate that
+// does not vary is an error. Computed on a whole file, the transform is
+// the same whichever particles are later fitted or scored.
+func (s *Snapshots) Standardize() (mean, std []float64, err error) {
+	if err := s.Validate(); err != nil {
+		return nil, nil, err
+	}
+	mean, n := s.PooledMean()
+	std = make([]float64, len(mean))
 	for _, x := range s.X {
 		r, _ := x.Dims()
 		for i := 0; i < r; i++ {
