@@ -54,6 +54,7 @@ type Row struct {
 	Other, OtherStd float64
 	OtherErr        string
 	Beta            float64 // fitted β (NaN when the model has none)
+	BetaSE          float64 // its standard error (NaN when not reported)
 	// ParamErr is the largest error of an exact form's coefficients,
 	// relative to max(|truth|, 1) (NaN for other models).
 	ParamErr float64
@@ -270,7 +271,7 @@ type Options struct {
 
 // RunOpts is Run with options.
 func RunOpts(c Case, seed uint64, o Options) Row {
-	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Other: math.NaN(), OtherStd: math.NaN(),
+	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), BetaSE: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Other: math.NaN(), OtherStd: math.NaN(),
 		Method: "JKOnet*", Data: "paired"}
 	if o.IJKOnet {
 		r.Method = "iJKOnet"
@@ -350,6 +351,9 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 	for i, n := range fit.Names {
 		if n == "beta" {
 			r.Beta = fit.Theta[i]
+			if i < len(fit.StdErr) {
+				r.BetaSE = fit.StdErr[i]
+			}
 		}
 	}
 	if f, ok := exactForms[c.Name]; ok && c.ModelName == "exact" && len(f.Truth) == len(fit.Theta) {
@@ -482,6 +486,9 @@ func Markdown(rows []Row) string {
 		beta := "—"
 		if !math.IsNaN(r.Beta) {
 			beta = fmt.Sprintf("%.3g", r.Beta)
+			if !math.IsNaN(r.BetaSE) && r.BetaSE > 0 {
+				beta += fmt.Sprintf(" ± %.2g", r.BetaSE)
+			}
 		}
 		var ts []string
 		for _, s := range Stages {

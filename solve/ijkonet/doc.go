@@ -45,7 +45,8 @@
 // declares step implicit, which jko eval, predict and simulate follow).
 // Fitted to explicit (Euler) data with large steps, the learned potential
 // is the one whose JKO step reproduces them, so Euler's step with it is
-// off.
+// off: Fit warns when τ times the largest curvature of the fitted
+// potential at the particles reaches StiffnessThreshold (see Stiffness).
 //
 // Every gradient of both players' objectives matches central finite
 // differences (see the tests). Runs are deterministic for a given seed.

@@ -411,6 +411,9 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	if n := len(res.LossCurve); n > 0 {
 		res.Loss = res.LossCurve[n-1]
 	}
+	if w := stiffnessWarning(m, s, theta); w != "" {
+		res.Warnings = append(res.Warnings, w)
+	}
 	res.Times = jkonet.Timings{{Name: "ijkonet", Time: time.Since(start)}}
 	return res, nil
 }
