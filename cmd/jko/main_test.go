@@ -210,6 +210,13 @@ func TestIJKOnetCommand(t *testing.T) {
 	if !strings.Contains(out, "method ijkonet") {
 		t.Errorf("fit output:\n%s", out)
 	}
+	// τ = 0.1 on V = ‖x‖² (curvature 2, fitted 2.5): the report warns
+	// that the JKO step fitted differs from Euler's.
+	stiff := filepath.Join(dir, "stiff")
+	mustRun(t, "simulate", spec, "--param", "a=1", "--particles", "200", "--steps", "3", "--dt", "0.1", "-o", stiff)
+	if out := mustRun(t, "fit", spec, stiff, "-o", filepath.Join(dir, "stiff.jko"), "--method", "ijkonet", "--ij-epochs", "200"); !strings.Contains(out, "warning: τ·λmax = 0.25") || !strings.Contains(out, "--step explicit") {
+		t.Errorf("fit at dt 0.1 should warn about τ·λmax:\n%s", out)
+	}
 	text, err := os.ReadFile(filepath.Join(dir, "fit.jko"))
 	if err != nil || !strings.Contains(string(text), "iJKOnet") || !strings.Contains(string(text), "\nstep implicit\n") || !strings.Contains(string(text), "particles maps") {
 		t.Errorf("fitted spec: %v\n%s", err, text)
