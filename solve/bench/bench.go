@@ -465,7 +465,7 @@ func ComparisonMarkdown(rows []Row) string {
 }
 
 // Stages are the timed stages, in pipeline order.
-var Stages = []string{"simulate", "couplings", "densities", "features", "solve", "lbfgs", "adam", "ijkonet", "eval"}
+var Stages = []string{"simulate", "couplings", "densities", "features", "solve", "diffusion", "lbfgs", "adam", "ijkonet", "eval"}
 
 // Markdown renders rows as a markdown table per suite.
 func Markdown(rows []Row) string {

@@ -41,9 +41,10 @@ func TestSuitesAndTable(t *testing.T) {
 			t.Errorf("%s has no exact form", p)
 		}
 	}
-	rows := []Row{Run(PotentialSuite(true)[1], 0), {Case: Case{Suite: "4.1 potential", Name: "x", ModelName: "exact"}, Err: "failed"}}
+	rows := []Row{Run(PotentialSuite(true)[1], 0), {Case: Case{Suite: "4.1 potential", Name: "x", ModelName: "exact"}, Err: "failed"},
+		{Case: Case{Suite: "4.3 interaction", Name: "y", ModelName: "paper_linear"}, Beta: 0.09, BetaSE: 0.005, Times: map[string]float64{"diffusion": 12}}}
 	md := Markdown(rows)
-	for _, want := range []string{"### 4.1 potential", "| styblinski_tang (d=2, N=400) | exact |", "failed"} {
+	for _, want := range []string{"### 4.1 potential", "| styblinski_tang (d=2, N=400) | exact |", "failed", "| 0.09 ± 0.005 |", "diffusion 12.000"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
