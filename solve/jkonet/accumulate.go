@@ -50,6 +50,8 @@ func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string
 	}
 	st.NC, _ = src.Dims()
 	st.Cloud = denseData(src)
+	st.NS = xr.Rows
+	st.Source = denseData(x)
 	return st
 }
 

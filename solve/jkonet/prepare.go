@@ -134,6 +134,12 @@ type Step struct {
 	// the population the interaction averages over (snapshot.Whole).
 	Cloud []float64
 	NC    int
+	// Source is snapshot K as it was coupled (NS×d): the particles the
+	// pairs' x come from. The diffusion's calibration simulates a step
+	// from them, so that its coupling sees as many particles as the
+	// observed one did.
+	Source []float64
+	NS     int
 	// X and Y hold the x and y of each pair (N×d).
 	X, Y []float64
 	// Rho and GradRho are the density and its gradient at X (density of
