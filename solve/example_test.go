@@ -35,7 +35,7 @@ potential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)
 	}
 	// 2. Fit it (closed form, no ridge: the data are noise-free).
 	o := jkonet.DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = jkonet.RidgeFixed(0)
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {
 		log.Fatal(err)
@@ -109,7 +109,7 @@ func ExampleFitted_PredictPoints() {
 		log.Fatal(err)
 	}
 	spec, _ := compile.LoadString("model.jko", "param a\npotential V(x) = a*norm2(x)\n")
-	o := jkonet.Options{} // the zero value: the reference settings without ridge
+	o := jkonet.Options{} // the zero value: the reference settings
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {
 		log.Fatal(err)

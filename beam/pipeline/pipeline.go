@@ -33,7 +33,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,10 +55,9 @@ type Config struct {
 	// (0: from the data; it must agree with times the data records).
 	Split string
 	Dt    float64
-	// The fit's settings, as jko fit's flags (Reg is relative to each
-	// feature's size; RegAuto chooses it from the data).
-	Reg       float64
-	RegAuto   bool
+	// The fit's settings, as jko fit's flags (Ridge is relative to each
+	// feature's size; the zero value chooses it from the data).
+	Ridge     jkonet.Ridge
 	Couplings string
 	Density   string
 	EvalAt    string
@@ -78,19 +76,11 @@ type Config struct {
 
 func (c Config) options() jkonet.Options {
 	o := jkonet.DefaultOptions()
-	o.Method, o.Reg, o.RegAuto, o.Couplings, o.Density, o.EvalAt, o.DensityAt, o.Seed = "linear", c.Reg, c.RegAuto, c.Couplings, c.Density, c.EvalAt, c.DensityAt, c.Seed
+	o.Method, o.Ridge, o.Couplings, o.Density, o.EvalAt, o.DensityAt, o.Seed = "linear", c.Ridge, c.Couplings, c.Density, c.EvalAt, c.DensityAt, c.Seed
 	// The β of an entropy term from the density's score: the residual
 	// estimate jko fit makes at x needs every coupled pair at once.
 	o.BetaFrom = "score"
 	return o
-}
-
-// regName is the ridge setting as jko fit's --reg says it.
-func (c Config) regName() string {
-	if c.RegAuto {
-		return "auto"
-	}
-	return strconv.FormatFloat(c.Reg, 'g', -1, 64)
 }
 
 // splitName is the split the header names, as jko fit does.
@@ -801,7 +791,7 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 	header := []string{
 		"# fitted by " + f.Cfg.Tool + " with JKOnet* (" + res.Method + ")",
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %s (relative ridge %.3g), seed %d",
-			f.Cfg.Data, f.Cfg.splitName(), len(acc.Tau)+1, m.Dim, res.EvalAt, f.Cfg.Couplings, f.Cfg.regName(), res.Ridge, f.Cfg.Seed),
+			f.Cfg.Data, f.Cfg.splitName(), len(acc.Tau)+1, m.Dim, res.EvalAt, f.Cfg.Couplings, f.Cfg.Ridge, res.Ridge, f.Cfg.Seed),
 	}
 	text, err := FormatFitted(m, res, header)
 	if err != nil {

@@ -149,9 +149,12 @@ func TestFitEqualsJkoFit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{
-				Spec: specOf(t, tc.src), Reg: 0.01, RegAuto: tc.name == "exact, shards, ridge from the data", Couplings: tc.couplings, Density: "gmm:10",
+				Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: tc.couplings, Density: "gmm:10",
 				EvalAt: tc.evalAt, Seed: 3, ChunkRows: tc.chunk, Out: filepath.Join(t.TempDir(), "fitted.jko"),
 				Tool: "jko-beam test", Data: "data.csv",
+			}
+			if tc.name == "exact, shards, ridge from the data" {
+				cfg.Ridge = jkonet.RidgeAuto()
 			}
 			if err := cfg.Check(); err != nil {
 				t.Fatal(err)
@@ -216,7 +219,7 @@ func TestFitErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Spec: specOf(t, tc.src), Reg: 0.01, Couplings: tc.couplings, Density: "gmm:10",
+			cfg := Config{Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: tc.couplings, Density: "gmm:10",
 				Out: filepath.Join(t.TempDir(), "fitted.jko"), Tool: "t", Data: "d"}
 			p, s := beam.NewPipelineWithRoot()
 			Fit(s, cfg, tc.inputs)

@@ -71,7 +71,9 @@ func ebCandidates() []bench.EBModel {
 	}
 	// A fixed ridge, relative to the normal matrix's diagonal (the
 	// suite's closed forms use the default: chosen from the data).
-	reg := func(r float64) func(*jkonet.Options) { return func(o *jkonet.Options) { o.Reg, o.RegAuto = r, false } }
+	reg := func(r float64) func(*jkonet.Options) {
+		return func(o *jkonet.Options) { o.Ridge = jkonet.RidgeFixed(r) }
+	}
 	var out []bench.EBModel
 	out = append(out, bench.EBModel{Name: "polynomial(x, 2), no time", Spec: "param c[*]\npotential V(x) = dot(c, polynomials(x, 2))\n", Method: "linear", JK: reg(0.01)})
 	out = append(out, bench.EBModel{Name: "monomials(x, 2) + t·monomials(x, 2)", Spec: "param c[*]\nparam e[*]\npotential V(x, t) = dot(c, monomials(x, 2)) + t*dot(e, monomials(x, 2))\n", Method: "linear", JK: reg(0.01)})

@@ -84,7 +84,7 @@ func (c demoCmd) Run(g *globals) error {
 		}
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = jkonet.RidgeFixed(0)
 	o.Seed = c.Seed
 	t0 = time.Now()
 	fit, err := jkonet.Fit(m, train, o)

@@ -77,16 +77,19 @@ func (c fitCmd) evalAt() (string, error) {
 	return at, nil
 }
 
+// ridge reads --reg: auto or a number ≥ 0.
+func (c fitCmd) ridge() (jkonet.Ridge, error) {
+	r, err := jkonet.ParseRidge(c.Reg)
+	if err != nil {
+		return r, fmt.Errorf("--reg %s: want auto or a number ≥ 0", c.Reg)
+	}
+	return r, nil
+}
+
 // regError rejects a --reg that is neither auto nor a number ≥ 0.
 func (c fitCmd) regError() error {
-	if c.Reg == "auto" {
-		return nil
-	}
-	r, err := strconv.ParseFloat(c.Reg, 64)
-	if err != nil || !(r >= 0) || math.IsInf(r, 0) {
-		return fmt.Errorf("--reg %s: want auto or a number ≥ 0", c.Reg)
-	}
-	return nil
+	_, err := c.ridge()
+	return err
 }
 
 func (c fitCmd) options() (jkonet.Options, error) {
@@ -96,12 +99,8 @@ func (c fitCmd) options() (jkonet.Options, error) {
 		return o, err
 	}
 	o.Method, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Couplings, c.Density, at, c.Seed
-	if err := c.regError(); err != nil {
+	if o.Ridge, err = c.ridge(); err != nil {
 		return o, err
-	}
-	if c.Reg != "auto" {
-		o.Reg, _ = strconv.ParseFloat(c.Reg, 64)
-		o.RegAuto = false
 	}
 	o.Bootstrap = c.Bootstrap
 	o.DensityAt = c.DensityAt

@@ -57,7 +57,7 @@ func run(w io.Writer, particles, epochs int) error {
 		return err
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = jkonet.RidgeFixed(0)
 	jk, err := jkonet.Fit(m, data, o)
 	if err != nil {
 		return err

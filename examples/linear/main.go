@@ -48,19 +48,19 @@ func run(w io.Writer, particles int) error {
 	}
 	// Without a ridge the system is singular, and the error says why.
 	o := jkonet.DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = jkonet.RidgeFixed(0)
 	if _, err := solve.Fit(spec, data, solve.Options{JKOnet: &o}); err != nil {
 		fmt.Fprintf(w, "without a ridge: %v\n\n", err)
 	}
 	// With a small ridge (relative to each feature's size) it solves, and
 	// reports the same directions.
-	o.Reg = 1e-6
+	o.Ridge = jkonet.RidgeFixed(1e-6)
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {
 		return err
 	}
 	r := fit.Result
-	fmt.Fprintf(w, "with ridge %g:\n", o.Reg)
+	fmt.Fprintf(w, "with ridge %s:\n", o.Ridge)
 	for i, name := range r.Names {
 		fmt.Fprintf(w, "  %-7s %10.5f ± %.2g\n", name, r.Theta[i], r.StdErr[i])
 	}

@@ -55,7 +55,7 @@ func run(w io.Writer, particles int) error {
 		return err
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = jkonet.RidgeFixed(0)
 	o.Density = "kde"
 	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
 	if err != nil {

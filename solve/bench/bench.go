@@ -338,7 +338,7 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 		jo := jkonet.DefaultOptions()
 		jo.Seed, jo.EvalAt = seed, o.EvalAt
 		if c.ModelName == "exact" {
-			jo.Reg, jo.RegAuto = 0, false // every true term is present: the exact solve, no ridge
+			jo.Ridge = jkonet.RidgeFixed(0) // every true term is present: the exact solve, no ridge
 		}
 		fit, err = jkonet.Fit(m, train, jo)
 	}

@@ -38,7 +38,7 @@ func TestCouplingNotModel(t *testing.T) {
 		return e
 	}
 	o := jkonet.DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = jkonet.RidgeFixed(0)
 
 	// The true pairing: particle i of snapshot k becomes particle i of k+1.
 	ident := &jkonet.Prepared{Dim: 2, EvalAt: "x"}

@@ -50,6 +50,8 @@ func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string
 	}
 	st.NC, _ = src.Dims()
 	st.Cloud = denseData(src)
+	st.NS = xr.Rows
+	st.Source = denseData(x)
 	return st
 }
 
@@ -240,16 +242,16 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 }
 
 // Solve fits θ to the sums as FitLinear does: one solve with o's ridge
-// (relative to each feature's size; chosen from the data with RegAuto),
-// bounded parameters kept inside their bounds, and the diagnostics (rank,
-// condition number, standard errors, the directions the data does not
-// identify) of the free parameters. The residual, and with it the standard
-// errors, R² and the loss, is only as precise as a difference of large
-// sums until SetResidual gives it from a second pass over the data
-// (Residual). An entropy's β from the residual noise (Options.BetaFrom
-// "residual", FitLinear's default at x) needs the coupled pairs and a
-// simulation, not sums: Solve refuses it; use BetaFrom "score". FitLinear's
-// warnings about the ridge are not given.
+// (relative to each feature's size; chosen from the data unless
+// Options.Ridge fixes it), bounded parameters kept inside their bounds,
+// and the diagnostics (rank, condition number, standard errors, the
+// directions the data does not identify) of the free parameters. The
+// residual, and with it the standard errors, R² and the loss, is only as
+// precise as a difference of large sums until SetResidual gives it from a
+// second pass over the data (Residual). An entropy's β from the residual
+// noise (Options.BetaFrom "residual", FitLinear's default at x) needs the
+// coupled pairs and a simulation, not sums: Solve refuses it; use BetaFrom
+// "score". FitLinear's warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	P := m.NumParams
 	if a.Normal.P != P {

@@ -49,7 +49,10 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := model(t, tc.src)
 			o := DefaultOptions()
-			o.Reg, o.RegAuto, o.EvalAt, o.BetaFrom = tc.reg, tc.reg < 0, tc.evalAt, "score"
+			o.Ridge, o.EvalAt, o.BetaFrom = RidgeFixed(tc.reg), tc.evalAt, "score"
+			if tc.reg < 0 {
+				o.Ridge = RidgeAuto()
+			}
 			prep, err := Prepare(m, data, o, tc.evalAt)
 			if err != nil {
 				t.Fatal(err)

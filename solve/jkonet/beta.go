@@ -90,13 +90,16 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 	errs := make([]error, len(prep.Steps))
 	parallel.For(len(prep.Steps), func(s int) {
 		st := &prep.Steps[s]
-		n := st.NC
+		// Simulate from the particles that were coupled (not the whole
+		// population the mean field averages over): the coupling's
+		// removal of noise depends on how many particles it sees.
+		n := st.NS
 		// The entropy's entry of θ is 0: ρ = 1 keeps its term at 0·0.
 		ones := make([]float64, n)
 		for i := range ones {
 			ones[i] = 1
 		}
-		cloud := &Step{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Cloud, Cloud: st.Cloud, NC: n,
+		cloud := &Step{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Source, Cloud: st.Cloud, NC: st.NC,
 			Rho: ones, GradRho: make([]float64, n*d)}
 		dr := drift(m, cloud, theta)
 		rng := rand.New(rand.NewPCG(seed, 0xbe7a+uint64(s)))
@@ -104,18 +107,18 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 		y := make([]float64, n*d)
 		for i := range y {
 			// drift evaluates ∇V (+ ∇U ∗ μ): the particles move down it.
-			y[i] = st.Cloud[i] - st.Tau*dr[i] + sd*rng.NormFloat64()
+			y[i] = st.Source[i] - st.Tau*dr[i] + sd*rng.NormFloat64()
 		}
-		x := mat.NewDense(n, d, st.Cloud)
+		x := mat.NewDense(n, d, st.Source)
 		pairs, err := couple(x, mat.NewDense(n, d, y), nil, nil, o.Couplings)
 		if err != nil {
 			errs[s] = err
 			return
 		}
-		ss := Step{K: st.K, Tau: st.Tau, T: st.T, N: len(pairs), Cloud: st.Cloud, NC: n,
+		ss := Step{K: st.K, Tau: st.Tau, T: st.T, N: len(pairs), Cloud: st.Cloud, NC: st.NC, Source: st.Source, NS: n,
 			Rho: make([]float64, len(pairs)), GradRho: make([]float64, len(pairs)*d)}
 		for _, p := range pairs {
-			xi, yj := st.Cloud[p.I*d:(p.I+1)*d], y[p.J*d:(p.J+1)*d]
+			xi, yj := st.Source[p.I*d:(p.I+1)*d], y[p.J*d:(p.J+1)*d]
 			ss.P = append(ss.P, xi...)
 			ss.X = append(ss.X, xi...)
 			ss.Y = append(ss.Y, yj...)

@@ -2,6 +2,7 @@ package jkonet
 
 import (
 	"fmt"
+	"github.com/jko-org/jko/solve/snapshot"
 	"math"
 	"os"
 	"testing"
@@ -98,5 +99,39 @@ func TestBetaStudy(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Printf("| double well β=0.25 | %d | %.4f ± %.4f | a %.4f ± %.4f, b %.3f ± %.3f |\n", seed, res.Theta[2], res.StdErr[2], res.Theta[0], res.StdErr[0], res.Theta[1], res.StdErr[1])
+	}
+}
+
+// TestBetaIgnoresPopulation: without an interaction term, the population
+// a split belongs to changes nothing, β included. The calibration must
+// simulate from the particles that were coupled (the training half), not
+// from the whole snapshot the mean field averages over: from the whole
+// snapshot its coupling sees twice the particles, removes a different
+// share of the noise, and was 15× slower on jko demo.
+func TestBetaIgnoresPopulation(t *testing.T) {
+	const ent = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	all := simulate(t, "styblinski_tang", 600, 0.1, 2)
+	train, _, err := all.Split(0.5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Population == nil {
+		t.Fatal("Split keeps no population: the test checks nothing")
+	}
+	alone := *train
+	alone.Population = nil
+	m := model(t, stSpec+ent)
+	var got [2][]float64
+	for i, s := range []*snapshot.Snapshots{train, &alone} {
+		res, err := Fit(m, s, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[i] = res.Theta
+	}
+	for j := range got[0] {
+		if got[0][j] != got[1][j] {
+			t.Errorf("θ[%d] = %v with the population, %v without", j, got[0][j], got[1][j])
+		}
 	}
 }

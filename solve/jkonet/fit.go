@@ -125,7 +125,7 @@ func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]i
 
 // gather returns the step restricted to the pairs idx.
 func gather(st *Step, idx []int, d int) *Step {
-	out := &Step{K: st.K, Tau: st.Tau, T: st.T, N: len(idx), Cloud: st.Cloud, NC: st.NC}
+	out := &Step{K: st.K, Tau: st.Tau, T: st.T, N: len(idx), Cloud: st.Cloud, NC: st.NC, Source: st.Source, NS: st.NS}
 	out.P = make([]float64, 0, len(idx)*d)
 	out.Delta = make([]float64, 0, len(idx)*d)
 	out.W = make([]float64, 0, len(idx))

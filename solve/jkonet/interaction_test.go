@@ -49,7 +49,7 @@ interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 		data *snapshot.Snapshots
 	}{{"train half", train}, {"all", data}} {
 		o := DefaultOptions()
-		o.Reg = 0
+		o.Ridge = RidgeFixed(0)
 		res, err := Fit(model(t, spec), tc.data, o)
 		if err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ interaction U(z) = -c*log(norm(z))
 		t.Fatal(err)
 	}
 	o := DefaultOptions()
-	o.Reg = 0
+	o.Ridge = RidgeFixed(0)
 	res, err := Fit(model(t, spec), train, o)
 	if err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func TestExactRecovery(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 600, 0, 1)
 	m := model(t, stSpec)
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	res, err := Fit(m, data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestExactRecovery(t *testing.T) {
 	}
 	// A small relative ridge biases the estimate, by a little (and says
 	// so: on exact data any bias exceeds the standard errors).
-	o.Reg = 1e-6
+	o.Ridge = RidgeFixed(1e-6)
 	res, err = Fit(m, data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestNoisyRecovery(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 1000, 0.1, 3)
 	m := model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	res, err := Fit(m, data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestMethodsAgree(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 300, 0, 2)
 	m := model(t, stSpec)
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	o.EvalAt = "y"
 	lin, err := Fit(m, data, o)
 	if err != nil {
@@ -195,7 +195,7 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := DefaultOptions()
-			o.Reg, o.RegAuto = 0, false
+			o.Ridge = RidgeFixed(0)
 			_, err := Fit(model(t, tc.spec), tc.data, o)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
@@ -210,7 +210,7 @@ func TestBadInput(t *testing.T) {
 	}
 	// The singular system names its parameters and wraps ErrSingular.
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	_, err := Fit(model(t, "param a, b\npotential V(x) = a*sum(x^2) + b*sum(x^2)"), data, o)
 	if !errors.Is(err, linear.ErrSingular) {
 		t.Errorf("err = %v, want ErrSingular", err)
@@ -248,7 +248,7 @@ func TestImplicitStepRecovery(t *testing.T) {
 	}
 	data := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	for _, tc := range []struct {
 		spec, at string
 		tol      float64

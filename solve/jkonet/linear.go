@@ -34,7 +34,7 @@ type Result struct {
 	// BetaNote says how the closed form estimated an entropy's β.
 	BetaNote string
 	// Ridge is the closed form's ridge, relative to the diagonal of the
-	// normal matrix (chosen from the data unless Options.Reg set it).
+	// normal matrix (chosen from the data unless Options.Ridge fixed it).
 	Ridge float64
 	// Converged reports whether the method met its convergence test (the
 	// closed form always does), after Iterations iterations (L-BFGS),
@@ -306,8 +306,11 @@ func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) 
 	// The ridge is relative to the diagonal of the normal matrix, so it
 	// penalises every parameter in the units of its own feature's size on
 	// the data: invariant to the units of the data and of the parameters.
-	reg := o.Reg
-	if o.RegAuto {
+	if err := o.Ridge.check(); err != nil {
+		return nil, err
+	}
+	reg, given := o.Ridge.Fixed()
+	if !given {
 		reg = full.AutoRidge()
 	}
 	settings := linear.Settings{Ridge: []float64{reg}, Relative: true}

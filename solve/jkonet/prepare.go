@@ -16,21 +16,17 @@ import (
 // Options configure Prepare and Fit. A zero field means the reference
 // setting that DefaultOptions holds (method auto, exact couplings, gmm:10
 // densities, 200 epochs of 256 pairs at learning rate 0.001, 500 L-BFGS
-// iterations), except Reg and Clip, where 0 means none: Options{} is a
-// JKOnet* fit without ridge or clipping.
+// iterations, the ridge chosen from the data), except Clip, where 0 means
+// none: Options{} is a JKOnet* fit without gradient clipping.
 type Options struct {
 	// Method is "auto" (linear when every term is affine in its
 	// parameters, else lbfgs when there are at most MaxLBFGS parameters,
 	// else adam), "linear", "lbfgs" or "adam".
 	Method string
-	// Reg is the ridge, relative to the diagonal of the normal matrix
-	// (each parameter penalised in the units of its own feature's size on
-	// the data, so the fit does not depend on the units of the data or of
-	// the parameters); 0 is the exact solve. Ignored when RegAuto is set.
-	Reg float64
-	// RegAuto chooses the ridge from the data (linear.Normal.AutoRidge:
-	// proportional to the residual variance, 0 on exact data). The default.
-	RegAuto bool
+	// Ridge is the closed form's ridge, relative to the diagonal of the
+	// normal matrix: the zero value (RidgeAuto) chooses it from the data,
+	// RidgeFixed(r) sets it, RidgeFixed(0) is the exact solve.
+	Ridge Ridge
 	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact OT
 	// on random batches of B points, ot.MiniBatch).
 	Couplings string
@@ -82,7 +78,7 @@ type Options struct {
 // DefaultOptions returns the settings of the JKOnet* reference.
 func DefaultOptions() Options {
 	return Options{
-		Method: "auto", RegAuto: true, Couplings: "exact", Density: "gmm:10",
+		Method: "auto", Ridge: RidgeAuto(), Couplings: "exact", Density: "gmm:10",
 		Epochs: 200, BatchSize: 256, LR: 1e-3, Clip: 10, MaxIter: 500,
 	}
 }
@@ -138,6 +134,12 @@ type Step struct {
 	// the population the interaction averages over (snapshot.Whole).
 	Cloud []float64
 	NC    int
+	// Source is snapshot K as it was coupled (NS×d): the particles the
+	// pairs' x come from. The diffusion's calibration simulates a step
+	// from them, so that its coupling sees as many particles as the
+	// observed one did.
+	Source []float64
+	NS     int
 	// X and Y hold the x and y of each pair (N×d).
 	X, Y []float64
 	// Rho and GradRho are the density and its gradient at X (density of

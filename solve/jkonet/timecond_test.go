@@ -66,7 +66,7 @@ func TestTimeConditionedLossGradient(t *testing.T) {
 func TestTimeConditionedFit(t *testing.T) {
 	data := timeVarying(t, 100)
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	poly, err := Fit(model(t, "param c[*]\nparam e[*]\npotential V(x, t) = dot(c + t*e, polynomials(x, 2))\n"), data, o)
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func TestTinyTimeStep(t *testing.T) {
 			scaled.Times[k] = float64(k) * tc.tau
 		}
 		o := DefaultOptions()
-		o.Reg = 0
+		o.Ridge = RidgeFixed(0)
 		res, err := Fit(m, scaled, o)
 		if tc.want != "" {
 			o.Method = "lbfgs"

@@ -73,7 +73,7 @@ func TestRidgeUnits(t *testing.T) {
 func TestRidgeWarns(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 600, 0.1, 1)
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0.01, false
+	o.Ridge = RidgeFixed(0.01)
 	res, err := Fit(model(t, stSpec), data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestRidgeWarns(t *testing.T) {
 	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "b by") {
 		t.Errorf("warnings %q, want the ridge's shift of b", res.Warnings)
 	}
-	o.RegAuto = true
+	o.Ridge = RidgeAuto()
 	res, err = Fit(model(t, stSpec), data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestRidgeWarns(t *testing.T) {
 func TestGaussNewton(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 400, 0.1, 2)
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	lin, err := Fit(model(t, stSpec), data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestGaussNewton(t *testing.T) {
 func TestBootstrap(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 600, 0.1, 4)
 	o := DefaultOptions()
-	o.Reg, o.RegAuto = 0, false
+	o.Ridge = RidgeFixed(0)
 	o.Bootstrap = 60
 	m := model(t, stSpec)
 	prev := runtime.GOMAXPROCS(1)

@@ -24,11 +24,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +42,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/jko-org/jko/beam/pipeline"
+	"github.com/jko-org/jko/solve/jkonet"
 )
 
 // version is the jko-beam release; set with -ldflags "-X main.version=…".
@@ -167,13 +166,9 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	if *densityAt != "" && *densityAt != "x" && *densityAt != "y" {
 		return fmt.Errorf("--density-at %q: want x or y", *densityAt)
 	}
-	regAuto, regVal := *reg == "auto", 0.0
-	if !regAuto {
-		v, err := strconv.ParseFloat(*reg, 64)
-		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("--reg %s: want auto or a number ≥ 0", *reg)
-		}
-		regVal = v
+	ridge, err := jkonet.ParseRidge(*reg)
+	if err != nil {
+		return fmt.Errorf("--reg %s: want auto or a number ≥ 0", *reg)
 	}
 	spec, err := pipeline.LoadSpec(pos[1])
 	if err != nil {
@@ -181,7 +176,7 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	}
 	inputs := pos[2:]
 	cfg := pipeline.Config{
-		Spec: spec, Split: *split, Dt: *dt, Reg: regVal, RegAuto: regAuto, Couplings: *couplings, Density: *density,
+		Spec: spec, Split: *split, Dt: *dt, Ridge: ridge, Couplings: *couplings, Density: *density,
 		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
 		Tool: "jko-beam " + version, Data: strings.Join(inputs, " "),
 	}
