@@ -44,11 +44,7 @@ func MiniBatch(x, y *mat.Dense, a, b []float64, cf CostFunc, o MiniBatchOptions)
 	if err != nil {
 		return nil, err
 	}
-	aa, err := normWeights("a", a, n)
-	if err != nil {
-		return nil, err
-	}
-	bb, err := normWeights("b", b, m)
+	aa, bb, err := normMarginals(a, b, n, m)
 	if err != nil {
 		return nil, err
 	}

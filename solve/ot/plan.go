@@ -67,6 +67,18 @@ func inputErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInput}, args...)...)
 }
 
+// normMarginals validates both marginals of an n×m problem (normWeights
+// on a and on b).
+func normMarginals(a, b []float64, n, m int) (aa, bb []float64, err error) {
+	if aa, err = normWeights("a", a, n); err != nil {
+		return nil, nil, err
+	}
+	if bb, err = normWeights("b", b, m); err != nil {
+		return nil, nil, err
+	}
+	return aa, bb, nil
+}
+
 // normWeights validates w (nil means uniform over n points) and returns a
 // copy normalised to total mass 1.
 func normWeights(name string, w []float64, n int) ([]float64, error) {
@@ -237,11 +249,7 @@ func Solve(a, b []float64, cost *mat.Dense) (*Plan, error) {
 		return nil, inputErr("empty cost matrix")
 	}
 	n, m := cost.Dims()
-	aa, err := normWeights("a", a, n)
-	if err != nil {
-		return nil, err
-	}
-	bb, err := normWeights("b", b, m)
+	aa, bb, err := normMarginals(a, b, n, m)
 	if err != nil {
 		return nil, err
 	}
@@ -327,11 +335,7 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	aa, err := normWeights("a", a, n)
-	if err != nil {
-		return nil, err
-	}
-	bb, err := normWeights("b", b, m)
+	aa, bb, err := normMarginals(a, b, n, m)
 	if err != nil {
 		return nil, err
 	}

@@ -20,11 +20,7 @@ func NetworkSimplex(a, b []float64, cost *mat.Dense, rowOrder, colOrder []int) (
 		return nil, inputErr("empty cost matrix")
 	}
 	n, m := cost.Dims()
-	aa, err := normWeights("a", a, n)
-	if err != nil {
-		return nil, err
-	}
-	bb, err := normWeights("b", b, m)
+	aa, bb, err := normMarginals(a, b, n, m)
 	if err != nil {
 		return nil, err
 	}
