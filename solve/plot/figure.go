@@ -139,21 +139,16 @@ func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 		f.Draw(draw.New(img))
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
-	case "svg":
-		svg := vgsvg.New(W, H)
-		c := draw.New(svg)
+	case "svg", "pdf":
+		var cw vg.CanvasWriterTo = vgsvg.New(W, H)
+		if format == "pdf" {
+			cw = vgpdf.New(W, H)
+		}
+		c := draw.New(cw)
 		c.SetColor(white)
 		c.Fill(c.Rectangle.Path())
 		f.Draw(c)
-		_, err := svg.WriteTo(w)
-		return err
-	case "pdf":
-		pdf := vgpdf.New(W, H)
-		c := draw.New(pdf)
-		c.SetColor(white)
-		c.Fill(c.Rectangle.Path())
-		f.Draw(c)
-		_, err := pdf.WriteTo(w)
+		_, err := cw.WriteTo(w)
 		return err
 	}
 	return fmt.Errorf("plot: unsupported format %q (want png, svg or pdf)", format)
