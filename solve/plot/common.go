@@ -309,3 +309,16 @@ func arrowRamp() palette.ColorMap {
 	}
 	return cm
 }
+
+// capScale returns the top of a colour scale and its label: top, or the
+// particles' quantile dataTop when that is lower (the label then says the
+// scale is capped), and 1 when neither is positive.
+func capScale(top, dataTop float64, label string) (float64, string) {
+	if dataTop > 0 && dataTop < top {
+		top, label = dataTop, label+" (capped)"
+	}
+	if !(top > 0) {
+		top = 1
+	}
+	return top, label
+}

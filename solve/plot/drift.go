@@ -119,14 +119,7 @@ func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*
 			}
 		}
 	}
-	label := "|∂V/∂x|"
-	if dataTop > 0 && dataTop < top {
-		top = dataTop
-		label = "|∂V/∂x| (capped)"
-	}
-	if !(top > 0) {
-		top = 1
-	}
+	top, label := capScale(top, dataTop, "|∂V/∂x|")
 	cm := arrowRamp()
 	cm.SetMin(0)
 	cm.SetMax(top)

@@ -147,14 +147,7 @@ func Potential(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options
 			}
 		}
 	}
-	label := "V − min V"
-	if dataTop > 0 && dataTop < top {
-		top = dataTop
-		label = "V − min V (capped)"
-	}
-	if !(top > 0) {
-		top = 1
-	}
+	top, label := capScale(top, dataTop, "V − min V")
 	cm := viridis()
 	cm.SetMin(0)
 	cm.SetMax(top)
