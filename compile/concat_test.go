@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 // fdCase is a point and parameters at which derivatives are compared with

@@ -2,7 +2,7 @@
 //
 // Load parses and checks a spec (package lang); Spec.Instantiate lowers it,
 // at a concrete dimension d, into a typed expression graph (package
-// compile/ir) in which user functions and imports are inlined, constants
+// internal/ir) in which user functions and imports are inlined, constants
 // folded and common subexpressions shared, and differentiates it
 // symbolically: ∇ₓ of potentials, ∇_z of interactions, f′ and f″ of internal
 // energies, and ∂/∂θ of all of them. The resulting Model evaluates, in

@@ -5,8 +5,8 @@ import (
 	"math"
 	"sync"
 
-	"github.com/jko-org/jko/compile/eval"
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/eval"
+	"github.com/jko-org/jko/internal/ir"
 	"gonum.org/v1/gonum/floats"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 	"github.com/jko-org/jko/lang"
 )
 
@@ -500,7 +500,7 @@ func (l *lowerer) call(e *lang.Call) ir.NodeID {
 
 // The lowering table: each built-in of lang's table (lang/builtins.go) to
 // the graph operation that computes it, whose derivative lives with the
-// operation in compile/ir. A test checks that every built-in has exactly
+// operation in internal/ir. A test checks that every built-in has exactly
 // one entry.
 var (
 	unaryOps = map[string]func(*ir.Graph, ir.NodeID) ir.NodeID{

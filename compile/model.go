@@ -4,7 +4,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 	"github.com/jko-org/jko/lang"
 )
 

@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 
-	"github.com/jko-org/jko/compile/eval"
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/eval"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 // Sums over pairs without the pair loop.

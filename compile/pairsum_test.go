@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jko-org/jko/compile/eval"
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/eval"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 // polyDegrees reads the degree in each coordinate of z off the expression.

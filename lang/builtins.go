@@ -26,7 +26,7 @@ const (
 // Builtin describes a built-in function: one row of the table below,
 // which holds everything the front end knows of it. (The compiler's
 // lowering table in compile/lower.go maps each name to the graph
-// operation, whose derivative lives with the operation in compile/ir.)
+// operation, whose derivative lives with the operation in internal/ir.)
 type Builtin struct {
 	Name    string
 	Kind    BuiltinKind

@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/jko-org/jko/solve/bench"
+	"github.com/jko-org/jko/internal/bench"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 )

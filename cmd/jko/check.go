@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/compile/ir"
 	"github.com/jko-org/jko/internal/finite"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 type checkCmd struct {

@@ -1,8 +1,8 @@
 // Package scalar is the one definition of the language's scalar
 // functions: the value of every elementwise built-in (sigmoid, softplus,
 // relu, min, max, …) and of the power x^p. Constant folding in the checker
-// (package lang), folding in the expression graph (compile/ir) and the
-// evaluator (compile/eval) all call these functions, so a constant folded
+// (package lang), folding in the expression graph (internal/ir) and the
+// evaluator (internal/eval) all call these functions, so a constant folded
 // at check time equals, to the last bit, the same expression evaluated at
 // run time.
 package scalar

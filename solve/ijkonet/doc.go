@@ -24,7 +24,7 @@
 // T_k(x) = x + r_k(x) (Residual: r a vector-valued MLP), both started near
 // the identity; one map per step, or one time-conditioned map T(x, t) for
 // all steps (Shared). The network maps are expression graphs of
-// compile/ir, so their derivatives — the Jacobian ∇T and the gradient of
+// internal/ir, so their derivatives — the Jacobian ∇T and the gradient of
 // log|det ∇T| — are symbolic. On the benchmark's wavy_plateau with an
 // mlp potential (2,000 training particles, full batches, 300 epochs),
 // particle maps reach a one-step EMD of 0.014 where gradient maps stop at

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/jko-org/jko/compile/eval"
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/eval"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 // MapKind selects the form of the transport maps.

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/jko-org/jko/solve/linear"
+	"github.com/jko-org/jko/internal/linear"
 	"gonum.org/v1/gonum/mat"
 )
 

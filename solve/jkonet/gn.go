@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/solve/linear"
+	"github.com/jko-org/jko/internal/linear"
 )
 
 // MaxGaussNewton is the number of parameters up to which a gradient-based

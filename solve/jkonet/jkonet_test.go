@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/linear"
 	"github.com/jko-org/jko/solve/evaluate"
-	"github.com/jko-org/jko/solve/linear"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 )

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/solve/linear"
+	"github.com/jko-org/jko/internal/linear"
 	"gonum.org/v1/gonum/mat"
 )
 

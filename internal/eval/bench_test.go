@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 	"github.com/jko-org/jko/internal/parallel"
 )
 

@@ -3,7 +3,7 @@ package eval
 import (
 	"math"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 // exec runs one instruction over n particles.

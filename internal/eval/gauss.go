@@ -4,7 +4,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 // opGauss is the fused instruction exp(−sqdist(C, x)/s) of the evaluator

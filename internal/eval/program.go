@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 	"github.com/jko-org/jko/internal/parallel"
 )
 

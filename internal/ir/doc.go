@@ -24,6 +24,6 @@
 // and, when it is not, names the smallest subexpression where the
 // nonlinearity arises, with its source position.
 //
-// Eval is a plain recursive reference evaluator; package compile/eval holds
+// Eval is a plain recursive reference evaluator; package internal/eval holds
 // the fast batched one.
 package ir

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/jko-org/jko/compile/ir"
+	"github.com/jko-org/jko/internal/ir"
 )
 
 const dim = 3
