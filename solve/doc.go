@@ -3,7 +3,7 @@
 //
 //	spec, err := compile.LoadFile("model.jko")          // or LoadString, LoadFS
 //	data, err := snapshot.FromPoints(times, points)      // or ReadCSV, ReadDir, solve.Simulate
-//	fit, err := solve.Fit(spec, data, solve.Options{})   // JKOnet*; Method "ijkonet" for iJKOnet
+//	fit, err := solve.Fit(spec, data, solve.Options{})   // JKOnet*; Method MethodIJKOnet for iJKOnet
 //	report, err := fit.Evaluate(test)                    // or Predict, PredictPoints, Simulate
 //	a, err := fit.Param("a")                             // or Values for vectors
 //	text, err := fit.Spec()                              // the fitted spec, to write back

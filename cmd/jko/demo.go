@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/sim"
@@ -73,24 +74,18 @@ func (c demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	m, err := spec.Instantiate(2)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(w, "2. the model (demo.jko):\n")
 	for _, line := range splitLines(demoSpec) {
 		if len(line) > 0 && line[0] != '#' {
 			fmt.Fprintf(w, "     %s\n", line)
 		}
 	}
-	o := jkonet.DefaultOptions()
-	o.Ridge = jkonet.RidgeFixed(0)
-	o.Seed = c.Seed
 	t0 = time.Now()
-	fit, err := jkonet.Fit(m, train, o)
+	sf, err := solve.Fit(spec, train, solve.Options{JKOnet: jkonet.Options{Ridge: jkonet.RidgeFixed(0), Seed: c.Seed}})
 	if err != nil {
 		return err
 	}
+	m, fit := sf.Model, sf.Result
 	fmt.Fprintf(w, "   JKOnet* closed form (exact couplings; β from the residual noise): %.2fs\n\n", time.Since(t0).Seconds())
 	want := map[string]float64{"a": 0.5, "b": -8, "c": 2.5, "beta": c.Beta}
 	fmt.Fprintf(w, "3. recovered parameters (± standard error):\n")
@@ -99,8 +94,7 @@ func (c demoCmd) Run(g *globals) error {
 	}
 	th := fit.Theta
 	fmt.Fprintf(w, "   V(x) = %.4g*sum(x^4) %+.4g*sum(x^2) %+.4g*sum(x),  β = %.4g\n\n", th[0], th[1], th[2], th[3])
-	m.Step = fit.Step() // the fitted spec says how to step
-	text, err := m.Format(fit.Theta, fit.StdErr, []string{"# fitted by jko demo (JKOnet*, closed form)"})
+	text, err := sf.Spec("# fitted by jko demo (JKOnet*, closed form)")
 	if err != nil {
 		return err
 	}

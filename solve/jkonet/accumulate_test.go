@@ -244,11 +244,6 @@ func TestMinibatches(t *testing.T) {
 	if _, err := Minibatches(10, 10, 0); err == nil {
 		t.Error("batch size 0: no error")
 	}
-	for _, spec := range []string{"minibatch:1", "minibatch:x", "minibatch:"} {
-		if _, ok, err := ParseMinibatch(spec); !ok || err == nil {
-			t.Errorf("%s: ok %v err %v, want an error", spec, ok, err)
-		}
-	}
 }
 
 // The batches coupled one by one (as on the workers of a distributed fit)
@@ -267,7 +262,7 @@ func TestCoupleBatchEqualsMinibatchCoupling(t *testing.T) {
 		wa   []float64
 	}{{"uniform", nil}, {"weighted", wa}} {
 		t.Run(tc.name, func(t *testing.T) {
-			want, err := couple(x, y, tc.wa, nil, "minibatch:100")
+			want, err := couple(x, y, tc.wa, nil, MiniBatch(100))
 			if err != nil {
 				t.Fatal(err)
 			}
