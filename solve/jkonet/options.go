@@ -253,29 +253,23 @@ func MiniBatch(b int) Couplings { return Couplings{kind: miniBatchCoupling, batc
 // "sinkhorn:EPS" or "minibatch:B".
 func ParseCouplings(s string) (Couplings, error) {
 	kind, arg, hasArg := strings.Cut(s, ":")
-	var c Couplings
 	switch {
 	case kind == "exact" && !hasArg:
 		return Exact(), nil
 	case kind == "sinkhorn" && hasArg:
 		eps, err := strconv.ParseFloat(arg, 64)
-		if err != nil {
-			eps = math.NaN()
+		if c := Sinkhorn(eps); err == nil && c.check() == nil {
+			return c, nil
 		}
-		c = Sinkhorn(eps)
+		return Couplings{}, fmt.Errorf("couplings %q: want sinkhorn:EPS with a finite EPS > 0", s)
 	case kind == "minibatch" && hasArg:
 		b, err := strconv.Atoi(arg)
-		if err != nil {
-			b = -1
+		if c := MiniBatch(b); err == nil && c.check() == nil {
+			return c, nil
 		}
-		c = MiniBatch(b)
-	default:
-		return Couplings{}, fmt.Errorf("couplings %q: want exact, sinkhorn:EPS or minibatch:B", s)
+		return Couplings{}, fmt.Errorf("couplings %q: want minibatch:B with a batch size B ≥ 2", s)
 	}
-	if err := c.check(); err != nil {
-		return Couplings{}, fmt.Errorf("couplings %q: %w", s, err)
-	}
-	return c, nil
+	return Couplings{}, fmt.Errorf("couplings %q: want exact, sinkhorn:EPS or minibatch:B", s)
 }
 
 // String is the couplings as ParseCouplings reads them.
