@@ -88,7 +88,7 @@ func NewAccumulator(m *compile.Model, evalAt string) (*Accumulator, error) {
 		return nil, errors.New("jkonet: the spec has no learnable parameters: nothing to fit")
 	}
 	if evalAt != "x" && evalAt != "y" {
-		return nil, fmt.Errorf("jkonet: eval-at must be x or y, got %q", evalAt)
+		return nil, fmt.Errorf("jkonet: the evaluation point (EvalAt) must be x or y, got %q", evalAt)
 	}
 	return &Accumulator{Normal: linear.NewNormal(m.NumParams), Tau: map[int]float64{}, EvalAt: evalAt}, nil
 }
@@ -192,7 +192,7 @@ func (a *Accumulator) MarshalBinary() ([]byte, error) {
 		return nil, err
 	}
 	if a.EvalAt != "x" && a.EvalAt != "y" {
-		return nil, fmt.Errorf("jkonet: cannot encode sums with eval-at %q", a.EvalAt)
+		return nil, fmt.Errorf("jkonet: cannot encode sums with the evaluation point %q", a.EvalAt)
 	}
 	out := append([]byte(accMagic), 1, a.EvalAt[0])
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(a.Tau)))
@@ -216,7 +216,7 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 	}
 	evalAt := string(data[len(accMagic)+1])
 	if evalAt != "x" && evalAt != "y" {
-		return bad(fmt.Sprintf("eval-at %q", evalAt))
+		return bad(fmt.Sprintf("evaluation point %q", evalAt))
 	}
 	nt := uint64(binary.LittleEndian.Uint32(data[len(accMagic)+2:]))
 	rest := data[head:]

@@ -126,7 +126,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		return nil, err
 	}
 	if evalAt != "x" && evalAt != "y" {
-		return nil, fmt.Errorf("jkonet: eval-at must be x or y, got %q", evalAt)
+		return nil, fmt.Errorf("jkonet: the evaluation point (EvalAt) must be x or y, got %q", evalAt)
 	}
 	d := m.Dim
 	p := &Prepared{Dim: d, EvalAt: evalAt}
@@ -173,7 +173,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 			densityAt = evalAt
 		}
 		if densityAt != "x" && densityAt != "y" {
-			return nil, fmt.Errorf("jkonet: density-at must be x or y, got %q", densityAt)
+			return nil, fmt.Errorf("jkonet: DensityAt must be x or y, got %q", densityAt)
 		}
 		p.DensityAt = densityAt
 		start = time.Now()
