@@ -67,7 +67,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 	if d < 1 {
 		return nil, fmt.Errorf("compile: dimension must be at least 1, got %d", d)
 	}
-	if err := s.Model.Instantiate(d); err != nil {
+	if err := s.Model.CheckDim(d); err != nil {
 		return nil, wrap(err, s.Sources)
 	}
 	g := ir.New()

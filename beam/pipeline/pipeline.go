@@ -531,7 +531,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		for _, p := range ps {
 			u.X = append(u.X, x.X[p.I*d:(p.I+1)*d]...)
 			u.Y = append(u.Y, y.X[p.J*d:(p.J+1)*d]...)
-			u.PW = append(u.PW, p.W)
+			u.PW = append(u.PW, p.Mass)
 			if rho != nil {
 				i := p.I
 				if base.DensityAtY {
@@ -563,12 +563,12 @@ func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Step {
 	if u.PI != nil {
 		pairs = make([]jkonet.Pair, len(u.PI))
 		for i := range u.PI {
-			pairs[i] = jkonet.Pair{I: u.PI[i], J: u.PJ[i], W: u.PW[i]}
+			pairs[i] = jkonet.Pair{I: u.PI[i], J: u.PJ[i], Mass: u.PW[i]}
 		}
 	} else {
 		pairs = make([]jkonet.Pair, len(u.PW))
 		for i, w := range u.PW {
-			pairs[i] = jkonet.Pair{I: i, J: i, W: w}
+			pairs[i] = jkonet.Pair{I: i, J: i, Mass: w}
 		}
 	}
 	st := jkonet.NewStep(u.Step, u.Tx, u.Ty, xm, ym, pairs, evalAt)
@@ -670,7 +670,7 @@ func (u *Unit) couple() error {
 			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
 		}
 		for _, p := range pairs[b] {
-			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.W)
+			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.Mass)
 		}
 	}
 	u.Batches, u.NX, u.NY, u.WX, u.WY, u.Mass = 0, nil, nil, nil, nil, nil

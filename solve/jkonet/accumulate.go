@@ -46,7 +46,7 @@ func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string
 		for c := 0; c < d; c++ {
 			st.Delta = append(st.Delta, yj[c]-xi[c])
 		}
-		st.W = append(st.W, pr.W)
+		st.W = append(st.W, pr.Mass)
 	}
 	st.NC, _ = src.Dims()
 	st.Cloud = denseData(src)

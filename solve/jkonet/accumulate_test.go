@@ -292,7 +292,7 @@ func TestCoupleBatchEqualsMinibatchCoupling(t *testing.T) {
 				t.Fatalf("%d pairs, Prepare's coupling has %d", len(got), len(want))
 			}
 			for i := range got {
-				if got[i].I != want[i].I || got[i].J != want[i].J || rel(got[i].W, want[i].W) > 1e-12 {
+				if got[i].I != want[i].I || got[i].J != want[i].J || rel(got[i].Mass, want[i].Mass) > 1e-12 {
 					t.Fatalf("pair %d: %+v, Prepare's %+v", i, got[i], want[i])
 				}
 			}

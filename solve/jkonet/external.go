@@ -8,11 +8,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Pair is one entry of a sparse coupling: mass W moves from x_I to y_J.
-type Pair struct {
-	I, J int
-	W    float64
-}
+// Pair is one pair of a coupling: mass Mass moves from x_I to y_J. It is
+// the optimal-transport plan's entry, ot.Pair.
+type Pair = ot.Pair
 
 // couple returns the pairs of the optimal coupling between x and y
 // (squared Euclidean cost) whose mass exceeds 1/(10·max(n, m)), the
@@ -39,7 +37,7 @@ func couple(x, y *mat.Dense, wa, wb []float64, c Couplings) ([]Pair, error) {
 	pairs := make([]Pair, 0, len(plan.Pairs))
 	for _, q := range plan.Pairs {
 		if q.Mass > thr {
-			pairs = append(pairs, Pair{q.I, q.J, q.Mass})
+			pairs = append(pairs, q)
 		}
 	}
 	if len(pairs) == 0 {

@@ -74,7 +74,7 @@ func CoupleBatch(xb, yb *mat.Dense, wab, wbb []float64, b Batch, mass float64, n
 	pairs := make([]Pair, 0, len(plan.Pairs))
 	for _, q := range plan.Pairs {
 		if w := q.Mass * mass; w > thr {
-			pairs = append(pairs, Pair{I: b.X[q.I], J: b.Y[q.J], W: w})
+			pairs = append(pairs, Pair{I: b.X[q.I], J: b.Y[q.J], Mass: w})
 		}
 	}
 	return pairs, nil
