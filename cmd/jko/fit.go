@@ -19,19 +19,17 @@ import (
 )
 
 type fitCmd struct {
-	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
-	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
-	Out        string  `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
-	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"${method_default}"`
-	Reg        string  `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"${reg_default}"`
-	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"${couplings_default}"`
-	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"${density_default}"`
-	Step       string  `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
-	EvalAt     string  `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
-	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --step (x for explicit, y for implicit)." enum:",x,y" default:""`
-	Split      string  `help:"Which snapshots of a directory to fit: train (the default), test or all. A CSV file is fitted whole." enum:",train,test,all" default:""`
-	Dt         float64 `placeholder:"DT" help:"${dt_help}"`
-	Weights    string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
+	Spec       string `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
+	Data       string `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
+	Out        string `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
+	Method     string `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"${method_default}"`
+	Reg        string `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"${reg_default}"`
+	Couplings  string `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"${couplings_default}"`
+	Density    string `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"${density_default}"`
+	Step       string `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
+	EvalAt     string `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
+	DensityAt  string `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --step (x for explicit, y for implicit)." enum:",x,y" default:""`
+	dataFlags  `embed:"" set:"split_help=Which snapshots of a directory to fit: train (the default), test or all. A CSV file is fitted whole."`
 	Seed       uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
 	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"${epochs_default}"`
 	Batch      int     `help:"Adam: pairs per step." default:"${batch_default}"`
@@ -223,7 +221,7 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.fitData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights})
+	data, err := c.fitData(c.Data, c.dataFlags)
 	if err != nil {
 		return err
 	}

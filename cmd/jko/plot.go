@@ -15,24 +15,18 @@ import (
 )
 
 type plotCmd struct {
-	Fitted    string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Out       string  `short:"o" required:"" placeholder:"FILE.png" help:"Image to write: .png, .svg or .pdf (by extension)."`
-	Truth     string  `placeholder:"SPEC" help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
-	NoTruth   bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
-	Kind      string  `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, all (every panel that applies, tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,interaction,internal,loss,all,cells" default:"all"`
-	Split     string  `help:"Which snapshots of a directory to draw: test (the default), train or all. A CSV file is drawn whole." enum:",test,train,all" default:""`
-	Loss      string  `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
-	Size      string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Dt        float64 `placeholder:"DT" help:"${dt_help}"`
-	Weights   string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
-	Seed      uint64  `help:"Random seed for the prediction noise." default:"0"`
-	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Grid      int     `help:"Potential evaluations per axis (2 to 2000)." default:"80"`
-	Arrows    int     `help:"Drift arrows per axis (1 to 200)." default:"15"`
-	JSON      bool    `help:"Print what was written (file, panels left out and why) as JSON."`
-	Param     string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
-	cellFlags `embed:""`
+	fittedFlags `embed:""`
+	dataFlags   `embed:"" set:"split_help=Which snapshots of a directory to draw: test (the default), train or all. A CSV file is drawn whole."`
+	Out         string `short:"o" required:"" placeholder:"FILE.png" help:"Image to write: .png, .svg or .pdf (by extension)."`
+	Truth       string `placeholder:"SPEC" help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
+	NoTruth     bool   `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
+	Kind        string `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, all (every panel that applies, tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,interaction,internal,loss,all,cells" default:"all"`
+	Loss        string `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
+	Size        string `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
+	Grid        int    `help:"Potential evaluations per axis (2 to 2000)." default:"80"`
+	Arrows      int    `help:"Drift arrows per axis (1 to 200)." default:"15"`
+	JSON        bool   `help:"Print what was written (file, panels left out and why) as JSON."`
+	cellFlags   `embed:""`
 }
 
 func (c plotCmd) Run(g *globals) error {
@@ -53,7 +47,7 @@ func (c plotCmd) Run(g *globals) error {
 	if err := checkOutput("-o", c.Out); err != nil {
 		return err
 	}
-	data, err := c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test", "test")
+	data, err := c.load(c.Data, c.dataFlags, "test", "test")
 	if err != nil {
 		return err
 	}
