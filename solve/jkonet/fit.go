@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/adam"
 	"github.com/jko-org/jko/internal/finite"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/optimize"
@@ -179,13 +180,11 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		}
 	}
 	bs := min(o.BatchSize, len(all))
-	mom, vel := make([]float64, P), make([]float64, P)
+	opt := adam.New(P)
 	grad := make([]float64, P)
-	const b1, b2, eps = 0.9, 0.999, 1e-8
 	lr, epochs := o.LR, o.Epochs
 	res := &Result{Method: "adam", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	first := math.NaN()
-	t := 0
 	for e := 0; e < epochs; e++ {
 		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 		epochLoss, batches := 0.0, 0
@@ -199,14 +198,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 				return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss became %v (learning rate %g may be too large, or τ too small for the data's displacements): %w", e+1, l, lr, ErrDiverged)
 			}
 			clipNorm(grad, o.Clip)
-			t++
-			c1 := 1 - math.Pow(b1, float64(t))
-			c2 := 1 - math.Pow(b2, float64(t))
-			for j := range theta {
-				mom[j] = b1*mom[j] + (1-b1)*grad[j]
-				vel[j] = b2*vel[j] + (1-b2)*grad[j]*grad[j]
-				theta[j] -= lr * (mom[j] / c1) / (math.Sqrt(vel[j]/c2) + eps)
-			}
+			opt.Descend(theta, grad, lr)
 			project(theta, lo, hi)
 			epochLoss += l
 			batches++
