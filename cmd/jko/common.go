@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/snapshot"
 	"github.com/schollz/progressbar/v3"
@@ -48,21 +49,22 @@ type fittedFlags struct {
 	Param  string `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
 }
 
-// flow is the fitted spec at dimension d as dynamics: its model, its
-// parameters (with --param), its flow (seeded by --seed) and the step it
+// flow is the fitted spec at dimension d as dynamics (solve.FromSpec, as
+// an embedder reads it): the fitted model with --param applied (a
+// parameter without a value drawn with --seed), its flow and the step it
 // takes (--step, else the spec's declaration).
-func (f fittedFlags) flow(spec *compile.Spec, d int) (m *compile.Model, theta []float64, flow *evaluate.Flow, step evaluate.Step, err error) {
-	if m, err = spec.Instantiate(d); err != nil {
+func (f fittedFlags) flow(spec *compile.Spec, d int) (fitted *solve.Fitted, flow *evaluate.Flow, step evaluate.Step, err error) {
+	if fitted, err = solve.FromSpec(spec, d); err != nil {
 		return
 	}
-	theta = m.InitTheta(f.Seed)
-	if err = overrideParams(m, theta, f.Param); err != nil {
+	fitted.Theta = fitted.Model.InitTheta(f.Seed)
+	if err = overrideParams(fitted.Model, fitted.Theta, f.Param); err != nil {
 		return
 	}
-	if flow, err = evaluate.NewFlow(m, theta, f.Seed); err != nil {
+	if flow, err = fitted.Flow(); err != nil {
 		return
 	}
-	step, err = stepOf(f.Step, m)
+	step, err = stepOf(f.Step, fitted.Model)
 	return
 }
 

@@ -81,10 +81,11 @@ func (c evalCmd) Run(g *globals) error {
 	if data.Len() < 2 {
 		return fmt.Errorf("evaluation needs at least 2 snapshots; %s has %d", c.Data, data.Len())
 	}
-	m, theta, flow, step, err := c.flow(spec, data.Dim())
+	fitted, flow, step, err := c.flow(spec, data.Dim())
 	if err != nil {
 		return err
 	}
+	m, theta := fitted.Model, fitted.Theta
 	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
 	if len(c.LeaveOut) > 0 {
 		return c.leaveOut(g, rep, flow, data.Snapshots, step)

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -176,13 +176,9 @@ func (c plotCmd) truthPath() string {
 
 // loadEnergy loads a spec at dimension d with its parameter values.
 func loadEnergy(path string, d int) (plot.Energy, error) {
-	spec, err := compile.LoadFile(path)
+	f, err := solve.Load(path, d)
 	if err != nil {
 		return plot.Energy{}, err
 	}
-	m, err := spec.Instantiate(d)
-	if err != nil {
-		return plot.Energy{}, err
-	}
-	return plot.Energy{Model: m, Theta: m.InitTheta(0)}, nil
+	return plot.Energy{Model: f.Model, Theta: f.Theta}, nil
 }

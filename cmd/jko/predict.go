@@ -55,7 +55,7 @@ func (c predictCmd) Run(g *globals) error {
 		}
 		dt = data.Times[c.From+1] - data.Times[c.From]
 	}
-	_, _, flow, step, err := c.flow(spec, data.Dim())
+	_, flow, step, err := c.flow(spec, data.Dim())
 	if err != nil {
 		return err
 	}
