@@ -18,6 +18,7 @@ import (
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/plot"
 	"golang.org/x/term"
 )
 
@@ -177,6 +178,8 @@ func libraryDefaults() kong.Vars {
 		"max_iter_default":  strconv.Itoa(jk.MaxIter),
 		"ij_map_lr_default": g(ij.MapLR),
 		"ij_widths_default": strings.Join(widths, ","),
+		"grid_default":      strconv.Itoa(plot.DefaultGrid),
+		"arrows_default":    strconv.Itoa(plot.DefaultArrows),
 	}
 }
 

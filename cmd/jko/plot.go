@@ -23,8 +23,8 @@ type plotCmd struct {
 	Kind        string `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, all (every panel that applies, tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,interaction,internal,loss,all,cells" default:"all"`
 	Loss        string `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
 	Size        string `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Grid        int    `help:"Potential evaluations per axis (2 to 2000)." default:"80"`
-	Arrows      int    `help:"Drift arrows per axis (1 to 200)." default:"15"`
+	Grid        int    `help:"Potential evaluations per axis (2 to 2000)." default:"${grid_default}"`
+	Arrows      int    `help:"Drift arrows per axis (2 to 200)." default:"${arrows_default}"`
 	JSON        bool   `help:"Print what was written (file, panels left out and why) as JSON."`
 	cellFlags   `embed:""`
 }
@@ -41,8 +41,8 @@ func (c plotCmd) Run(g *globals) error {
 	if c.Grid < 2 || c.Grid > 2000 {
 		return fmt.Errorf("plot: --grid %d: want 2 to 2000 evaluations per axis", c.Grid)
 	}
-	if c.Arrows < 1 || c.Arrows > 200 {
-		return fmt.Errorf("plot: --arrows %d: want 1 to 200 arrows per axis", c.Arrows)
+	if c.Arrows < 2 || c.Arrows > 200 {
+		return fmt.Errorf("plot: --arrows %d: want 2 to 200 arrows per axis", c.Arrows)
 	}
 	if err := checkOutput("-o", c.Out); err != nil {
 		return err
