@@ -92,9 +92,6 @@ func (o Options) resolve() (Options, error) {
 		return o, err
 	}
 	d := DefaultOptions()
-	if o.Density == (Density{}) {
-		o.Density = d.Density
-	}
 	if o.Epochs == 0 {
 		o.Epochs = d.Epochs
 	}
@@ -345,8 +342,13 @@ const (
 )
 
 // GMM is a Gaussian mixture of k ≥ 1 components; GMM(10) is the JKOnet*
-// reference recipe (degenerate components pruned).
-func GMM(k int) Density { return Density{kind: gmmDensity, k: k} }
+// reference recipe (degenerate components pruned), and the zero value.
+func GMM(k int) Density {
+	if k == 10 {
+		return Density{}
+	}
+	return Density{kind: gmmDensity, k: k}
+}
 
 // KDE is a Gaussian kernel density estimate (density.FitKDE's bandwidth).
 func KDE() Density { return Density{kind: kdeDensity} }

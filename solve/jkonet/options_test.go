@@ -45,8 +45,8 @@ func TestOptionTextRoundTrip(t *testing.T) {
 			t.Errorf("zero %T is %q, want %q", tc.zero, got, tc.want)
 		}
 	}
-	if k, ok := (Density{}).Components(); k != 10 || !ok {
-		t.Errorf("zero Density: %d components, %v; want 10", k, ok)
+	if k, ok := (Density{}).Components(); k != 10 || !ok || GMM(10) != (Density{}) {
+		t.Errorf("zero Density: %d components, %v; want GMM(10), the same value", k, ok)
 	}
 }
 
