@@ -81,7 +81,7 @@ func (c Config) options() jkonet.Options {
 		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed}
 	// The β of an entropy term from the density's score: the residual
 	// estimate jko fit makes at x needs every coupled pair at once.
-	o.BetaFrom = "score"
+	o.BetaFrom = jkonet.BetaScore
 	return o
 }
 

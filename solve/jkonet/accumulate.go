@@ -249,9 +249,9 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 // residual, and with it the standard errors, R² and the loss, is only as
 // precise as a difference of large sums until SetResidual gives it from a
 // second pass over the data (Residual). An entropy's β from the residual
-// noise (Options.BetaFrom "residual", FitLinear's default at x) needs the
-// coupled pairs and a simulation, not sums: Solve refuses it; use BetaFrom
-// "score". FitLinear's warnings about the ridge are not given.
+// noise (Options.BetaFrom BetaResidual, FitLinear's default at x) needs the
+// coupled pairs and a simulation, not sums: Solve refuses it; use BetaScore.
+// FitLinear's warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	P := m.NumParams
 	if a.Normal.P != P {
@@ -260,8 +260,8 @@ func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	if len(a.Tau) == 0 || a.Normal.Rows == 0 {
 		return nil, errors.New("jkonet: no pairs were added: nothing to fit")
 	}
-	if o.BetaFrom != "score" && a.EvalAt == "x" && entropyEntry(m) >= 0 {
-		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaFrom \"score\")")
+	if o.BetaFrom != BetaScore && a.EvalAt == "x" && entropyEntry(m) >= 0 {
+		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaScore)")
 	}
 	sv, err := solveSums(m, a.Normal, o, a.EvalAt)
 	if err != nil {

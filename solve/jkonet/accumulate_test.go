@@ -49,7 +49,7 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := model(t, tc.src)
 			o := DefaultOptions()
-			o.Ridge, o.EvalAt, o.BetaFrom = RidgeFixed(tc.reg), tc.evalAt, "score"
+			o.Ridge, o.EvalAt, o.BetaFrom = RidgeFixed(tc.reg), tc.evalAt, BetaScore
 			if tc.reg < 0 {
 				o.Ridge = RidgeAuto()
 			}

@@ -40,11 +40,9 @@ type Options struct {
 	// β = 0.1: 0.091 at x against 0.144 with the reference's mix).
 	DensityAt string
 	// BetaFrom is how the closed form estimates the β of an entropy term
-	// (f = βρ log ρ) when the drift is evaluated at x: "" or "residual",
-	// from the noise the coupled pairs keep, corrected by simulation for the
-	// noise the coupling removes (no density needed; see residualBeta), or
-	// "score", JKOnet*'s term β∇log ρ with the density estimate.
-	BetaFrom string
+	// (f = βρ log ρ) when the drift is evaluated at x: BetaResidual (the
+	// zero value) or BetaScore.
+	BetaFrom BetaFrom
 	Seed     uint64
 	// betaPinned: fit with the entropy's β held at 0, without estimating
 	// it (the simulated refits of residualBeta).
@@ -134,8 +132,8 @@ func (o Options) check() error {
 			return fmt.Errorf("jkonet: %s %q: want x, y or \"\"", f.name, f.v)
 		}
 	}
-	if o.BetaFrom != "" && o.BetaFrom != "residual" && o.BetaFrom != "score" {
-		return fmt.Errorf("jkonet: BetaFrom %q: want residual, score or \"\"", o.BetaFrom)
+	if o.BetaFrom != BetaResidual && o.BetaFrom != BetaScore {
+		return fmt.Errorf("jkonet: unknown BetaFrom %d", int(o.BetaFrom))
 	}
 	return firstError(o.Ridge.check(), o.Couplings.check(), o.Density.check())
 }
@@ -153,6 +151,31 @@ func (o *Options) progress(stage string, done, total int, loss float64) {
 	if o.Progress != nil {
 		o.Progress(stage, done, total, loss)
 	}
+}
+
+// BetaFrom is how the closed form estimates an entropy term's β when the
+// drift is evaluated at x.
+type BetaFrom int
+
+const (
+	// BetaResidual, the zero value, takes β from the noise the coupled
+	// pairs keep, corrected by simulation for the noise the coupling
+	// removes (no density needed; see residualBeta). It needs the pairs,
+	// not only their sums (Accumulator).
+	BetaResidual BetaFrom = iota
+	// BetaScore fits JKOnet*'s term β∇log ρ with the density estimate.
+	BetaScore
+)
+
+// String is "residual" or "score".
+func (b BetaFrom) String() string {
+	switch b {
+	case BetaResidual:
+		return "residual"
+	case BetaScore:
+		return "score"
+	}
+	return "BetaFrom(" + strconv.Itoa(int(b)) + ")"
 }
 
 // Method is the optimiser of a JKOnet* fit.

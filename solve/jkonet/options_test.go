@@ -148,7 +148,7 @@ func TestOptionsOutOfRange(t *testing.T) {
 		{"density", func(o *Options) { o.Density = GMM(0) }, "0 components"},
 		{"ridge", func(o *Options) { o.Ridge = RidgeFixed(-1) }, "ridge"},
 		{"eval at", func(o *Options) { o.EvalAt = "z" }, "EvalAt"},
-		{"beta from", func(o *Options) { o.BetaFrom = "guess" }, "BetaFrom"},
+		{"beta from", func(o *Options) { o.BetaFrom = 7 }, "BetaFrom"},
 	} {
 		o := Options{Method: MethodAdam, Epochs: 2}
 		tc.set(&o)
