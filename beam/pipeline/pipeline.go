@@ -12,6 +12,8 @@
 //	          normal equations
 //	  ─merge in unit order─▶ one jkonet.Accumulator ─solve─▶ θ
 //	  ─residual per unit at θ (second pass)─▶ sum ─▶ the fitted spec
+//	  (an entropy's β with the drift at x: estimated there, on one worker,
+//	  from a sample of the coupled pairs; see Config.BetaSample)
 //
 // Sums are merged in the order of the units' ids, never in the order the
 // runner delivers them, so the result does not depend on the runner or
@@ -40,6 +42,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/jkonet"
@@ -68,6 +71,15 @@ type Config struct {
 	// ChunkRows bounds the rows of an element (read chunks, slices of
 	// pairs); 0 means 65536.
 	ChunkRows int
+	// BetaFrom is how an entropy's β is estimated with the drift at x, as
+	// jko fit does: BetaResidual (the zero value) from the residual noise
+	// of a sample of the pairs, on one worker; BetaScore from the
+	// density's score, in the sums.
+	BetaFrom jkonet.BetaFrom
+	// BetaSample is how many rows of each step the residual β is
+	// estimated from with mini-batch couplings, rounded up to whole
+	// batches (0 means 8192); exact couplings use every pair.
+	BetaSample int
 	// Out is where the fitted spec is written (a local path, or any
 	// scheme a Beam file system is registered for, such as gs://).
 	Out string
@@ -78,11 +90,15 @@ type Config struct {
 
 func (c Config) options() jkonet.Options {
 	o := jkonet.Options{Method: jkonet.MethodLinear, Ridge: c.Ridge, Couplings: c.Couplings, Density: c.Density,
-		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed}
-	// The β of an entropy term from the density's score: the residual
-	// estimate jko fit makes at x needs every coupled pair at once.
-	o.BetaFrom = jkonet.BetaScore
+		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed, BetaFrom: c.BetaFrom}
 	return o
+}
+
+func (c Config) betaSample() int {
+	if c.BetaSample > 0 {
+		return c.BetaSample
+	}
+	return 8192
 }
 
 // splitName is the split the header names, as jko fit does.
@@ -107,6 +123,9 @@ func (c Config) Check() error {
 	}
 	if c.Out == "" {
 		return fmt.Errorf("jko-beam: no output path")
+	}
+	if c.BetaSample < 0 {
+		return fmt.Errorf("jko-beam: a sample of %d rows for the diffusion, want > 0 (0: the default)", c.BetaSample)
 	}
 	return nil
 }
@@ -151,10 +170,10 @@ func Fit(s beam.Scope, cfg Config, inputs []string) {
 	routed := beam.ParDo(s, RouteFn, snaps, beam.SideInput{Input: times})
 	units := beam.ParDo(s, &PlanFn{Cfg: cfg}, beam.GroupByKey(s, routed))
 	units = beam.Reshuffle(s, units)
-	parts, coupled := beam.ParDo2(s, &ShardFn{Cfg: cfg}, units)
+	parts, coupled, sample := beam.ParDo3(s, &ShardFn{Cfg: cfg}, units)
 	total := beam.ParDo(s, MergeFn, beam.GroupByKey(s, beam.AddFixedKey(s, parts)))
 	resid := beam.ParDo(s, &ResidualFn{Cfg: cfg}, coupled, beam.SideInput{Input: total})
-	beam.ParDo0(s, &WriteFn{Cfg: cfg}, beam.GroupByKey(s, beam.AddFixedKey(s, resid)), beam.SideInput{Input: total})
+	beam.ParDo0(s, &WriteFn{Cfg: cfg}, beam.GroupByKey(s, beam.AddFixedKey(s, resid)), beam.SideInput{Input: total}, beam.SideInput{Input: sample})
 }
 
 // Input is one input path and its position on the command line.
@@ -484,6 +503,9 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 	if x.W != nil {
 		wa, wb = x.W, y.W
 	}
+	// The residual estimate of β runs on one worker, on a sample coupled
+	// as the data were (see jkonet.Result.SetBetaFromSample).
+	needSample := jkonet.BetaFromResidual(m, o)
 
 	if size, mini := o.Couplings.BatchSize(); mini {
 		batches, err := jkonet.Minibatches(n, mm, size)
@@ -493,10 +515,23 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		// A unit holds enough batches for about ChunkRows points, so a
 		// worker couples them on all its cores (ShardFn).
 		per := max(1, f.Cfg.chunkRows()/size)
+		// The β sample: the first batches, about BetaSample rows (the
+		// batches are a seeded random partition of the rows).
+		inSample := 0
+		if needSample {
+			inSample = min(len(batches), (f.Cfg.betaSample()+size-1)/size)
+		}
 		for lo, b := 0, 0; lo < len(batches); lo, b = lo+per, b+1 {
 			u := base
 			u.ID = int64(k)<<32 | int64(b)
 			u.Batches, u.N, u.M = len(batches), n, mm
+			u.SampleBatches = min(max(inSample-lo, 0), per)
+			if inSample == len(batches) && b == 0 {
+				// Every batch is in the sample: the source is the
+				// snapshot in its own order, so the simulation cuts the
+				// batches jko fit's does, and the two estimates agree.
+				u.Source = x.X
+			}
 			for _, bt := range batches[lo:min(lo+per, len(batches))] {
 				u.NX, u.NY = append(u.NX, len(bt.X)), append(u.NY, len(bt.Y))
 				u.Mass = append(u.Mass, jkonet.BatchMass(wa, n, bt.X))
@@ -525,6 +560,10 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		ps := pairs[lo:min(lo+step, len(pairs))]
 		u := base
 		u.ID = int64(k)<<32 | int64(b)
+		u.SamplePairs = needSample
+		if needSample && b == 0 {
+			u.Source = x.X
+		}
 		u.X = make([]float64, 0, len(ps)*d)
 		u.Y = make([]float64, 0, len(ps)*d)
 		u.PW = make([]float64, 0, len(ps))
@@ -599,7 +638,7 @@ type ShardFn struct {
 }
 
 // ProcessElement works on one unit.
-func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func(Unit)) error {
+func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled, sample func(Unit)) error {
 	f.mc.cfg = f.Cfg
 	m, err := f.mc.at(u.D)
 	if err != nil {
@@ -607,10 +646,18 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func
 	}
 	o := f.Cfg.options()
 	evalAt := jkonet.EvalAt(o, m)
+	var smp *Unit
 	if u.Batches > 0 {
-		if err := u.couple(); err != nil {
+		counts, err := u.couple()
+		if err != nil {
 			return err
 		}
+		if u.SampleBatches > 0 {
+			smp = u.leadingBatches(counts)
+		}
+	} else if u.SamplePairs {
+		v := u
+		smp = &v
 	}
 	acc, err := jkonet.NewAccumulator(m, evalAt)
 	if err != nil {
@@ -624,13 +671,18 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func
 		return err
 	}
 	parts(Part{ID: u.ID, Acc: b})
+	if smp != nil {
+		smp.Source, u.Source = u.Source, nil
+		sample(*smp)
+	}
 	coupled(u)
 	return nil
 }
 
 // couple solves the unit's mini-batches on all cores and keeps their
-// pairs, batch after batch (the order does not depend on the cores).
-func (u *Unit) couple() error {
+// pairs, batch after batch (the order does not depend on the cores); it
+// returns the rows of batch b (counts[b] x rows, y rows and pairs).
+func (u *Unit) couple() (counts []batchCount, err error) {
 	d := u.D
 	nb := len(u.NX)
 	pairs := make([][]jkonet.Pair, nb)
@@ -640,7 +692,7 @@ func (u *Unit) couple() error {
 		offX[b+1], offY[b+1] = offX[b]+u.NX[b], offY[b]+u.NY[b]
 	}
 	if offX[nb]*d != len(u.X) || offY[nb]*d != len(u.Y) || len(u.Mass) != nb {
-		return fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
+		return nil, fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -665,16 +717,44 @@ func (u *Unit) couple() error {
 	}
 	wg.Wait()
 	u.PI, u.PJ, u.PW = nil, nil, nil
+	counts = make([]batchCount, nb)
 	for b := range pairs {
 		if errs[b] != nil {
-			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
+			return nil, fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
 		}
 		for _, p := range pairs[b] {
 			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.Mass)
 		}
+		counts[b] = batchCount{X: u.NX[b], Y: u.NY[b], Pairs: len(pairs[b])}
 	}
 	u.Batches, u.NX, u.NY, u.WX, u.WY, u.Mass = 0, nil, nil, nil, nil, nil
-	return nil
+	return counts, nil
+}
+
+// batchCount is the size of one coupled mini-batch of a unit.
+type batchCount struct{ X, Y, Pairs int }
+
+// leadingBatches is the coupled unit cut to its first SampleBatches
+// batches: their rows (the source the coupling saw), their pairs and
+// their densities.
+func (u *Unit) leadingBatches(counts []batchCount) *Unit {
+	nx, ny, np := 0, 0, 0
+	for _, c := range counts[:min(u.SampleBatches, len(counts))] {
+		nx, ny, np = nx+c.X, ny+c.Y, np+c.Pairs
+	}
+	d := u.D
+	v := *u
+	v.Batches, v.SampleBatches = 0, 0
+	v.X, v.Y = u.X[:nx*d], u.Y[:ny*d]
+	v.PI, v.PJ, v.PW = u.PI[:np], u.PJ[:np], u.PW[:np]
+	if u.Rho != nil {
+		r := nx
+		if u.DensityAtY {
+			r = ny
+		}
+		v.Rho, v.GradRho = u.Rho[:r], u.GradRho[:r*d]
+	}
+	return &v
 }
 
 func iota(lo, hi int) []int {
@@ -724,7 +804,9 @@ func solveTotal(m *compile.Model, cfg Config, total []byte) (*jkonet.Result, *jk
 	if err := acc.UnmarshalBinary(total); err != nil {
 		return nil, nil, err
 	}
-	res, err := acc.Solve(m, cfg.options())
+	// With an entropy's β from the residual noise, its entry is held at 0
+	// here; WriteFn estimates it from the sample.
+	res, err := acc.SolveDrift(m, cfg.options())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -761,15 +843,16 @@ func (f *ResidualFn) ProcessElement(u Unit, total []byte) (Part, error) {
 	return Part{ID: u.ID, D: u.D, RSS: r.RSS, TSS: r.TSS, Wsm: r.W}, nil
 }
 
-// WriteFn sums the residuals in unit order, solves once more (the same θ)
-// and writes the fitted spec as jko fit does.
+// WriteFn sums the residuals in unit order, solves once more (the same θ),
+// estimates an entropy's β from the sample of pairs (when it comes from
+// the residual noise) and writes the fitted spec as jko fit does.
 type WriteFn struct {
 	Cfg Config
 	mc  model
 }
 
 // ProcessElement writes the fitted spec.
-func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) bool, total []byte) error {
+func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) bool, total []byte, sample func(*Unit) bool) error {
 	f.mc.cfg = f.Cfg
 	all := sortedParts(parts)
 	var r jkonet.Residual
@@ -788,6 +871,19 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 		return err
 	}
 	res.SetResidual(r, m.Dim)
+	if o := f.Cfg.options(); jkonet.BetaFromResidual(m, o) {
+		prep, err := betaSample(m, sample)
+		if err != nil {
+			return err
+		}
+		if err := res.SetBetaFromSample(m, prep, o); err != nil {
+			return fmt.Errorf("jko-beam: the diffusion from the residuals: %w", err)
+		}
+		log.Info(ctx, res.BetaNote)
+	}
+	for _, w := range res.Warnings {
+		log.Warn(ctx, "jko-beam: "+w)
+	}
 	header := []string{
 		"# fitted by " + f.Cfg.Tool + " with JKOnet* (" + res.Method + ")",
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %s (relative ridge %.3g), seed %d",
@@ -798,6 +894,67 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 		return err
 	}
 	return writeFile(ctx, f.Cfg.Out, text)
+}
+
+// betaSample joins the sample's units into one step per step (units in
+// id order, so the steps do not depend on the runner): their pairs, and
+// as the source the particles the coupling saw (the whole snapshot for an
+// exact coupling or when every mini-batch is in the sample, else the
+// batches' rows).
+func betaSample(m *compile.Model, sample func(*Unit) bool) (*jkonet.Prepared, error) {
+	var all []Unit
+	var u Unit
+	for sample(&u) {
+		all = append(all, u)
+		u = Unit{}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("jko-beam: no sample of pairs to estimate the diffusion from")
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].ID < all[b].ID })
+	d := m.Dim
+	prep := &jkonet.Prepared{Dim: d, EvalAt: "x"}
+	for lo := 0; lo < len(all); {
+		hi := lo + 1
+		for hi < len(all) && all[hi].Step == all[lo].Step {
+			hi++
+		}
+		j := all[lo]
+		j.X, j.Y, j.PW, j.PI, j.PJ, j.Rho, j.GradRho = nil, nil, nil, nil, nil, nil, nil
+		var source []float64
+		batched := all[lo].PI != nil
+		for _, v := range all[lo:hi] {
+			if (v.PI != nil) != batched {
+				return nil, fmt.Errorf("jko-beam: step %d's sample mixes mini-batches and pairs", v.Step)
+			}
+			if batched {
+				nx, ny := len(j.X)/d, len(j.Y)/d
+				for i := range v.PI {
+					j.PI, j.PJ = append(j.PI, v.PI[i]+nx), append(j.PJ, v.PJ[i]+ny)
+				}
+			}
+			j.X, j.Y, j.PW = append(j.X, v.X...), append(j.Y, v.Y...), append(j.PW, v.PW...)
+			j.Rho, j.GradRho = append(j.Rho, v.Rho...), append(j.GradRho, v.GradRho...)
+			if v.Source != nil {
+				source = v.Source
+			}
+			if v.Cloud != nil {
+				j.Cloud, j.NC = v.Cloud, v.NC
+			}
+		}
+		if j.Rho == nil {
+			j.GradRho = nil
+		}
+		st := j.step(m, "x")
+		if source != nil {
+			st.Source, st.NS = source, len(source)/d
+		} else if !batched {
+			return nil, fmt.Errorf("jko-beam: step %d's sample lacks its snapshot", j.Step)
+		}
+		prep.Steps = append(prep.Steps, *st)
+		lo = hi
+	}
+	return prep, nil
 }
 
 // FormatFitted is the fitted spec's text as jko fit writes it: the step

@@ -63,6 +63,14 @@ type Unit struct {
 	// the spec has an interaction term (NC rows).
 	Cloud []float64
 	NC    int
+	// The sample an entropy's β is estimated from on one machine
+	// (jkonet.Result.SetBetaFromSample): SampleBatches leading
+	// mini-batches of the unit, or all the unit's pairs when SamplePairs
+	// (exact couplings: every pair of the step). Source is snapshot k,
+	// the particles an exact coupling saw, on the step's first unit.
+	SampleBatches int
+	SamplePairs   bool
+	Source        []float64
 }
 
 // Part is one unit's contribution to a sum: normal equations (Acc, the
