@@ -13,7 +13,7 @@
 //	  ─merge in unit order─▶ one jkonet.Accumulator ─solve─▶ θ
 //	  ─residual per unit at θ (second pass)─▶ sum ─▶ the fitted spec
 //	  (an entropy's β with the drift at x: estimated there, on one worker,
-//	  from a sample of the coupled pairs; see Config.BetaSample)
+//	  from every coupled pair, as jko fit estimates it)
 //
 // Sums are merged in the order of the units' ids, never in the order the
 // runner delivers them, so the result does not depend on the runner or
@@ -73,13 +73,9 @@ type Config struct {
 	ChunkRows int
 	// BetaFrom is how an entropy's β is estimated with the drift at x, as
 	// jko fit does: BetaResidual (the zero value) from the residual noise
-	// of a sample of the pairs, on one worker; BetaScore from the
+	// of the coupled pairs, all of them on one worker; BetaScore from the
 	// density's score, in the sums.
 	BetaFrom jkonet.BetaFrom
-	// BetaSample is how many rows of each step the residual β is
-	// estimated from with mini-batch couplings, rounded up to whole
-	// batches (0 means 8192); exact couplings use every pair.
-	BetaSample int
 	// Out is where the fitted spec is written (a local path, or any
 	// scheme a Beam file system is registered for, such as gs://).
 	Out string
@@ -92,13 +88,6 @@ func (c Config) options() jkonet.Options {
 	o := jkonet.Options{Method: jkonet.MethodLinear, Ridge: c.Ridge, Couplings: c.Couplings, Density: c.Density,
 		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed, BetaFrom: c.BetaFrom}
 	return o
-}
-
-func (c Config) betaSample() int {
-	if c.BetaSample > 0 {
-		return c.BetaSample
-	}
-	return 8192
 }
 
 // splitName is the split the header names, as jko fit does.
@@ -123,9 +112,6 @@ func (c Config) Check() error {
 	}
 	if c.Out == "" {
 		return fmt.Errorf("jko-beam: no output path")
-	}
-	if c.BetaSample < 0 {
-		return fmt.Errorf("jko-beam: a sample of %d rows for the diffusion, want > 0 (0: the default)", c.BetaSample)
 	}
 	return nil
 }
@@ -503,8 +489,11 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 	if x.W != nil {
 		wa, wb = x.W, y.W
 	}
-	// The residual estimate of β runs on one worker, on a sample coupled
-	// as the data were (see jkonet.Result.SetBetaFromSample).
+	// The residual estimate of β runs on one worker, on every coupled
+	// pair with snapshot k as the source (see
+	// jkonet.Result.SetBetaFromPairs): a sample would not do, as the
+	// share of the noise a mini-batch coupling removes depends on the
+	// batch's size against the snapshot's.
 	needSample := jkonet.BetaFromResidual(m, o)
 
 	if size, mini := o.Couplings.BatchSize(); mini {
@@ -515,21 +504,14 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		// A unit holds enough batches for about ChunkRows points, so a
 		// worker couples them on all its cores (ShardFn).
 		per := max(1, f.Cfg.chunkRows()/size)
-		// The β sample: the first batches, about BetaSample rows (the
-		// batches are a seeded random partition of the rows).
-		inSample := 0
-		if needSample {
-			inSample = min(len(batches), (f.Cfg.betaSample()+size-1)/size)
-		}
 		for lo, b := 0, 0; lo < len(batches); lo, b = lo+per, b+1 {
 			u := base
 			u.ID = int64(k)<<32 | int64(b)
 			u.Batches, u.N, u.M = len(batches), n, mm
-			u.SampleBatches = min(max(inSample-lo, 0), per)
-			if inSample == len(batches) && b == 0 {
-				// Every batch is in the sample: the source is the
-				// snapshot in its own order, so the simulation cuts the
-				// batches jko fit's does, and the two estimates agree.
+			u.SamplePairs = needSample
+			if needSample && b == 0 {
+				// The source in the snapshot's own order: the
+				// simulation cuts the batches jko fit's does.
 				u.Source = x.X
 			}
 			for _, bt := range batches[lo:min(lo+per, len(batches))] {
@@ -646,18 +628,10 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled, sam
 	}
 	o := f.Cfg.options()
 	evalAt := jkonet.EvalAt(o, m)
-	var smp *Unit
 	if u.Batches > 0 {
-		counts, err := u.couple()
-		if err != nil {
+		if err := u.couple(); err != nil {
 			return err
 		}
-		if u.SampleBatches > 0 {
-			smp = u.leadingBatches(counts)
-		}
-	} else if u.SamplePairs {
-		v := u
-		smp = &v
 	}
 	acc, err := jkonet.NewAccumulator(m, evalAt)
 	if err != nil {
@@ -671,18 +645,17 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled, sam
 		return err
 	}
 	parts(Part{ID: u.ID, Acc: b})
-	if smp != nil {
-		smp.Source, u.Source = u.Source, nil
-		sample(*smp)
+	if u.SamplePairs {
+		sample(u)
+		u.Source = nil
 	}
 	coupled(u)
 	return nil
 }
 
 // couple solves the unit's mini-batches on all cores and keeps their
-// pairs, batch after batch (the order does not depend on the cores); it
-// returns the rows of batch b (counts[b] x rows, y rows and pairs).
-func (u *Unit) couple() (counts []batchCount, err error) {
+// pairs, batch after batch (the order does not depend on the cores).
+func (u *Unit) couple() error {
 	d := u.D
 	nb := len(u.NX)
 	pairs := make([][]jkonet.Pair, nb)
@@ -692,7 +665,7 @@ func (u *Unit) couple() (counts []batchCount, err error) {
 		offX[b+1], offY[b+1] = offX[b]+u.NX[b], offY[b]+u.NY[b]
 	}
 	if offX[nb]*d != len(u.X) || offY[nb]*d != len(u.Y) || len(u.Mass) != nb {
-		return nil, fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
+		return fmt.Errorf("jko-beam: a unit of step %d holds %d and %d values for batches of %d and %d rows", u.Step, len(u.X), len(u.Y), offX[nb], offY[nb])
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -717,44 +690,16 @@ func (u *Unit) couple() (counts []batchCount, err error) {
 	}
 	wg.Wait()
 	u.PI, u.PJ, u.PW = nil, nil, nil
-	counts = make([]batchCount, nb)
 	for b := range pairs {
 		if errs[b] != nil {
-			return nil, fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
+			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
 		}
 		for _, p := range pairs[b] {
 			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.Mass)
 		}
-		counts[b] = batchCount{X: u.NX[b], Y: u.NY[b], Pairs: len(pairs[b])}
 	}
 	u.Batches, u.NX, u.NY, u.WX, u.WY, u.Mass = 0, nil, nil, nil, nil, nil
-	return counts, nil
-}
-
-// batchCount is the size of one coupled mini-batch of a unit.
-type batchCount struct{ X, Y, Pairs int }
-
-// leadingBatches is the coupled unit cut to its first SampleBatches
-// batches: their rows (the source the coupling saw), their pairs and
-// their densities.
-func (u *Unit) leadingBatches(counts []batchCount) *Unit {
-	nx, ny, np := 0, 0, 0
-	for _, c := range counts[:min(u.SampleBatches, len(counts))] {
-		nx, ny, np = nx+c.X, ny+c.Y, np+c.Pairs
-	}
-	d := u.D
-	v := *u
-	v.Batches, v.SampleBatches = 0, 0
-	v.X, v.Y = u.X[:nx*d], u.Y[:ny*d]
-	v.PI, v.PJ, v.PW = u.PI[:np], u.PJ[:np], u.PW[:np]
-	if u.Rho != nil {
-		r := nx
-		if u.DensityAtY {
-			r = ny
-		}
-		v.Rho, v.GradRho = u.Rho[:r], u.GradRho[:r*d]
-	}
-	return &v
+	return nil
 }
 
 func iota(lo, hi int) []int {
@@ -876,7 +821,7 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 		if err != nil {
 			return err
 		}
-		if err := res.SetBetaFromSample(m, prep, o); err != nil {
+		if err := res.SetBetaFromPairs(m, prep, o); err != nil {
 			return fmt.Errorf("jko-beam: the diffusion from the residuals: %w", err)
 		}
 		log.Info(ctx, res.BetaNote)
@@ -896,11 +841,9 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 	return writeFile(ctx, f.Cfg.Out, text)
 }
 
-// betaSample joins the sample's units into one step per step (units in
-// id order, so the steps do not depend on the runner): their pairs, and
-// as the source the particles the coupling saw (the whole snapshot for an
-// exact coupling or when every mini-batch is in the sample, else the
-// batches' rows).
+// betaSample joins the coupled units into one step per step (units in id
+// order, so the steps do not depend on the runner): their pairs, and
+// snapshot k as the source (the particles the coupling saw).
 func betaSample(m *compile.Model, sample func(*Unit) bool) (*jkonet.Prepared, error) {
 	var all []Unit
 	var u Unit
@@ -945,12 +888,11 @@ func betaSample(m *compile.Model, sample func(*Unit) bool) (*jkonet.Prepared, er
 		if j.Rho == nil {
 			j.GradRho = nil
 		}
-		st := j.step(m, "x")
-		if source != nil {
-			st.Source, st.NS = source, len(source)/d
-		} else if !batched {
-			return nil, fmt.Errorf("jko-beam: step %d's sample lacks its snapshot", j.Step)
+		if source == nil {
+			return nil, fmt.Errorf("jko-beam: step %d's pairs lack their snapshot", j.Step)
 		}
+		st := j.step(m, "x")
+		st.Source, st.NS = source, len(source)/d
 		prep.Steps = append(prep.Steps, *st)
 		lo = hi
 	}

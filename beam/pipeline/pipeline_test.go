@@ -200,43 +200,6 @@ func TestFitEqualsJkoFit(t *testing.T) {
 	}
 }
 
-// With mini-batch couplings and more rows than BetaSample, β comes from
-// the first batches of each step (about BetaSample rows): a real estimate
-// (positive, with a standard error) whose sample is smaller than the
-// whole, so it differs from the estimate on every batch, while the drift
-// agrees with jko fit's within its standard errors.
-func TestFitBetaSample(t *testing.T) {
-	whole, _, snaps := data(t, 300)
-	base := Config{
-		Spec: specOf(t, fitSpec), Ridge: jkonet.RidgeFixed(0.01), Couplings: couplingsOf(t, "minibatch:70"),
-		Seed: 3, Tool: "jko-beam test", Data: "data.csv",
-	}
-	fit := func(sample int) []float64 {
-		cfg := base
-		cfg.BetaSample, cfg.Out = sample, filepath.Join(t.TempDir(), "fitted.jko")
-		text := runFit(t, "direct", cfg, []string{whole})
-		sp, err := compile.LoadString("fitted.jko", string(text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fm, err := sp.Instantiate(2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fm.InitTheta(0)
-	}
-	all, part := fit(0), fit(140)
-	_, want := reference(t, fitSpec, snaps, base)
-	if !(part[3] > 0) || part[3] == all[3] {
-		t.Errorf("β = %v on 2 batches a step, %v on all of them: want a different positive estimate", part[3], all[3])
-	}
-	for j := 0; j < 3; j++ {
-		if math.Abs(part[j]-want.Theta[j]) > 3*math.Sqrt2*want.StdErr[j] {
-			t.Errorf("%s = %.5g, jko fit %.5g ± %.2g", want.Names[j], part[j], want.Theta[j], want.StdErr[j])
-		}
-	}
-}
-
 // Bad input fails the pipeline with a clear error, not a panic or a
 // silent success.
 func TestFitErrors(t *testing.T) {

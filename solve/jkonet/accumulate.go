@@ -254,7 +254,7 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 // FitLinear's warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	if o.BetaFrom != BetaScore && a.EvalAt == "x" && entropyEntry(m) >= 0 {
-		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: solve with SolveDrift and estimate β with Result.SetBetaFromSample, or estimate it from the score (BetaScore)")
+		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: solve with SolveDrift and estimate β with Result.SetBetaFromPairs, or estimate it from the score (BetaScore)")
 	}
 	return a.solve(m, o)
 }

@@ -62,7 +62,6 @@ var (
 	step      = flag.String("step", "", "eval: how a prediction advances, explicit or implicit; default: the step the fitted spec declares (explicit if none), as jko eval.")
 	jsonOut   = flag.Bool("json", false, "eval: print the report as JSON.")
 	chunk     = flag.Int("chunk", 65536, "Rows per element: read chunks and slices of coupled pairs.")
-	betaRows  = flag.Int("beta-sample", 8192, "fit, an entropy's β with the drift at x and mini-batch couplings: rows of each step (rounded up to whole batches) that β is estimated from on one worker, as jko fit estimates it; exact couplings use every pair.")
 	_         = flag.Bool("verbose", false, "Log the runner's progress (Beam's info messages).")
 )
 
@@ -186,7 +185,7 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	inputs := pos[2:]
 	cfg := pipeline.Config{
 		Spec: spec, Split: *split, Dt: *dt, Ridge: ridge, Couplings: cp, Density: dens,
-		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, BetaSample: *betaRows, Out: *out,
+		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
 		Tool: "jko-beam " + version, Data: strings.Join(inputs, " "),
 	}
 	if err := cfg.Check(); err != nil {
