@@ -60,6 +60,8 @@ type Config struct {
 	// (0: from the data; it must agree with times the data records).
 	Split string
 	Dt    float64
+	// Cells says how to read cell tables (.h5ad, .npz inputs).
+	Cells Cells
 	// The fit's settings, as jko fit's flags (Ridge is relative to each
 	// feature's size; the zero value chooses it from the data).
 	Ridge     jkonet.Ridge
@@ -90,6 +92,39 @@ func (c Config) options() jkonet.Options {
 	return o
 }
 
+// Cells says how to read a cell table (an AnnData .h5ad or NumPy .npz
+// input), as jko fit's --time-key, --obsm, --times and --dims do
+// (Source), and its seeded train/test split, as --test-fraction and
+// --split-seed do: the fit reads the train side, the evaluation the test
+// side. The split is drawn per input file, so it selects jko fit's cells
+// when the table is one file.
+type Cells struct {
+	Source       snapshot.Source
+	TestFraction float64
+	SplitSeed    uint64
+}
+
+func (c Cells) check() error {
+	if c.TestFraction != 0 && !(c.TestFraction > 0 && c.TestFraction < 1) {
+		return fmt.Errorf("--test-fraction %v: want a fraction in (0, 1)", c.TestFraction)
+	}
+	if c.Source.Dims < 0 {
+		return fmt.Errorf("--dims %d: want a positive count (0: all coordinates)", c.Source.Dims)
+	}
+	return nil
+}
+
+// cellKind is "h5ad" or "npz" for a cell table's path, else "".
+func cellKind(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".h5ad":
+		return "h5ad"
+	case ".npz":
+		return "npz"
+	}
+	return ""
+}
+
 // splitName is the split the header names, as jko fit does.
 func (c Config) splitName() string { return c.splitNameOr("train") }
 
@@ -112,6 +147,9 @@ func (c Config) Check() error {
 	}
 	if c.Out == "" {
 		return fmt.Errorf("jko-beam: no output path")
+	}
+	if err := c.Cells.check(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -193,7 +231,7 @@ type ReadFn struct {
 
 // ProcessElement reads in and emits (time bits, chunk).
 func (f *ReadFn) ProcessElement(ctx context.Context, in Input, emit func(uint64, Chunk)) error {
-	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt)
+	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt, f.Cfg.Cells)
 	if err != nil {
 		return err
 	}
@@ -229,8 +267,21 @@ func denseRows(x *mat.Dense) []float64 {
 // Beam's file systems (a remote directory is copied to a temporary one).
 // An empty split reads dirSplit of a directory (train if that is empty
 // too) and all of a CSV file.
-func readInput(ctx context.Context, path, split, dirSplit string, dt float64) (*snapshot.Snapshots, error) {
+func readInput(ctx context.Context, path, split, dirSplit string, dt float64, cells Cells) (*snapshot.Snapshots, error) {
 	remote := strings.Contains(path, "://")
+	if kind := cellKind(path); kind != "" {
+		side := "train"
+		if dirSplit == "test" {
+			side = "test"
+		}
+		return readCells(ctx, path, kind, split, side, dt, cells)
+	}
+	if cells.Source.TimeKey != "" || cells.Source.Coords != "" {
+		return nil, fmt.Errorf("--time-key and --obsm apply to .h5ad and .npz files; %s is neither", path)
+	}
+	if cells.TestFraction > 0 || cells.Source.Times != nil || cells.Source.Dims > 0 {
+		return nil, fmt.Errorf("--test-fraction, --times and --dims apply to .h5ad and .npz files in jko-beam; %s is neither", path)
+	}
 	csvSplit := split
 	if split == "" {
 		split = cmp.Or(dirSplit, "train")
@@ -286,6 +337,81 @@ func readInput(ctx context.Context, path, split, dirSplit string, dt float64) (*
 		}
 	}
 	return s, nil
+}
+
+// readCells reads a cell table as jko fit does (snapshot.ReadH5AD or
+// ReadNPZ, which read a local file: a remote one is copied to a local
+// temporary file first), then keeps one side of its split.
+func readCells(ctx context.Context, path, kind, split, side string, dt float64, cells Cells) (*snapshot.Snapshots, error) {
+	if split != "" && split != "all" {
+		return nil, fmt.Errorf("--split %s: %s is a cell table without a train/test split (use --test-fraction)", split, path)
+	}
+	local := path
+	if strings.Contains(path, "://") {
+		tmp, err := copyRemoteFile(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(tmp)
+		local = tmp
+	}
+	var s *snapshot.Snapshots
+	var err error
+	if kind == "h5ad" {
+		s, err = snapshot.ReadH5AD(local, cells.Source)
+	} else {
+		s, err = snapshot.ReadNPZ(local, cells.Source)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// As jko fit: --dt replaces the levels' times by t0 + k·dt.
+	if dt > 0 {
+		for k := range s.Times {
+			s.Times[k] = s.Times[0] + float64(k)*dt
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if cells.TestFraction > 0 {
+		train, test, err := s.Split(cells.TestFraction, cells.SplitSeed)
+		if err != nil {
+			return nil, err
+		}
+		if s = train; side == "test" {
+			s = test
+		}
+	}
+	return s, nil
+}
+
+// copyRemoteFile copies a remote file to a local temporary one with the
+// same extension.
+func copyRemoteFile(ctx context.Context, path string) (string, error) {
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer fs.Close()
+	r, err := fs.OpenRead(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("reading data: %w", err)
+	}
+	defer r.Close()
+	w, err := os.CreateTemp("", "jko-beam-*"+filepath.Ext(path))
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(w, r)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(w.Name())
+		return "", err
+	}
+	return w.Name(), nil
 }
 
 func readDir(dir, split string, dt float64) (*snapshot.Snapshots, error) {
