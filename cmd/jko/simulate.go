@@ -20,7 +20,7 @@ type simulateCmd struct {
 	Particles int     `help:"Number of particles." default:"2000"`
 	Steps     int     `help:"Number of steps (snapshots at t = 0, dt, …, steps·dt)." default:"5"`
 	Dt        float64 `help:"Time between snapshots (the JKO step τ)." default:"0.01"`
-	Substeps  int     `help:"Euler–Maruyama steps per dt." default:"1"`
+	Substeps  int     `help:"Euler–Maruyama steps per dt." default:"${substeps_default}"`
 	Dim       int     `help:"Dimension of the state space." default:"2"`
 	Init      string  `help:"Initial distribution: uniform:LO,HI or gaussian:MEAN,STD." default:"uniform:-4,4"`
 	Seed      uint64  `help:"Random seed." default:"0"`
