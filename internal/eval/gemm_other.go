@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package eval
+
+// microKernel computes one mr×nr tile (the portable kernel off amd64).
+var microKernel = kernelGo
+
+func isKernelGo() bool { return true }
