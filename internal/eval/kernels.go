@@ -14,6 +14,9 @@ func exec(in *instr, n int, refs [][]float64) {
 	case op == opAxpy:
 		axpy(in, out, refs)
 		return
+	case op == opSoftSig:
+		softSig(out, refs[in.out2][:len(out)], refs[in.args[0].ref][:len(out)])
+		return
 	case op == opGauss:
 		a := in.args[0]
 		gaussExec(in.gauss, out, refs[a.ref], stride(a), n)

@@ -93,6 +93,7 @@ type instr struct {
 	args  []operand
 	p     float64
 	i, j  int
+	out2  int // opSoftSig: the reference of the sigmoid
 	cols  int // columns of the matrix operand (MatVec, MatTVec, SqDist), or of Outer
 	node  ir.NodeID
 	gauss *gaussGrid // opGauss
@@ -350,6 +351,11 @@ func (p *Program) build(vary map[string][]float64, reduce bool) *plan {
 			return eff0(id)
 		}
 	}
+	// Softplus and sigmoid of one varying value (a network's activation
+	// and its derivative) share exp(−|z|): one instruction computes both,
+	// at the first one's place, the other moved up next to it.
+	var partner map[ir.NodeID]ir.NodeID
+	vcode, partner = pairActivations(g, vcode, eff)
 	// Liveness of varying computed values.
 	last := map[ir.NodeID]int{}
 	for k, id := range vcode {
@@ -447,6 +453,18 @@ func (p *Program) build(vary map[string][]float64, reduce bool) *plan {
 		return operand{ref: ref[a], mode: mU, size: size}
 	}
 	for _, id := range vcode {
+		if q, ok := partner[id]; ok {
+			if q == 0 {
+				continue // computed with its partner
+			}
+			sp, sg := id, q
+			if g.Op(id) == ir.OpSigmoid {
+				sp, sg = q, id
+			}
+			pl.code = append(pl.code, instr{op: opSoftSig, out: ref[sp], out2: ref[sg], size: g.Shape(id).Size(), node: id,
+				args: []operand{mkop(eff(id)[0], false)}})
+			continue
+		}
 		if gg, ok := gauss[id]; ok {
 			pl.code = append(pl.code, instr{op: opGauss, out: ref[id], size: g.Shape(id).Size(), node: id,
 				args: []operand{mkop(gg.x, false)}, gauss: gg})
