@@ -62,6 +62,16 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 // lossGrad evaluates the loss and adds its gradient into grad on the pairs
 // idx[s] of each step s (all pairs when idx is nil).
 func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+	if m.Has(compile.Potential) && !m.Has(compile.Interaction) && !m.Has(compile.Internal) {
+		return lossGradPotential(m, prep, theta, grad, idx)
+	}
+	return lossGradSeeded(m, prep, theta, grad, idx)
+}
+
+// lossGradSeeded is lossGrad for any drift: the drift at the pairs, then
+// the vector–Jacobian products of each kind of term with the residuals'
+// seeds.
+func lossGradSeeded(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
 	d := m.Dim
 	clear(grad)
 	// Total weight of the selected pairs.
@@ -119,6 +129,57 @@ func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]i
 			m.InternalVJP(tmp, sub.Rho, si, sub.N, theta)
 			addTo(grad, tmp)
 		}
+	}
+	return sum / wsum
+}
+
+// lossGradPotential is lossGrad for a drift that is a potential's
+// gradient alone: the loss and its gradient come from one pass over the
+// pairs (compile.Model.PotentialLSQ). The pairs of all steps go in one
+// batch when the potential does not depend on time.
+func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+	d := m.Dim
+	clear(grad)
+	var x, tau, c, w []float64
+	tmp := make([]float64, len(grad))
+	sum, wsum := 0.0, 0.0
+	flush := func(t float64) {
+		if len(w) == 0 {
+			return
+		}
+		sum += m.PotentialLSQ(tmp, x, tau, c, w, len(w), t, theta)
+		addTo(grad, tmp)
+		x, tau, c, w = x[:0], tau[:0], c[:0], w[:0]
+	}
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		add := func(i int) {
+			x = append(x, st.P[i*d:(i+1)*d]...)
+			c = append(c, st.Delta[i*d:(i+1)*d]...)
+			tau = append(tau, st.Tau)
+			w = append(w, st.W[i])
+			wsum += st.W[i]
+		}
+		if idx == nil {
+			for i := range st.N {
+				add(i)
+			}
+		} else {
+			for _, i := range idx[s] {
+				add(i)
+			}
+		}
+		if m.TimeDependent() {
+			flush(st.T)
+		}
+	}
+	flush(0)
+	if wsum == 0 {
+		clear(grad)
+		return 0
+	}
+	for j := range grad {
+		grad[j] /= wsum
 	}
 	return sum / wsum
 }
