@@ -4,17 +4,24 @@ import "sync"
 
 // The matrix–matrix products of the batched lowering (a network layer over
 // a chunk, its transposed product, the weight gradients Uᵀ diag(w) V) run
-// through one kernel of this package: op(A) is packed into panels of mr
-// rows and op(B) into panels of nr columns, each laid out along k, and a
-// micro-kernel computes each mr×nr tile of the product in registers,
-// summing over k in order with fused multiply–adds (AVX2/FMA assembly
-// where the CPU has it, plain Go otherwise). Every entry of C is summed
-// over k sequentially whatever the shapes and tiling, so a product does not
-// depend on where its rows fall in a chunk.
+// through one kernel of this package. A micro-kernel computes an mr×nr
+// tile of the product in registers, summing over k in order with fused
+// multiply–adds (AVX2/FMA assembly where the CPU has it, plain Go
+// otherwise). It reads op(A) in place through a row and a column stride
+// (row-major A or its transpose alike) and op(B) in place when its rows
+// are contiguous (B not transposed); a transposed B, and the partial tiles
+// at the edges, are first packed into zero-padded panels. Every entry of C
+// is summed over k sequentially whatever the shapes and tiling, so a
+// product does not depend on where its rows fall in a chunk.
 const (
 	mr = 4 // rows of a micro-tile
 	nr = 8 // columns of a micro-tile
 )
+
+// tileKernel computes tile[i·nr + j] = Σ_p a[i·rsA + p·csA]·b[p·ldb + j]
+// for i < mr, j < nr, p < k in order (strides in elements); a and b start
+// at the tile's first row and column.
+type tileKernel func(k int, a []float64, rsA, csA int, b []float64, ldb int, tile *[mr * nr]float64)
 
 // gemmScratch holds the packed operands of one product.
 type gemmScratch struct {
@@ -40,21 +47,50 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64,
 	if m == 0 || n == 0 {
 		return
 	}
+	a, b, c = a[:m*k], b[:k*n], c[:m*n]
 	s := gemmPool.Get().(*gemmScratch)
-	mp, np := (m+mr-1)/mr, (n+nr-1)/nr
-	s.a = grow(s.a, mp*mr*k)
-	s.b = grow(s.b, np*nr*k)
-	packA(s.a, tA, a, m, k)
-	packB(s.b, tB, b, n, k)
 	kern := microKernel
+	// op(A)[i, p] = a[i·rsA + p·csA].
+	rsA, csA := k, 1
+	if tA {
+		rsA, csA = 1, m
+	}
+	np := (n + nr - 1) / nr
+	// Panels of op(B): in place (rows of b) unless transposed or partial.
+	var bp []float64
+	if tB {
+		s.b = grow(s.b, np*nr*k)
+		packBT(s.b, b, n, k)
+		bp = s.b
+	} else if n%nr != 0 {
+		s.b = grow(s.b, nr*k)
+		packBEdge(s.b, b, n, k, (np-1)*nr)
+	}
+	edgeA := m % mr
+	if edgeA != 0 {
+		s.a = grow(s.a, mr*k)
+		packA(s.a, tA, a, m, k, m-edgeA)
+	}
 	for jb := range np {
 		j0 := jb * nr
 		nj := min(nr, n-j0)
-		bp := s.b[jb*nr*k : (jb+1)*nr*k]
-		for ib := range mp {
-			i0 := ib * mr
+		var pb []float64
+		ldb := nr
+		switch {
+		case tB:
+			pb = bp[jb*nr*k : (jb+1)*nr*k]
+		case nj < nr:
+			pb = s.b[:nr*k]
+		default:
+			pb, ldb = b[j0:], n
+		}
+		for i0 := 0; i0 < m; i0 += mr {
 			mi := min(mr, m-i0)
-			kern(k, s.a[ib*mr*k:(ib+1)*mr*k], bp, &s.tile)
+			if mi < mr {
+				kern(k, s.a, 1, mr, pb, ldb, &s.tile)
+			} else {
+				kern(k, a[i0*rsA:], rsA, csA, pb, ldb, &s.tile)
+			}
 			for i := range mi {
 				row := c[(i0+i)*n+j0 : (i0+i)*n+j0+nj]
 				t := s.tile[i*nr : i*nr+nj]
@@ -80,34 +116,25 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64,
 	gemmPool.Put(s)
 }
 
-// packA lays op(A) (m×k) out as panels of mr rows: panel ib holds, for
-// each p in 0..k−1, the mr values op(A)[ib·mr + i, p] (zero past row m).
-func packA(dst []float64, tA bool, a []float64, m, k int) {
-	for ib := 0; ib*mr < m; ib++ {
-		pan := dst[ib*mr*k : (ib+1)*mr*k]
-		i0 := ib * mr
-		mi := min(mr, m-i0)
-		if mi < mr {
-			clear(pan)
-		}
-		for i := range mi {
-			if tA { // op(A)[r, p] = a[p*m + r]
-				for p := range k {
-					pan[p*mr+i] = a[p*m+i0+i]
-				}
+// packA lays the rows i0.. of op(A) (m×k, fewer than mr of them) out as
+// one zero-padded panel: dst[p·mr + i] = op(A)[i0 + i, p].
+func packA(dst []float64, tA bool, a []float64, m, k, i0 int) {
+	clear(dst[:mr*k])
+	for i := range m - i0 {
+		for p := range k {
+			if tA {
+				dst[p*mr+i] = a[p*m+i0+i]
 			} else {
-				row := a[(i0+i)*k : (i0+i+1)*k]
-				for p, v := range row {
-					pan[p*mr+i] = v
-				}
+				dst[p*mr+i] = a[(i0+i)*k+p]
 			}
 		}
 	}
 }
 
-// packB lays op(B) (k×n) out as panels of nr columns: panel jb holds, for
-// each p in 0..k−1, the nr values op(B)[p, jb·nr + j] (zero past column n).
-func packB(dst []float64, tB bool, b []float64, n, k int) {
+// packBT lays op(B) = bᵀ (b n×k row-major) out as panels of nr columns:
+// panel jb holds, for each p in 0..k−1, the nr values op(B)[p, jb·nr + j]
+// (zero past column n).
+func packBT(dst []float64, b []float64, n, k int) {
 	for jb := 0; jb*nr < n; jb++ {
 		pan := dst[jb*nr*k : (jb+1)*nr*k]
 		j0 := jb * nr
@@ -115,30 +142,31 @@ func packB(dst []float64, tB bool, b []float64, n, k int) {
 		if nj < nr {
 			clear(pan)
 		}
-		if tB { // op(B)[p, c] = b[c*k + p]
-			for j := range nj {
-				col := b[(j0+j)*k : (j0+j+1)*k]
-				for p, v := range col {
-					pan[p*nr+j] = v
-				}
+		for j := range nj {
+			col := b[(j0+j)*k : (j0+j+1)*k]
+			for p, v := range col {
+				pan[p*nr+j] = v
 			}
-			continue
-		}
-		for p := range k {
-			copy(pan[p*nr:p*nr+nj], b[p*n+j0:p*n+j0+nj])
 		}
 	}
 }
 
-// kernelGo is the portable micro-kernel: tile = A·B for a packed panel a
-// (k×mr) and b (k×nr), each entry summed over p in order.
-func kernelGo(k int, a, b []float64, tile *[mr * nr]float64) {
-	var acc [mr * nr]float64
-	a, b = a[:k*mr], b[:k*nr]
+// packBEdge lays the columns j0.. of b (k×n row-major, fewer than nr of
+// them) out as one zero-padded panel: dst[p·nr + j] = b[p·n + j0 + j].
+func packBEdge(dst []float64, b []float64, n, k, j0 int) {
+	clear(dst[:nr*k])
 	for p := range k {
-		bp := (*[nr]float64)(b[p*nr:])
-		ap := (*[mr]float64)(a[p*mr:])
-		for i, ai := range ap {
+		copy(dst[p*nr:p*nr+n-j0], b[p*n+j0:(p+1)*n])
+	}
+}
+
+// kernelGo is the portable tileKernel.
+func kernelGo(k int, a []float64, rsA, csA int, b []float64, ldb int, tile *[mr * nr]float64) {
+	var acc [mr * nr]float64
+	for p := range k {
+		bp := (*[nr]float64)(b[p*ldb:])
+		for i := range mr {
+			ai := a[i*rsA+p*csA]
 			r := (*[nr]float64)(acc[i*nr:])
 			for j, bj := range bp {
 				r[j] += ai * bj

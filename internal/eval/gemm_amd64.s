@@ -1,12 +1,17 @@
 #include "textflag.h"
 
-// func kernel4x8(k int, a, b, tile *float64)
-// tile[i*8+j] = Σ_p a[p*4+i]·b[p*8+j], p in order, fused multiply–adds.
-TEXT ·kernel4x8(SB), NOSPLIT, $0-32
+// func kernel4x8(k int, a *float64, rsA, csA int, b *float64, ldb int, tile *float64)
+// tile[i*8+j] = Σ_p a[i*rsA + p*csA]·b[p*ldb + j] (strides in bytes), p in
+// order, fused multiply–adds; k ≥ 1.
+TEXT ·kernel4x8(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ tile+24(FP), DX
+	MOVQ rsA+16(FP), R8
+	MOVQ csA+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R10
+	MOVQ tile+48(FP), DX
+	LEAQ (R8)(R8*2), R11
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -22,17 +27,17 @@ loop:
 	VBROADCASTSD (SI), Y10
 	VFMADD231PD Y8, Y10, Y0
 	VFMADD231PD Y9, Y10, Y1
-	VBROADCASTSD 8(SI), Y11
+	VBROADCASTSD (SI)(R8*1), Y11
 	VFMADD231PD Y8, Y11, Y2
 	VFMADD231PD Y9, Y11, Y3
-	VBROADCASTSD 16(SI), Y12
+	VBROADCASTSD (SI)(R8*2), Y12
 	VFMADD231PD Y8, Y12, Y4
 	VFMADD231PD Y9, Y12, Y5
-	VBROADCASTSD 24(SI), Y13
+	VBROADCASTSD (SI)(R11*1), Y13
 	VFMADD231PD Y8, Y13, Y6
 	VFMADD231PD Y9, Y13, Y7
-	ADDQ $32, SI
-	ADDQ $64, DI
+	ADDQ R9, SI
+	ADDQ R10, DI
 	DECQ CX
 	JNZ  loop
 

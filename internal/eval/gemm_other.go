@@ -3,6 +3,6 @@
 package eval
 
 // microKernel computes one mr×nr tile (the portable kernel off amd64).
-var microKernel = kernelGo
+var microKernel tileKernel = kernelGo
 
-func isKernelGo() bool { return true }
+func hasFMA() bool { return false }

@@ -142,22 +142,19 @@ func naiveGemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta flo
 // the assembly kernel runs, to rounding with the portable kernel.
 func TestGemmMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
-	kernels := []struct {
+	type kernel struct {
 		name  string
-		kern  func(int, []float64, []float64, *[mr * nr]float64)
+		kern  tileKernel
 		exact bool
-	}{{"go", kernelGo, false}}
-	if microKernel != nil && !isKernelGo() {
-		kernels = append(kernels, struct {
-			name  string
-			kern  func(int, []float64, []float64, *[mr * nr]float64)
-			exact bool
-		}{"asm", microKernel, true})
 	}
-	defer func(k func(int, []float64, []float64, *[mr * nr]float64)) { microKernel = k }(microKernel)
+	kernels := []kernel{{"go", kernelGo, false}}
+	if hasFMA() {
+		kernels = append(kernels, kernel{"asm", microKernel, true})
+	}
+	defer func(k tileKernel) { microKernel = k }(microKernel)
 	for _, kn := range kernels {
 		microKernel = kn.kern
-		for _, sh := range [][3]int{{1, 1, 1}, {4, 8, 1}, {5, 9, 3}, {64, 64, 64}, {33, 5, 64}, {64, 5, 33}, {7, 64, 5}, {3, 2, 0}} {
+		for _, sh := range [][3]int{{1, 1, 1}, {4, 8, 1}, {5, 9, 3}, {64, 64, 64}, {33, 5, 64}, {64, 5, 33}, {7, 64, 5}, {3, 2, 0}, {8, 16, 7}, {12, 21, 9}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, tA := range []bool{false, true} {
 				for _, tB := range []bool{false, true} {

@@ -759,14 +759,22 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 	cs := chunkFor(in.N)
 	nc := (in.N + cs - 1) / cs
 	nb := min(nc, maxBlocks)
+	// The partial sums of the blocks, in one allocation.
+	total := 0
+	for _, o := range pl.outs {
+		total += o.size
+	}
+	store := make([]float64, nb*total)
 	partial := make([][][]float64, nb)
 	pl.parallel(nb, uvals, func(w *worker, b int) {
 		acc := make([][]float64, len(pl.outs))
 		if w.obuf == nil {
 			w.obuf = make([][]float64, len(pl.outs))
 		}
+		off := b * total
 		for k, o := range pl.outs {
-			acc[k] = make([]float64, o.size)
+			acc[k] = store[off : off+o.size : off+o.size]
+			off += o.size
 			if pl.direct[k] {
 				if w.obuf[k] == nil {
 					w.obuf[k] = make([]float64, o.size*ChunkSize)

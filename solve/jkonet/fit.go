@@ -140,7 +140,16 @@ func lossGradSeeded(m *compile.Model, prep *Prepared, theta, grad []float64, idx
 func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
 	d := m.Dim
 	clear(grad)
-	var x, tau, c, w []float64
+	n := 0
+	for s := range prep.Steps {
+		if idx == nil {
+			n += prep.Steps[s].N
+		} else {
+			n += len(idx[s])
+		}
+	}
+	x, c := make([]float64, 0, n*d), make([]float64, 0, n*d)
+	tau, w := make([]float64, 0, n), make([]float64, 0, n)
 	tmp := make([]float64, len(grad))
 	sum, wsum := 0.0, 0.0
 	flush := func(t float64) {
