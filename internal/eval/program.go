@@ -133,6 +133,7 @@ type plan struct {
 	// products (Reduce only).
 	outer [][]outerRef
 	pool  sync.Pool // *worker
+	sums  sync.Pool // *[]float64, Reduce's partial sums
 }
 
 type varInput struct {
@@ -581,15 +582,18 @@ func (w *worker) accumulateOuter(acc []float64, terms []outerRef, n int, wt []fl
 	}
 }
 
-func (pl *plan) worker(uvals [][]float64) *worker {
+// worker returns a worker whose slots hold chunks of cs particles.
+func (pl *plan) worker(uvals [][]float64, cs int) *worker {
 	w, _ := pl.pool.Get().(*worker)
 	if w == nil {
-		w = &worker{refs: make([][]float64, pl.outBase+len(pl.outs))}
-		for _, s := range pl.slots {
-			w.slots = append(w.slots, make([]float64, s*ChunkSize))
-		}
-		copy(w.refs, w.slots)
+		w = &worker{refs: make([][]float64, pl.outBase+len(pl.outs)), slots: make([][]float64, len(pl.slots))}
 	}
+	for i, s := range pl.slots {
+		if len(w.slots[i]) < s*cs {
+			w.slots[i] = make([]float64, s*cs)
+		}
+	}
+	copy(w.refs, w.slots)
 	copy(w.refs[len(pl.slots)+len(pl.inputs):], uvals)
 	return w
 }
@@ -689,9 +693,9 @@ func (pl *plan) runChunk(w *worker, n int) {
 
 // parallel runs f(w, u) for the units u = 0..m−1 on up to GOMAXPROCS
 // goroutines, each with its own worker scratch w.
-func (pl *plan) parallel(m int, uvals [][]float64, f func(w *worker, u int)) {
+func (pl *plan) parallel(m, cs int, uvals [][]float64, f func(w *worker, u int)) {
 	parallel.Claim(m, func(next func() int) {
-		w := pl.worker(uvals)
+		w := pl.worker(uvals, cs)
 		for u := next(); u < m; u = next() {
 			f(w, u)
 		}
@@ -712,7 +716,7 @@ func (p *Program) Run(dst [][]float64, in Inputs) error {
 	}
 	cs := chunkFor(in.N)
 	nc := (in.N + cs - 1) / cs
-	pl.parallel(nc, uvals, func(w *worker, c int) {
+	pl.parallel(nc, cs, uvals, func(w *worker, c int) {
 		start := c * cs
 		n := min(cs, in.N-start)
 		pl.bindChunk(w, &in, start, n)
@@ -764,9 +768,16 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 	for _, o := range pl.outs {
 		total += o.size
 	}
-	store := make([]float64, nb*total)
+	sp, _ := pl.sums.Get().(*[]float64)
+	if sp == nil {
+		sp = new([]float64)
+	}
+	*sp = grow(*sp, nb*total)
+	store := *sp
+	clear(store)
+	defer pl.sums.Put(sp)
 	partial := make([][][]float64, nb)
-	pl.parallel(nb, uvals, func(w *worker, b int) {
+	pl.parallel(nb, cs, uvals, func(w *worker, b int) {
 		acc := make([][]float64, len(pl.outs))
 		if w.obuf == nil {
 			w.obuf = make([][]float64, len(pl.outs))

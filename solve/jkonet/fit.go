@@ -150,14 +150,22 @@ func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, 
 	}
 	x, c := make([]float64, 0, n*d), make([]float64, 0, n*d)
 	tau, w := make([]float64, 0, n), make([]float64, 0, n)
-	tmp := make([]float64, len(grad))
-	sum, wsum := 0.0, 0.0
+	var tmp []float64
+	sum, wsum, flushed := 0.0, 0.0, false
 	flush := func(t float64) {
 		if len(w) == 0 {
 			return
 		}
-		sum += m.PotentialLSQ(tmp, x, tau, c, w, len(w), t, theta)
-		addTo(grad, tmp)
+		if !flushed {
+			sum += m.PotentialLSQ(grad, x, tau, c, w, len(w), t, theta)
+		} else {
+			if tmp == nil {
+				tmp = make([]float64, len(grad))
+			}
+			sum += m.PotentialLSQ(tmp, x, tau, c, w, len(w), t, theta)
+			addTo(grad, tmp)
+		}
+		flushed = true
 		x, tau, c, w = x[:0], tau[:0], c[:0], w[:0]
 	}
 	for s := range prep.Steps {
