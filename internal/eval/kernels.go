@@ -259,13 +259,9 @@ func unary(op ir.Op, p float64, out, a []float64) {
 			out[i] = math.Tanh(x)
 		}
 	case ir.OpSigmoid:
-		for i, x := range a {
-			out[i] = ir.Sigmoid(x)
-		}
+		sigmoids(out, a)
 	case ir.OpSoftplus:
-		for i, x := range a {
-			out[i] = softplus(x)
-		}
+		softpluses(out, a)
 	case ir.OpRelu:
 		for i, x := range a {
 			out[i] = ir.Relu(x)

@@ -61,9 +61,64 @@ func pairActivations(g *ir.Graph, vcode []ir.NodeID, eff func(ir.NodeID) []ir.No
 	return out, partner
 }
 
-// softSig writes softplus(z) to sp and sigmoid(z) to sg.
+// softSig writes softplus(z) to sp and sigmoid(z) to sg: four at a time
+// through softSig4 where the CPU allows, the rest (and any group of four
+// with |z| > 708 or NaN) by softSigScalar.
 func softSig(sp, sg, z []float64) {
 	sp, sg = sp[:len(z)], sg[:len(z)]
+	i := 0
+	if vectorActivations {
+		for n := len(z) &^ 3; i < n; {
+			i += softSig4(&sp[i], &sg[i], &z[i], n-i)
+			if i < n {
+				softSigScalar(sp[i:i+4], sg[i:i+4], z[i:i+4])
+				i += 4
+			}
+		}
+	}
+	softSigScalar(sp[i:], sg[i:], z[i:])
+}
+
+// sigmoids writes sigmoid(z) to sg, four at a time through sigmoid4 where
+// the CPU allows.
+func sigmoids(sg, z []float64) {
+	sg = sg[:len(z)]
+	i := 0
+	if vectorActivations {
+		for n := len(z) &^ 3; i < n; {
+			i += sigmoid4(&sg[i], &z[i], n-i)
+			if i < n {
+				for j := i; j < i+4; j++ {
+					sg[j] = ir.Sigmoid(z[j])
+				}
+				i += 4
+			}
+		}
+	}
+	for j := i; j < len(z); j++ {
+		sg[j] = ir.Sigmoid(z[j])
+	}
+}
+
+// softpluses writes softplus(z) to sp (through softSig where the vector
+// kernels run, its sigmoids discarded).
+func softpluses(sp, z []float64) {
+	if !vectorActivations {
+		for i, x := range z {
+			sp[i] = softplus(x)
+		}
+		return
+	}
+	var sg [256]float64
+	for i := 0; i < len(z); i += len(sg) {
+		j := min(i+len(sg), len(z))
+		softSig(sp[i:j], sg[:j-i], z[i:j])
+	}
+}
+
+// softSigScalar is softSig one value at a time, with math.Exp and
+// math.Log.
+func softSigScalar(sp, sg, z []float64) {
 	for i, x := range z {
 		e := math.Exp(-math.Abs(x))
 		u := 1 + e
