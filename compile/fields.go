@@ -719,8 +719,8 @@ func (m *Model) EntropyVJP(dst, theta []float64) {
 	m.InternalVJP(dst, []float64{1}, []float64{1}, 1, theta)
 }
 
-// lsqProg builds ‖τ·∇ₓV + c‖² (τ a varying scalar, c a varying vector)
-// and its gradient per parameter block.
+// lsqProg builds w‖τ·∇ₓV + c‖² (w and τ varying scalars, c a varying
+// vector) and its gradient per parameter block.
 func (m *Model) lsqProg() (*eval.Program, []int) {
 	m.progs.lsqOnce.Do(func() {
 		g := m.G.Clone()
@@ -728,8 +728,11 @@ func (m *Model) lsqProg() (*eval.Program, []int) {
 		blocks, nodes := m.blocksOf(a.grad)
 		tau := g.Input(lsqTau, ir.Scalar)
 		c := g.Input(lsqOffset, ir.Vector(m.Dim))
+		w := g.Input(lsqWeight, ir.Scalar)
 		r := g.Add(g.Mul(g.Broadcast(tau, ir.Vector(m.Dim)), a.grad), c)
-		loss := g.Dot(r, r)
+		// The weight inside the graph: the reverse pass carries it, so the
+		// weight gradients reduce without weighting the particles' rows.
+		loss := g.Mul(w, g.Dot(r, r))
 		outs := []ir.NodeID{loss}
 		if len(nodes) > 0 {
 			outs = append(outs, g.Grad(loss, nodes...)...)
@@ -745,6 +748,7 @@ func (m *Model) lsqProg() (*eval.Program, []int) {
 const (
 	lsqTau    = "#tau"
 	lsqOffset = "#c"
+	lsqWeight = "#w"
 )
 
 // PotentialLSQ returns Σ_i w_i ‖τ_i·Σ∇ₓV(x_i, t) + c_i‖² over the n points
@@ -760,22 +764,21 @@ func (m *Model) PotentialLSQ(grad, x, tau, c, w []float64, n int, t float64, the
 	checkLen("tau", tau, n)
 	checkLen("c", c, n*d)
 	clear(grad[:m.NumParams])
-	if w != nil {
-		checkLen("w", w, n)
-		w = w[:n]
-	}
 	if n == 0 {
 		return 0
 	}
+	if w == nil {
+		w = make([]float64, n)
+		for i := range w {
+			w[i] = 1
+		}
+	}
+	checkLen("w", w, n)
 	if !m.Has(Potential) {
 		// ∇V = 0: the loss is Σ w‖c‖², constant in θ.
 		s := 0.0
 		for i := range n {
-			wi := 1.0
-			if w != nil {
-				wi = w[i]
-			}
-			s += wi * floats.Dot(c[i*d:(i+1)*d], c[i*d:(i+1)*d])
+			s += w[i] * floats.Dot(c[i*d:(i+1)*d], c[i*d:(i+1)*d])
 		}
 		return s
 	}
@@ -785,7 +788,7 @@ func (m *Model) PotentialLSQ(grad, x, tau, c, w []float64, n int, t float64, the
 	for bi, b := range blocks {
 		outs[1+bi] = grad[m.Params[b].Offset : m.Params[b].Offset+m.Params[b].Size]
 	}
-	must(prog.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*d], lsqTau: tau[:n], lsqOffset: c[:n*d]},
-		Shared: m.shared(theta, t)}, w))
+	must(prog.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*d], lsqTau: tau[:n], lsqOffset: c[:n*d],
+		lsqWeight: w[:n]}, Shared: m.shared(theta, t)}, nil))
 	return outs[0][0]
 }
