@@ -18,10 +18,11 @@ const (
 	nr = 8 // columns of a micro-tile
 )
 
-// tileKernel computes tile[i·nr + j] = Σ_p a[i·rsA + p·csA]·b[p·ldb + j]
-// for i < mr, j < nr, p < k in order (strides in elements); a and b start
-// at the tile's first row and column.
-type tileKernel func(k int, a []float64, rsA, csA int, b []float64, ldb int, tile *[mr * nr]float64)
+// tileKernel computes t[i·nr + j] = Σ_p a[i·rsA + p·csA]·b[p·ldb + j] for
+// i < mr, j < nr, p < k in order (strides in elements) and stores t[i·nr +
+// j] to c[i·ldc + j], or adds it there when add is set; a, b and c start at
+// the tile's first row and column.
+type tileKernel func(k int, a []float64, rsA, csA int, b []float64, ldb int, c []float64, ldc int, add bool)
 
 // gemmScratch holds the packed operands of one product.
 type gemmScratch struct {
@@ -86,11 +87,16 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64,
 		}
 		for i0 := 0; i0 < m; i0 += mr {
 			mi := min(mr, m-i0)
+			pa, rs, cs := a[i0*rsA:], rsA, csA
 			if mi < mr {
-				kern(k, s.a, 1, mr, pb, ldb, &s.tile)
-			} else {
-				kern(k, a[i0*rsA:], rsA, csA, pb, ldb, &s.tile)
+				pa, rs, cs = s.a, 1, mr
 			}
+			if mi == mr && nj == nr && alpha == 1 && (beta == 0 || beta == 1) {
+				// A whole tile with nothing to scale: into C directly.
+				kern(k, pa, rs, cs, pb, ldb, c[i0*n+j0:], n, beta == 1)
+				continue
+			}
+			kern(k, pa, rs, cs, pb, ldb, s.tile[:], nr, false)
 			for i := range mi {
 				row := c[(i0+i)*n+j0 : (i0+i)*n+j0+nj]
 				t := s.tile[i*nr : i*nr+nj]
@@ -161,7 +167,7 @@ func packBEdge(dst []float64, b []float64, n, k, j0 int) {
 }
 
 // kernelGo is the portable tileKernel.
-func kernelGo(k int, a []float64, rsA, csA int, b []float64, ldb int, tile *[mr * nr]float64) {
+func kernelGo(k int, a []float64, rsA, csA int, b []float64, ldb int, c []float64, ldc int, add bool) {
 	var acc [mr * nr]float64
 	for p := range k {
 		bp := (*[nr]float64)(b[p*ldb:])
@@ -173,5 +179,15 @@ func kernelGo(k int, a []float64, rsA, csA int, b []float64, ldb int, tile *[mr 
 			}
 		}
 	}
-	*tile = acc
+	for i := range mr {
+		row := (*[nr]float64)(c[i*ldc:])
+		t := (*[nr]float64)(acc[i*nr:])
+		if add {
+			for j, v := range t {
+				row[j] += v
+			}
+		} else {
+			*row = *t
+		}
+	}
 }

@@ -1,16 +1,19 @@
 #include "textflag.h"
 
-// func kernel4x8(k int, a *float64, rsA, csA int, b *float64, ldb int, tile *float64)
-// tile[i*8+j] = Σ_p a[i*rsA + p*csA]·b[p*ldb + j] (strides in bytes), p in
-// order, fused multiply–adds; k ≥ 1.
-TEXT ·kernel4x8(SB), NOSPLIT, $0-56
+// func kernel4x8(k int, a *float64, rsA, csA int, b *float64, ldb int, c *float64, ldc, add int)
+// t[i*8+j] = Σ_p a[i*rsA + p*csA]·b[p*ldb + j] (strides in bytes), p in
+// order, fused multiply–adds; k ≥ 1. Row i of the tile goes to
+// c[i*ldc : i*ldc+8] (ldc in bytes), added to it when add ≠ 0.
+TEXT ·kernel4x8(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsA+16(FP), R8
 	MOVQ csA+24(FP), R9
 	MOVQ b+32(FP), DI
 	MOVQ ldb+40(FP), R10
-	MOVQ tile+48(FP), DX
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R12
+	MOVQ add+64(FP), R13
 	LEAQ (R8)(R8*2), R11
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
@@ -41,13 +44,32 @@ loop:
 	DECQ CX
 	JNZ  loop
 
+	TESTQ R13, R13
+	JZ    store
+	VADDPD (DX), Y0, Y0
+	VADDPD 32(DX), Y1, Y1
+	ADDQ   R12, DX
+	VADDPD (DX), Y2, Y2
+	VADDPD 32(DX), Y3, Y3
+	ADDQ   R12, DX
+	VADDPD (DX), Y4, Y4
+	VADDPD 32(DX), Y5, Y5
+	ADDQ   R12, DX
+	VADDPD (DX), Y6, Y6
+	VADDPD 32(DX), Y7, Y7
+	MOVQ   c+48(FP), DX
+
+store:
 	VMOVUPD Y0, (DX)
 	VMOVUPD Y1, 32(DX)
-	VMOVUPD Y2, 64(DX)
-	VMOVUPD Y3, 96(DX)
-	VMOVUPD Y4, 128(DX)
-	VMOVUPD Y5, 160(DX)
-	VMOVUPD Y6, 192(DX)
-	VMOVUPD Y7, 224(DX)
+	ADDQ    R12, DX
+	VMOVUPD Y2, (DX)
+	VMOVUPD Y3, 32(DX)
+	ADDQ    R12, DX
+	VMOVUPD Y4, (DX)
+	VMOVUPD Y5, 32(DX)
+	ADDQ    R12, DX
+	VMOVUPD Y6, (DX)
+	VMOVUPD Y7, 32(DX)
 	VZEROUPPER
 	RET

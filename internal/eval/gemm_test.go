@@ -158,7 +158,7 @@ func TestGemmMatchesNaive(t *testing.T) {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, tA := range []bool{false, true} {
 				for _, tB := range []bool{false, true} {
-					for _, ab := range [][2]float64{{1, 0}, {-1, 1}, {0.5, 2}} {
+					for _, ab := range [][2]float64{{1, 0}, {1, 1}, {-1, 1}, {0.5, 2}} {
 						a, b := make([]float64, m*k), make([]float64, k*n)
 						c0 := make([]float64, m*n)
 						for i := range a {
