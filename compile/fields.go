@@ -751,13 +751,15 @@ const (
 	lsqWeight = "#w"
 )
 
-// PotentialLSQ returns Σ_i w_i ‖τ_i·Σ∇ₓV(x_i, t) + c_i‖² over the n points
-// x (n×d), with step lengths tau (n), offsets c (n×d) and weights w (n,
-// nil: 1 each), and writes its gradient in θ into grad (P). It is the
-// JKOnet* loss of a potential (c = y − x) and its gradient in one pass over
-// the points: the forward pass, the backward pass for ∇ₓV and the reverse
-// pass through both, where PotentialGrad and PotentialVJP take two.
-func (m *Model) PotentialLSQ(grad, x, tau, c, w []float64, n int, t float64, theta []float64) float64 {
+// PotentialLSQ returns Σ_i w_i ‖τ_i·Σ∇ₓV(x_i, t_i) + c_i‖² over the n
+// points x (n×d), with step lengths tau (n), offsets c (n×d), weights w
+// (n, nil: 1 each) and times ts (n, nil: t = 0 for all), and writes its
+// gradient in θ into grad (P). It is the JKOnet* loss of a potential
+// (c = y − x) and its gradient in one pass over the points: the forward
+// pass, the backward pass for ∇ₓV and the reverse pass through both, where
+// PotentialGrad and PotentialVJP take two. Points of different times go in
+// one batch.
+func (m *Model) PotentialLSQ(grad, x, tau, c, w, ts []float64, n int, theta []float64) float64 {
 	d := m.Dim
 	checkLen("grad", grad, m.NumParams)
 	checkLen("x", x, n*d)
@@ -788,7 +790,11 @@ func (m *Model) PotentialLSQ(grad, x, tau, c, w []float64, n int, t float64, the
 	for bi, b := range blocks {
 		outs[1+bi] = grad[m.Params[b].Offset : m.Params[b].Offset+m.Params[b].Size]
 	}
-	must(prog.Reduce(outs, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*d], lsqTau: tau[:n], lsqOffset: c[:n*d],
-		lsqWeight: w[:n]}, Shared: m.shared(theta, t)}, nil))
+	vary := map[string][]float64{"x": x[:n*d], lsqTau: tau[:n], lsqOffset: c[:n*d], lsqWeight: w[:n]}
+	if ts != nil {
+		checkLen("ts", ts, n)
+		vary["t"] = ts[:n]
+	}
+	must(prog.Reduce(outs, eval.Inputs{N: n, Varying: vary, Shared: m.shared(theta, 0)}, nil))
 	return outs[0][0]
 }

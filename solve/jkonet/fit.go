@@ -142,11 +142,10 @@ func lossGradSeeded(m *compile.Model, prep *Prepared, theta, grad []float64, idx
 
 // lossGradPotential is lossGrad for a drift that is a potential's
 // gradient alone: the loss and its gradient come from one pass over the
-// pairs (compile.Model.PotentialLSQ). The pairs of all steps go in one
-// batch when the potential does not depend on time.
+// pairs of all steps in one batch (compile.Model.PotentialLSQ, each pair
+// with its step's τ and time).
 func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
 	d := m.Dim
-	clear(grad)
 	n := 0
 	for s := range prep.Steps {
 		if idx == nil {
@@ -157,24 +156,11 @@ func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, 
 	}
 	x, c := make([]float64, 0, n*d), make([]float64, 0, n*d)
 	tau, w := make([]float64, 0, n), make([]float64, 0, n)
-	var tmp []float64
-	sum, wsum, flushed := 0.0, 0.0, false
-	flush := func(t float64) {
-		if len(w) == 0 {
-			return
-		}
-		if !flushed {
-			sum += m.PotentialLSQ(grad, x, tau, c, w, len(w), t, theta)
-		} else {
-			if tmp == nil {
-				tmp = make([]float64, len(grad))
-			}
-			sum += m.PotentialLSQ(tmp, x, tau, c, w, len(w), t, theta)
-			addTo(grad, tmp)
-		}
-		flushed = true
-		x, tau, c, w = x[:0], tau[:0], c[:0], w[:0]
+	var ts []float64
+	if m.TimeDependent() {
+		ts = make([]float64, 0, n)
 	}
+	wsum := 0.0
 	for s := range prep.Steps {
 		st := &prep.Steps[s]
 		add := func(i int) {
@@ -182,6 +168,9 @@ func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, 
 			c = append(c, st.Delta[i*d:(i+1)*d]...)
 			tau = append(tau, st.Tau)
 			w = append(w, st.W[i])
+			if ts != nil {
+				ts = append(ts, st.T)
+			}
 			wsum += st.W[i]
 		}
 		if idx == nil {
@@ -193,15 +182,12 @@ func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, 
 				add(i)
 			}
 		}
-		if m.TimeDependent() {
-			flush(st.T)
-		}
 	}
-	flush(0)
 	if wsum == 0 {
 		clear(grad)
 		return 0
 	}
+	sum := m.PotentialLSQ(grad, x, tau, c, w, ts, n, theta)
 	for j := range grad {
 		grad[j] /= wsum
 	}

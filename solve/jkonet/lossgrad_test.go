@@ -5,10 +5,11 @@ import (
 	"testing"
 )
 
-// The one-pass loss of a potential alone (steps merged into one batch when
-// the potential does not depend on time, per step when it does) equals the
-// general two-pass one (drift, then the seeded vector–Jacobian product),
-// on all pairs and on mini-batches drawn across the steps.
+// The one-pass loss of a potential alone (the pairs of all steps in one
+// batch, each with its step's τ and time) equals the general two-pass one
+// (drift, then the seeded vector–Jacobian product, step by step), on all
+// pairs and on mini-batches drawn across the steps, for a potential with
+// and without t.
 func TestLossGradPotentialMatchesSeeded(t *testing.T) {
 	data := simulate(t, "wavy_plateau", 80, 0.1, 4)
 	for _, src := range []string{
