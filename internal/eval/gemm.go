@@ -6,15 +6,15 @@ import "sync"
 // a chunk, its transposed product, the weight gradients Uᵀ diag(w) V) run
 // through one kernel of this package. A micro-kernel computes an mr×nr
 // tile of the product in registers, summing over k in order with fused
-// multiply–adds (AVX2/FMA assembly where the CPU has it, plain Go
-// otherwise). It reads op(A) in place through a row and a column stride
+// multiply–adds (AVX-512 or AVX2/FMA assembly where the CPU has it, plain
+// Go otherwise; the two assembly kernels round alike). It reads op(A) in place through a row and a column stride
 // (row-major A or its transpose alike) and op(B) in place when its rows
 // are contiguous (B not transposed); a transposed B, and the partial tiles
 // at the edges, are first packed into zero-padded panels. Every entry of C
 // is summed over k sequentially whatever the shapes and tiling, so a
 // product does not depend on where its rows fall in a chunk.
 const (
-	mr = 4 // rows of a micro-tile
+	mr = 8 // rows of a micro-tile
 	nr = 8 // columns of a micro-tile
 )
 
@@ -166,28 +166,45 @@ func packBEdge(dst []float64, b []float64, n, k, j0 int) {
 	}
 }
 
-// kernelGo is the portable tileKernel.
+// kernelGo is the portable tileKernel: the tile in 4×4 blocks of
+// sixteen scalar accumulators (registers), each summed over p in order.
 func kernelGo(k int, a []float64, rsA, csA int, b []float64, ldb int, c []float64, ldc int, add bool) {
-	var acc [mr * nr]float64
-	for p := range k {
-		bp := (*[nr]float64)(b[p*ldb:])
-		for i := range mr {
-			ai := a[i*rsA+p*csA]
-			r := (*[nr]float64)(acc[i*nr:])
-			for j, bj := range bp {
-				r[j] += ai * bj
+	for i0 := 0; i0 < mr; i0 += 4 {
+		for j0 := 0; j0 < nr; j0 += 4 {
+			var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float64
+			ai := i0 * rsA
+			for p := range k {
+				bp := (*[4]float64)(b[p*ldb+j0:])
+				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+				q := ai + p*csA
+				a0, a1, a2, a3 := a[q], a[q+rsA], a[q+2*rsA], a[q+3*rsA]
+				c00 += a0 * b0
+				c01 += a0 * b1
+				c02 += a0 * b2
+				c03 += a0 * b3
+				c10 += a1 * b0
+				c11 += a1 * b1
+				c12 += a1 * b2
+				c13 += a1 * b3
+				c20 += a2 * b0
+				c21 += a2 * b1
+				c22 += a2 * b2
+				c23 += a2 * b3
+				c30 += a3 * b0
+				c31 += a3 * b1
+				c32 += a3 * b2
+				c33 += a3 * b3
 			}
-		}
-	}
-	for i := range mr {
-		row := (*[nr]float64)(c[i*ldc:])
-		t := (*[nr]float64)(acc[i*nr:])
-		if add {
-			for j, v := range t {
-				row[j] += v
+			for i, r := range [4][4]float64{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}} {
+				row := (*[4]float64)(c[(i0+i)*ldc+j0:])
+				if add {
+					for j, v := range r {
+						row[j] += v
+					}
+				} else {
+					*row = r
+				}
 			}
-		} else {
-			*row = *t
 		}
 	}
 }

@@ -73,3 +73,80 @@ store:
 	VMOVUPD Y7, 32(DX)
 	VZEROUPPER
 	RET
+
+// func kernel8x8(k int, a *float64, rsA, csA int, b *float64, ldb int, c *float64, ldc, add int)
+// kernel4x8 for 8 rows with AVX-512: Zi holds row i of the tile.
+TEXT ·kernel8x8(SB), NOSPLIT, $0-72
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsA+16(FP), R8
+	MOVQ csA+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R12
+	MOVQ add+64(FP), R13
+	LEAQ (R8)(R8*2), R11
+	LEAQ (SI)(R8*4), BX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+
+loop8:
+	VMOVUPD          (DI), Z8
+	VFMADD231PD.BCST (SI), Z8, Z0
+	VFMADD231PD.BCST (SI)(R8*1), Z8, Z1
+	VFMADD231PD.BCST (SI)(R8*2), Z8, Z2
+	VFMADD231PD.BCST (SI)(R11*1), Z8, Z3
+	VFMADD231PD.BCST (BX), Z8, Z4
+	VFMADD231PD.BCST (BX)(R8*1), Z8, Z5
+	VFMADD231PD.BCST (BX)(R8*2), Z8, Z6
+	VFMADD231PD.BCST (BX)(R11*1), Z8, Z7
+	ADDQ             R9, SI
+	ADDQ             R9, BX
+	ADDQ             R10, DI
+	DECQ             CX
+	JNZ              loop8
+
+	TESTQ R13, R13
+	JZ    store8
+	VADDPD (DX), Z0, Z0
+	ADDQ   R12, DX
+	VADDPD (DX), Z1, Z1
+	ADDQ   R12, DX
+	VADDPD (DX), Z2, Z2
+	ADDQ   R12, DX
+	VADDPD (DX), Z3, Z3
+	ADDQ   R12, DX
+	VADDPD (DX), Z4, Z4
+	ADDQ   R12, DX
+	VADDPD (DX), Z5, Z5
+	ADDQ   R12, DX
+	VADDPD (DX), Z6, Z6
+	ADDQ   R12, DX
+	VADDPD (DX), Z7, Z7
+	MOVQ   c+48(FP), DX
+
+store8:
+	VMOVUPD Z0, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z1, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z2, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z3, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z4, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z5, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z6, (DX)
+	ADDQ    R12, DX
+	VMOVUPD Z7, (DX)
+	VZEROUPPER
+	RET

@@ -6,3 +6,8 @@ package eval
 var microKernel tileKernel = kernelGo
 
 func hasFMA() bool { return false }
+
+func hasAVX512() bool { return false }
+
+// The assembly kernels' names, for tests; never chosen off amd64.
+var kernelFMA, kernelAVX512 tileKernel = kernelGo, kernelGo

@@ -149,12 +149,15 @@ func TestGemmMatchesNaive(t *testing.T) {
 	}
 	kernels := []kernel{{"go", kernelGo, false}}
 	if hasFMA() {
-		kernels = append(kernels, kernel{"asm", microKernel, true})
+		kernels = append(kernels, kernel{"avx2", kernelFMA, true})
+	}
+	if hasAVX512() {
+		kernels = append(kernels, kernel{"avx512", kernelAVX512, true})
 	}
 	defer func(k tileKernel) { microKernel = k }(microKernel)
 	for _, kn := range kernels {
 		microKernel = kn.kern
-		for _, sh := range [][3]int{{1, 1, 1}, {4, 8, 1}, {5, 9, 3}, {64, 64, 64}, {33, 5, 64}, {64, 5, 33}, {7, 64, 5}, {3, 2, 0}, {8, 16, 7}, {12, 21, 9}} {
+		for _, sh := range [][3]int{{1, 1, 1}, {4, 8, 1}, {5, 9, 3}, {64, 64, 64}, {33, 5, 64}, {64, 5, 33}, {7, 64, 5}, {3, 2, 0}, {8, 16, 7}, {12, 21, 9}, {16, 8, 64}, {17, 3, 2}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, tA := range []bool{false, true} {
 				for _, tB := range []bool{false, true} {
@@ -196,7 +199,15 @@ func TestGemmMatchesNaive(t *testing.T) {
 }
 
 func BenchmarkGemm(b *testing.B) {
-	for _, sh := range [][3]int{{64, 64, 64}, {32, 64, 64}, {64, 5, 64}, {32, 64, 5}} {
+	kernels := map[string]tileKernel{"go": kernelGo}
+	if hasFMA() {
+		kernels["avx2"] = kernelFMA
+	}
+	if hasAVX512() {
+		kernels["avx512"] = kernelAVX512
+	}
+	defer func(k tileKernel) { microKernel = k }(microKernel)
+	for _, sh := range [][3]int{{64, 64, 64}, {64, 5, 64}, {64, 64, 5}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		x, y, c := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
 		for i := range x {
@@ -205,11 +216,18 @@ func BenchmarkGemm(b *testing.B) {
 		for i := range y {
 			y[i] = float64(i%5) - 2
 		}
-		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
-			for b.Loop() {
-				gemm(false, true, m, n, k, 1, x, y, 0, c)
+		for _, name := range []string{"go", "avx2", "avx512"} {
+			kern, ok := kernels[name]
+			if !ok {
+				continue
 			}
-			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+			microKernel = kern
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, name), func(b *testing.B) {
+				for b.Loop() {
+					gemm(false, false, m, n, k, 1, x, y, 0, c)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
