@@ -19,3 +19,17 @@ func sigmoid4(sg, z *float64, n int) int
 
 // vectorActivations reports whether softSig4 and sigmoid4 can run.
 var vectorActivations = hasFMA()
+
+// softSig8 is softSig4 eight values at a time with AVX-512 (n a multiple
+// of 8): the same operations, so the same results.
+//
+//go:noescape
+func softSig8(sp, sg, z *float64, n int) int
+
+// sigmoid8 is sigmoid4 eight values at a time with AVX-512.
+//
+//go:noescape
+func sigmoid8(sg, z *float64, n int) int
+
+// wideActivations reports whether softSig8 and sigmoid8 can run.
+var wideActivations = hasAVX512()

@@ -37,12 +37,12 @@ func TestSoftSigPairMatches(t *testing.T) {
 	for range 3000 {
 		xs = append(xs, r.NormFloat64()*math.Pow(10, 4*r.Float64()-2))
 	}
-	defer func(v bool) { vectorActivations = v }(vectorActivations)
+	defer func(v, w bool) { vectorActivations, wideActivations = v, w }(vectorActivations, wideActivations)
 	for _, vec := range []bool{false, true} {
 		if vec && !hasFMA() {
 			continue
 		}
-		vectorActivations = vec
+		vectorActivations, wideActivations = vec, vec && hasAVX512()
 		for _, sigFirst := range []bool{false, true} {
 			g := ir.New()
 			x := g.Input("x", ir.Scalar)
@@ -139,5 +139,24 @@ func TestVectorActivationsMatch(t *testing.T) {
 	// The vector kernels ran: a group of ordinary values is taken whole.
 	if got := softSig4(&sp[0], &sg[0], &[]float64{0.5, -1, 2, -3}[0], 4); got != 4 {
 		t.Errorf("softSig4 wrote %d of 4 ordinary values", got)
+	}
+	// Eight at a time (AVX-512) and four at a time agree bit for bit.
+	if wideActivations {
+		if got := softSig8(&sp[0], &sg[0], &[]float64{0.5, -1, 2, -3, 4, -5, 6, -7}[0], 8); got != 8 {
+			t.Errorf("softSig8 wrote %d of 8 ordinary values", got)
+		}
+		wideActivations = false
+		sp4, sg4, sgs4 := make([]float64, len(xs)), make([]float64, len(xs)), make([]float64, len(xs))
+		softSig(sp4, sg4, xs)
+		sigmoids(sgs4, xs)
+		wideActivations = true
+		softSig(sp, sg, xs)
+		sigmoids(sg2, xs)
+		for i, x := range xs {
+			if !nearRel(sp[i], sp4[i], 0) || !nearRel(sg[i], sg4[i], 0) || !nearRel(sg2[i], sgs4[i], 0) {
+				t.Fatalf("x = %v: eight at a time %.17g %.17g %.17g, four at a time %.17g %.17g %.17g",
+					x, sp[i], sg[i], sg2[i], sp4[i], sg4[i], sgs4[i])
+			}
+		}
 	}
 }

@@ -12,42 +12,76 @@ import (
 // otherwise, and softplus is computed from the same e.
 const opSoftSig ir.Op = 253
 
-// softSig writes softplus(z) to sp and sigmoid(z) to sg: four at a time
-// through softSig4 where the CPU allows, the rest (and any group of four
-// with |z| > 708 or NaN) by softSigScalar.
+// softSig writes softplus(z) to sp and sigmoid(z) to sg: eight at a time
+// through softSig8 or four at a time through softSig4 where the CPU allows
+// (the two agree bit for bit), the rest (and any group of four with
+// |z| > 708 or NaN) by softSigScalar.
 func softSig(sp, sg, z []float64) {
 	sp, sg = sp[:len(z)], sg[:len(z)]
 	i := 0
-	if vectorActivations {
-		for n := len(z) &^ 3; i < n; {
-			i += softSig4(&sp[i], &sg[i], &z[i], n-i)
-			if i < n {
-				softSigScalar(sp[i:i+4], sg[i:i+4], z[i:i+4])
-				i += 4
+	if wideActivations {
+		for n := len(z) &^ 7; i < n; {
+			i += softSig8(&sp[i], &sg[i], &z[i], n-i)
+			if i < n { // a group of eight softSig8 left: by fours
+				softSigFours(sp[i:i+8], sg[i:i+8], z[i:i+8])
+				i += 8
 			}
 		}
+	}
+	if vectorActivations {
+		n := len(z) &^ 3
+		softSigFours(sp[i:n], sg[i:n], z[i:n])
+		i = n
 	}
 	softSigScalar(sp[i:], sg[i:], z[i:])
 }
 
-// sigmoids writes sigmoid(z) to sg, four at a time through sigmoid4 where
-// the CPU allows.
+// softSigFours is softSig over a multiple of four values with softSig4,
+// the groups of four it leaves by softSigScalar.
+func softSigFours(sp, sg, z []float64) {
+	for i, n := 0, len(z); i < n; {
+		i += softSig4(&sp[i], &sg[i], &z[i], n-i)
+		if i < n {
+			softSigScalar(sp[i:i+4], sg[i:i+4], z[i:i+4])
+			i += 4
+		}
+	}
+}
+
+// sigmoids writes sigmoid(z) to sg, eight or four at a time through
+// sigmoid8 or sigmoid4 where the CPU allows (as softSig does).
 func sigmoids(sg, z []float64) {
 	sg = sg[:len(z)]
 	i := 0
-	if vectorActivations {
-		for n := len(z) &^ 3; i < n; {
-			i += sigmoid4(&sg[i], &z[i], n-i)
+	if wideActivations {
+		for n := len(z) &^ 7; i < n; {
+			i += sigmoid8(&sg[i], &z[i], n-i)
 			if i < n {
-				for j := i; j < i+4; j++ {
-					sg[j] = ir.Sigmoid(z[j])
-				}
-				i += 4
+				sigmoidFours(sg[i:i+8], z[i:i+8])
+				i += 8
 			}
 		}
 	}
+	if vectorActivations {
+		n := len(z) &^ 3
+		sigmoidFours(sg[i:n], z[i:n])
+		i = n
+	}
 	for j := i; j < len(z); j++ {
 		sg[j] = ir.Sigmoid(z[j])
+	}
+}
+
+// sigmoidFours is sigmoids over a multiple of four values with sigmoid4.
+func sigmoidFours(sg, z []float64) {
+	for i, n := 0, len(z); i < n; {
+		i += sigmoid4(&sg[i], &z[i], n-i)
+		if i < n {
+			for j := i; j < i+4; j++ {
+				sg[j] = ir.Sigmoid(z[j])
+			}
+			i += 4
+		}
 	}
 }
 
