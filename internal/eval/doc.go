@@ -33,11 +33,11 @@
 //   - a product of a uniform matrix with a varying vector (a network layer
 //     and its transposed product in the backward pass) runs over the whole
 //     chunk as one matrix–matrix product by the package's own kernel
-//     (gemm.go): 4×8 tiles of the result in registers, each entry summed
-//     over k in order with fused multiply–adds, by an AVX2/FMA assembly
-//     micro-kernel where the CPU has both (golang.org/x/sys/cpu) and a
-//     plain Go one otherwise; the tiling does not change how any entry is
-//     summed;
+//     (gemm.go): 8×8 tiles of the result in registers, each entry summed
+//     over k in order with fused multiply–adds, by an AVX-512 or AVX2/FMA
+//     assembly micro-kernel where the CPU has them (golang.org/x/sys/cpu;
+//     the two agree bit for bit) and a plain Go one otherwise; the tiling
+//     does not change how any entry is summed;
 //   - in Reduce, an output that is a sum of outer products of varying
 //     vectors (the weight gradients of a network) is reduced as Uᵀ diag(w) V
 //     per chunk, never formed per particle;
@@ -46,8 +46,9 @@
 //     d·n exponentials per particle in place of n^d;
 //   - softplus and sigmoid of one value (a network's activation and its
 //     derivative) are one instruction sharing exp(−|z|) (bitwise equal to
-//     the separate scalar ones); with AVX2/FMA they run four values at a
-//     time through an exp and a log of the package's own (within 4 ulps of
+//     the separate scalar ones); with AVX2/FMA (AVX-512) they run four
+//     (eight) values at a time through an exp and a log of the package's
+//     own, the same operations in both widths (within 4 ulps of
 //     ir.Softplus and ir.Sigmoid; values with |z| > 708 or NaN take the
 //     scalar code), and the scalar softplus computes log1p through the
 //     assembly Log.
