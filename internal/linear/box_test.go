@@ -137,7 +137,7 @@ func TestSolveBoxBruteForce(t *testing.T) {
 		if trial%2 == 1 {
 			ridge = 0.1
 		}
-		x, where, err := n.SolveBox(Settings{Ridge: []float64{ridge}, Relative: true}, lo, hi)
+		x, where, err := n.SolveBox(Settings{Ridge: ridge}, lo, hi)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
@@ -184,7 +184,7 @@ func TestRelativeRidgeUnits(t *testing.T) {
 			}
 			n.AddRow(sr, bs[r]*bscale, 1)
 		}
-		res, err := n.Solve(Settings{Ridge: []float64{0.3}, Relative: true})
+		res, err := n.Solve(Settings{Ridge: 0.3})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -263,35 +263,21 @@ func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	if o.BetaFrom != "score" && a.EvalAt == "x" && entropyEntry(m) >= 0 {
 		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaFrom \"score\")")
 	}
-	sv, err := solveSums(m, a.Normal, o, a.EvalAt)
+	f, err := a.Normal.Factor()
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	sv, err := solveFactored(m, f, o, a.EvalAt)
 	if err != nil {
 		return nil, err
 	}
-	names := m.ParamNames()
-	theta := make([]float64, P)
-	se := make([]float64, P)
-	var clamped []string
-	for j := 0; j < P; j++ {
-		if sv.fixed[j] {
-			theta[j] = sv.fixVal[j]
-			se[j] = math.NaN()
-			clamped = append(clamped, names[j])
-		}
-	}
-	loss := math.NaN()
+	out := sv.result(m, a.EvalAt)
+	out.Loss = math.NaN()
 	if sv.res != nil {
-		for fi, j := range sv.free {
-			theta[j] = sv.res.Theta[fi]
-			se[j] = sv.res.StdErr[fi]
-		}
 		// Each pair's weight stands on its d rows.
-		loss = sv.res.RSS / (a.Normal.W / float64(m.Dim))
+		out.Loss = sv.res.RSS / (a.Normal.W / float64(m.Dim))
 	}
-	return &Result{
-		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: sv.res,
-		Clamped: clamped, EvalAt: a.EvalAt, Loss: loss, free: sv.free,
-		Converged: true, Iterations: 1, Ridge: sv.reg,
-	}, nil
+	return out, nil
 }
 
 // Residual is the second pass of a closed-form fit: with θ known, the
