@@ -153,8 +153,16 @@ type Degeneracy struct {
 
 // Result is a solved least-squares problem.
 type Result struct {
-	Theta  []float64
-	StdErr []float64 // standard error per unknown; NaN when not estimable
+	Theta []float64
+	// StdErr is the standard error per unknown (NaN when not
+	// estimable): the square root of the diagonal of σ̂²·M⁻¹AᵀWA·M⁻¹ (M =
+	// AᵀWA + Λ, σ̂² = RSS/(rows − rank)). It is approximate: without a
+	// ridge it is the textbook (AᵀWA)⁻¹ form for independent rows of
+	// equal variance; under a ridge it is the sandwich form, the spread
+	// of the ridge estimate about its own, biased, mean (RidgeShift
+	// measures the bias, which it leaves out), and σ̂² counts the
+	// unknowns, not the ridge's effective degrees of freedom.
+	StdErr []float64
 	Rank   int
 	// Cond is the 2-norm condition number of the (scaled, ridged) system
 	// that was factorised.

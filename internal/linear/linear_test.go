@@ -242,4 +242,24 @@ func TestAddRowsAndFix(t *testing.T) {
 			t.Errorf("θ%d: Fix %v, by hand %v (RSS %v vs %v)", j, r1.Theta[j], r2.Theta[j], r1.RSS, r2.RSS)
 		}
 	}
+	// The same from the rows' QR.
+	qr := NewQR(p)
+	qr.AddRows(a, b, w)
+	fq, err := qr.Factor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	subQ, _, err := fq.Fix([]int{1, 3}, []float64{0.5, -2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3, err := subQ.Solve(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range r3.Theta {
+		if math.Abs(r3.Theta[j]-r2.Theta[j]) > 1e-12 || math.Abs(r3.RSS-r2.RSS) > 1e-12 || math.Abs(r3.StdErr[j]-r2.StdErr[j]) > 1e-12 {
+			t.Errorf("θ%d: QR Fix %v ± %v, by hand %v ± %v (RSS %v vs %v)", j, r3.Theta[j], r3.StdErr[j], r2.Theta[j], r2.StdErr[j], r3.RSS, r2.RSS)
+		}
+	}
 }
