@@ -15,8 +15,14 @@ import (
 type Result struct {
 	Method string
 	Theta  []float64
-	// StdErr is the standard error of each entry of θ (linear fits only;
-	// NaN where not estimable, nil otherwise).
+	// StdErr is the standard error of each entry of θ (NaN where not
+	// estimable, nil when not computed). It is approximate: the closed
+	// form's is σ̂²·M⁻¹AᵀWA·M⁻¹ (M = AᵀWA + Λ, the sandwich form under
+	// the ridge: the spread about the ridge estimate's own, biased, mean;
+	// see linear.Result.StdErr), L-BFGS's and Adam's the Gauss–Newton
+	// σ̂²(JᵀWJ)⁻¹ at the optimum; all treat the pairs' coordinates as
+	// independent rows and condition on the coupling and the density
+	// estimate. Bootstrap gives a spread that does not.
 	StdErr []float64
 	// Names names each entry of θ.
 	Names []string
