@@ -167,9 +167,10 @@ type Result struct {
 	// Cond is the 2-norm condition number of the ridged normal matrix
 	// AᵀWA + Λ with the unknowns scaled to unit diagonal: (σ_max² +
 	// r)/(σ_min² + r) for the scaled design's singular values σ. Without
-	// a ridge it is the square of the design's condition number, the
-	// factor by which the normal equations would amplify rounding (QR
-	// amplifies it by the square root).
+	// a ridge it is the square of the design's condition number: the
+	// factor by which the normal equations amplify rounding, where a QR
+	// of the rows amplifies it by the square root (when the residual is
+	// small; a large residual makes the problem itself that sensitive).
 	Cond float64
 	// RSS is the weighted residual sum of squares, R2 the coefficient of
 	// determination about the weighted mean of b.
