@@ -11,7 +11,7 @@
 //
 // The sub-packages hold the machinery: snapshot (data and its file
 // formats), ot (exact optimal transport), density (densities with
-// gradients), jkonet (the JKOnet* fits, the closed form's diagnostics
-// among them), ijkonet (iJKOnet, no couplings), sim (Euler–Maruyama),
-// evaluate (predictions and the paper's metrics), plot (figures).
+// gradients), linear (the closed-form solve and its diagnostics), jkonet
+// (the JKOnet* fits), ijkonet (iJKOnet, no couplings), sim
+// (Euler–Maruyama), evaluate (predictions and the paper's metrics).
 package solve
