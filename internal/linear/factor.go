@@ -31,6 +31,10 @@ type QR struct {
 	bsum, w float64
 	rows    int
 	work    []float64
+	// badWeight is the first weight that is negative, infinite or NaN,
+	// reported by Factor when hasBad.
+	badWeight float64
+	hasBad    bool
 }
 
 // qrBlock is the number of rows re-triangularised at once.
@@ -64,6 +68,11 @@ func (q *QR) addBlock(a, b, w []float64) {
 	g := make([]float64, rows*n)
 	copy(g, q.r)
 	for i := 0; i < m; i++ {
+		if !(w[i] >= 0) || math.IsInf(w[i], 1) {
+			if !q.hasBad {
+				q.badWeight, q.hasBad = w[i], true
+			}
+		}
 		sw := math.Sqrt(w[i])
 		row := g[(n+i)*n : (n+i+1)*n]
 		for j, v := range a[i*p : (i+1)*p] {
@@ -123,6 +132,9 @@ func (q *QR) Factor() (*Factored, error) {
 	p, n := q.p, q.p+1
 	if q.rows == 0 {
 		return nil, errors.New("linear: no data rows")
+	}
+	if q.hasBad {
+		return nil, fmt.Errorf("linear: a row has weight %v: weights must be finite and ≥ 0", q.badWeight)
 	}
 	for _, v := range q.r {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

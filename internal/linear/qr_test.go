@@ -3,6 +3,7 @@ package linear
 import (
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -146,5 +147,32 @@ func TestQRIllConditioned(t *testing.T) {
 	}
 	if math.Abs(rq.RSS-rss) > 1e-6*rss {
 		t.Errorf("RSS %.10g from the factor, %.10g from the rows", rq.RSS, rss)
+	}
+}
+
+// Bad input is an error from Factor, never a silent answer: a NaN in the
+// rows, a negative or infinite weight, no rows at all.
+func TestQRBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a, b []float64
+		w    float64
+		want string
+	}{
+		{"NaN feature", []float64{math.NaN(), 1}, []float64{1}, 1, "NaN"},
+		{"Inf target", []float64{1, 1}, []float64{math.Inf(1)}, 1, "NaN or Inf"},
+		{"negative weight", []float64{1, 1}, []float64{1}, -1, "weight -1"},
+		{"infinite weight", []float64{1, 1}, []float64{1}, math.Inf(1), "weight +Inf"},
+		{"NaN weight", []float64{1, 1}, []float64{1}, math.NaN(), "weight NaN"},
+	} {
+		q := NewQR(2)
+		q.AddRows(tc.a, tc.b, []float64{tc.w})
+		_, err := q.Factor()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one saying %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := NewQR(2).Factor(); err == nil {
+		t.Error("no rows: no error")
 	}
 }
