@@ -355,9 +355,6 @@ func sumSq(x []float64) float64 {
 	return s
 }
 
-// P is the number of unknowns.
-func (f *Factored) P() int { return f.p }
-
 // solveU returns the minimiser in the scaled unknowns with ridge r (the
 // features zero on the data stay at 0); r = 0 needs every σ > 0. The
 // solution through the singular vectors is accurate in norm, not entry by
