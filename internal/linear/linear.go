@@ -27,7 +27,8 @@ type Normal struct {
 	Atb []float64 // P
 	Btb float64
 	// Bsum and W accumulate Σ w b and Σ w, for R² about the mean of b;
-	// Asum is Σ w a (P), for Fix.
+	// Asum is Σ w a (P): kept in the binary form (version 1), which
+	// encoded sums travel in; the solve no longer needs it.
 	Bsum, W float64
 	Asum    []float64
 	Rows    int
