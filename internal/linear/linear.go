@@ -23,7 +23,7 @@ import (
 // QR instead.
 type Normal struct {
 	P   int
-	AtA []float64 // P×P, row-major, symmetric (only the upper triangle is accumulated until Symmetrize)
+	AtA []float64 // P×P, row-major, symmetric (only the upper triangle is accumulated)
 	Atb []float64 // P
 	Btb float64
 	// Bsum and W accumulate Σ w b and Σ w, for R² about the mean of b;
