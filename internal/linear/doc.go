@@ -7,9 +7,9 @@
 // (the ridge relative to each feature's size on the data).
 //
 // There are two ways in. QR takes rows held in memory and reduces them by
-// a blocked Householder QR of the weighted design (O(rows·P²) time,
-// O(P·(P + block)) memory), never forming AᵀWA: it keeps the precision the
-// problem has. Normal accumulates the normal equations as mergeable sums,
+// a Householder QR of the weighted design, a block of rows at a time
+// (O(rows·P²) time, O(P·(P + block)) memory), never forming AᵀWA: it
+// keeps the precision the problem has. Normal accumulates the normal equations as mergeable sums,
 // for rows that are not kept (shards of a distributed fit, summed where
 // they are made, combined in a fixed order): O(P²) memory, but solving
 // from AᵀWA squares the condition number.

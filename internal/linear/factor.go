@@ -7,20 +7,21 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/lapack"
-	"gonum.org/v1/gonum/lapack/gonum"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
 // QR accumulates the rows of a weighted least-squares problem in P
 // unknowns as the triangular factor of their QR decomposition: the rows
 // √w·[a | b] are stacked under the current (P+1)×(P+1) factor and
-// re-triangularised by Householder reflections, a block of rows at a time.
+// re-triangularised by Householder reflections (LAPACK's dgeqrf), a block
+// of rows at a time.
 // It is the path for rows held in memory: the solve never forms AᵀWA, so
 // it keeps the digits the normal equations (Normal) lose to the squared
 // condition number. Memory is O(P·(P + block)) whatever the number of
-// rows; time O(rows·P²), about twice the flops of Normal's rank-k update.
+// rows; time O(rows·P²), twice the flops of Normal's rank-k update (and
+// about twice its time for P in the hundreds; BENCHMARKS.md).
 // The zero value is not usable; call NewQR.
 type QR struct {
 	p int
@@ -84,7 +85,15 @@ func (q *QR) addBlock(a, b, w []float64) {
 		q.w += w[i]
 	}
 	q.rows += m
-	q.householder(g, rows, n)
+	// Householder QR (LAPACK's dgeqrf): R in the upper triangle.
+	ga := blas64.General{Rows: rows, Cols: n, Stride: n, Data: g}
+	tau := make([]float64, n)
+	if len(q.work) == 0 {
+		query := make([]float64, 1)
+		lapack64.Geqrf(ga, tau, query, -1)
+		q.work = make([]float64, max(int(query[0]), n))
+	}
+	lapack64.Geqrf(ga, tau, q.work, len(q.work))
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			if j >= i {
@@ -92,35 +101,6 @@ func (q *QR) addBlock(a, b, w []float64) {
 			} else {
 				q.r[i*n+j] = 0
 			}
-		}
-	}
-}
-
-// qrPanel is the number of columns the blocked Householder QR reduces at
-// a time.
-const qrPanel = 32
-
-// householder overwrites the rows×n matrix g (row-major, rows ≥ n) with
-// its QR factorisation (R in the upper triangle, the reflectors below),
-// blocked: each panel of qrPanel columns is reduced column by column,
-// then applied to the columns right of it at once as a block reflector
-// I − VTVᵀ (matrix–matrix products). LAPACK's dgeqrf does the same, but
-// gonum's switches to the column-by-column code below 128 columns, which
-// runs at matrix–vector speed; jko's problems are mostly that narrow.
-func (q *QR) householder(g []float64, rows, n int) {
-	impl := gonum.Implementation{}
-	tau := make([]float64, n)
-	if need := n*qrPanel + qrPanel*qrPanel; len(q.work) < need {
-		q.work = make([]float64, need)
-	}
-	t, work := q.work[:qrPanel*qrPanel], q.work[qrPanel*qrPanel:]
-	for i := 0; i < n; i += qrPanel {
-		ib := min(n-i, qrPanel)
-		impl.Dgeqr2(rows-i, ib, g[i*n+i:], n, tau[i:i+ib], work)
-		if i+ib < n {
-			impl.Dlarft(lapack.Forward, lapack.ColumnWise, rows-i, ib, g[i*n+i:], n, tau[i:], t, qrPanel)
-			impl.Dlarfb(blas.Left, blas.Trans, lapack.Forward, lapack.ColumnWise, rows-i, n-i-ib, ib,
-				g[i*n+i:], n, t, qrPanel, g[i*n+i+ib:], n, work, qrPanel)
 		}
 	}
 }
