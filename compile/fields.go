@@ -339,8 +339,7 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 // InteractionFeatures writes the linear features of the mean-field drift
 // (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
 // (n×d×P) and c (n×d). Features polynomial in z are summed exactly over a
-// cubature of the cloud, the others over the pairs: O(n·ny·P) work, or
-// O((n + ny)·Π(p_k + 1)·P) with the cubature (see InteractionGrad's costs).
+// cubature of the cloud, the others over the pairs.
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
 	checkLen("F", F, n*d*P)
