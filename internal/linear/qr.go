@@ -144,4 +144,3 @@ func (q *QR) Factor() (*Factored, error) {
 	}
 	return f, nil
 }
-
