@@ -156,6 +156,13 @@ func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, t
 	if !m.Has(Interaction) || ny == 0 {
 		return
 	}
+	if len(m.gauss) > 0 {
+		// After the rest, which scales its own sums by 1/count.
+		defer m.gaussDrift(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if m.gaussOnly {
+			return
+		}
+	}
 	prog := m.gradProg(Interaction)
 	sh := m.shared(theta, 0)
 	pop := m.population(prog, x, n, ys, ny)
@@ -338,6 +345,12 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	if !m.Has(Interaction) {
 		return
 	}
+	if len(m.gauss) > 0 {
+		m.gaussFeatures(F, x, n, ys, ny, selfCounts(x, n, ys, ny, d))
+		if m.gaussOnly {
+			return
+		}
+	}
 	zero := make([]float64, P)
 	if !m.zeroAtZeroParams(m.gradProg(Interaction)) {
 		m.InteractionGrad(c, x, n, ys, ny, zero)
@@ -504,6 +517,12 @@ func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny i
 		return
 	}
 	d := m.Dim
+	if len(m.gauss) > 0 {
+		m.gaussVJP(dst, x, seed, n, ys, ny, selfCounts(x, n, ys, ny, d))
+		if m.gaussOnly {
+			return
+		}
+	}
 	sh := m.shared(theta, 0)
 	prog, _ := m.vjpProg(Interaction)
 	pop := m.population(prog, x, n, ys, ny)
@@ -583,6 +602,7 @@ func (m *Model) InteractionValue(dst, z []float64, n int, theta []float64) {
 	}
 	must(m.valueProg(Interaction).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
 		Varying: map[string][]float64{"z": z[:n*m.Dim]}, Shared: m.shared(theta, 0)}))
+	m.gaussValue(dst, z, n, theta)
 }
 
 // InternalValue writes Σ f(ρ_i) into dst (n).
@@ -652,11 +672,17 @@ func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, the
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return 0
 	}
+	sum := 0.0
+	if len(m.gauss) > 0 {
+		sum = m.gaussPairSums(nil, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if m.gaussOnly {
+			return sum
+		}
+	}
 	prog := m.valueProg(Interaction)
 	sh := m.shared(theta, 0)
 	pop := m.population(prog, x, n, ys, ny)
 	var out []float64
-	sum := 0.0
 	m.forPopPairs(pop, x, n, func(p *pairs) {
 		np := len(p.z) / d
 		if np == 0 {
@@ -693,6 +719,12 @@ func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int
 	checkLen("ys", ys, ny*d)
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return
+	}
+	if len(m.gauss) > 0 {
+		m.gaussPairSums(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), nil)
+		if m.gaussOnly {
+			return
+		}
 	}
 	sh := m.shared(theta, 0)
 	prog, _ := m.valueVJPProg(Interaction)
