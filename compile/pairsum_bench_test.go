@@ -74,3 +74,38 @@ func BenchmarkPolynomialInteraction20k(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPaperLinearInteraction2000 is BenchmarkPaperLinearInteraction at
+// the sizes of the 4.3 benchmark's steps: 1,000 coupled points against the
+// snapshot of 2,000.
+func BenchmarkPaperLinearInteraction2000(b *testing.B) {
+	s, err := LoadFile("paper_linear")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := s.Instantiate(2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n, ny, d = 1000, 2000, 2
+	r := rand.New(rand.NewPCG(1, 1))
+	ys := make([]float64, ny*d)
+	for i := range ys {
+		ys[i] = 8*r.Float64() - 4
+	}
+	x := ys[:n*d]
+	P := m.NumParams
+	F, c := make([]float64, n*d*P), make([]float64, n*d)
+	theta := m.InitTheta(0)
+	g := make([]float64, n*d)
+	b.Run("features", func(b *testing.B) {
+		for b.Loop() {
+			m.InteractionFeatures(F, c, x, n, ys, ny)
+		}
+	})
+	b.Run("drift", func(b *testing.B) {
+		for b.Loop() {
+			m.InteractionGrad(g, x, n, ys, ny, theta)
+		}
+	})
+}

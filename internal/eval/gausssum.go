@@ -247,33 +247,57 @@ func (L *gaussLattice) convolve(in []float64, k int, kk []float64, reach int) []
 	out := make([]float64, len(in))
 	n, st := L.n[k], L.stride[k]
 	lines := len(in) / n
+	// rev[j] = kk[2·reach − j]: out[a] = Σ_q src[q]·rev[q − a + reach].
+	rev := make([]float64, len(kk))
+	for j := range kk {
+		rev[j] = kk[len(kk)-1-j]
+	}
 	parallel.Chunks(lines, 64, func(l0, l1 int) {
 		src := make([]float64, n)
+		dst := make([]float64, n)
 		for l := l0; l < l1; l++ {
 			// Line l: the index with axis k removed, split around axis k.
 			outer, inner := l/st, l%st
 			off := outer*n*st + inner
-			nz := false
+			q0, q1 := n, -1
 			for a := range n {
-				src[a] = in[off+a*st]
-				nz = nz || src[a] != 0
+				v := in[off+a*st]
+				src[a] = v
+				if v != 0 {
+					q0, q1 = min(q0, a), a
+				}
 			}
-			if !nz {
+			if q1 < 0 {
 				continue
 			}
-			for q := range n {
-				v := src[q]
-				if v == 0 {
-					continue
-				}
-				a0, a1 := max(0, q-reach), min(n-1, q+reach)
-				for a := a0; a <= a1; a++ {
-					out[off+a*st] += v * kk[a-q+reach]
-				}
+			a0, a1 := max(0, q0-reach), min(n-1, q1+reach)
+			for a := a0; a <= a1; a++ {
+				lo, hi := max(q0, a-reach), min(q1, a+reach)
+				dst[a] = dot(src[lo:hi+1], rev[lo-a+reach:hi-a+reach+1])
+			}
+			for a := a0; a <= a1; a++ {
+				out[off+a*st] = dst[a]
 			}
 		}
 	})
 	return out
+}
+
+// dot returns Σ u_i v_i (len(v) ≥ len(u)), four sums at a time.
+func dot(u, v []float64) float64 {
+	v = v[:len(u)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(u); i += 4 {
+		s0 += u[i] * v[i]
+		s1 += u[i+1] * v[i+1]
+		s2 += u[i+2] * v[i+2]
+		s3 += u[i+3] * v[i+3]
+	}
+	for ; i < len(u); i++ {
+		s0 += u[i] * v[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // stencil returns the first lattice index on axis k of the p-point stencil
@@ -283,33 +307,44 @@ func (L *gaussLattice) stencil(k int, v float64, w []float64) int {
 	u := (v - L.lo[k]) / L.h
 	cell := int(math.Floor(u))
 	base := cell - p/2 + 1
-	lagrange(u-float64(base), p, w)
+	lagrange(u-float64(base), w)
 	return base
 }
 
-// lagrange writes the weights ℓ_r(τ), r = 0..p−1, of interpolation at τ
-// from the nodes 0..p−1.
-func lagrange(tau float64, p int, w []float64) {
-	prod := 1.0
-	for r := range p {
-		if tau == float64(r) {
-			clear(w[:p])
-			w[r] = 1
-			return
-		}
-		prod *= tau - float64(r)
-	}
-	// ℓ_r = prod/(τ − r) · 1/Π_{q≠r}(r − q), Π_{q≠r}(r − q) = (−1)^{p−1−r} r! (p−1−r)!.
+// lagrangeDen[r] = 1/Π_{q≠r}(r − q) = (−1)^{p−1−r}/(r!(p−1−r)!) for the
+// p = gaussStencil nodes 0..p−1.
+var lagrangeDen = func() (den [gaussStencil]float64) {
+	p := gaussStencil
 	fact := [gaussStencil + 1]float64{1}
 	for i := 1; i <= p; i++ {
 		fact[i] = fact[i-1] * float64(i)
 	}
 	for r := range p {
-		c := fact[r] * fact[p-1-r]
+		den[r] = 1 / (fact[r] * fact[p-1-r])
 		if (p-1-r)%2 == 1 {
-			c = -c
+			den[r] = -den[r]
 		}
-		w[r] = prod / ((tau - float64(r)) * c)
+	}
+	return den
+}()
+
+// lagrange writes the weights ℓ_r(τ), r = 0..p−1, of interpolation at τ
+// from the nodes 0..p−1 (p = gaussStencil).
+func lagrange(tau float64, w []float64) {
+	w = w[:gaussStencil]
+	prod := 1.0
+	for r := range gaussStencil {
+		t := tau - float64(r)
+		if t == 0 {
+			clear(w)
+			w[r] = 1
+			return
+		}
+		w[r] = t
+		prod *= t
+	}
+	for r := range gaussStencil {
+		w[r] = prod * lagrangeDen[r] / w[r]
 	}
 }
 
@@ -417,7 +452,7 @@ func interpError(p int, c, reach float64) float64 {
 		base := cell - p/2 + 1
 		for q := range 16 {
 			tau := float64(p/2-1) + (float64(q)+0.5)/16
-			lagrange(tau, p, lw[:])
+			lagrange(tau, lw[:])
 			for _, f := range []func(float64) float64{g, dg} {
 				s := 0.0
 				for r := range p {
