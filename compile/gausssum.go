@@ -1,7 +1,10 @@
 package compile
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
+	"sync"
 
 	"github.com/jko-org/jko/internal/eval"
 	"github.com/jko-org/jko/internal/ir"
@@ -262,80 +265,256 @@ func (m *Model) gaussEach(t gaussTerm, x []float64, n int, ys []float64, ny int,
 // gaussBlocks is the number of blocks gaussEach calls f with for n rows.
 func gaussBlocks(n int) int { return (n + gaussRowBlock - 1) / gaussRowBlock }
 
+// The sums ∇H(x_i − c_m) depend only on the row x_i and the cloud, and a
+// fit asks for the same ones many times: the β estimator refits the drift
+// to simulated steps from the same coupled particles against the same
+// snapshots, and evaluates the drift there for every trial θ (which only
+// weighs them). gaussMemo keeps, for the last clouds, each row's sums.
+
+// gaussMemoClouds and gaussMemoFloats bound the memo.
+const (
+	gaussMemoClouds = 8
+	gaussMemoFloats = 1 << 23 // 64 MB
+)
+
+// gaussMemo holds the clouds, most recent last.
+type gaussMemo struct {
+	mu     sync.Mutex
+	clouds []*gaussCloud
+}
+
+// gaussCloud is one cloud's GaussSums (one per Gaussian term) and the rows
+// evaluated against it: rows[key of x_i] is the offset of its sums in
+// grads, width = Σ_t M_t·d entries (self-pairs left out).
+type gaussCloud struct {
+	ys      []float64
+	tol     float64
+	lattice bool
+	sums    []*eval.GaussSum
+	mu      sync.Mutex
+	rows    map[string]int
+	grads   []float64
+}
+
+// rowKey is the bits of a row (−0 as 0).
+func rowKey(p []float64) string {
+	b := make([]byte, 8*len(p))
+	for k, v := range p {
+		binary.LittleEndian.PutUint64(b[8*k:], math.Float64bits(v+0))
+	}
+	return string(b)
+}
+
+// gaussWidth is the number of sums per row: Σ_t M_t·d.
+func (m *Model) gaussWidth() int {
+	w := 0
+	for _, t := range m.gauss {
+		w += t.m * m.Dim
+	}
+	return w
+}
+
+// gaussCloudOf returns the memo's entry for ys, made (and the oldest dropped) if
+// needed.
+func (m *Model) gaussCloudOf(ys []float64, ny int) *gaussCloud {
+	ys = ys[:ny*m.Dim]
+	mm := &m.gmemo
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	for i, c := range mm.clouds {
+		if c.tol == gaussTol && c.lattice == gaussLattice && slices.Equal(c.ys, ys) {
+			mm.clouds = append(append(mm.clouds[:i:i], mm.clouds[i+1:]...), c)
+			return c
+		}
+	}
+	c := &gaussCloud{ys: slices.Clone(ys), tol: gaussTol, lattice: gaussLattice, rows: map[string]int{}}
+	for _, t := range m.gauss {
+		// The lattice's use is decided for a nominal ny·M targets, so the
+		// sums of a row do not depend on how many rows were asked with it.
+		targets := ny * t.m
+		if gaussLattice {
+			targets = math.MaxInt32
+		}
+		c.sums = append(c.sums, eval.NewGaussSum(c.ys, ny, m.Dim, t.s, gaussTol, targets))
+	}
+	mm.clouds = append(mm.clouds, c)
+	for len(mm.clouds) > gaussMemoClouds {
+		mm.clouds = mm.clouds[1:]
+	}
+	return c
+}
+
+// gaussGrads returns, for the n rows x against the cloud ys, every Gaussian
+// term's sums Σ_{j: y_j ≠ x_i} ∇g(x_i − y_j − c_m): row i at
+// out[i·width:], term by term, bump by bump, coordinate fastest.
+func (m *Model) gaussGrads(x []float64, n int, ys []float64, ny int, self []int) []float64 {
+	d, W := m.Dim, m.gaussWidth()
+	c := m.gaussCloudOf(ys, ny)
+	out := make([]float64, n*W)
+	// The rows not in the memo (each once).
+	var missing []int
+	first := map[string]int{}
+	dup := make([]int, n) // row i's sums are row dup[i]'s (−1: its own)
+	c.mu.Lock()
+	for i := range n {
+		dup[i] = -1
+		key := rowKey(x[i*d : (i+1)*d])
+		if off, ok := c.rows[key]; ok {
+			copy(out[i*W:(i+1)*W], c.grads[off:off+W])
+			continue
+		}
+		if j, ok := first[key]; ok {
+			dup[i] = j
+			continue
+		}
+		first[key] = i
+		missing = append(missing, i)
+	}
+	c.mu.Unlock()
+	if len(missing) > 0 {
+		m.gaussCompute(c, out, x, missing, self)
+		c.mu.Lock()
+		for _, i := range missing {
+			key := rowKey(x[i*d : (i+1)*d])
+			if _, ok := c.rows[key]; ok || len(c.grads)+W > gaussMemoFloats/gaussMemoClouds {
+				continue
+			}
+			c.rows[key] = len(c.grads)
+			c.grads = append(c.grads, out[i*W:(i+1)*W]...)
+		}
+		c.mu.Unlock()
+	}
+	for i, j := range dup {
+		if j >= 0 {
+			copy(out[i*W:(i+1)*W], out[j*W:(j+1)*W])
+		}
+	}
+	return out
+}
+
+// gaussCompute writes the sums of the rows listed in rows into out (row i
+// at out[i·width:]), in blocks of rows on several goroutines.
+func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self []int) {
+	d, W := m.Dim, m.gaussWidth()
+	nb := (len(rows) + gaussRowBlock - 1) / gaussRowBlock
+	parallel.Claim(nb, func(next func() int) {
+		var tg, gr []float64
+		for bi := next(); bi < nb; bi = next() {
+			blk := rows[bi*gaussRowBlock : min(len(rows), (bi+1)*gaussRowBlock)]
+			off := 0
+			for ti, t := range m.gauss {
+				M := t.m
+				nt := len(blk) * M
+				tg = slices.Grow(tg[:0], nt*d)[:nt*d]
+				gr = slices.Grow(gr[:0], nt*d)[:nt*d]
+				for r, i := range blk {
+					for cm := range M {
+						q := (r*M + cm) * d
+						for k := range d {
+							tg[q+k] = x[i*d+k] - t.centres[cm*d+k]
+						}
+					}
+				}
+				c.sums[ti].At(tg, nt, nil, gr)
+				for r, i := range blk {
+					dst := out[i*W+off : i*W+off+M*d]
+					copy(dst, gr[r*M*d:(r+1)*M*d])
+					if sc := float64(self[i]); sc > 0 {
+						// The self-pairs: ∇g(−c_m) = (2/s)·c_m·g(c_m) per copy.
+						for cm := range M {
+							cc := t.centres[cm*d : (cm+1)*d]
+							r2 := 0.0
+							for _, v := range cc {
+								r2 += v * v
+							}
+							g0 := math.Exp(-r2 / t.s)
+							for k := range d {
+								dst[cm*d+k] -= sc * 2 / t.s * cc[k] * g0
+							}
+						}
+					}
+				}
+				off += M * d
+			}
+		}
+	})
+}
+
 // gaussDrift adds the Gaussian terms' mean-field drift to dst (n×d): for
 // row i, Σ_m w_m ∇H(x_i − c_m)/count_i.
 func (m *Model) gaussDrift(dst, x []float64, n int, ys []float64, ny int, self []int, theta []float64) {
-	d := m.Dim
-	for _, t := range m.gauss {
-		w := theta[m.Params[t.block].Offset:][:t.m]
-		m.gaussEach(t, x, n, ys, ny, self, false, true, func(b *gaussBlock) {
-			for i := b.lo; i < b.hi; i++ {
-				c := ny - self[i]
-				if c == 0 {
-					continue
+	d, W := m.Dim, m.gaussWidth()
+	G := m.gaussGrads(x, n, ys, ny, self)
+	for i := range n {
+		c := ny - self[i]
+		if c == 0 {
+			continue
+		}
+		off := 0
+		for _, t := range m.gauss {
+			w := theta[m.Params[t.block].Offset:][:t.m]
+			g := G[i*W+off:]
+			inv := t.sign / float64(c)
+			for k := range d {
+				s := 0.0
+				for mm, wm := range w {
+					s += wm * g[mm*d+k]
 				}
-				inv := t.sign / float64(c)
-				g := b.grad[(i-b.lo)*t.m*d:]
-				for k := range d {
-					s := 0.0
-					for mm, wm := range w {
-						s += wm * g[mm*d+k]
-					}
-					dst[i*d+k] += s * inv
-				}
+				dst[i*d+k] += s * inv
 			}
-		})
+			off += t.m * d
+		}
 	}
 }
 
 // gaussFeatures adds the Gaussian terms' features to F (n×d×P).
 func (m *Model) gaussFeatures(F, x []float64, n int, ys []float64, ny int, self []int) {
-	d, P := m.Dim, m.NumParams
-	for _, t := range m.gauss {
-		off := m.Params[t.block].Offset
-		m.gaussEach(t, x, n, ys, ny, self, false, true, func(b *gaussBlock) {
-			for i := b.lo; i < b.hi; i++ {
-				c := ny - self[i]
-				if c == 0 {
-					continue
-				}
-				inv := t.sign / float64(c)
-				g := b.grad[(i-b.lo)*t.m*d:]
-				for k := range d {
-					row := F[(i*d+k)*P+off:][:t.m]
-					for mm := range row {
-						row[mm] += g[mm*d+k] * inv
-					}
+	d, P, W := m.Dim, m.NumParams, m.gaussWidth()
+	G := m.gaussGrads(x, n, ys, ny, self)
+	for i := range n {
+		c := ny - self[i]
+		if c == 0 {
+			continue
+		}
+		off := 0
+		for _, t := range m.gauss {
+			po := m.Params[t.block].Offset
+			g := G[i*W+off:]
+			inv := t.sign / float64(c)
+			for k := range d {
+				row := F[(i*d+k)*P+po:][:t.m]
+				for mm := range row {
+					row[mm] += g[mm*d+k] * inv
 				}
 			}
-		})
+			off += t.m * d
+		}
 	}
 }
 
 // gaussVJP adds Σ_i seed_iᵀ ∇H(x_i − c_m)/count_i to dst[w_m].
 func (m *Model) gaussVJP(dst, x, seed []float64, n int, ys []float64, ny int, self []int) {
-	d := m.Dim
-	for _, t := range m.gauss {
-		part := make([]float64, gaussBlocks(n)*t.m)
-		m.gaussEach(t, x, n, ys, ny, self, false, true, func(b *gaussBlock) {
-			acc := part[b.block*t.m:][:t.m]
-			for i := b.lo; i < b.hi; i++ {
-				c := ny - self[i]
-				if c == 0 {
-					continue
+	d, W := m.Dim, m.gaussWidth()
+	G := m.gaussGrads(x, n, ys, ny, self)
+	for i := range n {
+		c := ny - self[i]
+		if c == 0 {
+			continue
+		}
+		off := 0
+		for _, t := range m.gauss {
+			acc := dst[m.Params[t.block].Offset:][:t.m]
+			g := G[i*W+off:]
+			inv := t.sign / float64(c)
+			for mm := range acc {
+				s := 0.0
+				for k := range d {
+					s += seed[i*d+k] * g[mm*d+k]
 				}
-				inv := t.sign / float64(c)
-				g := b.grad[(i-b.lo)*t.m*d:]
-				for mm := range acc {
-					s := 0.0
-					for k := range d {
-						s += seed[i*d+k] * g[mm*d+k]
-					}
-					acc[mm] += s * inv
-				}
+				acc[mm] += s * inv
 			}
-		})
-		sumParts(dst[m.Params[t.block].Offset:][:t.m], part)
+			off += t.m * d
+		}
 	}
 }
 

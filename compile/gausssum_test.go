@@ -151,3 +151,48 @@ func compareVec(t *testing.T, what string, got, want []float64, tol float64) {
 		}
 	}
 }
+
+// A row's Gaussian sums do not depend on what was asked before (the memo)
+// or on how many rows are asked with it: bit for bit, with repeated rows
+// and rows seen before.
+func TestGaussMemo(t *testing.T) {
+	src := "param v[*]\npotential V(x) = norm2(x)\ninteraction U(z) = dot(v, bumps(z, grid(-4, 4, 5), 0.5))\n"
+	load := func() *Model {
+		s, err := LoadString("g.jko", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Instantiate(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	const ny, d = 3000, 2
+	ys := make([]float64, ny*d)
+	for i := range ys {
+		ys[i] = 8*r.Float64() - 4
+	}
+	x := append(append([]float64(nil), ys[:100*d]...), ys[40*d:60*d]...) // rows 40..59 twice
+	n := len(x) / d
+	P := 25
+	used, fresh := load(), load()
+	F0, c0 := make([]float64, 50*d*P), make([]float64, 50*d)
+	used.InteractionFeatures(F0, c0, x, 50, ys, ny)
+	got, want := make([]float64, n*d*P), make([]float64, n*d*P)
+	c := make([]float64, n*d)
+	used.InteractionFeatures(got, c, x, n, ys, ny)
+	fresh.InteractionFeatures(want, c, x, n, ys, ny)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("F[%d] = %.17g after other rows, %.17g fresh", i, got[i], want[i])
+		}
+	}
+	if len(used.gmemo.clouds) != 1 || len(used.gmemo.clouds[0].rows) != 100 {
+		t.Errorf("memo: %d clouds, want 1 with 100 rows", len(used.gmemo.clouds))
+	}
+	if !used.gmemo.clouds[0].sums[0].Lattice() {
+		t.Error("no lattice at N = 3000")
+	}
+}

@@ -82,6 +82,7 @@ type Model struct {
 	agg           [3]aggregate // per TermKind
 	gauss         []gaussTerm  // Gaussian bumps of z taken out of agg[Interaction] (gausssum.go)
 	gaussOnly     bool         // agg[Interaction] kept nothing else
+	gmemo         gaussMemo    // the Gaussian sums of rows already evaluated
 	progs         programs
 	timeDependent bool
 	labels        map[string][]string // feature names of parameter entries
