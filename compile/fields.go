@@ -35,6 +35,8 @@ type programs struct {
 	featOther    *eval.Program // the others
 	featPolyIdx  []int         // output indices (component·blocks + block) of featPoly
 	featOtherIdx []int
+	colsOnce     sync.Once
+	cols         []int // the entries of θ the interaction features can be nonzero in
 }
 
 // shared binds θ (by block name) and t.
@@ -336,7 +338,9 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 // InteractionFeatures writes the linear features of the mean-field drift
 // (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
 // (n×d×P) and c (n×d). Features polynomial in z are summed exactly over a
-// cubature of the cloud, the others over the pairs.
+// cubature of the cloud, the others over the pairs. The features of a
+// row against a cloud are remembered (see gaussMemo): a fit asks for the
+// same rows again when it refits.
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
 	checkLen("F", F, n*d*P)
@@ -345,6 +349,13 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	if !m.Has(Interaction) {
 		return
 	}
+	m.rememberFeatures(F, c, x, n, ys, ny)
+}
+
+// interactionFeatures is InteractionFeatures without the memo, into F and
+// c cleared.
+func (m *Model) interactionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
+	d, P := m.Dim, m.NumParams
 	if len(m.gauss) > 0 {
 		m.gaussFeatures(F, x, n, ys, ny, selfCounts(x, n, ys, ny, d))
 		if m.gaussOnly {

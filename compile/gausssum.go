@@ -271,10 +271,11 @@ func gaussBlocks(n int) int { return (n + gaussRowBlock - 1) / gaussRowBlock }
 // snapshots, and evaluates the drift there for every trial θ (which only
 // weighs them). gaussMemo keeps, for the last clouds, each row's sums.
 
-// gaussMemoClouds and gaussMemoFloats bound the memo.
+// gaussMemoClouds and gaussMemoFloats bound the memo: at most 8 clouds of
+// 16 MB (10,000 rows of paper_linear's 100 bumps in 2-D each).
 const (
 	gaussMemoClouds = 8
-	gaussMemoFloats = 1 << 23 // 64 MB
+	gaussMemoFloats = 1 << 21 // per cloud
 )
 
 // gaussMemo holds the clouds, most recent last.
@@ -287,13 +288,16 @@ type gaussMemo struct {
 // evaluated against it: rows[key of x_i] is the offset of its sums in
 // grads, width = Σ_t M_t·d entries (self-pairs left out).
 type gaussCloud struct {
-	ys      []float64
-	tol     float64
-	lattice bool
-	sums    []*eval.GaussSum
-	mu      sync.Mutex
-	rows    map[string]int
-	grads   []float64
+	ys       []float64
+	tol      float64
+	lattice  bool
+	pairLoop bool
+	sums     []*eval.GaussSum
+	mu       sync.Mutex
+	rows     map[string]int
+	grads    []float64
+	frows    map[string]int // the interaction features of rows (featureCols)
+	feats    []float64
 }
 
 // rowKey is the bits of a row (−0 as 0).
@@ -322,12 +326,12 @@ func (m *Model) gaussCloudOf(ys []float64, ny int) *gaussCloud {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	for i, c := range mm.clouds {
-		if c.tol == gaussTol && c.lattice == gaussLattice && slices.Equal(c.ys, ys) {
+		if c.tol == gaussTol && c.lattice == gaussLattice && c.pairLoop == PairLoop && slices.Equal(c.ys, ys) {
 			mm.clouds = append(append(mm.clouds[:i:i], mm.clouds[i+1:]...), c)
 			return c
 		}
 	}
-	c := &gaussCloud{ys: slices.Clone(ys), tol: gaussTol, lattice: gaussLattice, rows: map[string]int{}}
+	c := &gaussCloud{ys: slices.Clone(ys), tol: gaussTol, lattice: gaussLattice, pairLoop: PairLoop, rows: map[string]int{}, frows: map[string]int{}}
 	for _, t := range m.gauss {
 		// The lattice's use is decided for a nominal ny·M targets, so the
 		// sums of a row do not depend on how many rows were asked with it.
@@ -376,7 +380,7 @@ func (m *Model) gaussGrads(x []float64, n int, ys []float64, ny int, self []int)
 		c.mu.Lock()
 		for _, i := range missing {
 			key := rowKey(x[i*d : (i+1)*d])
-			if _, ok := c.rows[key]; ok || len(c.grads)+W > gaussMemoFloats/gaussMemoClouds {
+			if _, ok := c.rows[key]; ok || len(c.grads)+W > gaussMemoFloats {
 				continue
 			}
 			c.rows[key] = len(c.grads)
@@ -438,6 +442,104 @@ func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self [
 			}
 		}
 	})
+}
+
+// featureCols returns the entries of θ the interaction's features can be
+// nonzero in: the blocks of its feature program and of its Gaussian terms.
+func (m *Model) featureCols() []int {
+	m.progs.colsOnce.Do(func() {
+		in := make([]bool, m.NumParams)
+		_, blocks := m.featProg(Interaction)
+		for _, b := range blocks {
+			for j := range m.Params[b].Size {
+				in[m.Params[b].Offset+j] = true
+			}
+		}
+		for _, t := range m.gauss {
+			for j := range t.m {
+				in[m.Params[t.block].Offset+j] = true
+			}
+		}
+		for j, ok := range in {
+			if ok {
+				m.progs.cols = append(m.progs.cols, j)
+			}
+		}
+	})
+	return m.progs.cols
+}
+
+// rememberFeatures is InteractionFeatures through the memo: rows already
+// evaluated against the cloud are copied, the others evaluated (each once)
+// and remembered.
+func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int) {
+	d, P := m.Dim, m.NumParams
+	cols := m.featureCols()
+	W := d*len(cols) + d // the features' entries in cols, then c
+	cl := m.gaussCloudOf(ys, ny)
+	var missing []int
+	first := map[string]int{}
+	dup := make([]int, n)
+	put := func(i int, v []float64) {
+		for k := range d {
+			row := F[(i*d+k)*P:]
+			for q, j := range cols {
+				row[j] = v[k*len(cols)+q]
+			}
+			c[i*d+k] = v[d*len(cols)+k]
+		}
+	}
+	cl.mu.Lock()
+	for i := range n {
+		dup[i] = -1
+		key := rowKey(x[i*d : (i+1)*d])
+		if off, ok := cl.frows[key]; ok {
+			put(i, cl.feats[off:off+W])
+			continue
+		}
+		if j, ok := first[key]; ok {
+			dup[i] = j
+			continue
+		}
+		first[key] = i
+		missing = append(missing, i)
+	}
+	cl.mu.Unlock()
+	if len(missing) > 0 {
+		xm := make([]float64, len(missing)*d)
+		for r, i := range missing {
+			copy(xm[r*d:(r+1)*d], x[i*d:(i+1)*d])
+		}
+		nm := len(missing)
+		Fm, cm := make([]float64, nm*d*P), make([]float64, nm*d)
+		m.interactionFeatures(Fm, cm, xm, nm, ys, ny)
+		v := make([]float64, W)
+		cl.mu.Lock()
+		for r, i := range missing {
+			for k := range d {
+				row := Fm[(r*d+k)*P:]
+				for q, j := range cols {
+					v[k*len(cols)+q] = row[j]
+				}
+				v[d*len(cols)+k] = cm[r*d+k]
+			}
+			put(i, v)
+			key := rowKey(x[i*d : (i+1)*d])
+			if _, ok := cl.frows[key]; !ok && len(cl.feats)+W <= gaussMemoFloats {
+				cl.frows[key] = len(cl.feats)
+				cl.feats = append(cl.feats, v...)
+			}
+		}
+		cl.mu.Unlock()
+	}
+	for i, j := range dup {
+		if j >= 0 {
+			for k := range d {
+				copy(F[(i*d+k)*P:(i*d+k+1)*P], F[(j*d+k)*P:(j*d+k+1)*P])
+				c[i*d+k] = c[j*d+k]
+			}
+		}
+	}
 }
 
 // gaussDrift adds the Gaussian terms' mean-field drift to dst (n×d): for

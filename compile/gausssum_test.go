@@ -156,7 +156,7 @@ func compareVec(t *testing.T, what string, got, want []float64, tol float64) {
 // or on how many rows are asked with it: bit for bit, with repeated rows
 // and rows seen before.
 func TestGaussMemo(t *testing.T) {
-	src := "param v[*]\npotential V(x) = norm2(x)\ninteraction U(z) = dot(v, bumps(z, grid(-4, 4, 5), 0.5))\n"
+	src := "param v[*]\nparam w[*]\npotential V(x) = norm2(x)\ninteraction U(z) = dot(w, monomials(z, 2)) + dot(v, bumps(z, grid(-4, 4, 5), 0.5))\n"
 	load := func() *Model {
 		s, err := LoadString("g.jko", src)
 		if err != nil {
@@ -176,8 +176,8 @@ func TestGaussMemo(t *testing.T) {
 	}
 	x := append(append([]float64(nil), ys[:100*d]...), ys[40*d:60*d]...) // rows 40..59 twice
 	n := len(x) / d
-	P := 25
 	used, fresh := load(), load()
+	P := used.NumParams
 	F0, c0 := make([]float64, 50*d*P), make([]float64, 50*d)
 	used.InteractionFeatures(F0, c0, x, 50, ys, ny)
 	got, want := make([]float64, n*d*P), make([]float64, n*d*P)
@@ -189,8 +189,24 @@ func TestGaussMemo(t *testing.T) {
 			t.Fatalf("F[%d] = %.17g after other rows, %.17g fresh", i, got[i], want[i])
 		}
 	}
-	if len(used.gmemo.clouds) != 1 || len(used.gmemo.clouds[0].rows) != 100 {
+	if len(used.gmemo.clouds) != 1 || len(used.gmemo.clouds[0].rows) != 100 || len(used.gmemo.clouds[0].frows) != 100 {
 		t.Errorf("memo: %d clouds, want 1 with 100 rows", len(used.gmemo.clouds))
+	}
+	// The drift from the remembered sums is the features' F θ.
+	theta := used.InitTheta(2)
+	for i := range theta {
+		theta[i] = r.NormFloat64()
+	}
+	g := make([]float64, n*d)
+	used.InteractionGrad(g, x, n, ys, ny, theta)
+	for i := range n * d {
+		s := c[i]
+		for j := range P {
+			s += got[i*P+j] * theta[j]
+		}
+		if math.Abs(s-g[i]) > 1e-10*(1+math.Abs(g[i])) {
+			t.Fatalf("F θ + c = %g, drift %g", s, g[i])
+		}
 	}
 	if !used.gmemo.clouds[0].sums[0].Lattice() {
 		t.Error("no lattice at N = 3000")
