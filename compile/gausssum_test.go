@@ -3,7 +3,9 @@ package compile
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jko-org/jko/internal/eval"
@@ -210,5 +212,62 @@ func TestGaussMemo(t *testing.T) {
 	}
 	if !used.gmemo.clouds[0].sums[0].Lattice() {
 		t.Error("no lattice at N = 3000")
+	}
+}
+
+// Goroutines sharing a Model's memo (the same cloud, overlapping rows) get
+// the results of a model used from one goroutine, bit for bit (run with
+// -race in CI).
+func TestGaussMemoConcurrent(t *testing.T) {
+	src := "param v[*]\nparam w[*]\npotential V(x) = norm2(x)\ninteraction U(z) = dot(w, monomials(z, 2)) + dot(v, bumps(z, grid(-4, 4, 4), 0.5))\n"
+	load := func() *Model {
+		s, err := LoadString("g.jko", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Instantiate(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	r := rand.New(rand.NewPCG(6, 6))
+	const ny, d = 2000, 2
+	ys := make([]float64, ny*d)
+	for i := range ys {
+		ys[i] = 8*r.Float64() - 4
+	}
+	shared, alone := load(), load()
+	P := shared.NumParams
+	theta := shared.InitTheta(1)
+	for i := range theta {
+		theta[i] = r.NormFloat64()
+	}
+	const jobs, n = 6, 120
+	type res struct{ F, g []float64 }
+	run := func(m *Model, j int) res {
+		x := ys[j*40*d : (j*40+n)*d] // overlapping windows
+		F, c, g := make([]float64, n*d*P), make([]float64, n*d), make([]float64, n*d)
+		if j%2 == 0 {
+			m.InteractionFeatures(F, c, x, n, ys, ny)
+			m.InteractionGrad(g, x, n, ys, ny, theta)
+		} else {
+			m.InteractionGrad(g, x, n, ys, ny, theta)
+			m.InteractionFeatures(F, c, x, n, ys, ny)
+		}
+		return res{F, g}
+	}
+	got := make([]res, jobs)
+	var wg sync.WaitGroup
+	for j := range jobs {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[j] = run(shared, j) }()
+	}
+	wg.Wait()
+	for j := range jobs {
+		want := run(alone, j)
+		if !slices.Equal(got[j].F, want.F) || !slices.Equal(got[j].g, want.g) {
+			t.Errorf("job %d: concurrent results differ from sequential ones", j)
+		}
 	}
 }
