@@ -68,7 +68,7 @@ func TestGaussBumpsMatchPairLoop(t *testing.T) {
 		for i := range theta {
 			theta[i] = r.NormFloat64()
 		}
-		const ny, d = 250, 2
+		const ny, d = 200, 2
 		ys := make([]float64, ny*d)
 		for i := range ys {
 			ys[i] = 8*r.Float64() - 4
@@ -80,7 +80,7 @@ func TestGaussBumpsMatchPairLoop(t *testing.T) {
 		for _, xs := range []struct {
 			name string
 			x    []float64
-		}{{"inside", ys[:40*d]}, {"outside", out}} {
+		}{{"inside", ys[:30*d]}, {"outside", out}} {
 			n := len(xs.x) / d
 			for _, g := range fast.gauss {
 				if !eval.NewGaussSum(ys, ny, d, g.s, gaussTol, math.MaxInt32).Lattice() {

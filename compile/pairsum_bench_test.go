@@ -114,6 +114,21 @@ func BenchmarkPaperLinearInteraction2000(b *testing.B) {
 			m.InteractionGrad(g, ys, n, ys, ny, theta)
 		}
 	})
+	// The same model with every interaction sum over the pairs.
+	PairLoop = true
+	ml, err := s.Instantiate(2)
+	PairLoop = false
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("features pair loop", func(b *testing.B) {
+		PairLoop = true
+		defer func() { PairLoop = false }()
+		for b.Loop() {
+			ys := cloud()
+			ml.InteractionFeatures(F, c, ys, n, ys, ny)
+		}
+	})
 	ys := cloud()
 	m.InteractionFeatures(F, c, ys, n, ys, ny)
 	b.Run("features again", func(b *testing.B) {
