@@ -149,6 +149,16 @@ func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pai
 // y_j ≠ x_i, (1/(ny−1)) Σ_{j≠i} when x_i is one of the ys. A drift
 // polynomial in z is summed exactly over a cubature of the cloud (see
 // pairsum.go), anything else over the pairs.
+//
+// Cost: the pair loop evaluates ∇U n·ny times (quadratic in the
+// population: 10⁴ particles against themselves are 10⁸ evaluations), in
+// blocks of 2¹⁴ pairs, so its memory stays O(n·d + 2¹⁴·d) whatever n·ny. A
+// drift polynomial of degree p_k in coordinate k, on a cloud of at least
+// twice the grid's Π(p_k + 1) points, costs O(ny·Π(p_k + 1)) for the
+// cubature's weights and n·Π(p_k + 1) evaluations: linear in the
+// population. The other interaction sums (InteractionFeatures, P values
+// per pair; InteractionVJP; InteractionPairSum and InteractionPairVJP)
+// cost the same number of pair or grid evaluations.
 func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
 	d := m.Dim
 	checkLen("dst", dst, n*d)
