@@ -148,7 +148,8 @@ func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pai
 // at the n points x into dst (n×d): the mean of Σ∇U(x_i − y_j) over the
 // y_j ≠ x_i, (1/(ny−1)) Σ_{j≠i} when x_i is one of the ys. A drift
 // polynomial in z is summed exactly over a cubature of the cloud (see
-// pairsum.go), anything else over the pairs.
+// pairsum.go), summands dot(w, bumps(z, C, s)) of U on a lattice (see
+// gausssum.go), anything else over the pairs.
 //
 // Cost: the pair loop evaluates ∇U n·ny times (quadratic in the
 // population: 10⁴ particles against themselves are 10⁸ evaluations), in
@@ -348,8 +349,8 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 // InteractionFeatures writes the linear features of the mean-field drift
 // (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
 // (n×d×P) and c (n×d). Features polynomial in z are summed exactly over a
-// cubature of the cloud, the others over the pairs. The features of a
-// row against a cloud are remembered (see gaussMemo): a fit asks for the
+// cubature of the cloud, those of Gaussian bumps on a lattice, the others
+// over the pairs. The features of a row against a cloud are remembered (see gaussMemo): a fit asks for the
 // same rows again when it refits.
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
