@@ -16,12 +16,18 @@
 //     Jonker–Volgenant shortest augmenting paths (Dijkstra with column
 //     prices, after column reduction and augmenting row reduction); any
 //     other marginals by a primal network simplex (strongly feasible
-//     spanning tree, greedy start by reduced cost, candidate-list pricing);
-//   - every pair is then priced without the cost matrix (k-d tree queries
-//     bounded by the largest dual potential in a node, parallel over rows,
-//     deterministic): pairs that violate dual feasibility join the graph
-//     and the solve resumes from its current basis, until none does. The
-//     plan's dual potentials U, V then certify optimality over all pairs.
+//     spanning tree with subtree sizes, so that a pivot shifts the
+//     potentials of the smaller of the two parts the leaving arc cuts;
+//     greedy start by reduced cost, candidate-list pricing);
+//   - every pair is then priced without the cost matrix (k-d tree queries,
+//     or up to 8192 points a pass over the tree's leaves; a node is
+//     skipped by the lower bound of its box's cost less its largest dual
+//     potential, and for the squared cost by a plane under its lifted
+//     potentials |y|² − v(y), tight when transport goes far; parallel
+//     over rows, deterministic): pairs that violate dual feasibility join
+//     the graph and the solve resumes from its current basis, until none
+//     does. The plan's dual potentials U, V then certify optimality over
+//     all pairs.
 //
 // Coordinates are rescaled by a power of two before the solve (exact in
 // floating point): clouds at 1e154 or 1e-200 lose nothing, and a distance

@@ -2,7 +2,6 @@ package ot
 
 import (
 	"math"
-	"slices"
 )
 
 // kdLeaf is the largest number of points in a k-d tree leaf.
@@ -14,14 +13,21 @@ const kdLeaf = 16
 // pruned with a lower bound of the cost on a node's bounding box and the
 // largest v_t in the node.
 type kdTree struct {
-	d     int
-	cf    CostFunc
-	pts   []float64 // the points in tree order, row-major
-	idx   []int32   // original index of each point in tree order
-	nodes []kdNode
-	box   []float64 // per node: d lower then d upper bounds
-	maxV  []float64 // per node: largest offset of its points
-	off   []float64 // offsets in tree order (nil = all zero)
+	d      int
+	cf     CostFunc
+	pts    []float64 // the points in tree order, row-major
+	idx    []int32   // original index of each point in tree order
+	nodes  []kdNode
+	box    []float64 // per node: d lower then d upper bounds
+	maxV   []float64 // per node: largest offset of its points
+	off    []float64 // offsets in tree order (nil = all zero)
+	maxO   float64   // largest |offset|
+	leaves []int32   // the leaves, in tree order
+	// Squared Euclidean cost: per node a plane g·y + a below the lifted
+	// offsets |y|² − off(y) of its points (d slopes then the intercept),
+	// and the margin for the round-off of the bound it gives.
+	plane []float64
+	pmarg []float64
 }
 
 type kdNode struct {
@@ -41,6 +47,11 @@ func newKDTree(ps []float64, m, d int, cf CostFunc) *kdTree {
 		copy(t.pts[k*d:(k+1)*d], ps[int(i)*d:(int(i)+1)*d])
 	}
 	t.maxV = make([]float64, len(t.nodes))
+	for q, nd := range t.nodes {
+		if nd.left < 0 {
+			t.leaves = append(t.leaves, int32(q))
+		}
+	}
 	return t
 }
 
@@ -76,15 +87,9 @@ func (t *kdTree) build(ps []float64, lo, hi int) int32 {
 		return me // all points equal
 	}
 	seg := t.idx[lo:hi]
-	slices.SortFunc(seg, func(p, q int32) int {
+	selectKth(seg, (hi-lo)/2, func(p, q int32) bool {
 		u, v := ps[int(p)*d+dim], ps[int(q)*d+dim]
-		switch {
-		case u < v:
-			return -1
-		case u > v:
-			return 1
-		}
-		return int(p - q)
+		return u < v || (u == v && p < q)
 	})
 	mid := (lo + hi) / 2
 	l := t.build(ps, lo, mid)
@@ -102,6 +107,10 @@ func (t *kdTree) setOffsets(v []float64) {
 	for k, i := range t.idx {
 		t.off[k] = v[i]
 	}
+	t.maxO = 0
+	for _, o := range t.off {
+		t.maxO = math.Max(t.maxO, math.Abs(o))
+	}
 	for q := len(t.nodes) - 1; q >= 0; q-- {
 		nd := t.nodes[q]
 		if nd.left < 0 {
@@ -114,6 +123,141 @@ func (t *kdTree) setOffsets(v []float64) {
 			t.maxV[q] = math.Max(t.maxV[nd.left], t.maxV[nd.right])
 		}
 	}
+	if t.cf == SqEuclidean {
+		t.setPlanes()
+	}
+}
+
+// setPlanes fits, for every node, a plane g·y + a under the lifted
+// offsets w(y) = |y|² − off(y) of its points: g by least squares on the
+// leaves (averaged up the tree), a the largest intercept that keeps the
+// plane below every point. Then cost(x, y) − off(y) = |x|² + w(y) − 2x·y
+// ≥ |x|² + a + min over the node's box of (g − 2x)·y, a bound that
+// stays tight when the offsets vary much within a node (transport over
+// long distances), unlike the box's cost less the largest offset.
+func (t *kdTree) setPlanes() {
+	d := t.d
+	if t.plane == nil {
+		t.plane = make([]float64, len(t.nodes)*(d+1))
+		t.pmarg = make([]float64, len(t.nodes))
+	}
+	w := make([]float64, len(t.off))
+	for k := range w {
+		p := t.pts[k*d : (k+1)*d]
+		w[k] = dot(p, p) - t.off[k]
+	}
+	A := make([]float64, d*(d+1))
+	mean := make([]float64, d)
+	for q := len(t.nodes) - 1; q >= 0; q-- {
+		nd := t.nodes[q]
+		g := t.plane[q*(d+1) : q*(d+1)+d]
+		if nd.left < 0 {
+			fitSlopes(t.pts, w, int(nd.lo), int(nd.hi), d, A, mean, g)
+		} else {
+			l, r := t.plane[int(nd.left)*(d+1):], t.plane[int(nd.right)*(d+1):]
+			nl := float64(t.nodes[nd.left].hi - t.nodes[nd.left].lo)
+			nr := float64(t.nodes[nd.right].hi - t.nodes[nd.right].lo)
+			for i := range g {
+				g[i] = (nl*l[i] + nr*r[i]) / (nl + nr)
+			}
+		}
+		a, ga := math.Inf(1), 0.0
+		for k := nd.lo; k < nd.hi; k++ {
+			a = math.Min(a, w[k]-dot(g, t.pts[int(k)*d:int(k+1)*d]))
+		}
+		for _, v := range g {
+			ga += math.Abs(v)
+		}
+		t.plane[q*(d+1)+d] = a
+		t.pmarg[q] = 1e-11 * (1 + 4*float64(d) + t.maxO + ga + math.Abs(a))
+	}
+}
+
+// fitSlopes sets g to the least-squares slopes of w over the points
+// lo..hi (tree order), or to zero when they do not determine them.
+func fitSlopes(pts, w []float64, lo, hi, d int, A, mean, g []float64) {
+	clear(g)
+	cnt := float64(hi - lo)
+	if hi-lo <= d {
+		return
+	}
+	clear(mean)
+	wm := 0.0
+	for k := lo; k < hi; k++ {
+		for i := 0; i < d; i++ {
+			mean[i] += pts[k*d+i] / cnt
+		}
+		wm += w[k] / cnt
+	}
+	// Normal equations [YᵀY | Yᵀw] on centred data, ridge for safety.
+	clear(A)
+	for k := lo; k < hi; k++ {
+		for i := 0; i < d; i++ {
+			yi := pts[k*d+i] - mean[i]
+			for j := 0; j <= i; j++ {
+				A[i*(d+1)+j] += yi * (pts[k*d+j] - mean[j])
+			}
+			A[i*(d+1)+d] += yi * (w[k] - wm)
+		}
+	}
+	tr := 0.0
+	for i := 0; i < d; i++ {
+		for j := i + 1; j < d; j++ {
+			A[i*(d+1)+j] = A[j*(d+1)+i]
+		}
+		tr += A[i*(d+1)+i]
+	}
+	if !(tr > 0) {
+		return
+	}
+	for i := 0; i < d; i++ {
+		A[i*(d+1)+i] += 1e-9 * tr
+	}
+	// Gaussian elimination (symmetric positive definite: no pivoting).
+	for i := 0; i < d; i++ {
+		piv := A[i*(d+1)+i]
+		for r := i + 1; r < d; r++ {
+			f := A[r*(d+1)+i] / piv
+			for c := i; c <= d; c++ {
+				A[r*(d+1)+c] -= f * A[i*(d+1)+c]
+			}
+		}
+	}
+	for i := d - 1; i >= 0; i-- {
+		v := A[i*(d+1)+d]
+		for c := i + 1; c < d; c++ {
+			v -= A[i*(d+1)+c] * g[c]
+		}
+		g[i] = v / A[i*(d+1)+i]
+	}
+	for _, v := range g {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 64 {
+			clear(g)
+			return
+		}
+	}
+}
+
+// planeBound is the plane's lower bound of cost(x, y) − off(y) over node
+// q, less its margin (squared Euclidean cost only).
+func (t *kdTree) planeBound(x []float64, xx float64, q int32) float64 {
+	d := t.d
+	pl := t.plane[int(q)*(d+1) : int(q+1)*(d+1)]
+	bx := t.box[int(q)*2*d : int(q+1)*2*d]
+	s := xx + pl[d]
+	for i, v := range x[:d] {
+		c := pl[i] - 2*v
+		s += min(c*bx[i], c*bx[d+i])
+	}
+	return s - t.pmarg[q]
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
 }
 
 // pointCost is the cost between two points.
@@ -170,7 +314,12 @@ type kdQuery struct {
 // useOff false the offsets are zero (nearest neighbours).
 func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kdQuery) []hit {
 	d := t.d
+	if useOff && len(t.idx) <= scanMax {
+		return t.scan(x, thr, limit, qs)
+	}
 	qs.best = qs.best[:0]
+	planes := useOff && t.plane != nil
+	xx := dot(x, x)
 	st := append(qs.stack[:0], 0)
 	for len(st) > 0 {
 		q := st[len(st)-1]
@@ -178,6 +327,9 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 		lb := t.boxCost(x, q)
 		if useOff {
 			lb -= t.maxV[q]
+		}
+		if planes {
+			lb = max(lb, t.planeBound(x, xx, q))
 		}
 		if !(lb < thr) {
 			continue
@@ -218,7 +370,7 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 			b[p] = h
 			qs.best = b
 			if len(b) == limit {
-				thr = math.Min(thr, b[limit-1].Val)
+				thr = min(thr, b[limit-1].Val)
 			}
 		}
 	}
@@ -228,4 +380,101 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 
 func hitLess(a, b hit) bool {
 	return a.Val < b.Val || (a.Val == b.Val && a.J < b.J)
+}
+
+// scanMax is the number of points up to which pricing queries visit the
+// leaves in order instead of descending the tree.
+var scanMax = 8192
+
+// scan is search with offsets that visits the leaves in tree order,
+// skipping those whose bounds show no point below the threshold, without
+// descending the tree.
+func (t *kdTree) scan(x []float64, thr float64, limit int, qs *kdQuery) []hit {
+	d := t.d
+	x = x[:d]
+	b := qs.best[:0]
+	pts, off := t.pts, t.off
+	planes := t.plane != nil
+	xx := dot(x, x)
+	for _, q := range t.leaves {
+		if planes {
+			if !(t.planeBound(x, xx, q) < thr) {
+				continue
+			}
+		} else if !(t.boxCost(x, q)-t.maxV[q] < thr) {
+			continue
+		}
+		nd := t.nodes[q]
+		for k := int(nd.lo); k < int(nd.hi); k++ {
+			val := pointCost(x, pts[k*d:(k+1)*d], t.cf) - off[k]
+			if !(val < thr) {
+				continue
+			}
+			h := hit{t.idx[k], val}
+			q := len(b)
+			if q < limit {
+				b = append(b, h)
+			} else {
+				q--
+				if !hitLess(h, b[q]) {
+					continue
+				}
+			}
+			for q > 0 && hitLess(h, b[q-1]) {
+				b[q] = b[q-1]
+				q--
+			}
+			b[q] = h
+			if len(b) == limit {
+				thr = min(thr, b[limit-1].Val)
+			}
+		}
+	}
+	qs.best = b
+	return b
+}
+
+// selectKth partially orders a so that a[k] is the element of rank k
+// under less (a strict total order) with the smaller ones before it and
+// the others after (quickselect; the result depends on nothing else).
+func selectKth(a []int32, k int, less func(p, q int32) bool) {
+	lo, hi := 0, len(a)-1
+	for hi > lo {
+		if hi-lo < 16 {
+			for i := lo + 1; i <= hi; i++ {
+				for j := i; j > lo && less(a[j], a[j-1]); j-- {
+					a[j], a[j-1] = a[j-1], a[j]
+				}
+			}
+			return
+		}
+		// Median of three as the pivot, moved to hi.
+		mid := lo + (hi-lo)/2
+		if less(a[mid], a[lo]) {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if less(a[hi], a[lo]) {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if less(a[mid], a[hi]) {
+			a[mid], a[hi] = a[hi], a[mid]
+		}
+		pv := a[hi]
+		st := lo
+		for i := lo; i < hi; i++ {
+			if less(a[i], pv) {
+				a[i], a[st] = a[st], a[i]
+				st++
+			}
+		}
+		a[st], a[hi] = a[hi], a[st]
+		switch {
+		case k < st:
+			hi = st - 1
+		case k > st:
+			lo = st + 1
+		default:
+			return
+		}
+	}
 }

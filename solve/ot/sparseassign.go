@@ -108,10 +108,6 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 			copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
 		}
 	})
-	type arc struct {
-		s, t int32
-		c    float64
-	}
 	all := make([]arc, 0, 2*n*k+n)
 	for q, h := range fromX {
 		all = append(all, arc{int32(q / k), h.J, h.Val})
@@ -124,13 +120,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	for q := range ro {
 		all = append(all, arc{int32(ro[q]), int32(co[q]), p.cost(ro[q], co[q])})
 	}
-	slices.SortFunc(all, func(x, y arc) int {
-		if x.s != y.s {
-			return int(x.s - y.s)
-		}
-		return int(x.t - y.t)
-	})
-	all = slices.CompactFunc(all, func(x, y arc) bool { return x.s == y.s && x.t == y.t })
+	all = sortArcs(all, n)
 	as, at, ac := make([]int32, len(all)), make([]int32, len(all)), make([]float64, len(all))
 	for q, e := range all {
 		as[q], at[q], ac[q] = e.s, e.t, e.c

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -63,6 +64,20 @@ func main() {
 	if len(os.Args) < 2 {
 		fail(fmt.Errorf("usage: gobench assign|emd|scale ARGS"))
 	}
+	// JKO_CPUPROFILE=FILE writes a CPU profile of the run.
+	if path := os.Getenv("JKO_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	switch os.Args[1] {
 	case "assign":
 		var c mat.Dense
@@ -106,7 +121,11 @@ func main() {
 			load(os.Args[7], &b)
 		}
 		d, obj := best(atoi(os.Args[4]), func() float64 {
-			p, err := ot.Couple(&x, &y, a, b, cf)
+			var opt ot.Options
+			if os.Getenv("JKO_PROGRESS") != "" {
+				opt.Progress = func(p ot.Progress) { fmt.Fprintln(os.Stderr, "gobench:", p) }
+			}
+			p, err := ot.CoupleWith(&x, &y, a, b, cf, opt)
 			if err != nil {
 				fail(err)
 			}
