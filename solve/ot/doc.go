@@ -19,11 +19,11 @@
 //     spanning tree with subtree sizes, so that a pivot shifts the
 //     potentials of the smaller of the two parts the leaving arc cuts;
 //     greedy start by reduced cost, candidate-list pricing);
-//   - every pair is then priced without the cost matrix (k-d tree queries,
-//     or up to 8192 points a pass over the tree's leaves; a node is
-//     skipped by the lower bound of its box's cost less its largest dual
-//     potential, and for the squared cost by a plane under its lifted
-//     potentials |y|² − v(y), tight when transport goes far; parallel
+//   - every pair is then priced without the cost matrix (k-d tree queries:
+//     a node is skipped by a lower bound of cost less dual potential over
+//     it, for the squared cost from a plane under its points' lifted
+//     potentials |y|² − v(y), tight even when transport goes far, for
+//     other costs its box's cost less its largest potential; parallel
 //     over rows, deterministic): pairs that violate dual feasibility join
 //     the graph and the solve resumes from its current basis, until none
 //     does. The plan's dual potentials U, V then certify optimality over

@@ -10,19 +10,19 @@ const kdLeaf = 16
 // kdTree is a k-d tree over a point cloud, used both for nearest
 // neighbours and for the pricing queries of the sparse solver: "the
 // points t of the cloud with cost(x, y_t) − v_t below a threshold",
-// pruned with a lower bound of the cost on a node's bounding box and the
-// largest v_t in the node.
+// pruned with a lower bound over a node: for the squared cost, from a
+// plane under the lifted offsets |y|² − v of its points (setPlanes);
+// otherwise the cost on its bounding box less its largest v_t.
 type kdTree struct {
-	d      int
-	cf     CostFunc
-	pts    []float64 // the points in tree order, row-major
-	idx    []int32   // original index of each point in tree order
-	nodes  []kdNode
-	box    []float64 // per node: d lower then d upper bounds
-	maxV   []float64 // per node: largest offset of its points
-	off    []float64 // offsets in tree order (nil = all zero)
-	maxO   float64   // largest |offset|
-	leaves []int32   // the leaves, in tree order
+	d     int
+	cf    CostFunc
+	pts   []float64 // the points in tree order, row-major
+	idx   []int32   // original index of each point in tree order
+	nodes []kdNode
+	box   []float64 // per node: d lower then d upper bounds
+	maxV  []float64 // per node: largest offset of its points
+	off   []float64 // offsets in tree order (nil = all zero)
+	maxO  float64   // largest |offset|
 	// Squared Euclidean cost: per node a plane g·y + a below the lifted
 	// offsets |y|² − off(y) of its points (d slopes then the intercept),
 	// and the margin for the round-off of the bound it gives.
@@ -47,11 +47,6 @@ func newKDTree(ps []float64, m, d int, cf CostFunc) *kdTree {
 		copy(t.pts[k*d:(k+1)*d], ps[int(i)*d:(int(i)+1)*d])
 	}
 	t.maxV = make([]float64, len(t.nodes))
-	for q, nd := range t.nodes {
-		if nd.left < 0 {
-			t.leaves = append(t.leaves, int32(q))
-		}
-	}
 	return t
 }
 
@@ -306,7 +301,7 @@ type hit struct {
 // goroutine.
 type kdQuery struct {
 	best  []hit // sorted by Val, at most limit
-	stack []int32
+	stack []nodeBound
 }
 
 // search returns in qs.best the at most limit points J with the smallest
@@ -314,31 +309,30 @@ type kdQuery struct {
 // useOff false the offsets are zero (nearest neighbours).
 func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kdQuery) []hit {
 	d := t.d
-	if useOff && len(t.idx) <= scanMax {
-		return t.scan(x, thr, limit, qs)
-	}
 	qs.best = qs.best[:0]
 	planes := useOff && t.plane != nil
 	xx := dot(x, x)
-	st := append(qs.stack[:0], 0)
+	bound := func(q int32) float64 {
+		switch {
+		case planes:
+			return t.planeBound(x, xx, q)
+		case useOff:
+			return t.boxCost(x, q) - t.maxV[q]
+		}
+		return t.boxCost(x, q)
+	}
+	st := append(qs.stack[:0], nodeBound{0, bound(0)})
 	for len(st) > 0 {
-		q := st[len(st)-1]
+		nb := st[len(st)-1]
 		st = st[:len(st)-1]
-		lb := t.boxCost(x, q)
-		if useOff {
-			lb -= t.maxV[q]
-		}
-		if planes {
-			lb = max(lb, t.planeBound(x, xx, q))
-		}
-		if !(lb < thr) {
+		if !(nb.lb < thr) {
 			continue
 		}
-		nd := t.nodes[q]
+		nd := t.nodes[nb.q]
 		if nd.left >= 0 {
-			// Visit the nearer child first (pushed last).
-			l, r := nd.left, nd.right
-			if t.boxCost(x, l) < t.boxCost(x, r) {
+			// Visit the child of lower bound first (pushed last).
+			l, r := nodeBound{nd.left, bound(nd.left)}, nodeBound{nd.right, bound(nd.right)}
+			if l.lb < r.lb {
 				l, r = r, l
 			}
 			st = append(st, l, r)
@@ -378,60 +372,14 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 	return qs.best
 }
 
-func hitLess(a, b hit) bool {
-	return a.Val < b.Val || (a.Val == b.Val && a.J < b.J)
+// nodeBound is a node with a lower bound of its values.
+type nodeBound struct {
+	q  int32
+	lb float64
 }
 
-// scanMax is the number of points up to which pricing queries visit the
-// leaves in order instead of descending the tree.
-var scanMax = 8192
-
-// scan is search with offsets that visits the leaves in tree order,
-// skipping those whose bounds show no point below the threshold, without
-// descending the tree.
-func (t *kdTree) scan(x []float64, thr float64, limit int, qs *kdQuery) []hit {
-	d := t.d
-	x = x[:d]
-	b := qs.best[:0]
-	pts, off := t.pts, t.off
-	planes := t.plane != nil
-	xx := dot(x, x)
-	for _, q := range t.leaves {
-		if planes {
-			if !(t.planeBound(x, xx, q) < thr) {
-				continue
-			}
-		} else if !(t.boxCost(x, q)-t.maxV[q] < thr) {
-			continue
-		}
-		nd := t.nodes[q]
-		for k := int(nd.lo); k < int(nd.hi); k++ {
-			val := pointCost(x, pts[k*d:(k+1)*d], t.cf) - off[k]
-			if !(val < thr) {
-				continue
-			}
-			h := hit{t.idx[k], val}
-			q := len(b)
-			if q < limit {
-				b = append(b, h)
-			} else {
-				q--
-				if !hitLess(h, b[q]) {
-					continue
-				}
-			}
-			for q > 0 && hitLess(h, b[q-1]) {
-				b[q] = b[q-1]
-				q--
-			}
-			b[q] = h
-			if len(b) == limit {
-				thr = min(thr, b[limit-1].Val)
-			}
-		}
-	}
-	qs.best = b
-	return b
+func hitLess(a, b hit) bool {
+	return a.Val < b.Val || (a.Val == b.Val && a.J < b.J)
 }
 
 // selectKth partially orders a so that a[k] is the element of rank k
