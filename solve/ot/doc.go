@@ -21,13 +21,14 @@
 //     greedy start by reduced cost, candidate-list pricing);
 //   - every pair is then priced without the cost matrix (k-d tree queries:
 //     a node is skipped by a lower bound of cost less dual potential over
-//     it, for the squared cost from a plane under its points' lifted
-//     potentials |y|² − v(y), tight even when transport goes far, for
-//     other costs its box's cost less its largest potential; parallel
-//     over rows, deterministic): pairs that violate dual feasibility join
+//     it: its box's cost less its largest potential or, for the squared
+//     cost where the points stray less from it than the potentials vary
+//     (transport over long distances), a plane under their lifted
+//     potentials |y|² − v(y); parallel over rows, deterministic): pairs that violate dual feasibility join
 //     the graph and the solve resumes from its current basis, until none
-//     does. The plan's dual potentials U, V then certify optimality over
-//     all pairs.
+//     does (the assignment's column prices only fall, so its later rounds
+//     price only the rows whose dual rose). The plan's dual potentials U,
+//     V then certify optimality over all pairs.
 //
 // Coordinates are rescaled by a power of two before the solve (exact in
 // floating point): clouds at 1e154 or 1e-200 lose nothing, and a distance

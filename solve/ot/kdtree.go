@@ -26,8 +26,9 @@ type kdTree struct {
 	// Squared Euclidean cost: per node a plane g·y + a below the lifted
 	// offsets |y|² − off(y) of its points (d slopes then the intercept),
 	// and the margin for the round-off of the bound it gives.
-	plane []float64
-	pmarg []float64
+	plane    []float64
+	pmarg    []float64
+	usePlane []bool // per node: the plane bound is the tighter
 }
 
 type kdNode struct {
@@ -135,6 +136,7 @@ func (t *kdTree) setPlanes() {
 	if t.plane == nil {
 		t.plane = make([]float64, len(t.nodes)*(d+1))
 		t.pmarg = make([]float64, len(t.nodes))
+		t.usePlane = make([]bool, len(t.nodes))
 	}
 	w := make([]float64, len(t.off))
 	for k := range w {
@@ -156,10 +158,16 @@ func (t *kdTree) setPlanes() {
 				g[i] = (nl*l[i] + nr*r[i]) / (nl + nr)
 			}
 		}
-		a, ga := math.Inf(1), 0.0
+		a, ra, ga := math.Inf(1), math.Inf(-1), 0.0
+		lv, hv := math.Inf(1), math.Inf(-1)
 		for k := nd.lo; k < nd.hi; k++ {
-			a = math.Min(a, w[k]-dot(g, t.pts[int(k)*d:int(k+1)*d]))
+			r := w[k] - dot(g, t.pts[int(k)*d:int(k+1)*d])
+			a, ra = min(a, r), max(ra, r)
+			lv, hv = min(lv, t.off[k]), max(hv, t.off[k])
 		}
+		// The plane serves the node when the points stray less from it
+		// than the offsets vary (otherwise the box bound is tighter).
+		t.usePlane[q] = ra-a < hv-lv
 		for _, v := range g {
 			ga += math.Abs(v)
 		}
@@ -312,16 +320,7 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 	qs.best = qs.best[:0]
 	planes := useOff && t.plane != nil
 	xx := dot(x, x)
-	bound := func(q int32) float64 {
-		switch {
-		case planes:
-			return t.planeBound(x, xx, q)
-		case useOff:
-			return t.boxCost(x, q) - t.maxV[q]
-		}
-		return t.boxCost(x, q)
-	}
-	st := append(qs.stack[:0], nodeBound{0, bound(0)})
+	st := append(qs.stack[:0], nodeBound{0, t.bound(x, xx, 0, useOff, planes)})
 	for len(st) > 0 {
 		nb := st[len(st)-1]
 		st = st[:len(st)-1]
@@ -331,7 +330,8 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 		nd := t.nodes[nb.q]
 		if nd.left >= 0 {
 			// Visit the child of lower bound first (pushed last).
-			l, r := nodeBound{nd.left, bound(nd.left)}, nodeBound{nd.right, bound(nd.right)}
+			l := nodeBound{nd.left, t.bound(x, xx, nd.left, useOff, planes)}
+			r := nodeBound{nd.right, t.bound(x, xx, nd.right, useOff, planes)}
 			if l.lb < r.lb {
 				l, r = r, l
 			}
@@ -370,6 +370,18 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 	}
 	qs.stack = st
 	return qs.best
+}
+
+// bound is a lower bound of cost(x, ·) − offset (useOff) or of the cost
+// over node q.
+func (t *kdTree) bound(x []float64, xx float64, q int32, useOff, planes bool) float64 {
+	switch {
+	case planes && t.usePlane[q]:
+		return t.planeBound(x, xx, q)
+	case useOff:
+		return t.boxCost(x, q) - t.maxV[q]
+	}
+	return t.boxCost(x, q)
 }
 
 // nodeBound is a node with a lower bound of its values.

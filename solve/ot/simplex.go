@@ -3,6 +3,7 @@ package ot
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -548,16 +549,32 @@ func principalOrderRaw(xs, ys []float64, n, m, d int) (ro, co []int) {
 		}
 	}
 	order := func(pts []float64, cnt int) []int {
-		proj := make([]float64, cnt)
-		idx := make([]int, cnt)
+		type pi struct {
+			p float64
+			i int
+		}
+		ps := make([]pi, cnt)
 		for i := 0; i < cnt; i++ {
 			s := 0.0
 			for k := 0; k < d; k++ {
 				s += pts[i*d+k] * dir[k]
 			}
-			proj[i], idx[i] = s, i
+			ps[i] = pi{s, i}
 		}
-		sort.SliceStable(idx, func(p, q int) bool { return proj[idx[p]] < proj[idx[q]] })
+		// Ties by index: the order of a stable sort.
+		slices.SortFunc(ps, func(a, b pi) int {
+			switch {
+			case a.p < b.p:
+				return -1
+			case a.p > b.p:
+				return 1
+			}
+			return a.i - b.i
+		})
+		idx := make([]int, cnt)
+		for k, e := range ps {
+			idx[k] = e.i
+		}
 		return idx
 	}
 	return order(xs, n), order(ys, m)

@@ -268,6 +268,8 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	round, augs := 0, 0
 	u := make([]float64, n)
 	viol := make([][]hit, n)
+	uPriced := make([]float64, n) // u at the last pricing
+	var rows []int32
 	for {
 		for i := int32(0); i < int32(n); i++ {
 			if x[i] < 0 {
@@ -277,15 +279,28 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 				augs++
 			}
 		}
-		// Price every pair.
+		// Price every pair. Column prices only fall once the rows are
+		// matched (augmentations and row reductions lower them), so a row
+		// that had no violating pair at the last round and whose dual has
+		// not risen since still has none: the later rounds price only the
+		// other rows.
 		for i := range u {
 			u[i] = p.cost(i, int(x[i])) - v[x[i]]
 		}
+		rows = rows[:0]
+		for i := range u {
+			if round == 0 || len(viol[i]) > 0 || u[i] > uPriced[i] {
+				rows = append(rows, int32(i))
+			} else {
+				viol[i] = viol[i][:0]
+			}
+		}
+		copy(uPriced, u)
 		kdY.setOffsets(v)
-		parallel.Chunks(n, 64, func(lo, hi int) {
+		parallel.Chunks(len(rows), 64, func(lo, hi int) {
 			var qs kdQuery
-			for i := lo; i < hi; i++ {
-				hs := kdY.search(p.xs[i*d:(i+1)*d], u[i]-eps, pricingLimit, true, &qs)
+			for _, i := range rows[lo:hi] {
+				hs := kdY.search(p.xs[int(i)*d:int(i+1)*d], u[i]-eps, pricingLimit, true, &qs)
 				viol[i] = append(viol[i][:0], hs...)
 			}
 		})
