@@ -75,8 +75,9 @@ func TestPricingQueries(t *testing.T) {
 	}
 }
 
-// TestSortArcs: sorted by source then sink, the first of duplicates kept,
-// against a plain stable sort.
+// TestSortArcs: sorted by source then sink, one of duplicates kept (the
+// first, or the cheapest in a source with many sinks), against a plain
+// stable sort.
 func TestSortArcs(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	n := 50
@@ -86,7 +87,7 @@ func TestSortArcs(t *testing.T) {
 		if q%7 == 0 {
 			s = 3 // one source with many arcs (the stable sort branch)
 		}
-		all = append(all, arc{s, int32(r.IntN(40)), float64(q)})
+		all = append(all, arc{s, int32(r.IntN(40)), float64(q)}) // cheapest first
 	}
 	want := slices.Clone(all)
 	slices.SortStableFunc(want, func(x, y arc) int {

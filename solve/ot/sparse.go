@@ -400,8 +400,9 @@ type arc struct {
 }
 
 // sortArcs sorts arcs by source then sink (a counting sort by source,
-// then a stable sort of each source's sinks) and keeps the first of
-// duplicates; sources are below n.
+// then a sort of each source's sinks, insertion for a few) and keeps one
+// of duplicates (the first, or with many sinks the cheapest); sources are
+// below n.
 func sortArcs(all []arc, n int) []arc {
 	start := make([]int32, n+1)
 	for _, e := range all {
@@ -420,7 +421,18 @@ func sortArcs(all []arc, n int) []arc {
 	for i := 0; i < n; i++ {
 		row := out[start[i]:start[i+1]]
 		if len(row) > 32 {
-			slices.SortStableFunc(row, func(x, y arc) int { return int(x.t - y.t) })
+			// Duplicates are ordered by cost: the cheaper is kept.
+			slices.SortFunc(row, func(x, y arc) int {
+				switch {
+				case x.t != y.t:
+					return int(x.t - y.t)
+				case x.c < y.c:
+					return -1
+				case x.c > y.c:
+					return 1
+				}
+				return 0
+			})
 		}
 		for a := 1; a < len(row); a++ {
 			e := row[a]
