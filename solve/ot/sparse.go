@@ -127,7 +127,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// Multiscale: every pair of points in two clusters that the coarse
 	// problem's solution links; the coarse potentials seed the fine ones.
 	u0 := make([]float64, nn)
-	if nn+mm >= multiscaleMin {
+	if nn+mm >= multiscaleMin && p.multiscale() {
 		cx, ax, gx := kdX.clusters(p.xs, p.a)
 		cy, ay, gy := kdY.clusters(p.ys, p.b)
 		coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
@@ -453,8 +453,44 @@ func sortArcs(all []arc, n int) []arc {
 	return out[:k]
 }
 
+// multiscale tells whether the candidate graph should hold the links of
+// the solution between the coarsened clouds: when the clouds' means lie
+// apart (squared distance above 1% of their mean variance: the transport
+// has a direction, and the nearest neighbours do not see far enough), or
+// when there are many points per dimension (((n + m)/2)^(1/d) ≥ 50: in
+// two dimensions from 5,000 points, where transport takes many short
+// steps). Otherwise (independent clouds in five dimensions, say) the
+// links only add arcs: measured 1.4–2× less CPU without them on uniform
+// 5-D clouds of 2,300–9,000 points, 2.4× more without them on the EB
+// pairs and 1.6× more on uniform 2-D clouds of 9,000 points.
+func (p *sparseProblem) multiscale() bool {
+	d := p.d
+	if math.Pow(float64(p.nn+p.mm)/2, 1/float64(d)) >= 50 {
+		return true
+	}
+	mean := func(ps, w []float64) ([]float64, float64) {
+		mu := make([]float64, d)
+		for i, wi := range w {
+			for k := 0; k < d; k++ {
+				mu[k] += wi * ps[i*d+k]
+			}
+		}
+		v := 0.0
+		for i, wi := range w {
+			for k := 0; k < d; k++ {
+				u := ps[i*d+k] - mu[k]
+				v += wi * u * u
+			}
+		}
+		return mu, v
+	}
+	mx, vx := mean(p.xs, p.a)
+	my, vy := mean(p.ys, p.b)
+	return pointCost(mx, my, SqEuclidean) >= 0.01*(vx+vy)/2
+}
+
 // multiscaleMin is the number of points from which the candidate graph
-// also holds the links of the solution between the coarsened clouds.
+// may also hold the links of the solution between the coarsened clouds.
 var multiscaleMin = 2000
 
 // clusters returns the leaves of the tree as weighted points: centres of
