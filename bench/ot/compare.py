@@ -1,6 +1,6 @@
 """Side-by-side timing of jko's exact OT against SciPy and POT, one run.
 
-Usage: compare.py GOBENCH TMPDIR [--eb DIR] [--rep N]
+Usage: compare.py GOBENCH TMPDIR [--eb DIR] [--rep N] [--only SUBSTRING]
 
 Generates seeded point clouds (and, with --eb, the EB train pairs: 60% of
 each snapshot of DIR/data.npy by DIR/sample_labels.npy), saves them as .npy,
@@ -26,6 +26,7 @@ ap.add_argument("gobench")
 ap.add_argument("tmp")
 ap.add_argument("--eb", help="folder with data.npy and sample_labels.npy")
 ap.add_argument("--rep", type=int, default=3)
+ap.add_argument("--only", help="time only the problems whose name contains this (the clouds stay the same)")
 args = ap.parse_args()
 GOBIN, OUT, REP = args.gobench, args.tmp, args.rep
 rng = np.random.default_rng(20240601)
@@ -65,6 +66,8 @@ def row(problem, ref_name, t_ref, c_ref, t_ref_dist, t_jko, c_jko, ref_obj, jko_
 
 
 def emd_case(name, x, y, a=None, b=None, metric="w2sq"):
+    if args.only and args.only not in name:
+        return np.zeros(4)
     n, m = len(x), len(y)
     ua, ub = (np.full(n, 1 / n), np.full(m, 1 / m)) if a is None else (a, b)
     C = ot.dist(x, y) if metric == "w2sq" else ot.dist(x, y, metric="euclidean")
@@ -74,10 +77,12 @@ def emd_case(name, x, y, a=None, b=None, metric="w2sq"):
     extra = [] if a is None else [save(name + "_a", a), save(name + "_b", b)]
     t_jko, c_jko, gobj = gobench("clouds", px, py, str(REP), metric, *extra)
     row(name, "POT", t_emd, c_emd, t_emd + t_dist, t_jko, c_jko, obj, gobj)
-    return t_emd, c_emd, t_jko, c_jko
+    return np.array([t_emd, c_emd, t_jko, c_jko])
 
 
 def assign_case(name, x, y):
+    if args.only and args.only not in name:
+        return
     C = ot.dist(x, y)
     t_lsa, c_lsa, obj = best(lambda: float(C[linear_sum_assignment(C)].sum()) / len(x))
     t_dist, _, _ = best(lambda: ot.dist(x, y))
