@@ -92,7 +92,10 @@ type Fitted struct {
 
 // Fit compiles spec at the data's dimension and fits its parameters to
 // the snapshots with JKOnet* or, with Options.Method MethodIJKOnet,
-// iJKOnet. The fitted model declares the step the fit describes.
+// iJKOnet. The fitted model declares the step the fit describes. Its
+// costs are the method's (see package jkonet: exact couplings in O(N)
+// memory per step, N² pair evaluations per step for an interaction term
+// unless its kernel is polynomial, O(N·d·P²) for the closed form).
 func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, error) {
 	if err := data.Validate(); err != nil {
 		return nil, err
@@ -256,18 +259,10 @@ func (f *Fitted) Predict(x *mat.Dense, t, dt float64, steps int, seed uint64) ([
 }
 
 // Simulate runs the fitted dynamics from a fresh initial population, with
-// the fit's step (Options.Implicit forces the implicit one).
+// the fit's step (Options.Implicit forces the implicit one); SimulateWith
+// adds diffusion or forces either step.
 func (f *Fitted) Simulate(o sim.Options) (*snapshot.Snapshots, error) {
-	fl, err := f.Flow()
-	if err != nil {
-		return nil, err
-	}
-	o.Implicit = o.Implicit || f.Step() == evaluate.Implicit
-	res, err := sim.Run(fl, o)
-	if err != nil {
-		return nil, err
-	}
-	return &snapshot.Snapshots{Times: res.Times, X: res.X}, nil
+	return f.SimulateWith(o, SimulateOptions{})
 }
 
 // Simulate runs a spec whose parameters all have values (a ground truth,
