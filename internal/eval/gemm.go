@@ -45,13 +45,6 @@ func grow(s []float64, n int) []float64 {
 // tA (tB) is set; a, b and c are the underlying row-major data. With beta
 // = 0, C is not read (it may hold anything).
 func gemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64, c []float64) {
-	gemmPacked(tA, tB, m, n, k, alpha, a, b, nil, beta, c)
-}
-
-// gemmPacked is gemm with op(B) = bᵀ already packed into bp by packBT
-// when tB and bp is not nil (a uniform matrix packed once per run rather
-// than once per chunk).
-func gemmPacked(tA, tB bool, m, n, k int, alpha float64, a, b, bp []float64, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -65,14 +58,12 @@ func gemmPacked(tA, tB bool, m, n, k int, alpha float64, a, b, bp []float64, bet
 	}
 	np := (n + nr - 1) / nr
 	// Panels of op(B): in place (rows of b) unless transposed or partial.
-	switch {
-	case tB && bp != nil:
-		bp = bp[:np*nr*k]
-	case tB:
+	var bp []float64
+	if tB {
 		s.b = grow(s.b, np*nr*k)
 		packBT(s.b, b, n, k)
 		bp = s.b
-	case n%nr != 0:
+	} else if n%nr != 0 {
 		s.b = grow(s.b, nr*k)
 		packBEdge(s.b, b, n, k, (np-1)*nr)
 	}

@@ -6,10 +6,8 @@ import (
 	"github.com/jko-org/jko/internal/ir"
 )
 
-// exec runs one instruction over n particles; pk, when not nil, is the
-// instruction's uniform matrix packed for the product with its transpose
-// (packTransposed), packed once per run.
-func exec(in *instr, n int, refs [][]float64, pk []float64) {
+// exec runs one instruction over n particles.
+func exec(in *instr, n int, refs [][]float64) {
 	out := refs[in.out][:n*in.size]
 	op := in.op
 	switch {
@@ -109,7 +107,7 @@ func exec(in *instr, n int, refs [][]float64, pk []float64) {
 		}
 	case ir.OpMatVec:
 		b := in.args[1]
-		matVec(out, av, as, refs[b.ref], stride(b), n, in.size, in.cols, pk)
+		matVec(out, av, as, refs[b.ref], stride(b), n, in.size, in.cols)
 	case ir.OpMatTVec:
 		b := in.args[1]
 		matTVec(out, av, as, refs[b.ref], stride(b), n, b.size, in.cols)
@@ -163,11 +161,9 @@ func stride(a operand) int {
 // matrix runs as one matrix–matrix product over the chunk.
 const gemmMin = 8
 
-// matVec computes out_q = W_q v_q for the n particles (W m×c); pk, when
-// not nil, is the uniform W packed by packBT.
-func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int, pk []float64) {
+func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
 	if ws == 0 && vs == c && n >= gemmMin {
-		gemmPacked(false, true, n, m, c, 1, v, w, pk, 0, out) // out (n×m) = V (n×c) · Wᵀ
+		gemm(false, true, n, m, c, 1, v, w, 0, out) // out (n×m) = V (n×c) · Wᵀ
 		return
 	}
 	for q := range n {

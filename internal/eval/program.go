@@ -113,7 +113,6 @@ type plan struct {
 	outer [][]outerRef
 	pool  sync.Pool // *worker
 	sums  sync.Pool // *[]float64, Reduce's partial sums
-	packs sync.Pool // *[]float64, a run's packed matrices (packTransposed)
 }
 
 type varInput struct {
@@ -147,9 +146,6 @@ type worker struct {
 	slots [][]float64
 	obuf  [][]float64 // in-place outputs when reducing
 	wbuf  []float64   // weighted rows of an outer product's left factor
-	// packed[k] is instruction k's uniform matrix packed for this run
-	// (packTransposed; nil: none).
-	packed [][]float64
 }
 
 // accumulateOuter adds Σ_q w_q Σ_t ±u_t,q v_t,qᵀ over the n particles of
@@ -175,7 +171,7 @@ func (w *worker) accumulateOuter(acc []float64, terms []outerRef, n int, wt []fl
 }
 
 // worker returns a worker whose slots hold chunks of cs particles.
-func (pl *plan) worker(uvals, packed [][]float64, cs int) *worker {
+func (pl *plan) worker(uvals [][]float64, cs int) *worker {
 	w, _ := pl.pool.Get().(*worker)
 	if w == nil {
 		w = &worker{refs: make([][]float64, pl.outBase+len(pl.outs)), slots: make([][]float64, len(pl.slots))}
@@ -187,7 +183,6 @@ func (pl *plan) worker(uvals, packed [][]float64, cs int) *worker {
 	}
 	copy(w.refs, w.slots)
 	copy(w.refs[len(pl.slots)+len(pl.inputs):], uvals)
-	w.packed = packed
 	return w
 }
 
@@ -267,7 +262,7 @@ func uniformApply(nd *ir.Node, args [][]float64) []float64 {
 	case ir.OpOuter:
 		in.cols = nd.Shape.Cols
 	}
-	exec(&in, 1, refs, nil)
+	exec(&in, 1, refs)
 	return out
 }
 
@@ -280,83 +275,21 @@ func (pl *plan) bindChunk(w *worker, in *Inputs, start, n int) {
 
 func (pl *plan) runChunk(w *worker, n int) {
 	for k := range pl.code {
-		var pk []float64
-		if w.packed != nil {
-			pk = w.packed[k]
-		}
-		exec(&pl.code[k], n, w.refs, pk)
-	}
-}
-
-// packable reports whether the instruction multiplies a uniform matrix
-// by the varying vectors as one product with the matrix transposed
-// (matVec's product), whose packing is then done once per run.
-func (pl *plan) packable(in *instr) bool {
-	return in.op == ir.OpMatVec && in.args[0].mode == mU && stride(in.args[1]) == in.cols
-}
-
-// runPacks is a run's uniform matrices packed for their products:
-// packed[k] for instruction k (nil: none), in the pooled store.
-type runPacks struct {
-	packed [][]float64
-	store  *[]float64
-}
-
-// packTransposed packs the uniform matrix of every packable instruction
-// once for the run (packBT), into storage from the plan's pool; release
-// returns it.
-func (pl *plan) packTransposed(uvals [][]float64) runPacks {
-	ubase := len(pl.slots) + len(pl.inputs)
-	total := 0
-	for k := range pl.code {
-		if in := &pl.code[k]; pl.packable(in) {
-			total += (in.size + nr - 1) / nr * nr * in.cols
-		}
-	}
-	if total == 0 {
-		return runPacks{}
-	}
-	sp, _ := pl.packs.Get().(*[]float64)
-	if sp == nil {
-		sp = new([]float64)
-	}
-	*sp = grow(*sp, total)
-	r := runPacks{packed: make([][]float64, len(pl.code)), store: sp}
-	off := 0
-	for k := range pl.code {
-		in := &pl.code[k]
-		if !pl.packable(in) {
-			continue
-		}
-		sz := (in.size + nr - 1) / nr * nr * in.cols
-		r.packed[k] = (*sp)[off : off+sz : off+sz]
-		packBT(r.packed[k], uvals[in.args[0].ref-ubase][:in.size*in.cols], in.size, in.cols)
-		off += sz
-	}
-	return r
-}
-
-// release returns the packs' storage to the plan's pool.
-func (pl *plan) release(r runPacks) {
-	if r.store != nil {
-		pl.packs.Put(r.store)
+		exec(&pl.code[k], n, w.refs)
 	}
 }
 
 // parallel runs f(w, u) for the units u = 0..m−1 on up to GOMAXPROCS
 // goroutines, each with its own worker scratch w.
 func (pl *plan) parallel(m, cs int, uvals [][]float64, f func(w *worker, u int)) {
-	packs := pl.packTransposed(uvals)
-	defer pl.release(packs)
 	parallel.Claim(m, func(next func() int) {
-		w := pl.worker(uvals, packs.packed, cs)
+		w := pl.worker(uvals, cs)
 		for u := next(); u < m; u = next() {
 			f(w, u)
 		}
 		for k := range pl.outs {
 			w.refs[pl.outBase+k] = nil // do not retain dst in the pool
 		}
-		w.packed = nil // the packs go back to their own pool
 		pl.pool.Put(w)
 	})
 }
