@@ -81,6 +81,7 @@ type Model struct {
 	blockSeen     map[*lang.MLPInfo]bool
 	agg           [3]aggregate // per TermKind
 	progs         programs
+	curv          curvature
 	timeDependent bool
 	labels        map[string][]string // feature names of parameter entries
 }

@@ -495,11 +495,10 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 		return 0, 0, err
 	}
 	tmp := make([]float64, m.NumParams)
-	m.PotentialValueVJP(tmp, y, ny, t1, theta, nil)
+	Jy := m.PotentialValueVJP(tmp, y, ny, t1, theta, nil) / float64(ny)
 	floats.AddScaled(gtheta, 1/float64(ny), tmp)
-	m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil)
+	JT := m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil) / float64(n)
 	floats.AddScaled(gtheta, -1/float64(n), tmp)
-	Jy, JT := meanV(m, y, ny, t1, theta), meanV(m, Tx, n, t1, theta)
 	if m.Has(compile.Interaction) {
 		m.InteractionPairVJP(tmp, y, ny, y, ny, theta)
 		floats.AddScaled(gtheta, 0.5/pairCount(ny), tmp)
@@ -578,6 +577,20 @@ func (f energyField) Potential(dst, x []float64, n int, t float64) bool {
 		return true
 	}
 	f.m.PotentialValue(dst, x, n, t, f.theta)
+	return true
+}
+
+// PotentialDerivatives gives V, ∇V and ∇²V when J_θ has no interaction
+// terms, so the best responses' Newton steps use the exact Hessian.
+func (f energyField) PotentialDerivatives(v, g, h, x []float64, n int, t float64) bool {
+	if f.m.Has(compile.Interaction) {
+		return false
+	}
+	if h == nil {
+		f.m.PotentialValueGrad(v, g, x, n, t, f.theta)
+	} else {
+		f.m.PotentialHessian(v, g, h, x, n, t, f.theta)
+	}
 	return true
 }
 
