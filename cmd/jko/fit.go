@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -223,6 +224,9 @@ func (c fitCmd) Run(g *globals) error {
 			bar.update("epoch", p.Epoch, p.Epochs, fmt.Sprintf("(gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
 		}
 		res, err = ijkonet.Fit(m, data.Snapshots, ijo)
+		if errors.Is(err, ijkonet.ErrDiverged) {
+			err = fmt.Errorf("%w (flags --ij-lr and --ij-map-lr)", err)
+		}
 	} else {
 		res, err = jkonet.Fit(m, data.Snapshots, o)
 	}
