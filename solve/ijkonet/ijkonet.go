@@ -272,9 +272,13 @@ type game struct {
 // push returns the displacement r(x) and T(x) = x + r(x) of the n points x.
 func (gm *game) push(tr mover, k int, x []float64, n int) (D, Tx []float64, err error) {
 	d := gm.m.Dim
-	D = make([]float64, n*d)
-	if err := tr.displacement(D, x, n, gm.normTime(k)); err != nil {
-		return nil, nil, err
+	if p, ok := tr.(particleMap); ok {
+		D = p.D[:n*d] // read only
+	} else {
+		D = make([]float64, n*d)
+		if err := tr.displacement(D, x, n, gm.normTime(k)); err != nil {
+			return nil, nil, err
+		}
 	}
 	Tx = make([]float64, n*d)
 	for i := range Tx {
@@ -372,10 +376,10 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 // D = −τ ∇J(x + D): per-particle Newton steps that descend
 // V(x + D) + ‖D‖²/2τ when the energy is a potential alone, and
 // Levenberg–Marquardt steps on the condition's residual with interaction
-// terms.
-func (gm *game) proximal(D []float64, k int, x []float64, n int, theta []float64, iters int) error {
+// terms. y is scratch of D's length.
+func (gm *game) proximal(D, y []float64, k int, x []float64, n int, theta []float64, iters int) error {
 	tau := gm.s.Times[k+1] - gm.s.Times[k]
-	y := make([]float64, len(D))
+	y = y[:len(D)]
 	for i := range y {
 		y[i] = x[i] + D[i]
 	}

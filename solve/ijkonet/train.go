@@ -40,6 +40,7 @@ type trainer struct {
 	xb         [][]float64
 	nb         []int
 	batchD     [][]float64
+	ybuf       [][]float64 // scratch of the best responses
 }
 
 // newTrainer lays out the snapshots, estimates their entropies when the
@@ -50,7 +51,7 @@ func newTrainer(m *compile.Model, s *snapshot.Snapshots, o Options) (*trainer, e
 		rng:   rand.New(rand.NewPCG(o.Seed, 0x696a6b6f)),
 		theta: m.InitTheta(o.Seed),
 		idxX:  make([][]int, K), idxY: make([][]int, K),
-		xb: make([][]float64, K), nb: make([]int, K), batchD: make([][]float64, K),
+		xb: make([][]float64, K), nb: make([]int, K), batchD: make([][]float64, K), ybuf: make([][]float64, K),
 	}
 	entropy := m.Has(compile.Internal)
 	H, err := tr.layOut(s, entropy)
@@ -247,16 +248,18 @@ func (tr *trainer) bestResponses() error {
 	d := tr.m.Dim
 	return parallel.ForErr(tr.K, func(k int) error {
 		idx := tr.idxX[k]
-		var D []float64
+		D := tr.batchD[k][:0] // the previous step's, no longer needed
 		if idx == nil {
-			D = append([]float64(nil), tr.disp[k]...)
+			D = append(D, tr.disp[k]...)
 		} else {
-			D = make([]float64, 0, len(idx)*d)
 			for _, i := range idx {
 				D = append(D, tr.disp[k][i*d:(i+1)*d]...)
 			}
 		}
-		if err := tr.gm.proximal(D, k, tr.xb[k], tr.nb[k], tr.theta, tr.o.MapSteps); err != nil {
+		if cap(tr.ybuf[k]) < len(D) {
+			tr.ybuf[k] = make([]float64, len(D))
+		}
+		if err := tr.gm.proximal(D, tr.ybuf[k], k, tr.xb[k], tr.nb[k], tr.theta, tr.o.MapSteps); err != nil {
 			return err
 		}
 		if idx == nil {
