@@ -43,8 +43,8 @@ type fitCmd struct {
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch (0: 0.01 for neural specs, 0.05 for others)." default:"0"`
 	IJFinalLR  float64 `name:"ij-final-lr" placeholder:"LR" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
-	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
-	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
+	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps (0: 0.005)." default:"0"`
+	IJWidths   []int   `name:"ij-widths" placeholder:"W" help:"iJKOnet: hidden widths of the maps' MLP (default 32,32)."`
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
@@ -171,7 +171,7 @@ func (c fitCmd) validate() error {
 		atLeast("--ij-map-steps", c.IJMapSteps, 0),
 		atLeastF("--ij-lr", c.IJLR, 0),
 		atLeastF("--ij-final-lr", c.IJFinalLR, 0),
-		positive("--ij-map-lr", c.IJMapLR),
+		atLeastF("--ij-map-lr", c.IJMapLR, 0),
 		widths("--ij-widths", c.IJWidths),
 	)
 }
