@@ -183,8 +183,9 @@ const (
 )
 
 // ErrDiverged is wrapped by the error of a run whose objective became NaN
-// or infinite.
-var ErrDiverged = errors.New("training diverged")
+// or infinite. It is jkonet.ErrDiverged: errors.Is tells a diverged fit
+// whatever the method.
+var ErrDiverged = jkonet.ErrDiverged
 
 // Fit runs iJKOnet on the snapshots and returns θ (in the same Result type
 // as JKOnet*, so the fitted spec is written the same way).

@@ -125,7 +125,7 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 			for k := 0; k < d; k++ {
 				ss.Delta = append(ss.Delta, yj[k]-xi[k])
 			}
-			ss.W = append(ss.W, p.W)
+			ss.W = append(ss.W, p.Mass)
 		}
 		for i := range ss.Rho {
 			ss.Rho[i] = 1
