@@ -327,6 +327,9 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, o Options, sv 
 	}
 	out.Theta[betaAt], out.StdErr[betaAt] = b, be.StdErr
 	out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise); drift corrected for the coupling's bias by simulation", out.Names[betaAt], be.Raw, 100*be.Ratio)
+	if size, mini := o.Couplings.BatchSize(); mini {
+		out.Warnings = append(out.Warnings, miniBatchBetaWarning(out.Names[betaAt], size))
+	}
 	return nil
 }
 
