@@ -16,7 +16,7 @@ import (
 // filled in: every parameter declaration gets its value as the initial
 // value (split into one declaration per name where values differ), with
 // its standard error as a trailing comment when stderr is given, and every
-// neural block gets a weights declaration. m.Step, when set, becomes the
+// neural block gets a weights declaration. m.Scheme, when declared, becomes the
 // step declaration at the top (replacing the spec's own). Imports are
 // inlined so the result stands alone. header lines become a comment at
 // the top. The output parses, checks, and instantiates to the same model.
@@ -47,10 +47,10 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 	if len(header) > 0 {
 		out.Comments = append(out.Comments, lang.NewCommentGroup(header...))
 	}
-	if m.Step != "" {
-		st := &lang.Step{Kind: m.Step}
-		st.DeclMeta = lang.DeclMeta{Doc: lang.NewCommentGroup(stepComment(m.Step))}
-		if own := m.Spec.Model.Step; own != nil && own.Kind == m.Step && (own.Doc != nil || own.Comment != nil) {
+	if m.SchemeDeclared {
+		st := &lang.Step{Kind: m.Scheme.String()}
+		st.DeclMeta = lang.DeclMeta{Doc: lang.NewCommentGroup(stepComment(m.Scheme))}
+		if own := m.Spec.Model.Step; own != nil && own.Kind == st.Kind && (own.Doc != nil || own.Comment != nil) {
 			st.DeclMeta = own.DeclMeta // the spec's own comments, when it said the same
 			st.BlankBefore = false
 		}
@@ -108,7 +108,7 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 			Doc: lang.NewCommentGroup(fmt.Sprintf("# fitted weights of %s: %s", b.info.Name, m.blockShape(b)))}
 		out.Decls = append(out.Decls, w)
 	}
-	if m.Step != "" && len(out.Decls) > 1 && out.Decls[1].Meta().Doc != nil {
+	if m.SchemeDeclared && len(out.Decls) > 1 && out.Decls[1].Meta().Doc != nil {
 		// A blank line between the step and the spec's first comment.
 		d := shallowCopy(out.Decls[1])
 		d.Meta().BlankBefore = true
@@ -128,8 +128,8 @@ func (m *Model) Format(theta, stderr []float64, header []string) ([]byte, error)
 }
 
 // stepComment explains a step declaration to the reader of a fitted spec.
-func stepComment(step string) string {
-	if step == "implicit" {
+func stepComment(s Scheme) string {
+	if s == Implicit {
 		return "# the JKO step y = x + τ·drift(y): predict and simulate with it (jko eval, predict and simulate do)"
 	}
 	return "# Euler's step x + τ·drift(x): predict and simulate with it"

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/lang"
 )
 
@@ -26,7 +27,11 @@ func TestFormatRoundTrip(t *testing.T) {
 			theta[i] += 0.25 + 0.125*float64(i) // values the spec does not hold
 		}
 		if tc.step != "" {
-			m.Step = tc.step
+			scheme, err := compile.ParseScheme(tc.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.DeclareScheme(scheme)
 		}
 		text, err := m.Format(theta, nil, []string{"# a header"})
 		if err != nil {
@@ -39,8 +44,12 @@ func TestFormatRoundTrip(t *testing.T) {
 			t.Errorf("the spec's comments on its step are lost:\n%s", text)
 		}
 		back := instantiate(t, string(text), 2)
-		if back.Step != tc.want {
-			t.Errorf("%q: step %q read back, want %q", tc.src, back.Step, tc.want)
+		readBack := ""
+		if back.SchemeDeclared {
+			readBack = back.Scheme.String()
+		}
+		if readBack != tc.want {
+			t.Errorf("%q: step %q read back, want %q", tc.src, readBack, tc.want)
 		}
 		got := back.InitTheta(7)
 		if len(got) != len(theta) {

@@ -73,7 +73,11 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 	g := ir.New()
 	m := &Model{Spec: s, Dim: d, G: g}
 	if st := s.Model.Step; st != nil {
-		m.Step = st.Kind
+		scheme, err := ParseScheme(st.Kind)
+		if err != nil { // the resolver refuses other words
+			return nil, fmt.Errorf("compile: %v", err)
+		}
+		m.DeclareScheme(scheme)
 	}
 	l := &lowerer{spec: s, m: m, g: g, d: d, env: map[*lang.Object]ir.NodeID{}}
 	m.X = g.Input("x", ir.Vector(d))

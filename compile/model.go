@@ -65,11 +65,12 @@ func (p *Param) EntryName(i int) string {
 type Model struct {
 	Spec *Spec
 	Dim  int
-	// Step is how the dynamics advance over one time step: "explicit"
-	// (Euler) or "implicit" (the JKO step), from the spec's step
-	// declaration ("" when it has none, which means explicit). Format
-	// writes it back; a fit sets it to the step it fitted.
-	Step string
+	// Scheme is how the dynamics advance over one time step, from the
+	// spec's step declaration (Explicit when it has none); SchemeDeclared
+	// reports whether the spec (or a fit, via DeclareScheme) declares it.
+	// Format writes a declared scheme back.
+	Scheme         Scheme
+	SchemeDeclared bool
 	// G is the expression graph; X, Z, T and Rho are its inputs.
 	G             *ir.Graph
 	X, Z, T, Rho  ir.NodeID
@@ -148,3 +149,7 @@ func (m *Model) ParamNames() []string {
 	}
 	return names
 }
+
+// DeclareScheme makes the model declare s, as a fit does for the scheme it
+// fitted, so that Format writes it.
+func (m *Model) DeclareScheme(s Scheme) { m.Scheme, m.SchemeDeclared = s, true }
