@@ -69,7 +69,7 @@ func ExampleLoad() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(fit.Step())
+	fmt.Println(fit.Scheme())
 	text, err := fit.Spec() // no fit: no standard errors, no header
 	if err != nil {
 		log.Fatal(err)
@@ -145,7 +145,7 @@ func ExampleFit_iJKOnet() {
 		log.Fatal(err)
 	}
 	a, _ := fit.Param("a")
-	fmt.Printf("a = %.1f (true 1), step %s\n", a, fit.Step())
+	fmt.Printf("a = %.1f (true 1), step %s\n", a, fit.Scheme())
 	// Output:
 	// a = 0.9 (true 1), step implicit
 }
@@ -226,7 +226,7 @@ func ExampleFitted_Spec() {
 		log.Fatal(err)
 	}
 	a, _ := back.Param("a")
-	fmt.Printf("a = %.6f, step %s\n", a, back.Step())
+	fmt.Printf("a = %.6f, step %s\n", a, back.Scheme())
 	// Output:
 	// a = 0.500000, step explicit
 }

@@ -104,8 +104,8 @@ func TestSpecRoundTrip(t *testing.T) {
 			t.Errorf("%s = %v read back, %v fitted", name, got, want)
 		}
 	}
-	if back.Step() != fit.Step() {
-		t.Errorf("step %v read back, %v fitted", back.Step(), fit.Step())
+	if back.Scheme() != fit.Scheme() {
+		t.Errorf("step %v read back, %v fitted", back.Scheme(), fit.Scheme())
 	}
 	if a, _ := fit.Param("a"); math.Abs(a-0.5) > 1e-8 {
 		t.Errorf("a = %v, want 0.5 (noise-free data)", a)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -61,10 +62,10 @@ type SimulateOptions struct {
 	// Beta is diffusion added to the model's own entropy terms (noise
 	// √(2β)·dW); it must be ≥ 0.
 	Beta float64
-	// Step forces how each step advances: "explicit" (Euler) or
-	// "implicit" (the JKO step); "" is f.Step() (sim.Options.Implicit
-	// forces the implicit step too).
-	Step string
+	// Scheme, when set, forces how each step advances: compile.Explicit
+	// (Euler) or compile.Implicit (the JKO step); nil is f.Scheme()
+	// (sim.Options.Scheme = compile.Implicit forces the implicit step too).
+	Scheme *compile.Scheme
 }
 
 // SimulateWith runs the dynamics of f from a fresh initial population,
@@ -73,14 +74,14 @@ func (f *Fitted) SimulateWith(o sim.Options, so SimulateOptions) (*snapshot.Snap
 	if !(so.Beta >= 0) || math.IsInf(so.Beta, 0) {
 		return nil, fmt.Errorf("solve: extra diffusion β = %v, want a finite β ≥ 0", so.Beta)
 	}
-	step := f.Step()
-	if so.Step != "" {
-		s, err := evaluate.ParseStep(so.Step)
-		if err != nil {
-			return nil, err
+	step := f.Scheme()
+	if so.Scheme != nil {
+		s := *so.Scheme
+		if !s.Valid() {
+			return nil, fmt.Errorf("solve: unknown scheme %v", s)
 		}
-		if o.Implicit && s == evaluate.Explicit {
-			return nil, fmt.Errorf("solve: the step forced explicit and implicit (sim.Options.Implicit)")
+		if o.Scheme == compile.Implicit && s == compile.Explicit {
+			return nil, fmt.Errorf("solve: the step forced explicit and implicit (sim.Options.Scheme)")
 		}
 		step = s
 	}
@@ -88,7 +89,9 @@ func (f *Fitted) SimulateWith(o sim.Options, so SimulateOptions) (*snapshot.Snap
 	if err != nil {
 		return nil, err
 	}
-	o.Implicit = o.Implicit || step == evaluate.Implicit
+	if step == compile.Implicit {
+		o.Scheme = compile.Implicit
+	}
 	var run sim.Dynamics = fl
 	if so.Beta > 0 {
 		run = extraNoise{fl, so.Beta}

@@ -92,17 +92,18 @@ func TestSimulateWith(t *testing.T) {
 
 	// V = a|x|²: Euler gives x(1 − 2aτ), the implicit step x/(1 + 2aτ).
 	trap := fittedOf(t, "param a = 2\npotential V(x) = a*sum(x^2)\nstep implicit\n", 2)
+	explicit, implicit, sideways := compile.Explicit, compile.Implicit, compile.Scheme(7)
 	for _, tc := range []struct {
-		step   string
+		step   *compile.Scheme
 		factor float64
-	}{{"explicit", 1 - 2*2*0.1}, {"implicit", 1 / (1 + 2*2*0.1)}, {"", 1 / (1 + 2*2*0.1)}} {
-		s, err := trap.SimulateWith(o, SimulateOptions{Step: tc.step})
+	}{{&explicit, 1 - 2*2*0.1}, {&implicit, 1 / (1 + 2*2*0.1)}, {nil, 1 / (1 + 2*2*0.1)}} {
+		s, err := trap.SimulateWith(o, SimulateOptions{Scheme: tc.step})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < 5; i++ {
 			if got, want := s.X[1].At(i, 0), tc.factor*s.X[0].At(i, 0); math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
-				t.Errorf("step %q: %.10g, want %.10g", tc.step, got, want)
+				t.Errorf("scheme %v: %.10g, want %.10g", tc.step, got, want)
 			}
 		}
 	}
@@ -113,8 +114,8 @@ func TestSimulateWith(t *testing.T) {
 	}{
 		{SimulateOptions{Beta: -1}, o, "extra diffusion"},
 		{SimulateOptions{Beta: math.Inf(1)}, o, "extra diffusion"},
-		{SimulateOptions{Step: "sideways"}, o, "sideways"},
-		{SimulateOptions{Step: "explicit"}, sim.Options{Particles: 10, Steps: 1, Dt: 0.1, Init: o.Init, Implicit: true}, "forced explicit and implicit"},
+		{SimulateOptions{Scheme: &sideways}, o, "unknown scheme"},
+		{SimulateOptions{Scheme: &explicit}, sim.Options{Particles: 10, Steps: 1, Dt: 0.1, Init: o.Init, Scheme: compile.Implicit}, "forced explicit and implicit"},
 	} {
 		if _, err := trap.SimulateWith(tc.o, tc.so); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: err = %v, want %q", tc.so, err, tc.want)

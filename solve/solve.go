@@ -117,15 +117,15 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 		return nil, err
 	}
 	f := &Fitted{Model: m, Theta: res.Theta, Result: res}
-	f.declareStep()
+	f.declareScheme()
 	return f, nil
 }
 
-// declareStep makes the model declare the step its fit describes: the
+// declareScheme makes the model declare the scheme its fit describes: the
 // fitted spec says how to step.
-func (f *Fitted) declareStep() {
-	if f.Result != nil && f.Result.EvalAt != "" {
-		f.Model.Step = f.Result.Step()
+func (f *Fitted) declareScheme() {
+	if f.Result != nil {
+		f.Model.DeclareScheme(f.Result.Scheme)
 	}
 }
 
@@ -199,26 +199,22 @@ func (f *Fitted) Spec(header ...string) ([]byte, error) {
 	if stderr != nil && len(stderr) != len(f.Theta) {
 		stderr = nil
 	}
-	f.declareStep()
+	f.declareScheme()
 	return f.Model.Format(f.Theta, stderr, header)
 }
 
 // Flow returns the fitted dynamics.
 func (f *Fitted) Flow() (*evaluate.Flow, error) { return evaluate.NewFlow(f.Model, f.Theta, 0) }
 
-// Step is the step the fit describes: implicit (the JKO step) when the
+// Scheme is the scheme the fit describes: implicit (the JKO step) when the
 // drift was evaluated at y, explicit (Euler) when at x, and for a spec
-// read back (no fit) the step it declares. Evaluate, Predict and Simulate
+// read back (no fit) the one it declares. Evaluate, Predict and Simulate
 // step this way.
-func (f *Fitted) Step() evaluate.Step {
-	step := f.Model.Step
-	if f.Result != nil && f.Result.EvalAt != "" {
-		step = f.Result.Step()
+func (f *Fitted) Scheme() compile.Scheme {
+	if f.Result != nil {
+		return f.Result.Scheme
 	}
-	if step == "implicit" {
-		return evaluate.Implicit
-	}
-	return evaluate.Explicit
+	return f.Model.Scheme
 }
 
 // Evaluate returns the one-step-ahead W1 distance of the fitted dynamics on
@@ -228,7 +224,7 @@ func (f *Fitted) Evaluate(test *snapshot.Snapshots) (evaluate.Report, error) {
 	if err != nil {
 		return evaluate.Report{}, err
 	}
-	return evaluate.OneStep(fl, test, 0, f.Step())
+	return evaluate.OneStep(fl, test, 0, f.Scheme())
 }
 
 // PredictPoints is Predict for a cloud given as rows (one particle per
@@ -255,12 +251,12 @@ func (f *Fitted) Predict(x *mat.Dense, t, dt float64, steps int, seed uint64) ([
 	if err != nil {
 		return nil, err
 	}
-	return evaluate.Predict(fl, x, t, dt, steps, seed, f.Step())
+	return evaluate.Predict(fl, x, t, dt, steps, seed, f.Scheme())
 }
 
 // Simulate runs the fitted dynamics from a fresh initial population, with
-// the fit's step (Options.Implicit forces the implicit one); SimulateWith
-// adds diffusion or forces either step.
+// the fit's scheme (sim.Options.Scheme = compile.Implicit forces the
+// implicit one); SimulateWith adds diffusion or forces either scheme.
 func (f *Fitted) Simulate(o sim.Options) (*snapshot.Snapshots, error) {
 	return f.SimulateWith(o, SimulateOptions{})
 }

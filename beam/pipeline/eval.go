@@ -64,7 +64,7 @@ func (c EvalConfig) splitName() string {
 
 // evalModel compiles the fitted spec at dimension d and returns its flow
 // at the fitted parameters and the step to take.
-func (c EvalConfig) evalModel(d int) (*evaluate.Flow, evaluate.Step, error) {
+func (c EvalConfig) evalModel(d int) (*evaluate.Flow, compile.Scheme, error) {
 	sp, err := c.Fitted.Compile()
 	if err != nil {
 		return nil, 0, err
@@ -81,15 +81,15 @@ func (c EvalConfig) evalModel(d int) (*evaluate.Flow, evaluate.Step, error) {
 	return f, step, err
 }
 
-func (c EvalConfig) step(m *compile.Model) (evaluate.Step, error) {
+func (c EvalConfig) step(m *compile.Model) (compile.Scheme, error) {
 	name := c.Step
 	if name == "" {
 		name = m.Step
 	}
 	if name == "" {
-		return evaluate.Explicit, nil
+		return compile.Explicit, nil
 	}
-	return evaluate.ParseStep(name)
+	return compile.ParseScheme(name)
 }
 
 // Check reports settings the evaluation cannot run with, before it starts.
@@ -98,7 +98,7 @@ func (c EvalConfig) Check() error {
 		return err
 	}
 	if c.Step != "" {
-		if _, err := evaluate.ParseStep(c.Step); err != nil {
+		if _, err := compile.ParseScheme(c.Step); err != nil {
 			return err
 		}
 	}

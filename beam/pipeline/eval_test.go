@@ -41,9 +41,9 @@ func evalReference(t *testing.T, src string, s *snapshot.Snapshots, seed uint64,
 	if stepName == "" {
 		stepName = m.Step
 	}
-	step := evaluate.Explicit
+	step := compile.Explicit
 	if stepName == "implicit" {
-		step = evaluate.Implicit
+		step = compile.Implicit
 	}
 	rep, err := evaluate.OneStep(f, s, seed, step)
 	if err != nil {

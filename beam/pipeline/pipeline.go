@@ -701,8 +701,8 @@ func gather(v []float64, idx []int, d int) []float64 {
 	return out
 }
 
-// step rebuilds the jkonet.Step of a coupled unit.
-func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Step {
+// step rebuilds the jkonet.Transition of a coupled unit.
+func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Transition {
 	d := u.D
 	xm := mat.NewDense(len(u.X)/d, d, u.X)
 	ym := mat.NewDense(len(u.Y)/d, d, u.Y)
@@ -718,7 +718,7 @@ func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Step {
 			pairs[i] = jkonet.Pair{I: i, J: i, Mass: w}
 		}
 	}
-	st := jkonet.NewStep(u.Step, u.Tx, u.Ty, xm, ym, pairs, evalAt)
+	st := jkonet.NewTransition(u.Step, u.Tx, u.Ty, xm, ym, pairs, evalAt)
 	if u.Cloud != nil {
 		st.Cloud, st.NC = u.Cloud, u.NC
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/bench"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -45,10 +46,10 @@ func ebModels(kinds []string) (oneStep, leaveOut []bench.EBModel, err error) {
 	for _, k := range kinds {
 		switch k {
 		case "closed-form":
-			oneStep = append(oneStep, bench.EBModel{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: jkonet.MethodLinear, EvalAt: "x"})
-			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: jkonet.MethodLinear, EvalAt: "x", Deterministic: true})
+			oneStep = append(oneStep, bench.EBModel{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: jkonet.MethodLinear, Scheme: compile.Explicit})
+			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: jkonet.MethodLinear, Scheme: compile.Explicit, Deterministic: true})
 		case "mlp":
-			m := bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: jkonet.MethodAdam, EvalAt: "x", JK: adam}
+			m := bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: jkonet.MethodAdam, Scheme: compile.Explicit, JK: adam}
 			oneStep = append(oneStep, m)
 			leaveOut = append(leaveOut, m)
 		case "ijkonet":

@@ -52,7 +52,7 @@ type fittedFlags struct {
 // an embedder reads it): the fitted model with --param applied (a
 // parameter without a value drawn with --seed), its flow and the step it
 // takes (--step, else the spec's declaration).
-func (f fittedFlags) flow(spec *compile.Spec, d int) (fitted *solve.Fitted, flow *evaluate.Flow, step evaluate.Step, err error) {
+func (f fittedFlags) flow(spec *compile.Spec, d int) (fitted *solve.Fitted, flow *evaluate.Flow, step compile.Scheme, err error) {
 	if fitted, err = solve.FromSpec(spec, d); err != nil {
 		return
 	}
@@ -372,14 +372,11 @@ func fmtVec(v []float64) string {
 const stepHelp = "How each step advances: explicit (Euler, x + τ·drift(x)) or implicit (the JKO step, y = x + τ·drift(y)). Default: the spec's step declaration (jko fit writes one), else explicit."
 
 // stepOf resolves a --step flag: as given, else the spec's declaration.
-func stepOf(flag string, m *compile.Model) (evaluate.Step, error) {
+func stepOf(flag string, m *compile.Model) (compile.Scheme, error) {
 	if flag == "" {
-		flag = m.Step
+		return m.Scheme, nil
 	}
-	if flag == "" {
-		return evaluate.Explicit, nil
-	}
-	return evaluate.ParseStep(flag)
+	return compile.ParseScheme(flag)
 }
 
 // jsonFloat is a float64 that JSON carries as null when it is NaN or

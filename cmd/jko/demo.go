@@ -147,7 +147,7 @@ func (c demoCmd) evaluate(w io.Writer, truth *compile.Model, fitted *solve.Fitte
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate.OneStep(ff, test, c.Seed, evaluate.Explicit)
+	rep, err := evaluate.OneStep(ff, test, c.Seed, compile.Explicit)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (c demoCmd) evaluate(w io.Writer, truth *compile.Model, fitted *solve.Fitte
 	if err != nil {
 		return err
 	}
-	ref, err := evaluate.OneStep(withNoise{tf, c.Beta}, test, c.Seed, evaluate.Explicit)
+	ref, err := evaluate.OneStep(withNoise{tf, c.Beta}, test, c.Seed, compile.Explicit)
 	if err != nil {
 		return err
 	}

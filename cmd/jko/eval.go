@@ -332,7 +332,7 @@ func (r evalReport) jsonSafe() any {
 
 // leaveOut scores the snapshots left out of the fit, each predicted from
 // the previous kept snapshot.
-func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data *snapshot.Snapshots, step evaluate.Step) error {
+func (c evalCmd) leaveOut(g *globals, rep evalReport, flow *evaluate.Flow, data *snapshot.Snapshots, step compile.Scheme) error {
 	held, from, err := data.Previous(c.LeaveOut)
 	if err != nil {
 		return err

@@ -63,24 +63,31 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
 }
 
-// evalAt resolves --step and its deprecated alias --eval-at to where the
-// drift is evaluated: "x" (explicit), "y" (implicit) or "" (the spec's
-// declaration).
-func (c fitCmd) evalAt() (string, error) {
-	at := map[string]string{"": "", "explicit": "x", "implicit": "y"}[c.Step]
-	if c.EvalAt != "" && at != "" && c.EvalAt != at {
-		return "", fmt.Errorf("fit: --step %s and --eval-at %s disagree (--eval-at is deprecated: use --step)", c.Step, c.EvalAt)
+// scheme resolves --step and its deprecated alias --eval-at (x is
+// explicit, y implicit) to the scheme to fit: nil when neither is given
+// (the spec's declaration).
+func (c fitCmd) scheme() (*compile.Scheme, error) {
+	name := c.Step
+	if at := map[string]string{"x": "explicit", "y": "implicit"}[c.EvalAt]; at != "" {
+		if name != "" && name != at {
+			return nil, fmt.Errorf("fit: --step %s and --eval-at %s disagree (--eval-at is deprecated: use --step)", c.Step, c.EvalAt)
+		}
+		name = at
 	}
-	if at == "" {
-		at = c.EvalAt
+	if name == "" {
+		return nil, nil
 	}
-	return at, nil
+	s, err := compile.ParseScheme(name)
+	if err != nil {
+		return nil, fmt.Errorf("fit: --step: %w", err)
+	}
+	return &s, nil
 }
 
 // options reads the flags as the library's settings.
 func (c fitCmd) options() (solve.Options, error) {
 	var o solve.Options
-	at, err := c.evalAt()
+	scheme, err := c.scheme()
 	if err != nil {
 		return o, err
 	}
@@ -102,7 +109,7 @@ func (c fitCmd) options() (solve.Options, error) {
 	if jo.Density, err = jkonet.ParseDensity(c.Density); err != nil {
 		return o, fmt.Errorf("--density: %w", err)
 	}
-	jo.EvalAt, jo.DensityAt, jo.Seed, jo.Bootstrap = at, c.DensityAt, c.Seed, c.Bootstrap
+	jo.Scheme, jo.DensityAt, jo.Seed, jo.Bootstrap = scheme, c.DensityAt, c.Seed, c.Bootstrap
 	jo.Epochs, jo.BatchSize, jo.LR, jo.Clip, jo.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
 	if c.Clip == 0 {
 		jo.Clip = math.Inf(1) // --clip 0: none
@@ -316,7 +323,7 @@ func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []
 
 func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) fitReport {
 	rep := fitReport{Spec: c.Spec, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Out: c.Out, Method: res.Method,
-		Step: res.Step(), EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
+		Step: res.Scheme.String(), EvalAt: res.Scheme.DriftAt(), Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
 		Converged: res.Converged, Iterations: res.Iterations, Status: res.Status}
 	for _, w := range res.Warnings {
 		rep.Warnings = append(rep.Warnings, warningHint(w))
@@ -375,7 +382,7 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if rep.Method == "ijkonet" {
 		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", float64(rep.Loss))
 	} else {
-		fmt.Fprintf(w, "method %s (%s step: drift at %s), loss %.6g\n", rep.Method, stepName(rep.EvalAt), rep.EvalAt, float64(rep.Loss))
+		fmt.Fprintf(w, "method %s (%s step: drift at %s), loss %.6g\n", rep.Method, rep.Step, rep.EvalAt, float64(rep.Loss))
 	}
 	fmt.Fprintf(w, "data %s (%s split), %s\n", rep.Data, rep.Split, rep.TimesAt)
 	shown := rep.Params
@@ -471,17 +478,9 @@ func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
 	}
 	if res.Method == "linear" {
-		return fmt.Sprintf("step %s, couplings %s, reg %s (relative ridge %.3g)", stepName(res.EvalAt), c.Couplings, c.Reg, res.Ridge)
+		return fmt.Sprintf("step %s, couplings %s, reg %s (relative ridge %.3g)", res.Scheme, c.Couplings, c.Reg, res.Ridge)
 	}
-	return fmt.Sprintf("step %s, couplings %s", stepName(res.EvalAt), c.Couplings)
-}
-
-// stepName names the step of a drift evaluated at x or y.
-func stepName(evalAt string) string {
-	if evalAt == "y" {
-		return "implicit"
-	}
-	return "explicit"
+	return fmt.Sprintf("step %s, couplings %s", res.Scheme, c.Couplings)
 }
 
 func methodName(m string) string {

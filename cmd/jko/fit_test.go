@@ -62,7 +62,7 @@ func TestFitFlagsToOptions(t *testing.T) {
 	}
 	jo := o.JKOnet
 	if jo.Method != jkonet.MethodAdam || jo.Couplings != jkonet.Sinkhorn(0.05) || jo.Density != jkonet.KDE() || jo.Ridge != jkonet.RidgeFixed(0) ||
-		jo.Epochs != 7 || jo.BatchSize != 9 || jo.LR != 0.5 || !math.IsInf(jo.Clip, 1) || jo.MaxIter != 3 || jo.EvalAt != "y" || jo.Seed != 4 {
+		jo.Epochs != 7 || jo.BatchSize != 9 || jo.LR != 0.5 || !math.IsInf(jo.Clip, 1) || jo.MaxIter != 3 || jo.Scheme == nil || *jo.Scheme != compile.Implicit || jo.Seed != 4 {
 		t.Errorf("options %+v", jo)
 	}
 	for _, tc := range []struct{ flag, value, want string }{

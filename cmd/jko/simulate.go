@@ -102,7 +102,7 @@ func (c simulateCmd) Run(g *globals) error {
 		Particles: c.Particles, Steps: c.Steps, Dt: c.Dt, Substeps: c.Substeps,
 		Init: init, Seed: c.Seed, Unpaired: c.Unpaired,
 		Progress: func(done, total int) { bar.update("simulating", done, total, "") },
-	}, solve.SimulateOptions{Beta: c.Beta, Step: step.String()})
+	}, solve.SimulateOptions{Beta: c.Beta, Scheme: &step})
 	bar.finish()
 	if err != nil {
 		return err

@@ -87,7 +87,7 @@ func run(w io.Writer, dir string, cells int) error {
 		if err != nil {
 			return err
 		}
-		rep, err := evaluate.OneStep(flow, test, 0, evaluate.Explicit)
+		rep, err := evaluate.OneStep(flow, test, 0, compile.Explicit)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func run(w io.Writer, dir string, cells int) error {
 	if err != nil {
 		return err
 	}
-	scores, err := evaluate.HeldOut(flow, data, held, from, 1, 0, evaluate.Explicit)
+	scores, err := evaluate.HeldOut(flow, data, held, from, 1, 0, compile.Explicit)
 	if err != nil {
 		return err
 	}

@@ -263,8 +263,10 @@ type Options struct {
 	// IJKOnet fits with iJKOnet (options IJ) instead of JKOnet*.
 	IJKOnet bool
 	IJ      ijkonet.Options
-	// EvalAt is where JKOnet* evaluates the drift: "x" (default) or "y".
-	EvalAt string
+	// Scheme, when set, is the scheme JKOnet* fits (the drift at x for
+	// compile.Explicit, at y for compile.Implicit); nil is the model's
+	// own (explicit for the benchmark's models).
+	Scheme *compile.Scheme
 	// BothSteps also scores each fit with the step it was not fitted for
 	// (Row.Other).
 	BothSteps bool
@@ -358,7 +360,7 @@ func fitCase(c Case, seed uint64, o Options, train *snapshot.Snapshots) (*solve.
 	if err != nil {
 		return nil, "model", err
 	}
-	so := solve.Options{JKOnet: jkonet.Options{Seed: seed, EvalAt: o.EvalAt}, IJKOnet: o.IJ}
+	so := solve.Options{JKOnet: jkonet.Options{Seed: seed, Scheme: o.Scheme}, IJKOnet: o.IJ}
 	so.IJKOnet.Seed = seed
 	if o.IJKOnet {
 		so.Method = solve.MethodIJKOnet
@@ -402,8 +404,8 @@ func (r *Row) score(fitted *solve.Fitted, test *snapshot.Snapshots, seed uint64,
 	if err != nil {
 		return err
 	}
-	step, other := evaluate.Explicit, evaluate.Implicit
-	if fitted.Step() == evaluate.Implicit {
+	step, other := compile.Explicit, compile.Implicit
+	if fitted.Scheme() == compile.Implicit {
 		step, other = other, step
 	}
 	r.Step = step.String()
@@ -446,12 +448,14 @@ func ComparisonSuite(quick bool) []Case {
 // progress, if set, is called before each of the six fits.
 func RunComparison(c Case, seed uint64, ij ijkonet.Options, progress func(what string)) []Row {
 	var rows []Row
+	explicit, implicit := compile.Explicit, compile.Implicit
 	for _, unpaired := range []bool{false, true} {
 		for _, v := range []struct {
-			name, evalAt string
-			ijk          bool
-		}{{"JKOnet* (drift at x)", "x", false}, {"JKOnet* (drift at y)", "y", false}, {"iJKOnet", "", true}} {
-			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: v.ijk, IJ: ij, EvalAt: v.evalAt, BothSteps: true}
+			name   string
+			scheme *compile.Scheme
+			ijk    bool
+		}{{"JKOnet* (drift at x)", &explicit, false}, {"JKOnet* (drift at y)", &implicit, false}, {"iJKOnet", nil, true}} {
+			o := Options{Unpaired: unpaired, PairedTest: true, IJKOnet: v.ijk, IJ: ij, Scheme: v.scheme, BothSteps: true}
 			if progress != nil {
 				d := "paired"
 				if unpaired {

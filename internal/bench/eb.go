@@ -36,9 +36,10 @@ type EBModel struct {
 	// Method is JKOnet*'s optimiser; IJKOnet fits with iJKOnet instead.
 	Method  jkonet.Method
 	IJKOnet bool
-	// EvalAt is JKOnet*'s evaluation point, "x" (the explicit step) or
-	// "y" (the implicit step); iJKOnet always fits the implicit step.
-	EvalAt string
+	// Scheme is the scheme JKOnet* fits: compile.Explicit (the zero
+	// value, the drift at x) or compile.Implicit (at y); iJKOnet always
+	// fits the implicit step.
+	Scheme compile.Scheme
 	// JK adjusts JKOnet*'s options (from jkonet.DefaultOptions) and IJ
 	// sets iJKOnet's.
 	JK func(*jkonet.Options)
@@ -133,7 +134,7 @@ func EBPublished() []EBRow {
 type ebFit struct {
 	m       *compile.Model
 	theta   []float64
-	step    evaluate.Step
+	step    compile.Scheme
 	method  string
 	seconds float64
 }
@@ -142,7 +143,7 @@ type ebFit struct {
 // evaluation point (the models of the suite have no internal energy, so
 // their couplings do not depend on the model); prepSeconds the time
 // they took.
-func fitEB(model EBModel, data *snapshot.Snapshots, seed uint64, prep map[string]*jkonet.Prepared, prepSeconds map[string]float64) (*ebFit, error) {
+func fitEB(model EBModel, data *snapshot.Snapshots, seed uint64, prep map[compile.Scheme]*jkonet.Prepared, prepSeconds map[compile.Scheme]float64) (*ebFit, error) {
 	spec, err := compile.LoadString("eb.jko", model.Spec)
 	if err != nil {
 		return nil, err
@@ -162,24 +163,23 @@ func fitEB(model EBModel, data *snapshot.Snapshots, seed uint64, prep map[string
 		}
 	} else {
 		o := jkonet.DefaultOptions()
-		o.Method, o.Seed, o.EvalAt = model.Method, seed, model.EvalAt
-		if o.EvalAt == "" {
-			o.EvalAt = "x"
-		}
+		scheme := model.Scheme
+		o.Method, o.Seed, o.Scheme = model.Method, seed, &scheme
 		if model.JK != nil {
 			model.JK(&o)
 		}
-		p := prep[o.EvalAt]
+		scheme = jkonet.SchemeFor(o, m)
+		p := prep[scheme]
 		if p == nil || m.Has(compile.Internal) {
-			if p, err = jkonet.Prepare(m, data, o, o.EvalAt); err != nil {
+			if p, err = jkonet.Prepare(m, data, o, scheme); err != nil {
 				return nil, err
 			}
 			if !m.Has(compile.Internal) {
-				prep[o.EvalAt] = p
-				prepSeconds[o.EvalAt] = time.Since(start).Seconds()
+				prep[scheme] = p
+				prepSeconds[scheme] = time.Since(start).Seconds()
 			}
 		} else {
-			extra = prepSeconds[o.EvalAt]
+			extra = prepSeconds[scheme]
 		}
 		switch o.Method {
 		case jkonet.MethodLinear:
@@ -195,11 +195,7 @@ func fitEB(model EBModel, data *snapshot.Snapshots, seed uint64, prep map[string
 			return nil, err
 		}
 	}
-	step, err := evaluate.ParseStep(res.Step())
-	if err != nil {
-		return nil, err
-	}
-	return &ebFit{m: m, theta: res.Theta, step: step, method: methodLabel(res.Method), seconds: time.Since(start).Seconds() + extra}, nil
+	return &ebFit{m: m, theta: res.Theta, step: res.Scheme, method: methodLabel(res.Method), seconds: time.Since(start).Seconds() + extra}, nil
 }
 
 func methodLabel(m string) string {
@@ -232,7 +228,7 @@ func RunEB(data *snapshot.Snapshots, o EBOptions) []EBRow {
 			}
 			break
 		}
-		prep, prepSec := map[string]*jkonet.Prepared{}, map[string]float64{}
+		prep, prepSec := map[compile.Scheme]*jkonet.Prepared{}, map[compile.Scheme]float64{}
 		for i, mod := range o.OneStep {
 			r := &oneStep[i]
 			if r.Err != "" {
@@ -276,7 +272,7 @@ func RunEB(data *snapshot.Snapshots, o EBOptions) []EBRow {
 		if kerr == nil {
 			kerr = herr
 		}
-		prep, prepSec := map[string]*jkonet.Prepared{}, map[string]float64{}
+		prep, prepSec := map[compile.Scheme]*jkonet.Prepared{}, map[compile.Scheme]float64{}
 		for _, mod := range o.LeaveOutSet {
 			per := make([]EBRow, len(held))
 			for j, k := range held {

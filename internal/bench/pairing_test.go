@@ -41,10 +41,10 @@ func TestCouplingNotModel(t *testing.T) {
 	o.Ridge = jkonet.RidgeFixed(0)
 
 	// The true pairing: particle i of snapshot k becomes particle i of k+1.
-	ident := &jkonet.Prepared{Dim: 2, EvalAt: "x"}
+	ident := &jkonet.Prepared{Dim: 2, Scheme: compile.Explicit}
 	for k := 0; k+1 < len(res.X); k++ {
 		x, y := res.X[k].RawMatrix().Data, res.X[k+1].RawMatrix().Data
-		st := jkonet.Step{K: k, Tau: 0.01, T: res.Times[k], N: n, P: x, X: x, Y: y, Cloud: x, NC: n}
+		st := jkonet.Transition{K: k, Tau: 0.01, T: res.Times[k], N: n, P: x, X: x, Y: y, Cloud: x, NC: n}
 		for i := range x {
 			st.Delta = append(st.Delta, y[i]-x[i])
 		}
@@ -60,7 +60,7 @@ func TestCouplingNotModel(t *testing.T) {
 	if e := coefErr(paired.Theta); e > 1e-9 {
 		t.Errorf("true pairing: coefficient error %g, want exact", e)
 	}
-	prep, err := jkonet.Prepare(m, &snapshot.Snapshots{Times: res.Times, X: res.X}, o, "x")
+	prep, err := jkonet.Prepare(m, &snapshot.Snapshots{Times: res.Times, X: res.X}, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}

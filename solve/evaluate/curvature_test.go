@@ -141,7 +141,7 @@ func BenchmarkImplicitStepMLP(b *testing.B) {
 			var y []float64
 			c0 := cpuTime()
 			for b.Loop() {
-				out, err := Predict(c.f, x, 0, dt, 1, 0, Implicit)
+				out, err := Predict(c.f, x, 0, dt, 1, 0, compile.Implicit)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -3,10 +3,11 @@
 // Euclidean cost) between the prediction from each observed snapshot and
 // the next observed snapshot, reported as mean ± std over the steps; and the
 // all-steps-ahead distance of a rollout from the first snapshot.
-// Every prediction takes a Step: Explicit, the Euler(–Maruyama) step
-// JKOnet* evaluated at x fits, or Implicit, the JKO step y = x + τ·drift(y)
-// iJKOnet fits (and JKOnet* evaluated at y). A fitted spec declares its
-// step (compile.Model.Step); score a model with the step it was fitted for.
+// Every prediction takes a compile.Scheme: compile.Explicit, the
+// Euler(–Maruyama) step JKOnet* evaluated at x fits, or compile.Implicit,
+// the JKO step y = x + τ·drift(y) iJKOnet fits (and JKOnet* evaluated at
+// y). A fitted spec declares its scheme (compile.Model.Scheme); score a
+// model with the scheme it was fitted for.
 //
 // Flow adapts a compiled model with fitted parameters to the simulator
 // (package sim): the drift is −∇V − (1/N)Σ∇U(x − x_j), entropy terms become

@@ -77,24 +77,24 @@ func TestOneStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	rep, err := OneStep(f, s, 0, Explicit)
+	rep, err := OneStep(f, s, 0, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.PerStep) != 3 || rep.Mean > 1e-12 {
 		t.Errorf("true model: %+v", rep)
 	}
-	all, err := AllSteps(f, s, 0, Explicit)
+	all, err := AllSteps(f, s, 0, compile.Explicit)
 	if err != nil || all.Mean > 1e-12 {
 		t.Errorf("all steps: %+v %v", all, err)
 	}
 	wrong, _ := NewFlow(m, []float64{2}, 0)
-	rep, _ = OneStep(wrong, s, 0, Explicit)
+	rep, _ = OneStep(wrong, s, 0, compile.Explicit)
 	if rep.Mean < 1e-3 {
 		t.Errorf("a wrong model scores %g", rep.Mean)
 	}
 	// A cloud of the wrong dimension is an error.
-	if _, err := Predict(f, mat.NewDense(3, 3, nil), 0, 0.01, 1, 0, Explicit); err == nil {
+	if _, err := Predict(f, mat.NewDense(3, 3, nil), 0, 0.01, 1, 0, compile.Explicit); err == nil {
 		t.Error("dimension mismatch: want error")
 	}
 }
@@ -125,7 +125,7 @@ func TestOneStepAll(t *testing.T) {
 	f, _ := NewFlow(m, m.InitTheta(0), 0)
 	res, _ := sim.Run(f, sim.Options{Particles: 80, Steps: 2, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	d, err := OneStepAll(f, s, 0, Explicit)
+	d, err := OneStepAll(f, s, 0, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestOneStepAll(t *testing.T) {
 		t.Errorf("true model: %+v", d)
 	}
 	wrong, _ := NewFlow(m, []float64{3}, 0)
-	d, _ = OneStepAll(wrong, s, 0, Explicit)
+	d, _ = OneStepAll(wrong, s, 0, compile.Explicit)
 	if !(d.W1.Mean > 1e-3 && d.W2.Mean >= d.W1.Mean && d.MMD.Mean > 0) {
 		t.Errorf("wrong model: %+v (W2 ≥ W1 must hold)", d)
 	}
@@ -150,7 +150,7 @@ func TestPredictImplicit(t *testing.T) {
 	}
 	x := mat.NewDense(3, 2, []float64{1, 0, -1, 2, 3, 1})
 	const dt = 0.3
-	ys, err := Predict(f, x, 0, dt, 1, 0, Implicit)
+	ys, err := Predict(f, x, 0, dt, 1, 0, compile.Implicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestPredictImplicit(t *testing.T) {
 	// V = −a‖x‖²/2 with a·dt > 1: the fixed point is repelling.
 	bad := load(t, "param a = 2\npotential V(x) = -a*norm2(x)/2\n", 2)
 	fb, _ := NewFlow(bad, bad.InitTheta(0), 0)
-	if _, err := Predict(fb, x, 0, 1, 1, 0, Implicit); !errors.Is(err, sim.ErrImplicitNotConverged) {
+	if _, err := Predict(fb, x, 0, 1, 1, 0, compile.Implicit); !errors.Is(err, sim.ErrImplicitNotConverged) {
 		t.Errorf("repelling fixed point: err = %v", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestPredictImplicitStiff(t *testing.T) {
 		x.Set(i, 0, -4+8*float64(i)/(n-1))
 		x.Set(i, 1, 3.9-0.13*float64(i))
 	}
-	ys, err := Predict(f, x, 0, dt, 1, 0, Implicit)
+	ys, err := Predict(f, x, 0, dt, 1, 0, compile.Implicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestOneStepW1MatchesOneStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	for _, step := range []Step{Explicit, Implicit} {
+	for _, step := range []compile.Scheme{compile.Explicit, compile.Implicit} {
 		f, _ := NewFlow(m, []float64{1, 0.2}, 0)
 		rep, err := OneStep(f, s, 7, step)
 		if err != nil {
@@ -269,7 +269,7 @@ func TestOneStepW1MatchesOneStep(t *testing.T) {
 			t.Errorf("%v: a wrong noisy model scores %g", step, rep.Mean)
 		}
 	}
-	if _, err := OneStepW1(truth, s.X[0], 0, s.X[1], nil, 0.01, -1, 0, Explicit); err == nil {
+	if _, err := OneStepW1(truth, s.X[0], 0, s.X[1], nil, 0.01, -1, 0, compile.Explicit); err == nil {
 		t.Error("k = -1: want an error")
 	}
 }

@@ -108,7 +108,7 @@ func sub(dst, v []float64) {
 // Potential writes V(x_i, t) of each of the n particles of x into dst and
 // reports true when the drift is −∇V alone (no interaction terms, and no
 // internal energy other than entropy, whose share is noise): then the
-// implicit step (sim.Options.Implicit) minimises V(y) + ‖y − x‖²/(2τ)
+// implicit step (sim.Options.Scheme) minimises V(y) + ‖y − x‖²/(2τ)
 // particle by particle. It reports false, leaving dst alone, otherwise.
 func (f *Flow) Potential(dst, x []float64, n int, t float64) bool {
 	m := f.Model

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/sim"
@@ -32,7 +33,7 @@ const DefaultHeldOutSteps = 1
 // t_held − t_from in `steps` equal steps, and scored by W1 and W2 (exact
 // transport) against the observation. W2 costs an exact transport problem
 // between the two clouds, O(n·m) memory.
-func HeldOut(f sim.Dynamics, s *snapshot.Snapshots, held, from []int, steps int, seed uint64, step Step) ([]HeldOutScore, error) {
+func HeldOut(f sim.Dynamics, s *snapshot.Snapshots, held, from []int, steps int, seed uint64, step compile.Scheme) ([]HeldOutScore, error) {
 	if len(held) != len(from) || len(held) == 0 {
 		return nil, fmt.Errorf("evaluate: %d held-out snapshots with %d starting points", len(held), len(from))
 	}

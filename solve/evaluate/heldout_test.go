@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/mat"
@@ -32,7 +33,7 @@ func TestHeldOut(t *testing.T) {
 		steps  int
 		factor float64
 	}{{1, 0.5}, {4, math.Pow(7.0/8, 4)}} {
-		got, err := HeldOut(f, s, []int{2}, []int{0}, c.steps, 0, Explicit)
+		got, err := HeldOut(f, s, []int{2}, []int{0}, c.steps, 0, compile.Explicit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +58,7 @@ func TestHeldOut(t *testing.T) {
 		{[]int{1}, []int{0}, 0, "need at least 1"},
 		{[]int{1, 2}, []int{0}, 1, "2 held-out snapshots with 1 starting points"},
 	} {
-		if _, err := HeldOut(f, s, c.held, c.from, c.steps, 0, Explicit); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := HeldOut(f, s, c.held, c.from, c.steps, 0, compile.Explicit); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("HeldOut(%v, %v, %d): %v, want %q", c.held, c.from, c.steps, err, c.want)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/ot"
 	"github.com/jko-org/jko/solve/sim"
@@ -46,50 +47,16 @@ func Summarise(metric string, v []float64) Report {
 	return r
 }
 
-// Step is how a prediction advances a cloud by one time step.
-type Step int
-
-const (
-	// Explicit is the Euler–Maruyama step x + τ·drift(x) + √(2βτ)·ξ, the
-	// step JKOnet* fits when the drift is evaluated at x.
-	Explicit Step = iota
-	// Implicit is the JKO (proximal) step y = x + τ·drift(y), plus the same
-	// noise: the step iJKOnet fits, and JKOnet* with the drift evaluated at
-	// y (solved as sim.Options.Implicit says).
-	Implicit
-)
-
-func (s Step) String() string {
-	switch s {
-	case Explicit:
-		return "explicit"
-	case Implicit:
-		return "implicit"
-	}
-	return fmt.Sprintf("Step(%d)", int(s))
-}
-
-// ParseStep reads "explicit" or "implicit".
-func ParseStep(name string) (Step, error) {
-	switch name {
-	case "explicit":
-		return Explicit, nil
-	case "implicit":
-		return Implicit, nil
-	}
-	return 0, fmt.Errorf("evaluate: step must be explicit or implicit, got %q", name)
-}
-
 // Predict advances the cloud x (n×d) from time t by `steps` steps of length
 // dt with the flow, each taken as step says, and returns the clouds after
 // each step. An implicit step that cannot be solved is an error wrapping
 // sim.ErrImplicitNotConverged.
-func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64, step Step) ([]*mat.Dense, error) {
+func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64, step compile.Scheme) ([]*mat.Dense, error) {
 	n, d := x.Dims()
 	if d != f.Dim() {
 		return nil, fmt.Errorf("evaluate: the cloud is %d-dimensional, the model %d", d, f.Dim())
 	}
-	if step != Explicit && step != Implicit {
+	if !step.Valid() {
 		panic(fmt.Sprintf("evaluate: unknown %v", step))
 	}
 	pts := make([]float64, 0, n*d)
@@ -98,7 +65,7 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 	}
 	res, err := sim.Run(f, sim.Options{
 		Particles: n, Steps: steps, Dt: dt, T0: t, Seed: seed,
-		Init: sim.Init{Kind: "points", Points: pts}, Implicit: step == Implicit,
+		Init: sim.Init{Kind: "points", Points: pts}, Scheme: step,
 	})
 	if err != nil {
 		return nil, err
@@ -112,7 +79,7 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 // of length tNext − t taken as step says, with the noise seeded as OneStep
 // seeds step k. It lets the steps of a one-step evaluation run on
 // different workers and agree with OneStep's PerStep[k].
-func OneStepW1(f sim.Dynamics, x *mat.Dense, t float64, y *mat.Dense, wy []float64, tNext float64, k int, seed uint64, step Step) (float64, error) {
+func OneStepW1(f sim.Dynamics, x *mat.Dense, t float64, y *mat.Dense, wy []float64, tNext float64, k int, seed uint64, step compile.Scheme) (float64, error) {
 	if k < 0 {
 		return 0, fmt.Errorf("evaluate: step %d: want k ≥ 0", k)
 	}
@@ -124,7 +91,7 @@ func OneStepW1(f sim.Dynamics, x *mat.Dense, t float64, y *mat.Dense, wy []float
 }
 
 // predictOne is the prediction of snapshot k+1 from snapshot k.
-func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step Step) (*mat.Dense, error) {
+func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step compile.Scheme) (*mat.Dense, error) {
 	pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
 	if err != nil {
 		return nil, err
@@ -162,7 +129,7 @@ func (c *counter) tick() {
 
 // OneStep predicts each snapshot k+1 from the observed snapshot k and
 // returns the W1 distance of each prediction to the observation.
-func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Report, error) {
+func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step compile.Scheme, progress ...Progress) (Report, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Report{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())
@@ -195,7 +162,7 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, prog
 
 // AllSteps rolls the flow out from the first snapshot and returns the W1
 // distance to every later snapshot.
-func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Report, error) {
+func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step compile.Scheme, progress ...Progress) (Report, error) {
 	bar := newCounter(s.Len()-1, progress)
 	var out []float64
 	x := s.X[0]
@@ -234,7 +201,7 @@ type Distances struct {
 // maximum mean discrepancy with a Gaussian kernel of bandwidth equal to the
 // median inter-point distance of each observed snapshot (estimated on up
 // to 500 points).
-func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Distances, error) {
+func OneStepAll(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step compile.Scheme, progress ...Progress) (Distances, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return Distances{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())

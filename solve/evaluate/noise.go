@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"fmt"
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/parallel"
 	"math"
 	"math/rand/v2"
@@ -40,7 +41,7 @@ type NoiseReport struct {
 
 // NoiseAware computes the one-step W1 with its two references (see
 // NoiseReport). seed fixes the prediction noise and the resampling.
-func NoiseAware(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step) (NoiseReport, error) {
+func NoiseAware(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step compile.Scheme) (NoiseReport, error) {
 	K := s.Len() - 1
 	if K < 1 {
 		return NoiseReport{}, fmt.Errorf("evaluate: one-step prediction needs at least 2 snapshots, have %d", s.Len())

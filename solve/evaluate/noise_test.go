@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 )
@@ -22,7 +23,7 @@ func TestNoiseAware(t *testing.T) {
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	score := func(beta float64) NoiseReport {
 		f, _ := NewFlow(m, []float64{1, beta}, 0)
-		r, err := NoiseAware(f, s, 3, Explicit)
+		r, err := NoiseAware(f, s, 3, compile.Explicit)
 		if err != nil {
 			t.Fatal(err)
 		}

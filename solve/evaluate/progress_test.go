@@ -28,9 +28,9 @@ func TestProgressCounts(t *testing.T) {
 	}
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	for name, run := range map[string]func(Progress) error{
-		"OneStep":    func(p Progress) error { _, err := OneStep(f, s, 0, Explicit, p); return err },
-		"OneStepAll": func(p Progress) error { _, err := OneStepAll(f, s, 0, Explicit, p); return err },
-		"AllSteps":   func(p Progress) error { _, err := AllSteps(f, s, 0, Explicit, p); return err },
+		"OneStep":    func(p Progress) error { _, err := OneStep(f, s, 0, compile.Explicit, p); return err },
+		"OneStepAll": func(p Progress) error { _, err := OneStepAll(f, s, 0, compile.Explicit, p); return err },
+		"AllSteps":   func(p Progress) error { _, err := AllSteps(f, s, 0, compile.Explicit, p); return err },
 	} {
 		calls, last, total := 0, 0, 0
 		if err := run(func(done, tot int) { calls++; last, total = done, tot }); err != nil {

@@ -41,8 +41,8 @@
 //     the density of T#μ and are refused.
 //
 // The model fitted is the implicit JKO step, T(x) = x − τ∇J(T(x)) for
-// potential and interaction terms, and the Result says so (EvalAt "y"):
-// predict with that step (evaluate.Implicit; a spec fitted by jko fit
+// potential and interaction terms, and the Result says so (its Scheme is
+// compile.Implicit): predict with that step (a spec fitted by jko fit
 // declares step implicit, which jko eval, predict and simulate follow).
 // Fitted to explicit (Euler) data with large steps, the learned potential
 // is the one whose JKO step reproduces them, so Euler's step with it is

@@ -209,7 +209,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 	if err != nil {
 		return nil, err
 	}
-	res := &jkonet.Result{Method: "ijkonet", Names: m.ParamNames(), EvalAt: "y"}
+	res := &jkonet.Result{Method: "ijkonet", Names: m.ParamNames(), Scheme: compile.Implicit}
 	for e := 0; e < o.Epochs; e++ {
 		gap, mapLoss, err := tr.epoch(e)
 		if err != nil {
@@ -239,7 +239,7 @@ func checkModel(m *compile.Model, s *snapshot.Snapshots, o Options) error {
 	if err := jkonet.Check(m, s); err != nil {
 		return err
 	}
-	if m.Step == "explicit" {
+	if m.SchemeDeclared && m.Scheme == compile.Explicit {
 		return errors.New("ijkonet: the spec declares step explicit, but iJKOnet fits the implicit (JKO) step; remove the declaration or write step implicit (JKOnet* fits either)")
 	}
 	if !m.Has(compile.Internal) {

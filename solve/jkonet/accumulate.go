@@ -13,18 +13,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// NewStep builds the step k from the pairs of a coupling between x (the
+// NewTransition builds the step k from the pairs of a coupling between x (the
 // snapshot at time tx) and y (at ty): each pair's x, y and y − x, its
-// weight, and the drift's evaluation point (x when evalAt is "x", else y).
+// weight, and the drift's evaluation point (x for the explicit scheme, y
+// for the implicit one).
 // Cloud is the snapshot the evaluation points come from (x or y as
 // given): a caller that passes only some rows of the snapshots (a shard of
 // a distributed fit) and fits an interaction term must set Cloud and NC to
 // the whole snapshot. The densities (Rho, GradRho) are left unset.
-func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string) *Step {
+func NewTransition(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, scheme compile.Scheme) *Transition {
 	_, d := x.Dims()
-	st := &Step{K: k, Tau: ty - tx, T: tx, N: len(pairs)}
+	st := &Transition{K: k, Tau: ty - tx, T: tx, N: len(pairs)}
 	src := x
-	if evalAt == "y" {
+	if scheme == compile.Implicit {
 		src, st.T = y, ty
 	}
 	st.P = make([]float64, 0, len(pairs)*d)
@@ -36,7 +37,7 @@ func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string
 	for _, pr := range pairs {
 		xi := xr.Data[pr.I*xr.Stride : pr.I*xr.Stride+d]
 		yj := yr.Data[pr.J*yr.Stride : pr.J*yr.Stride+d]
-		if evalAt == "y" {
+		if scheme == compile.Implicit {
 			st.P = append(st.P, yj...)
 		} else {
 			st.P = append(st.P, xi...)
@@ -76,28 +77,28 @@ type Accumulator struct {
 	// Tau holds the length of each step that contributed pairs, by step
 	// index (a step added in parts must have one τ).
 	Tau map[int]float64
-	// EvalAt is where the drift is evaluated ("x" or "y"), as in the
-	// steps added.
-	EvalAt string
+	// Scheme is the scheme the drift is evaluated for (at x or at y), as
+	// in the transitions added.
+	Scheme compile.Scheme
 }
 
 // NewAccumulator returns empty sums for the parameters of m, whose terms
 // must all be affine in their parameters.
-func NewAccumulator(m *compile.Model, evalAt string) (*Accumulator, error) {
+func NewAccumulator(m *compile.Model, scheme compile.Scheme) (*Accumulator, error) {
 	if err := m.LinearError(); err != nil {
 		return nil, err
 	}
 	if m.NumParams == 0 {
 		return nil, errors.New("jkonet: the spec has no learnable parameters: nothing to fit")
 	}
-	if evalAt != "x" && evalAt != "y" {
-		return nil, fmt.Errorf("jkonet: the evaluation point (EvalAt) must be x or y, got %q", evalAt)
+	if !scheme.Valid() {
+		return nil, fmt.Errorf("jkonet: unknown scheme %v", scheme)
 	}
-	return &Accumulator{Normal: linear.NewNormal(m.NumParams), Tau: map[int]float64{}, EvalAt: evalAt}, nil
+	return &Accumulator{Normal: linear.NewNormal(m.NumParams), Tau: map[int]float64{}, Scheme: scheme}, nil
 }
 
 // checkStep reports whether st has the shapes m needs.
-func checkStep(m *compile.Model, st *Step) error {
+func checkStep(m *compile.Model, st *Transition) error {
 	d := m.Dim
 	n := st.N
 	switch {
@@ -116,7 +117,7 @@ func checkStep(m *compile.Model, st *Step) error {
 // stepRows returns the least-squares rows of a step: for pair i and
 // dimension k, the row τ·F_ik, the target −(Δ_ik + τ·c_ik) and the pair's
 // weight (N·d rows, row-major F).
-func stepRows(m *compile.Model, st *Step) (F, b, w []float64) {
+func stepRows(m *compile.Model, st *Transition) (F, b, w []float64) {
 	d, P := m.Dim, m.NumParams
 	F, c := stepFeatures(m, st)
 	rows := st.N * d
@@ -138,7 +139,7 @@ func stepRows(m *compile.Model, st *Step) (F, b, w []float64) {
 
 // Add adds the pairs of st (all of a step's pairs, or some of them) to the
 // sums. A step added in several parts must have the same τ in each.
-func (a *Accumulator) Add(m *compile.Model, st *Step) error {
+func (a *Accumulator) Add(m *compile.Model, st *Transition) error {
 	if m.NumParams != a.Normal.P {
 		return fmt.Errorf("jkonet: a model of %d parameters added to sums of %d", m.NumParams, a.Normal.P)
 	}
@@ -170,8 +171,8 @@ func (a *Accumulator) Merge(o *Accumulator) error {
 	if o.Normal.P != a.Normal.P {
 		return fmt.Errorf("jkonet: merging sums of %d parameters into sums of %d", o.Normal.P, a.Normal.P)
 	}
-	if o.EvalAt != a.EvalAt {
-		return fmt.Errorf("jkonet: merging sums with the drift at %s into sums with the drift at %s", o.EvalAt, a.EvalAt)
+	if o.Scheme != a.Scheme {
+		return fmt.Errorf("jkonet: merging sums with the drift at %s into sums with the drift at %s", o.Scheme.DriftAt(), a.Scheme.DriftAt())
 	}
 	for _, k := range slices.Sorted(maps.Keys(o.Tau)) {
 		if err := a.addTau(k, o.Tau[k]); err != nil {
@@ -194,10 +195,12 @@ func (a *Accumulator) MarshalBinary() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.EvalAt != "x" && a.EvalAt != "y" {
-		return nil, fmt.Errorf("jkonet: cannot encode sums with the evaluation point %q", a.EvalAt)
+	if !a.Scheme.Valid() {
+		return nil, fmt.Errorf("jkonet: cannot encode sums of the unknown scheme %v", a.Scheme)
 	}
-	out := append([]byte(accMagic), 1, a.EvalAt[0])
+	// The scheme is encoded as the point the drift is evaluated at, 'x'
+	// or 'y'.
+	out := append([]byte(accMagic), 1, a.Scheme.DriftAt()[0])
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(a.Tau)))
 	for _, k := range slices.Sorted(maps.Keys(a.Tau)) {
 		out = binary.LittleEndian.AppendUint64(out, uint64(k))
@@ -217,8 +220,13 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 	if data[len(accMagic)] != 1 {
 		return bad(fmt.Sprintf("format version %d, this build reads 1", data[len(accMagic)]))
 	}
-	evalAt := string(data[len(accMagic)+1])
-	if evalAt != "x" && evalAt != "y" {
+	var scheme compile.Scheme
+	switch evalAt := string(data[len(accMagic)+1]); evalAt {
+	case "x":
+		scheme = compile.Explicit
+	case "y":
+		scheme = compile.Implicit
+	default:
 		return bad(fmt.Sprintf("evaluation point %q", evalAt))
 	}
 	nt := uint64(binary.LittleEndian.Uint32(data[len(accMagic)+2:]))
@@ -240,7 +248,7 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 	if err := ne.UnmarshalBinary(rest); err != nil {
 		return err
 	}
-	*a = Accumulator{Normal: &ne, Tau: tau, EvalAt: evalAt}
+	*a = Accumulator{Normal: &ne, Tau: tau, Scheme: scheme}
 	return nil
 }
 
@@ -257,7 +265,7 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 // SolveDrift and finish with Result.SetBetaFromPairs, or use BetaScore.
 // FitLinear's warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
-	if o.BetaFrom != BetaScore && a.EvalAt == "x" && entropyEntry(m) >= 0 {
+	if o.BetaFrom != BetaScore && a.Scheme == compile.Explicit && entropyEntry(m) >= 0 {
 		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: solve with SolveDrift and estimate β with Result.SetBetaFromPairs, or estimate it from the score (BetaScore)")
 	}
 	return a.solve(m, o)
@@ -277,11 +285,11 @@ func (a *Accumulator) solve(m *compile.Model, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
-	sv, err := solveFactored(m, f, o, a.EvalAt)
+	sv, err := solveFactored(m, f, o, a.Scheme)
 	if err != nil {
 		return nil, err
 	}
-	out := sv.result(m, a.EvalAt)
+	out := sv.result(m, a.Scheme)
 	out.Loss = math.NaN()
 	if sv.res != nil {
 		// Each pair's weight stands on its d rows.
@@ -300,7 +308,7 @@ type Residual struct {
 
 // Add adds the rows of the pairs of st at θ; mean is the weighted mean of
 // all the targets (Accumulator.MeanTarget).
-func (r *Residual) Add(m *compile.Model, st *Step, theta []float64, mean float64) error {
+func (r *Residual) Add(m *compile.Model, st *Transition, theta []float64, mean float64) error {
 	if len(theta) != m.NumParams {
 		return fmt.Errorf("jkonet: %d values for %d parameters", len(theta), m.NumParams)
 	}
@@ -344,8 +352,3 @@ func (res *Result) SetResidual(r Residual, dim int) {
 	}
 	res.Loss = r.RSS / (r.W / float64(dim))
 }
-
-// EvalAt is where Fit evaluates the drift of m with options o: o.EvalAt
-// when set, else "y" for a spec that declares step implicit, else "x". A
-// distributed fit resolves it the same way, so it fits the same step.
-func EvalAt(o Options, m *compile.Model) string { return defaultEvalAt(o, m) }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/linear"
 	"gonum.org/v1/gonum/mat"
 )
@@ -19,7 +20,7 @@ func rel(a, b float64) float64 {
 
 // part returns the pairs lo..hi of a step as a step of their own (the
 // snapshot's cloud stays whole).
-func part(st *Step, lo, hi, d int) *Step {
+func part(st *Transition, lo, hi, d int) *Transition {
 	idx := make([]int, 0, hi-lo)
 	for i := lo; i < hi; i++ {
 		idx = append(idx, i)
@@ -37,23 +38,23 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 	tests := []struct {
 		name, src string
 		reg       float64
-		evalAt    string
+		scheme    compile.Scheme
 	}{
-		{"potential", stSpec, 0, "x"},
-		{"potential, ridge from the data", stSpec, -1, "x"},
-		{"entropy at y, ridge", stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n", 0.01, "y"},
-		{"bound held", stSpec + "param beta >= 0.05\ninternal H(rho) = beta*rho*log(rho)\n", 0, "x"},
-		{"interaction", stSpec + "param k\ninteraction U(z) = k*sum(z^2)\n", 0.01, "x"},
+		{"potential", stSpec, 0, compile.Explicit},
+		{"potential, ridge from the data", stSpec, -1, compile.Explicit},
+		{"entropy at y, ridge", stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n", 0.01, compile.Implicit},
+		{"bound held", stSpec + "param beta >= 0.05\ninternal H(rho) = beta*rho*log(rho)\n", 0, compile.Explicit},
+		{"interaction", stSpec + "param k\ninteraction U(z) = k*sum(z^2)\n", 0.01, compile.Explicit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := model(t, tc.src)
 			o := DefaultOptions()
-			o.Ridge, o.EvalAt, o.BetaFrom = RidgeFixed(tc.reg), tc.evalAt, BetaScore
+			o.Ridge, o.Scheme, o.BetaFrom = RidgeFixed(tc.reg), &tc.scheme, BetaScore
 			if tc.reg < 0 {
 				o.Ridge = RidgeAuto()
 			}
-			prep, err := Prepare(m, data, o, tc.evalAt)
+			prep, err := Prepare(m, data, o, tc.scheme)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,12 +64,12 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 			}
 			// Map: shards of 0, 1, 37 and the rest of each step's pairs.
 			var shards [][]byte
-			var parts []*Step
+			var parts []*Transition
 			for s := range prep.Steps {
 				st := &prep.Steps[s]
 				for _, cut := range [][2]int{{0, 0}, {0, 1}, {1, 38}, {38, st.N}} {
 					p := part(st, cut[0], cut[1], m.Dim)
-					acc, err := NewAccumulator(m, tc.evalAt)
+					acc, err := NewAccumulator(m, tc.scheme)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -85,7 +86,7 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 			}
 			// Combine, in reverse order.
 			slices.Reverse(shards)
-			total, _ := NewAccumulator(m, tc.evalAt)
+			total, _ := NewAccumulator(m, tc.scheme)
 			for _, b := range shards {
 				var acc Accumulator
 				if err := acc.UnmarshalBinary(b); err != nil {
@@ -119,8 +120,8 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 					t.Errorf("stderr %s: %.15g sharded, %.15g FitLinear", want.Names[j], se, wse)
 				}
 			}
-			if !slices.Equal(got.Clamped, want.Clamped) || got.EvalAt != want.EvalAt {
-				t.Errorf("clamped %v at %s, FitLinear %v at %s", got.Clamped, got.EvalAt, want.Clamped, want.EvalAt)
+			if !slices.Equal(got.Clamped, want.Clamped) || got.Scheme != want.Scheme {
+				t.Errorf("clamped %v %v, FitLinear %v %v", got.Clamped, got.Scheme, want.Clamped, want.Scheme)
 			}
 			if rel(got.Loss, want.Loss) > 100*tol {
 				t.Errorf("loss %.15g sharded, %.15g FitLinear", got.Loss, want.Loss)
@@ -140,11 +141,11 @@ func TestAccumulatorRoundTripAndErrors(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 100, 0, 1)
 	m := model(t, stSpec)
 	o := DefaultOptions()
-	prep, err := Prepare(m, data, o, "x")
+	prep, err := Prepare(m, data, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, _ := NewAccumulator(m, "x")
+	acc, _ := NewAccumulator(m, compile.Explicit)
 	for s := range prep.Steps {
 		if err := acc.Add(m, &prep.Steps[s]); err != nil {
 			t.Fatal(err)
@@ -159,7 +160,7 @@ func TestAccumulatorRoundTripAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	b2, _ := back.MarshalBinary()
-	if string(b) != string(b2) || back.EvalAt != "x" || len(back.Tau) != len(prep.Steps) {
+	if string(b) != string(b2) || back.Scheme != compile.Explicit || len(back.Tau) != len(prep.Steps) {
 		t.Error("the round trip changed the accumulator")
 	}
 	r1, _ := acc.Solve(m, o)
@@ -172,9 +173,9 @@ func TestAccumulatorRoundTripAndErrors(t *testing.T) {
 
 	// Bad input: clear errors, no panics.
 	other := model(t, "param a\npotential V(x) = a*sum(x^2)\n")
-	small, _ := NewAccumulator(other, "x")
-	atY, _ := NewAccumulator(m, "y")
-	clash, _ := NewAccumulator(m, "x")
+	small, _ := NewAccumulator(other, compile.Explicit)
+	atY, _ := NewAccumulator(m, compile.Implicit)
+	clash, _ := NewAccumulator(m, compile.Explicit)
 	st := prep.Steps[0]
 	st.Tau *= 2
 	if err := clash.Add(m, &st); err != nil {
@@ -182,10 +183,10 @@ func TestAccumulatorRoundTripAndErrors(t *testing.T) {
 	}
 	short := prep.Steps[0]
 	short.W = short.W[:1]
-	empty, _ := NewAccumulator(m, "x")
+	empty, _ := NewAccumulator(m, compile.Explicit)
 	_, emptyErr := empty.Solve(m, o)
 	nonlinear := model(t, "param a\npotential V(x) = sum(cos(a*x))\n")
-	_, nlErr := NewAccumulator(nonlinear, "x")
+	_, nlErr := NewAccumulator(nonlinear, compile.Explicit)
 	truncated := b[:len(b)-3]
 	var junk Accumulator
 	for _, tc := range []struct {

@@ -86,7 +86,7 @@ func stepResiduals(m *compile.Model, prep *Prepared, theta []float64) (mean, se 
 // residuals.
 func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Options, seed uint64) (float64, []float64, error) {
 	d := m.Dim
-	sim := &Prepared{Dim: d, EvalAt: "x", Steps: make([]Step, len(prep.Steps))}
+	sim := &Prepared{Dim: d, Scheme: compile.Explicit, Steps: make([]Transition, len(prep.Steps))}
 	errs := make([]error, len(prep.Steps))
 	parallel.For(len(prep.Steps), func(s int) {
 		st := &prep.Steps[s]
@@ -99,7 +99,7 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 		for i := range ones {
 			ones[i] = 1
 		}
-		cloud := &Step{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Source, Cloud: st.Cloud, NC: st.NC,
+		cloud := &Transition{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Source, Cloud: st.Cloud, NC: st.NC,
 			Rho: ones, GradRho: make([]float64, n*d)}
 		dr := drift(m, cloud, theta)
 		rng := rand.New(rand.NewPCG(seed, 0xbe7a+uint64(s)))
@@ -115,7 +115,7 @@ func kept(m *compile.Model, prep *Prepared, theta []float64, beta float64, o Opt
 			errs[s] = err
 			return
 		}
-		ss := Step{K: st.K, Tau: st.Tau, T: st.T, N: len(pairs), Cloud: st.Cloud, NC: st.NC, Source: st.Source, NS: n,
+		ss := Transition{K: st.K, Tau: st.Tau, T: st.T, N: len(pairs), Cloud: st.Cloud, NC: st.NC, Source: st.Source, NS: n,
 			Rho: make([]float64, len(pairs)), GradRho: make([]float64, len(pairs)*d)}
 		for _, p := range pairs {
 			xi, yj := st.Source[p.I*d:(p.I+1)*d], y[p.J*d:(p.J+1)*d]

@@ -30,7 +30,7 @@ import (
 // drift at x, o.BetaFrom BetaResidual): a distributed fit then solves the
 // sums with SolveDrift and finishes with Result.SetBetaFromPairs.
 func BetaFromResidual(m *compile.Model, o Options) bool {
-	return o.BetaFrom == BetaResidual && defaultEvalAt(o, m) == "x" && entropyEntry(m) >= 0
+	return o.BetaFrom == BetaResidual && SchemeFor(o, m) == compile.Explicit && entropyEntry(m) >= 0
 }
 
 // SolveDrift solves the sums as Solve does, with the entropy's β held at
@@ -39,10 +39,11 @@ func BetaFromResidual(m *compile.Model, o Options) bool {
 // until Result.SetBetaFromPairs: its entry is 0 with a NaN standard
 // error.
 func (a *Accumulator) SolveDrift(m *compile.Model, o Options) (*Result, error) {
-	if o.EvalAt == "" {
-		o.EvalAt = a.EvalAt
+	if o.Scheme == nil {
+		scheme := a.Scheme
+		o.Scheme = &scheme
 	}
-	if !BetaFromResidual(m, o) || a.EvalAt != "x" {
+	if !BetaFromResidual(m, o) || a.Scheme != compile.Explicit {
 		return a.Solve(m, o)
 	}
 	// solveSums holds β at 0 for BetaResidual: solve with it, and leave β
@@ -69,14 +70,14 @@ func (a *Accumulator) SolveDrift(m *compile.Model, o Options) (*Result, error) {
 // as FitLinear does: the drift refitted to the pairs with β held at 0, the
 // residual noise of the pairs, corrected by a simulation of one step
 // coupled the same way for the noise the coupling removes. The steps are
-// built as NewStep builds them, with Source the whole snapshot k in its
+// built as NewTransition builds them, with Source the whole snapshot k in its
 // order (the particles the coupling saw) and the densities unset or set
 // (the entropy's entry is 0 in the drift; unset, they are filled with
 // ρ = 1). FitLinear's drift correction for the coupling's bias is moved
 // onto res's θ, with its noise added to the standard errors (as FitLinear
 // adds it). A no-op when !BetaFromResidual(m, o).
 func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options) error {
-	if !BetaFromResidual(m, o) || res.EvalAt != "x" {
+	if !BetaFromResidual(m, o) || res.Scheme != compile.Explicit {
 		return nil
 	}
 	if pairs == nil || len(pairs.Steps) == 0 {
@@ -102,8 +103,9 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 		}
 		npairs += st.N
 	}
-	pairs.Dim, pairs.EvalAt = d, "x"
-	o.Method, o.Bootstrap, o.Progress, o.EvalAt = MethodLinear, 0, nil, "x"
+	explicit := compile.Explicit
+	pairs.Dim, pairs.Scheme = d, explicit
+	o.Method, o.Bootstrap, o.Progress, o.Scheme = MethodLinear, 0, nil, &explicit
 	pinned := o
 	pinned.betaPinned = true
 	base, err := FitLinear(m, pairs, pinned)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 const entSpec = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
@@ -15,7 +17,7 @@ const entSpec = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
 func distributedBeta(t *testing.T, prep, sample *Prepared, src string, o Options) *Result {
 	t.Helper()
 	m := model(t, src)
-	acc, err := NewAccumulator(m, "x")
+	acc, err := NewAccumulator(m, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestSetBetaFromPairsEqualsFitLinear(t *testing.T) {
 	m := model(t, src)
 	o := DefaultOptions()
 	o.Ridge = RidgeFixed(0)
-	prep, err := Prepare(m, data, o, "x")
+	prep, err := Prepare(m, data, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,7 @@ func TestSetBetaFromPairsEqualsFitLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prep2, err := Prepare(m, data, o, "x")
+	prep2, err := Prepare(m, data, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestSetBetaFromPairsMinibatch(t *testing.T) {
 	m := model(t, src)
 	o := DefaultOptions()
 	o.Couplings = MiniBatch(100)
-	prep, err := Prepare(m, data, o, "x")
+	prep, err := Prepare(m, data, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestSetBetaFromPairsMinibatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pairs, err := Prepare(m, data, o, "x")
+	pairs, err := Prepare(m, data, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,21 +135,22 @@ func TestSetBetaFromPairsMinibatch(t *testing.T) {
 // changes nothing.
 func TestSolveDriftWithoutResidualBeta(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 200, 0, 1)
+	implicit := compile.Implicit
 	for _, tc := range []struct {
 		src string
 		o   Options
 	}{
 		{stSpec, DefaultOptions()},
 		{stSpec + entSpec, Options{BetaFrom: BetaScore}},
-		{stSpec + entSpec, Options{EvalAt: "y"}},
+		{stSpec + entSpec, Options{Scheme: &implicit}},
 	} {
 		m := model(t, tc.src)
-		evalAt := EvalAt(tc.o, m)
-		prep, err := Prepare(m, data, tc.o, evalAt)
+		scheme := SchemeFor(tc.o, m)
+		prep, err := Prepare(m, data, tc.o, scheme)
 		if err != nil {
 			t.Fatal(err)
 		}
-		acc, _ := NewAccumulator(m, evalAt)
+		acc, _ := NewAccumulator(m, scheme)
 		for s := range prep.Steps {
 			if err := acc.Add(m, &prep.Steps[s]); err != nil {
 				t.Fatal(err)

@@ -26,7 +26,7 @@ type Bootstrap struct {
 // number of times it was drawn), from the generator rng.
 func resampled(prep *Prepared, rng *rand.Rand) *Prepared {
 	out := *prep
-	out.Steps = make([]Step, len(prep.Steps))
+	out.Steps = make([]Transition, len(prep.Steps))
 	for s := range prep.Steps {
 		st := prep.Steps[s]
 		count := make([]float64, st.N)

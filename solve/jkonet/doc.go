@@ -21,15 +21,18 @@
 // below 1/(10·max(n, m)) are dropped, as in the reference), and, when the
 // spec has an internal energy, a density estimate of each snapshot with its
 // gradient (ρ clipped below at the reference's 1e-5, in the data's units). The internal
-// energy's term f″(ρ)∇ρ follows EvalAt unless DensityAt says otherwise (the
-// reference mixes: potential features at x, density at y).
+// energy's term f″(ρ)∇ρ follows the scheme unless DensityAt says otherwise
+// (the reference mixes: potential features at x, density at y). Each
+// prepared step is a Transition.
 //
-// Where the drift is evaluated is an option (EvalAt): at x, the explicit
-// step the reference uses for its linear model, or at y, the implicit step
-// that the optimality condition states and the reference uses for neural
-// models. The default is x for every method, y for a spec that declares
-// step implicit: the fit describes the step its drift is evaluated for,
-// and predictions must take that step (see defaultEvalAt).
+// The time-discretisation scheme (compile.Scheme, Options.Scheme) says
+// where the drift is evaluated: at x, the explicit step the reference uses
+// for its linear model, or at y, the implicit step that the optimality
+// condition states and the reference uses for neural models. The default
+// is the spec's: explicit for every method, implicit for a spec that
+// declares step implicit. The fit describes the scheme its drift is
+// evaluated for (Result.Scheme), and predictions must take that step (see
+// SchemeFor).
 //
 // Costs, for K steps of N pairs in d dimensions and P parameters: the
 // couplings are exact optimal transport between the snapshots (memory

@@ -43,7 +43,7 @@ func BenchmarkEB5D(b *testing.B) {
 		}
 		o := DefaultOptions()
 		o.Method = MethodAdam
-		prep, err := Prepare(m, train, o, "x")
+		prep, err := Prepare(m, train, o, compile.Explicit)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func BenchmarkEB5D(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := evaluate.OneStep(f, test, 0, evaluate.Explicit)
+		rep, err := evaluate.OneStep(f, test, 0, compile.Explicit)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -34,8 +34,7 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 	if err := tinyStepError(s); err != nil {
 		return nil, err
 	}
-	evalAt := defaultEvalAt(o, m)
-	prep, err := Prepare(m, s, o, evalAt)
+	prep, err := Prepare(m, s, o, SchemeFor(o, m))
 	if err != nil {
 		return nil, err
 	}
@@ -218,8 +217,8 @@ func sized(s []float64, n int) []float64 {
 }
 
 // gather returns the step restricted to the pairs idx.
-func gather(st *Step, idx []int, d int) *Step {
-	out := &Step{K: st.K, Tau: st.Tau, T: st.T, N: len(idx), Cloud: st.Cloud, NC: st.NC, Source: st.Source, NS: st.NS}
+func gather(st *Transition, idx []int, d int) *Transition {
+	out := &Transition{K: st.K, Tau: st.Tau, T: st.T, N: len(idx), Cloud: st.Cloud, NC: st.NC, Source: st.Source, NS: st.NS}
 	out.P = make([]float64, 0, len(idx)*d)
 	out.Delta = make([]float64, 0, len(idx)*d)
 	out.W = make([]float64, 0, len(idx))
@@ -271,7 +270,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	idx := make([][]int, len(prep.Steps))
 	buf := new(batchBuffers)
 	lr, epochs := o.LR, o.Epochs
-	res := &Result{Method: "adam", Names: m.ParamNames(), EvalAt: prep.EvalAt}
+	res := &Result{Method: "adam", Names: m.ParamNames(), Scheme: prep.Scheme}
 	first := math.NaN()
 	for e := 0; e < epochs; e++ {
 		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
@@ -376,7 +375,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	theta0 := m.InitTheta(o.Seed)
 	tr := transform{lo, hi}
 	u0 := tr.inverse(theta0)
-	res := &Result{Method: "lbfgs", Names: m.ParamNames(), EvalAt: prep.EvalAt}
+	res := &Result{Method: "lbfgs", Names: m.ParamNames(), Scheme: prep.Scheme}
 	theta := make([]float64, P)
 	g := make([]float64, P)
 	evals := 0

@@ -22,7 +22,7 @@ func BenchmarkLossGradMLP5D(b *testing.B) {
 	}
 	const n, d = 2048, 5
 	r := rand.New(rand.NewPCG(1, 2))
-	st := Step{Tau: 1, N: n, P: make([]float64, n*d), Delta: make([]float64, n*d), W: make([]float64, n)}
+	st := Transition{Tau: 1, N: n, P: make([]float64, n*d), Delta: make([]float64, n*d), W: make([]float64, n)}
 	st.X, st.Y = st.P, st.P
 	for i := range st.P {
 		st.P[i] = r.NormFloat64()
@@ -31,7 +31,7 @@ func BenchmarkLossGradMLP5D(b *testing.B) {
 	for i := range st.W {
 		st.W[i] = 1.0 / n
 	}
-	prep := &Prepared{Dim: d, Steps: []Step{st}}
+	prep := &Prepared{Dim: d, Steps: []Transition{st}}
 	theta := m.InitTheta(0)
 	grad := make([]float64, len(theta))
 	idx := [][]int{make([]int, 256)}

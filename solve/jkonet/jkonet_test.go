@@ -72,8 +72,8 @@ func TestExactRecovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Method != "linear" || res.EvalAt != "x" {
-		t.Errorf("method %s at %s, want linear at x", res.Method, res.EvalAt)
+	if res.Method != "linear" || res.Scheme != compile.Explicit {
+		t.Errorf("method %s %v, want linear explicit", res.Method, res.Scheme)
 	}
 	for i, want := range []float64{0.5, -8, 2.5} {
 		if got := res.Theta[i]; math.Abs(got-want) > 1e-6*math.Abs(want) {
@@ -129,7 +129,8 @@ func TestMethodsAgree(t *testing.T) {
 	m := model(t, stSpec)
 	o := DefaultOptions()
 	o.Ridge = RidgeFixed(0)
-	o.EvalAt = "y"
+	implicit := compile.Implicit
+	o.Scheme = &implicit
 	lin, err := Fit(m, data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +161,7 @@ interaction U(z) = exp(-s*norm2(z))
 internal H(rho) = beta*rho*log(rho) + a*rho^2
 `)
 	o := DefaultOptions()
-	prep, err := Prepare(m, data, o, "y")
+	prep, err := Prepare(m, data, o, compile.Implicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestImplicitStepRecovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sim.Run(f, sim.Options{Particles: 400, Steps: 5, Dt: 0.01, Implicit: true,
+	res, err := sim.Run(f, sim.Options{Particles: 400, Steps: 5, Dt: 0.01, Scheme: compile.Implicit,
 		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -260,8 +261,8 @@ func TestImplicitStepRecovery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fit.EvalAt != tc.at {
-			t.Errorf("drift at %s, want %s", fit.EvalAt, tc.at)
+		if fit.Scheme.DriftAt() != tc.at {
+			t.Errorf("drift at %s, want %s", fit.Scheme.DriftAt(), tc.at)
 		}
 		worst := 0.0
 		for i, want := range []float64{0.5, -8, 2.5} {

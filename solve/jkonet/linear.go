@@ -71,26 +71,17 @@ type Result struct {
 	// free lists the entries of θ a closed-form fit solved for (the others
 	// are held at a bound), in the order of Linear.Theta.
 	free []int
-	// EvalAt is where the fit evaluates the drift: "x", the explicit
-	// (Euler) step, or "y", the implicit (JKO) step; iJKOnet fits the JKO
-	// step and reports "y". Predictions should step the same way
-	// (evaluate.Explicit or evaluate.Implicit).
-	EvalAt string
-}
-
-// Step is the step the fit describes, as a spec's step declaration says
-// it: "implicit" when the drift was evaluated at y, else "explicit".
-func (r *Result) Step() string {
-	if r.EvalAt == "y" {
-		return "implicit"
-	}
-	return "explicit"
+	// Scheme is the scheme the fit describes: compile.Explicit (the drift
+	// evaluated at x, Euler's step) or compile.Implicit (at y, the JKO
+	// step); iJKOnet fits the JKO step. Predictions should step the same
+	// way.
+	Scheme compile.Scheme
 }
 
 // stepFeatures evaluates the drift features of every term at the
 // evaluation points of one step: F is N×d×P, c is N×d, such that the drift
 // at pair i is F_i θ + c_i.
-func stepFeatures(m *compile.Model, st *Step) (F, c []float64) {
+func stepFeatures(m *compile.Model, st *Transition) (F, c []float64) {
 	d, P, n := m.Dim, m.NumParams, st.N
 	F = make([]float64, n*d*P)
 	c = make([]float64, n*d)
@@ -165,12 +156,12 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
-	sv, err := solveFactored(m, f, o, prep.EvalAt)
+	sv, err := solveFactored(m, f, o, prep.Scheme)
 	if err != nil {
 		return nil, err
 	}
 	loss := sv.setResidual(rows, m.Dim)
-	out := sv.result(m, prep.EvalAt)
+	out := sv.result(m, prep.Scheme)
 	solveTime := time.Since(start)
 
 	var betaTime time.Duration
@@ -280,7 +271,7 @@ func (sv *solved) setResidual(bs stepBlocks, dim int) float64 {
 // result is the fit of a solve: θ, its standard errors (NaN for an entry
 // held at a bound) and the entries held at a bound (the entropy's β, held
 // at 0 to be estimated from the residuals, is not one).
-func (sv *solved) result(m *compile.Model, evalAt string) *Result {
+func (sv *solved) result(m *compile.Model, scheme compile.Scheme) *Result {
 	P := m.NumParams
 	names := m.ParamNames()
 	se := make([]float64, P)
@@ -300,7 +291,7 @@ func (sv *solved) result(m *compile.Model, evalAt string) *Result {
 	}
 	return &Result{
 		Method: "linear", Theta: sv.theta(P), StdErr: se, Names: names, Linear: sv.res,
-		Clamped: clamped, EvalAt: evalAt, Converged: true, Iterations: 1, Ridge: sv.reg, free: sv.free,
+		Clamped: clamped, Scheme: scheme, Converged: true, Iterations: 1, Ridge: sv.reg, free: sv.free,
 	}
 }
 
@@ -375,14 +366,14 @@ type solved struct {
 // solveFactored solves the factored problem f of m's closed form with o's
 // ridge and m's bounds: the solve FitLinear (f from a QR of the rows) and
 // Accumulator.Solve (f from the normal equations) share.
-func solveFactored(m *compile.Model, f *linear.Factored, o Options, evalAt string) (*solved, error) {
+func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compile.Scheme) (*solved, error) {
 	P := m.NumParams
 	names := m.ParamNames()
 	lower, upper := bounds(m)
 	// β of an entropy term from the residual noise (see residualBeta): the
 	// drift is fitted with β's entry held at 0.
 	betaAt := -1
-	if o.BetaFrom != BetaScore && evalAt == "x" {
+	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
 		betaAt = entropyEntry(m)
 	}
 	if betaAt >= 0 {
@@ -459,7 +450,7 @@ func bounds(m *compile.Model) (lo, hi []float64) {
 }
 
 // drift evaluates drift_θ at the evaluation points of a step (N×d).
-func drift(m *compile.Model, st *Step, theta []float64) []float64 {
+func drift(m *compile.Model, st *Transition, theta []float64) []float64 {
 	d, n := m.Dim, st.N
 	out := make([]float64, n*d)
 	tmp := make([]float64, n*d)

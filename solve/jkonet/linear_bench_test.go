@@ -39,9 +39,9 @@ func BenchmarkFitLinearSolve(b *testing.B) {
 			}
 			const d, steps = 2, 5
 			r := rand.New(rand.NewPCG(1, 2))
-			prep := &Prepared{Dim: d, EvalAt: "x"}
+			prep := &Prepared{Dim: d, Scheme: compile.Explicit}
 			for k := 0; k < steps; k++ {
-				st := Step{K: k, Tau: 0.01, T: 0.01 * float64(k), N: bc.n, P: make([]float64, bc.n*d), Delta: make([]float64, bc.n*d), W: make([]float64, bc.n)}
+				st := Transition{K: k, Tau: 0.01, T: 0.01 * float64(k), N: bc.n, P: make([]float64, bc.n*d), Delta: make([]float64, bc.n*d), W: make([]float64, bc.n)}
 				for i := range st.P {
 					st.P[i] = 3 * r.NormFloat64()
 					st.Delta[i] = 0.1 * r.NormFloat64()

@@ -3,6 +3,8 @@ package jkonet
 import (
 	"math"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // The one-pass loss of a potential alone (the pairs of all steps in one
@@ -21,7 +23,7 @@ func TestLossGradPotentialMatchesSeeded(t *testing.T) {
 		for i := range theta {
 			theta[i] += 0.05 * math.Cos(float64(i))
 		}
-		prep, err := Prepare(m, data, DefaultOptions(), "x")
+		prep, err := Prepare(m, data, DefaultOptions(), compile.Explicit)
 		if err != nil {
 			t.Fatal(err)
 		}

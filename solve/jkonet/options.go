@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // Options configure Prepare and Fit. The zero value of every field is the
@@ -29,13 +31,15 @@ type Options struct {
 	// GMM(K) (a K-component Gaussian mixture; the zero value is the
 	// reference's GMM(10)) or KDE().
 	Density Density
-	// EvalAt is "x" (explicit) or "y" (implicit); "" is y for a spec that
-	// declares step implicit and x otherwise.
-	EvalAt string
+	// Scheme, when set, is the scheme to fit the drift for: evaluated at x
+	// (compile.Explicit) or at y (compile.Implicit). nil (the zero value)
+	// fits the spec's own (compile.Model.Scheme): implicit for a spec that
+	// declares step implicit, explicit otherwise. See SchemeFor.
+	Scheme *compile.Scheme
 	// DensityAt is where the internal energy's term f″(ρ)∇ρ is taken: "x"
 	// (density of snapshot k at x), "y" (density of snapshot k+1 at y, what
 	// the reference does even for its explicit linear fits) or "" to
-	// follow EvalAt. On data from an explicit Euler–Maruyama scheme the
+	// follow the scheme (x when explicit, y when implicit). On data from an explicit Euler–Maruyama scheme the
 	// consistent choice recovers β markedly better (styblinski_tang with
 	// β = 0.1: 0.091 at x against 0.144 with the reference's mix).
 	DensityAt string
@@ -127,10 +131,11 @@ func (o Options) check() error {
 	if !(o.Clip >= 0) {
 		return fmt.Errorf("jkonet: gradient clip %v: want a number ≥ 0 (0: the default %g; +Inf: none)", o.Clip, DefaultOptions().Clip)
 	}
-	for _, f := range []struct{ name, v string }{{"EvalAt", o.EvalAt}, {"DensityAt", o.DensityAt}} {
-		if f.v != "" && f.v != "x" && f.v != "y" {
-			return fmt.Errorf("jkonet: %s %q: want x, y or \"\"", f.name, f.v)
-		}
+	if o.Scheme != nil && !o.Scheme.Valid() {
+		return fmt.Errorf("jkonet: unknown Scheme %v: want compile.Explicit, compile.Implicit or nil", *o.Scheme)
+	}
+	if o.DensityAt != "" && o.DensityAt != "x" && o.DensityAt != "y" {
+		return fmt.Errorf("jkonet: DensityAt %q: want x, y or \"\"", o.DensityAt)
 	}
 	if o.BetaFrom != BetaResidual && o.BetaFrom != BetaScore {
 		return fmt.Errorf("jkonet: unknown BetaFrom %d", int(o.BetaFrom))

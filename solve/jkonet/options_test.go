@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // The text forms of methods, couplings and densities read back to the
@@ -125,7 +127,7 @@ func TestZeroOptionsAreDefaults(t *testing.T) {
 func TestOptionsOutOfRange(t *testing.T) {
 	data := simulate(t, "styblinski_tang", 60, 0, 1)
 	m := model(t, "param a\npotential V(x) = a*sum(x^4)\n")
-	prep, err := Prepare(m, data, Options{}, "x")
+	prep, err := Prepare(m, data, Options{}, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func TestOptionsOutOfRange(t *testing.T) {
 		{"couplings", func(o *Options) { o.Couplings = Sinkhorn(0) }, "Sinkhorn"},
 		{"density", func(o *Options) { o.Density = GMM(0) }, "0 components"},
 		{"ridge", func(o *Options) { o.Ridge = RidgeFixed(-1) }, "ridge"},
-		{"eval at", func(o *Options) { o.EvalAt = "z" }, "EvalAt"},
+		{"scheme", func(o *Options) { s := compile.Scheme(2); o.Scheme = &s }, "Scheme"},
 		{"beta from", func(o *Options) { o.BetaFrom = 7 }, "BetaFrom"},
 	} {
 		o := Options{Method: MethodAdam, Epochs: 2}

@@ -12,9 +12,9 @@ import (
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
-// Step is one observed step μ_k → μ_{k+1}, ready for the loss: the pairs of
-// the coupling with the drift's evaluation point of each.
-type Step struct {
+// Transition is one observed step μ_k → μ_{k+1}, ready for the loss: the
+// pairs of the coupling with the drift's evaluation point of each.
+type Transition struct {
 	K   int     // the step goes from snapshot K to K+1
 	Tau float64 // t_{K+1} − t_K
 	T   float64 // the time at the evaluation points
@@ -43,9 +43,14 @@ type Step struct {
 
 // Prepared is a dataset preprocessed for one spec.
 type Prepared struct {
-	Dim       int
-	Steps     []Step
-	EvalAt    string
+	Dim int
+	// Steps holds the observed transitions, one per step k.
+	Steps []Transition
+	// Scheme is the scheme the drift is evaluated for: at each pair's x
+	// (Explicit) or y (Implicit).
+	Scheme compile.Scheme
+	// DensityAt is the point ("x" or "y") where the internal energy's
+	// density is taken (Options.DensityAt).
 	DensityAt string
 	// Times records the wall time of each preprocessing stage.
 	Times Timings
@@ -99,25 +104,25 @@ func Check(m *compile.Model, s *snapshot.Snapshots) error {
 	return nil
 }
 
-// defaultEvalAt picks where to evaluate the drift: as told, else at y when
-// the spec declares step implicit, else at x. The reference evaluates
+// SchemeFor is the scheme Fit fits m for with options o: o.Scheme when
+// set, else the spec's (compile.Model.Scheme; Explicit when it declares
+// none). At x (explicit) or at y (implicit) is where the drift is
+// evaluated. A distributed fit resolves it the same way, so it fits the
+// same scheme. The reference evaluates
 // neural models at y, but on data from an explicit Euler–Maruyama scheme
 // (its own benchmark generator) a model fitted at y must also predict with
 // the implicit step: an mlp potential on wavy_plateau fitted at y scores
 // one-step EMD 0.0084 with the implicit step and 0.11 with Euler's, the
 // one fitted at x 0.0088 with Euler's.
-func defaultEvalAt(o Options, m *compile.Model) string {
-	switch {
-	case o.EvalAt != "":
-		return o.EvalAt
-	case m.Step == "implicit":
-		return "y"
+func SchemeFor(o Options, m *compile.Model) compile.Scheme {
+	if o.Scheme != nil {
+		return *o.Scheme
 	}
-	return "x"
+	return m.Scheme
 }
 
 // Prepare computes the couplings and, if the spec needs them, the densities.
-func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) (*Prepared, error) {
+func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.Scheme) (*Prepared, error) {
 	o, err := o.resolve()
 	if err != nil {
 		return nil, err
@@ -125,11 +130,11 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 	if err := Check(m, s); err != nil {
 		return nil, err
 	}
-	if evalAt != "x" && evalAt != "y" {
-		return nil, fmt.Errorf("jkonet: the evaluation point (EvalAt) must be x or y, got %q", evalAt)
+	if !scheme.Valid() {
+		return nil, fmt.Errorf("jkonet: unknown scheme %v", scheme)
 	}
 	d := m.Dim
-	p := &Prepared{Dim: d, EvalAt: evalAt}
+	p := &Prepared{Dim: d, Scheme: scheme}
 	start := time.Now()
 	K := s.Len() - 1
 	// The couplings of the steps are independent problems: solve them on
@@ -149,12 +154,12 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: coupling snapshots %d and %d: %w", k, k+1, err)
 		}
-		st := NewStep(k, s.Times[k], s.Times[k+1], x, y, pairs, evalAt)
+		st := NewTransition(k, s.Times[k], s.Times[k+1], x, y, pairs, scheme)
 		// The mean field averages over the whole snapshot the evaluation
 		// points belong to (the particles interacted with all of it, not
 		// with the split being fitted).
 		whole := s.Whole(k)
-		if evalAt == "y" {
+		if scheme == compile.Implicit {
 			whole = s.Whole(k + 1)
 		}
 		st.NC, _ = whole.Dims()
@@ -170,7 +175,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		// of snapshot k, or at y with the density of snapshot k+1.
 		densityAt := o.DensityAt
 		if densityAt == "" {
-			densityAt = evalAt
+			densityAt = scheme.DriftAt()
 		}
 		if densityAt != "x" && densityAt != "y" {
 			return nil, fmt.Errorf("jkonet: DensityAt must be x or y, got %q", densityAt)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jko-org/jko/compile"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -37,14 +38,14 @@ func TestRidgeZeroValueIsDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if exact.Ridge != 0 || exact.EvalAt != "x" {
-		t.Errorf("RidgeFixed(0): ridge %g at %s, want 0 at x", exact.Ridge, exact.EvalAt)
+	if exact.Ridge != 0 || exact.Scheme != compile.Explicit {
+		t.Errorf("RidgeFixed(0): ridge %g %v, want 0 explicit", exact.Ridge, exact.Scheme)
 	}
-	prep, err := Prepare(m, data, o, "x")
+	prep, err := Prepare(m, data, o, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := NewAccumulator(m, "x")
+	acc, err := NewAccumulator(m, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}

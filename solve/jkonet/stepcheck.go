@@ -104,8 +104,7 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 		}
 		parts = append(parts, fmt.Sprintf("%s %.6g (%.3g standard errors from %.6g)", mv.name, mv.to, mv.k, mv.at))
 	}
-	otherName := map[string]string{"x": "explicit", "y": "implicit"}[other.EvalAt]
-	thisName := map[string]string{"x": "explicit", "y": "implicit"}[prep.EvalAt]
+	otherName, thisName := other.Scheme.String(), prep.Scheme.String()
 	prefer := "the data do not clearly prefer either step"
 	if alt.Loss < this.Loss {
 		prefer = fmt.Sprintf("the data fit the %s step better (loss %.4g against %.4g)", otherName, alt.Loss, this.Loss)
@@ -137,7 +136,7 @@ func subsamplePairs(prep *Prepared, n int, seed uint64) (*Prepared, float64) {
 		return nil, 1
 	}
 	q := *prep
-	q.Steps = make([]Step, len(prep.Steps))
+	q.Steps = make([]Transition, len(prep.Steps))
 	q.Pairs = make([]int, len(prep.Steps))
 	rng := rand.New(rand.NewPCG(seed, 0x57e9c4ec))
 	for i := range prep.Steps {
@@ -161,14 +160,14 @@ func subsamplePairs(prep *Prepared, n int, seed uint64) (*Prepared, float64) {
 // (the densities are not recomputed).
 func (p *Prepared) otherStep(s *snapshot.Snapshots) *Prepared {
 	q := *p
-	q.EvalAt = "y"
-	if p.EvalAt == "y" {
-		q.EvalAt = "x"
+	q.Scheme = compile.Implicit
+	if p.Scheme == compile.Implicit {
+		q.Scheme = compile.Explicit
 	}
-	q.Steps = make([]Step, len(p.Steps))
+	q.Steps = make([]Transition, len(p.Steps))
 	for i, st := range p.Steps {
 		k := st.K
-		if q.EvalAt == "y" {
+		if q.Scheme == compile.Implicit {
 			st.P, st.T = st.Y, s.Times[k+1]
 			k++
 		} else {

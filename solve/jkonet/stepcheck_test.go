@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // An implicit fit of noise-free Euler data is confidently wrong (c₁ =
@@ -20,13 +22,13 @@ interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 	data := simulateSpec(t, spec, []float64{0.2, 1, 0.5}, 400, 3, 0.01, 4)
 	defer func(n int) { stepCheckPairs = n }(stepCheckPairs)
 	for _, tc := range []struct {
-		evalAt string
+		scheme compile.Scheme
 		pairs  int // stepCheckPairs: 150 checks on a subsample
 		warn   bool
-	}{{"x", 4096, false}, {"y", 4096, true}, {"x", 150, false}, {"y", 150, true}} {
+	}{{compile.Explicit, 4096, false}, {compile.Implicit, 4096, true}, {compile.Explicit, 150, false}, {compile.Implicit, 150, true}} {
 		stepCheckPairs = tc.pairs
 		o := DefaultOptions()
-		o.EvalAt = tc.evalAt
+		o.Scheme = &tc.scheme
 		res, err := Fit(model(t, spec), data, o)
 		if err != nil {
 			t.Fatal(err)
@@ -38,7 +40,7 @@ interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 			}
 		}
 		if (got != "") != tc.warn || (res.StepShift != nil) != tc.warn {
-			t.Errorf("eval at %s, %d pairs: warning %q, StepShift %v; want a warning: %v", tc.evalAt, tc.pairs, got, res.StepShift, tc.warn)
+			t.Errorf("%v, %d pairs: warning %q, StepShift %v; want a warning: %v", tc.scheme, tc.pairs, got, res.StepShift, tc.warn)
 			continue
 		}
 		if !tc.warn {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -38,7 +39,7 @@ func TestTimeConditionedLossGradient(t *testing.T) {
 	for i := range theta {
 		theta[i] += 0.1 * math.Sin(float64(i+1))
 	}
-	for _, at := range []string{"x", "y"} {
+	for _, at := range []compile.Scheme{compile.Explicit, compile.Implicit} {
 		prep, err := Prepare(m, data, DefaultOptions(), at)
 		if err != nil {
 			t.Fatal(err)

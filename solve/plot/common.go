@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/snapshot"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -46,7 +45,7 @@ type Options struct {
 	Seed uint64
 	// Step is how predictions step (default explicit; implicit for fits
 	// of the JKO step: iJKOnet, JKOnet* with the drift at y).
-	Step evaluate.Step
+	Step compile.Scheme
 	// MaxPoints caps the particles drawn per snapshot (0: 300; negative
 	// is an error), taken with a fixed stride.
 	MaxPoints int

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // bowl is V(x, t) = (1 + t)·(a x₀²/2 + b x₀x₁ + c x₁²/2) + s·cos(x₀)·sin(x₁)
@@ -141,11 +143,11 @@ func TestImplicitStepExactHessian(t *testing.T) {
 		c.w.calls = &bowlCalls{}
 		fd := bowlFD{bowl{a: c.w.a, b: c.w.b, c: c.w.c, s: c.w.s, calls: &bowlCalls{}}}
 		init := Init{Kind: "points", Points: bowlCloud(n)}
-		exact, err := Run(c.w, Options{Particles: n, Steps: 2, Dt: h, Implicit: true, Init: init})
+		exact, err := Run(c.w, Options{Particles: n, Steps: 2, Dt: h, Scheme: compile.Implicit, Init: init})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		diff, err := Run(fd, Options{Particles: n, Steps: 2, Dt: h, Implicit: true, Init: init})
+		diff, err := Run(fd, Options{Particles: n, Steps: 2, Dt: h, Scheme: compile.Implicit, Init: init})
 		if err != nil {
 			t.Fatalf("%s, differences: %v", c.name, err)
 		}
@@ -173,7 +175,7 @@ func TestImplicitStepExactHessian(t *testing.T) {
 	}
 	// No minimiser (curvature below −1/h): an error, as with differences.
 	w := bowl{a: -30, b: 0, c: -30, s: 0, calls: &bowlCalls{}}
-	if _, err := Run(w, Options{Particles: n, Steps: 1, Dt: h, Implicit: true, Init: Init{Kind: "points", Points: bowlCloud(n)}}); !errors.Is(err, ErrImplicitNotConverged) {
+	if _, err := Run(w, Options{Particles: n, Steps: 1, Dt: h, Scheme: compile.Implicit, Init: Init{Kind: "points", Points: bowlCloud(n)}}); !errors.Is(err, ErrImplicitNotConverged) {
 		t.Errorf("concave potential: err = %v, want ErrImplicitNotConverged", err)
 	}
 }

@@ -9,7 +9,7 @@
 // sequentially from one seeded stream, so results do not depend on the
 // number of cores even though the drift is evaluated in parallel.
 //
-// Options.Implicit replaces Euler's step by the implicit (JKO) step
-// y = x + h·drift(y), solved particle by particle: the dynamics of models
+// Options.Scheme = compile.Implicit replaces Euler's step by the implicit
+// (JKO) step y = x + h·drift(y), solved particle by particle: the dynamics of models
 // fitted by iJKOnet, or by JKOnet* with the drift evaluated at y.
 package sim

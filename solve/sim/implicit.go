@@ -537,7 +537,7 @@ func solveSPD(a, b []float64, d int) bool {
 
 // ImplicitRefine improves y (n×d), an approximation of the implicit step
 // of length h from the cloud x at time t, by at most iters iterations of
-// the solver of Options.Implicit (see implicitStep), and returns the
+// the solver of Options.Scheme (see implicitStep), and returns the
 // largest residual ‖y_i − x_i − h·drift_i(y)‖ left. It is for callers
 // that track the step while the dynamics change (iJKOnet's particle maps,
 // warm-started from one training epoch to the next), so not settling

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jko-org/jko/compile"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -73,12 +74,13 @@ type Options struct {
 	// Substeps divides each dt into this many steps (0: DefaultSubsteps,
 	// the JKOnet* benchmark protocol).
 	Substeps int
-	// Implicit takes the implicit (JKO) step y = x + h·drift(y) in place of
-	// Euler's x + h·drift(x), the noise added after it the same way: the
+	// Scheme is how each step advances: Explicit (the zero value) is
+	// Euler's x + h·drift(x); Implicit the implicit (JKO) step
+	// y = x + h·drift(y), the noise added after it the same way: the
 	// dynamics of a spec that declares step implicit (see implicitStep).
-	Implicit bool
-	Init     Init
-	Seed     uint64
+	Scheme compile.Scheme
+	Init   Init
+	Seed   uint64
 	// Unpaired draws each snapshot from its own simulation started afresh
 	// at t = 0, so no particle identity links snapshots.
 	Unpaired bool
@@ -106,6 +108,8 @@ func (o *Options) check(d int) error {
 		return fmt.Errorf("sim: dt must be positive and finite, got %v", o.Dt)
 	case o.Substeps < 0:
 		return fmt.Errorf("sim: substeps must be positive, got %d", o.Substeps)
+	case !o.Scheme.Valid():
+		return fmt.Errorf("sim: unknown scheme %v", o.Scheme)
 	}
 	if o.Init.Kind == "points" && len(o.Init.Points) != o.Particles*d {
 		return fmt.Errorf("sim: %d initial coordinates for %d particles in %d dimensions", len(o.Init.Points), o.Particles, d)
@@ -145,7 +149,7 @@ func Run(dyn Dynamics, o Options) (*Result, error) {
 		}
 	}
 	em := &stepper{dyn: dyn, n: n, d: d, beta: beta, h: o.Dt / float64(o.Substeps), rng: rng,
-		drift: make([]float64, n*d), implicit: o.Implicit}
+		drift: make([]float64, n*d), implicit: o.Scheme == compile.Implicit}
 	if !o.Unpaired {
 		x := draw(o.Init, n, d, rng)
 		res.X = append(res.X, mat.NewDense(n, d, append([]float64(nil), x...)))

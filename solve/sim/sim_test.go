@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // ou is dX = −a X dt + sqrt(2β) dW, the Ornstein–Uhlenbeck process of
@@ -138,7 +140,7 @@ func TestImplicitStep(t *testing.T) {
 	pts := []float64{1, -2, 3, 0.5, -4, 4, 0, 0.1, 2.5, -1}
 	for _, dyn := range []Dynamics{ou{a, 0, 2}, ouPot{ou{a, 0, 2}}} {
 		for _, sub := range []int{1, 3} {
-			res, err := Run(dyn, Options{Particles: n, Steps: 2, Dt: dt, Substeps: sub, Implicit: true, Init: Init{Kind: "points", Points: pts}})
+			res, err := Run(dyn, Options{Particles: n, Steps: 2, Dt: dt, Substeps: sub, Scheme: compile.Implicit, Init: Init{Kind: "points", Points: pts}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +160,7 @@ func TestImplicitStep(t *testing.T) {
 	// A concave potential with a·h > 1 has no minimiser: an error, not a
 	// point.
 	for _, dyn := range []Dynamics{ou{-30, 0, 2}, ouPot{ou{-30, 0, 2}}} {
-		if _, err := Run(dyn, Options{Particles: n, Steps: 1, Dt: dt, Implicit: true, Init: Init{Kind: "points", Points: pts}}); !errors.Is(err, ErrImplicitNotConverged) {
+		if _, err := Run(dyn, Options{Particles: n, Steps: 1, Dt: dt, Scheme: compile.Implicit, Init: Init{Kind: "points", Points: pts}}); !errors.Is(err, ErrImplicitNotConverged) {
 			t.Errorf("%T, concave potential: err = %v, want ErrImplicitNotConverged", dyn, err)
 		}
 	}
@@ -214,7 +216,7 @@ func (stiff) Potential(dst, x []float64, n int, t float64) bool {
 func TestImplicitStiffStart(t *testing.T) {
 	const h = 0.01
 	pts := []float64{0.5, 1.5, 3}
-	res, err := Run(stiff{}, Options{Particles: 3, Steps: 1, Dt: h, Implicit: true, Init: Init{Kind: "points", Points: pts}})
+	res, err := Run(stiff{}, Options{Particles: 3, Steps: 1, Dt: h, Scheme: compile.Implicit, Init: Init{Kind: "points", Points: pts}})
 	if err != nil {
 		t.Fatal(err)
 	}

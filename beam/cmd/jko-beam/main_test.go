@@ -121,7 +121,7 @@ func TestRunEval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := evaluate.OneStep(flow, snaps, 4, evaluate.Explicit)
+	want, err := evaluate.OneStep(flow, snaps, 4, compile.Explicit)
 	if err != nil {
 		t.Fatal(err)
 	}
