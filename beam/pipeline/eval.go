@@ -82,14 +82,10 @@ func (c EvalConfig) evalModel(d int) (*evaluate.Flow, compile.Scheme, error) {
 }
 
 func (c EvalConfig) step(m *compile.Model) (compile.Scheme, error) {
-	name := c.Step
-	if name == "" {
-		name = m.Step
+	if c.Step == "" {
+		return m.Scheme, nil
 	}
-	if name == "" {
-		return compile.Explicit, nil
-	}
-	return compile.ParseScheme(name)
+	return compile.ParseScheme(c.Step)
 }
 
 // Check reports settings the evaluation cannot run with, before it starts.

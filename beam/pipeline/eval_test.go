@@ -38,12 +38,12 @@ func evalReference(t *testing.T, src string, s *snapshot.Snapshots, seed uint64,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stepName == "" {
-		stepName = m.Step
-	}
-	step := compile.Explicit
-	if stepName == "implicit" {
-		step = compile.Implicit
+	step := m.Scheme
+	if stepName != "" {
+		var err error
+		if step, err = compile.ParseScheme(stepName); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rep, err := evaluate.OneStep(f, s, seed, step)
 	if err != nil {

@@ -67,7 +67,9 @@ type Config struct {
 	Ridge     jkonet.Ridge
 	Couplings jkonet.Couplings
 	Density   jkonet.Density
-	EvalAt    string
+	// Scheme, when set, is the scheme to fit (nil: the spec's, as
+	// jkonet.Options.Scheme); DensityAt is "x", "y" or "" (follow it).
+	Scheme    *compile.Scheme
 	DensityAt string
 	Seed      uint64
 	// ChunkRows bounds the rows of an element (read chunks, slices of
@@ -88,7 +90,7 @@ type Config struct {
 
 func (c Config) options() jkonet.Options {
 	o := jkonet.Options{Method: jkonet.MethodLinear, Ridge: c.Ridge, Couplings: c.Couplings, Density: c.Density,
-		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed, BetaFrom: c.BetaFrom}
+		Scheme: c.Scheme, DensityAt: c.DensityAt, Seed: c.Seed, BetaFrom: c.BetaFrom}
 	return o
 }
 
@@ -567,7 +569,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		return fmt.Errorf("jko-beam: the spec has no learnable parameters: nothing to fit")
 	}
 	o := f.Cfg.options()
-	evalAt := jkonet.EvalAt(o, m)
+	scheme := jkonet.SchemeFor(o, m)
 	d := x.D
 	xm := mat.NewDense(len(x.X)/d, d, x.X)
 	ym := mat.NewDense(len(y.X)/d, d, y.X)
@@ -581,7 +583,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 	if m.Has(compile.Internal) {
 		densityAt := o.DensityAt
 		if densityAt == "" {
-			densityAt = evalAt
+			densityAt = scheme.DriftAt()
 		}
 		if densityAt != "x" && densityAt != "y" {
 			return fmt.Errorf("jko-beam: density-at must be x or y, got %q", densityAt)
@@ -607,7 +609,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 	}
 	if m.Has(compile.Interaction) {
 		base.Cloud, base.NC = x.X, n
-		if evalAt == "y" {
+		if scheme == compile.Implicit {
 			base.Cloud, base.NC = y.X, mm
 		}
 	}
@@ -702,7 +704,7 @@ func gather(v []float64, idx []int, d int) []float64 {
 }
 
 // step rebuilds the jkonet.Transition of a coupled unit.
-func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Transition {
+func (u *Unit) step(m *compile.Model, scheme compile.Scheme) *jkonet.Transition {
 	d := u.D
 	xm := mat.NewDense(len(u.X)/d, d, u.X)
 	ym := mat.NewDense(len(u.Y)/d, d, u.Y)
@@ -718,7 +720,7 @@ func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Transition {
 			pairs[i] = jkonet.Pair{I: i, J: i, Mass: w}
 		}
 	}
-	st := jkonet.NewTransition(u.Step, u.Tx, u.Ty, xm, ym, pairs, evalAt)
+	st := jkonet.NewTransition(u.Step, u.Tx, u.Ty, xm, ym, pairs, scheme)
 	if u.Cloud != nil {
 		st.Cloud, st.NC = u.Cloud, u.NC
 	}
@@ -753,17 +755,17 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled, sam
 		return err
 	}
 	o := f.Cfg.options()
-	evalAt := jkonet.EvalAt(o, m)
+	scheme := jkonet.SchemeFor(o, m)
 	if u.Batches > 0 {
 		if err := u.couple(); err != nil {
 			return err
 		}
 	}
-	acc, err := jkonet.NewAccumulator(m, evalAt)
+	acc, err := jkonet.NewAccumulator(m, scheme)
 	if err != nil {
 		return err
 	}
-	if err := acc.Add(m, u.step(m, evalAt)); err != nil {
+	if err := acc.Add(m, u.step(m, scheme)); err != nil {
 		return err
 	}
 	b, err := acc.MarshalBinary()
@@ -908,7 +910,7 @@ func (f *ResidualFn) ProcessElement(u Unit, total []byte) (Part, error) {
 		f.theta, f.mean = res.Theta, acc.MeanTarget()
 	}
 	var r jkonet.Residual
-	if err := r.Add(m, u.step(m, jkonet.EvalAt(f.Cfg.options(), m)), f.theta, f.mean); err != nil {
+	if err := r.Add(m, u.step(m, jkonet.SchemeFor(f.Cfg.options(), m)), f.theta, f.mean); err != nil {
 		return Part{}, err
 	}
 	return Part{ID: u.ID, D: u.D, RSS: r.RSS, TSS: r.TSS, Wsm: r.W}, nil
@@ -958,7 +960,7 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 	header := []string{
 		"# fitted by " + f.Cfg.Tool + " with JKOnet* (" + res.Method + ")",
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %s (relative ridge %.3g), seed %d",
-			f.Cfg.Data, f.Cfg.splitName(), len(acc.Tau)+1, m.Dim, res.EvalAt, f.Cfg.Couplings, f.Cfg.Ridge, res.Ridge, f.Cfg.Seed),
+			f.Cfg.Data, f.Cfg.splitName(), len(acc.Tau)+1, m.Dim, res.Scheme.DriftAt(), f.Cfg.Couplings, f.Cfg.Ridge, res.Ridge, f.Cfg.Seed),
 	}
 	text, err := FormatFitted(m, res, header)
 	if err != nil {
@@ -982,7 +984,7 @@ func betaSample(m *compile.Model, sample func(*Unit) bool) (*jkonet.Prepared, er
 	}
 	sort.Slice(all, func(a, b int) bool { return all[a].ID < all[b].ID })
 	d := m.Dim
-	prep := &jkonet.Prepared{Dim: d, EvalAt: "x"}
+	prep := &jkonet.Prepared{Dim: d, Scheme: compile.Explicit}
 	for lo := 0; lo < len(all); {
 		hi := lo + 1
 		for hi < len(all) && all[hi].Step == all[lo].Step {
@@ -1017,7 +1019,7 @@ func betaSample(m *compile.Model, sample func(*Unit) bool) (*jkonet.Prepared, er
 		if source == nil {
 			return nil, fmt.Errorf("jko-beam: step %d's pairs lack their snapshot", j.Step)
 		}
-		st := j.step(m, "x")
+		st := j.step(m, compile.Explicit)
 		st.Source, st.NS = source, len(source)/d
 		prep.Steps = append(prep.Steps, *st)
 		lo = hi

@@ -135,22 +135,24 @@ var number = regexp.MustCompile(`-?[0-9]+\.[0-9]+(e[-+]?[0-9]+)?`)
 // potentials, entropies and interactions.
 func TestFitEqualsJkoFit(t *testing.T) {
 	whole, shards, snaps := data(t, 300)
+	implicit := compile.Implicit
 	tests := []struct {
-		name, src, couplings, runner, evalAt string
-		inputs                               []string
-		chunk                                int // rows per element: units of several batches, or one
+		name, src, couplings, runner string
+		scheme                       *compile.Scheme
+		inputs                       []string
+		chunk                        int // rows per element: units of several batches, or one
 	}{
-		{"exact, entropy", fitSpec, "exact", "direct", "", []string{whole}, 128},
-		{"exact, shards, ridge from the data", fitSpec, "exact", "direct", "y", shards, 128},
-		{"mini-batch, units of 4 batches", fitSpec, "minibatch:70", "direct", "", []string{whole}, 280},
-		{"interaction", interactionSpec, "exact", "direct", "", []string{whole}, 128},
-		{"prism, mini-batch shards", fitSpec, "minibatch:100", "prism", "", shards, 128},
+		{"exact, entropy", fitSpec, "exact", "direct", nil, []string{whole}, 128},
+		{"exact, shards, ridge from the data", fitSpec, "exact", "direct", &implicit, shards, 128},
+		{"mini-batch, units of 4 batches", fitSpec, "minibatch:70", "direct", nil, []string{whole}, 280},
+		{"interaction", interactionSpec, "exact", "direct", nil, []string{whole}, 128},
+		{"prism, mini-batch shards", fitSpec, "minibatch:100", "prism", nil, shards, 128},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{
 				Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: couplingsOf(t, tc.couplings), Density: jkonet.GMM(10),
-				EvalAt: tc.evalAt, Seed: 3, ChunkRows: tc.chunk, Out: filepath.Join(t.TempDir(), "fitted.jko"),
+				Scheme: tc.scheme, Seed: 3, ChunkRows: tc.chunk, Out: filepath.Join(t.TempDir(), "fitted.jko"),
 				Tool: "jko-beam test", Data: "data.csv",
 			}
 			if tc.name == "exact, shards, ridge from the data" {
@@ -177,8 +179,8 @@ func TestFitEqualsJkoFit(t *testing.T) {
 					t.Errorf("%s = %.15g, jko fit %.15g (%.2g)", want.Names[j], got[j], want.Theta[j], d)
 				}
 			}
-			if fm.Step != want.Step() {
-				t.Errorf("step %q, jko fit %q", fm.Step, want.Step())
+			if !fm.SchemeDeclared || fm.Scheme != want.Scheme {
+				t.Errorf("step %v (declared: %v), jko fit %v", fm.Scheme, fm.SchemeDeclared, want.Scheme)
 			}
 			// The text: what jko fit writes with the same header, the
 			// numbers aside (they agree to 1e-9 above, not to the last bit).

@@ -44,6 +44,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/jko-org/jko/beam/pipeline"
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 )
@@ -169,7 +170,13 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	if err := checkSplit(); err != nil {
 		return err
 	}
-	if *evalAt != "" && *evalAt != "x" && *evalAt != "y" {
+	var scheme *compile.Scheme
+	switch *evalAt {
+	case "":
+	case "x", "y":
+		s := map[string]compile.Scheme{"x": compile.Explicit, "y": compile.Implicit}[*evalAt]
+		scheme = &s
+	default:
 		return fmt.Errorf("--eval-at %q: want x or y", *evalAt)
 	}
 	if *densityAt != "" && *densityAt != "x" && *densityAt != "y" {
@@ -198,7 +205,7 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	inputs := pos[2:]
 	cfg := pipeline.Config{
 		Spec: spec, Split: *split, Dt: *dt, Cells: cells, Ridge: ridge, Couplings: cp, Density: dens,
-		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
+		Scheme: scheme, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
 		Tool: "jko-beam " + version, Data: strings.Join(inputs, " "),
 	}
 	if err := cfg.Check(); err != nil {
