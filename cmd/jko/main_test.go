@@ -428,6 +428,28 @@ func TestTruthWithBeta(t *testing.T) {
 	if !strings.Contains(out, "∇V at the particles") || !strings.Contains(out, "true 0.1)") {
 		t.Errorf("eval without term errors:\n%s", out)
 	}
+	// --only-w1 skips the drift error (the truth's interaction over
+	// every pair of particles); the full eval reports it, a mean over
+	// every particle here (at most evaluate.DriftErrorPoints of them).
+	if strings.Contains(out, "drift error") {
+		t.Errorf("eval --only-w1 computes the drift error:\n%s", out)
+	}
+	var full struct {
+		Drift *struct {
+			RelativeSE         *float64 `json:"relative_se"`
+			Points, Population int
+		} `json:"drift_error"`
+	}
+	js := mustRun(t, "eval", fitted, data, "--json")
+	if err := json.Unmarshal([]byte(js), &full); err != nil {
+		t.Fatalf("eval --json: %v\n%s", err, js)
+	}
+	if e := full.Drift; e == nil || e.RelativeSE == nil || *e.RelativeSE != 0 || e.Points != e.Population || e.Points == 0 || e.Points > evaluate.DriftErrorPoints {
+		t.Errorf("eval --json drift error: %s", js)
+	}
+	if out := mustRun(t, "eval", fitted, data); !strings.Contains(out, "drift error against spec.jko") || !strings.Contains(out, "a mean over all") {
+		t.Errorf("eval without the drift error:\n%s", out)
+	}
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
 	os.WriteFile(filepath.Join(other, "d.csv"), []byte("t,x1,x2\n0,0,0\n0,1,1\n0.01,0,0\n0.01,1,1\n"), 0o644)
