@@ -141,6 +141,10 @@ type paramReport struct {
 	StdErr          *jsonFloat `json:"stderr,omitempty"`
 	NotIdentifiable bool       `json:"not_identifiable,omitempty"`
 	Feature         string     `json:"feature,omitempty"`
+	// Interval is the 95% interval when it is not value ± 1.96·stderr
+	// (an entropy's β from the residual noise: its lower end is 0 when the
+	// data are consistent with no diffusion).
+	Interval *[2]jsonFloat `json:"interval,omitempty"`
 	// Bootstrap is the bootstrap's standard error and 95% interval (with
 	// --bootstrap).
 	Bootstrap *bootReport `json:"bootstrap,omitempty"`
@@ -323,6 +327,9 @@ func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result
 				p.StdErr = &v
 			}
 		}
+		if ci := res.BetaCI; ci != nil && ci.Entry == i {
+			p.Interval = &[2]jsonFloat{jsonFloat(ci.Lo), jsonFloat(ci.Hi)}
+		}
 		if b := res.Bootstrap; b != nil {
 			p.Bootstrap = &bootReport{jsonFloat(b.StdErr[i]), jsonFloat(b.Lo[i]), jsonFloat(b.Hi[i])}
 		}
@@ -381,6 +388,9 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 			rows[i][2] = "not identifiable"
 		case res.StdErr != nil:
 			rows[i][2] = "at a bound"
+		}
+		if ci := p.Interval; ci != nil {
+			rows[i][3] = strings.TrimSpace(rows[i][3] + fmt.Sprintf("  95%% [%s, %s]", fmtNum(float64(ci[0])), fmtNum(float64(ci[1]))))
 		}
 		if b := p.Bootstrap; b != nil {
 			rows[i][3] = strings.TrimSpace(rows[i][3] + fmt.Sprintf("  bootstrap ± %s [%s, %s]", fmtNum(float64(b.StdErr)), fmtNum(float64(b.Lo)), fmtNum(float64(b.Hi))))

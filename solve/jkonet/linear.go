@@ -33,6 +33,10 @@ type Result struct {
 	Clamped []string
 	// BetaNote says how the closed form estimated an entropy's β.
 	BetaNote string
+	// BetaCI is the 95% interval of an entropy's β estimated from the
+	// residual noise (nil otherwise): β ≥ 0, and its lower end is 0 when
+	// the data are consistent with no diffusion, so it is not β̂ ± 1.96·SE.
+	BetaCI *Interval
 	// Ridge is the closed form's ridge, relative to the diagonal of the
 	// normal matrix (chosen from the data unless Options.Ridge fixed it).
 	Ridge float64
@@ -65,6 +69,24 @@ type Result struct {
 	// step and reports "y". Predictions should step the same way
 	// (evaluate.Explicit or evaluate.Implicit).
 	EvalAt string
+}
+
+// Interval is a 95% interval of entry Entry of θ.
+type Interval struct {
+	Entry  int
+	Lo, Hi float64
+}
+
+// Interval returns the 95% interval of entry j of θ: BetaCI for the β it
+// holds, θ_j ± 1.96·SE otherwise (NaN without a standard error).
+func (r *Result) Interval(j int) (lo, hi float64) {
+	if r.BetaCI != nil && r.BetaCI.Entry == j {
+		return r.BetaCI.Lo, r.BetaCI.Hi
+	}
+	if j >= len(r.StdErr) {
+		return math.NaN(), math.NaN()
+	}
+	return r.Theta[j] - 1.96*r.StdErr[j], r.Theta[j] + 1.96*r.StdErr[j]
 }
 
 // Step is the step the fit describes, as a spec's step declaration says
@@ -241,7 +263,11 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 			}
 		}
 		theta[betaAt], se[betaAt] = b, be.StdErr
-		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise); drift corrected for the coupling's bias by simulation", names[betaAt], be.Raw, 100*be.Ratio)
+		out.BetaCI = &Interval{Entry: betaAt, Lo: math.Max(be.Lo, lo[betaAt]), Hi: math.Min(be.Hi, hi[betaAt])}
+		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs (differences of neighbours): %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise), 95%% interval [%.4g, %.4g]; drift corrected for the coupling's bias by simulation", names[betaAt], be.Raw, 100*be.Ratio, out.BetaCI.Lo, out.BetaCI.Hi)
+		if out.BetaCI.Lo == 0 {
+			out.BetaNote += fmt.Sprintf("; the data are consistent with %s = 0 (no diffusion)", names[betaAt])
+		}
 	}
 	if res != nil && res.RidgeShift != nil {
 		var moved []string
