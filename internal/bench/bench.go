@@ -489,7 +489,10 @@ func Markdown(rows []Row) string {
 		if !math.IsNaN(r.Beta) {
 			beta = fmt.Sprintf("%.3g", r.Beta)
 			if !math.IsNaN(r.BetaSE) && r.BetaSE > 0 {
-				beta += fmt.Sprintf(" ± %.2g [%.3g, %.3g]", r.BetaSE, r.BetaLo, r.BetaHi)
+				beta += fmt.Sprintf(" ± %.2g", r.BetaSE)
+				if r.BetaHi > 0 {
+					beta += fmt.Sprintf(" [%.3g, %.3g]", r.BetaLo, r.BetaHi)
+				}
 			}
 		}
 		var ts []string

@@ -1,6 +1,7 @@
 package jkonet
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -233,16 +234,20 @@ func differenceStat(steps []residuals, d int) diffStat {
 	return ds
 }
 
-// dataResiduals returns the residuals of the data's pairs under θ.
-func dataResiduals(m *compile.Model, prep *Prepared, theta []float64) []residuals {
-	d := m.Dim
+// dataResiduals returns the residuals of the data's pairs under θ from
+// the closed form's rows (row·θ − target = Δ + τ·drift).
+func dataResiduals(prep *Prepared, blocks []rowBlock, theta []float64) []residuals {
+	P := len(theta)
 	out := make([]residuals, len(prep.Steps))
 	for s := range prep.Steps {
-		st := &prep.Steps[s]
-		dr := drift(m, st, theta)
-		r := make([]float64, st.N*d)
+		st, bl := &prep.Steps[s], blocks[s]
+		r := make([]float64, bl.rows)
 		for i := range r {
-			r[i] = st.Delta[i] + st.Tau*dr[i]
+			v := -bl.b[i]
+			for j, f := range bl.F[i*P : (i+1)*P] {
+				v += f * theta[j]
+			}
+			r[i] = v
 		}
 		out[s] = residuals{tau: st.Tau, n: st.N, x: st.X, r: r, w: st.W}
 	}
@@ -257,12 +262,16 @@ type sourceFeatures struct {
 	F, c []float64
 }
 
-func newSourceFeatures(m *compile.Model, prep *Prepared) []sourceFeatures {
+func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []sourceFeatures {
 	d := m.Dim
 	out := make([]sourceFeatures, len(prep.Steps))
 	parallel.For(len(prep.Steps), func(s int) {
 		st := &prep.Steps[s]
 		n := st.NS
+		if f, ok := gatherSourceFeatures(m, st, blocks[s]); ok {
+			out[s] = f
+			return
+		}
 		// ρ = 1 and ∇ρ = 0 keep the entropy's features at 0 (its entry of
 		// θ is held at 0 anyway).
 		ones := make([]float64, n)
@@ -275,6 +284,51 @@ func newSourceFeatures(m *compile.Model, prep *Prepared) []sourceFeatures {
 		out[s] = sourceFeatures{F, c}
 	})
 	return out
+}
+
+// gatherSourceFeatures takes the features at the sources from the data's
+// rows when every source particle is the x of some pair (the usual case:
+// the coupling of two equal clouds is a permutation), which spares their
+// evaluation (as costly as the fit's features stage).
+func gatherSourceFeatures(m *compile.Model, st *Step, bl rowBlock) (sourceFeatures, bool) {
+	d, P, n := m.Dim, m.NumParams, st.NS
+	// The only internal term may be the entropy (its features at the
+	// data's pairs carry ∇ρ; they are set to 0 below, as ρ = 1 makes
+	// them).
+	betaAt := entropyEntry(m)
+	if (m.Has(compile.Internal) && betaAt < 0) || st.Tau == 0 || len(st.X) != st.N*d {
+		return sourceFeatures{}, false
+	}
+	key := func(x []float64) string {
+		b := make([]byte, 0, 8*len(x))
+		for _, v := range x {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		return string(b)
+	}
+	at := make(map[string]int, st.N)
+	for i := 0; i < st.N; i++ {
+		at[key(st.X[i*d:(i+1)*d])] = i
+	}
+	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d)}
+	for i := 0; i < n; i++ {
+		p, ok := at[key(st.Source[i*d:(i+1)*d])]
+		if !ok {
+			return sourceFeatures{}, false
+		}
+		for k := 0; k < d; k++ {
+			src, dst := p*d+k, i*d+k
+			for j, v := range bl.F[src*P : (src+1)*P] {
+				f.F[dst*P+j] = v / st.Tau
+			}
+			if betaAt >= 0 {
+				f.F[dst*P+betaAt] = 0
+			}
+			// b = −(Δ + τc).
+			f.c[dst] = -(bl.b[src] + st.Delta[src]) / st.Tau
+		}
+	}
+	return f, true
 }
 
 // apply returns F_i θ + c_i for every source particle (NS×d).
@@ -348,20 +402,9 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 		}
 		full.AddRows(sm.F, sm.b, sm.w)
 	}
-	sv, err := solveSums(m, full, o, "x")
+	th, _, _, _, _, err := boxSolve(m, full, o, "x")
 	if err != nil {
 		return diffStat{}, nil, err
-	}
-	th := make([]float64, P)
-	for j := 0; j < P; j++ {
-		if sv.fixed[j] {
-			th[j] = sv.fixVal[j]
-		}
-	}
-	if sv.res != nil {
-		for fi, j := range sv.free {
-			th[j] = sv.res.Theta[fi]
-		}
 	}
 	res := make([]residuals, len(prep.Steps))
 	for s, sm := range sims {
@@ -386,8 +429,8 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
 // coupled pairs' residual variance, corrected for the noise the coupling
 // removes (see above). Only for the explicit step (drift at x).
-func residualBeta(m *compile.Model, prep *Prepared, theta []float64, o Options) (betaEstimate, error) {
-	data := differenceStat(dataResiduals(m, prep, theta), m.Dim)
+func residualBeta(m *compile.Model, prep *Prepared, blocks []rowBlock, theta []float64, o Options) (betaEstimate, error) {
+	data := differenceStat(dataResiduals(prep, blocks, theta), m.Dim)
 	raw := data.Mean
 	if math.IsNaN(raw) {
 		return betaEstimate{}, errTooFewPairs
@@ -395,7 +438,7 @@ func residualBeta(m *compile.Model, prep *Prepared, theta []float64, o Options) 
 	if !(raw > 0) {
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
-	feats := newSourceFeatures(m, prep)
+	feats := newSourceFeatures(m, prep, blocks)
 	var est betaEstimate
 	// Solve β·a(β) = raw, a(β) the share of the noise a simulated step with
 	// noise β keeps. The simulations share their random numbers, so a is a

@@ -144,6 +144,14 @@ func addTo(dst, src []float64) {
 	}
 }
 
+// rowBlock is one step's rows of the closed form: for pair i, dimension
+// k, the row τF_ik (P entries), the target −(Δ_ik + τc_ik) and the pair's
+// weight.
+type rowBlock struct {
+	F, b, w []float64
+	rows    int
+}
+
 // FitLinear solves the closed form: every term must be affine in its
 // parameters. Parameters with bounds are kept inside them by an active-set
 // loop (a violating parameter is fixed at its bound and the rest re-solved).
@@ -156,14 +164,10 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	names := m.ParamNames()
 	// Collect the weighted rows once: for pair i, dimension k, the row is
 	// τ F_ik and the target −(Δ_ik + τ c_ik).
-	type block struct {
-		F, b, w []float64
-		rows    int
-	}
-	blocks := make([]block, len(prep.Steps))
+	blocks := make([]rowBlock, len(prep.Steps))
 	for s := range prep.Steps {
 		F, b, w := stepRows(m, &prep.Steps[s])
-		blocks[s] = block{F, b, w, len(b)}
+		blocks[s] = rowBlock{F, b, w, len(b)}
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	featTime := time.Since(start)
@@ -245,7 +249,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	var betaTime time.Duration
 	if betaAt >= 0 && !o.betaPinned {
 		bstart := time.Now()
-		be, err := residualBeta(m, prep, theta, o)
+		be, err := residualBeta(m, prep, blocks, theta, o)
 		betaTime = time.Since(bstart)
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
@@ -311,16 +315,15 @@ type solved struct {
 	reg    float64
 }
 
-// solveSums solves the normal equations full of m's closed form with
-// o's ridge and m's bounds: the solve FitLinear and Accumulator.Solve
-// share.
-func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) (*solved, error) {
-	P := m.NumParams
-	names := m.ParamNames()
+// boxSolve solves the normal equations full with o's ridge inside m's
+// bounds (β's entry held at 0 when it comes from the residual noise):
+// the solution without its diagnostics, which the diffusion's calibration
+// refits need alone.
+func boxSolve(m *compile.Model, full *linear.Normal, o Options, evalAt string) (theta []float64, where []linear.Bound, settings linear.Settings, betaAt int, reg float64, err error) {
 	lower, upper := bounds(m)
 	// β of an entropy term from the residual noise (see residualBeta): the
 	// drift is fitted with β's entry held at 0.
-	betaAt := -1
+	betaAt = -1
 	if o.BetaFrom != "score" && evalAt == "x" {
 		betaAt = entropyEntry(m)
 	}
@@ -333,21 +336,34 @@ func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) 
 	// penalises every parameter in the units of its own feature's size on
 	// the data: invariant to the units of the data and of the parameters.
 	if err := o.Ridge.check(); err != nil {
-		return nil, err
+		return nil, nil, settings, betaAt, 0, err
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {
 		reg = full.AutoRidge()
 	}
-	settings := linear.Settings{Ridge: []float64{reg}, Relative: true}
-	boxTheta, where, err := full.SolveBox(settings, lower, upper)
+	settings = linear.Settings{Ridge: []float64{reg}, Relative: true}
+	theta, where, err = full.SolveBox(settings, lower, upper)
 	if err != nil {
 		// Solve names the parameters of a singular system.
-		settings.Names = names
+		settings.Names = m.ParamNames()
 		if _, err2 := full.Solve(settings); err2 != nil {
 			err = err2
 		}
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		return nil, nil, settings, betaAt, reg, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	return theta, where, settings, betaAt, reg, nil
+}
+
+// solveSums solves the normal equations full of m's closed form with
+// o's ridge and m's bounds: the solve FitLinear and Accumulator.Solve
+// share.
+func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) (*solved, error) {
+	P := m.NumParams
+	names := m.ParamNames()
+	boxTheta, where, settings, betaAt, reg, err := boxSolve(m, full, o, evalAt)
+	if err != nil {
+		return nil, err
 	}
 	fixed := make([]bool, P)
 	fixVal := make([]float64, P)
