@@ -36,7 +36,7 @@ type fitCmd struct {
 	LR         float64 `help:"Adam: learning rate." default:"0.001"`
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
-	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (seeded, in parallel) and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
+	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (with --method ijkonet: of half of each snapshot's particles), seeded, in parallel, and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
 	JSON       bool    `help:"Print the report as JSON."`
 	IJEpochs   int     `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
@@ -227,6 +227,13 @@ func (c fitCmd) Run(g *globals) error {
 			bar.update("epoch", p.Epoch, p.Epochs, fmt.Sprintf("(gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
 		}
 		res, err = ijkonet.Fit(m, data.Snapshots, ijo)
+		if err == nil && c.Bootstrap > 0 {
+			// Refits to half-samples of the particles (iJKOnet has no
+			// coupling pairs to resample).
+			bar.update("bootstrap", 0, 1, fmt.Sprintf("(%d refits)", c.Bootstrap))
+			ijo.Progress = nil
+			res.Bootstrap, err = ijkonet.Bootstrap(m, data.Snapshots, ijo, c.Bootstrap)
+		}
 	} else {
 		res, err = jkonet.Fit(m, data.Snapshots, o)
 	}
