@@ -509,6 +509,7 @@ var (
 		"tan": (*ir.Graph).Tan, "tanh": (*ir.Graph).Tanh, "sigmoid": (*ir.Graph).Sigmoid,
 		"softplus": (*ir.Graph).Softplus, "relu": (*ir.Graph).Relu,
 		"floor": (*ir.Graph).Floor, "ceil": (*ir.Graph).Ceil,
+		"sign": (*ir.Graph).Sign, "heaviside": (*ir.Graph).Step,
 	}
 	binaryOps = map[string]func(*ir.Graph, ir.NodeID, ir.NodeID) ir.NodeID{
 		"atan2": (*ir.Graph).Atan2, "min": (*ir.Graph).Min, "max": (*ir.Graph).Max,

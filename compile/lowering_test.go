@@ -2,6 +2,7 @@ package compile
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,4 +33,49 @@ func keys[V any](m map[string]V) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// A term's gradient, as jko check prints it, is an expression of the
+// language: the derivatives of abs, relu, max, floor and the like (sign,
+// heaviside) are built-ins a user can write, so the text parses, checks and
+// evaluates to the gradient it prints.
+func TestGradientTextIsLanguage(t *testing.T) {
+	const src = `
+param a, b
+potential V(x) = a*sum(abs(x)) + b*relu(x[0]) + max(x[1], 0.5) + sum(floor(x))
+`
+	spec, err := LoadString("g.jko", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := spec.Instantiate(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := m.G.String(m.Terms[0].Grad)
+	for _, internal := range []string{"step(", "outer(", "sqdist("} {
+		if strings.Contains(text, internal) {
+			t.Fatalf("gradient %q uses %s, not in the language", text, internal)
+		}
+	}
+	// The gradient's components as potentials of their own, evaluated at
+	// points away from the kinks, against the printed graph's values.
+	for i := range 2 {
+		gs, err := LoadString("grad.jko", "param a, b\npotential G(x) = ("+text+")["+strconv.Itoa(i)+"]\n")
+		if err != nil {
+			t.Fatalf("gradient text %q does not compile: %v", text, err)
+		}
+		gm, err := gs.Instantiate(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range [][]float64{{0.7, -1.3}, {-0.4, 2.2}} {
+			env := map[string][]float64{"x": x, "a": {1.5}, "b": {-2}}
+			want := m.G.Eval(m.Terms[0].Grad, env)[i]
+			got := gm.G.Eval(gm.Terms[0].Value, env)[0]
+			if got != want {
+				t.Errorf("component %d at %v: text gives %g, graph %g", i, x, got, want)
+			}
+		}
+	}
 }

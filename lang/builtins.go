@@ -50,7 +50,7 @@ var builtins = map[string]*Builtin{}
 
 func init() {
 	add := func(b Builtin) { builtins[b.Name] = &b }
-	for _, n := range []string{"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "relu", "floor", "ceil"} {
+	for _, n := range []string{"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "relu", "floor", "ceil", "sign", "heaviside"} {
 		add(Builtin{Name: n, Kind: Elementwise1, MinArgs: 1, MaxArgs: 1, Value1: scalar.Unary[n], shape: shapeSame})
 	}
 	for _, n := range []string{"atan2", "min", "max"} {

@@ -156,6 +156,23 @@ func TestErrorFormat(t *testing.T) {
 	}
 }
 
+// A length after each name of a param line is a syntax error whose hint
+// says how the line is read.
+func TestParamLengthHint(t *testing.T) {
+	src := []byte("param a[*], b[*]\npotential V(x) = sum(a*x) + sum(b*x)\n")
+	err := parseAndCheck("f.jko", src, nil)
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		t.Fatalf("want ErrorList, got %v", err)
+	}
+	got := list.Format(map[string][]byte{"f.jko": src})
+	for _, want := range []string{"f.jko:1:11: unexpected ','", "hint: a length follows the last name and applies to every name"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got\n%s\nwant it to contain %q", got, want)
+		}
+	}
+}
+
 func TestLargeFile(t *testing.T) {
 	src := make([]byte, 10<<20)
 	for i := range src {

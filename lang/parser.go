@@ -297,6 +297,16 @@ func (p *parser) endOfTokens() int {
 
 func lineCol(p Pos) string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
 
+// precededBy reports whether the token before tok in piece is value.
+func precededBy(piece []lexer.Token, tok lexer.Token, value string) bool {
+	for i, t := range piece {
+		if t.Pos.Offset == tok.Pos.Offset {
+			return i > 0 && piece[i-1].Value == value
+		}
+	}
+	return false
+}
+
 var expectRE = regexp.MustCompile(`\(expected (.*)\)$`)
 
 // translate turns a participle error into an Error in the language's own
@@ -359,6 +369,9 @@ func (p *parser) translate(err error, piece []lexer.Token, eof lexer.Token) {
 	if len(piece) > 0 {
 		if piece[0].Value == "param" && tok.Value == "(" {
 			hint = "parameters are declared without arguments: param a, b"
+		}
+		if piece[0].Value == "param" && tok.Value == "," && precededBy(piece, tok, "]") {
+			hint = "a length follows the last name and applies to every name of the line (param a, b[*] declares two vectors); give vectors of different lengths a line each"
 		}
 	}
 	p.errs.Add(p.s.pos(tok.Pos.Offset), msg, hint)

@@ -69,7 +69,7 @@ var opNames = [numOps]string{
 	OpAtan2: "atan2", OpMin: "min", OpMax: "max", OpNeg: "neg", OpPow: "pow",
 	OpExp: "exp", OpLog: "log", OpSqrt: "sqrt", OpAbs: "abs", OpSin: "sin",
 	OpCos: "cos", OpTan: "tan", OpTanh: "tanh", OpSigmoid: "sigmoid",
-	OpSoftplus: "softplus", OpRelu: "relu", OpSign: "sign", OpStep: "step",
+	OpSoftplus: "softplus", OpRelu: "relu", OpSign: "sign", OpStep: "heaviside",
 	OpFloor: "floor", OpCeil: "ceil", OpSum: "sum", OpProd: "prod",
 	OpIndex: "index", OpSlice: "slice", OpPad: "pad", OpStack: "stack",
 	OpConcat: "concat", OpBroadcast: "broadcast", OpMatVec: "matvec",

@@ -19,7 +19,7 @@ const (
 // language, with minimal parentheses: for example "2*x[0]^3 - 16*x[0] + 2.5".
 // Shared subexpressions are printed in full wherever they occur; a
 // broadcast scalar prints as the scalar; the internal ops without a
-// language form print as calls (step, sign, concat, outer, sqdist), but
+// language form print as calls (concat, outer, sqdist), but
 // for matrix products, printed W·v and Wᵀ·v, and padded vectors, printed
 // as lists with their zeros. A product prints its constant factors
 // multiplied into one leading number and its parameters next ("x*2*k*0.5"

@@ -120,7 +120,7 @@ var Unary = map[string]func(float64) float64{
 	"exp": math.Exp, "log": math.Log, "sqrt": math.Sqrt, "abs": math.Abs,
 	"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "tanh": math.Tanh,
 	"sigmoid": Sigmoid, "softplus": Softplus, "relu": Relu,
-	"floor": math.Floor, "ceil": math.Ceil,
+	"floor": math.Floor, "ceil": math.Ceil, "sign": Sign, "heaviside": Step,
 }
 
 // Binary maps the name of each elementwise built-in of two arguments to

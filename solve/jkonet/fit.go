@@ -47,6 +47,13 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 		return nil, fmt.Errorf("jkonet: unknown method %q (want auto, linear, lbfgs or adam)", method)
 	}
 	res, err := fit(m, prep, o)
+	if err == nil {
+		start := time.Now()
+		err = stepCheck(m, s, prep, o, res)
+		if res.StepShift != nil {
+			res.Times = append(res.Times, Stage{"step check", time.Since(start)})
+		}
+	}
 	if err != nil || o.Bootstrap == 0 {
 		return res, err
 	}

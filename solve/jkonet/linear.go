@@ -51,6 +51,11 @@ type Result struct {
 	// ridge moved the solution, the loss is flat in some direction, the
 	// optimiser did not converge.
 	Warnings []string
+	// StepShift is, when the closed form's estimates depend on the time
+	// step more than on the noise (see Warnings), how far each entry moves
+	// when the drift is evaluated at the other end of each pair (the
+	// implicit step for an explicit fit and vice versa); nil otherwise.
+	StepShift []float64
 	// Bootstrap holds the spread of θ over fits to resampled pairs (see
 	// Options.Bootstrap), nil when not asked for.
 	Bootstrap *Bootstrap

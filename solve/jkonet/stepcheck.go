@@ -1,0 +1,131 @@
+package jkonet
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/snapshot"
+)
+
+// A closed-form fit's standard errors measure the noise of the data, not
+// the error of the time discretisation: the explicit step (drift at x)
+// and the implicit step (drift at y) are different models of the same
+// pairs, and their estimates differ by O(τ·curvature). On data the
+// estimates cannot tell apart, that difference can be thousands of
+// standard errors (an implicit fit of noise-free Euler data: c₁ = 1.0142 ±
+// 3·10⁻⁶ for 1). stepCheck refits with the other step and warns when the
+// estimates move by more than two standard errors while the data do not
+// clearly prefer the step that was fitted.
+
+// stepCheckZ is how clearly the data must prefer the fitted step for the
+// other step's estimates to be ignored: the rise of the residual sum of
+// squares under the other step, in units of the fitted step's residual
+// variance σ̂². If the two steps' estimates are k standard errors apart
+// and the fitted step is the right one, that rise is about k², so a
+// shift beyond 2 standard errors with a rise below 4 means the data do
+// not support the choice as firmly as the standard errors suggest.
+const stepCheckZ = 4
+
+// stepCheck refits the closed form of res with the drift at the other end
+// of each pair and adds a warning to res when the step matters more than
+// the noise. It does nothing for specs with an internal energy (the
+// density's evaluation point and β's estimator depend on the step).
+func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Options, res *Result) error {
+	if res.Method != "linear" || m.Has(compile.Internal) || res.Linear == nil {
+		return nil
+	}
+	other := prep.otherStep(s)
+	o.Progress = nil
+	alt, err := FitLinear(m, other, o)
+	if err != nil {
+		// The other step may be ill-posed where this one is not (rank,
+		// bounds): then there is nothing to compare.
+		return nil
+	}
+	rows := 0
+	for _, n := range prep.Pairs {
+		rows += n * prep.Dim
+	}
+	dof := float64(rows - len(res.free))
+	if dof <= 0 || !(res.Loss > 0) {
+		// An exact fit: the data choose this step (any other leaves a
+		// residual) unless the other is exact too, and then they agree.
+		return nil
+	}
+	// Both losses are the residual sums over the same rows and weights, so
+	// their relative rise is the rise of the RSS in units of σ̂²·dof.
+	z := (alt.Loss - res.Loss) / res.Loss * dof
+	if z >= stepCheckZ {
+		return nil
+	}
+	type shift struct {
+		name   string
+		k      float64
+		to, at float64
+	}
+	var moved []shift
+	for j := range res.Theta {
+		se := res.StdErr[j]
+		if !(se > 0) || math.IsNaN(alt.Theta[j]) {
+			continue
+		}
+		if k := math.Abs(alt.Theta[j]-res.Theta[j]) / se; k > 2 {
+			moved = append(moved, shift{res.Names[j], k, alt.Theta[j], res.Theta[j]})
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	var parts []string
+	for i, mv := range moved {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(moved)-5))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.6g (%.3g standard errors from %.6g)", mv.name, mv.to, mv.k, mv.at))
+	}
+	otherName := map[string]string{"x": "explicit", "y": "implicit"}[other.EvalAt]
+	thisName := map[string]string{"x": "explicit", "y": "implicit"}[prep.EvalAt]
+	prefer := "the data do not clearly prefer either step"
+	if alt.Loss < res.Loss {
+		prefer = fmt.Sprintf("the data fit the %s step better (loss %.4g against %.4g)", otherName, alt.Loss, res.Loss)
+	}
+	res.Warnings = append(res.Warnings, fmt.Sprintf(
+		"the step matters more than the noise: under the %s step the estimates are %s; %s. The standard errors of the %s fit leave out the time discretisation's error: fit with the step the data follow, or count the difference as uncertainty",
+		otherName, strings.Join(parts, ", "), prefer, thisName))
+	res.StepShift = make([]float64, len(res.Theta))
+	for j := range res.Theta {
+		res.StepShift[j] = alt.Theta[j] - res.Theta[j]
+	}
+	return nil
+}
+
+// otherStep returns the prepared data with the drift evaluated at the
+// other end of each pair (y for x, x for y): the same couplings, the
+// evaluation points, their time and the population the mean field
+// averages over switched. It is only for specs without an internal energy
+// (the densities are not recomputed).
+func (p *Prepared) otherStep(s *snapshot.Snapshots) *Prepared {
+	q := *p
+	q.EvalAt = "y"
+	if p.EvalAt == "y" {
+		q.EvalAt = "x"
+	}
+	q.Steps = make([]Step, len(p.Steps))
+	for i, st := range p.Steps {
+		k := st.K
+		if q.EvalAt == "y" {
+			st.P, st.T = st.Y, s.Times[k+1]
+			k++
+		} else {
+			st.P, st.T = st.X, s.Times[k]
+		}
+		whole := s.Whole(k)
+		st.NC, _ = whole.Dims()
+		st.Cloud = denseData(whole)
+		q.Steps[i] = st
+	}
+	return &q
+}
