@@ -47,3 +47,38 @@ func TestInteractionBeta(t *testing.T) {
 		t.Logf("stages (s): %v", r.Times)
 	}
 }
+
+// TestComparisonMore runs the iJKOnet–JKOnet* comparison's protocol
+// (RunComparison's settings: mlp_potential, 2,000 particles, scored on
+// held-out paired trajectories) on unpaired snapshots of other potentials
+// (JKO_LONG=1; JKO_POTENTIALS, default "flowers,oakley_ohagan").
+func TestComparisonMore(t *testing.T) {
+	if os.Getenv("JKO_LONG") == "" {
+		t.Skip("JKO_LONG=1 runs the comparison on more potentials")
+	}
+	pots := []string{"flowers", "oakley_ohagan"}
+	if v := os.Getenv("JKO_POTENTIALS"); v != "" {
+		pots = strings.Split(v, ",")
+	}
+	c0 := ComparisonSuite(false)[0]
+	var rows []Row
+	for _, p := range pots {
+		c := c0
+		c.Name, c.Truth = p, potentialTruth(p)
+		for _, v := range []struct {
+			name, evalAt string
+			ijk          bool
+		}{{"JKOnet* (drift at x)", "x", false}, {"JKOnet* (drift at y)", "y", false}, {"iJKOnet", "", true}} {
+			r := RunOpts(c, 0, Options{Unpaired: true, PairedTest: true, IJKOnet: v.ijk, EvalAt: v.evalAt, BothSteps: true})
+			if !v.ijk {
+				r.Method = v.name
+			}
+			if r.Err != "" {
+				t.Fatalf("%s %s: %s", p, v.name, r.Err)
+			}
+			rows = append(rows, r)
+			fmt.Printf("%s %s: %.4g ± %.2g\n", p, r.Method, r.EMD, r.EMDStd)
+		}
+	}
+	fmt.Print(ComparisonMarkdown(rows))
+}

@@ -48,6 +48,11 @@
 // off: Fit warns when τ times the largest curvature of the fitted
 // potential at the particles reaches StiffnessThreshold (see Stiffness).
 //
+// Fit reports no standard errors (the game's equilibrium has no simple
+// curvature to read them from); Bootstrap measures the spread of θ over
+// refits to half-samples of the particles (jko fit --method ijkonet
+// --bootstrap K).
+//
 // Every gradient of both players' objectives matches central finite
 // differences (see the tests). Runs are deterministic for a given seed.
 package ijkonet
