@@ -67,7 +67,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 	if d < 1 {
 		return nil, fmt.Errorf("compile: dimension must be at least 1, got %d", d)
 	}
-	if err := s.Model.Instantiate(d); err != nil {
+	if err := s.Model.CheckDim(d); err != nil {
 		return nil, wrap(err, s.Sources)
 	}
 	g := ir.New()
@@ -195,7 +195,7 @@ func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 		p := lang.Pos{Filename: n.Pos.Filename, Line: n.Pos.Line, Column: n.Pos.Col}
 		term.NonlinearAt = &lang.Error{Pos: p,
 			Msg:  fmt.Sprintf("%s %s is not linear in its parameters: %s", t.Kind, t.Name, nonlinearWhy(g, culprit)),
-			Hint: "the closed-form solve needs every term affine in its parameters; fit it with --method lbfgs or adam"}
+			Hint: "the closed-form solve needs every term affine in its parameters; fit it with a gradient method (L-BFGS or Adam) instead"}
 	}
 	m.Terms = append(m.Terms, term)
 	return nil

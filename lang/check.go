@@ -120,7 +120,7 @@ type Model struct {
 	constraints []constraint
 }
 
-// constraint is a condition that depends on d, verified by Instantiate.
+// constraint is a condition that depends on d, verified by CheckDim.
 type constraint struct {
 	pos   Pos
 	check func(d int) string // "" when satisfied
@@ -136,10 +136,10 @@ func (m *Model) Param(name string) *ParamInfo {
 	return nil
 }
 
-// Instantiate verifies, for a concrete dimension d, every condition the
+// CheckDim verifies, for a concrete dimension d, every condition the
 // checker could not decide without it (lengths that depend on d, index
 // ranges) and that every parameter length is known and positive.
-func (m *Model) Instantiate(d int) error {
+func (m *Model) CheckDim(d int) error {
 	var errs ErrorList
 	if d < 1 {
 		errs.Add(Pos{}, fmt.Sprintf("dimension d = %d; it must be at least 1", d), "")

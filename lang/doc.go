@@ -25,6 +25,6 @@
 // Lengths of vectors may depend on the dimension d of x, which is unknown
 // until compile time. They are kept as small symbolic forms (Len) that can
 // be printed ("10^d") and evaluated (Len.Eval). Check decides everything
-// that does not depend on d; Model.Instantiate verifies the rest for a
+// that does not depend on d; Model.CheckDim verifies the rest for a
 // concrete d.
 package lang

@@ -141,7 +141,7 @@ func (c *checker) folding(e Expr, sh Shape) Shape {
 }
 
 // requireRange checks cond at the probe dimensions: an error if it never
-// holds, a constraint for Instantiate if it holds only for some d.
+// holds, a constraint for CheckDim if it holds only for some d.
 func (c *checker) requireRange(s *scope, pos Pos, cond func(d int) (bool, string)) {
 	good, badMsg := 0, ""
 	for _, d := range probeDims {

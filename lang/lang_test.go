@@ -241,7 +241,7 @@ func TestStdlibChecks(t *testing.T) {
 			t.Errorf("%s:\n%s", name, err.(ErrorList).Format(nil))
 			continue
 		}
-		if err := m.Instantiate(2); err != nil {
+		if err := m.CheckDim(2); err != nil {
 			t.Errorf("%s at d=2: %v", name, err)
 		}
 		if out := Format(f); string(Format(mustParse(t, out))) != string(out) {
@@ -331,11 +331,11 @@ internal F(rho) = rho^2
 		t.Errorf("body shape %s", s)
 	}
 	// The x[:3] slice needs d >= 3: decided at instantiation.
-	if err := m.Instantiate(2); err == nil || !strings.Contains(err.Error(), "slice [0:3] out of range") {
-		t.Errorf("Instantiate(2) = %v", err)
+	if err := m.CheckDim(2); err == nil || !strings.Contains(err.Error(), "slice [0:3] out of range") {
+		t.Errorf("CheckDim(2) = %v", err)
 	}
-	if err := m.Instantiate(3); err != nil {
-		t.Errorf("Instantiate(3) = %v", err)
+	if err := m.CheckDim(3); err != nil {
+		t.Errorf("CheckDim(3) = %v", err)
 	}
 	if !strings.Contains(m.Summary(), "param w vector[3^d] init 0.5") {
 		t.Errorf("summary:\n%s", m.Summary())

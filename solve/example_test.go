@@ -36,7 +36,7 @@ potential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)
 	// 2. Fit it (closed form, no ridge: the data are noise-free).
 	o := jkonet.DefaultOptions()
 	o.Ridge = jkonet.RidgeFixed(0)
-	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
+	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: o})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func ExampleFitted_PredictPoints() {
 	}
 	spec, _ := compile.LoadString("model.jko", "param a\npotential V(x) = a*norm2(x)\n")
 	o := jkonet.Options{} // the zero value: the reference settings
-	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
+	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: o})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func ExampleFit_iJKOnet() {
 		log.Fatal(err)
 	}
 	spec, _ := compile.LoadString("model.jko", "param a = 0.3\npotential V(x) = a*norm2(x)\n")
-	fit, err := solve.Fit(spec, data, solve.Options{Method: "ijkonet"})
+	fit, err := solve.Fit(spec, data, solve.Options{Method: solve.MethodIJKOnet})
 	if err != nil {
 		log.Fatal(err)
 	}

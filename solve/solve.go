@@ -2,6 +2,8 @@ package solve
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/evaluate"
@@ -13,16 +15,69 @@ import (
 )
 
 // Options configure Fit. The zero value is a JKOnet* fit with the
-// reference settings (jkonet.DefaultOptions).
+// reference settings.
 type Options struct {
-	// Method is the algorithm: "" or "jkonet" for JKOnet* (its variant,
-	// closed form, L-BFGS or Adam, set by JKOnet.Method), "ijkonet" for
-	// iJKOnet (no couplings: unpaired snapshots).
-	Method string
-	// JKOnet holds the JKOnet* settings; nil for jkonet.DefaultOptions().
-	JKOnet *jkonet.Options
-	// IJKOnet holds the iJKOnet settings; nil for its defaults.
-	IJKOnet *ijkonet.Options
+	// Method is the algorithm: MethodJKOnet (the zero value) for JKOnet*,
+	// whose variant (closed form, L-BFGS or Adam) JKOnet.Method sets, or
+	// MethodIJKOnet for iJKOnet (no couplings: unpaired snapshots).
+	Method Method
+	// JKOnet holds the JKOnet* settings; its zero value is the reference.
+	JKOnet jkonet.Options
+	// IJKOnet holds the iJKOnet settings; its zero value is the defaults.
+	IJKOnet ijkonet.Options
+}
+
+// Method is the algorithm of a fit.
+type Method int
+
+const (
+	// MethodJKOnet is JKOnet* (package jkonet): couplings between
+	// consecutive snapshots, then a regression on the coupled pairs.
+	MethodJKOnet Method = iota
+	// MethodIJKOnet is iJKOnet (package ijkonet): a game between the
+	// energy and transport maps, for unpaired snapshots.
+	MethodIJKOnet
+)
+
+// ParseMethod reads a method by the name String gives it: jkonet or
+// ijkonet.
+func ParseMethod(s string) (Method, error) {
+	switch s {
+	case "jkonet":
+		return MethodJKOnet, nil
+	case "ijkonet":
+		return MethodIJKOnet, nil
+	}
+	return 0, fmt.Errorf("solve: unknown method %q (want jkonet or ijkonet)", s)
+}
+
+// String is the method's name: jkonet or ijkonet.
+func (m Method) String() string {
+	switch m {
+	case MethodJKOnet:
+		return "jkonet"
+	case MethodIJKOnet:
+		return "ijkonet"
+	}
+	return "Method(" + strconv.Itoa(int(m)) + ")"
+}
+
+// MarshalText writes String, so a Method travels in JSON and flags.
+func (m Method) MarshalText() ([]byte, error) {
+	if _, err := ParseMethod(m.String()); err != nil {
+		return nil, err
+	}
+	return []byte(m.String()), nil
+}
+
+// UnmarshalText reads what ParseMethod reads.
+func (m *Method) UnmarshalText(b []byte) error {
+	v, err := ParseMethod(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
 }
 
 // Fitted is a spec with parameter values: the result of Fit, or a fitted
@@ -36,7 +91,8 @@ type Fitted struct {
 }
 
 // Fit compiles spec at the data's dimension and fits its parameters to
-// the snapshots with JKOnet* or, with Options.Method "ijkonet", iJKOnet.
+// the snapshots with JKOnet* or, with Options.Method MethodIJKOnet,
+// iJKOnet. The fitted model declares the step the fit describes.
 func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, error) {
 	if err := data.Validate(); err != nil {
 		return nil, err
@@ -47,26 +103,34 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 	}
 	var res *jkonet.Result
 	switch o.Method {
-	case "", "jkonet":
-		jo := jkonet.DefaultOptions()
-		if o.JKOnet != nil {
-			jo = *o.JKOnet
+	case MethodJKOnet:
+		res, err = jkonet.Fit(m, data, o.JKOnet)
+	case MethodIJKOnet:
+		res, err = ijkonet.Fit(m, data, o.IJKOnet)
+		if err == nil && o.IJKOnet.Bootstrap > 0 {
+			// iJKOnet has no coupling pairs to resample: refits to
+			// half-samples of the particles.
+			bo := o.IJKOnet
+			bo.Progress = nil
+			res.Bootstrap, err = ijkonet.Bootstrap(m, data, bo, bo.Bootstrap)
 		}
-		res, err = jkonet.Fit(m, data, jo)
-	case "ijkonet":
-		var io ijkonet.Options
-		if o.IJKOnet != nil {
-			io = *o.IJKOnet
-		}
-		res, err = ijkonet.Fit(m, data, io)
 	default:
-		return nil, fmt.Errorf("solve: unknown method %q (want jkonet or ijkonet)", o.Method)
+		return nil, fmt.Errorf("solve: unknown method %v (want MethodJKOnet or MethodIJKOnet)", o.Method)
 	}
 	if err != nil {
 		return nil, err
 	}
-	m.Step = res.Step() // the fitted spec says how to step
-	return &Fitted{Model: m, Theta: res.Theta, Result: res}, nil
+	f := &Fitted{Model: m, Theta: res.Theta, Result: res}
+	f.declareStep()
+	return f, nil
+}
+
+// declareStep makes the model declare the step its fit describes: the
+// fitted spec says how to step.
+func (f *Fitted) declareStep() {
+	if f.Result != nil && f.Result.EvalAt != "" {
+		f.Model.Step = f.Result.Step()
+	}
 }
 
 // Load reads a spec whose parameters all have values (a fitted spec that
@@ -115,24 +179,31 @@ func (f *Fitted) Values(name string) ([]float64, error) {
 }
 
 // Spec returns the fitted model as spec text, values and (after Fit)
-// standard errors filled in, with the step it was fitted for.
-func (f *Fitted) Spec() ([]byte, error) {
+// standard errors filled in, with the step it was fitted for. The header
+// lines (comments, "# …") open the text; without any, one line names the
+// method. After Fit, the fit's summary (Result.Summary: the loss, and the
+// closed form's diagnostics) follows them.
+func (f *Fitted) Spec(header ...string) ([]byte, error) {
 	if f.Model == nil {
 		return nil, fmt.Errorf("solve: a Fitted without a Model")
 	}
 	var stderr []float64
-	var header []string
+	header = slices.Clone(header)
 	if r := f.Result; r != nil && r.Method != "" {
 		stderr = r.StdErr
-		name := "JKOnet*, " + r.Method
-		if r.Method == "ijkonet" {
-			name = "iJKOnet"
+		if len(header) == 0 {
+			name := "JKOnet*, " + r.Method
+			if r.Method == "ijkonet" {
+				name = "iJKOnet"
+			}
+			header = []string{"# fitted by jko (" + name + ")"}
 		}
-		header = []string{"# fitted by jko (" + name + ")"}
+		header = append(header, r.Summary()...)
 	}
 	if stderr != nil && len(stderr) != len(f.Theta) {
 		stderr = nil
 	}
+	f.declareStep()
 	return f.Model.Format(f.Theta, stderr, header)
 }
 

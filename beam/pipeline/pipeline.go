@@ -23,6 +23,7 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/mat"
@@ -58,8 +60,8 @@ type Config struct {
 	// The fit's settings, as jko fit's flags (Ridge is relative to each
 	// feature's size; the zero value chooses it from the data).
 	Ridge     jkonet.Ridge
-	Couplings string
-	Density   string
+	Couplings jkonet.Couplings
+	Density   jkonet.Density
 	EvalAt    string
 	DensityAt string
 	Seed      uint64
@@ -75,11 +77,11 @@ type Config struct {
 }
 
 func (c Config) options() jkonet.Options {
-	o := jkonet.DefaultOptions()
-	o.Method, o.Ridge, o.Couplings, o.Density, o.EvalAt, o.DensityAt, o.Seed = "linear", c.Ridge, c.Couplings, c.Density, c.EvalAt, c.DensityAt, c.Seed
+	o := jkonet.Options{Method: jkonet.MethodLinear, Ridge: c.Ridge, Couplings: c.Couplings, Density: c.Density,
+		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed}
 	// The β of an entropy term from the density's score: the residual
 	// estimate jko fit makes at x needs every coupled pair at once.
-	o.BetaFrom = "score"
+	o.BetaFrom = jkonet.BetaScore
 	return o
 }
 
@@ -98,8 +100,10 @@ func (c Config) Check() error {
 	if _, err := c.Spec.Compile(); err != nil {
 		return err
 	}
-	if _, _, err := jkonet.ParseMinibatch(c.Couplings); err != nil {
-		return err
+	for _, v := range []encoding.TextMarshaler{c.Ridge, c.Couplings, c.Density} {
+		if _, err := v.MarshalText(); err != nil { // the check of each setting
+			return err
+		}
 	}
 	if c.Out == "" {
 		return fmt.Errorf("jko-beam: no output path")
@@ -481,11 +485,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		wa, wb = x.W, y.W
 	}
 
-	size, mini, err := jkonet.ParseMinibatch(o.Couplings)
-	if err != nil {
-		return err
-	}
-	if mini {
+	if size, mini := o.Couplings.BatchSize(); mini {
 		batches, err := jkonet.Minibatches(n, mm, size)
 		if err != nil {
 			return err
@@ -531,7 +531,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		for _, p := range ps {
 			u.X = append(u.X, x.X[p.I*d:(p.I+1)*d]...)
 			u.Y = append(u.Y, y.X[p.J*d:(p.J+1)*d]...)
-			u.PW = append(u.PW, p.W)
+			u.PW = append(u.PW, p.Mass)
 			if rho != nil {
 				i := p.I
 				if base.DensityAtY {
@@ -563,12 +563,12 @@ func (u *Unit) step(m *compile.Model, evalAt string) *jkonet.Step {
 	if u.PI != nil {
 		pairs = make([]jkonet.Pair, len(u.PI))
 		for i := range u.PI {
-			pairs[i] = jkonet.Pair{I: u.PI[i], J: u.PJ[i], W: u.PW[i]}
+			pairs[i] = jkonet.Pair{I: u.PI[i], J: u.PJ[i], Mass: u.PW[i]}
 		}
 	} else {
 		pairs = make([]jkonet.Pair, len(u.PW))
 		for i, w := range u.PW {
-			pairs[i] = jkonet.Pair{I: i, J: i, W: w}
+			pairs[i] = jkonet.Pair{I: i, J: i, Mass: w}
 		}
 	}
 	st := jkonet.NewStep(u.Step, u.Tx, u.Ty, xm, ym, pairs, evalAt)
@@ -670,7 +670,7 @@ func (u *Unit) couple() error {
 			return fmt.Errorf("jko-beam: coupling a mini-batch of step %d: %w", u.Step, errs[b])
 		}
 		for _, p := range pairs[b] {
-			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.W)
+			u.PI, u.PJ, u.PW = append(u.PI, p.I), append(u.PJ, p.J), append(u.PW, p.Mass)
 		}
 	}
 	u.Batches, u.NX, u.NY, u.WX, u.WY, u.Mass = 0, nil, nil, nil, nil, nil
@@ -802,10 +802,9 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 
 // FormatFitted is the fitted spec's text as jko fit writes it: the step
 // the fit describes, the values and standard errors, and a header of the
-// given lines followed by the fit's summary.
+// given lines (none: one naming the method) followed by the fit's summary.
 func FormatFitted(m *compile.Model, res *jkonet.Result, header []string) ([]byte, error) {
-	m.Step = res.Step()
-	return m.Format(res.Theta, res.StdErr, append(slices.Clone(header), res.Summary()...))
+	return (&solve.Fitted{Model: m, Theta: res.Theta, Result: res}).Spec(header...)
 }
 
 func writeFile(ctx context.Context, path string, data []byte) error {

@@ -149,7 +149,7 @@ func TestFitEqualsJkoFit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{
-				Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: tc.couplings, Density: "gmm:10",
+				Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: couplingsOf(t, tc.couplings), Density: jkonet.GMM(10),
 				EvalAt: tc.evalAt, Seed: 3, ChunkRows: tc.chunk, Out: filepath.Join(t.TempDir(), "fitted.jko"),
 				Tool: "jko-beam test", Data: "data.csv",
 			}
@@ -187,7 +187,7 @@ func TestFitEqualsJkoFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			gotLines := strings.Split(number.ReplaceAllString(string(text), "N"), "\n")[2:]
-			wantLines := strings.Split(number.ReplaceAllString(string(ref), "N"), "\n")
+			wantLines := strings.Split(number.ReplaceAllString(string(ref), "N"), "\n")[1:] // jko's own header line
 			if strings.Join(gotLines, "\n") != strings.Join(wantLines, "\n") {
 				t.Errorf("the fitted spec differs from jko fit's:\n%s\nwant (header aside):\n%s", text, ref)
 			}
@@ -219,7 +219,7 @@ func TestFitErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: tc.couplings, Density: "gmm:10",
+			cfg := Config{Spec: specOf(t, tc.src), Ridge: jkonet.RidgeFixed(0.01), Couplings: couplingsOf(t, tc.couplings), Density: jkonet.GMM(10),
 				Out: filepath.Join(t.TempDir(), "fitted.jko"), Tool: "t", Data: "d"}
 			p, s := beam.NewPipelineWithRoot()
 			Fit(s, cfg, tc.inputs)
@@ -232,8 +232,18 @@ func TestFitErrors(t *testing.T) {
 			}
 		})
 	}
-	bad := Config{Spec: specOf(t, fitSpec), Couplings: "minibatch:1", Out: "x"}
+	bad := Config{Spec: specOf(t, fitSpec), Couplings: jkonet.MiniBatch(1), Out: "x"}
 	if err := bad.Check(); err == nil {
 		t.Error("minibatch:1 passes Check")
 	}
+}
+
+// couplingsOf reads couplings as jko fit's --couplings gives them.
+func couplingsOf(t *testing.T, s string) jkonet.Couplings {
+	t.Helper()
+	c, err := jkonet.ParseCouplings(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -45,15 +45,15 @@ func ebModels(kinds []string) (oneStep, leaveOut []bench.EBModel, err error) {
 	for _, k := range kinds {
 		switch k {
 		case "closed-form":
-			oneStep = append(oneStep, bench.EBModel{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: "linear", EvalAt: "x"})
-			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: "linear", EvalAt: "x", Deterministic: true})
+			oneStep = append(oneStep, bench.EBModel{Name: "polynomial(x, 4) per step (t, t², t³)", Spec: ebStepPoly, Method: jkonet.MethodLinear, EvalAt: "x"})
+			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 4) + t·polynomial(x, 4)", Spec: ebTimePoly, Method: jkonet.MethodLinear, EvalAt: "x", Deterministic: true})
 		case "mlp":
-			m := bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: "adam", EvalAt: "x", JK: adam}
+			m := bench.EBModel{Name: "mlp([x, t], 64, 64)", Spec: ebMLP, Method: jkonet.MethodAdam, EvalAt: "x", JK: adam}
 			oneStep = append(oneStep, m)
 			leaveOut = append(leaveOut, m)
 		case "ijkonet":
 			// Particle maps and full batches: no randomness, one run.
-			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, Method: "ijkonet", Deterministic: true})
+			leaveOut = append(leaveOut, bench.EBModel{Name: "polynomial(x, 2) + t·polynomial(x, 2)", Spec: ebIJ, IJKOnet: true, Deterministic: true})
 		default:
 			return nil, nil, fmt.Errorf("--eb-models %s: want closed-form, mlp or ijkonet", k)
 		}
@@ -75,17 +75,17 @@ func ebCandidates() []bench.EBModel {
 		return func(o *jkonet.Options) { o.Ridge = jkonet.RidgeFixed(r) }
 	}
 	var out []bench.EBModel
-	out = append(out, bench.EBModel{Name: "polynomial(x, 2), no time", Spec: "param c[*]\npotential V(x) = dot(c, polynomials(x, 2))\n", Method: "linear", JK: reg(0.01)})
-	out = append(out, bench.EBModel{Name: "monomials(x, 2) + t·monomials(x, 2)", Spec: "param c[*]\nparam e[*]\npotential V(x, t) = dot(c, monomials(x, 2)) + t*dot(e, monomials(x, 2))\n", Method: "linear", JK: reg(0.01)})
+	out = append(out, bench.EBModel{Name: "polynomial(x, 2), no time", Spec: "param c[*]\npotential V(x) = dot(c, polynomials(x, 2))\n", Method: jkonet.MethodLinear, JK: reg(0.01)})
+	out = append(out, bench.EBModel{Name: "monomials(x, 2) + t·monomials(x, 2)", Spec: "param c[*]\nparam e[*]\npotential V(x, t) = dot(c, monomials(x, 2)) + t*dot(e, monomials(x, 2))\n", Method: jkonet.MethodLinear, JK: reg(0.01)})
 	for _, k := range []int{2, 3, 4} {
-		out = append(out, bench.EBModel{Name: fmt.Sprintf("polynomial(x, %d) + t·polynomial(x, %d)", k, k), Spec: poly(k), Method: "linear", JK: reg(0.01)})
+		out = append(out, bench.EBModel{Name: fmt.Sprintf("polynomial(x, %d) + t·polynomial(x, %d)", k, k), Spec: poly(k), Method: jkonet.MethodLinear, JK: reg(0.01)})
 	}
-	out = append(out, bench.EBModel{Name: "polynomials([x, t], 4)", Spec: "param c[*]\npotential V(x, t) = dot(c, polynomials([x, t], 4))\n", Method: "linear", JK: reg(0.01)})
+	out = append(out, bench.EBModel{Name: "polynomials([x, t], 4)", Spec: "param c[*]\npotential V(x, t) = dot(c, polynomials([x, t], 4))\n", Method: jkonet.MethodLinear, JK: reg(0.01)})
 	for _, r := range []float64{0.1, 0.01, 0.001} {
-		out = append(out, bench.EBModel{Name: fmt.Sprintf("polynomial(x, 4) per step, ridge %g", r), Spec: ebStepPoly, Method: "linear", JK: reg(r)})
+		out = append(out, bench.EBModel{Name: fmt.Sprintf("polynomial(x, 4) per step, ridge %g", r), Spec: ebStepPoly, Method: jkonet.MethodLinear, JK: reg(r)})
 	}
-	out = append(out, bench.EBModel{Name: "polynomial(x, 4) per step, ridge from the data", Spec: ebStepPoly, Method: "linear"})
-	out = append(out, bench.EBModel{Name: "mlp([x, t], 64, 64), 50 epochs", Spec: ebMLP, Method: "adam", JK: func(o *jkonet.Options) { o.Epochs, o.LR = 50, 3e-3 }})
+	out = append(out, bench.EBModel{Name: "polynomial(x, 4) per step, ridge from the data", Spec: ebStepPoly, Method: jkonet.MethodLinear})
+	out = append(out, bench.EBModel{Name: "mlp([x, t], 64, 64), 50 epochs", Spec: ebMLP, Method: jkonet.MethodAdam, JK: func(o *jkonet.Options) { o.Epochs, o.LR = 50, 3e-3 }})
 	return out
 }
 

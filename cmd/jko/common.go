@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/snapshot"
 	"github.com/schollz/progressbar/v3"
@@ -28,11 +29,43 @@ type dataset struct {
 	TimesNote string
 }
 
-// dataFlags are the flags that say how to read snapshots.
+// dataFlags are the flags that say how to read snapshots: Split is train,
+// test, all, or "" for the command's default (its help, split_help, is
+// set where the flags are embedded); Dt the time between snapshots (0:
+// from the data); Weights a CSV file's weights column ("" for none).
 type dataFlags struct {
-	Split   string  // train, test, all, or "" for the command's default
-	Dt      float64 // time between snapshots, 0: from the data
-	Weights string  // CSV: the weights column, "" for none
+	Split   string  `help:"${split_help}" enum:",train,test,all" default:""`
+	Dt      float64 `placeholder:"DT" help:"${dt_help}"`
+	Weights string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
+}
+
+// fittedFlags are the arguments and flags of the commands that run a
+// fitted spec on snapshots (eval, predict, plot).
+type fittedFlags struct {
+	Fitted string `arg:"" help:"A fitted spec (from jko fit)."`
+	Data   string `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
+	Seed   uint64 `help:"Random seed for the prediction noise." default:"0"`
+	Step   string `help:"${step_help}" enum:",explicit,implicit" default:""`
+	Param  string `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+}
+
+// flow is the fitted spec at dimension d as dynamics (solve.FromSpec, as
+// an embedder reads it): the fitted model with --param applied (a
+// parameter without a value drawn with --seed), its flow and the step it
+// takes (--step, else the spec's declaration).
+func (f fittedFlags) flow(spec *compile.Spec, d int) (fitted *solve.Fitted, flow *evaluate.Flow, step evaluate.Step, err error) {
+	if fitted, err = solve.FromSpec(spec, d); err != nil {
+		return
+	}
+	fitted.Theta = fitted.Model.InitTheta(f.Seed)
+	if err = overrideParams(fitted.Model, fitted.Theta, f.Param); err != nil {
+		return
+	}
+	if flow, err = fitted.Flow(); err != nil {
+		return
+	}
+	step, err = stepOf(f.Step, fitted.Model)
+	return
 }
 
 // loadData reads snapshots from a JKOnet*-layout directory (split train,

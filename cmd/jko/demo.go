@@ -3,11 +3,13 @@ package main
 import (
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/sim"
@@ -24,58 +26,86 @@ type demoCmd struct {
 	Seed      uint64  `help:"Random seed." default:"0"`
 }
 
+// Run simulates a known population, fits the demo spec to half of it,
+// and scores the fit on the other half, writing the data, the fitted spec
+// and a plot to --out.
 func (c demoCmd) Run(g *globals) error {
 	w := g.stdout
 	start := time.Now()
 	fmt.Fprintf(w, "jko demo: learn a potential and a diffusion coefficient from snapshots\n\n")
-
-	// 1. Simulate the truth: the stdlib's styblinski_tang plus noise.
-	truthSpec, err := compile.LoadFile("styblinski_tang")
+	truth, train, test, err := c.simulate(w)
 	if err != nil {
 		return err
 	}
-	truth, err := truthSpec.Instantiate(2)
+	fitted, err := c.fit(w, train)
 	if err != nil {
 		return err
+	}
+	path := filepath.Join(c.Out, "fitted.jko")
+	if err := c.write(g, path, fitted); err != nil {
+		return err
+	}
+	if err := c.evaluate(w, truth, fitted, test); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s", path)
+	if plotted, err := demoPlot(c.Out, fitted.Model, fitted.Theta, []float64{0.5, -8, 2.5, c.Beta}, test, c.Seed); err != nil {
+		fmt.Fprintf(w, "\n(plot skipped: %v)", err)
+	} else if plotted != "" {
+		fmt.Fprintf(w, " and %s", plotted)
+	}
+	fmt.Fprintf(w, "\ndone in %.1fs\n", time.Since(start).Seconds())
+	return nil
+}
+
+// simulate is step 1: the stdlib's styblinski_tang with noise β, split
+// into a training and a held-out half of the trajectories, written to
+// --out/data (a new temporary directory without --out).
+func (c *demoCmd) simulate(w io.Writer) (truth *compile.Model, train, test *snapshot.Snapshots, err error) {
+	truthSpec, err := compile.LoadFile("styblinski_tang")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if truth, err = truthSpec.Instantiate(2); err != nil {
+		return nil, nil, nil, err
 	}
 	flow, err := evaluate.NewFlow(truth, nil, c.Seed)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	t0 := time.Now()
 	res, err := sim.Run(withNoise{flow, c.Beta}, sim.Options{Particles: c.Particles, Steps: 5, Dt: 0.01,
 		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: c.Seed})
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	all := &snapshot.Snapshots{Times: res.Times, X: res.X}
-	train, test, err := all.Split(0.5, c.Seed)
-	if err != nil {
-		return err
+	if train, test, err = all.Split(0.5, c.Seed); err != nil {
+		return nil, nil, nil, err
 	}
 	if c.Out == "" {
 		// Not the working directory: in a clone that is the repository.
 		if c.Out, err = os.MkdirTemp("", "jko-demo-"); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 	} else if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	if err := snapshot.WriteDir(filepath.Join(c.Out, "data"), train, test); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	fmt.Fprintf(w, "1. simulated styblinski_tang (stdlib) with β = %g: %d particles, 6 snapshots, dt = 0.01 (%.2fs)\n",
 		c.Beta, c.Particles, time.Since(t0).Seconds())
 	fmt.Fprintf(w, "   data: %s (half the trajectories for training, half held out)\n\n", filepath.Join(c.Out, "data"))
+	return truth, train, test, nil
+}
 
-	// 2. Fit the demo spec on the training half.
+// fit is steps 2 and 3: the demo spec fitted to the training half by the
+// closed form, and the parameters it recovers against the truth.
+func (c demoCmd) fit(w io.Writer, train *snapshot.Snapshots) (*solve.Fitted, error) {
 	spec, err := compile.LoadString("demo.jko", demoSpec)
 	if err != nil {
-		return err
-	}
-	m, err := spec.Instantiate(2)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintf(w, "2. the model (demo.jko):\n")
 	for _, line := range splitLines(demoSpec) {
@@ -83,34 +113,37 @@ func (c demoCmd) Run(g *globals) error {
 			fmt.Fprintf(w, "     %s\n", line)
 		}
 	}
-	o := jkonet.DefaultOptions()
-	o.Ridge = jkonet.RidgeFixed(0)
-	o.Seed = c.Seed
-	t0 = time.Now()
-	fit, err := jkonet.Fit(m, train, o)
+	t0 := time.Now()
+	fitted, err := solve.Fit(spec, train, solve.Options{JKOnet: jkonet.Options{Ridge: jkonet.RidgeFixed(0), Seed: c.Seed}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintf(w, "   JKOnet* closed form (exact couplings; β from the residual noise): %.2fs\n\n", time.Since(t0).Seconds())
 	want := map[string]float64{"a": 0.5, "b": -8, "c": 2.5, "beta": c.Beta}
 	fmt.Fprintf(w, "3. recovered parameters (± standard error):\n")
-	for i, name := range fit.Names {
-		fmt.Fprintf(w, "     %-5s = %9.5f ± %-9.2g (true %g)\n", name, fit.Theta[i], fit.StdErr[i], want[name])
+	res := fitted.Result
+	for i, name := range res.Names {
+		fmt.Fprintf(w, "     %-5s = %9.5f ± %-9.2g (true %g)\n", name, res.Theta[i], res.StdErr[i], want[name])
 	}
-	th := fit.Theta
+	th := res.Theta
 	fmt.Fprintf(w, "   V(x) = %.4g*sum(x^4) %+.4g*sum(x^2) %+.4g*sum(x),  β = %.4g\n\n", th[0], th[1], th[2], th[3])
-	m.Step = fit.Step() // the fitted spec says how to step
-	text, err := m.Format(fit.Theta, fit.StdErr, []string{"# fitted by jko demo (JKOnet*, closed form)"})
+	return fitted, nil
+}
+
+// write writes the fitted spec.
+func (c demoCmd) write(g *globals, path string, fitted *solve.Fitted) error {
+	text, err := fitted.Spec("# fitted by jko demo (JKOnet*, closed form)")
 	if err != nil {
 		return err
 	}
-	fitted := filepath.Join(c.Out, "fitted.jko")
-	if err := writeOutput(g, "-o", fitted, text); err != nil {
-		return err
-	}
+	return writeOutput(g, "-o", path, text)
+}
 
-	// 3. Evaluate on the held-out half, as the JKOnet* paper does.
-	ff, err := evaluate.NewFlow(m, fit.Theta, c.Seed)
+// evaluate is step 4: the fit's one-step-ahead EMD on the held-out half,
+// as the JKOnet* paper scores it, beside the true model's (what the noise
+// alone costs).
+func (c demoCmd) evaluate(w io.Writer, truth *compile.Model, fitted *solve.Fitted, test *snapshot.Snapshots) error {
+	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta, c.Seed)
 	if err != nil {
 		return err
 	}
@@ -118,20 +151,16 @@ func (c demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	tf, _ := evaluate.NewFlow(truth, nil, c.Seed)
+	tf, err := evaluate.NewFlow(truth, nil, c.Seed)
+	if err != nil {
+		return err
+	}
 	ref, err := evaluate.OneStep(withNoise{tf, c.Beta}, test, c.Seed, evaluate.Explicit)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "4. one-step-ahead EMD (W1) on held-out particles: %.3g ± %.2g\n", rep.Mean, rep.Std)
 	fmt.Fprintf(w, "   (the true model, with its noise, scores %.3g ± %.2g: what the noise alone costs)\n\n", ref.Mean, ref.Std)
-	fmt.Fprintf(w, "wrote %s", fitted)
-	if plotted, err := demoPlot(c.Out, m, fit.Theta, []float64{0.5, -8, 2.5, c.Beta}, test, c.Seed); err != nil {
-		fmt.Fprintf(w, "\n(plot skipped: %v)", err)
-	} else if plotted != "" {
-		fmt.Fprintf(w, " and %s", plotted)
-	}
-	fmt.Fprintf(w, "\ndone in %.1fs\n", time.Since(start).Seconds())
 	return nil
 }
 

@@ -15,16 +15,10 @@ import (
 )
 
 type evalCmd struct {
-	Fitted       string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data         string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Split        string  `help:"Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
-	Dt           float64 `placeholder:"DT" help:"${dt_help}"`
-	Weights      string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
-	Seed         uint64  `help:"Random seed for the prediction noise." default:"0"`
-	JSON         bool    `help:"Print JSON."`
-	OnlyW1       bool    `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
-	Step         string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Param        string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
+	fittedFlags  `embed:""`
+	dataFlags    `embed:"" set:"split_help=Which snapshots of a directory to evaluate on: test (the default), train or all. A CSV file is used whole."`
+	JSON         bool `help:"Print JSON."`
+	OnlyW1       bool `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
 	cellFlags    `embed:""`
 	HeldOutSteps int `name:"held-out-steps" placeholder:"N" help:"With --leave-out: steps over the elapsed time of each prediction (the fitted step's length is the time between kept snapshots)." default:"1"`
 }
@@ -80,29 +74,18 @@ func (c evalCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test", "test")
+	data, err := c.load(c.Data, c.dataFlags, "test", "test")
 	if err != nil {
 		return err
 	}
 	if data.Len() < 2 {
 		return fmt.Errorf("evaluation needs at least 2 snapshots; %s has %d", c.Data, data.Len())
 	}
-	m, err := spec.Instantiate(data.Dim())
+	fitted, flow, step, err := c.flow(spec, data.Dim())
 	if err != nil {
 		return err
 	}
-	theta := m.InitTheta(c.Seed)
-	if err := overrideParams(m, theta, c.Param); err != nil {
-		return err
-	}
-	flow, err := evaluate.NewFlow(m, theta, c.Seed)
-	if err != nil {
-		return err
-	}
-	step, err := stepOf(c.Step, m)
-	if err != nil {
-		return err
-	}
+	m, theta := fitted.Model, fitted.Theta
 	rep := evalReport{Fitted: c.Fitted, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Step: step.String(), Beta: flow.Beta()}
 	if len(c.LeaveOut) > 0 {
 		return c.leaveOut(g, rep, flow, data.Snapshots, step)

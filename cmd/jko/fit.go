@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,38 +13,37 @@ import (
 	"unicode/utf8"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
 )
 
 type fitCmd struct {
-	Spec       string  `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
-	Data       string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
-	Out        string  `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
-	Method     string  `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"auto"`
-	Reg        string  `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"auto"`
-	Couplings  string  `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"exact"`
-	Density    string  `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"gmm:10"`
-	Step       string  `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
-	EvalAt     string  `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
-	DensityAt  string  `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --step (x for explicit, y for implicit)." enum:",x,y" default:""`
-	Split      string  `help:"Which snapshots of a directory to fit: train (the default), test or all. A CSV file is fitted whole." enum:",train,test,all" default:""`
-	Dt         float64 `placeholder:"DT" help:"${dt_help}"`
-	Weights    string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
+	Spec       string `arg:"" help:"Spec file (or a standard-library name) with the terms to learn."`
+	Data       string `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file (time column + coordinates)."`
+	Out        string `short:"o" required:"" placeholder:"FILE.jko" help:"Where to write the fitted spec (- for the standard output; the report then goes to the standard error)."`
+	Method     string `help:"auto (linear when every term is affine in its parameters, else lbfgs or adam), linear, lbfgs, adam (all JKOnet*), or ijkonet (no couplings: unpaired snapshots; potential, interaction and entropy terms)." enum:"auto,linear,lbfgs,adam,ijkonet" default:"${method_default}"`
+	Reg        string `help:"Ridge, relative to each parameter's feature size on the data (the same fit in any units): auto (chosen from the data's residual variance, 0 on exact data) or a number ≥ 0 (0: the exact solve). The JKOnet* reference's 0.01 acts on τθ in absolute units." default:"${reg_default}"`
+	Couplings  string `help:"exact (optimal transport), sinkhorn:EPS (entropic, ε relative to the mean squared distance) or minibatch:B (exact OT on random batches of B points, for clouds beyond exact reach; biased, see BENCHMARKS.md)." default:"${couplings_default}"`
+	Density    string `help:"Density estimate for internal energies: gmm:K (the reference: gmm:10) or kde." default:"${density_default}"`
+	Step       string `help:"The step to fit: explicit (Euler: the drift at x, the default) or implicit (the JKO step: the drift at y; the default for a spec that declares step implicit). The fitted spec declares the step it was fitted with; iJKOnet fits the implicit step." enum:",explicit,implicit" default:""`
+	EvalAt     string `hidden:"" help:"Deprecated: --step (x is explicit, y implicit)." enum:",x,y" default:""`
+	DensityAt  string `help:"Where the internal energy's term is taken: x (density of snapshot k), y (of snapshot k+1; the reference's choice) or follow --step (x for explicit, y for implicit)." enum:",x,y" default:""`
+	dataFlags  `embed:"" set:"split_help=Which snapshots of a directory to fit: train (the default), test or all. A CSV file is fitted whole."`
 	Seed       uint64  `help:"Random seed (density estimates, initial weights, mini-batches)." default:"0"`
-	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"200"`
-	Batch      int     `help:"Adam: pairs per step." default:"256"`
-	LR         float64 `help:"Adam: learning rate." default:"0.001"`
-	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"10"`
-	MaxIter    int     `help:"L-BFGS: iterations." default:"500"`
+	Epochs     int     `help:"Adam: passes over the coupling pairs." default:"${epochs_default}"`
+	Batch      int     `help:"Adam: pairs per step." default:"${batch_default}"`
+	LR         float64 `help:"Adam: learning rate." default:"${lr_default}"`
+	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"${clip_default}"`
+	MaxIter    int     `help:"L-BFGS: iterations." default:"${max_iter_default}"`
 	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (with --method ijkonet: of half of each snapshot's particles), seeded, in parallel, and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
 	JSON       bool    `help:"Print the report as JSON."`
 	IJEpochs   int     `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
 	IJLR       float64 `name:"ij-lr" help:"iJKOnet: Adam learning rate of the spec's parameters at the first epoch (0: 0.01 for neural specs, 0.05 for others)." default:"0"`
 	IJFinalLR  float64 `name:"ij-final-lr" placeholder:"LR" help:"iJKOnet: the spec parameters' learning rate at the last epoch, reached by a cosine schedule (default: --ij-lr/100; equal to --ij-lr for a constant rate)."`
-	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"0.005"`
-	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"32,32"`
+	IJMapLR    float64 `name:"ij-map-lr" help:"iJKOnet: Adam learning rate of the transport maps." default:"${ij_map_lr_default}"`
+	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"${ij_widths_default}"`
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
@@ -60,7 +60,7 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 		return ijkonet.Options{}, fmt.Errorf("fit: --ij-batch %d: want a positive count, 0 (the default) or -1 (all particles)", c.IJBatch)
 	}
 	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, FinalLR: c.IJFinalLR, MapLR: c.IJMapLR,
-		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
+		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed, Bootstrap: c.Bootstrap}, nil
 }
 
 // evalAt resolves --step and its deprecated alias --eval-at to where the
@@ -77,35 +77,60 @@ func (c fitCmd) evalAt() (string, error) {
 	return at, nil
 }
 
-// ridge reads --reg: auto or a number ≥ 0.
-func (c fitCmd) ridge() (jkonet.Ridge, error) {
-	r, err := jkonet.ParseRidge(c.Reg)
-	if err != nil {
-		return r, fmt.Errorf("--reg %s: want auto or a number ≥ 0", c.Reg)
-	}
-	return r, nil
-}
-
-// regError rejects a --reg that is neither auto nor a number ≥ 0.
-func (c fitCmd) regError() error {
-	_, err := c.ridge()
-	return err
-}
-
-func (c fitCmd) options() (jkonet.Options, error) {
-	o := jkonet.DefaultOptions()
+// options reads the flags as the library's settings.
+func (c fitCmd) options() (solve.Options, error) {
+	var o solve.Options
 	at, err := c.evalAt()
 	if err != nil {
 		return o, err
 	}
-	o.Method, o.Couplings, o.Density, o.EvalAt, o.Seed = c.Method, c.Couplings, c.Density, at, c.Seed
-	if o.Ridge, err = c.ridge(); err != nil {
+	if c.Method == "ijkonet" {
+		o.Method = solve.MethodIJKOnet
+		o.IJKOnet, err = c.ijOptions()
 		return o, err
 	}
-	o.Bootstrap = c.Bootstrap
-	o.DensityAt = c.DensityAt
-	o.Epochs, o.BatchSize, o.LR, o.Clip, o.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
+	jo := &o.JKOnet
+	if jo.Method, err = jkonet.ParseMethod(c.Method); err != nil {
+		return o, fmt.Errorf("--method: %w", err)
+	}
+	if jo.Ridge, err = jkonet.ParseRidge(c.Reg); err != nil {
+		return o, fmt.Errorf("--reg %s: want auto or a number ≥ 0", c.Reg)
+	}
+	if jo.Couplings, err = jkonet.ParseCouplings(c.Couplings); err != nil {
+		return o, fmt.Errorf("--couplings: %w", err)
+	}
+	if jo.Density, err = jkonet.ParseDensity(c.Density); err != nil {
+		return o, fmt.Errorf("--density: %w", err)
+	}
+	jo.EvalAt, jo.DensityAt, jo.Seed, jo.Bootstrap = at, c.DensityAt, c.Seed, c.Bootstrap
+	jo.Epochs, jo.BatchSize, jo.LR, jo.Clip, jo.MaxIter = c.Epochs, c.Batch, c.LR, c.Clip, c.MaxIter
+	if c.Clip == 0 {
+		jo.Clip = math.Inf(1) // --clip 0: none
+	}
 	return o, nil
+}
+
+// hint adds to a library error the flags that act on it.
+func (c fitCmd) hint(err error) error {
+	var ce *compile.Error
+	switch {
+	case c.Method == "linear" && errors.As(err, &ce):
+		return fmt.Errorf("%w\nhint: --method lbfgs or --method adam fit terms that are not linear in their parameters", err)
+	case c.Method != "ijkonet" && errors.Is(err, jkonet.ErrDiverged):
+		return fmt.Errorf("%w (the learning rate is --lr, the gradient clip --clip)", err)
+	}
+	return err
+}
+
+// warningHint adds to a fit's warning the flags that act on it.
+func warningHint(w string) string {
+	switch {
+	case strings.HasPrefix(w, "Adam: "):
+		return w + " (--epochs, --lr)"
+	case strings.HasPrefix(w, "L-BFGS stopped"):
+		return w + " (--max-iter)"
+	}
+	return w
 }
 
 // fitReport is what fit prints.
@@ -163,7 +188,6 @@ type linearReport struct {
 // replaced by defaults).
 func (c fitCmd) validate() error {
 	return firstErr(
-		c.regError(),
 		atLeast("--bootstrap", c.Bootstrap, 0),
 		atLeast("--epochs", c.Epochs, 1),
 		atLeast("--batch", c.Batch, 1),
@@ -184,6 +208,10 @@ func (c fitCmd) Run(g *globals) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
+	o, err := c.options()
+	if err != nil {
+		return err
+	}
 	// Check the destinations before computing: a fit may take hours.
 	if err := checkOutput("-o", c.Out); err != nil {
 		return err
@@ -197,53 +225,28 @@ func (c fitCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.fitData(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights})
-	if err != nil {
-		return err
-	}
-	m, err := spec.Instantiate(data.Dim())
-	if err != nil {
-		return err
-	}
-	o, err := c.options()
+	data, err := c.fitData(c.Data, c.dataFlags)
 	if err != nil {
 		return err
 	}
 	bar := newProgress(g, 0, "")
-	o.Progress = func(stage string, done, total int, loss float64) {
+	o.JKOnet.Progress = func(stage string, done, total int, loss float64) {
 		detail := ""
 		if !math.IsNaN(loss) {
 			detail = fmt.Sprintf("(loss %.4g)", loss)
 		}
 		bar.update(stage, done, total, detail)
 	}
-	var res *jkonet.Result
-	if c.Method == "ijkonet" {
-		ijo, err2 := c.ijOptions()
-		if err2 != nil {
-			return err2
-		}
-		ijo.Progress = func(p ijkonet.Progress) {
-			bar.update("epoch", p.Epoch, p.Epochs, fmt.Sprintf("(gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
-		}
-		res, err = ijkonet.Fit(m, data.Snapshots, ijo)
-		if err == nil && c.Bootstrap > 0 {
-			// Refits to half-samples of the particles (iJKOnet has no
-			// coupling pairs to resample).
-			bar.update("bootstrap", 0, 1, fmt.Sprintf("(%d refits)", c.Bootstrap))
-			ijo.Progress = nil
-			res.Bootstrap, err = ijkonet.Bootstrap(m, data.Snapshots, ijo, c.Bootstrap)
-		}
-	} else {
-		res, err = jkonet.Fit(m, data.Snapshots, o)
+	o.IJKOnet.Progress = func(p ijkonet.Progress) {
+		bar.update("epoch", p.Epoch, p.Epochs, fmt.Sprintf("(gap %.4g, maps %.4g)", p.Gap, p.MapLoss))
 	}
+	fitted, err := solve.Fit(spec, data.Snapshots, o)
 	bar.finish()
 	if err != nil {
-		return err
+		return c.hint(err)
 	}
-	header := fitHeader(c, m, data, res)
-	m.Step = res.Step() // the fitted spec says how to step
-	text, err := m.Format(res.Theta, res.StdErr, header)
+	m, res := fitted.Model, fitted.Result
+	text, err := fitted.Spec(fitHeader(c, m, data, res)...)
 	if err != nil {
 		return err
 	}
@@ -306,18 +309,20 @@ func lossCurveCSV(res *jkonet.Result) []byte {
 }
 
 func fitHeader(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) []string {
-	h := []string{
+	return []string{
 		"# fitted by jko " + version + " with " + methodName(res.Method),
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D, %s; %s, seed %d",
 			c.Data, data.Split, data.Len(), data.Dim(), data.TimesNote, settingsNote(c, m, res), c.Seed),
 	}
-	return append(h, res.Summary()...)
 }
 
 func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result) fitReport {
 	rep := fitReport{Spec: c.Spec, Data: c.Data, Split: data.Split, TimesAt: data.TimesNote, Out: c.Out, Method: res.Method,
 		Step: res.Step(), EvalAt: res.EvalAt, Loss: jsonFloat(res.Loss), Times: map[string]float64{}, Clamped: res.Clamped,
-		Converged: res.Converged, Iterations: res.Iterations, Status: res.Status, Warnings: res.Warnings}
+		Converged: res.Converged, Iterations: res.Iterations, Status: res.Status}
+	for _, w := range res.Warnings {
+		rep.Warnings = append(rep.Warnings, warningHint(w))
+	}
 	for _, st := range res.Times {
 		rep.Times[st.Name] = st.Time.Seconds()
 	}

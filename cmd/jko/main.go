@@ -11,9 +11,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/kong"
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/ijkonet"
+	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/plot"
 	"golang.org/x/term"
 )
 
@@ -143,8 +148,39 @@ func newParser(c *cli, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, er
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(stdout, stderr),
 		kong.Vars{"step_help": stepHelp, "dt_help": dtHelp, "weights_help": weightsHelp},
+		libraryDefaults(),
 		kong.Exit(exit),
 	)
+}
+
+// libraryDefaults are the defaults of the flags that set library options,
+// read from the libraries (${NAME_default} in a flag's default tag), so
+// that the command and the library cannot drift apart.
+func libraryDefaults() kong.Vars {
+	jk := jkonet.DefaultOptions()
+	// iJKOnet's defaults that do not depend on the spec: those of a spec
+	// without terms.
+	ij := ijkonet.Options{}.WithDefaults(&compile.Model{})
+	widths := make([]string, len(ij.Widths))
+	for i, w := range ij.Widths {
+		widths[i] = strconv.Itoa(w)
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return kong.Vars{
+		"method_default":    jk.Method.String(),
+		"reg_default":       jk.Ridge.String(),
+		"couplings_default": jk.Couplings.String(),
+		"density_default":   jk.Density.String(),
+		"epochs_default":    strconv.Itoa(jk.Epochs),
+		"batch_default":     strconv.Itoa(jk.BatchSize),
+		"lr_default":        g(jk.LR),
+		"clip_default":      g(jk.Clip),
+		"max_iter_default":  strconv.Itoa(jk.MaxIter),
+		"ij_map_lr_default": g(ij.MapLR),
+		"ij_widths_default": strings.Join(widths, ","),
+		"grid_default":      strconv.Itoa(plot.DefaultGrid),
+		"arrows_default":    strconv.Itoa(plot.DefaultArrows),
+	}
 }
 
 // exitPanic unwinds kong's exit (after --help) back to run.

@@ -9,30 +9,24 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/plot"
 	"gonum.org/v1/plot/vg"
 )
 
 type plotCmd struct {
-	Fitted    string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	Out       string  `short:"o" required:"" placeholder:"FILE.png" help:"Image to write: .png, .svg or .pdf (by extension)."`
-	Truth     string  `placeholder:"SPEC" help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
-	NoTruth   bool    `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
-	Kind      string  `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, all (every panel that applies, tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,interaction,internal,loss,all,cells" default:"all"`
-	Split     string  `help:"Which snapshots of a directory to draw: test (the default), train or all. A CSV file is drawn whole." enum:",test,train,all" default:""`
-	Loss      string  `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
-	Size      string  `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
-	Dt        float64 `placeholder:"DT" help:"${dt_help}"`
-	Weights   string  `name:"weights-column" placeholder:"COLUMN" help:"${weights_help}"`
-	Seed      uint64  `help:"Random seed for the prediction noise." default:"0"`
-	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Grid      int     `help:"Potential evaluations per axis (2 to 2000)." default:"80"`
-	Arrows    int     `help:"Drift arrows per axis (1 to 200)." default:"15"`
-	JSON      bool    `help:"Print what was written (file, panels left out and why) as JSON."`
-	Param     string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
-	cellFlags `embed:""`
+	fittedFlags `embed:""`
+	dataFlags   `embed:"" set:"split_help=Which snapshots of a directory to draw: test (the default), train or all. A CSV file is drawn whole."`
+	Out         string `short:"o" required:"" placeholder:"FILE.png" help:"Image to write: .png, .svg or .pdf (by extension)."`
+	Truth       string `placeholder:"SPEC" help:"The true spec, drawn beside the fitted one (default: DATA/spec.jko when it exists)."`
+	NoTruth     bool   `help:"Do not draw the true spec, even when DATA/spec.jko exists."`
+	Kind        string `help:"What to draw: potential, drift, snapshots, interaction (the kernel U(r)), internal (ρ f″(ρ), β for an entropy), loss, all (every panel that applies, tiled), or cells (real data in any dimension: one panel per step, every cloud on the data's two leading principal axes, predictions overlaid)." enum:"potential,snapshots,drift,interaction,internal,loss,all,cells" default:"all"`
+	Loss        string `help:"Training-loss CSV from jko fit --loss-csv (epoch,loss; iJKOnet: epoch,gap,map_loss). A closed-form fit's single value is left out, with a note." placeholder:"FILE.csv"`
+	Size        string `help:"Size of one square panel (cm, mm, in or pt)." default:"10cm"`
+	Grid        int    `help:"Potential evaluations per axis (2 to 2000)." default:"${grid_default}"`
+	Arrows      int    `help:"Drift arrows per axis (2 to 200)." default:"${arrows_default}"`
+	JSON        bool   `help:"Print what was written (file, panels left out and why) as JSON."`
+	cellFlags   `embed:""`
 }
 
 func (c plotCmd) Run(g *globals) error {
@@ -47,13 +41,13 @@ func (c plotCmd) Run(g *globals) error {
 	if c.Grid < 2 || c.Grid > 2000 {
 		return fmt.Errorf("plot: --grid %d: want 2 to 2000 evaluations per axis", c.Grid)
 	}
-	if c.Arrows < 1 || c.Arrows > 200 {
-		return fmt.Errorf("plot: --arrows %d: want 1 to 200 arrows per axis", c.Arrows)
+	if c.Arrows < 2 || c.Arrows > 200 {
+		return fmt.Errorf("plot: --arrows %d: want 2 to 200 arrows per axis", c.Arrows)
 	}
 	if err := checkOutput("-o", c.Out); err != nil {
 		return err
 	}
-	data, err := c.load(c.Data, dataFlags{Split: c.Split, Dt: c.Dt, Weights: c.Weights}, "test", "test")
+	data, err := c.load(c.Data, c.dataFlags, "test", "test")
 	if err != nil {
 		return err
 	}
@@ -182,13 +176,9 @@ func (c plotCmd) truthPath() string {
 
 // loadEnergy loads a spec at dimension d with its parameter values.
 func loadEnergy(path string, d int) (plot.Energy, error) {
-	spec, err := compile.LoadFile(path)
+	f, err := solve.Load(path, d)
 	if err != nil {
 		return plot.Energy{}, err
 	}
-	m, err := spec.Instantiate(d)
-	if err != nil {
-		return plot.Energy{}, err
-	}
-	return plot.Energy{Model: m, Theta: m.InitTheta(0)}, nil
+	return plot.Energy{Model: f.Model, Theta: f.Theta}, nil
 }

@@ -13,18 +13,14 @@ import (
 )
 
 type predictCmd struct {
-	Fitted    string  `arg:"" help:"A fitted spec (from jko fit)."`
-	Data      string  `arg:"" help:"Snapshots: a JKOnet*-layout directory or a CSV file."`
-	From      int     `help:"Index of the snapshot to start from." default:"0"`
-	Steps     int     `help:"Number of steps to roll forward." default:"1"`
-	Dt        float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
-	Split     string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
-	Seed      uint64  `help:"Random seed for the noise." default:"0"`
-	Out       string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
-	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
-	Param     string  `placeholder:"NAME=VALUE,…" help:"Override parameter values of the fitted spec: a=1,b=-2,w=[1;2]."`
-	JSON      bool    `help:"Print what was written as JSON."`
-	cellFlags `embed:""`
+	fittedFlags `embed:""`
+	From        int     `help:"Index of the snapshot to start from." default:"0"`
+	Steps       int     `help:"Number of steps to roll forward." default:"1"`
+	Dt          float64 `placeholder:"DT" help:"Step length (default: the data's time step after snapshot --from)."`
+	Split       string  `help:"Which snapshots of a directory to use: test (the default), train or all. A CSV file is used whole." enum:",test,train,all" default:""`
+	Out         string  `short:"o" required:"" placeholder:"FILE.csv" help:"Output CSV (t and coordinates, one row per particle; - for the standard output)."`
+	JSON        bool    `help:"Print what was written as JSON."`
+	cellFlags   `embed:""`
 }
 
 func (c predictCmd) Run(g *globals) error {
@@ -59,23 +55,11 @@ func (c predictCmd) Run(g *globals) error {
 		}
 		dt = data.Times[c.From+1] - data.Times[c.From]
 	}
-	m, err := spec.Instantiate(data.Dim())
-	if err != nil {
-		return err
-	}
-	theta := m.InitTheta(c.Seed)
-	if err := overrideParams(m, theta, c.Param); err != nil {
-		return err
-	}
-	flow, err := evaluate.NewFlow(m, theta, c.Seed)
+	_, flow, step, err := c.flow(spec, data.Dim())
 	if err != nil {
 		return err
 	}
 	t0 := data.Times[c.From]
-	step, err := stepOf(c.Step, m)
-	if err != nil {
-		return err
-	}
 	pred, err := evaluate.Predict(flow, data.X[c.From], t0, dt, c.Steps, c.Seed, step)
 	if err != nil {
 		return err

@@ -189,6 +189,10 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"simulate", spec, "--dt", "0", "-o", filepath.Join(dir, "s")}, "--dt 0: want a finite number > 0"},
 		{[]string{"simulate", spec, "--test-ratio", "1", "-o", filepath.Join(dir, "s")}, "--test-ratio 1"},
 		{[]string{"plot", spec, data, "--grid", "0", "-o", filepath.Join(dir, "p.png")}, "--grid 0"},
+		// One arrow per axis used to be accepted and silently drawn as 15.
+		{[]string{"plot", spec, data, "--arrows", "1", "-o", filepath.Join(dir, "p.png")}, "--arrows 1: want 2 to 200"},
+		{fit("--couplings", "sinkhorn:-1"), "--couplings: couplings \"sinkhorn:-1\""},
+		{fit("--density", "gmm:0"), "--density: density \"gmm:0\""},
 		{[]string{"predict", spec, data, "--dt=-1", "-o", filepath.Join(dir, "p.csv")}, "--dt -1"},
 	}
 	for _, tc := range tests {

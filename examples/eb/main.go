@@ -133,7 +133,7 @@ func fit(text string, data *snapshot.Snapshots) (*compile.Model, []float64, erro
 		return nil, nil, err
 	}
 	o := jkonet.DefaultOptions()
-	o.Method = "linear"
+	o.Method = jkonet.MethodLinear
 	res, err := jkonet.Fit(m, data, o)
 	if err != nil {
 		return nil, nil, err

@@ -42,7 +42,7 @@ func run(w io.Writer, particles int) error {
 	}
 	o := jkonet.DefaultOptions()
 	o.Ridge = jkonet.RidgeFixed(0)
-	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
+	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: o})
 	if err != nil {
 		return err
 	}

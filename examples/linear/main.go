@@ -49,13 +49,13 @@ func run(w io.Writer, particles int) error {
 	// Without a ridge the system is singular, and the error says why.
 	o := jkonet.DefaultOptions()
 	o.Ridge = jkonet.RidgeFixed(0)
-	if _, err := solve.Fit(spec, data, solve.Options{JKOnet: &o}); err != nil {
+	if _, err := solve.Fit(spec, data, solve.Options{JKOnet: o}); err != nil {
 		fmt.Fprintf(w, "without a ridge: %v\n\n", err)
 	}
 	// With a small ridge (relative to each feature's size) it solves, and
 	// reports the same directions.
 	o.Ridge = jkonet.RidgeFixed(1e-6)
-	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
+	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: o})
 	if err != nil {
 		return err
 	}

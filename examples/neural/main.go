@@ -42,7 +42,7 @@ func run(w io.Writer, particles, epochs int) error {
 		return err
 	}
 	o := jkonet.DefaultOptions()
-	o.Method, o.Epochs, o.LR, o.BatchSize = "adam", epochs, 3e-3, 128
+	o.Method, o.Epochs, o.LR, o.BatchSize = jkonet.MethodAdam, epochs, 3e-3, 128
 	nn, err := fitEval(neural, train, test, o)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func run(w io.Writer, particles, epochs int) error {
 }
 
 func fitEval(spec *compile.Spec, train, test *snapshot.Snapshots, o jkonet.Options) (float64, error) {
-	fit, err := solve.Fit(spec, train, solve.Options{JKOnet: &o})
+	fit, err := solve.Fit(spec, train, solve.Options{JKOnet: o})
 	if err != nil {
 		return 0, err
 	}

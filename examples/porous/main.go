@@ -56,8 +56,8 @@ func run(w io.Writer, particles int) error {
 	}
 	o := jkonet.DefaultOptions()
 	o.Ridge = jkonet.RidgeFixed(0)
-	o.Density = "kde"
-	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: &o})
+	o.Density = jkonet.KDE()
+	fit, err := solve.Fit(spec, data, solve.Options{JKOnet: o})
 	if err != nil {
 		return err
 	}

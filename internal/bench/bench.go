@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
@@ -270,8 +271,38 @@ type Options struct {
 	BothSteps bool
 }
 
-// RunOpts is Run with options.
+// RunOpts is Run with options: simulate the truth, fit the model, record
+// what the fit recovered, score it on the held-out half.
 func RunOpts(c Case, seed uint64, o Options) Row {
+	r := newRow(c, o)
+	if c.Model == "" {
+		r.Err = "no exact form (the true energy has no term)"
+		return r
+	}
+	start := time.Now()
+	train, test, stage, err := simulateCase(c, seed, o)
+	if err != nil {
+		r.Err = stage + ": " + err.Error()
+		return r
+	}
+	r.Times["simulate"] = time.Since(start).Seconds()
+	fitted, stage, err := fitCase(c, seed, o, train)
+	if err != nil {
+		r.Err = stage + ": " + err.Error()
+		return r
+	}
+	r.recordFit(c, fitted.Result)
+	start = time.Now()
+	if err := r.score(fitted, test, seed, o.BothSteps); err != nil {
+		r.Err = "eval: " + err.Error()
+		return r
+	}
+	r.Times["eval"] = time.Since(start).Seconds()
+	return r
+}
+
+// newRow is the row of a case before it runs: every number NaN.
+func newRow(c Case, o Options) Row {
 	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), BetaSE: math.NaN(), BetaLo: math.NaN(), BetaHi: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Other: math.NaN(), OtherStd: math.NaN(),
 		Method: "JKOnet*", Data: "paired"}
 	if o.IJKOnet {
@@ -280,29 +311,27 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 	if o.Unpaired {
 		r.Data = "unpaired"
 	}
-	if c.Model == "" {
-		r.Err = "no exact form (the true energy has no term)"
-		return r
-	}
-	fail := func(stage string, err error) Row {
-		r.Err = stage + ": " + err.Error()
-		return r
-	}
-	start := time.Now()
+	return r
+}
+
+// simulateCase runs the protocol's generator on the case's truth and
+// splits it 50/50 by trajectory: unpaired training snapshots with
+// Options.Unpaired, tested on paired ones with PairedTest. On failure it
+// names the stage that failed.
+func simulateCase(c Case, seed uint64, o Options) (train, test *snapshot.Snapshots, stage string, err error) {
 	ts, err := compile.LoadString(c.Name+".truth.jko", c.Truth)
 	if err != nil {
-		return fail("truth", err)
+		return nil, nil, "truth", err
 	}
 	tm, err := ts.Instantiate(c.Dim)
 	if err != nil {
-		return fail("truth", err)
+		return nil, nil, "truth", err
 	}
 	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed), seed)
 	if err != nil {
-		return fail("truth", err)
+		return nil, nil, "truth", err
 	}
-	// simulate runs the protocol's generator (noise from simSeed) and
-	// splits it 50/50 by trajectory.
+	// simulate runs the generator with noise from simSeed.
 	simulate := func(simSeed uint64, unpaired bool) (train, test *snapshot.Snapshots, err error) {
 		res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: simSeed, Unpaired: unpaired})
 		if err != nil {
@@ -310,42 +339,44 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 		}
 		return (&snapshot.Snapshots{Times: res.Times, X: res.X}).Split(0.5, seed)
 	}
-	train, test, err := simulate(seed, o.Unpaired)
-	if err != nil {
-		return fail("simulate", err)
+	if train, test, err = simulate(seed, o.Unpaired); err != nil {
+		return nil, nil, "simulate", err
 	}
 	if o.Unpaired && o.PairedTest {
 		// Other trajectories of the same truth, paired.
 		if _, test, err = simulate(seed+1_000_003, false); err != nil {
-			return fail("simulate", err)
+			return nil, nil, "simulate", err
 		}
 	}
-	r.Times["simulate"] = time.Since(start).Seconds()
+	return train, test, "", nil
+}
 
+// fitCase fits the case's model to the training snapshots through
+// solve.Fit: JKOnet* with the reference settings (the exact solve for the
+// exact form, which has every true term), or iJKOnet.
+func fitCase(c Case, seed uint64, o Options, train *snapshot.Snapshots) (*solve.Fitted, string, error) {
 	ms, err := compile.LoadString(c.ModelName+".jko", c.Model)
 	if err != nil {
-		return fail("model", err)
+		return nil, "model", err
 	}
-	m, err := ms.Instantiate(c.Dim)
-	if err != nil {
-		return fail("model", err)
-	}
-	var fit *jkonet.Result
+	so := solve.Options{JKOnet: jkonet.Options{Seed: seed, EvalAt: o.EvalAt}, IJKOnet: o.IJ}
+	so.IJKOnet.Seed = seed
 	if o.IJKOnet {
-		ij := o.IJ
-		ij.Seed = seed
-		fit, err = ijkonet.Fit(m, train, ij)
-	} else {
-		jo := jkonet.DefaultOptions()
-		jo.Seed, jo.EvalAt = seed, o.EvalAt
-		if c.ModelName == "exact" {
-			jo.Ridge = jkonet.RidgeFixed(0) // every true term is present: the exact solve, no ridge
-		}
-		fit, err = jkonet.Fit(m, train, jo)
+		so.Method = solve.MethodIJKOnet
 	}
+	if c.ModelName == "exact" {
+		so.JKOnet.Ridge = jkonet.RidgeFixed(0) // every true term is present: the exact solve, no ridge
+	}
+	fitted, err := solve.Fit(ms, train, so)
 	if err != nil {
-		return fail("fit", err)
+		return nil, "fit", err
 	}
+	return fitted, "", nil
+}
+
+// recordFit records the fit's stage times, its β and, for an exact form,
+// the largest relative error of its parameters.
+func (r *Row) recordFit(c Case, fit *jkonet.Result) {
 	for _, st := range fit.Times {
 		r.Times[st.Name] = st.Time.Seconds()
 	}
@@ -364,30 +395,33 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 			r.ParamErr = math.Max(r.ParamErr, math.Abs(fit.Theta[i]-want)/math.Max(math.Abs(want), 1))
 		}
 	}
-	start = time.Now()
-	ff, err := evaluate.NewFlow(m, fit.Theta, seed)
+}
+
+// score measures the fit's one-step-ahead W1 on the test snapshots with
+// the step it was fitted for and, with both, with the other step too.
+func (r *Row) score(fitted *solve.Fitted, test *snapshot.Snapshots, seed uint64, both bool) error {
+	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta, seed)
 	if err != nil {
-		return fail("eval", err)
+		return err
 	}
 	step, other := evaluate.Explicit, evaluate.Implicit
-	if fit.Step() == "implicit" {
+	if fitted.Step() == evaluate.Implicit {
 		step, other = other, step
 	}
 	r.Step = step.String()
 	rep, err := evaluate.OneStep(ff, test, seed, step)
 	if err != nil {
-		return fail("eval", err)
+		return err
 	}
-	r.Times["eval"] = time.Since(start).Seconds()
 	r.EMD, r.EMDStd = rep.Mean, rep.Std
-	if o.BothSteps {
+	if both {
 		if rep, err := evaluate.OneStep(ff, test, seed, other); err != nil {
 			r.OtherErr = err.Error()
 		} else {
 			r.Other, r.OtherStd = rep.Mean, rep.Std
 		}
 	}
-	return r
+	return nil
 }
 
 // ComparisonSuite is the iJKOnet–JKOnet* comparison: wavy_plateau and

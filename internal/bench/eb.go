@@ -33,8 +33,9 @@ import (
 type EBModel struct {
 	Name string // what the table calls it
 	Spec string // the spec text
-	// Method is "linear", "lbfgs" or "adam" (JKOnet*) or "ijkonet".
-	Method string
+	// Method is JKOnet*'s optimiser; IJKOnet fits with iJKOnet instead.
+	Method  jkonet.Method
+	IJKOnet bool
 	// EvalAt is JKOnet*'s evaluation point, "x" (the explicit step) or
 	// "y" (the implicit step); iJKOnet always fits the implicit step.
 	EvalAt string
@@ -149,7 +150,7 @@ func fitEB(model EBModel, data *snapshot.Snapshots, seed uint64, prep map[string
 	start := time.Now()
 	var res *jkonet.Result
 	extra := 0.0
-	if model.Method == "ijkonet" {
+	if model.IJKOnet {
 		ij := model.IJ
 		ij.Seed = seed
 		if res, err = ijkonet.Fit(m, data, ij); err != nil {
@@ -177,14 +178,14 @@ func fitEB(model EBModel, data *snapshot.Snapshots, seed uint64, prep map[string
 			extra = prepSeconds[o.EvalAt]
 		}
 		switch o.Method {
-		case "linear":
+		case jkonet.MethodLinear:
 			res, err = jkonet.FitLinear(m, p, o)
-		case "lbfgs":
+		case jkonet.MethodLBFGS:
 			res, err = jkonet.FitLBFGS(m, p, o)
-		case "adam":
+		case jkonet.MethodAdam:
 			res, err = jkonet.FitAdam(m, p, o)
 		default:
-			err = fmt.Errorf("bench: unknown method %q", o.Method)
+			err = fmt.Errorf("bench: method %v: want linear, lbfgs or adam", o.Method)
 		}
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/mat"
 )
@@ -21,7 +22,7 @@ func TestRunEB(t *testing.T) {
 		_, d := x.Dims()
 		data.X[k] = mat.DenseCopyOf(x.Slice(0, 150, 0, d))
 	}
-	poly := EBModel{Name: "quadratic", Spec: "param c[*]\nparam e[*]\npotential V(x, t) = dot(c, polynomials(x, 2)) + t*dot(e, polynomials(x, 2))\n", Method: "linear", Deterministic: true}
+	poly := EBModel{Name: "quadratic", Spec: "param c[*]\nparam e[*]\npotential V(x, t) = dot(c, polynomials(x, 2)) + t*dot(e, polynomials(x, 2))\n", Method: jkonet.MethodLinear, Deterministic: true}
 	rows := RunEB(data, EBOptions{Seeds: 2, OneStep: []EBModel{poly}, LeaveOutSet: []EBModel{poly}})
 	var one, lo []EBRow
 	published := 0

@@ -60,6 +60,10 @@ type Options struct {
 	// (θ depends on the snapshots' moments through factors of 1/τ).
 	Batch int
 	Seed  uint64
+	// Bootstrap is the number of refits to half-samples of the particles
+	// that solve.Fit runs after the fit (Bootstrap; 0: none). Fit itself
+	// does not read it.
+	Bootstrap int
 	// Progress, if set, is called after each epoch.
 	Progress func(Progress)
 }
@@ -149,8 +153,9 @@ const (
 )
 
 // ErrDiverged is wrapped by the error of a run whose objective became NaN
-// or infinite.
-var ErrDiverged = errors.New("training diverged")
+// or infinite. It is jkonet.ErrDiverged: errors.Is tells a diverged fit
+// whatever the method.
+var ErrDiverged = jkonet.ErrDiverged
 
 // Fit runs iJKOnet on the snapshots and returns θ (in the same Result type
 // as JKOnet*, so the fitted spec is written the same way).

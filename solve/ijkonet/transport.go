@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	opt "github.com/jko-org/jko/internal/adam"
 	"github.com/jko-org/jko/internal/eval"
 	"github.com/jko-org/jko/internal/ir"
 )
@@ -318,23 +319,10 @@ func logAbsDetInv(inv, A []float64, d int) (float64, bool) {
 	return logdet, true
 }
 
-// adam is the Adam update rule; step returns lr·m̂/(√v̂ + ε).
-type adam struct {
-	m, v []float64
-	t    int
-}
+// adam is the Adam update rule that JKOnet* uses too (internal/adam);
+// step returns lr·m̂/(√v̂ + ε).
+type adam struct{ *opt.Adam }
 
-func newAdam(n int) *adam { return &adam{m: make([]float64, n), v: make([]float64, n)} }
+func newAdam(n int) *adam { return &adam{opt.New(n)} }
 
-func (a *adam) step(g []float64, lr float64) []float64 {
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	a.t++
-	c1, c2 := 1-math.Pow(b1, float64(a.t)), 1-math.Pow(b2, float64(a.t))
-	out := make([]float64, len(g))
-	for i, gi := range g {
-		a.m[i] = b1*a.m[i] + (1-b1)*gi
-		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
-		out[i] = lr * (a.m[i] / c1) / (math.Sqrt(a.v[i]/c2) + eps)
-	}
-	return out
-}
+func (a *adam) step(g []float64, lr float64) []float64 { return a.Step(g, lr) }

@@ -46,7 +46,7 @@ func NewStep(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, evalAt string
 		for c := 0; c < d; c++ {
 			st.Delta = append(st.Delta, yj[c]-xi[c])
 		}
-		st.W = append(st.W, pr.W)
+		st.W = append(st.W, pr.Mass)
 	}
 	st.NC, _ = src.Dims()
 	st.Cloud = denseData(src)
@@ -88,7 +88,7 @@ func NewAccumulator(m *compile.Model, evalAt string) (*Accumulator, error) {
 		return nil, errors.New("jkonet: the spec has no learnable parameters: nothing to fit")
 	}
 	if evalAt != "x" && evalAt != "y" {
-		return nil, fmt.Errorf("jkonet: eval-at must be x or y, got %q", evalAt)
+		return nil, fmt.Errorf("jkonet: the evaluation point (EvalAt) must be x or y, got %q", evalAt)
 	}
 	return &Accumulator{Normal: linear.NewNormal(m.NumParams), Tau: map[int]float64{}, EvalAt: evalAt}, nil
 }
@@ -192,7 +192,7 @@ func (a *Accumulator) MarshalBinary() ([]byte, error) {
 		return nil, err
 	}
 	if a.EvalAt != "x" && a.EvalAt != "y" {
-		return nil, fmt.Errorf("jkonet: cannot encode sums with eval-at %q", a.EvalAt)
+		return nil, fmt.Errorf("jkonet: cannot encode sums with the evaluation point %q", a.EvalAt)
 	}
 	out := append([]byte(accMagic), 1, a.EvalAt[0])
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(a.Tau)))
@@ -216,7 +216,7 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 	}
 	evalAt := string(data[len(accMagic)+1])
 	if evalAt != "x" && evalAt != "y" {
-		return bad(fmt.Sprintf("eval-at %q", evalAt))
+		return bad(fmt.Sprintf("evaluation point %q", evalAt))
 	}
 	nt := uint64(binary.LittleEndian.Uint32(data[len(accMagic)+2:]))
 	rest := data[head:]
@@ -249,9 +249,9 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 // residual, and with it the standard errors, R² and the loss, is only as
 // precise as a difference of large sums until SetResidual gives it from a
 // second pass over the data (Residual). An entropy's β from the residual
-// noise (Options.BetaFrom "residual", FitLinear's default at x) needs the
-// coupled pairs and a simulation, not sums: Solve refuses it; use BetaFrom
-// "score". FitLinear's warnings about the ridge are not given.
+// noise (Options.BetaFrom BetaResidual, FitLinear's default at x) needs the
+// coupled pairs and a simulation, not sums: Solve refuses it; use BetaScore.
+// FitLinear's warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	P := m.NumParams
 	if a.Normal.P != P {
@@ -260,8 +260,8 @@ func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
 	if len(a.Tau) == 0 || a.Normal.Rows == 0 {
 		return nil, errors.New("jkonet: no pairs were added: nothing to fit")
 	}
-	if o.BetaFrom != "score" && a.EvalAt == "x" && entropyEntry(m) >= 0 {
-		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaFrom \"score\")")
+	if o.BetaFrom != BetaScore && a.EvalAt == "x" && entropyEntry(m) >= 0 {
+		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaScore)")
 	}
 	sv, err := solveSums(m, a.Normal, o, a.EvalAt)
 	if err != nil {

@@ -49,7 +49,7 @@ func TestShardedFitEqualsFitLinear(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := model(t, tc.src)
 			o := DefaultOptions()
-			o.Ridge, o.EvalAt, o.BetaFrom = RidgeFixed(tc.reg), tc.evalAt, "score"
+			o.Ridge, o.EvalAt, o.BetaFrom = RidgeFixed(tc.reg), tc.evalAt, BetaScore
 			if tc.reg < 0 {
 				o.Ridge = RidgeAuto()
 			}
@@ -244,11 +244,6 @@ func TestMinibatches(t *testing.T) {
 	if _, err := Minibatches(10, 10, 0); err == nil {
 		t.Error("batch size 0: no error")
 	}
-	for _, spec := range []string{"minibatch:1", "minibatch:x", "minibatch:"} {
-		if _, ok, err := ParseMinibatch(spec); !ok || err == nil {
-			t.Errorf("%s: ok %v err %v, want an error", spec, ok, err)
-		}
-	}
 }
 
 // The batches coupled one by one (as on the workers of a distributed fit)
@@ -267,7 +262,7 @@ func TestCoupleBatchEqualsMinibatchCoupling(t *testing.T) {
 		wa   []float64
 	}{{"uniform", nil}, {"weighted", wa}} {
 		t.Run(tc.name, func(t *testing.T) {
-			want, err := couple(x, y, tc.wa, nil, "minibatch:100")
+			want, err := couple(x, y, tc.wa, nil, MiniBatch(100))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,7 +292,7 @@ func TestCoupleBatchEqualsMinibatchCoupling(t *testing.T) {
 				t.Fatalf("%d pairs, Prepare's coupling has %d", len(got), len(want))
 			}
 			for i := range got {
-				if got[i].I != want[i].I || got[i].J != want[i].J || rel(got[i].W, want[i].W) > 1e-12 {
+				if got[i].I != want[i].I || got[i].J != want[i].J || rel(got[i].Mass, want[i].Mass) > 1e-12 {
 					t.Fatalf("pair %d: %+v, Prepare's %+v", i, got[i], want[i])
 				}
 			}

@@ -390,7 +390,7 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 					F[dst*P+j] = st.Tau * v
 				}
 				b[dst] = -(y[pr.J*d+k] - st.Source[src] + st.Tau*feats[s].c[src])
-				w[dst] = pr.W
+				w[dst] = pr.Mass
 			}
 		}
 		sims[s] = simStep{pairs: pairs, y: y, F: F, b: b, w: w}
@@ -419,7 +419,7 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 				x[p*d+k] = st.Source[src]
 				r[p*d+k] = sm.y[pr.J*d+k] - st.Source[src] + st.Tau*dr[src]
 			}
-			w[p] = pr.W
+			w[p] = pr.Mass
 		}
 		res[s] = residuals{tau: st.Tau, n: len(sm.pairs), x: x, r: r, w: w}
 	}

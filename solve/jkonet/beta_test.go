@@ -35,7 +35,7 @@ func TestBetaCalibrated(t *testing.T) {
 			m := model(t, r.spec+ent)
 			bi := m.NumParams - 1
 			var first float64
-			densities := []string{"gmm:10", "kde"}
+			densities := []Density{GMM(10), KDE()}
 			if r.truth != "" {
 				densities = densities[:1] // the density options are checked once
 			}

@@ -42,7 +42,7 @@ func BenchmarkEB5D(b *testing.B) {
 			b.Fatal(err)
 		}
 		o := DefaultOptions()
-		o.Method = "adam"
+		o.Method = MethodAdam
 		prep, err := Prepare(m, train, o, "x")
 		if err != nil {
 			b.Fatal(err)

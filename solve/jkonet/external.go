@@ -2,44 +2,31 @@ package jkonet
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/ot"
 	"gonum.org/v1/gonum/mat"
 )
 
-// Pair is one entry of a sparse coupling: mass W moves from x_I to y_J.
-type Pair struct {
-	I, J int
-	W    float64
-}
+// Pair is one pair of a coupling: mass Mass moves from x_I to y_J. It is
+// the optimal-transport plan's entry, ot.Pair.
+type Pair = ot.Pair
 
 // couple returns the pairs of the optimal coupling between x and y
 // (squared Euclidean cost) whose mass exceeds 1/(10·max(n, m)), the
 // reference's threshold.
-func couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
+func couple(x, y *mat.Dense, wa, wb []float64, c Couplings) ([]Pair, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
 	var plan *ot.Plan
 	var err error
-	switch {
-	case spec == "" || spec == "exact":
-		plan, err = ot.Couple(x, y, wa, wb, ot.SqEuclidean)
-	case strings.HasPrefix(spec, "sinkhorn:"):
-		var eps float64
-		eps, err = parseEps(spec)
-		if err != nil {
-			return nil, err
-		}
+	if eps, ok := c.Epsilon(); ok {
 		plan, err = sinkhornPlan(x, y, wa, wb, eps)
-	case strings.HasPrefix(spec, "minibatch:"):
-		b, perr := strconv.Atoi(strings.TrimPrefix(spec, "minibatch:"))
-		if perr != nil || b < 2 {
-			return nil, fmt.Errorf("couplings %q: want minibatch:B with a batch size B ≥ 2", spec)
-		}
+	} else if b, ok := c.BatchSize(); ok {
 		plan, err = ot.MiniBatch(x, y, wa, wb, ot.SqEuclidean, ot.MiniBatchOptions{Batch: b})
-	default:
-		return nil, fmt.Errorf("couplings %q: want exact, sinkhorn:EPS or minibatch:B", spec)
+	} else {
+		plan, err = ot.Couple(x, y, wa, wb, ot.SqEuclidean)
 	}
 	if err != nil {
 		return nil, err
@@ -50,7 +37,7 @@ func couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
 	pairs := make([]Pair, 0, len(plan.Pairs))
 	for _, q := range plan.Pairs {
 		if q.Mass > thr {
-			pairs = append(pairs, Pair{q.I, q.J, q.Mass})
+			pairs = append(pairs, q)
 		}
 	}
 	if len(pairs) == 0 {
@@ -97,39 +84,29 @@ func uniformIfNil(w []float64, n int) []float64 {
 	return u
 }
 
-// NewDensity fits the density estimator named by spec ("gmm:K" or "kde")
-// to the cloud x. "gmm:10" is the JKOnet* reference recipe (10 components,
-// degenerate components pruned); every estimate is clipped below at the
-// reference's 1e-5 in the units of x (density.ReferenceThresholds).
-func NewDensity(x *mat.Dense, spec string, seed uint64) (density.Estimator, error) {
-	kind, arg, _ := strings.Cut(spec, ":")
+// NewDensity fits the density estimator d to the cloud x. GMM(10) is the
+// JKOnet* reference recipe (10 components, degenerate components pruned);
+// every estimate is clipped below at the reference's 1e-5 in the units of
+// x (density.ReferenceThresholds).
+func NewDensity(x *mat.Dense, d Density, seed uint64) (density.Estimator, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
 	var est density.Estimator
-	switch kind {
-	case "gmm":
-		k := 10
-		if arg != "" {
-			v, err := strconv.Atoi(arg)
-			if err != nil || v < 1 {
-				return nil, fmt.Errorf("density %q: want gmm:K with K ≥ 1", spec)
-			}
-			k = v
+	if k, ok := d.Components(); !ok {
+		kde, err := density.FitKDE(x, density.KDEOptions{})
+		if err != nil {
+			return nil, err
 		}
-		if k == 10 {
-			return density.JKOnetStarDensity(x, seed)
-		}
+		est = kde
+	} else if k == 10 {
+		return density.JKOnetStarDensity(x, seed)
+	} else {
 		g, err := density.FitGMM(x, density.GMMOptions{Components: k, Seed: seed})
 		if err != nil {
 			return nil, err
 		}
 		est = g
-	case "kde":
-		k, err := density.FitKDE(x, density.KDEOptions{})
-		if err != nil {
-			return nil, err
-		}
-		est = k
-	default:
-		return nil, fmt.Errorf("density %q: want gmm:K or kde", spec)
 	}
 	_, floor := density.ReferenceThresholds(x)
 	return density.Clipped{E: est, Min: floor}, nil
@@ -145,7 +122,7 @@ func (e densityEstimate) eval(rho, grad, p []float64, n, d int) error {
 	return e.Grad(mat.NewDense(n, d, grad), pts)
 }
 
-func estimate(x *mat.Dense, spec string, seed uint64) (densityEstimate, error) {
-	est, err := NewDensity(x, spec, seed)
+func estimate(x *mat.Dense, d Density, seed uint64) (densityEstimate, error) {
+	est, err := NewDensity(x, d, seed)
 	return densityEstimate{est}, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/adam"
 	"github.com/jko-org/jko/internal/finite"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/optimize"
@@ -15,16 +16,19 @@ import (
 
 // Fit preprocesses the data and fits m with the method o.Method.
 func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
-	o = o.withDefaults()
+	o, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
 	method := o.Method
-	if method == "" || method == "auto" {
+	if method == MethodAuto {
 		switch {
 		case m.LinearError() == nil:
-			method = "linear"
+			method = MethodLinear
 		case m.NumParams <= MaxLBFGS:
-			method = "lbfgs"
+			method = MethodLBFGS
 		default:
-			method = "adam"
+			method = MethodAdam
 		}
 	}
 	if err := tinyStepError(s); err != nil {
@@ -37,14 +41,12 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 	}
 	var fit func(*compile.Model, *Prepared, Options) (*Result, error)
 	switch method {
-	case "linear":
+	case MethodLinear:
 		fit = FitLinear
-	case "lbfgs":
+	case MethodLBFGS:
 		fit = FitLBFGS
-	case "adam":
+	case MethodAdam:
 		fit = FitAdam
-	default:
-		return nil, fmt.Errorf("jkonet: unknown method %q (want auto, linear, lbfgs or adam)", method)
 	}
 	res, err := fit(m, prep, o)
 	if err == nil {
@@ -160,7 +162,10 @@ var ErrDiverged = errors.New("training diverged")
 
 // FitAdam minimises the loss with Adam on mini-batches of pairs.
 func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
-	o = o.withDefaults()
+	o, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	P := m.NumParams
 	theta := m.InitTheta(o.Seed)
@@ -174,24 +179,12 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 			all = append(all, ref{s, i})
 		}
 	}
-	bs := o.BatchSize
-	if bs <= 0 || bs > len(all) {
-		bs = len(all)
-	}
-	mom, vel := make([]float64, P), make([]float64, P)
+	bs := min(o.BatchSize, len(all))
+	opt := adam.New(P)
 	grad := make([]float64, P)
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	lr := o.LR
-	if lr <= 0 {
-		lr = 1e-3
-	}
-	epochs := o.Epochs
-	if epochs <= 0 {
-		epochs = 1
-	}
+	lr, epochs := o.LR, o.Epochs
 	res := &Result{Method: "adam", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	first := math.NaN()
-	t := 0
 	for e := 0; e < epochs; e++ {
 		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 		epochLoss, batches := 0.0, 0
@@ -204,17 +197,8 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 			if math.IsNaN(l) || math.IsInf(l, 0) || !finite.All(grad) {
 				return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss became %v (learning rate %g may be too large, or τ too small for the data's displacements): %w", e+1, l, lr, ErrDiverged)
 			}
-			if o.Clip > 0 {
-				clipNorm(grad, o.Clip)
-			}
-			t++
-			c1 := 1 - math.Pow(b1, float64(t))
-			c2 := 1 - math.Pow(b2, float64(t))
-			for j := range theta {
-				mom[j] = b1*mom[j] + (1-b1)*grad[j]
-				vel[j] = b2*vel[j] + (1-b2)*grad[j]*grad[j]
-				theta[j] -= lr * (mom[j] / c1) / (math.Sqrt(vel[j]/c2) + eps)
-			}
+			clipNorm(grad, o.Clip)
+			opt.Descend(theta, grad, lr)
 			project(theta, lo, hi)
 			epochLoss += l
 			batches++
@@ -233,7 +217,7 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	res.Iterations = epochs
 	res.Converged, res.Status = adamSettled(res.LossCurve)
 	if !res.Converged {
-		res.Warnings = append(res.Warnings, "Adam: "+res.Status+"; train longer (--epochs) or raise the learning rate")
+		res.Warnings = append(res.Warnings, "Adam: "+res.Status+"; train longer (more epochs) or raise the learning rate")
 	}
 	analyse(m, prep, res)
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"adam", time.Since(start)})
@@ -263,7 +247,10 @@ func project(theta, lo, hi []float64) {
 // Bounded parameters are optimised through a smooth change of variables
 // (θ = lo + eᵘ, hi − eᵘ, or lo + (hi − lo)·σ(u)), so they stay inside.
 func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
-	o = o.withDefaults()
+	o, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	P := m.NumParams
 	lo, hi := bounds(m)
@@ -313,7 +300,7 @@ func FitLBFGS(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		if err != nil {
 			msg += ": " + err.Error()
 		}
-		res.Warnings = append(res.Warnings, msg+"; raise --max-iter or check the spec's scaling")
+		res.Warnings = append(res.Warnings, msg+"; allow more iterations or check the spec's scaling")
 	}
 	analyse(m, prep, res)
 	res.Times = append(append(Timings{}, prep.Times...), Stage{"lbfgs", time.Since(start)})

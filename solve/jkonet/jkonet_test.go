@@ -134,7 +134,7 @@ func TestMethodsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Method = "lbfgs"
+	o.Method = MethodLBFGS
 	lb, err := Fit(m, data, o)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func TestAdamDiverges(t *testing.T) {
 	// Any step of size 100 leaves the domain of sqrt(1 − a²).
 	m := model(t, "param a\npotential V(x) = sqrt(1 - a^2)*sum(x^2) + a*sum(x)")
 	o := DefaultOptions()
-	o.Method = "adam"
+	o.Method = MethodAdam
 	o.LR = 100
 	o.Epochs = 20
 	_, err := Fit(m, data, o)

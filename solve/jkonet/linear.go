@@ -329,7 +329,7 @@ func boxSolve(m *compile.Model, full *linear.Normal, o Options, evalAt string) (
 	// β of an entropy term from the residual noise (see residualBeta): the
 	// drift is fitted with β's entry held at 0.
 	betaAt = -1
-	if o.BetaFrom != "score" && evalAt == "x" {
+	if o.BetaFrom != BetaScore && evalAt == "x" {
 		betaAt = entropyEntry(m)
 	}
 	if betaAt >= 0 {

@@ -2,19 +2,16 @@ package jkonet
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jko-org/jko/solve/ot"
 	"gonum.org/v1/gonum/mat"
 )
 
-// Couple returns the pairs of the coupling between snapshot k (x, weights
-// wa, nil for uniform) and snapshot k+1 (y, wb) that Prepare uses: exact,
-// entropic ("sinkhorn:EPS") or mini-batch ("minibatch:B", ot.MiniBatch),
-// as spec says, without the pairs of mass below 1/(10·max(n, m)).
-func Couple(x, y *mat.Dense, wa, wb []float64, spec string) ([]Pair, error) {
-	return couple(x, y, wa, wb, spec)
+// Couple returns the pairs of the coupling c between snapshot k (x,
+// weights wa, nil for uniform) and snapshot k+1 (y, wb) that Prepare
+// uses, without the pairs of mass below 1/(10·max(n, m)).
+func Couple(x, y *mat.Dense, wa, wb []float64, c Couplings) ([]Pair, error) {
+	return couple(x, y, wa, wb, c)
 }
 
 // Batch is one mini-batch of a step: rows X of the first snapshot and rows
@@ -23,8 +20,7 @@ type Batch struct {
 	X, Y []int
 }
 
-// Minibatches returns the batches of the mini-batch coupling ("minibatch:B"
-// with B = size) between n and m points: those ot.MiniBatch couples, so a
+// Minibatches returns the batches of the mini-batch coupling MiniBatch(size) between n and m points: those ot.MiniBatch couples, so a
 // distributed fit that couples the batches on different machines
 // (CoupleBatch) gets the pairs Prepare gets.
 func Minibatches(n, m, size int) ([]Batch, error) {
@@ -78,22 +74,8 @@ func CoupleBatch(xb, yb *mat.Dense, wab, wbb []float64, b Batch, mass float64, n
 	pairs := make([]Pair, 0, len(plan.Pairs))
 	for _, q := range plan.Pairs {
 		if w := q.Mass * mass; w > thr {
-			pairs = append(pairs, Pair{I: b.X[q.I], J: b.Y[q.J], W: w})
+			pairs = append(pairs, Pair{I: b.X[q.I], J: b.Y[q.J], Mass: w})
 		}
 	}
 	return pairs, nil
-}
-
-// ParseMinibatch reads the batch size of couplings "minibatch:B"; ok is
-// false for other couplings.
-func ParseMinibatch(spec string) (size int, ok bool, err error) {
-	arg, found := strings.CutPrefix(spec, "minibatch:")
-	if !found {
-		return 0, false, nil
-	}
-	size, err = strconv.Atoi(arg)
-	if err != nil || size < 2 {
-		return 0, true, fmt.Errorf("couplings %q: want minibatch:B with a batch size B ≥ 2", spec)
-	}
-	return size, true, nil
 }

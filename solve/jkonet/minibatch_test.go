@@ -18,7 +18,7 @@ func TestCoupleMiniBatch(t *testing.T) {
 			y.Set(i, k, x.At(i, k)+0.01)
 		}
 	}
-	pairs, err := couple(x, y, nil, nil, "minibatch:50")
+	pairs, err := couple(x, y, nil, nil, MiniBatch(50))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,9 +26,9 @@ func TestCoupleMiniBatch(t *testing.T) {
 	if len(pairs) != 200 {
 		t.Errorf("%d pairs, want 200", len(pairs))
 	}
-	for _, spec := range []string{"minibatch:1", "minibatch:x", "minibatch:"} {
-		if _, err := couple(x, y, nil, nil, spec); err == nil {
-			t.Errorf("%s: no error", spec)
+	for _, c := range []Couplings{MiniBatch(1), MiniBatch(0), MiniBatch(-3)} {
+		if _, err := couple(x, y, nil, nil, c); err == nil {
+			t.Errorf("%v: no error", c)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,112 +11,6 @@ import (
 	"github.com/jko-org/jko/internal/parallel"
 	"github.com/jko-org/jko/solve/snapshot"
 )
-
-// Options configure Prepare and Fit. A zero field means the reference
-// setting that DefaultOptions holds (method auto, exact couplings, gmm:10
-// densities, 200 epochs of 256 pairs at learning rate 0.001, 500 L-BFGS
-// iterations, the ridge chosen from the data), except Clip, where 0 means
-// none: Options{} is a JKOnet* fit without gradient clipping.
-type Options struct {
-	// Method is "auto" (linear when every term is affine in its
-	// parameters, else lbfgs when there are at most MaxLBFGS parameters,
-	// else adam), "linear", "lbfgs" or "adam".
-	Method string
-	// Ridge is the closed form's ridge, relative to the diagonal of the
-	// normal matrix: the zero value (RidgeAuto) chooses it from the data,
-	// RidgeFixed(r) sets it, RidgeFixed(0) is the exact solve.
-	Ridge Ridge
-	// Couplings is "exact", "sinkhorn:EPS" or "minibatch:B" (exact OT
-	// on random batches of B points, ot.MiniBatch).
-	Couplings string
-	// Density is "gmm:K" (K-component Gaussian mixture, the reference's
-	// gmm:10) or "kde".
-	Density string
-	// EvalAt is "x" (explicit) or "y" (implicit); "" is y for a spec that
-	// declares step implicit and x otherwise.
-	EvalAt string
-	// DensityAt is where the internal energy's term f″(ρ)∇ρ is taken: "x"
-	// (density of snapshot k at x), "y" (density of snapshot k+1 at y, what
-	// the reference does even for its explicit linear fits) or "" to
-	// follow EvalAt. On data from an explicit Euler–Maruyama scheme the
-	// consistent choice recovers β markedly better (styblinski_tang with
-	// β = 0.1: 0.091 at x against 0.144 with the reference's mix).
-	DensityAt string
-	// BetaFrom is how the closed form estimates the β of an entropy term
-	// (f = βρ log ρ) when the drift is evaluated at x: "" or "residual",
-	// from the noise the coupled pairs keep, corrected by simulation for the
-	// noise the coupling removes (no density needed; see residualBeta), or
-	// "score", JKOnet*'s term β∇log ρ with the density estimate.
-	BetaFrom string
-	Seed     uint64
-	// betaPinned: fit with the entropy's β held at 0, without estimating
-	// it (the simulated refits of residualBeta).
-	betaPinned bool
-
-	// Gradient-based training.
-	Epochs    int     // passes over the pairs (adam)
-	BatchSize int     // pairs per Adam step
-	LR        float64 // Adam learning rate
-	Clip      float64 // gradient-norm clip (0: none)
-	MaxIter   int     // L-BFGS iterations
-
-	// Bootstrap, when at least 2, refits to that many resamplings of the
-	// coupling pairs (with replacement, per step) and reports the spread of
-	// θ in Result.Bootstrap: an uncertainty for every method, valid where
-	// the closed form's standard errors are not. Seeded by Seed; the
-	// replicates run in parallel with results independent of the cores.
-	Bootstrap int
-
-	// Progress, if set, is called as work advances: stage names the phase
-	// ("couplings", "densities", "features", "solve", "lbfgs", "epoch"),
-	// done/total count it, loss is the current loss where there is one
-	// (else NaN).
-	Progress func(stage string, done, total int, loss float64)
-}
-
-// DefaultOptions returns the settings of the JKOnet* reference.
-func DefaultOptions() Options {
-	return Options{
-		Method: "auto", Ridge: RidgeAuto(), Couplings: "exact", Density: "gmm:10",
-		Epochs: 200, BatchSize: 256, LR: 1e-3, Clip: 10, MaxIter: 500,
-	}
-}
-
-// MaxLBFGS is the number of parameters above which "auto" prefers Adam.
-const MaxLBFGS = 200
-
-// withDefaults fills the zero fields that have a reference setting.
-func (o Options) withDefaults() Options {
-	d := DefaultOptions()
-	if o.Method == "" {
-		o.Method = d.Method
-	}
-	if o.Couplings == "" {
-		o.Couplings = d.Couplings
-	}
-	if o.Density == "" {
-		o.Density = d.Density
-	}
-	if o.Epochs == 0 {
-		o.Epochs = d.Epochs
-	}
-	if o.BatchSize == 0 {
-		o.BatchSize = d.BatchSize
-	}
-	if o.LR == 0 {
-		o.LR = d.LR
-	}
-	if o.MaxIter == 0 {
-		o.MaxIter = d.MaxIter
-	}
-	return o
-}
-
-func (o *Options) progress(stage string, done, total int, loss float64) {
-	if o.Progress != nil {
-		o.Progress(stage, done, total, loss)
-	}
-}
 
 // Step is one observed step μ_k → μ_{k+1}, ready for the loss: the pairs of
 // the coupling with the drift's evaluation point of each.
@@ -225,12 +118,15 @@ func defaultEvalAt(o Options, m *compile.Model) string {
 
 // Prepare computes the couplings and, if the spec needs them, the densities.
 func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) (*Prepared, error) {
-	o = o.withDefaults()
+	o, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
 	if err := Check(m, s); err != nil {
 		return nil, err
 	}
 	if evalAt != "x" && evalAt != "y" {
-		return nil, fmt.Errorf("jkonet: eval-at must be x or y, got %q", evalAt)
+		return nil, fmt.Errorf("jkonet: the evaluation point (EvalAt) must be x or y, got %q", evalAt)
 	}
 	d := m.Dim
 	p := &Prepared{Dim: d, EvalAt: evalAt}
@@ -277,7 +173,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 			densityAt = evalAt
 		}
 		if densityAt != "x" && densityAt != "y" {
-			return nil, fmt.Errorf("jkonet: density-at must be x or y, got %q", densityAt)
+			return nil, fmt.Errorf("jkonet: DensityAt must be x or y, got %q", densityAt)
 		}
 		p.DensityAt = densityAt
 		start = time.Now()
@@ -301,14 +197,4 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, evalAt string) 
 		p.Times = append(p.Times, Stage{"densities", time.Since(start)})
 	}
 	return p, nil
-}
-
-// parseEps reads the ε of "sinkhorn:EPS".
-func parseEps(spec string) (float64, error) {
-	_, arg, _ := strings.Cut(spec, ":")
-	eps, err := strconv.ParseFloat(arg, 64)
-	if err != nil || !(eps > 0) {
-		return 0, fmt.Errorf("couplings %q: want sinkhorn:EPS with EPS > 0", spec)
-	}
-	return eps, nil
 }

@@ -3,6 +3,8 @@ package jkonet
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/jko-org/jko/compile"
@@ -36,7 +38,22 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 	if res.Method != "linear" || m.Has(compile.Internal) || res.Linear == nil {
 		return nil
 	}
-	other := prep.otherStep(s)
+	// On many pairs both steps are fitted to a subsample (the check then
+	// costs two small fits, not a second full one): the shift between the
+	// steps is systematic and the subsample estimates it; the preference
+	// test scales with the number of rows.
+	base, scale := prep, 1.0
+	this := res
+	if sub, frac := subsamplePairs(prep, stepCheckPairs, o.Seed); sub != nil {
+		base, scale = sub, 1/frac
+		o2 := o
+		o2.Progress = nil
+		var err error
+		if this, err = FitLinear(m, sub, o2); err != nil {
+			return nil
+		}
+	}
+	other := base.otherStep(s)
 	o.Progress = nil
 	alt, err := FitLinear(m, other, o)
 	if err != nil {
@@ -45,18 +62,18 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 		return nil
 	}
 	rows := 0
-	for _, n := range prep.Pairs {
-		rows += n * prep.Dim
+	for _, n := range base.Pairs {
+		rows += n * base.Dim
 	}
-	dof := float64(rows - len(res.free))
-	if dof <= 0 || !(res.Loss > 0) {
+	dof := float64(rows - len(this.free))
+	if dof <= 0 || !(this.Loss > 0) {
 		// An exact fit: the data choose this step (any other leaves a
 		// residual) unless the other is exact too, and then they agree.
 		return nil
 	}
 	// Both losses are the residual sums over the same rows and weights, so
 	// their relative rise is the rise of the RSS in units of σ̂²·dof.
-	z := (alt.Loss - res.Loss) / res.Loss * dof
+	z := (alt.Loss - this.Loss) / this.Loss * dof * scale
 	if z >= stepCheckZ {
 		return nil
 	}
@@ -71,8 +88,9 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 		if !(se > 0) || math.IsNaN(alt.Theta[j]) {
 			continue
 		}
-		if k := math.Abs(alt.Theta[j]-res.Theta[j]) / se; k > 2 {
-			moved = append(moved, shift{res.Names[j], k, alt.Theta[j], res.Theta[j]})
+		d := alt.Theta[j] - this.Theta[j]
+		if k := math.Abs(d) / se; k > 2 {
+			moved = append(moved, shift{res.Names[j], k, res.Theta[j] + d, res.Theta[j]})
 		}
 	}
 	if len(moved) == 0 {
@@ -89,17 +107,51 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 	otherName := map[string]string{"x": "explicit", "y": "implicit"}[other.EvalAt]
 	thisName := map[string]string{"x": "explicit", "y": "implicit"}[prep.EvalAt]
 	prefer := "the data do not clearly prefer either step"
-	if alt.Loss < res.Loss {
-		prefer = fmt.Sprintf("the data fit the %s step better (loss %.4g against %.4g)", otherName, alt.Loss, res.Loss)
+	if alt.Loss < this.Loss {
+		prefer = fmt.Sprintf("the data fit the %s step better (loss %.4g against %.4g)", otherName, alt.Loss, this.Loss)
 	}
 	res.Warnings = append(res.Warnings, fmt.Sprintf(
 		"the step matters more than the noise: under the %s step the estimates are %s; %s. The standard errors of the %s fit leave out the time discretisation's error: fit with the step the data follow, or count the difference as uncertainty",
 		otherName, strings.Join(parts, ", "), prefer, thisName))
 	res.StepShift = make([]float64, len(res.Theta))
 	for j := range res.Theta {
-		res.StepShift[j] = alt.Theta[j] - res.Theta[j]
+		res.StepShift[j] = alt.Theta[j] - this.Theta[j]
 	}
 	return nil
+}
+
+// stepCheckPairs is the most pairs per step the step check fits (a
+// variable for tests).
+var stepCheckPairs = 4096
+
+// subsamplePairs returns prep with at most n pairs per step, drawn without
+// replacement (seeded), and the fraction of all pairs kept; nil when no
+// step has more than n pairs. The data must have no densities.
+func subsamplePairs(prep *Prepared, n int, seed uint64) (*Prepared, float64) {
+	total, kept := 0, 0
+	for _, st := range prep.Steps {
+		total += st.N
+		kept += min(st.N, n)
+	}
+	if kept == total {
+		return nil, 1
+	}
+	q := *prep
+	q.Steps = make([]Step, len(prep.Steps))
+	q.Pairs = make([]int, len(prep.Steps))
+	rng := rand.New(rand.NewPCG(seed, 0x57e9c4ec))
+	for i := range prep.Steps {
+		st := &prep.Steps[i]
+		if st.N <= n {
+			q.Steps[i], q.Pairs[i] = *st, st.N
+			continue
+		}
+		idx := rng.Perm(st.N)[:n]
+		slices.Sort(idx)
+		q.Steps[i] = *gather(st, idx, prep.Dim)
+		q.Pairs[i] = n
+	}
+	return &q, float64(kept) / float64(total)
 }
 
 // otherStep returns the prepared data with the drift evaluated at the

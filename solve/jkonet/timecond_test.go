@@ -82,10 +82,10 @@ func TestTimeConditionedFit(t *testing.T) {
 		t.Errorf("polynomial fit: loss %g, want 0", poly.Loss)
 	}
 
-	for _, method := range []string{"lbfgs", "adam"} {
+	for _, method := range []Method{MethodLBFGS, MethodAdam} {
 		o := DefaultOptions()
 		o.Method, o.Seed, o.MaxIter = method, 1, 150
-		if method == "adam" {
+		if method == MethodAdam {
 			o.Epochs, o.LR, o.BatchSize = 300, 0.01, 100
 		}
 		loss := map[bool]float64{}

@@ -32,7 +32,7 @@ func TestTinyTimeStep(t *testing.T) {
 		o.Ridge = RidgeFixed(0)
 		res, err := Fit(m, scaled, o)
 		if tc.want != "" {
-			o.Method = "lbfgs"
+			o.Method = MethodLBFGS
 			_, errL := Fit(m, scaled, o)
 			if errL == nil || !strings.Contains(errL.Error(), tc.want) {
 				t.Errorf("τ = %g, L-BFGS: err %v, want one naming the %s", tc.tau, errL, tc.want)

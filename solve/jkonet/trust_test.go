@@ -102,7 +102,7 @@ func TestGaussNewton(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Method = "lbfgs"
+	o.Method = MethodLBFGS
 	nl, err := Fit(model(t, "param a = -1\nparam b, c\npotential V(x) = exp(a)*sum(x^4) + b*sum(x^2) + c*sum(x)\n"), data, o)
 	if err != nil {
 		t.Fatal(err)

@@ -32,9 +32,11 @@ type Options struct {
 	// Box is the plotted region; zero: the data's bounding box padded by
 	// 5%, or [−4, 4]² without data.
 	Box Box
-	// Grid is the number of potential evaluations per axis (default 80).
+	// Grid is the number of potential evaluations per axis, at least 2
+	// (0: DefaultGrid).
 	Grid int
-	// Arrows is the number of drift arrows per axis (default 15).
+	// Arrows is the number of drift arrows per axis, at least 2 (0:
+	// DefaultArrows).
 	Arrows int
 	// T, when set, is the one time at which time-dependent potentials
 	// are drawn; nil: at up to four snapshot times (small multiples), and
@@ -50,18 +52,24 @@ type Options struct {
 	MaxPoints int
 }
 
+// The defaults of Options.Grid and Options.Arrows.
+const (
+	DefaultGrid   = 80
+	DefaultArrows = 15
+)
+
 func (o Options) grid() int {
 	if o.Grid > 1 {
 		return o.Grid
 	}
-	return 80
+	return DefaultGrid
 }
 
 func (o Options) arrows() int {
 	if o.Arrows > 1 {
 		return o.Arrows
 	}
-	return 15
+	return DefaultArrows
 }
 
 func (o Options) maxPoints() int {

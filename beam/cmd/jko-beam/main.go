@@ -51,9 +51,9 @@ var version = "0.1.0-dev"
 // The fit's flags, on the standard flag set next to Beam's own.
 var (
 	out       = flag.String("o", "", "Where to write the fitted spec, or eval's report as JSON (a local path, or gs://… on Dataflow; eval's default is a local temporary file, printed and removed, for runners whose workers share this machine's disk).")
-	reg       = flag.String("reg", "auto", "Ridge, relative to each parameter's feature size on the data: auto (chosen from the data's residual variance) or a number ≥ 0 (0: the exact solve), as for jko fit.")
-	couplings = flag.String("couplings", "exact", "exact (one optimal transport problem per step, on one worker: up to about 20,000 points per snapshot), sinkhorn:EPS, or minibatch:B (exact couplings of random batches of about B points, as jko fit's, spread over the workers).")
-	density   = flag.String("density", "gmm:10", "Density estimate for internal energies: gmm:K or kde.")
+	reg       = flag.String("reg", jkonet.DefaultOptions().Ridge.String(), "Ridge, relative to each parameter's feature size on the data: auto (chosen from the data's residual variance) or a number ≥ 0 (0: the exact solve), as for jko fit.")
+	couplings = flag.String("couplings", jkonet.DefaultOptions().Couplings.String(), "exact (one optimal transport problem per step, on one worker: up to about 20,000 points per snapshot), sinkhorn:EPS, or minibatch:B (exact couplings of random batches of about B points, as jko fit's, spread over the workers).")
+	density   = flag.String("density", jkonet.DefaultOptions().Density.String(), "Density estimate for internal energies: gmm:K or kde.")
 	evalAt    = flag.String("eval-at", "", "Evaluate the drift at x (explicit step) or y (implicit step); default: y for a spec that declares step implicit, else x.")
 	densityAt = flag.String("density-at", "", "Where the internal energy's term is taken: x, y, or follow --eval-at.")
 	split     = flag.String("split", "", "Which snapshots of a directory to read: train, test or all (the default: train for fit, test for eval); a CSV file has no split.")
@@ -170,13 +170,21 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--reg %s: want auto or a number ≥ 0", *reg)
 	}
+	cp, err := jkonet.ParseCouplings(*couplings)
+	if err != nil {
+		return fmt.Errorf("--couplings: %w", err)
+	}
+	dens, err := jkonet.ParseDensity(*density)
+	if err != nil {
+		return fmt.Errorf("--density: %w", err)
+	}
 	spec, err := pipeline.LoadSpec(pos[1])
 	if err != nil {
 		return err
 	}
 	inputs := pos[2:]
 	cfg := pipeline.Config{
-		Spec: spec, Split: *split, Dt: *dt, Ridge: ridge, Couplings: *couplings, Density: *density,
+		Spec: spec, Split: *split, Dt: *dt, Ridge: ridge, Couplings: cp, Density: dens,
 		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
 		Tool: "jko-beam " + version, Data: strings.Join(inputs, " "),
 	}
