@@ -298,8 +298,8 @@ func (*Term) declNode()    {}
 func (*Weights) declNode() {}
 func (*Step) declNode()    {}
 
-// NewIdent returns an identifier without a position.
-func NewIdent(name string) *Ident { return &Ident{Name: name} }
+// newIdent returns an identifier without a position.
+func newIdent(name string) *Ident { return &Ident{Name: name} }
 
 // NumberLit returns a synthesized number literal that prints as the
 // shortest text that reads back as exactly v (strconv 'g', -1). A negative

@@ -69,8 +69,8 @@ func init() {
 		arityHint: "mlp(x, h1, h2, ...) takes the input and at least one hidden width"})
 }
 
-// LookupBuiltin returns the built-in function called name, or nil.
-func LookupBuiltin(name string) *Builtin { return builtins[name] }
+// lookupBuiltin returns the built-in function called name, or nil.
+func lookupBuiltin(name string) *Builtin { return builtins[name] }
 
 // BuiltinNames returns the names of all built-in functions, sorted.
 func BuiltinNames() []string {

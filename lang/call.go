@@ -104,7 +104,7 @@ func shapeReduce(bc builtinCall) Shape {
 	if !bc.needVector(0, "") {
 		return badShape
 	}
-	return ScalarShape
+	return scalarShape
 }
 
 func shapeDot(bc builtinCall) Shape {
@@ -114,7 +114,7 @@ func shapeDot(bc builtinCall) Shape {
 	if !bc.c.sameLen(bc.s, bc.call.Func.At, bc.args[0].Len, bc.args[1].Len, "the arguments of dot") {
 		return badShape
 	}
-	return ScalarShape
+	return scalarShape
 }
 
 func shapeMonomials(bc builtinCall) Shape {
@@ -125,7 +125,7 @@ func shapeMonomials(bc builtinCall) Shape {
 	if !ok {
 		return badShape
 	}
-	return VectorShape(LenConst(k + 1).Pow(bc.args[0].Len).Sub(LenConst(1)))
+	return vectorShape(lenConst(k + 1).Pow(bc.args[0].Len).Sub(lenConst(1)))
 }
 
 func shapePolynomials(bc builtinCall) Shape {
@@ -136,7 +136,7 @@ func shapePolynomials(bc builtinCall) Shape {
 	if !ok {
 		return badShape
 	}
-	return VectorShape(bc.args[0].Len.Add(LenConst(k)).Binom(LenConst(k)).Sub(LenConst(1)))
+	return vectorShape(bc.args[0].Len.Add(lenConst(k)).Binom(lenConst(k)).Sub(lenConst(1)))
 }
 
 func shapeConcat(bc builtinCall) Shape {
@@ -161,7 +161,7 @@ func shapeGrid(bc builtinCall) Shape {
 		bc.c.errorf(bc.call.Args[2].Pos(), "", "the number of grid points per axis must be at least 1; got %d", n)
 		return badShape
 	}
-	return MatrixShape(LenConst(n).Pow(LenDim()), LenDim())
+	return matrixShape(lenConst(n).Pow(lenDim()), lenDim())
 }
 
 func shapeBumps(bc builtinCall) Shape {
@@ -179,7 +179,7 @@ func shapeBumps(bc builtinCall) Shape {
 	if !bc.c.sameLen(bc.s, call.Args[1].Pos(), args[0].Len, args[1].Cols, "the point and the centres") {
 		return badShape
 	}
-	return VectorShape(args[1].Len)
+	return vectorShape(args[1].Len)
 }
 
 // shapeMLP checks a neural block and registers it with its term.
@@ -188,14 +188,14 @@ func shapeMLP(bc builtinCall) Shape {
 	var widths []int
 	for _, a := range call.Args[1:] {
 		n, ok := a.(*Number)
-		c.record(s, a, ScalarShape)
+		c.record(s, a, scalarShape)
 		if !ok || n.Value != math.Trunc(n.Value) || n.Value < 1 || n.Value > 1<<20 {
 			c.errorf(a.Pos(), "write the hidden widths as numbers: mlp(x, 64, 64)", "mlp widths must be positive integer literals")
 			return badShape
 		}
 		widths = append(widths, int(n.Value))
 	}
-	in := LenConst(1)
+	in := lenConst(1)
 	switch bc.args[0].Rank {
 	case Vector:
 		in = bc.args[0].Len
@@ -222,7 +222,7 @@ func shapeMLP(bc builtinCall) Shape {
 			c.blocks[bname] = blk
 		}
 	}
-	return ScalarShape
+	return scalarShape
 }
 
 func (c *checker) callFn(s *scope, call *Call, fi *FnInfo) Shape {

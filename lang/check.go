@@ -14,7 +14,7 @@ type ParamInfo struct {
 	Name  string
 	Ident *Ident
 	Decl  *Param
-	// Shape is ScalarShape or a vector; the vector length of a [*]
+	// Shape is scalarShape or a vector; the vector length of a [*]
 	// parameter is the length its use implied.
 	Shape Shape
 	// Lower and Upper are the bounds (-Inf and +Inf when absent).

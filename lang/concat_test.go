@@ -59,7 +59,7 @@ func TestLenBinom(t *testing.T) {
 	for _, tc := range []struct{ n, k, want int }{
 		{5, 0, 1}, {5, 5, 1}, {12, 2, 66}, {46, 6, 9366819}, {60, 30, 118264581564861424},
 	} {
-		got, err := LenConst(tc.n).Binom(LenConst(tc.k)).Eval(0)
+		got, err := lenConst(tc.n).Binom(lenConst(tc.k)).Eval(0)
 		if tc.want > maxLen {
 			if err == nil {
 				t.Errorf("C(%d, %d) = %d; want a length error", tc.n, tc.k, got)
@@ -70,7 +70,7 @@ func TestLenBinom(t *testing.T) {
 			t.Errorf("C(%d, %d) = %d (%v), want %d", tc.n, tc.k, got, err, tc.want)
 		}
 	}
-	if _, err := LenConst(3).Binom(LenConst(4)).Eval(0); err == nil {
+	if _, err := lenConst(3).Binom(lenConst(4)).Eval(0); err == nil {
 		t.Error("C(3, 4): want an error")
 	}
 }

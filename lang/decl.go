@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-// MaxInlined bounds the number of expressions that inlining user functions
+// maxInlined bounds the number of expressions that inlining user functions
 // adds to one declaration. Each call copies the function's body, so a
 // function calling another twice doubles at each level: 22 such levels
 // made 4 million copies and 3.5 GB before this bound.
-const MaxInlined = 200_000
+const maxInlined = 200_000
 
 // inlineBudget counts the expressions checked inside function bodies for
 // the declaration being checked.
@@ -148,9 +148,9 @@ func (c *checker) checkParam(d *Param) {
 		p := c.params[id]
 		switch {
 		case d.Star:
-			p.Shape = VectorShape(newVar(id.Name))
+			p.Shape = vectorShape(newVar(id.Name))
 		case length != nil:
-			p.Shape = VectorShape(length)
+			p.Shape = vectorShape(length)
 		}
 		if lower != nil {
 			p.Lower = lower[0]
@@ -188,7 +188,7 @@ func (c *checker) checkParam(d *Param) {
 func (c *checker) checkTerm(t *TermInfo) {
 	d := t.Decl
 	s := c.newScope(t)
-	dim := VectorShape(LenDim())
+	dim := vectorShape(lenDim())
 	bad := false
 	switch t.Kind {
 	case Potential:
@@ -211,11 +211,11 @@ func (c *checker) checkTerm(t *TermInfo) {
 		s.args[a.Name] = a
 		switch {
 		case t.Kind == Internal:
-			s.argShapes[a] = ScalarShape
+			s.argShapes[a] = scalarShape
 		case i == 0:
 			s.argShapes[a] = dim
 		default:
-			s.argShapes[a] = ScalarShape
+			s.argShapes[a] = scalarShape
 		}
 	}
 	sh := c.expr(s, d.Body)

@@ -43,17 +43,17 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 		if c.inlined.over {
 			return badShape
 		}
-		if c.inlined.n++; c.inlined.n > MaxInlined {
+		if c.inlined.n++; c.inlined.n > maxInlined {
 			c.inlined.over = true
 			top := c.inlined.top
 			c.errorf(top.Func.At, "functions are inlined: each call copies the body, so a function calling another twice doubles it",
-				"calling %s here inlines more than %d expressions", top.Func.Name, MaxInlined)
+				"calling %s here inlines more than %d expressions", top.Func.Name, maxInlined)
 			return badShape
 		}
 	}
 	switch x := e.(type) {
 	case *Number:
-		return c.record(s, e, ScalarShape)
+		return c.record(s, e, scalarShape)
 	case *Ident:
 		return c.record(s, e, c.ident(s, x))
 	case *Unary:
@@ -84,7 +84,7 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 				return iv >= 0 && iv < nv, fmt.Sprintf("index %d out of range for a vector of length %d", iv, nv)
 			})
 		}
-		return c.record(s, e, ScalarShape)
+		return c.record(s, e, scalarShape)
 	case *Slice:
 		xs := c.expr(s, x.X)
 		if x.Lo != nil {
@@ -100,7 +100,7 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 			c.errorf(x.Lbrack, "index and slice work on vectors", "cannot slice %s", xs.rankName())
 			return c.record(s, e, badShape)
 		}
-		lo, hi, ok := LenConst(0), xs.Len, true
+		lo, hi, ok := lenConst(0), xs.Len, true
 		if x.Lo != nil {
 			lo, ok = c.toLen(s, x.Lo, "a slice bound")
 		}
@@ -122,7 +122,7 @@ func (c *checker) expr(s *scope, e Expr) Shape {
 			}
 			return 0 <= l && l <= h && h <= nv, fmt.Sprintf("slice [%d:%d] out of range for a vector of length %d", l, h, nv)
 		})
-		return c.record(s, e, VectorShape(hi.Sub(lo)))
+		return c.record(s, e, vectorShape(hi.Sub(lo)))
 	case *List:
 		return c.record(s, e, c.list(s, x))
 	}
@@ -243,13 +243,13 @@ func (c *checker) list(s *scope, l *List) Shape {
 			return badShape
 		}
 	}
-	return MatrixShape(LenConst(len(l.Elems)), first.Len)
+	return matrixShape(lenConst(len(l.Elems)), first.Len)
 }
 
 // concatShape is the shape of scalars and vectors joined end to end: the
 // vectors' lengths, then the number of scalars ("d + 1" for [x, t]).
 func concatShape(shapes []Shape) Shape {
-	n, scalars := LenConst(0), 0
+	n, scalars := lenConst(0), 0
 	for _, sh := range shapes {
 		if sh.Rank == Scalar {
 			scalars++
@@ -257,7 +257,7 @@ func concatShape(shapes []Shape) Shape {
 			n = n.Add(sh.Len)
 		}
 	}
-	return VectorShape(n.Add(LenConst(scalars)))
+	return vectorShape(n.Add(lenConst(scalars)))
 }
 
 // toLen converts an integer expression (literals, constants, d, + - * ^,
@@ -274,7 +274,7 @@ func (c *checker) toLen(s *scope, e Expr, what string) (*Len, bool) {
 			c.errorf(x.At, "", "%s must be an integer; got %s", what, x.Text)
 			return nil, false
 		}
-		return LenConst(int(x.Value)), true
+		return lenConst(int(x.Value)), true
 	case *Ident:
 		o := c.m.Uses[x]
 		if o == nil {
@@ -282,7 +282,7 @@ func (c *checker) toLen(s *scope, e Expr, what string) (*Len, bool) {
 		}
 		switch o.Kind {
 		case ObjDim:
-			return LenDim(), true
+			return lenDim(), true
 		case ObjConst:
 			if o.Const.Shape.Rank != Scalar {
 				return nil, false
@@ -296,7 +296,7 @@ func (c *checker) toLen(s *scope, e Expr, what string) (*Len, bool) {
 			return nil, false
 		}
 		if x.Op == '-' {
-			return LenConst(0).Sub(l), true
+			return lenConst(0).Sub(l), true
 		}
 		return l, true
 	case *Binary:

@@ -343,19 +343,19 @@ internal F(rho) = rho^2
 }
 
 func TestLen(t *testing.T) {
-	d := LenDim()
+	d := lenDim()
 	tests := []struct {
 		l    *Len
 		str  string
 		at3  int
 		cnst bool
 	}{
-		{LenConst(10).Pow(d), "10^d", 1000, false},
-		{LenConst(5).Pow(d).Sub(LenConst(1)), "5^d - 1", 124, false},
-		{d.FloorDiv(LenConst(2)), "floor(d/2)", 1, false},
-		{d.Sub(d.FloorDiv(LenConst(2))), "d - floor(d/2)", 2, false},
-		{LenConst(2).Mul(LenConst(3)).Add(LenConst(1)), "7", 7, true},
-		{d.CeilDiv(LenConst(2)), "ceil(d/2)", 2, false},
+		{lenConst(10).Pow(d), "10^d", 1000, false},
+		{lenConst(5).Pow(d).Sub(lenConst(1)), "5^d - 1", 124, false},
+		{d.FloorDiv(lenConst(2)), "floor(d/2)", 1, false},
+		{d.Sub(d.FloorDiv(lenConst(2))), "d - floor(d/2)", 2, false},
+		{lenConst(2).Mul(lenConst(3)).Add(lenConst(1)), "7", 7, true},
+		{d.CeilDiv(lenConst(2)), "ceil(d/2)", 2, false},
 	}
 	for _, tc := range tests {
 		if s := tc.l.String(); s != tc.str {
@@ -368,14 +368,14 @@ func TestLen(t *testing.T) {
 			t.Errorf("%s: Const ok = %v", tc.str, ok)
 		}
 	}
-	if _, err := LenConst(10).Pow(d).Eval(100); err == nil {
+	if _, err := lenConst(10).Pow(d).Eval(100); err == nil {
 		t.Error("10^100 did not overflow")
 	}
 	v := newVar("w")
-	if unify(v, LenConst(4).Pow(d)) != cmpEqual || v.String() != "4^d" {
+	if unify(v, lenConst(4).Pow(d)) != cmpEqual || v.String() != "4^d" {
 		t.Errorf("unify: %s", v)
 	}
-	if unify(d, d.Sub(LenConst(1))) != cmpDiffer || unify(d, LenConst(3)) != cmpUnknown {
+	if unify(d, d.Sub(lenConst(1))) != cmpDiffer || unify(d, lenConst(3)) != cmpUnknown {
 		t.Error("compare")
 	}
 	_ = math.Pi
@@ -409,8 +409,8 @@ func TestFprintRefusesNonFinite(t *testing.T) {
 		decl Decl
 		want string
 	}{
-		{&Param{Names: []*Ident{NewIdent("a")}, Init: NumberLit(math.NaN())}, "parameter a holds the number NaN"},
-		{&Const{Name: NewIdent("k"), Value: &Unary{Op: '-', X: NumberLit(math.Inf(1))}}, "constant k holds the number +Inf"},
+		{&Param{Names: []*Ident{newIdent("a")}, Init: NumberLit(math.NaN())}, "parameter a holds the number NaN"},
+		{&Const{Name: newIdent("k"), Value: &Unary{Op: '-', X: NumberLit(math.Inf(1))}}, "constant k holds the number +Inf"},
 		{&Weights{Name: "V.mlp", Values: VectorLit([]float64{1, math.Inf(-1)})}, "weights V.mlp holds the number -Inf"},
 	} {
 		f := &File{Filename: "f.jko", Decls: []Decl{tc.decl}}

@@ -27,7 +27,7 @@ func TestInliningBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Check(f, nil)
-	want := fmt.Sprintf("t.jko:24:18: calling f22 here inlines more than %d expressions", MaxInlined)
+	want := fmt.Sprintf("t.jko:24:18: calling f22 here inlines more than %d expressions", maxInlined)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("22 levels: err = %v, want %q", err, want)
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// MaxFileSize is the largest spec ParseFile accepts, in bytes.
+// MaxFileSize is the largest spec ParseFile accepts and ReadSpecFile
+// reads, in bytes (16 MiB: a spec is a page of text).
 const MaxFileSize = 16 << 20
 
 // MaxNesting is the deepest nesting of brackets, '^' chains (a^b^c nests

@@ -428,9 +428,9 @@ func exprPrec(e Expr) int {
 	return precPost
 }
 
-// NumberText returns the text a number prints as: its literal text, or for
+// numberText returns the text a number prints as: its literal text, or for
 // a synthesized number the shortest form that reads back exactly.
-func NumberText(n *Number) string {
+func numberText(n *Number) string {
 	if n.Text != "" {
 		return n.Text
 	}
@@ -459,7 +459,7 @@ func writeExpr(b *strings.Builder, e Expr, min int) {
 	}
 	switch x := e.(type) {
 	case *Number:
-		b.WriteString(NumberText(x))
+		b.WriteString(numberText(x))
 	case *Ident:
 		b.WriteString(x.Name)
 	case *Unary:

@@ -339,7 +339,7 @@ func (c *checker) ident(s *scope, id *Ident) Shape {
 		}
 		return s.argShapes[o]
 	}
-	return ScalarShape // d, pi
+	return scalarShape // d, pi
 }
 
 // callee resolves the function of a call.

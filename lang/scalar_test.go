@@ -12,7 +12,7 @@ import (
 func TestScalarFunctions(t *testing.T) {
 	n1, n2 := 0, 0
 	for _, name := range BuiltinNames() {
-		b := LookupBuiltin(name)
+		b := lookupBuiltin(name)
 		switch b.Kind {
 		case Elementwise1:
 			n1++

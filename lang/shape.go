@@ -41,11 +41,11 @@ type lenVar struct {
 	bound *Len
 }
 
-// LenConst returns the constant length n.
-func LenConst(n int) *Len { return &Len{op: lConst, n: n} }
+// lenConst returns the constant length n.
+func lenConst(n int) *Len { return &Len{op: lConst, n: n} }
 
-// LenDim returns the length d.
-func LenDim() *Len { return &Len{op: lDim} }
+// lenDim returns the length d.
+func lenDim() *Len { return &Len{op: lDim} }
 
 func newVar(name string) *Len { return &Len{op: lVar, v: &lenVar{name: name}} }
 
@@ -183,7 +183,7 @@ func lenBin(op lenOp, a, b *Len) *Len {
 	if a.op == lConst && b.op == lConst {
 		l := &Len{op: op, a: a, b: b}
 		if v, err := l.Eval(0); err == nil {
-			return LenConst(v)
+			return lenConst(v)
 		}
 		return l
 	}
@@ -361,14 +361,14 @@ type Shape struct {
 	Cols *Len // matrix columns
 }
 
-// ScalarShape is the shape of a scalar.
-var ScalarShape = Shape{}
+// scalarShape is the shape of a scalar.
+var scalarShape = Shape{}
 
-// VectorShape returns the shape of a vector of length n.
-func VectorShape(n *Len) Shape { return Shape{Rank: Vector, Len: n} }
+// vectorShape returns the shape of a vector of length n.
+func vectorShape(n *Len) Shape { return Shape{Rank: Vector, Len: n} }
 
-// MatrixShape returns the shape of a rows×cols matrix.
-func MatrixShape(rows, cols *Len) Shape { return Shape{Rank: Matrix, Len: rows, Cols: cols} }
+// matrixShape returns the shape of a rows×cols matrix.
+func matrixShape(rows, cols *Len) Shape { return Shape{Rank: Matrix, Len: rows, Cols: cols} }
 
 // String renders the shape: "scalar", "vector[d]", "matrix[10^d, d]".
 func (s Shape) String() string {

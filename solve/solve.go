@@ -92,7 +92,10 @@ type Fitted struct {
 
 // Fit compiles spec at the data's dimension and fits its parameters to
 // the snapshots with JKOnet* or, with Options.Method MethodIJKOnet,
-// iJKOnet. The fitted model declares the step the fit describes.
+// iJKOnet. The fitted model declares the step the fit describes. Its
+// costs are the method's (see package jkonet: exact couplings in O(N)
+// memory per step, N² pair evaluations per step for an interaction term
+// unless its kernel is polynomial, O(N·d·P²) for the closed form).
 func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, error) {
 	if err := data.Validate(); err != nil {
 		return nil, err

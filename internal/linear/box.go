@@ -25,15 +25,17 @@ const (
 // set held at its bounds, steps as far towards that solution as the
 // bounds allow (adding the bound that blocks), and once at the working
 // set's optimum releases the bound whose multiplier has the wrong sign,
-// until the Karush–Kuhn–Tucker conditions hold. Each iteration is one
-// Cholesky factorisation of the free block: O(P³).
+// until the Karush–Kuhn–Tucker conditions hold. The unconstrained solve
+// reuses f's decomposition; each iteration with bounds held solves the
+// free block's ridge-augmented least-squares problem by its own singular
+// value decomposition: O(P³), no normal equations.
 //
 // It returns θ and where each unknown ended. Diagnostics (standard errors,
 // rank) are those of Solve on the free unknowns with the others fixed (see
-// Fix). The ridged system must be positive definite on the free unknowns;
-// otherwise the error wraps ErrSingular.
-func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, error) {
-	p := n.P
+// Fix). The ridged system must be nonsingular on the free unknowns (to
+// s.RankTol); otherwise the error wraps ErrSingular.
+func (f *Factored) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, error) {
+	p := f.p
 	if len(lo) != p || len(hi) != p {
 		panic(fmt.Sprintf("linear: SolveBox with %d and %d bounds for %d unknowns", len(lo), len(hi), p))
 	}
@@ -42,35 +44,17 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 			return nil, nil, fmt.Errorf("linear: unknown %d has bounds [%g, %g]", i, lo[i], hi[i])
 		}
 	}
-	if n.Rows == 0 {
-		return nil, nil, errors.New("linear: no data rows")
+	r := s.Ridge
+	if err := checkRidge(r); err != nil {
+		return nil, nil, err
 	}
-	a := n.symmetric()
-	relScale := relativeScales(a, p, s.Relative)
-	for i := 0; i < p; i++ {
-		r := 0.0
-		switch len(s.Ridge) {
-		case 0:
-		case 1:
-			r = s.Ridge[0]
-		default:
-			r = s.Ridge[i]
-		}
-		a[i*p+i] += r * relScale[i]
-	}
-	b := n.Atb
-	// Work in the diagonally scaled unknowns u = θ/D (D = diag(A)^{-1/2}),
-	// so tolerances do not depend on units.
-	scale := make([]float64, p)
-	for i := 0; i < p; i++ {
-		if a[i*p+i] > 0 {
-			scale[i] = 1 / math.Sqrt(a[i*p+i])
-		} else {
-			scale[i] = 1
-		}
-	}
+	tol := s.rankTol()
+	k, _ := f.r.Dims()
+	scale := f.scale
+	sr := math.Sqrt(r)
+	singular := fmt.Errorf("linear: the free unknowns' system is singular (add a ridge): %w", ErrSingular)
 	// solveFree returns the minimiser over the unknowns with where[i] ==
-	// Free, the others held at x.
+	// Free, the others held at x (θ units).
 	solveFree := func(x []float64, where []Bound) ([]float64, error) {
 		var free []int
 		for i := 0; i < p; i++ {
@@ -79,37 +63,73 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 			}
 		}
 		out := append([]float64(nil), x...)
-		if len(free) == 0 {
+		q := len(free)
+		switch {
+		case q == 0:
+			return out, nil
+		case q == p:
+			if lmax, lmin := f.spectrum(r); !(lmin > tol*lmax) {
+				return nil, singular
+			}
+			u := f.solveU(r)
+			for i := range out {
+				out[i] = u[i] * scale[i]
+			}
 			return out, nil
 		}
-		q := len(free)
-		m := mat.NewSymDense(q, nil)
-		rhs := mat.NewVecDense(q, nil)
-		for fi, i := range free {
-			for fj := fi; fj < q; fj++ {
-				j := free[fj]
-				m.SetSym(fi, fj, a[i*p+j]*scale[i]*scale[j])
+		// min ‖R_F u_F − (c − R_X u_X)‖² + r‖u_F‖²: the stacked
+		// [R_F; √r I] against [c − R_X u_X; 0].
+		a := mat.NewDense(k+q, q, nil)
+		rhs := make([]float64, k+q)
+		copy(rhs, f.c)
+		for j := 0; j < p; j++ {
+			if where[j] == Free {
+				continue
 			}
-			r := b[i]
-			for j := 0; j < p; j++ {
-				if where[j] != Free {
-					r -= a[i*p+j] * x[j]
-				}
+			u := x[j] / scale[j]
+			for row := 0; row < k; row++ {
+				rhs[row] -= f.r.At(row, j) * u
 			}
-			rhs.SetVec(fi, r*scale[i])
 		}
-		var ch mat.Cholesky
-		if !ch.Factorize(m) {
-			return nil, fmt.Errorf("linear: the free unknowns' system is not positive definite (add a ridge): %w", ErrSingular)
+		for fi, j := range free {
+			for row := 0; row < k; row++ {
+				a.Set(row, fi, f.r.At(row, j))
+			}
+			a.Set(k+fi, fi, sr)
 		}
-		var u mat.VecDense
-		if err := ch.SolveVecTo(&u, rhs); err != nil {
-			return nil, fmt.Errorf("linear: %v: %w", err, ErrSingular)
+		u, ok := lsq(a, rhs, tol)
+		if !ok {
+			return nil, singular
 		}
-		for fi, i := range free {
-			out[i] = u.AtVec(fi) * scale[i]
+		for fi, j := range free {
+			out[j] = u[fi] * scale[j]
 		}
 		return out, nil
+	}
+	// grad returns the gradient of ½(‖Ru − c‖² + r‖u‖²) in u at θ = x, and
+	// the size of the terms it sums, per unknown.
+	grad := func(x []float64) (g, mag []float64) {
+		res := make([]float64, k)
+		size := make([]float64, k)
+		for row := 0; row < k; row++ {
+			e, m := -f.c[row], math.Abs(f.c[row])
+			for j := 0; j < p; j++ {
+				t := f.r.At(row, j) * x[j] / scale[j]
+				e += t
+				m += math.Abs(t)
+			}
+			res[row], size[row] = e, m
+		}
+		g, mag = make([]float64, p), make([]float64, p)
+		for i := 0; i < p; i++ {
+			u := x[i] / scale[i]
+			g[i], mag[i] = r*u, r*math.Abs(u)
+			for row := 0; row < k; row++ {
+				g[i] += f.r.At(row, i) * res[row]
+				mag[i] += math.Abs(f.r.At(row, i)) * size[row]
+			}
+		}
+		return g, mag
 	}
 
 	where := make([]Bound, p)
@@ -136,7 +156,7 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 			x[i], where[i] = hi[i], Upper
 		}
 	}
-	const tol = 1e-12
+	const mtol = 1e-12
 	for iter := 0; iter < 20*p+20; iter++ {
 		xs, err := solveFree(x, where)
 		if err != nil {
@@ -175,24 +195,20 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 		}
 		copy(x, xs)
 		// At the working set's optimum: the multiplier of a bound is the
-		// gradient Aθ − b pointing into the box; release the most negative.
+		// gradient pointing into the box; release the most negative (in
+		// the scaled unknowns, relative to the terms' size).
+		g, mag := grad(x)
 		worst, wi := 0.0, -1
 		for i := 0; i < p; i++ {
 			if where[i] == Free || lo[i] == hi[i] {
 				continue
 			}
-			g, mag := -b[i], math.Abs(b[i])
-			for j := 0; j < p; j++ {
-				g += a[i*p+j] * x[j]
-				mag += math.Abs(a[i*p+j] * x[j])
-			}
-			lambda := g
+			lambda := g[i]
 			if where[i] == Upper {
-				lambda = -g
+				lambda = -lambda
 			}
-			// In scaled units, relative to the terms' size.
-			if lambda < -tol*mag && lambda*scale[i] < worst {
-				worst, wi = lambda*scale[i], i
+			if lambda < -mtol*mag[i] && lambda < worst {
+				worst, wi = lambda, i
 			}
 		}
 		if wi < 0 {
@@ -201,4 +217,17 @@ func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, err
 		where[wi] = Free
 	}
 	return nil, nil, errors.New("linear: the bounded solve did not converge (cycling active set)")
+}
+
+// SolveBox factors the sums (Factor) and solves them within the bounds
+// (Factored.SolveBox).
+func (n *Normal) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, error) {
+	if len(lo) != n.P || len(hi) != n.P {
+		panic(fmt.Sprintf("linear: SolveBox with %d and %d bounds for %d unknowns", len(lo), len(hi), n.P))
+	}
+	f, err := n.Factor()
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.SolveBox(s, lo, hi)
 }

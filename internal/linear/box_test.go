@@ -110,6 +110,7 @@ func TestSolveBoxBruteForce(t *testing.T) {
 	const p, trials = 4, 3000
 	for trial := 0; trial < trials; trial++ {
 		n := NewNormal(p)
+		qr := NewQR(p)
 		for r := 0; r < 12; r++ {
 			row := make([]float64, p)
 			for j := range row {
@@ -118,7 +119,9 @@ func TestSolveBoxBruteForce(t *testing.T) {
 			// Correlated columns make releasing bounds matter.
 			row[1] += 0.9 * row[0]
 			row[3] -= 0.8 * row[2]
-			n.AddRow(row, 3*rng.NormFloat64(), 1)
+			y := 3 * rng.NormFloat64()
+			n.AddRow(row, y, 1)
+			qr.AddRows(row, []float64{y}, []float64{1})
 		}
 		lo, hi := make([]float64, p), make([]float64, p)
 		for j := 0; j < p; j++ {
@@ -137,9 +140,23 @@ func TestSolveBoxBruteForce(t *testing.T) {
 		if trial%2 == 1 {
 			ridge = 0.1
 		}
-		x, where, err := n.SolveBox(Settings{Ridge: []float64{ridge}, Relative: true}, lo, hi)
+		x, where, err := n.SolveBox(Settings{Ridge: ridge}, lo, hi)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
+		}
+		// The rows' QR gives the same bounded solution.
+		fq, err := qr.Factor()
+		if err != nil {
+			t.Fatal(err)
+		}
+		xq, whereQ, err := fq.SolveBox(Settings{Ridge: ridge}, lo, hi)
+		if err != nil {
+			t.Fatalf("trial %d (QR): %v", trial, err)
+		}
+		for j := range x {
+			if whereQ[j] != where[j] || math.Abs(xq[j]-x[j]) > 1e-9*(1+math.Abs(x[j])) {
+				t.Fatalf("trial %d: QR θ = %v (%v), normal equations %v (%v)", trial, xq, whereQ, x, where)
+			}
 		}
 		a := mat.NewSymDense(p, nil)
 		full := n.symmetric()
@@ -184,7 +201,7 @@ func TestRelativeRidgeUnits(t *testing.T) {
 			}
 			n.AddRow(sr, bs[r]*bscale, 1)
 		}
-		res, err := n.Solve(Settings{Ridge: []float64{0.3}, Relative: true})
+		res, err := n.Solve(Settings{Ridge: 0.3})
 		if err != nil {
 			t.Fatal(err)
 		}

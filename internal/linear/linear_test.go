@@ -103,12 +103,13 @@ func TestMergeEqualsWhole(t *testing.T) {
 }
 
 func TestRidgeClosedForm(t *testing.T) {
-	// One unknown: minimise Σ (θ − b_i)² + λθ² → θ = Σb/(n+λ).
+	// One unknown: minimise Σ (θ − b_i)² + λθ² → θ = Σb/(n+λ), with the
+	// relative ridge r = 0.5 of AᵀA = n = 4: λ = 2.
 	n := NewNormal(1)
 	for _, b := range []float64{1, 2, 3, 4} {
 		n.AddRow([]float64{1}, b, 1)
 	}
-	res, err := n.Solve(Settings{Ridge: []float64{2}})
+	res, err := n.Solve(Settings{Ridge: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestUnidentifiable(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.reason) {
 				t.Errorf("error %q does not say %q", err, tc.reason)
 			}
-			res, err := n.Solve(Settings{Names: []string{"a", "b", "c"}, Ridge: []float64{1e-3}})
+			res, err := n.Solve(Settings{Names: []string{"a", "b", "c"}, Ridge: 1e-3})
 			if err != nil {
 				t.Fatalf("with ridge: %v", err)
 			}
@@ -215,7 +216,14 @@ func TestAddRowsAndFix(t *testing.T) {
 			}
 		}
 	}
-	sub, free := block.Fix([]int{1, 3}, []float64{0.5, -2})
+	fb, err := block.Factor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, free, err := fb.Fix([]int{1, 3}, []float64{0.5, -2})
+	if err != nil {
+		t.Fatal(err)
+	}
 	hand := NewNormal(2)
 	for r := 0; r < m; r++ {
 		row := a[r*p : (r+1)*p]
@@ -232,6 +240,26 @@ func TestAddRowsAndFix(t *testing.T) {
 	for j := range r1.Theta {
 		if math.Abs(r1.Theta[j]-r2.Theta[j]) > 1e-10 || math.Abs(r1.RSS-r2.RSS) > 1e-10 {
 			t.Errorf("θ%d: Fix %v, by hand %v (RSS %v vs %v)", j, r1.Theta[j], r2.Theta[j], r1.RSS, r2.RSS)
+		}
+	}
+	// The same from the rows' QR.
+	qr := NewQR(p)
+	qr.AddRows(a, b, w)
+	fq, err := qr.Factor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	subQ, _, err := fq.Fix([]int{1, 3}, []float64{0.5, -2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3, err := subQ.Solve(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range r3.Theta {
+		if math.Abs(r3.Theta[j]-r2.Theta[j]) > 1e-12 || math.Abs(r3.RSS-r2.RSS) > 1e-12 || math.Abs(r3.StdErr[j]-r2.StdErr[j]) > 1e-12 {
+			t.Errorf("θ%d: QR Fix %v ± %v, by hand %v ± %v (RSS %v vs %v)", j, r3.Theta[j], r3.StdErr[j], r2.Theta[j], r2.StdErr[j], r3.RSS, r2.RSS)
 		}
 	}
 }

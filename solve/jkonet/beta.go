@@ -241,7 +241,7 @@ func dataResiduals(prep *Prepared, blocks []rowBlock, theta []float64) []residua
 	out := make([]residuals, len(prep.Steps))
 	for s := range prep.Steps {
 		st, bl := &prep.Steps[s], blocks[s]
-		r := make([]float64, bl.rows)
+		r := make([]float64, len(bl.b))
 		for i := range r {
 			v := -bl.b[i]
 			for j, f := range bl.F[i*P : (i+1)*P] {
@@ -402,7 +402,7 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 		}
 		full.AddRows(sm.F, sm.b, sm.w)
 	}
-	th, _, _, _, _, err := boxSolve(m, full, o, "x")
+	th, err := boxSolve(m, full, o, "x")
 	if err != nil {
 		return diffStat{}, nil, err
 	}
@@ -429,7 +429,7 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
 // coupled pairs' residual variance, corrected for the noise the coupling
 // removes (see above). Only for the explicit step (drift at x).
-func residualBeta(m *compile.Model, prep *Prepared, blocks []rowBlock, theta []float64, o Options) (betaEstimate, error) {
+func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []float64, o Options) (betaEstimate, error) {
 	data := differenceStat(dataResiduals(prep, blocks, theta), m.Dim)
 	raw := data.Mean
 	if math.IsNaN(raw) {

@@ -152,7 +152,7 @@ func TestSourceFeaturesGathered(t *testing.T) {
 	for s := range prep.Steps {
 		st := &prep.Steps[s]
 		F, b, w := stepRows(m, st)
-		got, ok := gatherSourceFeatures(m, st, rowBlock{F, b, w, len(b)})
+		got, ok := gatherSourceFeatures(m, st, rowBlock{F, b, w})
 		if !ok {
 			t.Fatalf("step %d: the sources are not the pairs' x", s)
 		}

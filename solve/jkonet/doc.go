@@ -30,4 +30,18 @@
 // models. The default is x for every method, y for a spec that declares
 // step implicit: the fit describes the step its drift is evaluated for,
 // and predictions must take that step (see defaultEvalAt).
+//
+// Costs, for K steps of N pairs in d dimensions and P parameters: the
+// couplings are exact optimal transport between the snapshots (memory
+// O(N·(d + k)), never the N×N cost matrix: see ot.CoupleWith); an
+// interaction term's mean field sums over the whole snapshot, N² pair
+// evaluations per step, or O(N) for a kernel polynomial in z (see
+// compile.Model.InteractionGrad); a density estimate costs what its
+// estimator does (solve/density). The closed form keeps the K·N·d rows
+// of P features (O(K·N·d·P) memory) and reduces them by QR in
+// O(K·N·d·P²) time (FitLinear); Accumulator sums them in O(P²) memory
+// instead. L-BFGS and Adam cost one loss and gradient per iteration or
+// epoch, O(K·N) evaluations of the drift and its vector–Jacobian product,
+// plus the Gauss–Newton analysis at the optimum (P + 1 such passes, up to
+// MaxGaussNewton parameters).
 package jkonet

@@ -17,12 +17,14 @@ const MaxGaussNewton = 200
 // gaussNewton analyses a gradient-based fit at its optimum θ: the loss is
 // Σ w ‖r(θ)‖² with residuals r = τ·drift_θ + (y − x), so near θ it is the
 // quadratic of the linear least-squares problem in the Jacobian J = ∂r/∂θ
-// (taken here by central differences of the drift). Its solution gives
+// (taken here by central differences of the drift), reduced by a QR of
+// its rows (O(N·d·P²) time, one step's rows in memory at a time). Its
+// solution gives
 // standard errors σ²(JᵀWJ)⁻¹, valid to first order at a minimum, and its
 // null directions are the parameter combinations the loss is flat along.
 func gaussNewton(m *compile.Model, prep *Prepared, theta []float64, names []string) (*linear.Result, error) {
 	P, d := m.NumParams, m.Dim
-	gn := linear.NewNormal(P)
+	gn := linear.NewQR(P)
 	th := append([]float64(nil), theta...)
 	for s := range prep.Steps {
 		st := &prep.Steps[s]
@@ -54,7 +56,11 @@ func gaussNewton(m *compile.Model, prep *Prepared, theta []float64, names []stri
 	// Near-flat directions count as not identified: 1e-8 of the largest
 	// curvature in the scaled parameters, where finite differences are
 	// still meaningful.
-	return gn.Solve(linear.Settings{Names: names, RankTol: 1e-8})
+	f, err := gn.Factor()
+	if err != nil {
+		return nil, err
+	}
+	return f.Solve(linear.Settings{Names: names, RankTol: 1e-8})
 }
 
 // analyse fills a gradient-based fit's standard errors and warnings from

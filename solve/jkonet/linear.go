@@ -15,8 +15,14 @@ import (
 type Result struct {
 	Method string
 	Theta  []float64
-	// StdErr is the standard error of each entry of θ (linear fits only;
-	// NaN where not estimable, nil otherwise).
+	// StdErr is the standard error of each entry of θ (NaN where not
+	// estimable, nil when not computed). It is approximate: the closed
+	// form's is σ̂²·M⁻¹AᵀWA·M⁻¹ (M = AᵀWA + Λ, the sandwich form under
+	// the ridge: the spread about the ridge estimate's own, biased, mean;
+	// see linear.Result.StdErr), L-BFGS's and Adam's the Gauss–Newton
+	// σ̂²(JᵀWJ)⁻¹ at the optimum; all treat the pairs' coordinates as
+	// independent rows and condition on the coupling and the density
+	// estimate. Bootstrap gives a spread that does not.
 	StdErr []float64
 	// Names names each entry of θ.
 	Names []string
@@ -149,155 +155,58 @@ func addTo(dst, src []float64) {
 	}
 }
 
-// rowBlock is one step's rows of the closed form: for pair i, dimension
-// k, the row τF_ik (P entries), the target −(Δ_ik + τc_ik) and the pair's
-// weight.
-type rowBlock struct {
-	F, b, w []float64
-	rows    int
-}
-
 // FitLinear solves the closed form: every term must be affine in its
-// parameters. Parameters with bounds are kept inside them by an active-set
-// loop (a violating parameter is fixed at its bound and the rest re-solved).
+// parameters. Parameters with bounds are kept inside them by an exact
+// active-set solve (linear.Factored.SolveBox).
+//
+// The rows (one per pair and coordinate, N·d in all, P features each) are
+// kept in memory and reduced by a Householder QR of the weighted design,
+// never through the normal equations, which would square the condition
+// number; one singular value decomposition of the P×P factor then serves
+// the solve, the data-chosen ridge, the standard errors, the rank and the
+// flat directions. Cost: O(N·d·P) memory for the rows and O(N·d·P²) time
+// for the QR (for N pairs over all the steps), plus the features
+// themselves (an interaction term's features cost O(N·M) per step against
+// a cloud of M particles, see compile.Model.InteractionFeatures) and
+// O(P³) for the decomposition. Accumulator is the path for rows that are
+// not kept: normal equations, O(P²) memory. The standard errors are
+// approximate (see linear.Result.StdErr): under the ridge they are the
+// sandwich σ̂²·M⁻¹AᵀWA·M⁻¹ about the ridge estimate's own biased mean, and
+// they condition on the coupling and the density estimate.
 func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if err := m.LinearError(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	d, P := m.Dim, m.NumParams
-	names := m.ParamNames()
-	// Collect the weighted rows once: for pair i, dimension k, the row is
-	// τ F_ik and the target −(Δ_ik + τ c_ik).
-	blocks := make([]rowBlock, len(prep.Steps))
-	for s := range prep.Steps {
-		F, b, w := stepRows(m, &prep.Steps[s])
-		blocks[s] = rowBlock{F, b, w, len(b)}
-		o.progress("features", s+1, len(prep.Steps), math.NaN())
-	}
+	rows := linearRows(m, prep, o)
 	featTime := time.Since(start)
+
 	start = time.Now()
 	o.progress("solve", 0, 1, math.NaN())
-
-	// The normal equations of all the rows, once; the active-set loop for
-	// bounds works on sub-systems of them.
-	full := linear.NewNormal(P)
-	for _, bl := range blocks {
-		full.AddRows(bl.F, bl.b, bl.w)
+	f, err := rows.factor(m.NumParams)
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
-	sv, err := solveSums(m, full, o, prep.EvalAt)
+	sv, err := solveFactored(m, f, o, prep.EvalAt)
 	if err != nil {
 		return nil, err
 	}
-	res, free, fixed, fixVal, betaAt, reg := sv.res, sv.free, sv.fixed, sv.fixVal, sv.betaAt, sv.reg
-	// The residual from the rows themselves: the sums lose it when the fit
-	// is nearly exact.
-	loss := math.NaN()
-	if res != nil {
-		full := make([]float64, P)
-		for fi, j := range free {
-			full[j] = res.Theta[fi]
-		}
-		for j := 0; j < P; j++ {
-			if fixed[j] {
-				full[j] = fixVal[j]
-			}
-		}
-		rss, wsum, bsum := 0.0, 0.0, 0.0
-		for _, bl := range blocks {
-			for r := 0; r < bl.rows; r++ {
-				wsum += bl.w[r]
-				bsum += bl.w[r] * bl.b[r]
-			}
-		}
-		mean := bsum / wsum
-		tss := 0.0
-		for _, bl := range blocks {
-			for r := 0; r < bl.rows; r++ {
-				pred := 0.0
-				for j, v := range bl.F[r*P : (r+1)*P] {
-					pred += v * full[j]
-				}
-				e := pred - bl.b[r]
-				rss += bl.w[r] * e * e
-				tss += bl.w[r] * (bl.b[r] - mean) * (bl.b[r] - mean)
-			}
-		}
-		res.SetRSS(rss, tss)
-		// The loss is the same residual: each pair's weight stands on its
-		// d rows.
-		loss = rss / (wsum / float64(d))
-	}
-	theta := make([]float64, P)
-	se := make([]float64, P)
-	var clamped []string
-	for j := 0; j < P; j++ {
-		if fixed[j] {
-			theta[j] = fixVal[j]
-			se[j] = math.NaN()
-			if j != betaAt {
-				clamped = append(clamped, names[j])
-			}
-		}
-	}
-	if res != nil {
-		for fi, j := range free {
-			theta[j] = res.Theta[fi]
-			se[j] = res.StdErr[fi]
-		}
-	}
-	out := &Result{
-		Method: "linear", Theta: theta, StdErr: se, Names: names, Linear: res,
-		Clamped: clamped, EvalAt: prep.EvalAt, Converged: true, Iterations: 1, Ridge: reg, free: free,
-	}
+	loss := sv.setResidual(rows, m.Dim)
+	out := sv.result(m, prep.EvalAt)
 	solveTime := time.Since(start)
+
 	var betaTime time.Duration
-	if betaAt >= 0 && !o.betaPinned {
+	if sv.betaAt >= 0 && !o.betaPinned {
 		bstart := time.Now()
-		be, err := residualBeta(m, prep, blocks, theta, o)
+		if err := out.residualBeta(m, prep, rows, o, sv); err != nil {
+			return nil, err
+		}
 		betaTime = time.Since(bstart)
-		if err != nil {
-			return nil, fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
-		}
-		lo, hi := bounds(m)
-		b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
-		if be.Drift != nil && b > 0 {
-			// θ_sim carries a simulation's noise, as large as the data's:
-			// the corrected entries' variance doubles.
-			for j := range theta {
-				if j != betaAt && !fixed[j] {
-					theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
-					se[j] *= math.Sqrt2
-				}
-			}
-		}
-		theta[betaAt], se[betaAt] = b, be.StdErr
-		out.BetaCI = &Interval{Entry: betaAt, Lo: math.Max(be.Lo, lo[betaAt]), Hi: math.Min(be.Hi, hi[betaAt])}
-		out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs (differences of neighbours): %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise), 95%% interval [%.4g, %.4g]; drift corrected for the coupling's bias by simulation", names[betaAt], be.Raw, 100*be.Ratio, out.BetaCI.Lo, out.BetaCI.Hi)
-		if out.BetaCI.Lo == 0 {
-			out.BetaNote += fmt.Sprintf("; the data are consistent with %s = 0 (no diffusion)", names[betaAt])
-		}
 	}
-	if res != nil && res.RidgeShift != nil {
-		var moved []string
-		for fi, j := range free {
-			if sh := res.RidgeShift[fi]; math.Abs(sh) > se[j] {
-				moved = append(moved, fmt.Sprintf("%s by %+.3g (%.1f standard errors)", names[j], sh, math.Abs(sh)/se[j]))
-			}
-		}
-		if len(moved) > 0 {
-			const show = 5
-			more := ""
-			if len(moved) > show {
-				more = fmt.Sprintf(" and %d more", len(moved)-show)
-				moved = moved[:show]
-			}
-			out.Warnings = append(out.Warnings, fmt.Sprintf("the ridge (%.3g of each feature's squared size) moved %s%s: lower it (0: the exact solve) unless the data need it", reg, strings.Join(moved, ", "), more))
-		}
-	}
+	out.warnRidgeShift(sv)
 	out.Loss = loss
 	if math.IsNaN(loss) {
-		out.Loss = Loss(m, prep, theta)
+		out.Loss = Loss(m, prep, out.Theta)
 	}
 	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", solveTime})
 	if betaTime > 0 {
@@ -307,10 +216,176 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	return out, nil
 }
 
-// solved is the closed form solved on the sums: the diagnostics of the
-// free parameters (res; nil when every parameter is held at a bound), the
-// free entries, those held at a bound with their values, the entropy's
-// entry held at 0 for residualBeta (−1: none) and the ridge used.
+// rowBlock is the least-squares rows of one step (see stepRows).
+type rowBlock struct {
+	F, b, w []float64
+}
+
+// stepBlocks is the rows of every step, kept for the QR and for the
+// residual's second pass.
+type stepBlocks []rowBlock
+
+// linearRows evaluates the least-squares rows of every step: for pair i,
+// dimension k, the row τ F_ik and the target −(Δ_ik + τ c_ik).
+func linearRows(m *compile.Model, prep *Prepared, o Options) stepBlocks {
+	blocks := make(stepBlocks, len(prep.Steps))
+	for s := range prep.Steps {
+		F, b, w := stepRows(m, &prep.Steps[s])
+		blocks[s] = rowBlock{F, b, w}
+		o.progress("features", s+1, len(prep.Steps), math.NaN())
+	}
+	return blocks
+}
+
+// factor reduces the rows by a QR of the weighted design.
+func (bs stepBlocks) factor(P int) (*linear.Factored, error) {
+	qr := linear.NewQR(P)
+	for _, bl := range bs {
+		qr.AddRows(bl.F, bl.b, bl.w)
+	}
+	return qr.Factor()
+}
+
+// theta is the full θ of a solve: the free entries from the diagnostics'
+// solution, the others at their bounds.
+func (sv *solved) theta(P int) []float64 {
+	th := make([]float64, P)
+	for j := 0; j < P; j++ {
+		if sv.fixed[j] {
+			th[j] = sv.fixVal[j]
+		}
+	}
+	if sv.res != nil {
+		for fi, j := range sv.free {
+			th[j] = sv.res.Theta[fi]
+		}
+	}
+	return th
+}
+
+// setResidual replaces the residual of the solve by the one summed over
+// the rows themselves (the factored form keeps it to rounding, but the
+// loss is defined on the rows), updating R² and the standard errors, and
+// returns the loss: the same residual over the total pair weight (each
+// pair's weight stands on its dim rows); NaN when every parameter is held
+// at a bound.
+func (sv *solved) setResidual(bs stepBlocks, dim int) float64 {
+	if sv.res == nil {
+		return math.NaN()
+	}
+	P := len(sv.fixed)
+	th := sv.theta(P)
+	rss, wsum, bsum := 0.0, 0.0, 0.0
+	for _, bl := range bs {
+		for r := range bl.b {
+			wsum += bl.w[r]
+			bsum += bl.w[r] * bl.b[r]
+		}
+	}
+	mean := bsum / wsum
+	tss := 0.0
+	for _, bl := range bs {
+		for r := range bl.b {
+			pred := 0.0
+			for j, v := range bl.F[r*P : (r+1)*P] {
+				pred += v * th[j]
+			}
+			e := pred - bl.b[r]
+			rss += bl.w[r] * e * e
+			tss += bl.w[r] * (bl.b[r] - mean) * (bl.b[r] - mean)
+		}
+	}
+	sv.res.SetRSS(rss, tss)
+	return rss / (wsum / float64(dim))
+}
+
+// result is the fit of a solve: θ, its standard errors (NaN for an entry
+// held at a bound) and the entries held at a bound (the entropy's β, held
+// at 0 to be estimated from the residuals, is not one).
+func (sv *solved) result(m *compile.Model, evalAt string) *Result {
+	P := m.NumParams
+	names := m.ParamNames()
+	se := make([]float64, P)
+	var clamped []string
+	for j := 0; j < P; j++ {
+		if sv.fixed[j] {
+			se[j] = math.NaN()
+			if j != sv.betaAt {
+				clamped = append(clamped, names[j])
+			}
+		}
+	}
+	if sv.res != nil {
+		for fi, j := range sv.free {
+			se[j] = sv.res.StdErr[fi]
+		}
+	}
+	return &Result{
+		Method: "linear", Theta: sv.theta(P), StdErr: se, Names: names, Linear: sv.res,
+		Clamped: clamped, EvalAt: evalAt, Converged: true, Iterations: 1, Ridge: sv.reg, free: sv.free,
+	}
+}
+
+// residualBeta sets the entropy's β from the residual noise of the coupled
+// pairs and removes the coupling's bias from the drift (see residualBeta
+// in beta.go).
+func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlocks, o Options, sv *solved) error {
+	betaAt := sv.betaAt
+	be, err := residualBeta(m, prep, rows, out.Theta, o)
+	if err != nil {
+		return fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
+	}
+	lo, hi := bounds(m)
+	b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
+	if be.Drift != nil && b > 0 {
+		// θ_sim carries a simulation's noise, as large as the data's:
+		// the corrected entries' variance doubles.
+		for j := range out.Theta {
+			if j != betaAt && !sv.fixed[j] {
+				out.Theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
+				out.StdErr[j] *= math.Sqrt2
+			}
+		}
+	}
+	out.Theta[betaAt], out.StdErr[betaAt] = b, be.StdErr
+	out.BetaCI = &Interval{Entry: betaAt, Lo: math.Max(be.Lo, lo[betaAt]), Hi: math.Min(be.Hi, hi[betaAt])}
+	out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs (differences of neighbours): %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise), 95%% interval [%.4g, %.4g]; drift corrected for the coupling's bias by simulation", out.Names[betaAt], be.Raw, 100*be.Ratio, out.BetaCI.Lo, out.BetaCI.Hi)
+	if out.BetaCI.Lo == 0 {
+		out.BetaNote += fmt.Sprintf("; the data are consistent with %s = 0 (no diffusion)", out.Names[betaAt])
+	}
+	return nil
+}
+
+// warnRidgeShift warns when the ridge moved a parameter by more than its
+// standard error.
+func (out *Result) warnRidgeShift(sv *solved) {
+	res := sv.res
+	if res == nil || res.RidgeShift == nil {
+		return
+	}
+	var moved []string
+	for fi, j := range sv.free {
+		if sh := res.RidgeShift[fi]; math.Abs(sh) > out.StdErr[j] {
+			moved = append(moved, fmt.Sprintf("%s by %+.3g (%.1f standard errors)", out.Names[j], sh, math.Abs(sh)/out.StdErr[j]))
+		}
+	}
+	if len(moved) == 0 {
+		return
+	}
+	const show = 5
+	more := ""
+	if len(moved) > show {
+		more = fmt.Sprintf(" and %d more", len(moved)-show)
+		moved = moved[:show]
+	}
+	out.Warnings = append(out.Warnings, fmt.Sprintf("the ridge (%.3g of each feature's squared size) moved %s%s: lower it (0: the exact solve) unless the data need it", sv.reg, strings.Join(moved, ", "), more))
+}
+
+// solved is the closed form solved on the factored problem: the
+// diagnostics of the free parameters (res; nil when every parameter is
+// held at a bound), the free entries, those held at a bound with their
+// values, the entropy's entry held at 0 for residualBeta (−1: none) and
+// the ridge used.
 type solved struct {
 	res    *linear.Result
 	free   []int
@@ -320,15 +395,16 @@ type solved struct {
 	reg    float64
 }
 
-// boxSolve solves the normal equations full with o's ridge inside m's
-// bounds (β's entry held at 0 when it comes from the residual noise):
-// the solution without its diagnostics, which the diffusion's calibration
-// refits need alone.
-func boxSolve(m *compile.Model, full *linear.Normal, o Options, evalAt string) (theta []float64, where []linear.Bound, settings linear.Settings, betaAt int, reg float64, err error) {
+// solveFactored solves the factored problem f of m's closed form with o's
+// ridge and m's bounds: the solve FitLinear (f from a QR of the rows) and
+// Accumulator.Solve (f from the normal equations) share.
+func solveFactored(m *compile.Model, f *linear.Factored, o Options, evalAt string) (*solved, error) {
+	P := m.NumParams
+	names := m.ParamNames()
 	lower, upper := bounds(m)
 	// β of an entropy term from the residual noise (see residualBeta): the
 	// drift is fitted with β's entry held at 0.
-	betaAt = -1
+	betaAt := -1
 	if o.BetaFrom != BetaScore && evalAt == "x" {
 		betaAt = entropyEntry(m)
 	}
@@ -341,34 +417,21 @@ func boxSolve(m *compile.Model, full *linear.Normal, o Options, evalAt string) (
 	// penalises every parameter in the units of its own feature's size on
 	// the data: invariant to the units of the data and of the parameters.
 	if err := o.Ridge.check(); err != nil {
-		return nil, nil, settings, betaAt, 0, err
+		return nil, err
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {
-		reg = full.AutoRidge()
+		reg = f.AutoRidge()
 	}
-	settings = linear.Settings{Ridge: []float64{reg}, Relative: true}
-	theta, where, err = full.SolveBox(settings, lower, upper)
+	settings := linear.Settings{Ridge: reg}
+	boxTheta, where, err := f.SolveBox(settings, lower, upper)
 	if err != nil {
 		// Solve names the parameters of a singular system.
-		settings.Names = m.ParamNames()
-		if _, err2 := full.Solve(settings); err2 != nil {
+		settings.Names = names
+		if _, err2 := f.Solve(settings); err2 != nil {
 			err = err2
 		}
-		return nil, nil, settings, betaAt, reg, fmt.Errorf("jkonet: linear solve: %w", err)
-	}
-	return theta, where, settings, betaAt, reg, nil
-}
-
-// solveSums solves the normal equations full of m's closed form with
-// o's ridge and m's bounds: the solve FitLinear and Accumulator.Solve
-// share.
-func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) (*solved, error) {
-	P := m.NumParams
-	names := m.ParamNames()
-	boxTheta, where, settings, betaAt, reg, err := boxSolve(m, full, o, evalAt)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
 	fixed := make([]bool, P)
 	fixVal := make([]float64, P)
@@ -382,8 +445,16 @@ func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) 
 		}
 	}
 	// Diagnostics (rank, standard errors) of the free parameters with the
-	// others held at their bounds.
-	ne, free := full.Fix(fixedIdx, fixedVals)
+	// others held at their bounds; with none held, f's own decomposition.
+	sub, free := f, make([]int, P)
+	for j := range free {
+		free[j] = j
+	}
+	if len(fixedIdx) > 0 {
+		if sub, free, err = f.Fix(fixedIdx, fixedVals); err != nil {
+			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		}
+	}
 	var res *linear.Result
 	if len(free) > 0 {
 		fnames := make([]string, len(free))
@@ -391,12 +462,43 @@ func solveSums(m *compile.Model, full *linear.Normal, o Options, evalAt string) 
 			fnames[fi] = names[j]
 		}
 		settings.Names = fnames
-		res, err = ne.Solve(settings)
+		res, err = sub.Solve(settings)
 		if err != nil {
 			return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 		}
 	}
 	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
+}
+
+// boxSolve solves the normal equations full of m's closed form with o's
+// ridge inside m's bounds (β's entry held at 0 when it comes from the
+// residual noise): θ without its diagnostics, which the diffusion's
+// calibration refits need alone.
+func boxSolve(m *compile.Model, full *linear.Normal, o Options, evalAt string) ([]float64, error) {
+	lower, upper := bounds(m)
+	if o.BetaFrom != BetaScore && evalAt == "x" {
+		if at := entropyEntry(m); at >= 0 {
+			lower = append([]float64(nil), lower...)
+			upper = append([]float64(nil), upper...)
+			lower[at], upper[at] = 0, 0
+		}
+	}
+	if err := o.Ridge.check(); err != nil {
+		return nil, err
+	}
+	f, err := full.Factor()
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	reg, given := o.Ridge.Fixed()
+	if !given {
+		reg = f.AutoRidge()
+	}
+	theta, _, err := f.SolveBox(linear.Settings{Ridge: reg}, lower, upper)
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	return theta, nil
 }
 
 func bounds(m *compile.Model) (lo, hi []float64) {

@@ -17,7 +17,7 @@ type Ridge struct {
 	r     float64
 }
 
-// RidgeAuto chooses the ridge from the data (linear.Normal.AutoRidge:
+// RidgeAuto chooses the ridge from the data (linear.Factored.AutoRidge:
 // proportional to the residual variance, 0 on exact data). It is the zero
 // value, and the default.
 func RidgeAuto() Ridge { return Ridge{} }

@@ -7,7 +7,8 @@ import (
 )
 
 // tinyStepError refuses time steps too small for float64. The closed
-// form's rows are τ·features and its normal equations sum their squares;
+// form's rows are τ·features, and the column scaling of its QR (and the
+// normal equations of a sharded fit) sum their squares;
 // once τ² is below 2⁻⁹⁷⁰ (τ ≲ 1e-146) products with features of order one
 // keep fewer than the 53 bits of a float64: at τ = 1e-160 the estimates
 // were off by 4%, at τ = 1e-300 the squares are zero and every parameter

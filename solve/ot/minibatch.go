@@ -28,7 +28,9 @@ type MiniBatchOptions struct {
 // by the number of batches) and otherwise approximate. The plan is not
 // optimal: its cost exceeds the exact W2² (or W1) by a bias that shrinks
 // as the batches grow (BENCHMARKS.md measures it). Deterministic given
-// the seed.
+// the seed. Cost: each batch is a dense exact problem, O(Batch²) memory
+// and up to O(Batch³) time, so about Repeats·max(n, m)·Batch² time in
+// all.
 func MiniBatch(x, y *mat.Dense, a, b []float64, cf CostFunc, o MiniBatchOptions) (*Plan, error) {
 	if cf != SqEuclidean && cf != Euclidean {
 		return nil, inputErr("unknown cost function %d", int(cf))

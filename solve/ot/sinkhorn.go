@@ -65,7 +65,8 @@ func lseRows(c []float64, n, m int, pot, logw []float64, eps float64, out []floa
 
 // Sinkhorn solves the entropic transport problem
 // min ⟨P, C⟩ + ε·KL(P | a⊗b) by log-domain Sinkhorn iterations. Weights
-// are validated and normalised as in Solve.
+// are validated and normalised as in Solve. Cost: O(n·m) memory (the cost
+// matrix and the plan are dense) and O(n·m) time per iteration.
 func Sinkhorn(a, b []float64, cost *mat.Dense, o SinkhornOptions) (*SinkhornResult, error) {
 	if !(o.Epsilon > 0) || math.IsInf(o.Epsilon, 0) {
 		return nil, inputErr("sinkhorn: epsilon must be positive and finite, got %v", o.Epsilon)

@@ -1,0 +1,596 @@
+package linear
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Factor returns the problem of the sums, factored once: the
+// eigendecomposition of the diagonally scaled AᵀWA, written as the
+// singular value decomposition of its square root. Its precision is that
+// of the normal equations (see Normal).
+func (n *Normal) Factor() (*Factored, error) {
+	p := n.P
+	if n.Rows == 0 {
+		return nil, errors.New("linear: no data rows")
+	}
+	for _, v := range append(append([]float64{n.Btb}, n.AtA...), n.Atb...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errors.New("linear: the features or targets contain NaN or Inf")
+		}
+	}
+	a := n.symmetric()
+	d := make([]float64, p)
+	for i := range d {
+		d[i] = a[i*p+i]
+	}
+	f := &Factored{p: p, btb: n.Btb, bsum: n.Bsum, w: n.W, rows: n.Rows}
+	f.setScale(d)
+	f.gs = make([]float64, p*p)
+	f.h = make([]float64, p)
+	for i := 0; i < p; i++ {
+		for j := 0; j < p; j++ {
+			f.gs[i*p+j] = a[i*p+j] * f.scale[i] * f.scale[j]
+		}
+		f.h[i] = n.Atb[i] * f.scale[i]
+	}
+	q := len(f.live)
+	f.r = mat.NewDense(p, p, nil)
+	f.c = make([]float64, p)
+	f.v = mat.NewDense(max(q, 1), max(q, 1), nil)
+	if q == 0 {
+		f.tail = math.Max(n.Btb, 0)
+		f.rtail = f.tail
+		return f, nil
+	}
+	g := mat.NewSymDense(q, nil)
+	for a1, i := range f.live {
+		for b1 := a1; b1 < q; b1++ {
+			j := f.live[b1]
+			g.SetSym(a1, b1, a[i*p+j]*f.scale[i]*f.scale[j])
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(g, true) {
+		return nil, errors.New("linear: eigendecomposition failed")
+	}
+	ev := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	// Descending, as singular values: σ_k = √λ_k, R = ΣVᵀ, c = Σ⁺Vᵀh
+	// with h the scaled AᵀWb, and the rest of bᵀWb is the residual
+	// outside the range.
+	f.sigma = make([]float64, q)
+	f.ct = make([]float64, q)
+	f.v = mat.NewDense(q, q, nil)
+	cc := 0.0
+	for k := 0; k < q; k++ {
+		src := q - 1 - k
+		s := math.Sqrt(math.Max(ev[src], 0))
+		f.sigma[k] = s
+		vh := 0.0
+		for a1, i := range f.live {
+			f.v.Set(a1, k, vecs.At(a1, src))
+			vh += vecs.At(a1, src) * n.Atb[i] * f.scale[i]
+		}
+		if s > 0 {
+			f.ct[k] = vh / s
+		}
+		cc += f.ct[k] * f.ct[k]
+		for a1, i := range f.live {
+			f.r.Set(k, i, s*f.v.At(a1, k))
+		}
+		f.c[k] = f.ct[k]
+	}
+	f.tail = math.Max(n.Btb-cc, 0)
+	f.rtail = f.tail
+	return f, nil
+}
+
+// Factored is a weighted least-squares problem reduced to P×P, factored
+// once: its data part is ‖R u − c‖² + tail in the unknowns scaled to unit
+// diagonal, u_i = θ_i/scale_i (scale_i = (AᵀWA)_ii^(-1/2)), and R's
+// columns of the features that are nonzero on the data have the singular
+// value decomposition UΣVᵀ. Every question is answered from that one
+// decomposition: the solution for any relative ridge r (u = V(Σ² +
+// r)⁻¹ΣUᵀc), the residual, the condition number, the standard errors,
+// the rank and flat directions, the solution without the ridge, and the
+// data-chosen ridge (AutoRidge); only a bounded solve whose bounds bind
+// factors the free unknowns' block again.
+type Factored struct {
+	p     int
+	r     *mat.Dense // k×P, columns scaled
+	c     []float64  // k
+	tail  float64    // the residual no choice of θ removes
+	scale []float64
+	// btb, bsum, w and rows are bᵀWb, Σwb, Σw and the row count, for R²
+	// and σ².
+	btb, bsum, w float64
+	rows         int
+	// live lists the columns whose feature is nonzero on the data.
+	live  []int
+	sigma []float64  // singular values of r[:, live], descending
+	v     *mat.Dense // len(live)×len(live), right singular vectors
+	ct    []float64  // Uᵀc
+	rtail float64    // tail plus the part of c outside U's range
+	// gs and h are the scaled AᵀWA (P×P, row-major) and AᵀWb when the
+	// problem came from sums, for the refinement step (see solveU); nil
+	// when it came from rows (R and c serve).
+	gs, h []float64
+}
+
+// setScale sets the scaling from the diagonal d of AᵀWA: d^(-1/2), and
+// for a feature that is zero on the data the largest entry's, so that a
+// relative ridge r is r‖u‖² in the scaled unknowns.
+func (f *Factored) setScale(d []float64) {
+	dmax := 0.0
+	for _, v := range d {
+		dmax = math.Max(dmax, v)
+	}
+	if dmax == 0 {
+		dmax = 1
+	}
+	f.scale = make([]float64, len(d))
+	f.live = f.live[:0]
+	for i, v := range d {
+		if v > 0 {
+			f.scale[i] = 1 / math.Sqrt(v)
+			f.live = append(f.live, i)
+		} else {
+			f.scale[i] = 1 / math.Sqrt(dmax)
+		}
+	}
+}
+
+// decompose computes the singular value decomposition of r's live
+// columns.
+func (f *Factored) decompose() error {
+	q := len(f.live)
+	k, _ := f.r.Dims()
+	if q == 0 {
+		f.v = mat.NewDense(1, 1, nil)
+		f.sigma, f.ct = nil, nil
+		f.rtail = f.tail + sumSq(f.c)
+		return nil
+	}
+	sub := mat.NewDense(k, q, nil)
+	for a, i := range f.live {
+		for row := 0; row < k; row++ {
+			sub.Set(row, a, f.r.At(row, i))
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(sub, mat.SVDThin) {
+		return errors.New("linear: singular value decomposition failed")
+	}
+	f.sigma = svd.Values(nil)
+	var u mat.Dense
+	svd.UTo(&u)
+	f.v = new(mat.Dense)
+	svd.VTo(f.v)
+	nv := len(f.sigma)
+	f.ct = make([]float64, nv)
+	out := append([]float64(nil), f.c...)
+	for j := 0; j < nv; j++ {
+		s := 0.0
+		for row := 0; row < k; row++ {
+			s += u.At(row, j) * f.c[row]
+		}
+		f.ct[j] = s
+		for row := 0; row < k; row++ {
+			out[row] -= u.At(row, j) * s
+		}
+	}
+	f.rtail = f.tail + sumSq(out)
+	return nil
+}
+
+func sumSq(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v * v
+	}
+	return s
+}
+
+// solveU returns the minimiser in the scaled unknowns with ridge r (the
+// features zero on the data stay at 0); r = 0 needs every σ > 0. The
+// solution through the singular vectors is accurate in norm, not entry by
+// entry (an entry much smaller than the largest gets the largest's
+// rounding), so one step of iterative refinement follows: the gradient at
+// u, from R and c (or from the sums), mapped back through the same
+// decomposition. It makes the solve componentwise as accurate as a
+// triangular one, for O(P²) more work.
+func (f *Factored) solveU(r float64) []float64 {
+	u := make([]float64, f.p)
+	f.applyInverse(u, nil, r)
+	f.applyInverse(u, f.gradient(u, r), r)
+	return u
+}
+
+// applyInverse adds V(Σ² + r)⁻¹Vᵀg to u (g over all P unknowns), or,
+// when g is nil, V(Σ² + r)⁻¹ΣUᵀc, the solution.
+func (f *Factored) applyInverse(u, g []float64, r float64) {
+	for k, s := range f.sigma {
+		den := s*s + r
+		if den == 0 {
+			continue
+		}
+		var coef float64
+		if g == nil {
+			coef = s * f.ct[k] / den
+		} else {
+			for a, i := range f.live {
+				coef += f.v.At(a, k) * g[i]
+			}
+			coef /= den
+		}
+		for a, i := range f.live {
+			u[i] += f.v.At(a, k) * coef
+		}
+	}
+}
+
+// gradient returns −½ the gradient of the objective in the scaled
+// unknowns at u: Rᵀ(c − Ru) − ru, or h − (G + r)u from the sums.
+func (f *Factored) gradient(u []float64, r float64) []float64 {
+	p := f.p
+	g := make([]float64, p)
+	if f.gs != nil {
+		for i := 0; i < p; i++ {
+			s := f.h[i] - r*u[i]
+			for j, v := range f.gs[i*p : (i+1)*p] {
+				s -= v * u[j]
+			}
+			g[i] = s
+		}
+		return g
+	}
+	k, _ := f.r.Dims()
+	e := make([]float64, k)
+	for row := 0; row < k; row++ {
+		s := f.c[row]
+		for j := 0; j < p; j++ {
+			s -= f.r.At(row, j) * u[j]
+		}
+		e[row] = s
+	}
+	for i := 0; i < p; i++ {
+		s := -r * u[i]
+		for row := 0; row < k; row++ {
+			s += f.r.At(row, i) * e[row]
+		}
+		g[i] = s
+	}
+	return g
+}
+
+// rss is the data part of the objective at solveU(r): no difference of
+// large numbers is taken.
+func (f *Factored) rss(r float64) float64 {
+	out := f.rtail
+	for k, s := range f.sigma {
+		if s == 0 && r == 0 {
+			out += f.ct[k] * f.ct[k]
+			continue
+		}
+		e := r * f.ct[k] / (s*s + r)
+		out += e * e
+	}
+	return out
+}
+
+// spectrum returns the largest and smallest eigenvalue of the scaled,
+// ridged system ΣᵀΣ + r over all P unknowns.
+func (f *Factored) spectrum(r float64) (lmax, lmin float64) {
+	lmax, lmin = r, math.Inf(1)
+	for _, s := range f.sigma {
+		lmax = math.Max(lmax, s*s+r)
+		lmin = math.Min(lmin, s*s+r)
+	}
+	if len(f.sigma) < f.p {
+		lmin = math.Min(lmin, r)
+	}
+	return lmax, lmin
+}
+
+// checkRidge rejects a ridge that is negative, infinite or NaN.
+func checkRidge(r float64) error {
+	if !(r >= 0) || math.IsInf(r, 0) {
+		return fmt.Errorf("linear: ridge %g: want a finite number ≥ 0", r)
+	}
+	return nil
+}
+
+// Solve minimises the problem with the ridge of s. It returns an error
+// wrapping ErrSingular, naming the parameters involved, when the ridged
+// system is singular (its smallest eigenvalue at most RankTol of the
+// largest); an identified-but-weak direction is reported in
+// Result.Unidentified instead.
+func (f *Factored) Solve(s Settings) (*Result, error) {
+	p := f.p
+	r := s.Ridge
+	if err := checkRidge(r); err != nil {
+		return nil, err
+	}
+	tol := s.rankTol()
+	res := &Result{}
+	res.Unidentified, res.Rank = f.degeneracies(tol, s)
+	lmax, lmin := f.spectrum(r)
+	if lmin > 0 {
+		res.Cond = lmax / lmin
+	} else {
+		res.Cond = math.Inf(1)
+	}
+	if !(lmin > tol*lmax) {
+		var who []string
+		for _, d := range res.Unidentified {
+			who = append(who, d.describe())
+		}
+		msg := "linear: the system is singular"
+		if len(who) > 0 {
+			msg += ": " + strings.Join(who, "; ")
+		}
+		msg += " (add a ridge with --reg, or remove the redundant terms)"
+		return nil, fmt.Errorf("%s: %w", msg, ErrSingular)
+	}
+	u := f.solveU(r)
+	res.Theta = make([]float64, p)
+	for i := range u {
+		res.Theta[i] = u[i] * f.scale[i]
+	}
+	res.RSS = f.rss(r)
+	if tss := f.btb - f.bsum*f.bsum/f.w; tss > 0 {
+		res.R2 = 1 - res.RSS/tss
+	} else {
+		res.R2 = math.NaN()
+	}
+	// Standard errors: σ² M⁻¹GM⁻¹ with M = G + r (scaled; G = VΣ²Vᵀ), so
+	// its diagonal is Σ_k V_ik² σ_k²/(σ_k² + r)²; (Gᵢᵢ⁻¹) when r = 0.
+	res.rows, res.w = f.rows, f.w
+	res.invDiag = make([]float64, p)
+	for k, sg := range f.sigma {
+		den := sg*sg + r
+		if den == 0 {
+			continue
+		}
+		g := sg * sg / (den * den)
+		for a, i := range f.live {
+			vi := f.v.At(a, k)
+			res.invDiag[i] += vi * vi * g
+		}
+	}
+	for i := range res.invDiag {
+		res.invDiag[i] *= f.scale[i] * f.scale[i]
+	}
+	res.stderr()
+	// How far the ridge moved the solution, where the problem without it
+	// is well posed.
+	if r > 0 && len(f.live) == p && len(f.sigma) == p {
+		if smin := f.sigma[p-1]; smin*smin > tol*f.sigma[0]*f.sigma[0] {
+			u0 := f.solveU(0)
+			res.RidgeShift = make([]float64, p)
+			for i := range u0 {
+				res.RidgeShift[i] = res.Theta[i] - u0[i]*f.scale[i]
+			}
+		}
+	}
+	return res, nil
+}
+
+// AutoRidge chooses a relative ridge (Settings.Ridge) from the data:
+// Hoerl, Kennard and Baldwin's k = P·σ̂²/‖u‖², where u is the
+// least-squares solution in the unknowns scaled to unit diagonal and σ̂² =
+// RSS/(rows − P) its residual variance (Hoerl, Kennard, Baldwin, "Ridge
+// regression: some simulations", 1975). It is the ridge of a Gaussian
+// prior on u whose variance is ‖u‖²/P, fitted to the data: invariant to
+// the units of the data, the features and the parameters; 0 on exact data
+// (the exact solve); small against the standard errors wherever the data
+// identify the parameters, and large only along directions they barely
+// see. When the problem without a ridge is singular, the pilot solve uses
+// a ridge of 1e-10 and the result is at least 1e-8. It reuses the one
+// decomposition: no factorisation of its own.
+func (f *Factored) AutoRidge() float64 {
+	p := f.p
+	if f.rows <= p {
+		return 0
+	}
+	pilot := 0.0
+	if lmax, lmin := f.spectrum(0); !(lmin > 1e-10*lmax) {
+		pilot = 1e-10
+	}
+	u := f.solveU(pilot)
+	uu := sumSq(u)
+	if uu == 0 {
+		return 0
+	}
+	// The residual of the pilot solution without the pilot ridge; the
+	// weights need not have mean 1: σ̂² in the units of the sums is
+	// RSS/(rows − P), and ‖u‖² is unit free.
+	sigma2 := f.rss(pilot) / float64(f.rows-p)
+	k := float64(p) * sigma2 / uu
+	if pilot > 0 {
+		// A singular problem needs some ridge to be solved at all: at
+		// least 1e-8 of the diagonal, which picks the smallest solution
+		// along the directions the data do not determine.
+		k = math.Max(k, 1e-8)
+	}
+	return k
+}
+
+// Fix returns the problem in the unknowns not listed in fixed, with the
+// fixed unknowns held at vals (their contribution moved to the right-hand
+// side), factored anew; free lists the remaining unknowns, in order. The
+// residual and R² keep their meaning (about the original targets).
+func (f *Factored) Fix(fixed []int, vals []float64) (sub *Factored, free []int, err error) {
+	p := f.p
+	isFixed := make([]bool, p)
+	c := append([]float64(nil), f.c...)
+	k, _ := f.r.Dims()
+	for n, j := range fixed {
+		isFixed[j] = true
+		u := vals[n] / f.scale[j]
+		for row := 0; row < k; row++ {
+			c[row] -= f.r.At(row, j) * u
+		}
+	}
+	isLive := make([]bool, p)
+	for _, i := range f.live {
+		isLive[i] = true
+	}
+	sub = &Factored{c: c, tail: f.tail, btb: f.btb, bsum: f.bsum, w: f.w, rows: f.rows}
+	for j := 0; j < p; j++ {
+		if !isFixed[j] {
+			if isLive[j] {
+				sub.live = append(sub.live, len(free))
+			}
+			free = append(free, j)
+			sub.scale = append(sub.scale, f.scale[j])
+		}
+	}
+	sub.p = len(free)
+	if sub.p == 0 {
+		return sub, free, nil
+	}
+	if f.gs != nil {
+		q := sub.p
+		sub.gs = make([]float64, q*q)
+		sub.h = make([]float64, q)
+		for fi, i := range free {
+			for fj, j := range free {
+				sub.gs[fi*q+fj] = f.gs[i*p+j]
+			}
+			sub.h[fi] = f.h[i]
+			for n, j := range fixed {
+				sub.h[fi] -= f.gs[i*p+j] * vals[n] / f.scale[j]
+			}
+		}
+	}
+	sub.r = mat.NewDense(k, sub.p, nil)
+	for fi, j := range free {
+		for row := 0; row < k; row++ {
+			sub.r.Set(row, fi, f.r.At(row, j))
+		}
+	}
+	if err := sub.decompose(); err != nil {
+		return nil, nil, err
+	}
+	return sub, free, nil
+}
+
+// degeneracies finds the directions of parameter space the data does not
+// determine: first the parameters whose feature is zero on the data, each
+// on its own, then the right singular vectors of the scaled design whose
+// squared singular value is at most tol of the largest, smallest first.
+func (f *Factored) degeneracies(tol float64, s Settings) ([]Degeneracy, int) {
+	var out []Degeneracy
+	isLive := make([]bool, f.p)
+	for _, i := range f.live {
+		isLive[i] = true
+	}
+	for i := 0; i < f.p; i++ {
+		if !isLive[i] {
+			out = append(out, Degeneracy{Params: []string{s.name(i)}, Coef: []float64{1}, index: []int{i},
+				Reason: "its feature is zero on the data: the parameter has no effect on the drift (a constant offset, or a term the data never excites)"})
+		}
+	}
+	q := len(f.sigma)
+	if q == 0 {
+		return out, 0
+	}
+	smax2 := f.sigma[0] * f.sigma[0]
+	rank := 0
+	for k := 0; k < q; k++ {
+		if f.sigma[k]*f.sigma[k] > tol*smax2 {
+			rank++
+		}
+	}
+	for k := q - 1; k >= rank; k-- {
+		rel := f.sigma[k] * f.sigma[k] / smax2
+		// Back to the original parameter scale: θ = D·u.
+		coef := make([]float64, len(f.live))
+		norm := 0.0
+		for a, i := range f.live {
+			coef[a] = f.v.At(a, k) * f.scale[i]
+			norm += coef[a] * coef[a]
+		}
+		norm = math.Sqrt(norm)
+		type load struct {
+			i int
+			c float64
+		}
+		var ls []load
+		for a, i := range f.live {
+			c := coef[a] / norm
+			if math.Abs(c) > 1e-3 {
+				ls = append(ls, load{i, c})
+			}
+		}
+		// Largest loading first; equal loadings (to 1e-6) in parameter
+		// order; the sign of a direction is arbitrary: the first loading
+		// is made positive.
+		sort.SliceStable(ls, func(a, b int) bool {
+			ca, cb := math.Abs(ls[a].c), math.Abs(ls[b].c)
+			if math.Abs(ca-cb) > 1e-6 {
+				return ca > cb
+			}
+			return ls[a].i < ls[b].i
+		})
+		sign := 1.0
+		if len(ls) > 0 && ls[0].c < 0 {
+			sign = -1
+		}
+		d := Degeneracy{Eigenvalue: math.Max(rel, 0), Reason: "their features are collinear on the data"}
+		for _, l := range ls {
+			d.index = append(d.index, l.i)
+			d.Params = append(d.Params, s.name(l.i))
+			d.Coef = append(d.Coef, sign*l.c)
+		}
+		out = append(out, d)
+	}
+	return out, rank
+}
+
+// Solve factors the sums (Factor) and solves them with s's ridge.
+func (n *Normal) Solve(s Settings) (*Result, error) {
+	f, err := n.Factor()
+	if err != nil {
+		return nil, err
+	}
+	return f.Solve(s)
+}
+
+// lsq solves min ‖a x − b‖² by the singular value decomposition of a
+// (rows ≥ columns); ok is false when a's smallest squared singular value
+// is at most tol of its largest.
+func lsq(a *mat.Dense, b []float64, tol float64) (x []float64, ok bool) {
+	rows, cols := a.Dims()
+	var svd mat.SVD
+	if !svd.Factorize(a, mat.SVDThin) {
+		return nil, false
+	}
+	sv := svd.Values(nil)
+	if len(sv) < cols || !(sv[cols-1]*sv[cols-1] > tol*sv[0]*sv[0]) {
+		return nil, false
+	}
+	var u, v mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	x = make([]float64, cols)
+	for k := 0; k < cols; k++ {
+		s := 0.0
+		for i := 0; i < rows; i++ {
+			s += u.At(i, k) * b[i]
+		}
+		s /= sv[k]
+		for j := 0; j < cols; j++ {
+			x[j] += v.At(j, k) * s
+		}
+	}
+	return x, true
+}

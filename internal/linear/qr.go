@@ -1,0 +1,146 @@
+package linear
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// QR accumulates the rows of a weighted least-squares problem in P
+// unknowns as the triangular factor of their QR decomposition: the rows
+// √w·[a | b] are stacked under the current (P+1)×(P+1) factor and
+// re-triangularised by Householder reflections (LAPACK's dgeqrf), a block
+// of rows at a time.
+// It is the path for rows held in memory: the solve never forms AᵀWA, so
+// it keeps the digits the normal equations (Normal) lose to the squared
+// condition number. Memory is O(P·(P + block)) whatever the number of
+// rows; time O(rows·P²), twice the flops of Normal's rank-k update (and
+// about twice its time for P in the hundreds; BENCHMARKS.md).
+// The zero value is not usable; call NewQR.
+type QR struct {
+	p int
+	// r is the (P+1)×(P+1) upper triangle [R c; 0 ρ], row-major: the
+	// rows so far are Q·[R c; 0 ρ] for an orthogonal Q.
+	r       []float64
+	btb     float64
+	bsum, w float64
+	rows    int
+	work    []float64
+	// badWeight is the first weight that is negative, infinite or NaN,
+	// reported by Factor when hasBad.
+	badWeight float64
+	hasBad    bool
+}
+
+// qrBlock is the number of rows re-triangularised at once.
+const qrBlock = 4096
+
+// NewQR returns an empty factor for p unknowns.
+func NewQR(p int) *QR {
+	if p <= 0 {
+		panic("linear: NewQR needs p > 0")
+	}
+	return &QR{p: p, r: make([]float64, (p+1)*(p+1))}
+}
+
+// AddRows adds m rows: a is m×P row-major, b and w have m entries (w ≥ 0).
+func (q *QR) AddRows(a, b, w []float64) {
+	p := q.p
+	m := len(b)
+	if len(a) != m*p || len(w) != m {
+		panic(fmt.Sprintf("linear: AddRows with %d entries, %d targets, %d weights for %d unknowns", len(a), m, len(w), p))
+	}
+	for lo := 0; lo < m; lo += qrBlock {
+		hi := min(lo+qrBlock, m)
+		q.addBlock(a[lo*p:hi*p], b[lo:hi], w[lo:hi])
+	}
+}
+
+func (q *QR) addBlock(a, b, w []float64) {
+	p, m := q.p, len(b)
+	n := p + 1
+	rows := n + m
+	g := make([]float64, rows*n)
+	copy(g, q.r)
+	for i := 0; i < m; i++ {
+		if !(w[i] >= 0) || math.IsInf(w[i], 1) {
+			if !q.hasBad {
+				q.badWeight, q.hasBad = w[i], true
+			}
+		}
+		sw := math.Sqrt(w[i])
+		row := g[(n+i)*n : (n+i+1)*n]
+		for j, v := range a[i*p : (i+1)*p] {
+			row[j] = sw * v
+		}
+		row[p] = sw * b[i]
+		q.btb += w[i] * b[i] * b[i]
+		q.bsum += w[i] * b[i]
+		q.w += w[i]
+	}
+	q.rows += m
+	// Householder QR (LAPACK's dgeqrf): R in the upper triangle.
+	ga := blas64.General{Rows: rows, Cols: n, Stride: n, Data: g}
+	tau := make([]float64, n)
+	if len(q.work) == 0 {
+		query := make([]float64, 1)
+		lapack64.Geqrf(ga, tau, query, -1)
+		q.work = make([]float64, max(int(query[0]), n))
+	}
+	lapack64.Geqrf(ga, tau, q.work, len(q.work))
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			if j >= i {
+				q.r[i*n+j] = g[i*n+j]
+			} else {
+				q.r[i*n+j] = 0
+			}
+		}
+	}
+}
+
+// Factor returns the factored problem: the rows' triangular factor and
+// the singular value decomposition of its P×P part, from which Solve,
+// SolveBox and AutoRidge all work.
+func (q *QR) Factor() (*Factored, error) {
+	p, n := q.p, q.p+1
+	if q.rows == 0 {
+		return nil, errors.New("linear: no data rows")
+	}
+	if q.hasBad {
+		return nil, fmt.Errorf("linear: a row has weight %v: weights must be finite and ≥ 0", q.badWeight)
+	}
+	for _, v := range q.r {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errors.New("linear: the features or targets contain NaN or Inf")
+		}
+	}
+	r := mat.NewDense(p, p, nil)
+	c := make([]float64, p)
+	d := make([]float64, p)
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			v := q.r[i*n+j]
+			r.Set(i, j, v)
+			d[j] += v * v
+		}
+		c[i] = q.r[i*n+p]
+	}
+	rho := q.r[p*n+p]
+	f := &Factored{p: p, c: c, tail: rho * rho, btb: q.btb, bsum: q.bsum, w: q.w, rows: q.rows}
+	f.setScale(d)
+	for j := 0; j < p; j++ {
+		for i := 0; i <= j; i++ {
+			r.Set(i, j, r.At(i, j)*f.scale[j])
+		}
+	}
+	f.r = r
+	if err := f.decompose(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
