@@ -353,6 +353,9 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 	if out.BetaCI.Lo == 0 {
 		out.BetaNote += fmt.Sprintf("; the data are consistent with %s = 0 (no diffusion)", out.Names[betaAt])
 	}
+	if size, mini := o.Couplings.BatchSize(); mini {
+		out.Warnings = append(out.Warnings, miniBatchBetaWarning(out.Names[betaAt], size))
+	}
 	return nil
 }
 
