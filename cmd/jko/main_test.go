@@ -214,6 +214,11 @@ func TestIJKOnetCommand(t *testing.T) {
 	if !strings.Contains(out, "method ijkonet") {
 		t.Errorf("fit output:\n%s", out)
 	}
+	// --bootstrap refits half-samples and reports the spread.
+	out = mustRun(t, "fit", spec, data, "-o", filepath.Join(dir, "fitb.jko"), "--method", "ijkonet", "--ij-epochs", "3", "--bootstrap", "3")
+	if !strings.Contains(out, "bootstrap: 3 resampled fits (0 failed)") || !strings.Contains(out, "bootstrap ±") {
+		t.Errorf("fit --bootstrap output:\n%s", out)
+	}
 	// τ = 0.1 on V = ‖x‖² (curvature 2, fitted 2.5): the report warns
 	// that the JKO step fitted differs from Euler's.
 	stiff := filepath.Join(dir, "stiff")
