@@ -133,7 +133,8 @@ func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 	if W <= 0 || H <= 0 {
 		return fmt.Errorf("plot: empty figure")
 	}
-	switch strings.ToLower(format) {
+	format = strings.ToLower(format)
+	switch format {
 	case "png":
 		img := vgimg.NewWith(vgimg.UseWH(W, H), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(white))
 		f.Draw(draw.New(img))
@@ -148,7 +149,15 @@ func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 		c.SetColor(white)
 		c.Fill(c.Rectangle.Path())
 		f.Draw(c)
-		_, err := cw.WriteTo(w)
+		if format == "svg" {
+			_, err := cw.WriteTo(w)
+			return err
+		}
+		var buf bytes.Buffer
+		if _, err := cw.WriteTo(&buf); err != nil {
+			return err
+		}
+		_, err := w.Write(fixPDFDates(buf.Bytes()))
 		return err
 	}
 	return fmt.Errorf("plot: unsupported format %q (want png, svg or pdf)", format)
@@ -162,6 +171,31 @@ func (f *Figure) Save(path string, size vg.Length) error {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// pdfEpoch is the creation and modification date every PDF carries, so
+// the same figure gives the same bytes. It has the length of the
+// "D:YYYYMMDDHHMMSS" dates the PDF writer prints from the clock.
+const pdfEpoch = "D:19700101000000"
+
+// fixPDFDates replaces, in place, the clock-dependent /CreationDate and
+// /ModDate of the document information dictionary by pdfEpoch. The
+// replacement has the same length, so the cross-reference offsets stay
+// valid; the writer's global defaults are left alone for other users of
+// the library. The dictionary is written after the (compressed) page
+// streams, so the last occurrence of each key is the one rewritten.
+func fixPDFDates(b []byte) []byte {
+	for _, key := range []string{"/CreationDate (", "/ModDate ("} {
+		i := bytes.LastIndex(b, []byte(key))
+		if i < 0 {
+			continue
+		}
+		v := b[i+len(key):]
+		if len(v) > len(pdfEpoch) && v[len(pdfEpoch)] == ')' && bytes.HasPrefix(v, []byte("D:")) {
+			copy(v, pdfEpoch)
+		}
+	}
+	return b
 }
 
 // dpi is the PNG resolution.
