@@ -38,6 +38,8 @@ type programs struct {
 	featOther    *eval.Program // the others
 	featPolyIdx  []int         // output indices (component·blocks + block) of featPoly
 	featOtherIdx []int
+	colsOnce     sync.Once
+	cols         []int // the entries of θ the interaction features can be nonzero in
 }
 
 // shared binds θ (by block name) and t.
@@ -149,7 +151,8 @@ func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pai
 // at the n points x into dst (n×d): the mean of Σ∇U(x_i − y_j) over the
 // y_j ≠ x_i, (1/(ny−1)) Σ_{j≠i} when x_i is one of the ys. A drift
 // polynomial in z is summed exactly over a cubature of the cloud (see
-// pairsum.go), anything else over the pairs.
+// pairsum.go), summands dot(w, bumps(z, C, s)) of U on a lattice (see
+// gausssum.go), anything else over the pairs.
 //
 // Cost: the pair loop evaluates ∇U n·ny times (quadratic in the
 // population: 10⁴ particles against themselves are 10⁸ evaluations), in
@@ -168,6 +171,13 @@ func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, t
 	clear(dst[:n*d])
 	if !m.Has(Interaction) || ny == 0 {
 		return
+	}
+	if len(m.gauss) > 0 {
+		// After the rest, which scales its own sums by 1/count.
+		defer m.gaussDrift(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if m.gaussOnly {
+			return
+		}
 	}
 	prog := m.gradProg(Interaction)
 	sh := m.shared(theta, 0)
@@ -342,7 +352,9 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 // InteractionFeatures writes the linear features of the mean-field drift
 // (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
 // (n×d×P) and c (n×d). Features polynomial in z are summed exactly over a
-// cubature of the cloud, the others over the pairs.
+// cubature of the cloud, those of Gaussian bumps on a lattice, the others
+// over the pairs. The features of a row against a cloud are remembered (see gaussMemo): a fit asks for the
+// same rows again when it refits.
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
 	checkLen("F", F, n*d*P)
@@ -350,6 +362,19 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	clear(c[:n*d])
 	if !m.Has(Interaction) {
 		return
+	}
+	m.rememberFeatures(F, c, x, n, ys, ny)
+}
+
+// interactionFeatures is InteractionFeatures without the memo, into F and
+// c cleared.
+func (m *Model) interactionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
+	d, P := m.Dim, m.NumParams
+	if len(m.gauss) > 0 {
+		m.gaussFeatures(F, x, n, ys, ny, selfCounts(x, n, ys, ny, d))
+		if m.gaussOnly {
+			return
+		}
 	}
 	zero := make([]float64, P)
 	if !m.zeroAtZeroParams(m.gradProg(Interaction)) {
@@ -517,6 +542,12 @@ func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny i
 		return
 	}
 	d := m.Dim
+	if len(m.gauss) > 0 {
+		m.gaussVJP(dst, x, seed, n, ys, ny, selfCounts(x, n, ys, ny, d))
+		if m.gaussOnly {
+			return
+		}
+	}
 	sh := m.shared(theta, 0)
 	prog, _ := m.vjpProg(Interaction)
 	pop := m.population(prog, x, n, ys, ny)
@@ -596,6 +627,7 @@ func (m *Model) InteractionValue(dst, z []float64, n int, theta []float64) {
 	}
 	must(m.valueProg(Interaction).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
 		Varying: map[string][]float64{"z": z[:n*m.Dim]}, Shared: m.shared(theta, 0)}))
+	m.gaussValue(dst, z, n, theta)
 }
 
 // InternalValue writes Σ f(ρ_i) into dst (n).
@@ -665,11 +697,17 @@ func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, the
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return 0
 	}
+	sum := 0.0
+	if len(m.gauss) > 0 {
+		sum = m.gaussPairSums(nil, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if m.gaussOnly {
+			return sum
+		}
+	}
 	prog := m.valueProg(Interaction)
 	sh := m.shared(theta, 0)
 	pop := m.population(prog, x, n, ys, ny)
 	var out []float64
-	sum := 0.0
 	m.forPopPairs(pop, x, n, func(p *pairs) {
 		np := len(p.z) / d
 		if np == 0 {
@@ -706,6 +744,12 @@ func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int
 	checkLen("ys", ys, ny*d)
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return
+	}
+	if len(m.gauss) > 0 {
+		m.gaussPairSums(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), nil)
+		if m.gaussOnly {
+			return
+		}
 	}
 	sh := m.shared(theta, 0)
 	prog, _ := m.valueVJPProg(Interaction)

@@ -80,6 +80,9 @@ type Model struct {
 	blocks        []mlpBlock
 	blockSeen     map[*lang.MLPInfo]bool
 	agg           [3]aggregate // per TermKind
+	gauss         []gaussTerm  // Gaussian bumps of z taken out of agg[Interaction] (gausssum.go)
+	gaussOnly     bool         // agg[Interaction] kept nothing else
+	gmemo         gaussMemo    // the Gaussian sums of rows already evaluated
 	progs         programs
 	timeDependent bool
 	labels        map[string][]string // feature names of parameter entries
@@ -109,6 +112,7 @@ func (m *Model) finish() {
 			m.timeDependent = true
 		}
 	}
+	m.splitGauss()
 }
 
 // Has reports whether the model has a term of kind k.
