@@ -651,6 +651,11 @@ func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 		if len(nodes) > 0 {
 			outs = g.Grad(m.agg[k].value, nodes...)
 		}
+		if k == Potential {
+			// The value too, summed with the same weights: its forward
+			// pass is the gradient's.
+			outs = append(outs, m.agg[k].value)
+		}
 		m.progs.valVJP[k] = eval.Compile(g, outs)
 		m.progs.valVJPBlocks[k] = blocks
 	})
@@ -658,32 +663,45 @@ func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 }
 
 // valueVJP reduces Σ_i w_i ∂(value of kind k)/∂θ over the inputs into dst
-// (θ layout), adding scale × the result.
-func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
+// (θ layout), adding scale × the result. For potentials it returns
+// Σ_i w_i V(x_i) (else 0).
+func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) float64 {
 	prog, blocks := m.valueVJPProg(k)
-	if len(blocks) == 0 {
-		return
+	if len(blocks) == 0 && k != Potential {
+		return 0
 	}
-	outs := make([][]float64, len(blocks))
+	outs := make([][]float64, len(prog.Outputs()))
 	for bi, b := range blocks {
 		outs[bi] = make([]float64, m.Params[b].Size)
+	}
+	if len(blocks) == 0 {
+		outs[0] = make([]float64, 1) // the placeholder 0
+	}
+	value := 0.0
+	if k == Potential {
+		outs[len(outs)-1] = []float64{0}
 	}
 	must(prog.Reduce(outs, in, weights))
 	for bi, b := range blocks {
 		p := m.Params[b]
 		floats.AddScaled(dst[p.Offset:p.Offset+p.Size], scale, outs[bi])
 	}
+	if k == Potential {
+		value = outs[len(outs)-1][0]
+	}
+	return value
 }
 
-// PotentialValueVJP writes Σ_i w_i ∂(ΣV)(x_i, t)/∂θ into dst (P); nil
-// weights count every point once. (The energy-gradient of iJKOnet.)
-func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, weights []float64) {
+// PotentialValueVJP writes Σ_i w_i ∂(ΣV)(x_i, t)/∂θ into dst (P) and
+// returns Σ_i w_i ΣV(x_i, t), from one pass; nil weights count every
+// point once. (The energy-gradient of iJKOnet.)
+func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, weights []float64) float64 {
 	clear(dst[:m.NumParams])
 	if !m.Has(Potential) {
-		return
+		return 0
 	}
 	checkLen("x", x, n*m.Dim)
-	m.valueVJP(dst, Potential, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights, 1)
+	return m.valueVJP(dst, Potential, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights, 1)
 }
 
 // InteractionPairSum returns Σ_i Σ_j ΣU(x_i − y_j) over the n points x and

@@ -84,6 +84,7 @@ type Model struct {
 	gaussOnly     bool         // agg[Interaction] kept nothing else
 	gmemo         gaussMemo    // the Gaussian sums of rows already evaluated
 	progs         programs
+	curv          curvature
 	timeDependent bool
 	labels        map[string][]string // feature names of parameter entries
 }

@@ -118,6 +118,8 @@ func (c fitCmd) hint(err error) error {
 		return fmt.Errorf("%w\nhint: --method lbfgs or --method adam fit terms that are not linear in their parameters", err)
 	case c.Method != "ijkonet" && errors.Is(err, jkonet.ErrDiverged):
 		return fmt.Errorf("%w (the learning rate is --lr, the gradient clip --clip)", err)
+	case c.Method == "ijkonet" && errors.Is(err, ijkonet.ErrDiverged):
+		return fmt.Errorf("%w (the learning rates are --ij-lr and --ij-map-lr)", err)
 	}
 	return err
 }
@@ -194,7 +196,7 @@ func (c fitCmd) validate() error {
 		atLeast("--ij-map-steps", c.IJMapSteps, 0),
 		atLeastF("--ij-lr", c.IJLR, 0),
 		atLeastF("--ij-final-lr", c.IJFinalLR, 0),
-		positive("--ij-map-lr", c.IJMapLR),
+		atLeastF("--ij-map-lr", c.IJMapLR, 0),
 		widths("--ij-widths", c.IJWidths),
 	)
 }

@@ -259,9 +259,10 @@ func TestIJKOnetCommand(t *testing.T) {
 	mustRun(t, "predict", filepath.Join(dir, "fit2.jko"), data2, "-o", filepath.Join(dir, "pred.csv"), "--steps", "2")
 	mustRun(t, "simulate", filepath.Join(dir, "fit2.jko"), "--particles", "30", "-o", filepath.Join(dir, "resim"))
 
-	// A divergent learning rate stops with the epoch named and writes no file.
+	// A divergent learning rate stops with the epoch and the flags to
+	// lower named, and writes no file.
 	code, _, errOut := jko(t, "fit", spec, data, "-o", filepath.Join(dir, "bad.jko"), "--method", "ijkonet", "--ij-epochs", "50", "--ij-map-lr", "1e6", "--ij-lr", "1e6")
-	if code == 0 || !strings.Contains(errOut, "epoch") {
+	if code == 0 || !strings.Contains(errOut, "epoch") || !strings.Contains(errOut, "--ij-lr and --ij-map-lr") {
 		t.Errorf("divergent fit: code %d, stderr %q", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.jko")); err == nil {

@@ -123,3 +123,21 @@ func (f *Flow) Potential(dst, x []float64, n int, t float64) bool {
 	m.PotentialValue(dst, x, n, t, f.Theta)
 	return true
 }
+
+// PotentialDerivatives writes V(x_i, t) into v, ∇V(x_i, t) into g and,
+// when h is not nil, the exact Hessian ∇²V(x_i, t) into h (n×d×d), and
+// reports true when the drift is −∇V alone (as Potential does); the
+// implicit step's Newton solve takes its Jacobian from it
+// (sim.CurvatureDynamics).
+func (f *Flow) PotentialDerivatives(v, g, h, x []float64, n int, t float64) bool {
+	m := f.Model
+	if m.Has(compile.Interaction) || (m.Has(compile.Internal) && !f.entropy) {
+		return false
+	}
+	if h == nil {
+		m.PotentialValueGrad(v, g, x, n, t, f.Theta)
+	} else {
+		m.PotentialHessian(v, g, h, x, n, t, f.Theta)
+	}
+	return true
+}

@@ -17,8 +17,9 @@
 // the maximisation over maps separates into one proximal problem per
 // particle, min_y V(y) + ‖y − x‖²/2τ (given the others), so the default
 // (Particles) solves those directly: every particle's displacement,
-// refined by a Newton step per energy step and warm-started from one
-// epoch to the next. Entropy terms need the maps' Jacobian, so for them
+// refined by a Newton step per energy step (on the potential's exact
+// Hessian, a symbolic derivative of the compiled model) and warm-started
+// from one epoch to the next. Entropy terms need the maps' Jacobian, so for them
 // the default is a network, T_k(x) = x + ∇φ_k(x) (Gradient: φ a scalar
 // softplus MLP, a gradient displacement as optimal maps are) or
 // T_k(x) = x + r_k(x) (Residual: r a vector-valued MLP), both started near
