@@ -2,6 +2,7 @@ package jkonet
 
 import (
 	"fmt"
+	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve/snapshot"
 	"math"
 	"os"
@@ -132,6 +133,45 @@ func TestBetaIgnoresPopulation(t *testing.T) {
 	for j := range got[0] {
 		if got[0][j] != got[1][j] {
 			t.Errorf("θ[%d] = %v with the population, %v without", j, got[0][j], got[1][j])
+		}
+	}
+}
+
+// The calibration's features at the source particles, gathered from the
+// data's closed-form rows, equal the features evaluated there (ρ = 1: the
+// entropy's column 0), for a model with a potential, an interaction and an
+// entropy.
+func TestSourceFeaturesGathered(t *testing.T) {
+	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := model(t, src)
+	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
+	o := DefaultOptions()
+	prep, err := Prepare(m, data, o, compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		F, b, w := stepRows(m, st)
+		got, ok := gatherSourceFeatures(m, st, rowBlock{F, b, w})
+		if !ok {
+			t.Fatalf("step %d: the sources are not the pairs' x", s)
+		}
+		ones := make([]float64, st.NS)
+		for i := range ones {
+			ones[i] = 1
+		}
+		wantF, wantC := stepFeatures(m, &Transition{K: st.K, Tau: st.Tau, T: st.T, N: st.NS, P: st.Source, Cloud: st.Cloud, NC: st.NC,
+			Rho: ones, GradRho: make([]float64, st.NS*m.Dim)})
+		for i := range wantF {
+			if math.Abs(got.F[i]-wantF[i]) > 1e-9*(1+math.Abs(wantF[i])) {
+				t.Fatalf("step %d: F[%d] = %g gathered, %g evaluated", s, i, got.F[i], wantF[i])
+			}
+		}
+		for i := range wantC {
+			if math.Abs(got.c[i]-wantC[i]) > 1e-9*(1+math.Abs(wantC[i])) {
+				t.Fatalf("step %d: c[%d] = %g gathered, %g evaluated", s, i, got.c[i], wantC[i])
+			}
 		}
 	}
 }
