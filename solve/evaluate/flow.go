@@ -57,6 +57,14 @@ func (f *Flow) Beta() float64 {
 
 // Drift writes the velocity of every particle of x at time t.
 func (f *Flow) Drift(dst, x []float64, n int, t float64) error {
+	return f.DriftAt(dst, x, n, x, n, t)
+}
+
+// DriftAt writes into dst (n×d) the velocity at time t of each of the n
+// points x in the population cloud (nc×d): the mean field and the density
+// are the cloud's, whatever points are evaluated, so the row of a point of
+// the cloud is the row Drift gives it over the whole cloud.
+func (f *Flow) DriftAt(dst, x []float64, n int, cloud []float64, nc int, t float64) error {
 	m := f.Model
 	d := m.Dim
 	clear(dst[:n*d])
@@ -69,12 +77,12 @@ func (f *Flow) Drift(dst, x []float64, n int, t float64) error {
 		sub(dst, tmp)
 	}
 	if m.Has(compile.Interaction) {
-		m.InteractionGrad(tmp, x, n, x, n, f.Theta)
+		m.InteractionGrad(tmp, x, n, cloud, nc, f.Theta)
 		sub(dst, tmp)
 	}
 	if m.Has(compile.Internal) && !f.entropy {
 		pts := mat.NewDense(n, d, x[:n*d])
-		kde, err := density.FitKDE(pts, density.KDEOptions{})
+		kde, err := density.FitKDE(mat.NewDense(nc, d, cloud[:nc*d]), density.KDEOptions{})
 		if err != nil {
 			return fmt.Errorf("evaluate: density for the internal energy: %w", err)
 		}

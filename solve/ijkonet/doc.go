@@ -49,6 +49,21 @@
 // off: Fit warns when τ times the largest curvature of the fitted
 // potential at the particles reaches StiffnessThreshold (see Stiffness).
 //
+// When to use it: on paired snapshots JKOnet* matches it (within 5–10%
+// on the benchmark) at a third of the cost, with closed-form standard
+// errors. On unpaired snapshots of the benchmark's mlp_potential fits it
+// beat JKOnet* on wavy_plateau (one-step EMD 0.056 against 0.075) and,
+// narrowly, flowers (0.066 against 0.068), tied on oakley_ohagan (0.059
+// against 0.056–0.059) and lost on styblinski_tang (0.096 against
+// 0.078), whose steep wells make the JKO step it fits differ most from
+// the Euler step of the data (see BENCHMARKS.md). Prefer it for unpaired
+// snapshots of gentle landscapes, and heed its stiffness warning.
+//
+// Fit reports no standard errors (the game's equilibrium has no simple
+// curvature to read them from); Bootstrap measures the spread of θ over
+// refits to half-samples of the particles (jko fit --method ijkonet
+// --bootstrap K).
+//
 // Every gradient of both players' objectives matches central finite
 // differences (see the tests). Runs are deterministic for a given seed.
 package ijkonet

@@ -58,6 +58,10 @@ type Options struct {
 	// (θ depends on the snapshots' moments through factors of 1/τ).
 	Batch int
 	Seed  uint64
+	// Bootstrap is the number of refits to half-samples of the particles
+	// that solve.Fit runs after the fit (Bootstrap; 0: none). Fit itself
+	// does not read it.
+	Bootstrap int
 	// Progress, if set, is called after each epoch.
 	Progress func(Progress)
 }
