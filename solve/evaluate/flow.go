@@ -13,16 +13,17 @@ import (
 type Flow struct {
 	Model *compile.Model
 	Theta []float64
-	// Seed seeds density estimates (for non-entropic internal energies).
-	Seed uint64
 
 	beta    float64
 	entropy bool
 	tmp     []float64
 }
 
-// NewFlow returns the dynamics of m at θ.
-func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
+// NewFlow returns the dynamics of m at θ. The dynamics are deterministic
+// (the density of a non-entropic internal energy is a kernel estimate,
+// which draws nothing), so the last argument is unused; it is kept until
+// every caller drops it.
+func NewFlow(m *compile.Model, theta []float64, _ uint64) (*Flow, error) {
 	if len(theta) != m.NumParams {
 		return nil, fmt.Errorf("evaluate: %d parameter values for a model with %d", len(theta), m.NumParams)
 	}
@@ -35,7 +36,7 @@ func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
 		}
 		return nil, fmt.Errorf("evaluate: %s declares no terms (potential, interaction or internal), so it has no dynamics: a library of functions is imported by a spec, not run", name)
 	}
-	f := &Flow{Model: m, Theta: theta, Seed: seed}
+	f := &Flow{Model: m, Theta: theta}
 	f.beta, f.entropy = m.Entropy(theta)
 	if f.beta < 0 {
 		return nil, fmt.Errorf("evaluate: the entropy coefficient β = %g is negative: the dynamics would run diffusion backwards (declare param beta >= 0 so that fits keep it non-negative)", f.beta)
