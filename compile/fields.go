@@ -12,7 +12,7 @@ import (
 
 // programs are the compiled evaluators, built on first use, each under its
 // own sync.Once. A program that needs new nodes (derivatives) builds them
-// in a private clone of the model's graph: Model.G never changes after
+// in a private clone of the model's graph: the graph never changes after
 // compilation, so programs built on different goroutines never race.
 type programs struct {
 	once         [3]sync.Once
@@ -67,7 +67,7 @@ func (m *Model) input(k TermKind) string {
 
 func (m *Model) gradProg(k TermKind) *eval.Program {
 	m.progs.once[k].Do(func() {
-		m.progs.grad[k] = eval.Compile(m.G, []ir.NodeID{m.agg[k].grad})
+		m.progs.grad[k] = eval.Compile(m.g, []ir.NodeID{m.agg[k].grad})
 	})
 	return m.progs.grad[k]
 }
@@ -258,7 +258,7 @@ func (m *Model) Entropy(theta []float64) (beta float64, ok bool) {
 // nodes) that node y depends on.
 func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
 	reach := map[ir.NodeID]bool{}
-	for _, id := range m.G.Reach(y) {
+	for _, id := range m.g.Reach(y) {
 		reach[id] = true
 	}
 	for i, nd := range m.nodes {
@@ -274,7 +274,7 @@ func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
 // with respect to every parameter block the kind depends on.
 func (m *Model) featProg(k TermKind) (*eval.Program, []int) {
 	m.progs.featOnce[k].Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -447,7 +447,7 @@ func (m *Model) interactionFeatSplit() [2]featPart {
 	m.progs.featSplit.Do(func() {
 		all, _ := m.featProg(Interaction)
 		outs := all.Outputs()
-		g := all.Graph() // a clone of m.G with the derivatives
+		g := all.Graph() // a clone of m.g with the derivatives
 		z := g.Lookup("z")
 		var poly, other []ir.NodeID
 		for i, o := range outs {
@@ -484,7 +484,7 @@ func (m *Model) InternalFeatures(F, c, rho []float64, n int) {
 // vjpProg builds Σ_c seed_c ∂(drift_c)/∂θ for kind k.
 func (m *Model) vjpProg(k TermKind) (*eval.Program, []int) {
 	m.progs.vjpOnce[k].Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -600,7 +600,7 @@ func (m *Model) InternalVJP(dst, rho, seed []float64, n int, theta []float64) {
 
 func (m *Model) valueProg(k TermKind) *eval.Program {
 	m.progs.valOnce[k].Do(func() {
-		m.progs.val[k] = eval.Compile(m.G, []ir.NodeID{m.agg[k].value})
+		m.progs.val[k] = eval.Compile(m.g, []ir.NodeID{m.agg[k].value})
 	})
 	return m.progs.val[k]
 }
@@ -645,7 +645,7 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 // the blocks.
 func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 	m.progs.valVJPOnce[k].Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		blocks, nodes := m.blocksOf(m.agg[k].value)
 		outs := []ir.NodeID{g.Scalar(0)}
 		if len(nodes) > 0 {
@@ -795,7 +795,7 @@ func (m *Model) EntropyVJP(dst, theta []float64) {
 // vector) and its gradient per parameter block.
 func (m *Model) lsqProg() (*eval.Program, []int) {
 	m.progs.lsqOnce.Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[Potential]
 		blocks, nodes := m.blocksOf(a.grad)
 		tau := g.Input(lsqTau, ir.Scalar)

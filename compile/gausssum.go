@@ -50,7 +50,7 @@ func (m *Model) splitGauss() {
 	if !a.present || PairLoop {
 		return
 	}
-	g := m.G
+	g := m.g
 	type summand struct {
 		id   ir.NodeID
 		sign float64
@@ -98,14 +98,14 @@ func (m *Model) splitGauss() {
 	for _, r := range rest[1:] {
 		v = g.Add(v, r)
 	}
-	a.value, a.grad = v, g.Grad(v, m.Z)[0]
+	a.value, a.grad = v, g.Grad(v, m.z)[0]
 }
 
 // matchGaussTerm recognises id = sum(mul(w, exp(neg(div(sqdist(C, z), S)))))
 // (either order of the product) with w a parameter block, C a constant
 // matrix and S a constant fill s > 0.
 func (m *Model) matchGaussTerm(id ir.NodeID) (gaussTerm, bool) {
-	g := m.G
+	g := m.g
 	op := func(id ir.NodeID, o ir.Op) *ir.Node {
 		if nd := g.Node(id); nd.Op == o {
 			return nd
@@ -145,7 +145,7 @@ func (m *Model) matchGaussTerm(id ir.NodeID) (gaussTerm, bool) {
 		}
 		sq := op(dv.Args[0], ir.OpSqDist)
 		sv := g.ConstValue(dv.Args[1])
-		if sq == nil || len(sv) == 0 || sq.Args[1] != m.Z {
+		if sq == nil || len(sv) == 0 || sq.Args[1] != m.z {
 			continue
 		}
 		s := sv[0]

@@ -30,7 +30,7 @@ func (m *Model) PotentialValueGrad(val, grad, x []float64, n int, t float64, the
 	}
 	m.curv.vgOnce.Do(func() {
 		a := m.agg[Potential]
-		m.curv.vg = eval.Compile(m.G, []ir.NodeID{a.value, a.grad})
+		m.curv.vg = eval.Compile(m.g, []ir.NodeID{a.value, a.grad})
 	})
 	must(m.curv.vg.Run([][]float64{val[:n], grad[:n*d]}, eval.Inputs{N: n,
 		Varying: map[string][]float64{"x": x[:n*d]}, Shared: m.shared(theta, t)}))
@@ -56,11 +56,11 @@ func (m *Model) PotentialHessian(val, grad, hess, x []float64, n int, t float64,
 		return
 	}
 	m.curv.vghOnce.Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[Potential]
 		rows := make([]ir.NodeID, d)
 		for j := range rows {
-			rows[j] = g.Grad(g.Index(a.grad, j), m.X)[0]
+			rows[j] = g.Grad(g.Index(a.grad, j), m.x)[0]
 		}
 		m.curv.vgh = eval.Compile(g, []ir.NodeID{a.value, a.grad, g.Concat(rows...)})
 	})
