@@ -44,7 +44,8 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 	// test scales with the number of rows.
 	base, scale := prep, 1.0
 	this := res
-	if sub, frac := subsamplePairs(prep, checkPairs(m), o.Seed); sub != nil {
+	// A subsample costs two fits: worth it below half the pairs.
+	if sub, frac := subsamplePairs(prep, checkPairs(m), o.Seed); sub != nil && frac < 0.5 {
 		base, scale = sub, 1/frac
 		o2 := o
 		o2.Progress = nil
