@@ -126,12 +126,14 @@ var chunkRows = 4096
 // a time and in order: for pair i and dimension k, the row τ F_ik (the
 // features of the drift at the pair's evaluation point, times τ), the
 // target −(Δ_ik + τ c_ik) and the pair's weight. The slices are reused
-// from one call to the next: f must not keep them. It returns the time
-// spent evaluating the features.
-func stepRows(m *compile.Model, st *Step, f func(F, b, w []float64)) time.Duration {
+// from one call to the next (and from rb, which may be nil): f must not
+// keep them. It returns the time spent evaluating the features.
+func stepRows(m *compile.Model, st *Step, rb *rowBuf, f func(F, b, w []float64)) time.Duration {
 	d, P := m.Dim, m.NumParams
 	per := min(max(1, chunkRows/max(d, 1)), st.N)
-	var rb rowBuf
+	if rb == nil {
+		rb = new(rowBuf)
+	}
 	var feat time.Duration
 	for lo := 0; lo < st.N; lo += per {
 		hi := min(lo+per, st.N)
@@ -224,7 +226,7 @@ func (a *Accumulator) Add(m *compile.Model, st *Step) error {
 	if err := a.addTau(st.K, st.Tau); err != nil {
 		return err
 	}
-	stepRows(m, st, a.Normal.AddRows)
+	stepRows(m, st, nil, a.Normal.AddRows)
 	return nil
 }
 
@@ -371,7 +373,7 @@ func (r *Residual) Add(m *compile.Model, st *Step, theta []float64, mean float64
 	if err := checkStep(m, st); err != nil {
 		return err
 	}
-	stepRows(m, st, func(F, b, w []float64) { r.addRows(m.NumParams, F, b, w, theta, mean) })
+	stepRows(m, st, nil, func(F, b, w []float64) { r.addRows(m.NumParams, F, b, w, theta, mean) })
 	return nil
 }
 

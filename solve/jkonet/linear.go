@@ -120,7 +120,8 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	qr, mean, featTime := linearQR(m, prep, o)
+	var rb rowBuf
+	qr, mean, featTime := linearQR(m, prep, o, &rb)
 
 	o.progress("solve", 0, 1, math.NaN())
 	f, err := qr.Factor()
@@ -131,7 +132,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	loss, residTime := sv.setResidual(m, prep, mean)
+	loss, residTime := sv.setResidual(m, prep, mean, &rb)
 	out := sv.result(m, prep.EvalAt)
 	featTime += residTime
 	solveTime := time.Since(start) - featTime
@@ -161,11 +162,11 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 // of pairs at a time, into the triangular factor of their weighted QR, and
 // returns it with the weighted mean of the targets (for the residual's
 // second pass) and the time spent on the features.
-func linearQR(m *compile.Model, prep *Prepared, o Options) (qr *linear.QR, mean float64, feat time.Duration) {
+func linearQR(m *compile.Model, prep *Prepared, o Options, rb *rowBuf) (qr *linear.QR, mean float64, feat time.Duration) {
 	qr = linear.NewQR(m.NumParams)
 	wsum, bsum := 0.0, 0.0
 	for s := range prep.Steps {
-		feat += stepRows(m, &prep.Steps[s], func(F, b, w []float64) {
+		feat += stepRows(m, &prep.Steps[s], rb, func(F, b, w []float64) {
 			for r := range b {
 				wsum += w[r]
 				bsum += w[r] * b[r]
@@ -200,8 +201,8 @@ func (sv *solved) theta(P int) []float64 {
 // targets' weighted mean), updating R² and the standard errors, and
 // returns the loss: the same residual over the total pair weight (each
 // pair's weight stands on its dim rows), NaN when every parameter is held
-// at a bound; and the time spent on the features.
-func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64) (float64, time.Duration) {
+// at a bound; and the time spent on the features (made in rb).
+func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb *rowBuf) (float64, time.Duration) {
 	if sv.res == nil {
 		return math.NaN(), 0
 	}
@@ -210,7 +211,7 @@ func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64) (f
 	var r Residual
 	var feat time.Duration
 	for s := range prep.Steps {
-		feat += stepRows(m, &prep.Steps[s], func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) })
+		feat += stepRows(m, &prep.Steps[s], rb, func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) })
 	}
 	sv.res.SetRSS(r.RSS, r.TSS)
 	return r.RSS / (r.W / float64(m.Dim)), feat
