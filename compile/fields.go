@@ -30,6 +30,9 @@ type programs struct {
 	val          [3]*eval.Program
 	polyMu       sync.Mutex
 	poly         map[*eval.Program]polyInfo // degrees in z of interaction programs
+	lsqOnce      sync.Once
+	lsq          *eval.Program // Σ w‖τ∇V + c‖² and its gradient per block
+	lsqBlocks    []int
 	featSplit    sync.Once
 	featPoly     *eval.Program // the interaction features polynomial in z
 	featOther    *eval.Program // the others
@@ -724,4 +727,84 @@ func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int
 // entropy, f = βρ log ρ (see Entropy): β = Σf″(1).
 func (m *Model) EntropyVJP(dst, theta []float64) {
 	m.InternalVJP(dst, []float64{1}, []float64{1}, 1, theta)
+}
+
+// lsqProg builds w‖τ·∇ₓV + c‖² (w and τ varying scalars, c a varying
+// vector) and its gradient per parameter block.
+func (m *Model) lsqProg() (*eval.Program, []int) {
+	m.progs.lsqOnce.Do(func() {
+		g := m.G.Clone()
+		a := m.agg[Potential]
+		blocks, nodes := m.blocksOf(a.grad)
+		tau := g.Input(lsqTau, ir.Scalar)
+		c := g.Input(lsqOffset, ir.Vector(m.Dim))
+		w := g.Input(lsqWeight, ir.Scalar)
+		r := g.Add(g.Mul(g.Broadcast(tau, ir.Vector(m.Dim)), a.grad), c)
+		// The weight inside the graph: the reverse pass carries it, so the
+		// weight gradients reduce without weighting the particles' rows.
+		loss := g.Mul(w, g.Dot(r, r))
+		outs := []ir.NodeID{loss}
+		if len(nodes) > 0 {
+			outs = append(outs, g.Grad(loss, nodes...)...)
+		}
+		m.progs.lsq = eval.Compile(g, outs)
+		m.progs.lsqBlocks = blocks
+	})
+	return m.progs.lsq, m.progs.lsqBlocks
+}
+
+// The varying inputs of the least-squares program (names no model input
+// or parameter can have).
+const (
+	lsqTau    = "#tau"
+	lsqOffset = "#c"
+	lsqWeight = "#w"
+)
+
+// PotentialLSQ returns Σ_i w_i ‖τ_i·Σ∇ₓV(x_i, t_i) + c_i‖² over the n
+// points x (n×d), with step lengths tau (n), offsets c (n×d), weights w
+// (n, nil: 1 each) and times ts (n, nil: t = 0 for all), and writes its
+// gradient in θ into grad (P). It is the JKOnet* loss of a potential
+// (c = y − x) and its gradient in one pass over the points: the forward
+// pass, the backward pass for ∇ₓV and the reverse pass through both, where
+// PotentialGrad and PotentialVJP take two. Points of different times go in
+// one batch.
+func (m *Model) PotentialLSQ(grad, x, tau, c, w, ts []float64, n int, theta []float64) float64 {
+	d := m.Dim
+	checkLen("grad", grad, m.NumParams)
+	checkLen("x", x, n*d)
+	checkLen("tau", tau, n)
+	checkLen("c", c, n*d)
+	clear(grad[:m.NumParams])
+	if n == 0 {
+		return 0
+	}
+	if w == nil {
+		w = make([]float64, n)
+		for i := range w {
+			w[i] = 1
+		}
+	}
+	checkLen("w", w, n)
+	if !m.Has(Potential) {
+		// ∇V = 0: the loss is Σ w‖c‖², constant in θ.
+		s := 0.0
+		for i := range n {
+			s += w[i] * floats.Dot(c[i*d:(i+1)*d], c[i*d:(i+1)*d])
+		}
+		return s
+	}
+	prog, blocks := m.lsqProg()
+	outs := make([][]float64, 1+len(blocks))
+	outs[0] = make([]float64, 1)
+	for bi, b := range blocks {
+		outs[1+bi] = grad[m.Params[b].Offset : m.Params[b].Offset+m.Params[b].Size]
+	}
+	vary := map[string][]float64{"x": x[:n*d], lsqTau: tau[:n], lsqOffset: c[:n*d], lsqWeight: w[:n]}
+	if ts != nil {
+		checkLen("ts", ts, n)
+		vary["t"] = ts[:n]
+	}
+	must(prog.Reduce(outs, eval.Inputs{N: n, Varying: vary, Shared: m.shared(theta, 0)}, nil))
+	return outs[0][0]
 }

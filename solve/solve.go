@@ -259,18 +259,10 @@ func (f *Fitted) Predict(x *mat.Dense, t, dt float64, steps int, seed uint64) ([
 }
 
 // Simulate runs the fitted dynamics from a fresh initial population, with
-// the fit's step (Options.Implicit forces the implicit one).
+// the fit's step (Options.Implicit forces the implicit one); SimulateWith
+// adds diffusion or forces either step.
 func (f *Fitted) Simulate(o sim.Options) (*snapshot.Snapshots, error) {
-	fl, err := f.Flow()
-	if err != nil {
-		return nil, err
-	}
-	o.Implicit = o.Implicit || f.Step() == evaluate.Implicit
-	res, err := sim.Run(fl, o)
-	if err != nil {
-		return nil, err
-	}
-	return &snapshot.Snapshots{Times: res.Times, X: res.X}, nil
+	return f.SimulateWith(o, SimulateOptions{})
 }
 
 // Simulate runs a spec whose parameters all have values (a ground truth,

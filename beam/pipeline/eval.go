@@ -22,6 +22,9 @@ type EvalConfig struct {
 	// directory (as jko eval does); Dt as Config's.
 	Split string
 	Dt    float64
+	// Cells says how to read cell tables; the evaluation reads the test
+	// side of a --test-fraction split.
+	Cells Cells
 	// Step is explicit, implicit, or "" for the step the fitted spec
 	// declares (explicit when it declares none).
 	Step string
@@ -56,7 +59,7 @@ type StepW1 struct {
 }
 
 func (c EvalConfig) splitName() string {
-	return Config{Split: c.Split, Data: c.Data}.splitNameOr("test")
+	return Config{Split: c.Split, Data: c.Data, Cells: c.Cells}.splitNameOr("test")
 }
 
 // evalModel compiles the fitted spec at dimension d and returns its flow
@@ -102,6 +105,9 @@ func (c EvalConfig) Check() error {
 	if c.Out == "" {
 		return fmt.Errorf("jko-beam: no output path")
 	}
+	if err := c.Cells.check(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -116,7 +122,7 @@ func Eval(s beam.Scope, cfg EvalConfig, inputs []string) {
 		in[i] = Input{Index: i, Path: p}
 	}
 	files := beam.CreateList(s, in)
-	chunks := beam.ParDo(s, &ReadFn{Cfg: Config{Split: cfg.Split, Dt: cfg.Dt, ChunkRows: cfg.ChunkRows}, DirSplit: "test"}, files)
+	chunks := beam.ParDo(s, &ReadFn{Cfg: Config{Split: cfg.Split, Dt: cfg.Dt, Cells: cfg.Cells, ChunkRows: cfg.ChunkRows}, DirSplit: "test"}, files)
 	snaps := beam.ParDo(s, AssembleFn, beam.GroupByKey(s, chunks))
 	times := beam.ParDo(s, SortTimesFn, beam.GroupByKey(s, beam.AddFixedKey(s, beam.ParDo(s, SnapTimeFn, snaps))))
 	routed := beam.ParDo(s, RouteFn, snaps, beam.SideInput{Input: times})
@@ -220,11 +226,19 @@ func ReadEvalReport(data []byte) (EvalReport, error) {
 // splitNameOr is the split a report names: the one asked for, else dflt
 // when an input is a directory, else all (CSV files have no split).
 func (c Config) splitNameOr(dflt string) string {
+	if c.Cells.TestFraction > 0 {
+		// As jko fit names a --test-fraction split.
+		side := "train"
+		if dflt == "test" {
+			side = "test"
+		}
+		return fmt.Sprintf("%s side of the %g seed-%d", side, c.Cells.TestFraction, c.Cells.SplitSeed)
+	}
 	if c.Split != "" {
 		return c.Split
 	}
 	for _, in := range strings.Fields(c.Data) {
-		if !strings.HasSuffix(strings.ToLower(in), ".csv") {
+		if !strings.HasSuffix(strings.ToLower(in), ".csv") && cellKind(in) == "" {
 			return dflt
 		}
 	}

@@ -12,6 +12,8 @@
 //	          normal equations
 //	  ─merge in unit order─▶ one jkonet.Accumulator ─solve─▶ θ
 //	  ─residual per unit at θ (second pass)─▶ sum ─▶ the fitted spec
+//	  (an entropy's β with the drift at x: estimated there, on one worker,
+//	  from every coupled pair, as jko fit estimates it)
 //
 // Sums are merged in the order of the units' ids, never in the order the
 // runner delivers them, so the result does not depend on the runner or
@@ -40,6 +42,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/jkonet"
@@ -57,6 +60,8 @@ type Config struct {
 	// (0: from the data; it must agree with times the data records).
 	Split string
 	Dt    float64
+	// Cells says how to read cell tables (.h5ad, .npz inputs).
+	Cells Cells
 	// The fit's settings, as jko fit's flags (Ridge is relative to each
 	// feature's size; the zero value chooses it from the data).
 	Ridge     jkonet.Ridge
@@ -68,6 +73,11 @@ type Config struct {
 	// ChunkRows bounds the rows of an element (read chunks, slices of
 	// pairs); 0 means 65536.
 	ChunkRows int
+	// BetaFrom is how an entropy's β is estimated with the drift at x, as
+	// jko fit does: BetaResidual (the zero value) from the residual noise
+	// of the coupled pairs, all of them on one worker; BetaScore from the
+	// density's score, in the sums.
+	BetaFrom jkonet.BetaFrom
 	// Out is where the fitted spec is written (a local path, or any
 	// scheme a Beam file system is registered for, such as gs://).
 	Out string
@@ -78,11 +88,41 @@ type Config struct {
 
 func (c Config) options() jkonet.Options {
 	o := jkonet.Options{Method: jkonet.MethodLinear, Ridge: c.Ridge, Couplings: c.Couplings, Density: c.Density,
-		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed}
-	// The β of an entropy term from the density's score: the residual
-	// estimate jko fit makes at x needs every coupled pair at once.
-	o.BetaFrom = jkonet.BetaScore
+		EvalAt: c.EvalAt, DensityAt: c.DensityAt, Seed: c.Seed, BetaFrom: c.BetaFrom}
 	return o
+}
+
+// Cells says how to read a cell table (an AnnData .h5ad or NumPy .npz
+// input), as jko fit's --time-key, --obsm, --times and --dims do
+// (Source), and its seeded train/test split, as --test-fraction and
+// --split-seed do: the fit reads the train side, the evaluation the test
+// side. The split is drawn per input file, so it selects jko fit's cells
+// when the table is one file.
+type Cells struct {
+	Source       snapshot.Source
+	TestFraction float64
+	SplitSeed    uint64
+}
+
+func (c Cells) check() error {
+	if c.TestFraction != 0 && !(c.TestFraction > 0 && c.TestFraction < 1) {
+		return fmt.Errorf("--test-fraction %v: want a fraction in (0, 1)", c.TestFraction)
+	}
+	if c.Source.Dims < 0 {
+		return fmt.Errorf("--dims %d: want a positive count (0: all coordinates)", c.Source.Dims)
+	}
+	return nil
+}
+
+// cellKind is "h5ad" or "npz" for a cell table's path, else "".
+func cellKind(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".h5ad":
+		return "h5ad"
+	case ".npz":
+		return "npz"
+	}
+	return ""
 }
 
 // splitName is the split the header names, as jko fit does.
@@ -107,6 +147,9 @@ func (c Config) Check() error {
 	}
 	if c.Out == "" {
 		return fmt.Errorf("jko-beam: no output path")
+	}
+	if err := c.Cells.check(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -151,10 +194,10 @@ func Fit(s beam.Scope, cfg Config, inputs []string) {
 	routed := beam.ParDo(s, RouteFn, snaps, beam.SideInput{Input: times})
 	units := beam.ParDo(s, &PlanFn{Cfg: cfg}, beam.GroupByKey(s, routed))
 	units = beam.Reshuffle(s, units)
-	parts, coupled := beam.ParDo2(s, &ShardFn{Cfg: cfg}, units)
+	parts, coupled, sample := beam.ParDo3(s, &ShardFn{Cfg: cfg}, units)
 	total := beam.ParDo(s, MergeFn, beam.GroupByKey(s, beam.AddFixedKey(s, parts)))
 	resid := beam.ParDo(s, &ResidualFn{Cfg: cfg}, coupled, beam.SideInput{Input: total})
-	beam.ParDo0(s, &WriteFn{Cfg: cfg}, beam.GroupByKey(s, beam.AddFixedKey(s, resid)), beam.SideInput{Input: total})
+	beam.ParDo0(s, &WriteFn{Cfg: cfg}, beam.GroupByKey(s, beam.AddFixedKey(s, resid)), beam.SideInput{Input: total}, beam.SideInput{Input: sample})
 }
 
 // Input is one input path and its position on the command line.
@@ -188,7 +231,7 @@ type ReadFn struct {
 
 // ProcessElement reads in and emits (time bits, chunk).
 func (f *ReadFn) ProcessElement(ctx context.Context, in Input, emit func(uint64, Chunk)) error {
-	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt)
+	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt, f.Cfg.Cells)
 	if err != nil {
 		return err
 	}
@@ -224,8 +267,21 @@ func denseRows(x *mat.Dense) []float64 {
 // Beam's file systems (a remote directory is copied to a temporary one).
 // An empty split reads dirSplit of a directory (train if that is empty
 // too) and all of a CSV file.
-func readInput(ctx context.Context, path, split, dirSplit string, dt float64) (*snapshot.Snapshots, error) {
+func readInput(ctx context.Context, path, split, dirSplit string, dt float64, cells Cells) (*snapshot.Snapshots, error) {
 	remote := strings.Contains(path, "://")
+	if kind := cellKind(path); kind != "" {
+		side := "train"
+		if dirSplit == "test" {
+			side = "test"
+		}
+		return readCells(ctx, path, kind, split, side, dt, cells)
+	}
+	if cells.Source.TimeKey != "" || cells.Source.Coords != "" {
+		return nil, fmt.Errorf("--time-key and --obsm apply to .h5ad and .npz files; %s is neither", path)
+	}
+	if cells.TestFraction > 0 || cells.Source.Times != nil || cells.Source.Dims > 0 {
+		return nil, fmt.Errorf("--test-fraction, --times and --dims apply to .h5ad and .npz files in jko-beam; %s is neither", path)
+	}
 	csvSplit := split
 	if split == "" {
 		split = cmp.Or(dirSplit, "train")
@@ -281,6 +337,81 @@ func readInput(ctx context.Context, path, split, dirSplit string, dt float64) (*
 		}
 	}
 	return s, nil
+}
+
+// readCells reads a cell table as jko fit does (snapshot.ReadH5AD or
+// ReadNPZ, which read a local file: a remote one is copied to a local
+// temporary file first), then keeps one side of its split.
+func readCells(ctx context.Context, path, kind, split, side string, dt float64, cells Cells) (*snapshot.Snapshots, error) {
+	if split != "" && split != "all" {
+		return nil, fmt.Errorf("--split %s: %s is a cell table without a train/test split (use --test-fraction)", split, path)
+	}
+	local := path
+	if strings.Contains(path, "://") {
+		tmp, err := copyRemoteFile(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(tmp)
+		local = tmp
+	}
+	var s *snapshot.Snapshots
+	var err error
+	if kind == "h5ad" {
+		s, err = snapshot.ReadH5AD(local, cells.Source)
+	} else {
+		s, err = snapshot.ReadNPZ(local, cells.Source)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// As jko fit: --dt replaces the levels' times by t0 + k·dt.
+	if dt > 0 {
+		for k := range s.Times {
+			s.Times[k] = s.Times[0] + float64(k)*dt
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if cells.TestFraction > 0 {
+		train, test, err := s.Split(cells.TestFraction, cells.SplitSeed)
+		if err != nil {
+			return nil, err
+		}
+		if s = train; side == "test" {
+			s = test
+		}
+	}
+	return s, nil
+}
+
+// copyRemoteFile copies a remote file to a local temporary one with the
+// same extension.
+func copyRemoteFile(ctx context.Context, path string) (string, error) {
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer fs.Close()
+	r, err := fs.OpenRead(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("reading data: %w", err)
+	}
+	defer r.Close()
+	w, err := os.CreateTemp("", "jko-beam-*"+filepath.Ext(path))
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(w, r)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(w.Name())
+		return "", err
+	}
+	return w.Name(), nil
 }
 
 func readDir(dir, split string, dt float64) (*snapshot.Snapshots, error) {
@@ -484,6 +615,12 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 	if x.W != nil {
 		wa, wb = x.W, y.W
 	}
+	// The residual estimate of β runs on one worker, on every coupled
+	// pair with snapshot k as the source (see
+	// jkonet.Result.SetBetaFromPairs): a sample would not do, as the
+	// share of the noise a mini-batch coupling removes depends on the
+	// batch's size against the snapshot's.
+	needSample := jkonet.BetaFromResidual(m, o)
 
 	if size, mini := o.Couplings.BatchSize(); mini {
 		batches, err := jkonet.Minibatches(n, mm, size)
@@ -497,6 +634,12 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 			u := base
 			u.ID = int64(k)<<32 | int64(b)
 			u.Batches, u.N, u.M = len(batches), n, mm
+			u.SamplePairs = needSample
+			if needSample && b == 0 {
+				// The source in the snapshot's own order: the
+				// simulation cuts the batches jko fit's does.
+				u.Source = x.X
+			}
 			for _, bt := range batches[lo:min(lo+per, len(batches))] {
 				u.NX, u.NY = append(u.NX, len(bt.X)), append(u.NY, len(bt.Y))
 				u.Mass = append(u.Mass, jkonet.BatchMass(wa, n, bt.X))
@@ -525,6 +668,10 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		ps := pairs[lo:min(lo+step, len(pairs))]
 		u := base
 		u.ID = int64(k)<<32 | int64(b)
+		u.SamplePairs = needSample
+		if needSample && b == 0 {
+			u.Source = x.X
+		}
 		u.X = make([]float64, 0, len(ps)*d)
 		u.Y = make([]float64, 0, len(ps)*d)
 		u.PW = make([]float64, 0, len(ps))
@@ -599,7 +746,7 @@ type ShardFn struct {
 }
 
 // ProcessElement works on one unit.
-func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func(Unit)) error {
+func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled, sample func(Unit)) error {
 	f.mc.cfg = f.Cfg
 	m, err := f.mc.at(u.D)
 	if err != nil {
@@ -624,6 +771,10 @@ func (f *ShardFn) ProcessElement(_ int64, u Unit, parts func(Part), coupled func
 		return err
 	}
 	parts(Part{ID: u.ID, Acc: b})
+	if u.SamplePairs {
+		sample(u)
+		u.Source = nil
+	}
 	coupled(u)
 	return nil
 }
@@ -724,7 +875,9 @@ func solveTotal(m *compile.Model, cfg Config, total []byte) (*jkonet.Result, *jk
 	if err := acc.UnmarshalBinary(total); err != nil {
 		return nil, nil, err
 	}
-	res, err := acc.Solve(m, cfg.options())
+	// With an entropy's β from the residual noise, its entry is held at 0
+	// here; WriteFn estimates it from the sample.
+	res, err := acc.SolveDrift(m, cfg.options())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -761,15 +914,16 @@ func (f *ResidualFn) ProcessElement(u Unit, total []byte) (Part, error) {
 	return Part{ID: u.ID, D: u.D, RSS: r.RSS, TSS: r.TSS, Wsm: r.W}, nil
 }
 
-// WriteFn sums the residuals in unit order, solves once more (the same θ)
-// and writes the fitted spec as jko fit does.
+// WriteFn sums the residuals in unit order, solves once more (the same θ),
+// estimates an entropy's β from the sample of pairs (when it comes from
+// the residual noise) and writes the fitted spec as jko fit does.
 type WriteFn struct {
 	Cfg Config
 	mc  model
 }
 
 // ProcessElement writes the fitted spec.
-func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) bool, total []byte) error {
+func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) bool, total []byte, sample func(*Unit) bool) error {
 	f.mc.cfg = f.Cfg
 	all := sortedParts(parts)
 	var r jkonet.Residual
@@ -788,6 +942,19 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 		return err
 	}
 	res.SetResidual(r, m.Dim)
+	if o := f.Cfg.options(); jkonet.BetaFromResidual(m, o) {
+		prep, err := betaSample(m, sample)
+		if err != nil {
+			return err
+		}
+		if err := res.SetBetaFromPairs(m, prep, o); err != nil {
+			return fmt.Errorf("jko-beam: the diffusion from the residuals: %w", err)
+		}
+		log.Info(ctx, res.BetaNote)
+	}
+	for _, w := range res.Warnings {
+		log.Warn(ctx, "jko-beam: "+w)
+	}
 	header := []string{
 		"# fitted by " + f.Cfg.Tool + " with JKOnet* (" + res.Method + ")",
 		fmt.Sprintf("# data %s (%s split): %d snapshots, %d-D; eval-at %s, couplings %s, reg %s (relative ridge %.3g), seed %d",
@@ -798,6 +965,64 @@ func (f *WriteFn) ProcessElement(ctx context.Context, _ int, parts func(*Part) b
 		return err
 	}
 	return writeFile(ctx, f.Cfg.Out, text)
+}
+
+// betaSample joins the coupled units into one step per step (units in id
+// order, so the steps do not depend on the runner): their pairs, and
+// snapshot k as the source (the particles the coupling saw).
+func betaSample(m *compile.Model, sample func(*Unit) bool) (*jkonet.Prepared, error) {
+	var all []Unit
+	var u Unit
+	for sample(&u) {
+		all = append(all, u)
+		u = Unit{}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("jko-beam: no sample of pairs to estimate the diffusion from")
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].ID < all[b].ID })
+	d := m.Dim
+	prep := &jkonet.Prepared{Dim: d, EvalAt: "x"}
+	for lo := 0; lo < len(all); {
+		hi := lo + 1
+		for hi < len(all) && all[hi].Step == all[lo].Step {
+			hi++
+		}
+		j := all[lo]
+		j.X, j.Y, j.PW, j.PI, j.PJ, j.Rho, j.GradRho = nil, nil, nil, nil, nil, nil, nil
+		var source []float64
+		batched := all[lo].PI != nil
+		for _, v := range all[lo:hi] {
+			if (v.PI != nil) != batched {
+				return nil, fmt.Errorf("jko-beam: step %d's sample mixes mini-batches and pairs", v.Step)
+			}
+			if batched {
+				nx, ny := len(j.X)/d, len(j.Y)/d
+				for i := range v.PI {
+					j.PI, j.PJ = append(j.PI, v.PI[i]+nx), append(j.PJ, v.PJ[i]+ny)
+				}
+			}
+			j.X, j.Y, j.PW = append(j.X, v.X...), append(j.Y, v.Y...), append(j.PW, v.PW...)
+			j.Rho, j.GradRho = append(j.Rho, v.Rho...), append(j.GradRho, v.GradRho...)
+			if v.Source != nil {
+				source = v.Source
+			}
+			if v.Cloud != nil {
+				j.Cloud, j.NC = v.Cloud, v.NC
+			}
+		}
+		if j.Rho == nil {
+			j.GradRho = nil
+		}
+		if source == nil {
+			return nil, fmt.Errorf("jko-beam: step %d's pairs lack their snapshot", j.Step)
+		}
+		st := j.step(m, "x")
+		st.Source, st.NS = source, len(source)/d
+		prep.Steps = append(prep.Steps, *st)
+		lo = hi
+	}
+	return prep, nil
 }
 
 // FormatFitted is the fitted spec's text as jko fit writes it: the step

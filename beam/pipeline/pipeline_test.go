@@ -200,6 +200,80 @@ func TestFitEqualsJkoFit(t *testing.T) {
 	}
 }
 
+// A cell table (.h5ad) is read as jko fit reads it, with the train side
+// of a --test-fraction split: the same θ as jkonet.Fit on those cells;
+// the header names the split as jko fit does.
+func TestFitCellTable(t *testing.T) {
+	const src = "param a, b\npotential V(x) = a*norm2(x) + b*sum(x)\n"
+	table := "../../solve/snapshot/testdata/cells.h5ad"
+	cells := Cells{Source: snapshot.Source{TimeKey: "day", Coords: "X_pca", Times: []float64{0, 1, 2}}, TestFraction: 0.5, SplitSeed: 2}
+	cfg := Config{
+		Spec: specOf(t, src), Ridge: jkonet.RidgeFixed(0), Cells: cells, Seed: 1,
+		Out: filepath.Join(t.TempDir(), "fitted.jko"), Tool: "jko-beam test", Data: table,
+	}
+	if err := cfg.Check(); err != nil {
+		t.Fatal(err)
+	}
+	text := runFit(t, "direct", cfg, []string{table})
+
+	all, err := snapshot.ReadH5AD(table, cells.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, _, err := all.Split(0.5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := compile.LoadString("spec.jko", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := sp.Instantiate(train.Dim())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := jkonet.Fit(m, train, cfg.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsp, err := compile.LoadString("fitted.jko", string(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	fm, err := fsp.Instantiate(train.Dim())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fm.InitTheta(0)
+	for j := range want.Theta {
+		if d := math.Abs(got[j]-want.Theta[j]) / math.Max(1, math.Abs(want.Theta[j])); d > 1e-9 {
+			t.Errorf("%s = %.15g, jko fit %.15g", want.Names[j], got[j], want.Theta[j])
+		}
+	}
+	if !strings.Contains(string(text), "(train side of the 0.5 seed-2 split): 3 snapshots, 3-D") {
+		t.Errorf("header:\n%s", text)
+	}
+	// The cell-table settings on a file that is not one, and a split
+	// asked of a cell table: clear errors.
+	whole, _, _ := data(t, 20)
+	for _, c := range []struct {
+		cfg   Config
+		input string
+		want  string
+	}{
+		{Config{Cells: Cells{Source: snapshot.Source{TimeKey: "day"}}}, whole, "apply to .h5ad and .npz files"},
+		{Config{Split: "train", Cells: cells}, table, "cell table without a train/test split"},
+	} {
+		_, err := readInput(context.Background(), c.input, c.cfg.Split, "", 0, c.cfg.Cells)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v on %s: err = %v, want %q", c.cfg.Cells, c.input, err, c.want)
+		}
+	}
+	if err := (Config{Spec: cfg.Spec, Out: "x", Cells: Cells{TestFraction: 1}}).Check(); err == nil || !strings.Contains(err.Error(), "--test-fraction 1") {
+		t.Errorf("test fraction 1: err = %v", err)
+	}
+}
+
 // Bad input fails the pipeline with a clear error, not a panic or a
 // silent success.
 func TestFitErrors(t *testing.T) {

@@ -63,6 +63,12 @@ type Unit struct {
 	// the spec has an interaction term (NC rows).
 	Cloud []float64
 	NC    int
+	// SamplePairs: the unit's pairs also go to the one worker that
+	// estimates an entropy's β from the residual noise
+	// (jkonet.Result.SetBetaFromPairs); Source is snapshot k, the
+	// particles the coupling saw, on the step's first unit.
+	SamplePairs bool
+	Source      []float64
 }
 
 // Part is one unit's contribution to a sum: normal equations (Acc, the

@@ -20,7 +20,7 @@ type benchCmd struct {
 	JSON     bool     `help:"Print JSON rows instead of the table."`
 	Unpaired bool     `help:"Unpaired snapshots: each from its own simulation started at t = 0."`
 	EBData   string   `name:"eb-data" placeholder:"DIR" help:"--suite eb: the embryoid-body data (a JKOnet*-layout directory; the repository vendors it)." default:"examples/eb/data"`
-	Seeds    int      `placeholder:"N" help:"--suite eb: seeds (splits and initialisations) per model." default:"5"`
+	Seeds    int      `placeholder:"N" help:"--suite eb: seeds (splits and initialisations) per model (default ${eb_seeds_default})." default:"${eb_seeds_default}"`
 	EBModels []string `name:"eb-models" placeholder:"KIND,…" help:"--suite eb: which models: closed-form (the polynomial closed forms), mlp (JKOnet* with Adam), ijkonet. --quick: closed-form." default:"closed-form,mlp,ijkonet"`
 	Validate bool     `help:"--suite eb: score the candidate models on a validation split of the training cells instead (how the suite's models were chosen)."`
 }

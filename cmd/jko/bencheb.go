@@ -132,6 +132,9 @@ func (c benchCmd) ebValidate(g *globals, data *snapshot.Snapshots) error {
 
 // eb runs the embryoid-body suite.
 func (c benchCmd) eb(g *globals) error {
+	if err := atLeast("--seeds", c.Seeds, 1); err != nil {
+		return err
+	}
 	data, err := snapshot.ReadDir(c.EBData, "", 0)
 	if err != nil {
 		return fmt.Errorf("bench --suite eb: %w (run from the repository root or give --eb-data)", err)

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -267,41 +266,14 @@ func overrideParams(m *compile.Model, theta []float64, flag string) error {
 	return applyParams(m, theta, vals)
 }
 
-// applyParams overrides entries of θ by parameter name.
+// applyParams overrides entries of θ by parameter name (solve's
+// Fitted.SetParams, the errors naming --param).
 func applyParams(m *compile.Model, theta []float64, vals map[string][]float64) error {
-	var names []string
-	for n := range vals {
-		names = append(names, n)
+	f := &solve.Fitted{Model: m, Theta: theta}
+	if err := f.SetParams(vals); err != nil {
+		return fmt.Errorf("--param %w", err)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		v := vals[n]
-		found := false
-		for _, p := range m.Params {
-			if p.Name != n {
-				continue
-			}
-			found = true
-			for _, x := range v {
-				if math.IsNaN(x) || x < p.Lower || x > p.Upper {
-					return fmt.Errorf("--param %s: %g is outside the bounds [%g, %g] the spec declares", n, x, p.Lower, p.Upper)
-				}
-			}
-			switch len(v) {
-			case 1:
-				for i := 0; i < p.Size; i++ {
-					theta[p.Offset+i] = v[0]
-				}
-			case p.Size:
-				copy(theta[p.Offset:], v)
-			default:
-				return fmt.Errorf("--param %s: %d values for a parameter of size %d", n, len(v), p.Size)
-			}
-		}
-		if !found {
-			return fmt.Errorf("--param %s: the spec has no learnable parameter %s", n, n)
-		}
-	}
+	copy(theta, f.Theta)
 	return nil
 }
 

@@ -179,3 +179,11 @@ func splitLines(s string) []string {
 	}
 	return out
 }
+
+// withNoise adds diffusion to a flow (the demo's truth with --beta).
+type withNoise struct {
+	*evaluate.Flow
+	beta float64
+}
+
+func (w withNoise) Beta() float64 { return w.Flow.Beta() + w.beta }

@@ -20,7 +20,7 @@ type evalCmd struct {
 	JSON         bool `help:"Print JSON."`
 	OnlyW1       bool `name:"only-w1" help:"Compute only the one-step W1 (the paper's metric): skip W2, MMD and the all-steps rollout."`
 	cellFlags    `embed:""`
-	HeldOutSteps int `name:"held-out-steps" placeholder:"N" help:"With --leave-out: steps over the elapsed time of each prediction (the fitted step's length is the time between kept snapshots)." default:"1"`
+	HeldOutSteps int `name:"held-out-steps" placeholder:"N" help:"With --leave-out: steps over the elapsed time of each prediction (the fitted step's length is the time between kept snapshots; default ${held_out_steps_default})." default:"${held_out_steps_default}"`
 }
 
 // evalReport is what eval prints; with --only-w1 the metrics it skips are

@@ -16,9 +16,12 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/bench"
+	"github.com/jko-org/jko/solve/evaluate"
 	"github.com/jko-org/jko/solve/ijkonet"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/plot"
+	"github.com/jko-org/jko/solve/sim"
 	"golang.org/x/term"
 )
 
@@ -167,19 +170,22 @@ func libraryDefaults() kong.Vars {
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	return kong.Vars{
-		"method_default":    jk.Method.String(),
-		"reg_default":       jk.Ridge.String(),
-		"couplings_default": jk.Couplings.String(),
-		"density_default":   jk.Density.String(),
-		"epochs_default":    strconv.Itoa(jk.Epochs),
-		"batch_default":     strconv.Itoa(jk.BatchSize),
-		"lr_default":        g(jk.LR),
-		"clip_default":      g(jk.Clip),
-		"max_iter_default":  strconv.Itoa(jk.MaxIter),
-		"ij_map_lr_default": g(ij.MapLR),
-		"ij_widths_default": strings.Join(widths, ","),
-		"grid_default":      strconv.Itoa(plot.DefaultGrid),
-		"arrows_default":    strconv.Itoa(plot.DefaultArrows),
+		"method_default":         jk.Method.String(),
+		"reg_default":            jk.Ridge.String(),
+		"couplings_default":      jk.Couplings.String(),
+		"density_default":        jk.Density.String(),
+		"epochs_default":         strconv.Itoa(jk.Epochs),
+		"batch_default":          strconv.Itoa(jk.BatchSize),
+		"lr_default":             g(jk.LR),
+		"clip_default":           g(jk.Clip),
+		"max_iter_default":       strconv.Itoa(jk.MaxIter),
+		"ij_map_lr_default":      g(ij.MapLR),
+		"ij_widths_default":      strings.Join(widths, ","),
+		"grid_default":           strconv.Itoa(plot.DefaultGrid),
+		"arrows_default":         strconv.Itoa(plot.DefaultArrows),
+		"eb_seeds_default":       strconv.Itoa(bench.DefaultSeeds),
+		"substeps_default":       strconv.Itoa(sim.DefaultSubsteps),
+		"held_out_steps_default": strconv.Itoa(evaluate.DefaultHeldOutSteps),
 	}
 }
 

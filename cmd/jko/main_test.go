@@ -14,6 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jko-org/jko/internal/bench"
+	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve/plot"
+	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 )
 
@@ -482,5 +486,27 @@ func TestDemoWritesToTemp(t *testing.T) {
 	dirs, _ := filepath.Glob(filepath.Join(tmp, "jko-demo-*", "fitted.jko"))
 	if len(dirs) != 1 || !strings.Contains(out, filepath.Dir(dirs[0])) {
 		t.Errorf("demo output %q, fitted specs %v", out, dirs)
+	}
+}
+
+// The flags that set a library option default to the library's value
+// (libraryDefaults), so the two cannot drift apart.
+func TestFlagDefaultsFromLibraries(t *testing.T) {
+	for _, c := range []struct {
+		cmd, want string
+	}{
+		{"bench", fmt.Sprintf("per model (default %d)", bench.DefaultSeeds)},
+		{"simulate", fmt.Sprintf("--substeps=%d ", sim.DefaultSubsteps)},
+		{"eval", fmt.Sprintf("kept snapshots; default %d)", evaluate.DefaultHeldOutSteps)},
+		{"plot", fmt.Sprintf("--grid=%d ", plot.DefaultGrid)},
+		{"plot", fmt.Sprintf("--arrows=%d ", plot.DefaultArrows)},
+	} {
+		_, help, _ := jko(t, c.cmd, "--help")
+		if !strings.Contains(strings.Join(strings.Fields(help), " "), strings.TrimSpace(c.want)) {
+			t.Errorf("jko %s --help does not show %q", c.cmd, c.want)
+		}
+	}
+	if code, _, errs := jko(t, "bench", "--suite", "eb", "--seeds", "0"); code == 0 || !strings.Contains(errs, "--seeds 0: want at least 1") {
+		t.Errorf("bench --seeds 0: status %d, %q", code, errs)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/solve/evaluate"
+	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 )
@@ -20,7 +20,7 @@ type simulateCmd struct {
 	Particles int     `help:"Number of particles." default:"2000"`
 	Steps     int     `help:"Number of steps (snapshots at t = 0, dt, …, steps·dt)." default:"5"`
 	Dt        float64 `help:"Time between snapshots (the JKO step τ)." default:"0.01"`
-	Substeps  int     `help:"Euler–Maruyama steps per dt." default:"1"`
+	Substeps  int     `help:"Euler–Maruyama steps per dt." default:"${substeps_default}"`
 	Dim       int     `help:"Dimension of the state space." default:"2"`
 	Init      string  `help:"Initial distribution: uniform:LO,HI or gaussian:MEAN,STD." default:"uniform:-4,4"`
 	Seed      uint64  `help:"Random seed." default:"0"`
@@ -33,14 +33,6 @@ type simulateCmd struct {
 	Step      string  `help:"${step_help}" enum:",explicit,implicit" default:""`
 	JSON      bool    `help:"Print what was written as JSON."`
 }
-
-// withNoise adds diffusion to a flow.
-type withNoise struct {
-	*evaluate.Flow
-	beta float64
-}
-
-func (w withNoise) Beta() float64 { return w.Flow.Beta() + w.beta }
 
 // validate rejects out-of-range flags and simulations that cannot fit in
 // memory, before any work.
@@ -88,19 +80,16 @@ func (c simulateCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	theta := m.InitTheta(c.Seed)
+	truthModel := &solve.Fitted{Model: m, Theta: m.InitTheta(c.Seed)}
 	vals, err := parseParams(c.Param)
 	if err != nil {
 		return err
 	}
-	if err := applyParams(m, theta, vals); err != nil {
-		return err
+	if err := truthModel.SetParams(vals); err != nil {
+		return fmt.Errorf("--param %w", err)
 	}
+	theta := truthModel.Theta
 	init, err := sim.ParseInit(c.Init)
-	if err != nil {
-		return err
-	}
-	flow, err := evaluate.NewFlow(m, theta, c.Seed)
 	if err != nil {
 		return err
 	}
@@ -109,16 +98,15 @@ func (c simulateCmd) Run(g *globals) error {
 		return err
 	}
 	bar := newProgress(g, 0, "")
-	res, err := sim.Run(withNoise{flow, c.Beta}, sim.Options{
+	all, err := truthModel.SimulateWith(sim.Options{
 		Particles: c.Particles, Steps: c.Steps, Dt: c.Dt, Substeps: c.Substeps,
-		Init: init, Seed: c.Seed, Unpaired: c.Unpaired, Implicit: step == evaluate.Implicit,
+		Init: init, Seed: c.Seed, Unpaired: c.Unpaired,
 		Progress: func(done, total int) { bar.update("simulating", done, total, "") },
-	})
+	}, solve.SimulateOptions{Beta: c.Beta, Step: step.String()})
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	all := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	train, test, err := all.Split(c.TestRatio, c.Seed)
 	if err != nil {
 		return err

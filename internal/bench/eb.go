@@ -50,7 +50,7 @@ type EBModel struct {
 
 // EBOptions configure RunEB.
 type EBOptions struct {
-	Seeds        int     // seeds 0..Seeds−1 (default 5)
+	Seeds        int     // seeds 0..Seeds−1 (0 or less: DefaultSeeds)
 	TestFraction float64 // one-step protocol's test fraction (default 0.4)
 	LeaveOut     []int   // leave-out protocol's snapshots (default 1, 3)
 	// HeldOutSteps is the number of steps over the elapsed time of a
@@ -62,9 +62,13 @@ type EBOptions struct {
 	Progress func(what string)
 }
 
+// DefaultSeeds is how many seeds (splits and initialisations) the
+// embryoid-body suite runs per model when EBOptions.Seeds is 0.
+const DefaultSeeds = 5
+
 func (o EBOptions) withDefaults() EBOptions {
 	if o.Seeds <= 0 {
-		o.Seeds = 5
+		o.Seeds = DefaultSeeds
 	}
 	if o.TestFraction == 0 {
 		o.TestFraction = 0.4

@@ -14,6 +14,9 @@ func exec(in *instr, n int, refs [][]float64) {
 	case op == opAxpy:
 		axpy(in, out, refs)
 		return
+	case op == opSoftSig:
+		softSig(out, refs[in.out2][:len(out)], refs[in.args[0].ref][:len(out)])
+		return
 	case op == opGauss:
 		a := in.args[0]
 		gaussExec(in.gauss, out, refs[a.ref], stride(a), n)
@@ -256,13 +259,9 @@ func unary(op ir.Op, p float64, out, a []float64) {
 			out[i] = math.Tanh(x)
 		}
 	case ir.OpSigmoid:
-		for i, x := range a {
-			out[i] = ir.Sigmoid(x)
-		}
+		sigmoids(out, a)
 	case ir.OpSoftplus:
-		for i, x := range a {
-			out[i] = softplus(x)
-		}
+		softpluses(out, a)
 	case ir.OpRelu:
 		for i, x := range a {
 			out[i] = ir.Relu(x)

@@ -22,6 +22,10 @@ type HeldOutScore struct {
 	W2       float64 `json:"w2"`
 }
 
+// DefaultHeldOutSteps is the number of steps of a held-out prediction in
+// the leave-out protocol (iJKOnet's): one step over the elapsed time.
+const DefaultHeldOutSteps = 1
+
 // HeldOut is the leave-out protocol (iJKOnet's leave-two-out on the
 // embryoid body): each snapshot held[i] is predicted from the observed
 // snapshot from[i] by rolling the flow forward over the elapsed time

@@ -326,18 +326,25 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 // precise as a difference of large sums until SetResidual gives it from a
 // second pass over the data (Residual). An entropy's β from the residual
 // noise (Options.BetaFrom BetaResidual, FitLinear's default at x) needs the
-// coupled pairs and a simulation, not sums: Solve refuses it; use BetaScore.
+// coupled pairs and a simulation, not sums: Solve refuses it; solve with
+// SolveDrift and finish with Result.SetBetaFromPairs, or use BetaScore.
 // FitLinear's warnings about the ridge are not given.
 func (a *Accumulator) Solve(m *compile.Model, o Options) (*Result, error) {
+	if o.BetaFrom != BetaScore && a.EvalAt == "x" && entropyEntry(m) >= 0 {
+		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: solve with SolveDrift and estimate β with Result.SetBetaFromPairs, or estimate it from the score (BetaScore)")
+	}
+	return a.solve(m, o)
+}
+
+// solve is Solve without its refusal of the residual β (whose entry
+// solveFactored holds at 0).
+func (a *Accumulator) solve(m *compile.Model, o Options) (*Result, error) {
 	P := m.NumParams
 	if a.Normal.P != P {
 		return nil, fmt.Errorf("jkonet: sums of %d parameters for a model of %d", a.Normal.P, P)
 	}
 	if len(a.Tau) == 0 || a.Normal.Rows == 0 {
 		return nil, errors.New("jkonet: no pairs were added: nothing to fit")
-	}
-	if o.BetaFrom != BetaScore && a.EvalAt == "x" && entropyEntry(m) >= 0 {
-		return nil, errors.New("jkonet: the entropy's β from the residual noise needs the coupled pairs, not their sums: estimate it from the score (BetaScore)")
 	}
 	f, err := a.Normal.Factor()
 	if err != nil {

@@ -66,10 +66,10 @@ func BenchmarkEB5D(b *testing.B) {
 			b.Fatal(err)
 		}
 		// Multiply–adds of the network's matrix products per pair and
-		// step: the drift (W1, W2 forward, W2ᵀ, W1ᵀ back) and the
-		// parameter gradient of seed·drift (4 products with each 64×64
-		// block, 4 with each 64×5 one, and the forward pass again).
-		const macs = 2*(64*5+64*64) + 6*64*64 + 4*64*5
+		// step in the one-pass loss (PotentialLSQ): W1, W2 forward, W2ᵀ,
+		// W1ᵀ back for ∇V, W1, W2, W2ᵀ through its tangent, and the
+		// weight gradients as two outer products per block.
+		const macs = 3*64*5 + 4*64*64 + 2*64*64 + 2*64*5
 		flops := 2 * float64(macs) * float64(pairs) * float64(o.Epochs)
 		b.ReportMetric(wall.Seconds(), "adam-s")
 		b.ReportMetric(cpu.Seconds(), "adam-cpu-s")

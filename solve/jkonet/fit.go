@@ -71,6 +71,16 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 // lossGrad evaluates the loss and adds its gradient into grad on the pairs
 // idx[s] of each step s (all pairs when idx is nil).
 func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+	if m.Has(compile.Potential) && !m.Has(compile.Interaction) && !m.Has(compile.Internal) {
+		return lossGradPotential(m, prep, theta, grad, idx)
+	}
+	return lossGradSeeded(m, prep, theta, grad, idx)
+}
+
+// lossGradSeeded is lossGrad for any drift: the drift at the pairs, then
+// the vector–Jacobian products of each kind of term with the residuals'
+// seeds.
+func lossGradSeeded(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
 	d := m.Dim
 	clear(grad)
 	// Total weight of the selected pairs.
@@ -128,6 +138,60 @@ func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]i
 			m.InternalVJP(tmp, sub.Rho, si, sub.N, theta)
 			addTo(grad, tmp)
 		}
+	}
+	return sum / wsum
+}
+
+// lossGradPotential is lossGrad for a drift that is a potential's
+// gradient alone: the loss and its gradient come from one pass over the
+// pairs of all steps in one batch (compile.Model.PotentialLSQ, each pair
+// with its step's τ and time).
+func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+	d := m.Dim
+	n := 0
+	for s := range prep.Steps {
+		if idx == nil {
+			n += prep.Steps[s].N
+		} else {
+			n += len(idx[s])
+		}
+	}
+	x, c := make([]float64, 0, n*d), make([]float64, 0, n*d)
+	tau, w := make([]float64, 0, n), make([]float64, 0, n)
+	var ts []float64
+	if m.TimeDependent() {
+		ts = make([]float64, 0, n)
+	}
+	wsum := 0.0
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		add := func(i int) {
+			x = append(x, st.P[i*d:(i+1)*d]...)
+			c = append(c, st.Delta[i*d:(i+1)*d]...)
+			tau = append(tau, st.Tau)
+			w = append(w, st.W[i])
+			if ts != nil {
+				ts = append(ts, st.T)
+			}
+			wsum += st.W[i]
+		}
+		if idx == nil {
+			for i := range st.N {
+				add(i)
+			}
+		} else {
+			for _, i := range idx[s] {
+				add(i)
+			}
+		}
+	}
+	if wsum == 0 {
+		clear(grad)
+		return 0
+	}
+	sum := m.PotentialLSQ(grad, x, tau, c, w, ts, n, theta)
+	for j := range grad {
+		grad[j] /= wsum
 	}
 	return sum / wsum
 }

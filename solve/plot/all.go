@@ -23,6 +23,9 @@ type LossCurve struct {
 // one value, the loss curve. Panels that do not apply are left out; the
 // figure's Notes say which and why.
 func All(fitted Energy, truth *Energy, data *snapshot.Snapshots, loss *LossCurve, o Options) (*Figure, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	if err := fitted.check("fitted"); err != nil {
 		return nil, err
 	}

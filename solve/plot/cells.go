@@ -93,6 +93,9 @@ func project(x *mat.Dense, rows []int, mean []float64, axes [2][]float64) plotte
 // cells to see how the model does on cells it was not fitted on. Clouds
 // beyond Options.MaxPoints cells are thinned with a fixed stride.
 func Cells(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	if data == nil || data.Len() < 2 {
 		return nil, fmt.Errorf("plot: cells need at least 2 snapshots")
 	}

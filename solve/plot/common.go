@@ -33,10 +33,10 @@ type Options struct {
 	// 5%, or [−4, 4]² without data.
 	Box Box
 	// Grid is the number of potential evaluations per axis, at least 2
-	// (0: DefaultGrid).
+	// (0: DefaultGrid; 1 or a negative count is an error).
 	Grid int
 	// Arrows is the number of drift arrows per axis, at least 2 (0:
-	// DefaultArrows).
+	// DefaultArrows; 1 or a negative count is an error).
 	Arrows int
 	// T, when set, is the one time at which time-dependent potentials
 	// are drawn; nil: at up to four snapshot times (small multiples), and
@@ -47,8 +47,8 @@ type Options struct {
 	// Step is how predictions step (default explicit; implicit for fits
 	// of the JKO step: iJKOnet, JKOnet* with the drift at y).
 	Step evaluate.Step
-	// MaxPoints caps the particles drawn per snapshot (default 300),
-	// taken with a fixed stride.
+	// MaxPoints caps the particles drawn per snapshot (0: 300; negative
+	// is an error), taken with a fixed stride.
 	MaxPoints int
 }
 
@@ -58,15 +58,29 @@ const (
 	DefaultArrows = 15
 )
 
+// check refuses settings that cannot be drawn: a Grid or Arrows of 1 or
+// less than 0 (0 is the default), a negative MaxPoints.
+func (o Options) check() error {
+	switch {
+	case o.Grid == 1 || o.Grid < 0:
+		return fmt.Errorf("plot: a grid of %d evaluations per axis: want at least 2 (0: %d)", o.Grid, DefaultGrid)
+	case o.Arrows == 1 || o.Arrows < 0:
+		return fmt.Errorf("plot: %d arrows per axis: want at least 2 (0: %d)", o.Arrows, DefaultArrows)
+	case o.MaxPoints < 0:
+		return fmt.Errorf("plot: at most %d points per snapshot: want a positive count (0: 300)", o.MaxPoints)
+	}
+	return nil
+}
+
 func (o Options) grid() int {
-	if o.Grid > 1 {
+	if o.Grid > 0 {
 		return o.Grid
 	}
 	return DefaultGrid
 }
 
 func (o Options) arrows() int {
-	if o.Arrows > 1 {
+	if o.Arrows > 0 {
 		return o.Arrows
 	}
 	return DefaultArrows

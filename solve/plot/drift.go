@@ -71,6 +71,9 @@ func driftField(e Energy, b Box, n int, at []float64, t float64) (x, y, u, v []f
 // interior stays readable next to steep walls. For d > 2 the (x₁, x₂)
 // components on the slice through the data mean are drawn.
 func Drift(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	es := []Energy{fitted}
 	names := []string{"fitted"}
 	if truth != nil {

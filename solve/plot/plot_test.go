@@ -236,3 +236,39 @@ func TestLossAxis(t *testing.T) {
 		t.Error("no finite values: no error")
 	}
 }
+
+// A grid or arrows of 1 or a negative count, or a negative MaxPoints, is
+// an error from every entry point (they were silently drawn with the
+// default); 0 is the default and 2 the least drawable count.
+func TestOptionsRefused(t *testing.T) {
+	truth := energy(t, trueSpec, 2)
+	data := tiny(t, truth)
+	entries := map[string]func(o Options) error{
+		"All":       func(o Options) error { _, err := All(truth, nil, data, nil, o); return err },
+		"Potential": func(o Options) error { _, err := Potential(truth, nil, data, o); return err },
+		"Drift":     func(o Options) error { _, err := Drift(truth, nil, data, o); return err },
+		"Snapshots": func(o Options) error { _, err := Snapshots(&truth, data, o); return err },
+		"Cells":     func(o Options) error { _, err := Cells(&truth, data, o); return err },
+	}
+	for _, tc := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Grid: 1}, "a grid of 1 evaluations per axis: want at least 2 (0: 80)"},
+		{Options{Grid: -3}, "a grid of -3"},
+		{Options{Arrows: 1}, "1 arrows per axis: want at least 2 (0: 15)"},
+		{Options{Arrows: -1}, "-1 arrows per axis"},
+		{Options{MaxPoints: -5}, "at most -5 points"},
+	} {
+		for name, f := range entries {
+			if err := f(tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s(%+v): err = %v, want %q", name, tc.o, err, tc.want)
+			}
+		}
+	}
+	for _, o := range []Options{{Grid: 2, Arrows: 2}, {}} {
+		if _, err := All(truth, nil, data, nil, o); err != nil {
+			t.Errorf("All(%+v): %v", o, err)
+		}
+	}
+}

@@ -100,6 +100,9 @@ func spread(n, m int) []int {
 // not flatten the wells and barriers where it lives (higher values
 // saturate).
 func Potential(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	es := []Energy{fitted}
 	names := []string{"fitted"}
 	if truth != nil {

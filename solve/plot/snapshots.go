@@ -40,6 +40,9 @@ func scatterXY(x *mat.Dense, rows []int) plotter.XYs {
 // left out with a fixed stride; for d > 2 the (x₁, x₂) projection is shown.
 // The legend is a separate panel to the right, so it never covers data.
 func Snapshots(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	if data == nil || data.Len() == 0 {
 		return nil, fmt.Errorf("plot: no snapshots")
 	}

@@ -55,6 +55,9 @@ func pairDistances(data *snapshot.Snapshots) []float64 {
 // values over the middle 98% of those distances, so that a singular core
 // does not flatten the rest.
 func Interaction(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*gplot.Plot, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	p, _, err := interaction(fitted, truth, data)
 	return p, err
 }
@@ -149,6 +152,9 @@ func interaction(fitted Energy, truth *Energy, data *snapshot.Snapshots) (*gplot
 // spans the particles' densities (k-nearest-neighbour estimates, 1st to
 // 99th percentile, widened to at least a decade), or 10⁻³…10 without data.
 func Internal(fitted Energy, truth *Energy, data *snapshot.Snapshots, o Options) (*gplot.Plot, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	p, _, err := internal(fitted, truth, data)
 	return p, err
 }

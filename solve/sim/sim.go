@@ -62,12 +62,16 @@ func ParseInit(s string) (Init, error) {
 }
 
 // Options configure Run.
+// DefaultSubsteps is the number of Euler–Maruyama steps per dt when
+// Options.Substeps is 0: one, the JKOnet* benchmark protocol.
+const DefaultSubsteps = 1
+
 type Options struct {
 	Particles int     // N
 	Steps     int     // K: snapshots at t = 0, dt, …, K·dt
 	Dt        float64 // time between snapshots
-	// Substeps divides each dt into this many steps (default 1, the
-	// JKOnet* benchmark protocol).
+	// Substeps divides each dt into this many steps (0: DefaultSubsteps,
+	// the JKOnet* benchmark protocol).
 	Substeps int
 	// Implicit takes the implicit (JKO) step y = x + h·drift(y) in place of
 	// Euler's x + h·drift(x), the noise added after it the same way: the
@@ -117,7 +121,7 @@ func Run(dyn Dynamics, o Options) (*Result, error) {
 		return nil, err
 	}
 	if o.Substeps == 0 {
-		o.Substeps = 1
+		o.Substeps = DefaultSubsteps
 	}
 	beta := dyn.Beta()
 	if beta < 0 || math.IsNaN(beta) {

@@ -10,8 +10,8 @@
 // snapshot predicted one step with the fitted model and compared with the
 // next), one step per element, and prints it as jko eval does.
 //
-// INPUT is what jko fit reads (a JKOnet*-layout directory or a CSV file
-// with a time column), or many of them: shards whose rows are joined per
+// INPUT is what jko fit reads (a JKOnet*-layout directory, a CSV file
+// with a time column, or a cell table: .h5ad or .npz), or many of them: shards whose rows are joined per
 // time, in the order given. The fitted spec is written as jko fit writes
 // it. Beam's own flags (--runner, --endpoint, --environment_type,
 // --project, --region, --staging_location, …) are accepted anywhere on
@@ -24,9 +24,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +45,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/jko-org/jko/beam/pipeline"
 	"github.com/jko-org/jko/solve/jkonet"
+	"github.com/jko-org/jko/solve/snapshot"
 )
 
 // version is the jko-beam release; set with -ldflags "-X main.version=…".
@@ -62,6 +65,12 @@ var (
 	step      = flag.String("step", "", "eval: how a prediction advances, explicit or implicit; default: the step the fitted spec declares (explicit if none), as jko eval.")
 	jsonOut   = flag.Bool("json", false, "eval: print the report as JSON.")
 	chunk     = flag.Int("chunk", 65536, "Rows per element: read chunks and slices of coupled pairs.")
+	timeKey   = flag.String("time-key", "", "Cell tables (.h5ad, .npz): the time of each cell, an obs column of an .h5ad file (numeric, or categorical with its categories in order), an array of an .npz file (default there: sample_labels); as jko fit's.")
+	obsm      = flag.String("obsm", "", "Cell tables: the coordinates, an obsm key of an .h5ad file such as X_pca (default: X), an array of an .npz file (default: data, X or pcs).")
+	levelT    = flag.String("times", "", "Cell tables: the times of the time column's levels, T,T,… (default: the values, or 0, 1, 2, … for categories that are not numbers).")
+	dims      = flag.Int("dims", 0, "Cell tables: keep the first N coordinates (0: all).")
+	testFrac  = flag.Float64("test-fraction", 0, "Cell tables: split each snapshot at random into train and test cells, this fraction to test (fit reads the train cells, eval the test cells; drawn per input file, so one file's split is jko fit's).")
+	splitSeed = flag.Uint64("split-seed", 0, "Seed of --test-fraction's split.")
 	_         = flag.Bool("verbose", false, "Log the runner's progress (Beam's info messages).")
 )
 
@@ -182,9 +191,13 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cells, err := cellsFlags()
+	if err != nil {
+		return err
+	}
 	inputs := pos[2:]
 	cfg := pipeline.Config{
-		Spec: spec, Split: *split, Dt: *dt, Ridge: ridge, Couplings: cp, Density: dens,
+		Spec: spec, Split: *split, Dt: *dt, Cells: cells, Ridge: ridge, Couplings: cp, Density: dens,
 		EvalAt: *evalAt, DensityAt: *densityAt, Seed: *seed, ChunkRows: *chunk, Out: *out,
 		Tool: "jko-beam " + version, Data: strings.Join(inputs, " "),
 	}
@@ -213,6 +226,21 @@ func runFit(ctx context.Context, pos []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (runner %s, %.3fs)\n", *out, runner, time.Since(start).Seconds())
 	return nil
+}
+
+// cellsFlags are the cell-table flags as a pipeline.Cells.
+func cellsFlags() (pipeline.Cells, error) {
+	c := pipeline.Cells{Source: snapshot.Source{TimeKey: *timeKey, Coords: *obsm, Dims: *dims}, TestFraction: *testFrac, SplitSeed: *splitSeed}
+	if *levelT != "" {
+		for _, f := range strings.Split(*levelT, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return c, fmt.Errorf("--times %s: %q is not a finite number", *levelT, f)
+			}
+			c.Source.Times = append(c.Source.Times, v)
+		}
+	}
+	return c, nil
 }
 
 func checkSplit() error {
@@ -247,8 +275,12 @@ func runEval(ctx context.Context, pos []string, stdout io.Writer) error {
 		defer os.RemoveAll(dir)
 		report = filepath.Join(dir, "report.json")
 	}
+	cells, err := cellsFlags()
+	if err != nil {
+		return err
+	}
 	cfg := pipeline.EvalConfig{
-		Fitted: fitted, Split: *split, Dt: *dt, Step: *step, Seed: *seed, ChunkRows: *chunk, Out: report,
+		Fitted: fitted, Split: *split, Dt: *dt, Cells: cells, Step: *step, Seed: *seed, ChunkRows: *chunk, Out: report,
 		FittedName: pos[1], Data: strings.Join(inputs, " "),
 	}
 	if err := cfg.Check(); err != nil {

@@ -1,0 +1,437 @@
+#include "textflag.h"
+
+DATA actc_e0<>+0(SB)/8, $0x3ff0000000000000
+DATA actc_e0<>+8(SB)/8, $0x3ff0000000000000
+DATA actc_e0<>+16(SB)/8, $0x3ff0000000000000
+DATA actc_e0<>+24(SB)/8, $0x3ff0000000000000
+GLOBL actc_e0<>(SB), RODATA|NOPTR, $32
+DATA actc_e1<>+0(SB)/8, $0x3ff0000000000000
+DATA actc_e1<>+8(SB)/8, $0x3ff0000000000000
+DATA actc_e1<>+16(SB)/8, $0x3ff0000000000000
+DATA actc_e1<>+24(SB)/8, $0x3ff0000000000000
+GLOBL actc_e1<>(SB), RODATA|NOPTR, $32
+DATA actc_e2<>+0(SB)/8, $0x3fe0000000000000
+DATA actc_e2<>+8(SB)/8, $0x3fe0000000000000
+DATA actc_e2<>+16(SB)/8, $0x3fe0000000000000
+DATA actc_e2<>+24(SB)/8, $0x3fe0000000000000
+GLOBL actc_e2<>(SB), RODATA|NOPTR, $32
+DATA actc_e3<>+0(SB)/8, $0x3fc5555555555555
+DATA actc_e3<>+8(SB)/8, $0x3fc5555555555555
+DATA actc_e3<>+16(SB)/8, $0x3fc5555555555555
+DATA actc_e3<>+24(SB)/8, $0x3fc5555555555555
+GLOBL actc_e3<>(SB), RODATA|NOPTR, $32
+DATA actc_e4<>+0(SB)/8, $0x3fa5555555555555
+DATA actc_e4<>+8(SB)/8, $0x3fa5555555555555
+DATA actc_e4<>+16(SB)/8, $0x3fa5555555555555
+DATA actc_e4<>+24(SB)/8, $0x3fa5555555555555
+GLOBL actc_e4<>(SB), RODATA|NOPTR, $32
+DATA actc_e5<>+0(SB)/8, $0x3f81111111111111
+DATA actc_e5<>+8(SB)/8, $0x3f81111111111111
+DATA actc_e5<>+16(SB)/8, $0x3f81111111111111
+DATA actc_e5<>+24(SB)/8, $0x3f81111111111111
+GLOBL actc_e5<>(SB), RODATA|NOPTR, $32
+DATA actc_e6<>+0(SB)/8, $0x3f56c16c16c16c17
+DATA actc_e6<>+8(SB)/8, $0x3f56c16c16c16c17
+DATA actc_e6<>+16(SB)/8, $0x3f56c16c16c16c17
+DATA actc_e6<>+24(SB)/8, $0x3f56c16c16c16c17
+GLOBL actc_e6<>(SB), RODATA|NOPTR, $32
+DATA actc_e7<>+0(SB)/8, $0x3f2a01a01a01a01a
+DATA actc_e7<>+8(SB)/8, $0x3f2a01a01a01a01a
+DATA actc_e7<>+16(SB)/8, $0x3f2a01a01a01a01a
+DATA actc_e7<>+24(SB)/8, $0x3f2a01a01a01a01a
+GLOBL actc_e7<>(SB), RODATA|NOPTR, $32
+DATA actc_e8<>+0(SB)/8, $0x3efa01a01a01a01a
+DATA actc_e8<>+8(SB)/8, $0x3efa01a01a01a01a
+DATA actc_e8<>+16(SB)/8, $0x3efa01a01a01a01a
+DATA actc_e8<>+24(SB)/8, $0x3efa01a01a01a01a
+GLOBL actc_e8<>(SB), RODATA|NOPTR, $32
+DATA actc_e9<>+0(SB)/8, $0x3ec71de3a556c734
+DATA actc_e9<>+8(SB)/8, $0x3ec71de3a556c734
+DATA actc_e9<>+16(SB)/8, $0x3ec71de3a556c734
+DATA actc_e9<>+24(SB)/8, $0x3ec71de3a556c734
+GLOBL actc_e9<>(SB), RODATA|NOPTR, $32
+DATA actc_e10<>+0(SB)/8, $0x3e927e4fb7789f5c
+DATA actc_e10<>+8(SB)/8, $0x3e927e4fb7789f5c
+DATA actc_e10<>+16(SB)/8, $0x3e927e4fb7789f5c
+DATA actc_e10<>+24(SB)/8, $0x3e927e4fb7789f5c
+GLOBL actc_e10<>(SB), RODATA|NOPTR, $32
+DATA actc_e11<>+0(SB)/8, $0x3e5ae64567f544e4
+DATA actc_e11<>+8(SB)/8, $0x3e5ae64567f544e4
+DATA actc_e11<>+16(SB)/8, $0x3e5ae64567f544e4
+DATA actc_e11<>+24(SB)/8, $0x3e5ae64567f544e4
+GLOBL actc_e11<>(SB), RODATA|NOPTR, $32
+DATA actc_e12<>+0(SB)/8, $0x3e21eed8eff8d898
+DATA actc_e12<>+8(SB)/8, $0x3e21eed8eff8d898
+DATA actc_e12<>+16(SB)/8, $0x3e21eed8eff8d898
+DATA actc_e12<>+24(SB)/8, $0x3e21eed8eff8d898
+GLOBL actc_e12<>(SB), RODATA|NOPTR, $32
+DATA actc_e13<>+0(SB)/8, $0x3de6124613a86d09
+DATA actc_e13<>+8(SB)/8, $0x3de6124613a86d09
+DATA actc_e13<>+16(SB)/8, $0x3de6124613a86d09
+DATA actc_e13<>+24(SB)/8, $0x3de6124613a86d09
+GLOBL actc_e13<>(SB), RODATA|NOPTR, $32
+DATA actc_log2e<>+0(SB)/8, $0x3ff71547652b82fe
+DATA actc_log2e<>+8(SB)/8, $0x3ff71547652b82fe
+DATA actc_log2e<>+16(SB)/8, $0x3ff71547652b82fe
+DATA actc_log2e<>+24(SB)/8, $0x3ff71547652b82fe
+GLOBL actc_log2e<>(SB), RODATA|NOPTR, $32
+DATA actc_ln2hi<>+0(SB)/8, $0x3fe62e42fee00000
+DATA actc_ln2hi<>+8(SB)/8, $0x3fe62e42fee00000
+DATA actc_ln2hi<>+16(SB)/8, $0x3fe62e42fee00000
+DATA actc_ln2hi<>+24(SB)/8, $0x3fe62e42fee00000
+GLOBL actc_ln2hi<>(SB), RODATA|NOPTR, $32
+DATA actc_ln2lo<>+0(SB)/8, $0x3dea39ef35793c76
+DATA actc_ln2lo<>+8(SB)/8, $0x3dea39ef35793c76
+DATA actc_ln2lo<>+16(SB)/8, $0x3dea39ef35793c76
+DATA actc_ln2lo<>+24(SB)/8, $0x3dea39ef35793c76
+GLOBL actc_ln2lo<>(SB), RODATA|NOPTR, $32
+DATA actc_bias<>+0(SB)/8, $0x43300000000003ff
+DATA actc_bias<>+8(SB)/8, $0x43300000000003ff
+DATA actc_bias<>+16(SB)/8, $0x43300000000003ff
+DATA actc_bias<>+24(SB)/8, $0x43300000000003ff
+GLOBL actc_bias<>(SB), RODATA|NOPTR, $32
+DATA actc_lim<>+0(SB)/8, $0xc086200000000000
+DATA actc_lim<>+8(SB)/8, $0xc086200000000000
+DATA actc_lim<>+16(SB)/8, $0xc086200000000000
+DATA actc_lim<>+24(SB)/8, $0xc086200000000000
+GLOBL actc_lim<>(SB), RODATA|NOPTR, $32
+DATA actc_one<>+0(SB)/8, $0x3ff0000000000000
+DATA actc_one<>+8(SB)/8, $0x3ff0000000000000
+DATA actc_one<>+16(SB)/8, $0x3ff0000000000000
+DATA actc_one<>+24(SB)/8, $0x3ff0000000000000
+GLOBL actc_one<>(SB), RODATA|NOPTR, $32
+DATA actc_two<>+0(SB)/8, $0x4000000000000000
+DATA actc_two<>+8(SB)/8, $0x4000000000000000
+DATA actc_two<>+16(SB)/8, $0x4000000000000000
+DATA actc_two<>+24(SB)/8, $0x4000000000000000
+GLOBL actc_two<>(SB), RODATA|NOPTR, $32
+DATA actc_half<>+0(SB)/8, $0x3fe0000000000000
+DATA actc_half<>+8(SB)/8, $0x3fe0000000000000
+DATA actc_half<>+16(SB)/8, $0x3fe0000000000000
+DATA actc_half<>+24(SB)/8, $0x3fe0000000000000
+GLOBL actc_half<>(SB), RODATA|NOPTR, $32
+DATA actc_sqrt2<>+0(SB)/8, $0x3ff6a09e667f3bcd
+DATA actc_sqrt2<>+8(SB)/8, $0x3ff6a09e667f3bcd
+DATA actc_sqrt2<>+16(SB)/8, $0x3ff6a09e667f3bcd
+DATA actc_sqrt2<>+24(SB)/8, $0x3ff6a09e667f3bcd
+GLOBL actc_sqrt2<>(SB), RODATA|NOPTR, $32
+DATA actc_L1<>+0(SB)/8, $0x3fe5555555555593
+DATA actc_L1<>+8(SB)/8, $0x3fe5555555555593
+DATA actc_L1<>+16(SB)/8, $0x3fe5555555555593
+DATA actc_L1<>+24(SB)/8, $0x3fe5555555555593
+GLOBL actc_L1<>(SB), RODATA|NOPTR, $32
+DATA actc_L2<>+0(SB)/8, $0x3fd999999997fa04
+DATA actc_L2<>+8(SB)/8, $0x3fd999999997fa04
+DATA actc_L2<>+16(SB)/8, $0x3fd999999997fa04
+DATA actc_L2<>+24(SB)/8, $0x3fd999999997fa04
+GLOBL actc_L2<>(SB), RODATA|NOPTR, $32
+DATA actc_L3<>+0(SB)/8, $0x3fd2492494229359
+DATA actc_L3<>+8(SB)/8, $0x3fd2492494229359
+DATA actc_L3<>+16(SB)/8, $0x3fd2492494229359
+DATA actc_L3<>+24(SB)/8, $0x3fd2492494229359
+GLOBL actc_L3<>(SB), RODATA|NOPTR, $32
+DATA actc_L4<>+0(SB)/8, $0x3fcc71c51d8e78af
+DATA actc_L4<>+8(SB)/8, $0x3fcc71c51d8e78af
+DATA actc_L4<>+16(SB)/8, $0x3fcc71c51d8e78af
+DATA actc_L4<>+24(SB)/8, $0x3fcc71c51d8e78af
+GLOBL actc_L4<>(SB), RODATA|NOPTR, $32
+DATA actc_L5<>+0(SB)/8, $0x3fc7466496cb03de
+DATA actc_L5<>+8(SB)/8, $0x3fc7466496cb03de
+DATA actc_L5<>+16(SB)/8, $0x3fc7466496cb03de
+DATA actc_L5<>+24(SB)/8, $0x3fc7466496cb03de
+GLOBL actc_L5<>(SB), RODATA|NOPTR, $32
+DATA actc_L6<>+0(SB)/8, $0x3fc39a09d078c69f
+DATA actc_L6<>+8(SB)/8, $0x3fc39a09d078c69f
+DATA actc_L6<>+16(SB)/8, $0x3fc39a09d078c69f
+DATA actc_L6<>+24(SB)/8, $0x3fc39a09d078c69f
+GLOBL actc_L6<>(SB), RODATA|NOPTR, $32
+DATA actc_L7<>+0(SB)/8, $0x3fc2f112df3e5244
+DATA actc_L7<>+8(SB)/8, $0x3fc2f112df3e5244
+DATA actc_L7<>+16(SB)/8, $0x3fc2f112df3e5244
+DATA actc_L7<>+24(SB)/8, $0x3fc2f112df3e5244
+GLOBL actc_L7<>(SB), RODATA|NOPTR, $32
+DATA actc_sign<>+0(SB)/8, $0x8000000000000000
+DATA actc_sign<>+8(SB)/8, $0x8000000000000000
+DATA actc_sign<>+16(SB)/8, $0x8000000000000000
+DATA actc_sign<>+24(SB)/8, $0x8000000000000000
+GLOBL actc_sign<>(SB), RODATA|NOPTR, $32
+
+// func softSig4(sp, sg, z *float64, n int) int
+TEXT ·softSig4(SB), NOSPLIT, $0-40
+	MOVQ sp+0(FP), DI
+	MOVQ sg+8(FP), R8
+	MOVQ z+16(FP), SI
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	VMOVUPD actc_one<>(SB), Y13
+	VXORPD Y14, Y14, Y14
+ss_loop:
+	CMPQ AX, CX
+	JGE ss_done
+	VMOVUPD (SI)(AX*8), Y15
+	VORPD actc_sign<>(SB), Y15, Y0
+	VCMPPD $0x09, actc_lim<>(SB), Y0, Y1
+	VMOVMSKPD Y1, BX
+	TESTQ BX, BX
+	JNZ ss_done
+	VMULPD actc_log2e<>(SB), Y0, Y1
+	VROUNDPD $0, Y1, Y1
+	VFNMADD231PD actc_ln2hi<>(SB), Y1, Y0
+	VFNMADD231PD actc_ln2lo<>(SB), Y1, Y0
+	VMOVUPD actc_e13<>(SB), Y2
+	VFMADD213PD actc_e12<>(SB), Y0, Y2
+	VFMADD213PD actc_e11<>(SB), Y0, Y2
+	VFMADD213PD actc_e10<>(SB), Y0, Y2
+	VFMADD213PD actc_e9<>(SB), Y0, Y2
+	VFMADD213PD actc_e8<>(SB), Y0, Y2
+	VFMADD213PD actc_e7<>(SB), Y0, Y2
+	VFMADD213PD actc_e6<>(SB), Y0, Y2
+	VFMADD213PD actc_e5<>(SB), Y0, Y2
+	VFMADD213PD actc_e4<>(SB), Y0, Y2
+	VFMADD213PD actc_e3<>(SB), Y0, Y2
+	VFMADD213PD actc_e2<>(SB), Y0, Y2
+	VFMADD213PD actc_e1<>(SB), Y0, Y2
+	VFMADD213PD actc_e0<>(SB), Y0, Y2
+	VADDPD actc_bias<>(SB), Y1, Y1
+	VPSLLQ $52, Y1, Y1
+	VMULPD Y1, Y2, Y0
+	VADDPD Y13, Y0, Y4
+	VCMPPD $0x1e, actc_sqrt2<>(SB), Y4, Y6
+	VSUBPD actc_one<>(SB), Y4, Y7
+	VMULPD actc_half<>(SB), Y4, Y8
+	VSUBPD actc_one<>(SB), Y8, Y8
+	VBLENDVPD Y6, Y8, Y7, Y7
+	VANDPD actc_one<>(SB), Y6, Y6
+	VADDPD actc_two<>(SB), Y7, Y8
+	VDIVPD Y8, Y7, Y8
+	VMULPD Y8, Y8, Y9
+	VMULPD Y9, Y9, Y10
+	VMOVUPD actc_L6<>(SB), Y11
+	VFMADD213PD actc_L4<>(SB), Y10, Y11
+	VFMADD213PD actc_L2<>(SB), Y10, Y11
+	VMULPD Y10, Y11, Y11
+	VMOVUPD actc_L7<>(SB), Y5
+	VFMADD213PD actc_L5<>(SB), Y10, Y5
+	VFMADD213PD actc_L3<>(SB), Y10, Y5
+	VFMADD213PD actc_L1<>(SB), Y10, Y5
+	VMULPD Y9, Y5, Y5
+	VADDPD Y11, Y5, Y5
+	VMULPD Y7, Y7, Y9
+	VMULPD actc_half<>(SB), Y9, Y9
+	VADDPD Y9, Y5, Y5
+	VMULPD Y8, Y5, Y5
+	VMULPD actc_ln2lo<>(SB), Y6, Y10
+	VADDPD Y10, Y5, Y5
+	VSUBPD Y5, Y9, Y5
+	VSUBPD Y7, Y5, Y5
+	VMULPD actc_ln2hi<>(SB), Y6, Y10
+	VSUBPD Y5, Y10, Y5
+	VSUBPD Y13, Y4, Y6
+	VDIVPD Y6, Y0, Y7
+	VMULPD Y7, Y5, Y7
+	VCMPPD $0x00, Y13, Y4, Y8
+	VBLENDVPD Y8, Y0, Y7, Y7
+	VMAXPD Y14, Y15, Y9
+	VADDPD Y7, Y9, Y9
+	VMOVUPD Y9, (DI)(AX*8)
+	VCMPPD $0x01, Y14, Y15, Y10
+	VBLENDVPD Y10, Y0, Y13, Y11
+	VDIVPD Y4, Y11, Y11
+	VMOVUPD Y11, (R8)(AX*8)
+	ADDQ $4, AX
+	JMP ss_loop
+ss_done:
+	VZEROUPPER
+	MOVQ AX, ret+32(FP)
+	RET
+
+// func sigmoid4(sg, z *float64, n int) int
+TEXT ·sigmoid4(SB), NOSPLIT, $0-32
+	MOVQ sg+0(FP), R8
+	MOVQ z+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	VMOVUPD actc_one<>(SB), Y13
+	VXORPD Y14, Y14, Y14
+sg_loop:
+	CMPQ AX, CX
+	JGE sg_done
+	VMOVUPD (SI)(AX*8), Y15
+	VORPD actc_sign<>(SB), Y15, Y0
+	VCMPPD $0x09, actc_lim<>(SB), Y0, Y1
+	VMOVMSKPD Y1, BX
+	TESTQ BX, BX
+	JNZ sg_done
+	VMULPD actc_log2e<>(SB), Y0, Y1
+	VROUNDPD $0, Y1, Y1
+	VFNMADD231PD actc_ln2hi<>(SB), Y1, Y0
+	VFNMADD231PD actc_ln2lo<>(SB), Y1, Y0
+	VMOVUPD actc_e13<>(SB), Y2
+	VFMADD213PD actc_e12<>(SB), Y0, Y2
+	VFMADD213PD actc_e11<>(SB), Y0, Y2
+	VFMADD213PD actc_e10<>(SB), Y0, Y2
+	VFMADD213PD actc_e9<>(SB), Y0, Y2
+	VFMADD213PD actc_e8<>(SB), Y0, Y2
+	VFMADD213PD actc_e7<>(SB), Y0, Y2
+	VFMADD213PD actc_e6<>(SB), Y0, Y2
+	VFMADD213PD actc_e5<>(SB), Y0, Y2
+	VFMADD213PD actc_e4<>(SB), Y0, Y2
+	VFMADD213PD actc_e3<>(SB), Y0, Y2
+	VFMADD213PD actc_e2<>(SB), Y0, Y2
+	VFMADD213PD actc_e1<>(SB), Y0, Y2
+	VFMADD213PD actc_e0<>(SB), Y0, Y2
+	VADDPD actc_bias<>(SB), Y1, Y1
+	VPSLLQ $52, Y1, Y1
+	VMULPD Y1, Y2, Y0
+	VADDPD Y13, Y0, Y4
+	VCMPPD $0x01, Y14, Y15, Y10
+	VBLENDVPD Y10, Y0, Y13, Y11
+	VDIVPD Y4, Y11, Y11
+	VMOVUPD Y11, (R8)(AX*8)
+	ADDQ $4, AX
+	JMP sg_loop
+sg_done:
+	VZEROUPPER
+	MOVQ AX, ret+24(FP)
+	RET
+
+
+// func softSig8(sp, sg, z *float64, n int) int
+TEXT ·softSig8(SB), NOSPLIT, $0-40
+	MOVQ sp+0(FP), DI
+	MOVQ sg+8(FP), R8
+	MOVQ z+16(FP), SI
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	VBROADCASTSD actc_one<>(SB), Z13
+	VPXORQ Z14, Z14, Z14
+s8_loop:
+	CMPQ AX, CX
+	JGE s8_done
+	VMOVUPD (SI)(AX*8), Z15
+	VPORQ.BCST actc_sign<>(SB), Z15, Z0
+	VCMPPD.BCST $0x09, actc_lim<>(SB), Z0, K1
+	KORTESTW K1, K1
+	JNZ s8_done
+	VMULPD.BCST actc_log2e<>(SB), Z0, Z1
+	VRNDSCALEPD $0, Z1, Z1
+	VFNMADD231PD.BCST actc_ln2hi<>(SB), Z1, Z0
+	VFNMADD231PD.BCST actc_ln2lo<>(SB), Z1, Z0
+	VBROADCASTSD actc_e13<>(SB), Z2
+	VFMADD213PD.BCST actc_e12<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e11<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e10<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e9<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e8<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e7<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e6<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e5<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e4<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e3<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e2<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e1<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e0<>(SB), Z0, Z2
+	VADDPD.BCST actc_bias<>(SB), Z1, Z1
+	VPSLLQ $52, Z1, Z1
+	VMULPD Z1, Z2, Z0
+	VADDPD Z13, Z0, Z4
+	VCMPPD.BCST $0x1e, actc_sqrt2<>(SB), Z4, K2
+	VSUBPD Z13, Z4, Z7
+	VMULPD.BCST actc_half<>(SB), Z4, Z8
+	VSUBPD Z13, Z8, Z8
+	VMOVAPD Z8, K2, Z7
+	VMOVAPD.Z Z13, K2, Z6
+	VADDPD.BCST actc_two<>(SB), Z7, Z8
+	VDIVPD Z8, Z7, Z8
+	VMULPD Z8, Z8, Z9
+	VMULPD Z9, Z9, Z10
+	VBROADCASTSD actc_L6<>(SB), Z11
+	VFMADD213PD.BCST actc_L4<>(SB), Z10, Z11
+	VFMADD213PD.BCST actc_L2<>(SB), Z10, Z11
+	VMULPD Z10, Z11, Z11
+	VBROADCASTSD actc_L7<>(SB), Z5
+	VFMADD213PD.BCST actc_L5<>(SB), Z10, Z5
+	VFMADD213PD.BCST actc_L3<>(SB), Z10, Z5
+	VFMADD213PD.BCST actc_L1<>(SB), Z10, Z5
+	VMULPD Z9, Z5, Z5
+	VADDPD Z11, Z5, Z5
+	VMULPD Z7, Z7, Z9
+	VMULPD.BCST actc_half<>(SB), Z9, Z9
+	VADDPD Z9, Z5, Z5
+	VMULPD Z8, Z5, Z5
+	VMULPD.BCST actc_ln2lo<>(SB), Z6, Z10
+	VADDPD Z10, Z5, Z5
+	VSUBPD Z5, Z9, Z5
+	VSUBPD Z7, Z5, Z5
+	VMULPD.BCST actc_ln2hi<>(SB), Z6, Z10
+	VSUBPD Z5, Z10, Z5
+	VSUBPD Z13, Z4, Z6
+	VDIVPD Z6, Z0, Z7
+	VMULPD Z7, Z5, Z7
+	VCMPPD $0x00, Z13, Z4, K3
+	VMOVAPD Z0, K3, Z7
+	VMAXPD Z14, Z15, Z9
+	VADDPD Z7, Z9, Z9
+	VMOVUPD Z9, (DI)(AX*8)
+	VCMPPD $0x01, Z14, Z15, K4
+	VMOVAPD Z13, Z11
+	VMOVAPD Z0, K4, Z11
+	VDIVPD Z4, Z11, Z11
+	VMOVUPD Z11, (R8)(AX*8)
+	ADDQ $8, AX
+	JMP s8_loop
+s8_done:
+	VZEROUPPER
+	MOVQ AX, ret+32(FP)
+	RET
+
+// func sigmoid8(sg, z *float64, n int) int
+TEXT ·sigmoid8(SB), NOSPLIT, $0-32
+	MOVQ sg+0(FP), R8
+	MOVQ z+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	VBROADCASTSD actc_one<>(SB), Z13
+	VPXORQ Z14, Z14, Z14
+g8_loop:
+	CMPQ AX, CX
+	JGE g8_done
+	VMOVUPD (SI)(AX*8), Z15
+	VPORQ.BCST actc_sign<>(SB), Z15, Z0
+	VCMPPD.BCST $0x09, actc_lim<>(SB), Z0, K1
+	KORTESTW K1, K1
+	JNZ g8_done
+	VMULPD.BCST actc_log2e<>(SB), Z0, Z1
+	VRNDSCALEPD $0, Z1, Z1
+	VFNMADD231PD.BCST actc_ln2hi<>(SB), Z1, Z0
+	VFNMADD231PD.BCST actc_ln2lo<>(SB), Z1, Z0
+	VBROADCASTSD actc_e13<>(SB), Z2
+	VFMADD213PD.BCST actc_e12<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e11<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e10<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e9<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e8<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e7<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e6<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e5<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e4<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e3<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e2<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e1<>(SB), Z0, Z2
+	VFMADD213PD.BCST actc_e0<>(SB), Z0, Z2
+	VADDPD.BCST actc_bias<>(SB), Z1, Z1
+	VPSLLQ $52, Z1, Z1
+	VMULPD Z1, Z2, Z0
+	VADDPD Z13, Z0, Z4
+	VCMPPD $0x01, Z14, Z15, K4
+	VMOVAPD Z13, Z11
+	VMOVAPD Z0, K4, Z11
+	VDIVPD Z4, Z11, Z11
+	VMOVUPD Z11, (R8)(AX*8)
+	ADDQ $8, AX
+	JMP g8_loop
+g8_done:
+	VZEROUPPER
+	MOVQ AX, ret+24(FP)
+	RET
+
