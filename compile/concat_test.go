@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/internal/ir"
 )
 
 // fdCase is a point and parameters at which derivatives are compared with
@@ -116,15 +115,7 @@ func TestConcatDerivatives(t *testing.T) {
 
 		// The Hessian-vector product ∇ₓ(s·∇ₓV) built in the graph,
 		// against differences of ∇ₓV, point by point.
-		gr := c.m.G
-		s := gr.Input("s", ir.Vector(d))
-		hv := gr.GradDot(c.m.Terms[0].Grad, s, c.m.X)[0]
-		env := map[string][]float64{"t": {tm}, "s": seed[:d]}
-		for _, p := range c.m.Params {
-			env[p.Name] = c.theta[p.Offset : p.Offset+p.Size]
-		}
-		env["x"] = c.x[:d]
-		got := gr.Eval(hv, env)
+		got := compile.HessVecForTest(c.m, 0, c.x[:d], seed[:d], tm, c.theta)
 		for i := 0; i < d; i++ {
 			xp, xm := slices.Clone(c.x), slices.Clone(c.x)
 			xp[i] += h

@@ -12,7 +12,7 @@ import (
 
 // programs are the compiled evaluators, built on first use, each under its
 // own sync.Once. A program that needs new nodes (derivatives) builds them
-// in a private clone of the model's graph: Model.G never changes after
+// in a private clone of the model's graph: the graph never changes after
 // compilation, so programs built on different goroutines never race.
 type programs struct {
 	once         [3]sync.Once
@@ -38,6 +38,8 @@ type programs struct {
 	featOther    *eval.Program // the others
 	featPolyIdx  []int         // output indices (component·blocks + block) of featPoly
 	featOtherIdx []int
+	colsOnce     sync.Once
+	cols         []int // the entries of θ the interaction features can be nonzero in
 }
 
 // shared binds θ (by block name) and t.
@@ -65,7 +67,7 @@ func (m *Model) input(k TermKind) string {
 
 func (m *Model) gradProg(k TermKind) *eval.Program {
 	m.progs.once[k].Do(func() {
-		m.progs.grad[k] = eval.Compile(m.G, []ir.NodeID{m.agg[k].grad})
+		m.progs.grad[k] = eval.Compile(m.g, []ir.NodeID{m.agg[k].grad})
 	})
 	return m.progs.grad[k]
 }
@@ -149,7 +151,8 @@ func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pai
 // at the n points x into dst (n×d): the mean of Σ∇U(x_i − y_j) over the
 // y_j ≠ x_i, (1/(ny−1)) Σ_{j≠i} when x_i is one of the ys. A drift
 // polynomial in z is summed exactly over a cubature of the cloud (see
-// pairsum.go), anything else over the pairs.
+// pairsum.go), summands dot(w, bumps(z, C, s)) of U on a lattice (see
+// gausssum.go), anything else over the pairs.
 //
 // Cost: the pair loop evaluates ∇U n·ny times (quadratic in the
 // population: 10⁴ particles against themselves are 10⁸ evaluations), in
@@ -168,6 +171,13 @@ func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, t
 	clear(dst[:n*d])
 	if !m.Has(Interaction) || ny == 0 {
 		return
+	}
+	if len(m.gauss) > 0 {
+		// After the rest, which scales its own sums by 1/count.
+		defer m.gaussDrift(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if m.gaussOnly {
+			return
+		}
 	}
 	prog := m.gradProg(Interaction)
 	sh := m.shared(theta, 0)
@@ -248,7 +258,7 @@ func (m *Model) Entropy(theta []float64) (beta float64, ok bool) {
 // nodes) that node y depends on.
 func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
 	reach := map[ir.NodeID]bool{}
-	for _, id := range m.G.Reach(y) {
+	for _, id := range m.g.Reach(y) {
 		reach[id] = true
 	}
 	for i, nd := range m.nodes {
@@ -264,7 +274,7 @@ func (m *Model) blocksOf(y ir.NodeID) (blocks []int, nodes []ir.NodeID) {
 // with respect to every parameter block the kind depends on.
 func (m *Model) featProg(k TermKind) (*eval.Program, []int) {
 	m.progs.featOnce[k].Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -342,7 +352,9 @@ func (m *Model) PotentialFeatures(F, c, x []float64, n int, t float64) {
 // InteractionFeatures writes the linear features of the mean-field drift
 // (the mean of Σ∇U(x_i − y_j) over the y_j ≠ x_i, see InteractionGrad): F
 // (n×d×P) and c (n×d). Features polynomial in z are summed exactly over a
-// cubature of the cloud, the others over the pairs.
+// cubature of the cloud, those of Gaussian bumps on a lattice, the others
+// over the pairs. The features of a row against a cloud are remembered (see gaussMemo): a fit asks for the
+// same rows again when it refits.
 func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
 	d, P := m.Dim, m.NumParams
 	checkLen("F", F, n*d*P)
@@ -350,6 +362,19 @@ func (m *Model) InteractionFeatures(F, c, x []float64, n int, ys []float64, ny i
 	clear(c[:n*d])
 	if !m.Has(Interaction) {
 		return
+	}
+	m.rememberFeatures(F, c, x, n, ys, ny)
+}
+
+// interactionFeatures is InteractionFeatures without the memo, into F and
+// c cleared.
+func (m *Model) interactionFeatures(F, c, x []float64, n int, ys []float64, ny int) {
+	d, P := m.Dim, m.NumParams
+	if len(m.gauss) > 0 {
+		m.gaussFeatures(F, x, n, ys, ny, selfCounts(x, n, ys, ny, d))
+		if m.gaussOnly {
+			return
+		}
 	}
 	zero := make([]float64, P)
 	if !m.zeroAtZeroParams(m.gradProg(Interaction)) {
@@ -422,7 +447,7 @@ func (m *Model) interactionFeatSplit() [2]featPart {
 	m.progs.featSplit.Do(func() {
 		all, _ := m.featProg(Interaction)
 		outs := all.Outputs()
-		g := all.Graph() // a clone of m.G with the derivatives
+		g := all.Graph() // a clone of m.g with the derivatives
 		z := g.Lookup("z")
 		var poly, other []ir.NodeID
 		for i, o := range outs {
@@ -459,7 +484,7 @@ func (m *Model) InternalFeatures(F, c, rho []float64, n int) {
 // vjpProg builds Σ_c seed_c ∂(drift_c)/∂θ for kind k.
 func (m *Model) vjpProg(k TermKind) (*eval.Program, []int) {
 	m.progs.vjpOnce[k].Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[k]
 		blocks, nodes := m.blocksOf(a.grad)
 		var outs []ir.NodeID
@@ -517,6 +542,12 @@ func (m *Model) InteractionVJP(dst, x, seed []float64, n int, ys []float64, ny i
 		return
 	}
 	d := m.Dim
+	if len(m.gauss) > 0 {
+		m.gaussVJP(dst, x, seed, n, ys, ny, selfCounts(x, n, ys, ny, d))
+		if m.gaussOnly {
+			return
+		}
+	}
 	sh := m.shared(theta, 0)
 	prog, _ := m.vjpProg(Interaction)
 	pop := m.population(prog, x, n, ys, ny)
@@ -569,7 +600,7 @@ func (m *Model) InternalVJP(dst, rho, seed []float64, n int, theta []float64) {
 
 func (m *Model) valueProg(k TermKind) *eval.Program {
 	m.progs.valOnce[k].Do(func() {
-		m.progs.val[k] = eval.Compile(m.G, []ir.NodeID{m.agg[k].value})
+		m.progs.val[k] = eval.Compile(m.g, []ir.NodeID{m.agg[k].value})
 	})
 	return m.progs.val[k]
 }
@@ -596,6 +627,7 @@ func (m *Model) InteractionValue(dst, z []float64, n int, theta []float64) {
 	}
 	must(m.valueProg(Interaction).Run([][]float64{dst[:n]}, eval.Inputs{N: n,
 		Varying: map[string][]float64{"z": z[:n*m.Dim]}, Shared: m.shared(theta, 0)}))
+	m.gaussValue(dst, z, n, theta)
 }
 
 // InternalValue writes Σ f(ρ_i) into dst (n).
@@ -613,11 +645,16 @@ func (m *Model) InternalValue(dst, rho []float64, n int, theta []float64) {
 // the blocks.
 func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 	m.progs.valVJPOnce[k].Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		blocks, nodes := m.blocksOf(m.agg[k].value)
 		outs := []ir.NodeID{g.Scalar(0)}
 		if len(nodes) > 0 {
 			outs = g.Grad(m.agg[k].value, nodes...)
+		}
+		if k == Potential {
+			// The value too, summed with the same weights: its forward
+			// pass is the gradient's.
+			outs = append(outs, m.agg[k].value)
 		}
 		m.progs.valVJP[k] = eval.Compile(g, outs)
 		m.progs.valVJPBlocks[k] = blocks
@@ -626,32 +663,45 @@ func (m *Model) valueVJPProg(k TermKind) (*eval.Program, []int) {
 }
 
 // valueVJP reduces Σ_i w_i ∂(value of kind k)/∂θ over the inputs into dst
-// (θ layout), adding scale × the result.
-func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) {
+// (θ layout), adding scale × the result. For potentials it returns
+// Σ_i w_i V(x_i) (else 0).
+func (m *Model) valueVJP(dst []float64, k TermKind, in eval.Inputs, weights []float64, scale float64) float64 {
 	prog, blocks := m.valueVJPProg(k)
-	if len(blocks) == 0 {
-		return
+	if len(blocks) == 0 && k != Potential {
+		return 0
 	}
-	outs := make([][]float64, len(blocks))
+	outs := make([][]float64, len(prog.Outputs()))
 	for bi, b := range blocks {
 		outs[bi] = make([]float64, m.Params[b].Size)
+	}
+	if len(blocks) == 0 {
+		outs[0] = make([]float64, 1) // the placeholder 0
+	}
+	value := 0.0
+	if k == Potential {
+		outs[len(outs)-1] = []float64{0}
 	}
 	must(prog.Reduce(outs, in, weights))
 	for bi, b := range blocks {
 		p := m.Params[b]
 		floats.AddScaled(dst[p.Offset:p.Offset+p.Size], scale, outs[bi])
 	}
+	if k == Potential {
+		value = outs[len(outs)-1][0]
+	}
+	return value
 }
 
-// PotentialValueVJP writes Σ_i w_i ∂(ΣV)(x_i, t)/∂θ into dst (P); nil
-// weights count every point once. (The energy-gradient of iJKOnet.)
-func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, weights []float64) {
+// PotentialValueVJP writes Σ_i w_i ∂(ΣV)(x_i, t)/∂θ into dst (P) and
+// returns Σ_i w_i ΣV(x_i, t), from one pass; nil weights count every
+// point once. (The energy-gradient of iJKOnet.)
+func (m *Model) PotentialValueVJP(dst, x []float64, n int, t float64, theta, weights []float64) float64 {
 	clear(dst[:m.NumParams])
 	if !m.Has(Potential) {
-		return
+		return 0
 	}
 	checkLen("x", x, n*m.Dim)
-	m.valueVJP(dst, Potential, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights, 1)
+	return m.valueVJP(dst, Potential, eval.Inputs{N: n, Varying: map[string][]float64{"x": x[:n*m.Dim]}, Shared: m.shared(theta, t)}, weights, 1)
 }
 
 // InteractionPairSum returns Σ_i Σ_j ΣU(x_i − y_j) over the n points x and
@@ -665,11 +715,17 @@ func (m *Model) InteractionPairSum(x []float64, n int, ys []float64, ny int, the
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return 0
 	}
+	sum := 0.0
+	if len(m.gauss) > 0 {
+		sum = m.gaussPairSums(nil, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if m.gaussOnly {
+			return sum
+		}
+	}
 	prog := m.valueProg(Interaction)
 	sh := m.shared(theta, 0)
 	pop := m.population(prog, x, n, ys, ny)
 	var out []float64
-	sum := 0.0
 	m.forPopPairs(pop, x, n, func(p *pairs) {
 		np := len(p.z) / d
 		if np == 0 {
@@ -707,6 +763,12 @@ func (m *Model) InteractionPairVJP(dst, x []float64, n int, ys []float64, ny int
 	if !m.Has(Interaction) || n == 0 || ny == 0 {
 		return
 	}
+	if len(m.gauss) > 0 {
+		m.gaussPairSums(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), nil)
+		if m.gaussOnly {
+			return
+		}
+	}
 	sh := m.shared(theta, 0)
 	prog, _ := m.valueVJPProg(Interaction)
 	pop := m.population(prog, x, n, ys, ny)
@@ -733,7 +795,7 @@ func (m *Model) EntropyVJP(dst, theta []float64) {
 // vector) and its gradient per parameter block.
 func (m *Model) lsqProg() (*eval.Program, []int) {
 	m.progs.lsqOnce.Do(func() {
-		g := m.G.Clone()
+		g := m.g.Clone()
 		a := m.agg[Potential]
 		blocks, nodes := m.blocksOf(a.grad)
 		tau := g.Input(lsqTau, ir.Scalar)

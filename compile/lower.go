@@ -19,12 +19,6 @@ type Term struct {
 	Pos  lang.Pos
 	// TimeDependent is set for potentials V(x, t).
 	TimeDependent bool
-	// Value is the term's energy node: V(x[, t]), U(z) or f(ρ).
-	Value ir.NodeID
-	// Grad is ∇ₓV or ∇_zU (vector[d]) or, for an internal energy, f″(ρ).
-	Grad ir.NodeID
-	// Deriv is f′(ρ) for an internal energy (None otherwise).
-	Deriv ir.NodeID
 	// Params lists the indices (into Model.Params) of the blocks the term
 	// depends on.
 	Params []int
@@ -32,6 +26,12 @@ type Term struct {
 	// NonlinearAt says where and why.
 	Linear      bool
 	NonlinearAt *lang.Error
+
+	// The term's nodes in the model's graph: its energy V(x[, t]), U(z)
+	// or f(ρ); grad, ∇ₓV or ∇_zU (vector[d]) or, for an internal energy,
+	// f″(ρ); deriv, f′(ρ) for an internal energy (ir.None otherwise).
+	// Model.TermText and Model.EvalTerm read them.
+	value, grad, deriv ir.NodeID
 }
 
 // lowering state for one instantiation.
@@ -71,15 +71,15 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 		return nil, wrap(err, s.Sources)
 	}
 	g := ir.New()
-	m := &Model{Spec: s, Dim: d, G: g}
+	m := &Model{Spec: s, Dim: d, g: g}
 	if st := s.Model.Step; st != nil {
 		m.Step = st.Kind
 	}
 	l := &lowerer{spec: s, m: m, g: g, d: d, env: map[*lang.Object]ir.NodeID{}}
-	m.X = g.Input("x", ir.Vector(d))
-	m.Z = g.Input("z", ir.Vector(d))
-	m.T = g.Input("t", ir.Scalar)
-	m.Rho = g.Input("rho", ir.Scalar)
+	m.x = g.Input("x", ir.Vector(d))
+	m.z = g.Input("z", ir.Vector(d))
+	m.t = g.Input("t", ir.Scalar)
+	m.rho = g.Input("rho", ir.Scalar)
 
 	// Declared parameters.
 	paramNode := map[*lang.ParamInfo]ir.NodeID{}
@@ -143,7 +143,7 @@ func (s *Spec) Instantiate(d int) (*Model, error) {
 
 func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	g, m := l.g, l.m
-	term := Term{Kind: t.Kind, Name: t.Name, Pos: t.Decl.At, Deriv: ir.None}
+	term := Term{Kind: t.Kind, Name: t.Name, Pos: t.Decl.At, deriv: ir.None}
 	l.term, l.inst = t, nil
 	l.block = map[*lang.Call]*lang.MLPInfo{}
 	for _, b := range t.Blocks {
@@ -152,15 +152,15 @@ func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	clear(l.env)
 	switch t.Kind {
 	case lang.Potential:
-		l.env[t.Args[0]] = m.X
+		l.env[t.Args[0]] = m.x
 		if len(t.Args) == 2 {
-			l.env[t.Args[1]] = m.T
+			l.env[t.Args[1]] = m.t
 			term.TimeDependent = true
 		}
 	case lang.Interaction:
-		l.env[t.Args[0]] = m.Z
+		l.env[t.Args[0]] = m.z
 	case lang.Internal:
-		l.env[t.Args[0]] = m.Rho
+		l.env[t.Args[0]] = m.rho
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -174,16 +174,16 @@ func (l *lowerer) lowerTerm(t *lang.TermInfo) (err error) {
 	if !g.Shape(v).IsScalar() {
 		l.fail(t.Decl.Body.Pos(), "%s %s is a %s at d = %d; a term must be a scalar", t.Kind, t.Name, g.Shape(v), l.d)
 	}
-	term.Value = v
+	term.value = v
 	g.SetPos(irPos(t.Decl.At))
 	switch t.Kind {
 	case lang.Potential:
-		term.Grad = g.Grad(v, m.X)[0]
+		term.grad = g.Grad(v, m.x)[0]
 	case lang.Interaction:
-		term.Grad = g.Grad(v, m.Z)[0]
+		term.grad = g.Grad(v, m.z)[0]
 	case lang.Internal:
-		term.Deriv = g.Grad(v, m.Rho)[0]
-		term.Grad = g.Grad(term.Deriv, m.Rho)[0]
+		term.deriv = g.Grad(v, m.rho)[0]
+		term.grad = g.Grad(term.deriv, m.rho)[0]
 	}
 	// Which parameter blocks the term depends on.
 	var nodes []ir.NodeID
@@ -804,7 +804,7 @@ func (m *Model) InitTheta(seed uint64) []float64 {
 			copy(theta[off:], vals)
 			continue
 		}
-		init := m.G.InitMLP(b.nodes, rng)
+		init := m.g.InitMLP(b.nodes, rng)
 		for i, v := range init {
 			copy(theta[m.Params[b.first+i].Offset:], v)
 		}

@@ -52,7 +52,10 @@ potential V(x) = a*sum(abs(x)) + b*relu(x[0]) + max(x[1], 0.5) + sum(floor(x))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := m.G.String(m.Terms[0].Grad)
+	text, _, err := m.TermText(0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, internal := range []string{"step(", "outer(", "sqdist("} {
 		if strings.Contains(text, internal) {
 			t.Fatalf("gradient %q uses %s, not in the language", text, internal)
@@ -70,9 +73,16 @@ potential V(x) = a*sum(abs(x)) + b*relu(x[0]) + max(x[1], 0.5) + sum(floor(x))
 			t.Fatal(err)
 		}
 		for _, x := range [][]float64{{0.7, -1.3}, {-0.4, 2.2}} {
-			env := map[string][]float64{"x": x, "a": {1.5}, "b": {-2}}
-			want := m.G.Eval(m.Terms[0].Grad, env)[i]
-			got := gm.G.Eval(gm.Terms[0].Value, env)[0]
+			theta := []float64{1.5, -2} // a, b
+			tv, err := m.EvalTerm(0, theta, TermPoint{X: x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gv, err := gm.EvalTerm(0, theta, TermPoint{X: x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := tv.Grad[i], gv.Value
 			if got != want {
 				t.Errorf("component %d at %v: text gives %g, graph %g", i, x, got, want)
 			}

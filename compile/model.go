@@ -57,10 +57,10 @@ func (p *Param) EntryName(i int) string {
 
 // Model is a spec instantiated at dimension Dim: the expression graph of
 // every term and of the derivatives the solvers need, with batched,
-// parallel evaluators. A Model is immutable once Compile returns: G never
-// changes, and each evaluator is built on first use under its own
-// sync.Once, in a private copy of G when it needs derivative nodes. So a
-// Model's methods may be called from several goroutines at once; each call
+// parallel evaluators. A Model is immutable once Compile returns: its
+// graph never changes, and each evaluator is built on first use under its
+// own sync.Once, in a private copy of the graph when it needs derivative
+// nodes. So a Model's methods may be called from several goroutines at once; each call
 // is itself parallel over the cores.
 type Model struct {
 	Spec *Spec
@@ -69,18 +69,21 @@ type Model struct {
 	// (Euler) or "implicit" (the JKO step), from the spec's step
 	// declaration ("" when it has none, which means explicit). Format
 	// writes it back; a fit sets it to the step it fitted.
-	Step string
-	// G is the expression graph; X, Z, T and Rho are its inputs.
-	G             *ir.Graph
-	X, Z, T, Rho  ir.NodeID
+	Step          string
 	Params        []Param
 	NumParams     int
 	Terms         []Term
+	g             *ir.Graph   // the expression graph
+	x, z, t, rho  ir.NodeID   // its inputs
 	nodes         []ir.NodeID // the ir node of each Params block
 	blocks        []mlpBlock
 	blockSeen     map[*lang.MLPInfo]bool
 	agg           [3]aggregate // per TermKind
+	gauss         []gaussTerm  // Gaussian bumps of z taken out of agg[Interaction] (gausssum.go)
+	gaussOnly     bool         // agg[Interaction] kept nothing else
+	gmemo         gaussMemo    // the Gaussian sums of rows already evaluated
 	progs         programs
+	curv          curvature
 	timeDependent bool
 	labels        map[string][]string // feature names of parameter entries
 }
@@ -93,22 +96,23 @@ type aggregate struct {
 }
 
 func (m *Model) finish() {
-	g := m.G
+	g := m.g
 	for k := range m.agg {
 		m.agg[k] = aggregate{value: ir.None, grad: ir.None}
 	}
 	for _, t := range m.Terms {
 		a := &m.agg[t.Kind]
 		if !a.present {
-			a.present, a.value, a.grad = true, t.Value, t.Grad
+			a.present, a.value, a.grad = true, t.value, t.grad
 		} else {
-			a.value = g.Add(a.value, t.Value)
-			a.grad = g.Add(a.grad, t.Grad)
+			a.value = g.Add(a.value, t.value)
+			a.grad = g.Add(a.grad, t.grad)
 		}
 		if t.TimeDependent {
 			m.timeDependent = true
 		}
 	}
+	m.splitGauss()
 }
 
 // Has reports whether the model has a term of kind k.

@@ -277,7 +277,7 @@ func (m *Model) pairDegrees(prog *eval.Program) ([]int, bool) {
 	if pi, ok := m.progs.poly[prog]; ok {
 		return pi.deg, pi.ok
 	}
-	g := prog.Graph() // derivative programs live in a clone of m.G
+	g := prog.Graph() // derivative programs live in a clone of m.g
 	z := g.Lookup("z")
 	var pi polyInfo
 	if z != ir.None {

@@ -74,3 +74,110 @@ func BenchmarkPolynomialInteraction20k(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPaperLinearInteraction2000 is BenchmarkPaperLinearInteraction at
+// the sizes of the 4.3 benchmark's steps: 1,000 coupled points against the
+// snapshot of 2,000, each iteration with a new snapshot (the sums of rows
+// already evaluated against a snapshot are remembered: "again" measures
+// that).
+func BenchmarkPaperLinearInteraction2000(b *testing.B) {
+	s, err := LoadFile("paper_linear")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := s.Instantiate(2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n, ny, d = 1000, 2000, 2
+	r := rand.New(rand.NewPCG(1, 1))
+	cloud := func() []float64 {
+		ys := make([]float64, ny*d)
+		for i := range ys {
+			ys[i] = 8*r.Float64() - 4
+		}
+		return ys
+	}
+	P := m.NumParams
+	F, c := make([]float64, n*d*P), make([]float64, n*d)
+	theta := m.InitTheta(0)
+	g := make([]float64, n*d)
+	b.Run("features", func(b *testing.B) {
+		for b.Loop() {
+			ys := cloud()
+			m.InteractionFeatures(F, c, ys, n, ys, ny)
+		}
+	})
+	b.Run("drift", func(b *testing.B) {
+		for b.Loop() {
+			ys := cloud()
+			m.InteractionGrad(g, ys, n, ys, ny, theta)
+		}
+	})
+	// The same model with every interaction sum over the pairs.
+	PairLoop = true
+	ml, err := s.Instantiate(2)
+	PairLoop = false
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("features pair loop", func(b *testing.B) {
+		PairLoop = true
+		defer func() { PairLoop = false }()
+		for b.Loop() {
+			ys := cloud()
+			ml.InteractionFeatures(F, c, ys, n, ys, ny)
+		}
+	})
+	ys := cloud()
+	m.InteractionFeatures(F, c, ys, n, ys, ny)
+	b.Run("features again", func(b *testing.B) {
+		for b.Loop() {
+			m.InteractionFeatures(F, c, ys, n, ys, ny)
+		}
+	})
+	b.Run("drift again", func(b *testing.B) {
+		for b.Loop() {
+			m.InteractionGrad(g, ys, n, ys, ny, theta)
+		}
+	})
+}
+
+// BenchmarkPaperLinearInteraction20k times the full paper_linear model's
+// interaction features and drift for 10,000 coupled points against a
+// snapshot of 20,000 (one step of a fit with N = 20,000 per snapshot).
+func BenchmarkPaperLinearInteraction20k(b *testing.B) {
+	s, err := LoadFile("paper_linear")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := s.Instantiate(2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n, ny, d = 10000, 20000, 2
+	r := rand.New(rand.NewPCG(1, 1))
+	P := m.NumParams
+	F, c := make([]float64, n*d*P), make([]float64, n*d)
+	theta := m.InitTheta(0)
+	g := make([]float64, n*d)
+	cloud := func() []float64 {
+		ys := make([]float64, ny*d)
+		for i := range ys {
+			ys[i] = 8*r.Float64() - 4
+		}
+		return ys
+	}
+	b.Run("features", func(b *testing.B) {
+		for b.Loop() {
+			ys := cloud()
+			m.InteractionFeatures(F, c, ys, n, ys, ny)
+		}
+	})
+	b.Run("drift", func(b *testing.B) {
+		for b.Loop() {
+			ys := cloud()
+			m.InteractionGrad(g, ys, n, ys, ny, theta)
+		}
+	})
+}

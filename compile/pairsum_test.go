@@ -28,12 +28,12 @@ func TestPolyDegrees(t *testing.T) {
 		{"c*z[0]/(1 + exp(c))", []int{1, 0}, []int{0, 0}},
 	} {
 		m := pairModel(t, tc.u)
-		z := m.G.Lookup("z")
-		deg, ok := polyDegrees(m.G, []ir.NodeID{m.agg[Interaction].value}, z, 2)
+		z := m.g.Lookup("z")
+		deg, ok := polyDegrees(m.g, []ir.NodeID{m.agg[Interaction].value}, z, 2)
 		if ok != (tc.deg != nil) || (ok && (deg[0] != tc.deg[0] || deg[1] != tc.deg[1])) {
 			t.Errorf("U = %s: degrees %v (%v), want %v", tc.u, deg, ok, tc.deg)
 		}
-		deg, ok = polyDegrees(m.G, []ir.NodeID{m.agg[Interaction].grad}, z, 2)
+		deg, ok = polyDegrees(m.g, []ir.NodeID{m.agg[Interaction].grad}, z, 2)
 		if ok != (tc.grad != nil) || (ok && (deg[0] != tc.grad[0] || deg[1] != tc.grad[1])) {
 			t.Errorf("∇U of %s: degrees %v (%v), want %v", tc.u, deg, ok, tc.grad)
 		}

@@ -110,6 +110,13 @@ func Fit(spec *compile.Spec, data *snapshot.Snapshots, o Options) (*Fitted, erro
 		res, err = jkonet.Fit(m, data, o.JKOnet)
 	case MethodIJKOnet:
 		res, err = ijkonet.Fit(m, data, o.IJKOnet)
+		if err == nil && o.IJKOnet.Bootstrap > 0 {
+			// iJKOnet has no coupling pairs to resample: refits to
+			// half-samples of the particles.
+			bo := o.IJKOnet
+			bo.Progress = nil
+			res.Bootstrap, err = ijkonet.Bootstrap(m, data, bo, bo.Bootstrap)
+		}
 	default:
 		return nil, fmt.Errorf("solve: unknown method %v (want MethodJKOnet or MethodIJKOnet)", o.Method)
 	}

@@ -18,5 +18,5 @@ trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 "$here/compare.py" "$tmp/gobench" "$tmp" ${EB:+--eb "$EB"}
 for n in ${SCALE-20000 50000 100000}; do
 	/usr/bin/time -v "$tmp/gobench" scale "$n" 5 2>"$tmp/time.txt"
-	grep -E "Maximum resident|Elapsed|User time" "$tmp/time.txt"
+	grep -E "Maximum resident|Elapsed|User time|System time" "$tmp/time.txt"
 done

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/internal/finite"
-	"github.com/jko-org/jko/internal/ir"
 )
 
 type checkCmd struct {
@@ -84,14 +82,15 @@ func (c checkCmd) Run(g *globals) error {
 		}
 	}
 	rep := checkReport{File: c.File, Dim: c.Dim, Size: m.NumParams}
-	env := envFor(m, theta, x, c.Rho, c.T)
-	for _, t := range m.Terms {
+	for i, t := range m.Terms {
 		ct := checkTerm{Name: t.Name, Kind: t.Kind.String(), Linear: t.Linear}
 		ct.Args = map[compile.TermKind]string{compile.Potential: "x", compile.Interaction: "z", compile.Internal: "rho"}[t.Kind]
 		if t.TimeDependent {
 			ct.Args = "x, t"
 		}
-		ct.Gradient = gradientText(m, t)
+		if ct.Gradient, err = gradientText(m, i); err != nil {
+			return err
+		}
 		for _, i := range t.Params {
 			ct.Features += m.Params[i].Size
 		}
@@ -100,11 +99,13 @@ func (c checkCmd) Run(g *globals) error {
 			ct.Why = t.NonlinearAt.Msg + " (" + t.NonlinearAt.Pos.String() + ")"
 		}
 		if x != nil {
-			v := m.G.Eval(t.Value, env)[0]
-			ct.Value = &v
-			ct.Grad = m.G.Eval(t.Grad, env)
-			if !finite.All(append([]float64{v}, ct.Grad...)) {
-				ct.NaNAt = firstNonFinite(m.G, []ir.NodeID{t.Value, t.Grad}, env)
+			tv, err := m.EvalTerm(i, theta, compile.TermPoint{X: x, T: c.T, Rho: c.Rho})
+			if err != nil {
+				return err
+			}
+			ct.Value, ct.Grad = &tv.Value, tv.Grad
+			if n := tv.NonFinite; n != nil {
+				ct.NaNAt = fmt.Sprintf("%s: %s is %v", n.Pos, clip(n.Expr, 60), n.Value)
 			}
 		}
 		rep.Terms = append(rep.Terms, ct)
@@ -175,48 +176,6 @@ func finiteOrNil(v float64) any {
 	return v
 }
 
-// envFor binds the inputs and parameters for the reference evaluator.
-func envFor(m *compile.Model, theta, x []float64, rho, t float64) map[string][]float64 {
-	env := map[string][]float64{"t": {t}, "rho": {rho}}
-	if x == nil {
-		x = make([]float64, m.Dim)
-	}
-	env["x"], env["z"] = x, x
-	for _, p := range m.Params {
-		env[p.Name] = theta[p.Offset : p.Offset+p.Size]
-	}
-	return env
-}
-
-// firstNonFinite finds the first subexpression (in evaluation order) whose
-// value is NaN or ±Inf while its operands are finite, and says where it is.
-func firstNonFinite(g *ir.Graph, roots []ir.NodeID, env map[string][]float64) string {
-	reach := g.Reachable(roots...)
-	memo := map[ir.NodeID][]float64{}
-	for id := range reach {
-		if !reach[id] {
-			continue
-		}
-		nid := ir.NodeID(id)
-		v := g.Eval(nid, env)
-		memo[nid] = v
-		if finite.All(v) {
-			continue
-		}
-		bad := false
-		for _, a := range g.Node(nid).Args {
-			if !finite.All(memo[a]) {
-				bad = true
-			}
-		}
-		if !bad {
-			n := g.Node(nid)
-			return fmt.Sprintf("%s: %s is %v", n.Pos, clip(g.String(nid), 60), v)
-		}
-	}
-	return ""
-}
-
 func clip(s string, n int) string {
 	if len([]rune(s)) <= n {
 		return s
@@ -224,16 +183,20 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-func gradientText(m *compile.Model, t compile.Term) []string {
-	g := m.G
+func gradientText(m *compile.Model, i int) ([]string, error) {
+	grad, deriv, err := m.TermText(i)
+	if err != nil {
+		return nil, err
+	}
+	t := m.Terms[i]
 	if t.Kind == compile.Internal {
-		return []string{"f'(rho) = " + clip(g.String(t.Deriv), 200), "f''(rho) = " + clip(g.String(t.Grad), 200)}
+		return []string{"f'(rho) = " + clip(deriv, 200), "f''(rho) = " + clip(grad, 200)}, nil
 	}
 	v := "x"
 	if t.Kind == compile.Interaction {
 		v = "z"
 	}
-	return []string{fmt.Sprintf("∇%s(%s) = %s", t.Name, v, clip(g.String(t.Grad), 240))}
+	return []string{fmt.Sprintf("∇%s(%s) = %s", t.Name, v, clip(grad, 240))}, nil
 }
 
 // plural writes "1 feature", "2 features".

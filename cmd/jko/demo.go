@@ -69,17 +69,13 @@ func (c *demoCmd) simulate(w io.Writer) (truth *compile.Model, train, test *snap
 	if truth, err = truthSpec.Instantiate(2); err != nil {
 		return nil, nil, nil, err
 	}
-	flow, err := evaluate.NewFlow(truth, nil, c.Seed)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	t0 := time.Now()
-	res, err := sim.Run(withNoise{flow, c.Beta}, sim.Options{Particles: c.Particles, Steps: 5, Dt: 0.01,
-		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: c.Seed})
+	all, err := (&solve.Fitted{Model: truth}).SimulateWith(
+		sim.Options{Particles: c.Particles, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: c.Seed},
+		solve.SimulateOptions{Beta: c.Beta, Step: "explicit"})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	all := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	if train, test, err = all.Split(0.5, c.Seed); err != nil {
 		return nil, nil, nil, err
 	}
@@ -143,7 +139,7 @@ func (c demoCmd) write(g *globals, path string, fitted *solve.Fitted) error {
 // as the JKOnet* paper scores it, beside the true model's (what the noise
 // alone costs).
 func (c demoCmd) evaluate(w io.Writer, truth *compile.Model, fitted *solve.Fitted, test *snapshot.Snapshots) error {
-	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta, c.Seed)
+	ff, err := fitted.Flow()
 	if err != nil {
 		return err
 	}
@@ -151,7 +147,7 @@ func (c demoCmd) evaluate(w io.Writer, truth *compile.Model, fitted *solve.Fitte
 	if err != nil {
 		return err
 	}
-	tf, err := evaluate.NewFlow(truth, nil, c.Seed)
+	tf, err := (&solve.Fitted{Model: truth}).Flow()
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ type fitCmd struct {
 	LR         float64 `help:"Adam: learning rate." default:"${lr_default}"`
 	Clip       float64 `help:"Adam: gradient-norm clip (0: none)." default:"${clip_default}"`
 	MaxIter    int     `help:"L-BFGS: iterations." default:"${max_iter_default}"`
-	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (seeded, in parallel) and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
+	Bootstrap  int     `help:"Refit to N resamplings of the coupling pairs (with --method ijkonet: of half of each snapshot's particles), seeded, in parallel, and report each parameter's bootstrap standard error and 95% interval (0: none)." default:"0"`
 	JSON       bool    `help:"Print the report as JSON."`
 	IJEpochs   int     `name:"ij-epochs" placeholder:"N" help:"iJKOnet: epochs, passes over the particles, one energy step per batch (0: 300 for neural specs, more than 200 parameters; 1000 for others)." default:"0"`
 	IJMapSteps int     `name:"ij-map-steps" help:"iJKOnet: map steps per energy step (0: 5 for network maps, 1 Newton step for particle maps)." default:"0"`
@@ -60,7 +60,7 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 		return ijkonet.Options{}, fmt.Errorf("fit: --ij-batch %d: want a positive count, 0 (the default) or -1 (all particles)", c.IJBatch)
 	}
 	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, FinalLR: c.IJFinalLR, MapLR: c.IJMapLR,
-		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed}, nil
+		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed, Bootstrap: c.Bootstrap}, nil
 }
 
 // evalAt resolves --step and its deprecated alias --eval-at to where the
@@ -118,6 +118,8 @@ func (c fitCmd) hint(err error) error {
 		return fmt.Errorf("%w\nhint: --method lbfgs or --method adam fit terms that are not linear in their parameters", err)
 	case c.Method != "ijkonet" && errors.Is(err, jkonet.ErrDiverged):
 		return fmt.Errorf("%w (the learning rate is --lr, the gradient clip --clip)", err)
+	case c.Method == "ijkonet" && errors.Is(err, ijkonet.ErrDiverged):
+		return fmt.Errorf("%w (the learning rates are --ij-lr and --ij-map-lr)", err)
 	}
 	return err
 }
@@ -166,6 +168,10 @@ type paramReport struct {
 	StdErr          *jsonFloat `json:"stderr,omitempty"`
 	NotIdentifiable bool       `json:"not_identifiable,omitempty"`
 	Feature         string     `json:"feature,omitempty"`
+	// Interval is the 95% interval when it is not value ± 1.96·stderr
+	// (an entropy's β from the residual noise: its lower end is 0 when the
+	// data are consistent with no diffusion).
+	Interval *[2]jsonFloat `json:"interval,omitempty"`
 	// Bootstrap is the bootstrap's standard error and 95% interval (with
 	// --bootstrap).
 	Bootstrap *bootReport `json:"bootstrap,omitempty"`
@@ -194,7 +200,7 @@ func (c fitCmd) validate() error {
 		atLeast("--ij-map-steps", c.IJMapSteps, 0),
 		atLeastF("--ij-lr", c.IJLR, 0),
 		atLeastF("--ij-final-lr", c.IJFinalLR, 0),
-		positive("--ij-map-lr", c.IJMapLR),
+		atLeastF("--ij-map-lr", c.IJMapLR, 0),
 		widths("--ij-widths", c.IJWidths),
 	)
 }
@@ -335,6 +341,9 @@ func makeFitReport(c fitCmd, m *compile.Model, data *dataset, res *jkonet.Result
 				p.StdErr = &v
 			}
 		}
+		if ci := res.BetaCI; ci != nil && ci.Entry == i {
+			p.Interval = &[2]jsonFloat{jsonFloat(ci.Lo), jsonFloat(ci.Hi)}
+		}
 		if b := res.Bootstrap; b != nil {
 			p.Bootstrap = &bootReport{jsonFloat(b.StdErr[i]), jsonFloat(b.Lo[i]), jsonFloat(b.Hi[i])}
 		}
@@ -393,6 +402,9 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 			rows[i][2] = "not identifiable"
 		case res.StdErr != nil:
 			rows[i][2] = "at a bound"
+		}
+		if ci := p.Interval; ci != nil {
+			rows[i][3] = strings.TrimSpace(rows[i][3] + fmt.Sprintf("  95%% [%s, %s]", fmtNum(float64(ci[0])), fmtNum(float64(ci[1]))))
 		}
 		if b := p.Bootstrap; b != nil {
 			rows[i][3] = strings.TrimSpace(rows[i][3] + fmt.Sprintf("  bootstrap ± %s [%s, %s]", fmtNum(float64(b.StdErr)), fmtNum(float64(b.Lo)), fmtNum(float64(b.Hi))))

@@ -214,6 +214,11 @@ func TestIJKOnetCommand(t *testing.T) {
 	if !strings.Contains(out, "method ijkonet") {
 		t.Errorf("fit output:\n%s", out)
 	}
+	// --bootstrap refits half-samples and reports the spread.
+	out = mustRun(t, "fit", spec, data, "-o", filepath.Join(dir, "fitb.jko"), "--method", "ijkonet", "--ij-epochs", "3", "--bootstrap", "3")
+	if !strings.Contains(out, "bootstrap: 3 resampled fits (0 failed)") || !strings.Contains(out, "bootstrap ±") {
+		t.Errorf("fit --bootstrap output:\n%s", out)
+	}
 	// τ = 0.1 on V = ‖x‖² (curvature 2, fitted 2.5): the report warns
 	// that the JKO step fitted differs from Euler's.
 	stiff := filepath.Join(dir, "stiff")
@@ -259,9 +264,10 @@ func TestIJKOnetCommand(t *testing.T) {
 	mustRun(t, "predict", filepath.Join(dir, "fit2.jko"), data2, "-o", filepath.Join(dir, "pred.csv"), "--steps", "2")
 	mustRun(t, "simulate", filepath.Join(dir, "fit2.jko"), "--particles", "30", "-o", filepath.Join(dir, "resim"))
 
-	// A divergent learning rate stops with the epoch named and writes no file.
+	// A divergent learning rate stops with the epoch and the flags to
+	// lower named, and writes no file.
 	code, _, errOut := jko(t, "fit", spec, data, "-o", filepath.Join(dir, "bad.jko"), "--method", "ijkonet", "--ij-epochs", "50", "--ij-map-lr", "1e6", "--ij-lr", "1e6")
-	if code == 0 || !strings.Contains(errOut, "epoch") {
+	if code == 0 || !strings.Contains(errOut, "epoch") || !strings.Contains(errOut, "--ij-lr and --ij-map-lr") {
 		t.Errorf("divergent fit: code %d, stderr %q", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.jko")); err == nil {
@@ -427,6 +433,28 @@ func TestTruthWithBeta(t *testing.T) {
 	out := mustRun(t, "eval", fitted, data, "--only-w1")
 	if !strings.Contains(out, "∇V at the particles") || !strings.Contains(out, "true 0.1)") {
 		t.Errorf("eval without term errors:\n%s", out)
+	}
+	// --only-w1 skips the drift error (the truth's interaction over
+	// every pair of particles); the full eval reports it, a mean over
+	// every particle here (at most evaluate.DriftErrorPoints of them).
+	if strings.Contains(out, "drift error") {
+		t.Errorf("eval --only-w1 computes the drift error:\n%s", out)
+	}
+	var full struct {
+		Drift *struct {
+			RelativeSE         *float64 `json:"relative_se"`
+			Points, Population int
+		} `json:"drift_error"`
+	}
+	js := mustRun(t, "eval", fitted, data, "--json")
+	if err := json.Unmarshal([]byte(js), &full); err != nil {
+		t.Fatalf("eval --json: %v\n%s", err, js)
+	}
+	if e := full.Drift; e == nil || e.RelativeSE == nil || *e.RelativeSE != 0 || e.Points != e.Population || e.Points == 0 || e.Points > evaluate.DriftErrorPoints {
+		t.Errorf("eval --json drift error: %s", js)
+	}
+	if out := mustRun(t, "eval", fitted, data); !strings.Contains(out, "drift error against spec.jko") || !strings.Contains(out, "a mean over all") {
+		t.Errorf("eval without the drift error:\n%s", out)
 	}
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)

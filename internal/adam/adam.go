@@ -37,8 +37,14 @@ func (a *Adam) Step(g []float64, lr float64) []float64 {
 // θ ← θ − lr·m̂/(√v̂ + ε), in place.
 func (a *Adam) Descend(theta, g []float64, lr float64) {
 	c1, c2 := a.next()
+	// The same arithmetic as step, on slices of one length (no bounds
+	// checks, the moments in registers).
+	m, v, theta := a.m[:len(g)], a.v[:len(g)], theta[:len(g)]
 	for i, gi := range g {
-		theta[i] -= a.step(i, gi, lr, c1, c2)
+		mi := beta1*m[i] + (1-beta1)*gi
+		vi := beta2*v[i] + (1-beta2)*gi*gi
+		m[i], v[i] = mi, vi
+		theta[i] -= lr * (mi / c1) / (math.Sqrt(vi/c2) + epsilon)
 	}
 }
 

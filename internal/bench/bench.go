@@ -56,6 +56,7 @@ type Row struct {
 	OtherErr        string
 	Beta            float64 // fitted β (NaN when the model has none)
 	BetaSE          float64 // its standard error (NaN when not reported)
+	BetaLo, BetaHi  float64 // its 95% interval (NaN when not reported)
 	// ParamErr is the largest error of an exact form's coefficients,
 	// relative to max(|truth|, 1) (NaN for other models).
 	ParamErr float64
@@ -302,7 +303,7 @@ func RunOpts(c Case, seed uint64, o Options) Row {
 
 // newRow is the row of a case before it runs: every number NaN.
 func newRow(c Case, o Options) Row {
-	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), BetaSE: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Other: math.NaN(), OtherStd: math.NaN(),
+	r := Row{Case: c, Times: map[string]float64{}, Beta: math.NaN(), BetaSE: math.NaN(), BetaLo: math.NaN(), BetaHi: math.NaN(), EMD: math.NaN(), EMDStd: math.NaN(), ParamErr: math.NaN(), Other: math.NaN(), OtherStd: math.NaN(),
 		Method: "JKOnet*", Data: "paired"}
 	if o.IJKOnet {
 		r.Method = "iJKOnet"
@@ -384,6 +385,7 @@ func (r *Row) recordFit(c Case, fit *jkonet.Result) {
 			r.Beta = fit.Theta[i]
 			if i < len(fit.StdErr) {
 				r.BetaSE = fit.StdErr[i]
+				r.BetaLo, r.BetaHi = fit.Interval(i)
 			}
 		}
 	}
@@ -522,6 +524,9 @@ func Markdown(rows []Row) string {
 			beta = fmt.Sprintf("%.3g", r.Beta)
 			if !math.IsNaN(r.BetaSE) && r.BetaSE > 0 {
 				beta += fmt.Sprintf(" ± %.2g", r.BetaSE)
+				if r.BetaHi > 0 {
+					beta += fmt.Sprintf(" [%.3g, %.3g]", r.BetaLo, r.BetaHi)
+				}
 			}
 		}
 		var ts []string

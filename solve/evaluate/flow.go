@@ -13,16 +13,17 @@ import (
 type Flow struct {
 	Model *compile.Model
 	Theta []float64
-	// Seed seeds density estimates (for non-entropic internal energies).
-	Seed uint64
 
 	beta    float64
 	entropy bool
 	tmp     []float64
 }
 
-// NewFlow returns the dynamics of m at θ.
-func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
+// NewFlow returns the dynamics of m at θ. The dynamics are deterministic
+// (the density of a non-entropic internal energy is a kernel estimate,
+// which draws nothing), so the last argument is unused; it is kept until
+// every caller drops it.
+func NewFlow(m *compile.Model, theta []float64, _ uint64) (*Flow, error) {
 	if len(theta) != m.NumParams {
 		return nil, fmt.Errorf("evaluate: %d parameter values for a model with %d", len(theta), m.NumParams)
 	}
@@ -35,7 +36,7 @@ func NewFlow(m *compile.Model, theta []float64, seed uint64) (*Flow, error) {
 		}
 		return nil, fmt.Errorf("evaluate: %s declares no terms (potential, interaction or internal), so it has no dynamics: a library of functions is imported by a spec, not run", name)
 	}
-	f := &Flow{Model: m, Theta: theta, Seed: seed}
+	f := &Flow{Model: m, Theta: theta}
 	f.beta, f.entropy = m.Entropy(theta)
 	if f.beta < 0 {
 		return nil, fmt.Errorf("evaluate: the entropy coefficient β = %g is negative: the dynamics would run diffusion backwards (declare param beta >= 0 so that fits keep it non-negative)", f.beta)
@@ -57,6 +58,14 @@ func (f *Flow) Beta() float64 {
 
 // Drift writes the velocity of every particle of x at time t.
 func (f *Flow) Drift(dst, x []float64, n int, t float64) error {
+	return f.DriftAt(dst, x, n, x, n, t)
+}
+
+// DriftAt writes into dst (n×d) the velocity at time t of each of the n
+// points x in the population cloud (nc×d): the mean field and the density
+// are the cloud's, whatever points are evaluated, so the row of a point of
+// the cloud is the row Drift gives it over the whole cloud.
+func (f *Flow) DriftAt(dst, x []float64, n int, cloud []float64, nc int, t float64) error {
 	m := f.Model
 	d := m.Dim
 	clear(dst[:n*d])
@@ -69,12 +78,12 @@ func (f *Flow) Drift(dst, x []float64, n int, t float64) error {
 		sub(dst, tmp)
 	}
 	if m.Has(compile.Interaction) {
-		m.InteractionGrad(tmp, x, n, x, n, f.Theta)
+		m.InteractionGrad(tmp, x, n, cloud, nc, f.Theta)
 		sub(dst, tmp)
 	}
 	if m.Has(compile.Internal) && !f.entropy {
 		pts := mat.NewDense(n, d, x[:n*d])
-		kde, err := density.FitKDE(pts, density.KDEOptions{})
+		kde, err := density.FitKDE(mat.NewDense(nc, d, cloud[:nc*d]), density.KDEOptions{})
 		if err != nil {
 			return fmt.Errorf("evaluate: density for the internal energy: %w", err)
 		}
@@ -120,5 +129,23 @@ func (f *Flow) Potential(dst, x []float64, n int, t float64) bool {
 		return true
 	}
 	m.PotentialValue(dst, x, n, t, f.Theta)
+	return true
+}
+
+// PotentialDerivatives writes V(x_i, t) into v, ∇V(x_i, t) into g and,
+// when h is not nil, the exact Hessian ∇²V(x_i, t) into h (n×d×d), and
+// reports true when the drift is −∇V alone (as Potential does); the
+// implicit step's Newton solve takes its Jacobian from it
+// (sim.CurvatureDynamics).
+func (f *Flow) PotentialDerivatives(v, g, h, x []float64, n int, t float64) bool {
+	m := f.Model
+	if m.Has(compile.Interaction) || (m.Has(compile.Internal) && !f.entropy) {
+		return false
+	}
+	if h == nil {
+		m.PotentialValueGrad(v, g, x, n, t, f.Theta)
+	} else {
+		m.PotentialHessian(v, g, h, x, n, t, f.Theta)
+	}
 	return true
 }

@@ -124,10 +124,20 @@ func OneStepW1(f sim.Dynamics, x *mat.Dense, t float64, y *mat.Dense, wy []float
 }
 
 // predictOne is the prediction of snapshot k+1 from snapshot k.
+// When the drift depends on the population and s.X[k] is a split of a
+// larger observed population, the whole population is stepped and the
+// split's rows are returned (see populationRows).
 func predictOne(f sim.Dynamics, s *snapshot.Snapshots, k int, seed uint64, step Step) (*mat.Dense, error) {
-	pred, err := Predict(f, s.X[k], s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
+	x, rows := s.X[k], populationRows(f, s, k)
+	if rows != nil {
+		x = s.Population[k]
+	}
+	pred, err := Predict(f, x, s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
 	if err != nil {
 		return nil, err
+	}
+	if rows != nil {
+		return pickRows(pred[0], rows), nil
 	}
 	return pred[0], nil
 }
@@ -198,14 +208,23 @@ func OneStep(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, prog
 func AllSteps(f sim.Dynamics, s *snapshot.Snapshots, seed uint64, step Step, progress ...Progress) (Report, error) {
 	bar := newCounter(s.Len()-1, progress)
 	var out []float64
-	x := s.X[0]
+	// The rollout of a split whose drift depends on the population moves
+	// the whole population and reads the split's rows (see predictOne).
+	x, rows := s.X[0], populationRows(f, s, 0)
+	if rows != nil {
+		x = s.Population[0]
+	}
 	for k := 0; k+1 < s.Len(); k++ {
 		pred, err := Predict(f, x, s.Times[k], s.Times[k+1]-s.Times[k], 1, seed+uint64(k), step)
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}
 		x = pred[0]
-		w, err := ot.W1(x, s.X[k+1], nil, weights(s, k+1))
+		split := x
+		if rows != nil {
+			split = pickRows(x, rows)
+		}
+		w, err := ot.W1(split, s.X[k+1], nil, weights(s, k+1))
 		if err != nil {
 			return Report{}, fmt.Errorf("step %d: %w", k, err)
 		}

@@ -17,8 +17,9 @@
 // the maximisation over maps separates into one proximal problem per
 // particle, min_y V(y) + ‖y − x‖²/2τ (given the others), so the default
 // (Particles) solves those directly: every particle's displacement,
-// refined by a Newton step per energy step and warm-started from one
-// epoch to the next. Entropy terms need the maps' Jacobian, so for them
+// refined by a Newton step per energy step (on the potential's exact
+// Hessian, a symbolic derivative of the compiled model) and warm-started
+// from one epoch to the next. Entropy terms need the maps' Jacobian, so for them
 // the default is a network, T_k(x) = x + ∇φ_k(x) (Gradient: φ a scalar
 // softplus MLP, a gradient displacement as optimal maps are) or
 // T_k(x) = x + r_k(x) (Residual: r a vector-valued MLP), both started near
@@ -47,6 +48,21 @@
 // is the one whose JKO step reproduces them, so Euler's step with it is
 // off: Fit warns when τ times the largest curvature of the fitted
 // potential at the particles reaches StiffnessThreshold (see Stiffness).
+//
+// When to use it: on paired snapshots JKOnet* matches it (within 5–10%
+// on the benchmark) at a third of the cost, with closed-form standard
+// errors. On unpaired snapshots of the benchmark's mlp_potential fits it
+// beat JKOnet* on wavy_plateau (one-step EMD 0.056 against 0.075) and,
+// narrowly, flowers (0.066 against 0.068), tied on oakley_ohagan (0.059
+// against 0.056–0.059) and lost on styblinski_tang (0.096 against
+// 0.078), whose steep wells make the JKO step it fits differ most from
+// the Euler step of the data (see BENCHMARKS.md). Prefer it for unpaired
+// snapshots of gentle landscapes, and heed its stiffness warning.
+//
+// Fit reports no standard errors (the game's equilibrium has no simple
+// curvature to read them from); Bootstrap measures the spread of θ over
+// refits to half-samples of the particles (jko fit --method ijkonet
+// --bootstrap K).
 //
 // Every gradient of both players' objectives matches central finite
 // differences (see the tests). Runs are deterministic for a given seed.

@@ -4,20 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/finite"
-	"github.com/jko-org/jko/internal/parallel"
-	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/sim"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/floats"
 )
 
-// Options configure Fit. The zero value selects the defaults.
+// Options configure Fit. The zero value selects the defaults; a negative
+// or non-finite setting is an error (Fit reports it; see Check).
 type Options struct {
 	// Epochs is the number of passes over the particles (default 300 for
 	// neural specs, more than jkonet.MaxLBFGS parameters; 1000 for
@@ -49,7 +47,7 @@ type Options struct {
 	Shared bool
 	// Batch is the number of particles drawn from each snapshot for each
 	// step (without replacement); a count at least a snapshot's size, or
-	// a negative one, uses every particle, one step per epoch. An epoch
+	// AllParticles, uses every particle, one step per epoch. An epoch
 	// takes as many steps as the largest snapshot holds batches.
 	// Interaction energies cost Batch² pairs per snapshot and step. The
 	// default (0) is NeuralBatch for specs with more than
@@ -60,9 +58,17 @@ type Options struct {
 	// (θ depends on the snapshots' moments through factors of 1/τ).
 	Batch int
 	Seed  uint64
+	// Bootstrap is the number of refits to half-samples of the particles
+	// that solve.Fit runs after the fit (Bootstrap; 0: none). Fit itself
+	// does not read it.
+	Bootstrap int
 	// Progress, if set, is called after each epoch.
 	Progress func(Progress)
 }
+
+// AllParticles as Options.Batch uses every particle of each snapshot in
+// each step: one step per epoch.
+const AllParticles = -1
 
 // Progress reports one epoch of training.
 type Progress struct {
@@ -76,17 +82,49 @@ type Progress struct {
 	Elapsed time.Duration
 }
 
+// Check reports the first setting of o that is invalid: a negative count
+// (Batch below AllParticles), a negative or non-finite learning rate, a
+// width below 1, or an unknown map form. Zero settings are valid: they
+// select the defaults.
+func (o Options) Check() error {
+	switch {
+	case o.Epochs < 0:
+		return fmt.Errorf("ijkonet: Epochs %d: want a positive count, or 0 for the default", o.Epochs)
+	case o.MapSteps < 0:
+		return fmt.Errorf("ijkonet: MapSteps %d: want a positive count, or 0 for the default", o.MapSteps)
+	case o.Batch < AllParticles:
+		return fmt.Errorf("ijkonet: Batch %d: want a positive count, 0 for the default or AllParticles (−1)", o.Batch)
+	case o.Map < Auto || o.Map > Particles:
+		return fmt.Errorf("ijkonet: Map %d: not a map form", int(o.Map))
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"LR", o.LR}, {"FinalLR", o.FinalLR}, {"MapLR", o.MapLR}} {
+		if !(r.v >= 0) || math.IsInf(r.v, 1) {
+			return fmt.Errorf("ijkonet: %s %v: want a positive, finite learning rate, or 0 for the default", r.name, r.v)
+		}
+	}
+	for i, w := range o.Widths {
+		if w < 1 {
+			return fmt.Errorf("ijkonet: Widths[%d] = %d: hidden widths must be at least 1", i, w)
+		}
+	}
+	return nil
+}
+
 // WithDefaults returns o with every zero setting replaced by its default
-// for the model m (the settings Fit runs with).
+// for the model m (the settings Fit runs with). Invalid settings (see
+// Check) are left as they are.
 func (o Options) WithDefaults(m *compile.Model) Options {
 	neural := m.NumParams > jkonet.MaxLBFGS
-	if o.Epochs <= 0 {
+	if o.Epochs == 0 {
 		o.Epochs = 1000
 		if neural {
 			o.Epochs = 300
 		}
 	}
-	if o.LR <= 0 {
+	if o.LR == 0 {
 		o.LR = 0.05
 		if neural {
 			o.LR = 0.01
@@ -105,19 +143,19 @@ func (o Options) WithDefaults(m *compile.Model) Options {
 		case m.Has(compile.Interaction):
 			o.Batch = InteractionBatch
 		default:
-			o.Batch = -1
+			o.Batch = AllParticles
 		}
 	}
-	if o.MapSteps <= 0 {
+	if o.MapSteps == 0 {
 		o.MapSteps = 5
 		if o.Map == Particles {
 			o.MapSteps = 1
 		}
 	}
-	if o.FinalLR <= 0 {
+	if o.FinalLR == 0 {
 		o.FinalLR = o.LR / 100
 	}
-	if o.MapLR <= 0 {
+	if o.MapLR == 0 {
 		o.MapLR = 0.005
 	}
 	if len(o.Widths) == 0 {
@@ -160,247 +198,26 @@ var ErrDiverged = jkonet.ErrDiverged
 // time of μ_{k+1}), interaction terms U(x − y) (mean over pairs of each
 // batch, the ½ of the energy included) and an entropy f(ρ) = βρ log ρ:
 // H(T#μ_k) = H(μ_k) + E log|det ∇T| with H(μ_k) estimated once by
-// Kozachenko–Leonenko. Other internal energies are refused.
+// Kozachenko–Leonenko. Other internal energies are refused, as are
+// invalid options (see Options.Check).
 func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, error) {
-	o = o.WithDefaults(m)
-	if err := jkonet.Check(m, s); err != nil {
+	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	if m.Step == "explicit" {
-		return nil, errors.New("ijkonet: the spec declares step explicit, but iJKOnet fits the implicit (JKO) step; remove the declaration or write step implicit (JKOnet* fits either)")
+	o = o.WithDefaults(m)
+	if err := checkModel(m, s, o); err != nil {
+		return nil, err
 	}
 	start := time.Now()
-	d, P := m.Dim, m.NumParams
-	rng := rand.New(rand.NewPCG(o.Seed, 0x696a6b6f))
-	theta := m.InitTheta(o.Seed)
-	entropy := m.Has(compile.Internal)
-	if entropy {
-		probe := append([]float64(nil), theta...)
-		for j := range probe {
-			probe[j] += 0.37 + 0.01*float64(j)
-		}
-		_, ok1 := m.Entropy(theta)
-		_, ok2 := m.Entropy(probe)
-		if !ok1 || !ok2 {
-			return nil, errors.New("ijkonet: the internal energy is not an entropy f(ρ) = β ρ log(ρ); iJKOnet evaluates internal energies through the change of variables, which needs that form (use JKOnet*, --method auto, for other internal energies)")
-		}
+	tr, err := newTrainer(m, s, o)
+	if err != nil {
+		return nil, err
 	}
-	K := s.Len() - 1
-	xs := make([][]float64, s.Len())
-	ns := make([]int, s.Len())
-	H := make([]float64, s.Len())
-	for k := range xs {
-		r := s.X[k].RawMatrix()
-		ns[k] = r.Rows
-		xs[k] = make([]float64, 0, r.Rows*d)
-		for i := 0; i < r.Rows; i++ {
-			xs[k] = append(xs[k], r.Data[i*r.Stride:i*r.Stride+d]...)
-		}
-		if entropy {
-			h, err := density.EntropyKL(s.X[k], 1)
-			if err != nil {
-				return nil, fmt.Errorf("ijkonet: entropy of snapshot %d: %w", k, err)
-			}
-			H[k] = h
-		}
-	}
-	t0, tK := s.Times[0], s.Times[K]
-	normTime := func(k int) float64 { return (s.Times[k] - t0) / (tK - t0) }
-	nmaps := K
-	switch {
-	case o.Map == Particles:
-		nmaps = 0
-		if entropy {
-			return nil, errors.New("ijkonet: particle maps have no Jacobian, so the entropy term cannot be pushed forward; use gradient or residual maps for specs with an internal energy")
-		}
-	case o.Shared:
-		nmaps = 1
-	}
-	maps := make([]*transport, nmaps)
-	for k := range maps {
-		maps[k] = newTransport(d, o.Map, o.Widths, o.Shared, entropy, rng)
-	}
-	perm := make([][]int, s.Len())
-	for k := range perm {
-		perm[k] = make([]int, ns[k])
-		for i := range perm[k] {
-			perm[k][i] = i
-		}
-	}
-	// batch draws the indices of o.Batch particles of snapshot k, without
-	// replacement (nil: all of them).
-	batch := func(k int) []int {
-		n := ns[k]
-		if o.Batch <= 0 || o.Batch >= n {
-			return nil
-		}
-		p := perm[k]
-		for i := 0; i < o.Batch; i++ {
-			j := i + rng.IntN(n-i)
-			p[i], p[j] = p[j], p[i]
-		}
-		return append([]int(nil), p[:o.Batch]...)
-	}
-	// Particle maps: the displacement of every particle of each snapshot,
-	// warm-started from epoch to epoch.
-	var disp [][]float64
-	if o.Map == Particles {
-		disp = make([][]float64, K)
-		for k := range disp {
-			disp[k] = make([]float64, ns[k]*d)
-		}
-	}
-	gather := func(k int, idx []int) []float64 {
-		if idx == nil {
-			return append([]float64(nil), disp[k]...)
-		}
-		D := make([]float64, 0, len(idx)*d)
-		for _, i := range idx {
-			D = append(D, disp[k][i*d:(i+1)*d]...)
-		}
-		return D
-	}
-	scatter := func(k int, idx []int, D []float64) {
-		if idx == nil {
-			copy(disp[k], D)
-			return
-		}
-		for q, i := range idx {
-			copy(disp[k][i*d:(i+1)*d], D[q*d:(q+1)*d])
-		}
-	}
-	lo, hi := make([]float64, P), make([]float64, P)
-	for _, p := range m.Params {
-		for j := 0; j < p.Size; j++ {
-			lo[p.Offset+j], hi[p.Offset+j] = p.Lower, p.Upper
-		}
-	}
-	opt := newAdam(P)
 	res := &jkonet.Result{Method: "ijkonet", Names: m.ParamNames(), EvalAt: "y"}
-	gtheta := make([]float64, P)
-	diverged := func(e int, what string, v any) error {
-		return fmt.Errorf("ijkonet: epoch %d: %s %v; lower the learning rates (--ij-lr, --ij-map-lr), or check that τ (the time between snapshots) matches the data's displacements: %w", e+1, what, v, ErrDiverged)
-	}
-	gm := &game{m: m, s: s, H: H, entropy: entropy, normTime: normTime}
-	maxN := 0
-	for _, n := range ns {
-		maxN = max(maxN, n)
-	}
-	steps := 1 // energy steps per epoch: one pass over the particles
-	if o.Batch > 0 && o.Batch < maxN {
-		steps = (maxN + o.Batch - 1) / o.Batch
-	}
-	pick := func(k int, idx []int) ([]float64, int) {
-		if idx == nil {
-			return xs[k], ns[k]
-		}
-		b := make([]float64, 0, len(idx)*d)
-		for _, i := range idx {
-			b = append(b, xs[k][i*d:(i+1)*d]...)
-		}
-		return b, len(idx)
-	}
-	// This step's batches: indices, coordinates and counts of μ_k, and for
-	// particle maps their displacements.
-	idxX, idxY := make([][]int, K), make([][]int, K)
-	xb, nb, batchD := make([][]float64, K), make([]int, K), make([][]float64, K)
 	for e := 0; e < o.Epochs; e++ {
-		gap, mapLoss := 0.0, 0.0
-		for st := 0; st < steps; st++ {
-			beta := 0.0
-			if entropy {
-				beta, _ = m.Entropy(theta)
-			}
-			// One batch per step and snapshot pair. When μ_k and μ_{k+1}
-			// hold as many particles, the same indices serve both: each
-			// mean stays unbiased, and on paired data the two nearly
-			// cancel, which lowers the gradient's variance.
-			for k := 0; k < K; k++ {
-				idxX[k] = batch(k)
-				if ns[k+1] == ns[k] {
-					idxY[k] = idxX[k]
-				} else {
-					idxY[k] = batch(k + 1)
-				}
-				xb[k], nb[k] = pick(k, idxX[k])
-			}
-			// The maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ. The steps
-			// k are independent given θ and run in parallel; whatever they
-			// add up is summed in the order of k, so results do not depend
-			// on the number of cores.
-			if o.Map == Particles {
-				err := parallel.ForErr(K, func(k int) error {
-					D := gather(k, idxX[k])
-					if err := gm.proximal(D, k, xb[k], nb[k], theta, o.MapSteps); err != nil {
-						return err
-					}
-					scatter(k, idxX[k], D)
-					batchD[k] = D
-					return nil
-				})
-				if err != nil {
-					return nil, diverged(e, "map step:", err)
-				}
-			}
-			for ms := 0; ms < o.MapSteps && o.Map != Particles; ms++ {
-				grads := make([][]float64, K)
-				err := parallel.ForErr(K, func(k int) error {
-					tr := maps[min(k, len(maps)-1)]
-					grads[k] = make([]float64, tr.size)
-					if _, err := gm.mapAscent(grads[k], tr, k, xb[k], nb[k], theta, beta, false); err != nil {
-						return err
-					}
-					if !o.Shared {
-						tr.ascend(grads[k], o.MapLR)
-					}
-					return nil
-				})
-				if err != nil {
-					return nil, diverged(e, "map step:", err)
-				}
-				if o.Shared {
-					for k := 1; k < K; k++ {
-						floats.Add(grads[0], grads[k])
-					}
-					maps[0].ascend(grads[0], o.MapLR)
-				}
-			}
-			// The energy's descent on Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k).
-			gk, gaps, losses := make([][]float64, K), make([]float64, K), make([]float64, K)
-			err := parallel.ForErr(K, func(k int) error {
-				y, ny := pick(k+1, idxY[k])
-				var mv mover
-				if o.Map == Particles {
-					mv = particleMap{batchD[k]}
-				} else {
-					mv = maps[min(k, len(maps)-1)]
-				}
-				gk[k] = make([]float64, P)
-				var err error
-				gaps[k], losses[k], err = gm.energyDescent(gk[k], mv, k, xb[k], nb[k], y, ny, theta, beta)
-				return err
-			})
-			if err != nil {
-				return nil, diverged(e, "energy step:", err)
-			}
-			clear(gtheta)
-			for k := 0; k < K; k++ {
-				floats.Add(gtheta, gk[k])
-				gap += gaps[k] / float64(steps)
-				mapLoss += losses[k] / float64(steps)
-			}
-			switch {
-			case math.IsNaN(gap) || math.IsInf(gap, 0):
-				return nil, diverged(e, "the gap became", gap)
-			case math.IsNaN(mapLoss) || math.IsInf(mapLoss, 0) || math.Abs(mapLoss) > 1e12:
-				return nil, diverged(e, "the maps' loss became", mapLoss)
-			case !finite.All(gtheta):
-				return nil, diverged(e, "the gradient of θ became", "non-finite")
-			}
-			step := opt.step(gtheta, o.lr(e))
-			for j := range theta {
-				theta[j] = math.Min(math.Max(theta[j]-step[j], lo[j]), hi[j])
-			}
+		gap, mapLoss, err := tr.epoch(e)
+		if err != nil {
+			return nil, err
 		}
 		res.LossCurve = append(res.LossCurve, gap)
 		res.MapLossCurve = append(res.MapLossCurve, mapLoss)
@@ -408,15 +225,44 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*jkonet.Result, er
 			o.Progress(Progress{Epoch: e + 1, Epochs: o.Epochs, Gap: gap, MapLoss: mapLoss, Elapsed: time.Since(start)})
 		}
 	}
-	res.Theta = theta
+	res.Theta = tr.theta
 	if n := len(res.LossCurve); n > 0 {
 		res.Loss = res.LossCurve[n-1]
 	}
-	if w := stiffnessWarning(m, s, theta); w != "" {
+	if w := stiffnessWarning(m, s, tr.theta); w != "" {
 		res.Warnings = append(res.Warnings, w)
 	}
 	res.Times = jkonet.Timings{{Name: "ijkonet", Time: time.Since(start)}}
 	return res, nil
+}
+
+// checkModel refuses what iJKOnet cannot fit: snapshots the spec does not
+// fit (jkonet.Check), a spec that declares the explicit step, internal
+// energies other than an entropy, and entropy with particle maps.
+func checkModel(m *compile.Model, s *snapshot.Snapshots, o Options) error {
+	if err := jkonet.Check(m, s); err != nil {
+		return err
+	}
+	if m.Step == "explicit" {
+		return errors.New("ijkonet: the spec declares step explicit, but iJKOnet fits the implicit (JKO) step; remove the declaration or write step implicit (JKOnet* fits either)")
+	}
+	if !m.Has(compile.Internal) {
+		return nil
+	}
+	theta := m.InitTheta(o.Seed)
+	probe := append([]float64(nil), theta...)
+	for j := range probe {
+		probe[j] += 0.37 + 0.01*float64(j)
+	}
+	_, ok1 := m.Entropy(theta)
+	_, ok2 := m.Entropy(probe)
+	if !ok1 || !ok2 {
+		return errors.New("ijkonet: the internal energy is not an entropy f(ρ) = β ρ log(ρ); iJKOnet evaluates internal energies through the change of variables, which needs that form (use JKOnet*, --method auto, for other internal energies)")
+	}
+	if o.Map == Particles {
+		return errors.New("ijkonet: particle maps have no Jacobian, so the entropy term cannot be pushed forward; use gradient or residual maps for specs with an internal energy")
+	}
+	return nil
 }
 
 // game evaluates the two players' objectives for one step k.
@@ -431,9 +277,13 @@ type game struct {
 // push returns the displacement r(x) and T(x) = x + r(x) of the n points x.
 func (gm *game) push(tr mover, k int, x []float64, n int) (D, Tx []float64, err error) {
 	d := gm.m.Dim
-	D = make([]float64, n*d)
-	if err := tr.displacement(D, x, n, gm.normTime(k)); err != nil {
-		return nil, nil, err
+	if p, ok := tr.(particleMap); ok {
+		D = p.D[:n*d] // read only
+	} else {
+		D = make([]float64, n*d)
+		if err := tr.displacement(D, x, n, gm.normTime(k)); err != nil {
+			return nil, nil, err
+		}
 	}
 	Tx = make([]float64, n*d)
 	for i := range Tx {
@@ -496,11 +346,10 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 		return 0, 0, err
 	}
 	tmp := make([]float64, m.NumParams)
-	m.PotentialValueVJP(tmp, y, ny, t1, theta, nil)
+	Jy := m.PotentialValueVJP(tmp, y, ny, t1, theta, nil) / float64(ny)
 	floats.AddScaled(gtheta, 1/float64(ny), tmp)
-	m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil)
+	JT := m.PotentialValueVJP(tmp, Tx, n, t1, theta, nil) / float64(n)
 	floats.AddScaled(gtheta, -1/float64(n), tmp)
-	Jy, JT := meanV(m, y, ny, t1, theta), meanV(m, Tx, n, t1, theta)
 	if m.Has(compile.Interaction) {
 		m.InteractionPairVJP(tmp, y, ny, y, ny, theta)
 		floats.AddScaled(gtheta, 0.5/pairCount(ny), tmp)
@@ -532,10 +381,10 @@ func (gm *game) energyDescent(gtheta []float64, tr mover, k int, x []float64, n 
 // D = −τ ∇J(x + D): per-particle Newton steps that descend
 // V(x + D) + ‖D‖²/2τ when the energy is a potential alone, and
 // Levenberg–Marquardt steps on the condition's residual with interaction
-// terms.
-func (gm *game) proximal(D []float64, k int, x []float64, n int, theta []float64, iters int) error {
+// terms. y is scratch of D's length.
+func (gm *game) proximal(D, y []float64, k int, x []float64, n int, theta []float64, iters int) error {
 	tau := gm.s.Times[k+1] - gm.s.Times[k]
-	y := make([]float64, len(D))
+	y = y[:len(D)]
 	for i := range y {
 		y[i] = x[i] + D[i]
 	}
@@ -579,6 +428,20 @@ func (f energyField) Potential(dst, x []float64, n int, t float64) bool {
 		return true
 	}
 	f.m.PotentialValue(dst, x, n, t, f.theta)
+	return true
+}
+
+// PotentialDerivatives gives V, ∇V and ∇²V when J_θ has no interaction
+// terms, so the best responses' Newton steps use the exact Hessian.
+func (f energyField) PotentialDerivatives(v, g, h, x []float64, n int, t float64) bool {
+	if f.m.Has(compile.Interaction) {
+		return false
+	}
+	if h == nil {
+		f.m.PotentialValueGrad(v, g, x, n, t, f.theta)
+	} else {
+		f.m.PotentialHessian(v, g, h, x, n, t, f.theta)
+	}
 	return true
 }
 

@@ -135,3 +135,42 @@ func TestBetaIgnoresPopulation(t *testing.T) {
 		}
 	}
 }
+
+// The calibration's features at the source particles, gathered from the
+// data's closed-form rows, equal the features evaluated there (ρ = 1: the
+// entropy's column 0), for a model with a potential, an interaction and an
+// entropy.
+func TestSourceFeaturesGathered(t *testing.T) {
+	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := model(t, src)
+	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
+	o := DefaultOptions()
+	prep, err := Prepare(m, data, o, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		F, b, w := stepRows(m, st)
+		got, ok := gatherSourceFeatures(m, st, rowBlock{F, b, w})
+		if !ok {
+			t.Fatalf("step %d: the sources are not the pairs' x", s)
+		}
+		ones := make([]float64, st.NS)
+		for i := range ones {
+			ones[i] = 1
+		}
+		wantF, wantC := stepFeatures(m, &Step{K: st.K, Tau: st.Tau, T: st.T, N: st.NS, P: st.Source, Cloud: st.Cloud, NC: st.NC,
+			Rho: ones, GradRho: make([]float64, st.NS*m.Dim)})
+		for i := range wantF {
+			if math.Abs(got.F[i]-wantF[i]) > 1e-9*(1+math.Abs(wantF[i])) {
+				t.Fatalf("step %d: F[%d] = %g gathered, %g evaluated", s, i, got.F[i], wantF[i])
+			}
+		}
+		for i := range wantC {
+			if math.Abs(got.c[i]-wantC[i]) > 1e-9*(1+math.Abs(wantC[i])) {
+				t.Fatalf("step %d: c[%d] = %g gathered, %g evaluated", s, i, got.c[i], wantC[i])
+			}
+		}
+	}
+}

@@ -64,10 +64,22 @@ func bootstrap(m *compile.Model, prep *Prepared, o Options, n int, fit func(*com
 		}
 		thetas[b] = r.Theta
 	})
+	bs, err := SummariseReplicates(thetas, P)
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: bootstrap: %w", err)
+	}
+	return bs, nil
+}
+
+// SummariseReplicates summarises the θ of resampled fits (nil for a fit
+// that failed): each entry's standard deviation and 2.5% and 97.5%
+// percentiles over the replicates that succeeded. Other methods' own
+// resampling (ijkonet.Bootstrap) reports through it.
+func SummariseReplicates(thetas [][]float64, P int) (*Bootstrap, error) {
 	bs := &Bootstrap{StdErr: make([]float64, P), Lo: make([]float64, P), Hi: make([]float64, P)}
 	var ok [][]float64
 	for _, th := range thetas {
-		if th == nil {
+		if th == nil || len(th) != P || !finite.All(th) {
 			bs.Failed++
 			continue
 		}
@@ -75,7 +87,7 @@ func bootstrap(m *compile.Model, prep *Prepared, o Options, n int, fit func(*com
 	}
 	bs.Replicates = len(ok)
 	if len(ok) < 2 {
-		return nil, fmt.Errorf("jkonet: bootstrap: %d of %d resampled fits failed", bs.Failed, n)
+		return nil, fmt.Errorf("%d of %d resampled fits failed", bs.Failed, len(thetas))
 	}
 	col := make([]float64, len(ok))
 	for j := 0; j < P; j++ {

@@ -71,8 +71,17 @@ func Fit(m *compile.Model, s *snapshot.Snapshots, o Options) (*Result, error) {
 // lossGrad evaluates the loss and adds its gradient into grad on the pairs
 // idx[s] of each step s (all pairs when idx is nil).
 func lossGrad(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+	return lossGradBuf(m, prep, theta, grad, idx, nil)
+}
+
+// batchBuffers holds a potential's gathered batch (lossGradPotential)
+// from one call to the next, so that a training run allocates it once.
+type batchBuffers struct{ x, c, tau, w, ts []float64 }
+
+// lossGradBuf is lossGrad gathering the batch into buf (nil: new slices).
+func lossGradBuf(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int, buf *batchBuffers) float64 {
 	if m.Has(compile.Potential) && !m.Has(compile.Interaction) && !m.Has(compile.Internal) {
-		return lossGradPotential(m, prep, theta, grad, idx)
+		return lossGradPotential(m, prep, theta, grad, idx, buf)
 	}
 	return lossGradSeeded(m, prep, theta, grad, idx)
 }
@@ -146,7 +155,7 @@ func lossGradSeeded(m *compile.Model, prep *Prepared, theta, grad []float64, idx
 // gradient alone: the loss and its gradient come from one pass over the
 // pairs of all steps in one batch (compile.Model.PotentialLSQ, each pair
 // with its step's τ and time).
-func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int) float64 {
+func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, idx [][]int, buf *batchBuffers) float64 {
 	d := m.Dim
 	n := 0
 	for s := range prep.Steps {
@@ -156,11 +165,14 @@ func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, 
 			n += len(idx[s])
 		}
 	}
-	x, c := make([]float64, 0, n*d), make([]float64, 0, n*d)
-	tau, w := make([]float64, 0, n), make([]float64, 0, n)
+	if buf == nil {
+		buf = new(batchBuffers)
+	}
+	x, c := sized(buf.x, n*d), sized(buf.c, n*d)
+	tau, w := sized(buf.tau, n), sized(buf.w, n)
 	var ts []float64
 	if m.TimeDependent() {
-		ts = make([]float64, 0, n)
+		ts = sized(buf.ts, n)
 	}
 	wsum := 0.0
 	for s := range prep.Steps {
@@ -189,11 +201,20 @@ func lossGradPotential(m *compile.Model, prep *Prepared, theta, grad []float64, 
 		clear(grad)
 		return 0
 	}
+	buf.x, buf.c, buf.tau, buf.w, buf.ts = x, c, tau, w, ts
 	sum := m.PotentialLSQ(grad, x, tau, c, w, ts, n, theta)
 	for j := range grad {
 		grad[j] /= wsum
 	}
 	return sum / wsum
+}
+
+// sized returns s emptied, with room for n entries.
+func sized(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, 0, n)
+	}
+	return s[:0]
 }
 
 // gather returns the step restricted to the pairs idx.
@@ -246,6 +267,9 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	bs := min(o.BatchSize, len(all))
 	opt := adam.New(P)
 	grad := make([]float64, P)
+	bounded := boundedParams(lo, hi)
+	idx := make([][]int, len(prep.Steps))
+	buf := new(batchBuffers)
 	lr, epochs := o.LR, o.Epochs
 	res := &Result{Method: "adam", Names: m.ParamNames(), EvalAt: prep.EvalAt}
 	first := math.NaN()
@@ -253,17 +277,18 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 		epochLoss, batches := 0.0, 0
 		for b := 0; b < len(all); b += bs {
-			idx := make([][]int, len(prep.Steps))
+			for s := range idx {
+				idx[s] = idx[s][:0]
+			}
 			for _, r := range all[b:min(b+bs, len(all))] {
 				idx[r.s] = append(idx[r.s], r.i)
 			}
-			l := lossGrad(m, prep, theta, grad, idx)
-			if math.IsNaN(l) || math.IsInf(l, 0) || !finite.All(grad) {
+			l := lossGradBuf(m, prep, theta, grad, idx, buf)
+			if math.IsNaN(l) || math.IsInf(l, 0) || !clipFinite(grad, o.Clip) {
 				return nil, fmt.Errorf("jkonet: adam: epoch %d: the loss became %v (learning rate %g may be too large, or τ too small for the data's displacements): %w", e+1, l, lr, ErrDiverged)
 			}
-			clipNorm(grad, o.Clip)
 			opt.Descend(theta, grad, lr)
-			project(theta, lo, hi)
+			projectSome(theta, lo, hi, bounded)
 			epochLoss += l
 			batches++
 		}
@@ -288,16 +313,46 @@ func FitAdam(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	return res, nil
 }
 
-func clipNorm(g []float64, c float64) {
+// clipFinite reports whether every entry of g is finite and, when so,
+// scales g down to norm c when it is longer. The sum of squares
+// is finite only when every entry is, so the entries are checked one by
+// one only when it is not (an overflow of finite entries).
+func clipFinite(g []float64, c float64) bool {
 	n := 0.0
 	for _, v := range g {
 		n += v * v
 	}
+	if (math.IsNaN(n) || math.IsInf(n, 0)) && !finite.All(g) {
+		return false
+	}
 	n = math.Sqrt(n)
 	if n > c {
+		f := c / n
 		for i := range g {
-			g[i] *= c / n
+			g[i] *= f
 		}
+	}
+	return true
+}
+
+// boundedParams lists the parameters with a finite bound, the only ones
+// project moves.
+func boundedParams(lo, hi []float64) []int {
+	var out []int
+	for j := range lo {
+		if !math.IsInf(lo[j], -1) || !math.IsInf(hi[j], 1) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// projectSome is project on the parameters js alone: the others are
+// unbounded, where clamping leaves every value (NaN and ±0 included) as
+// it is.
+func projectSome(theta, lo, hi []float64, js []int) {
+	for _, j := range js {
+		theta[j] = math.Min(math.Max(theta[j], lo[j]), hi[j])
 	}
 }
 

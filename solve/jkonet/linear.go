@@ -39,6 +39,10 @@ type Result struct {
 	Clamped []string
 	// BetaNote says how the closed form estimated an entropy's β.
 	BetaNote string
+	// BetaCI is the 95% interval of an entropy's β estimated from the
+	// residual noise (nil otherwise): β ≥ 0, and its lower end is 0 when
+	// the data are consistent with no diffusion, so it is not β̂ ± 1.96·SE.
+	BetaCI *Interval
 	// Ridge is the closed form's ridge, relative to the diagonal of the
 	// normal matrix (chosen from the data unless Options.Ridge fixed it).
 	Ridge float64
@@ -76,6 +80,24 @@ type Result struct {
 	// step and reports "y". Predictions should step the same way
 	// (evaluate.Explicit or evaluate.Implicit).
 	EvalAt string
+}
+
+// Interval is a 95% interval of entry Entry of θ.
+type Interval struct {
+	Entry  int
+	Lo, Hi float64
+}
+
+// Interval returns the 95% interval of entry j of θ: BetaCI for the β it
+// holds, θ_j ± 1.96·SE otherwise (NaN without a standard error).
+func (r *Result) Interval(j int) (lo, hi float64) {
+	if r.BetaCI != nil && r.BetaCI.Entry == j {
+		return r.BetaCI.Lo, r.BetaCI.Hi
+	}
+	if j >= len(r.StdErr) {
+		return math.NaN(), math.NaN()
+	}
+	return r.Theta[j] - 1.96*r.StdErr[j], r.Theta[j] + 1.96*r.StdErr[j]
 }
 
 // Step is the step the fit describes, as a spec's step declaration says
@@ -140,7 +162,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	var betaTime time.Duration
 	if sv.betaAt >= 0 && !o.betaPinned {
 		bstart := time.Now()
-		if err := out.residualBeta(m, prep, o, sv); err != nil {
+		if err := out.residualBeta(m, prep, rows, o, sv); err != nil {
 			return nil, err
 		}
 		betaTime = time.Since(bstart)
@@ -247,9 +269,9 @@ func (sv *solved) result(m *compile.Model, evalAt string) *Result {
 // residualBeta sets the entropy's β from the residual noise of the coupled
 // pairs and removes the coupling's bias from the drift (see residualBeta
 // in beta.go).
-func (out *Result) residualBeta(m *compile.Model, prep *Prepared, o Options, sv *solved) error {
+func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlocks, o Options, sv *solved) error {
 	betaAt := sv.betaAt
-	be, err := residualBeta(m, prep, out.Theta, o)
+	be, err := residualBeta(m, prep, rows, out.Theta, o)
 	if err != nil {
 		return fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
 	}
@@ -266,7 +288,14 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, o Options, sv 
 		}
 	}
 	out.Theta[betaAt], out.StdErr[betaAt] = b, be.StdErr
-	out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs: %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise); drift corrected for the coupling's bias by simulation", out.Names[betaAt], be.Raw, 100*be.Ratio)
+	out.BetaCI = &Interval{Entry: betaAt, Lo: math.Max(be.Lo, lo[betaAt]), Hi: math.Min(be.Hi, hi[betaAt])}
+	out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs (differences of neighbours): %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise), 95%% interval [%.4g, %.4g]; drift corrected for the coupling's bias by simulation", out.Names[betaAt], be.Raw, 100*be.Ratio, out.BetaCI.Lo, out.BetaCI.Hi)
+	if out.BetaCI.Lo == 0 {
+		out.BetaNote += fmt.Sprintf("; the data are consistent with %s = 0 (no diffusion)", out.Names[betaAt])
+	}
+	if size, mini := o.Couplings.BatchSize(); mini {
+		out.Warnings = append(out.Warnings, miniBatchBetaWarning(out.Names[betaAt], size))
+	}
 	return nil
 }
 
@@ -382,6 +411,37 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, evalAt strin
 		}
 	}
 	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
+}
+
+// boxSolve solves the normal equations full of m's closed form with o's
+// ridge inside m's bounds (β's entry held at 0 when it comes from the
+// residual noise): θ without its diagnostics, which the diffusion's
+// calibration refits need alone.
+func boxSolve(m *compile.Model, full *linear.Normal, o Options, evalAt string) ([]float64, error) {
+	lower, upper := bounds(m)
+	if o.BetaFrom != BetaScore && evalAt == "x" {
+		if at := entropyEntry(m); at >= 0 {
+			lower = append([]float64(nil), lower...)
+			upper = append([]float64(nil), upper...)
+			lower[at], upper[at] = 0, 0
+		}
+	}
+	if err := o.Ridge.check(); err != nil {
+		return nil, err
+	}
+	f, err := full.Factor()
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	reg, given := o.Ridge.Fixed()
+	if !given {
+		reg = f.AutoRidge()
+	}
+	theta, _, err := f.SolveBox(linear.Settings{Ridge: reg}, lower, upper)
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	return theta, nil
 }
 
 func bounds(m *compile.Model) (lo, hi []float64) {

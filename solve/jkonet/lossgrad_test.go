@@ -33,9 +33,10 @@ func TestLossGradPotentialMatchesSeeded(t *testing.T) {
 			}
 			batch = append(batch, rows)
 		}
+		buf := new(batchBuffers) // reused: the batch after all pairs
 		for _, idx := range [][][]int{nil, batch} {
 			g1, g2 := make([]float64, m.NumParams), make([]float64, m.NumParams)
-			l1 := lossGradPotential(m, prep, theta, g1, idx)
+			l1 := lossGradPotential(m, prep, theta, g1, idx, buf)
 			l2 := lossGradSeeded(m, prep, theta, g2, idx)
 			if math.Abs(l1-l2) > 1e-12*math.Abs(l2) {
 				t.Fatalf("%q batch %v: loss %.17g, two-pass %.17g", src, idx != nil, l1, l2)

@@ -16,12 +16,19 @@
 //     Jonker–Volgenant shortest augmenting paths (Dijkstra with column
 //     prices, after column reduction and augmenting row reduction); any
 //     other marginals by a primal network simplex (strongly feasible
-//     spanning tree, greedy start by reduced cost, candidate-list pricing);
-//   - every pair is then priced without the cost matrix (k-d tree queries
-//     bounded by the largest dual potential in a node, parallel over rows,
-//     deterministic): pairs that violate dual feasibility join the graph
-//     and the solve resumes from its current basis, until none does. The
-//     plan's dual potentials U, V then certify optimality over all pairs.
+//     spanning tree with subtree sizes, so that a pivot shifts the
+//     potentials of the smaller of the two parts the leaving arc cuts;
+//     greedy start by reduced cost, candidate-list pricing);
+//   - every pair is then priced without the cost matrix (k-d tree queries:
+//     a node is skipped by a lower bound of cost less dual potential over
+//     it: its box's cost less its largest potential or, for the squared
+//     cost where the points stray less from it than the potentials vary
+//     (transport over long distances), a plane under their lifted
+//     potentials |y|² − v(y); parallel over rows, deterministic): pairs that violate dual feasibility join
+//     the graph and the solve resumes from its current basis, until none
+//     does (the assignment's column prices only fall, so its later rounds
+//     price only the rows whose dual rose). The plan's dual potentials U,
+//     V then certify optimality over all pairs.
 //
 // Coordinates are rescaled by a power of two before the solve (exact in
 // floating point): clouds at 1e154 or 1e-200 lose nothing, and a distance

@@ -2,7 +2,6 @@ package ot
 
 import (
 	"math"
-	"slices"
 )
 
 // kdLeaf is the largest number of points in a k-d tree leaf.
@@ -11,8 +10,9 @@ const kdLeaf = 16
 // kdTree is a k-d tree over a point cloud, used both for nearest
 // neighbours and for the pricing queries of the sparse solver: "the
 // points t of the cloud with cost(x, y_t) − v_t below a threshold",
-// pruned with a lower bound of the cost on a node's bounding box and the
-// largest v_t in the node.
+// pruned with a lower bound over a node: for the squared cost, from a
+// plane under the lifted offsets |y|² − v of its points (setPlanes);
+// otherwise the cost on its bounding box less its largest v_t.
 type kdTree struct {
 	d     int
 	cf    CostFunc
@@ -22,6 +22,13 @@ type kdTree struct {
 	box   []float64 // per node: d lower then d upper bounds
 	maxV  []float64 // per node: largest offset of its points
 	off   []float64 // offsets in tree order (nil = all zero)
+	maxO  float64   // largest |offset|
+	// Squared Euclidean cost: per node a plane g·y + a below the lifted
+	// offsets |y|² − off(y) of its points (d slopes then the intercept),
+	// and the margin for the round-off of the bound it gives.
+	plane    []float64
+	pmarg    []float64
+	usePlane []bool // per node: the plane bound is the tighter
 }
 
 type kdNode struct {
@@ -76,15 +83,9 @@ func (t *kdTree) build(ps []float64, lo, hi int) int32 {
 		return me // all points equal
 	}
 	seg := t.idx[lo:hi]
-	slices.SortFunc(seg, func(p, q int32) int {
+	selectKth(seg, (hi-lo)/2, func(p, q int32) bool {
 		u, v := ps[int(p)*d+dim], ps[int(q)*d+dim]
-		switch {
-		case u < v:
-			return -1
-		case u > v:
-			return 1
-		}
-		return int(p - q)
+		return u < v || (u == v && p < q)
 	})
 	mid := (lo + hi) / 2
 	l := t.build(ps, lo, mid)
@@ -102,6 +103,10 @@ func (t *kdTree) setOffsets(v []float64) {
 	for k, i := range t.idx {
 		t.off[k] = v[i]
 	}
+	t.maxO = 0
+	for _, o := range t.off {
+		t.maxO = math.Max(t.maxO, math.Abs(o))
+	}
 	for q := len(t.nodes) - 1; q >= 0; q-- {
 		nd := t.nodes[q]
 		if nd.left < 0 {
@@ -114,6 +119,148 @@ func (t *kdTree) setOffsets(v []float64) {
 			t.maxV[q] = math.Max(t.maxV[nd.left], t.maxV[nd.right])
 		}
 	}
+	if t.cf == SqEuclidean {
+		t.setPlanes()
+	}
+}
+
+// setPlanes fits, for every node, a plane g·y + a under the lifted
+// offsets w(y) = |y|² − off(y) of its points: g by least squares on the
+// leaves (averaged up the tree), a the largest intercept that keeps the
+// plane below every point. Then cost(x, y) − off(y) = |x|² + w(y) − 2x·y
+// ≥ |x|² + a + min over the node's box of (g − 2x)·y, a bound that
+// stays tight when the offsets vary much within a node (transport over
+// long distances), unlike the box's cost less the largest offset.
+func (t *kdTree) setPlanes() {
+	d := t.d
+	if t.plane == nil {
+		t.plane = make([]float64, len(t.nodes)*(d+1))
+		t.pmarg = make([]float64, len(t.nodes))
+		t.usePlane = make([]bool, len(t.nodes))
+	}
+	w := make([]float64, len(t.off))
+	for k := range w {
+		p := t.pts[k*d : (k+1)*d]
+		w[k] = dot(p, p) - t.off[k]
+	}
+	A := make([]float64, d*(d+1))
+	mean := make([]float64, d)
+	for q := len(t.nodes) - 1; q >= 0; q-- {
+		nd := t.nodes[q]
+		g := t.plane[q*(d+1) : q*(d+1)+d]
+		if nd.left < 0 {
+			fitSlopes(t.pts, w, int(nd.lo), int(nd.hi), d, A, mean, g)
+		} else {
+			l, r := t.plane[int(nd.left)*(d+1):], t.plane[int(nd.right)*(d+1):]
+			nl := float64(t.nodes[nd.left].hi - t.nodes[nd.left].lo)
+			nr := float64(t.nodes[nd.right].hi - t.nodes[nd.right].lo)
+			for i := range g {
+				g[i] = (nl*l[i] + nr*r[i]) / (nl + nr)
+			}
+		}
+		a, ra, ga := math.Inf(1), math.Inf(-1), 0.0
+		lv, hv := math.Inf(1), math.Inf(-1)
+		for k := nd.lo; k < nd.hi; k++ {
+			r := w[k] - dot(g, t.pts[int(k)*d:int(k+1)*d])
+			a, ra = min(a, r), max(ra, r)
+			lv, hv = min(lv, t.off[k]), max(hv, t.off[k])
+		}
+		// The plane serves the node when the points stray less from it
+		// than the offsets vary (otherwise the box bound is tighter).
+		t.usePlane[q] = ra-a < hv-lv
+		for _, v := range g {
+			ga += math.Abs(v)
+		}
+		t.plane[q*(d+1)+d] = a
+		t.pmarg[q] = 1e-11 * (1 + 4*float64(d) + t.maxO + ga + math.Abs(a))
+	}
+}
+
+// fitSlopes sets g to the least-squares slopes of w over the points
+// lo..hi (tree order), or to zero when they do not determine them.
+func fitSlopes(pts, w []float64, lo, hi, d int, A, mean, g []float64) {
+	clear(g)
+	cnt := float64(hi - lo)
+	if hi-lo <= d {
+		return
+	}
+	clear(mean)
+	wm := 0.0
+	for k := lo; k < hi; k++ {
+		for i := 0; i < d; i++ {
+			mean[i] += pts[k*d+i] / cnt
+		}
+		wm += w[k] / cnt
+	}
+	// Normal equations [YᵀY | Yᵀw] on centred data, ridge for safety.
+	clear(A)
+	for k := lo; k < hi; k++ {
+		for i := 0; i < d; i++ {
+			yi := pts[k*d+i] - mean[i]
+			for j := 0; j <= i; j++ {
+				A[i*(d+1)+j] += yi * (pts[k*d+j] - mean[j])
+			}
+			A[i*(d+1)+d] += yi * (w[k] - wm)
+		}
+	}
+	tr := 0.0
+	for i := 0; i < d; i++ {
+		for j := i + 1; j < d; j++ {
+			A[i*(d+1)+j] = A[j*(d+1)+i]
+		}
+		tr += A[i*(d+1)+i]
+	}
+	if !(tr > 0) {
+		return
+	}
+	for i := 0; i < d; i++ {
+		A[i*(d+1)+i] += 1e-9 * tr
+	}
+	// Gaussian elimination (symmetric positive definite: no pivoting).
+	for i := 0; i < d; i++ {
+		piv := A[i*(d+1)+i]
+		for r := i + 1; r < d; r++ {
+			f := A[r*(d+1)+i] / piv
+			for c := i; c <= d; c++ {
+				A[r*(d+1)+c] -= f * A[i*(d+1)+c]
+			}
+		}
+	}
+	for i := d - 1; i >= 0; i-- {
+		v := A[i*(d+1)+d]
+		for c := i + 1; c < d; c++ {
+			v -= A[i*(d+1)+c] * g[c]
+		}
+		g[i] = v / A[i*(d+1)+i]
+	}
+	for _, v := range g {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 64 {
+			clear(g)
+			return
+		}
+	}
+}
+
+// planeBound is the plane's lower bound of cost(x, y) − off(y) over node
+// q, less its margin (squared Euclidean cost only).
+func (t *kdTree) planeBound(x []float64, xx float64, q int32) float64 {
+	d := t.d
+	pl := t.plane[int(q)*(d+1) : int(q+1)*(d+1)]
+	bx := t.box[int(q)*2*d : int(q+1)*2*d]
+	s := xx + pl[d]
+	for i, v := range x[:d] {
+		c := pl[i] - 2*v
+		s += min(c*bx[i], c*bx[d+i])
+	}
+	return s - t.pmarg[q]
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
 }
 
 // pointCost is the cost between two points.
@@ -162,7 +309,7 @@ type hit struct {
 // goroutine.
 type kdQuery struct {
 	best  []hit // sorted by Val, at most limit
-	stack []int32
+	stack []nodeBound
 }
 
 // search returns in qs.best the at most limit points J with the smallest
@@ -171,22 +318,21 @@ type kdQuery struct {
 func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kdQuery) []hit {
 	d := t.d
 	qs.best = qs.best[:0]
-	st := append(qs.stack[:0], 0)
+	planes := useOff && t.plane != nil
+	xx := dot(x, x)
+	st := append(qs.stack[:0], nodeBound{0, t.bound(x, xx, 0, useOff, planes)})
 	for len(st) > 0 {
-		q := st[len(st)-1]
+		nb := st[len(st)-1]
 		st = st[:len(st)-1]
-		lb := t.boxCost(x, q)
-		if useOff {
-			lb -= t.maxV[q]
-		}
-		if !(lb < thr) {
+		if !(nb.lb < thr) {
 			continue
 		}
-		nd := t.nodes[q]
+		nd := t.nodes[nb.q]
 		if nd.left >= 0 {
-			// Visit the nearer child first (pushed last).
-			l, r := nd.left, nd.right
-			if t.boxCost(x, l) < t.boxCost(x, r) {
+			// Visit the child of lower bound first (pushed last).
+			l := nodeBound{nd.left, t.bound(x, xx, nd.left, useOff, planes)}
+			r := nodeBound{nd.right, t.bound(x, xx, nd.right, useOff, planes)}
+			if l.lb < r.lb {
 				l, r = r, l
 			}
 			st = append(st, l, r)
@@ -218,7 +364,7 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 			b[p] = h
 			qs.best = b
 			if len(b) == limit {
-				thr = math.Min(thr, b[limit-1].Val)
+				thr = min(thr, b[limit-1].Val)
 			}
 		}
 	}
@@ -226,6 +372,69 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 	return qs.best
 }
 
+// bound is a lower bound of cost(x, ·) − offset (useOff) or of the cost
+// over node q.
+func (t *kdTree) bound(x []float64, xx float64, q int32, useOff, planes bool) float64 {
+	switch {
+	case planes && t.usePlane[q]:
+		return t.planeBound(x, xx, q)
+	case useOff:
+		return t.boxCost(x, q) - t.maxV[q]
+	}
+	return t.boxCost(x, q)
+}
+
+// nodeBound is a node with a lower bound of its values.
+type nodeBound struct {
+	q  int32
+	lb float64
+}
+
 func hitLess(a, b hit) bool {
 	return a.Val < b.Val || (a.Val == b.Val && a.J < b.J)
+}
+
+// selectKth partially orders a so that a[k] is the element of rank k
+// under less (a strict total order) with the smaller ones before it and
+// the others after (quickselect; the result depends on nothing else).
+func selectKth(a []int32, k int, less func(p, q int32) bool) {
+	lo, hi := 0, len(a)-1
+	for hi > lo {
+		if hi-lo < 16 {
+			for i := lo + 1; i <= hi; i++ {
+				for j := i; j > lo && less(a[j], a[j-1]); j-- {
+					a[j], a[j-1] = a[j-1], a[j]
+				}
+			}
+			return
+		}
+		// Median of three as the pivot, moved to hi.
+		mid := lo + (hi-lo)/2
+		if less(a[mid], a[lo]) {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if less(a[hi], a[lo]) {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if less(a[mid], a[hi]) {
+			a[mid], a[hi] = a[hi], a[mid]
+		}
+		pv := a[hi]
+		st := lo
+		for i := lo; i < hi; i++ {
+			if less(a[i], pv) {
+				a[i], a[st] = a[st], a[i]
+				st++
+			}
+		}
+		a[st], a[hi] = a[hi], a[st]
+		switch {
+		case k < st:
+			hi = st - 1
+		case k > st:
+			lo = st + 1
+		default:
+			return
+		}
+	}
 }

@@ -3,6 +3,7 @@ package ot
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -59,16 +60,21 @@ func isPerm(p []int, n int) bool {
 }
 
 // nsTree is a spanning tree of the bipartite graph (sources 0..n-1, sinks
-// n..n+m-1) rooted at source 0. flow[v] is the flow on the arc between v
-// and parent[v]; pot holds u for sources and v for sinks, with
-// u_s + v_t = c(s, t) on tree arcs.
+// n..n+m-1). flow[v] is the flow on the arc between v and parent[v]; pot
+// holds u for sources and v for sinks, with u_s + v_t = c(s, t) on tree
+// arcs. size[v] counts the nodes of v's subtree; mark stamps the nodes met
+// while looking for a pivot's apex. Both are set up lazily by the first
+// pivot after the tree is built.
 type nsTree struct {
 	n, m                      int
 	cost                      func(s, t int) float64
 	parent, first, next, prev []int32
-	depth                     []int32
+	size, mark                []int32
 	flow, pot                 []float64
 	stack                     []int32
+	root, stamp               int32
+	ready                     bool // size and root are valid
+	sinceRefresh              int  // pivots since the potentials were recomputed
 }
 
 // newTree returns an empty tree over nn sources and mm sinks with the
@@ -79,8 +85,8 @@ func newTree(nn, mm int, cost func(s, t int) float64) *nsTree {
 		n: nn, m: mm, cost: cost,
 		parent: make([]int32, N), first: make([]int32, N),
 		next: make([]int32, N), prev: make([]int32, N),
-		depth: make([]int32, N), flow: make([]float64, N),
-		pot: make([]float64, N),
+		size: make([]int32, N), mark: make([]int32, N),
+		flow: make([]float64, N), pot: make([]float64, N),
 	}
 	tr.reset()
 	return tr
@@ -90,8 +96,9 @@ func newTree(nn, mm int, cost func(s, t int) float64) *nsTree {
 func (t *nsTree) reset() {
 	for v := range t.first {
 		t.first[v], t.next[v], t.prev[v], t.parent[v] = -1, -1, -1, -1
-		t.depth[v], t.flow[v], t.pot[v] = 0, 0, 0
+		t.flow[v], t.pot[v] = 0, 0
 	}
+	t.ready = false
 }
 
 func (t *nsTree) detach(v int32) {
@@ -125,21 +132,74 @@ func (t *nsTree) arcCost(v int32) float64 {
 	return t.cost(int(p), int(v)-t.n)
 }
 
-// pivot brings arc (s, n+tt) with reduced cost rc < 0 into the tree,
-// choosing the leaving arc so that the tree stays strongly feasible.
-func (t *nsTree) pivot(s, tt int, rc float64) {
-	n := t.n
-	i, j := int32(s), int32(n+tt)
-	// Apex of the cycle.
-	u, w := i, j
-	for u != w {
-		if t.depth[u] >= t.depth[w] {
-			u = t.parent[u]
-		} else {
-			w = t.parent[w]
+// prepare finds the root and the subtree sizes of a freshly built tree.
+func (t *nsTree) prepare() {
+	t.root = 0
+	for v, p := range t.parent {
+		if p < 0 {
+			t.root = int32(v)
+			break
 		}
 	}
-	apex := u
+	// Preorder into the stack, then sizes in reverse.
+	order := append(t.stack[:0], t.root)
+	for k := 0; k < len(order); k++ {
+		for ch := t.first[order[k]]; ch >= 0; ch = t.next[ch] {
+			order = append(order, ch)
+		}
+	}
+	for k := len(order) - 1; k >= 0; k-- {
+		v := order[k]
+		t.size[v] = 1
+		for ch := t.first[v]; ch >= 0; ch = t.next[ch] {
+			t.size[v] += t.size[ch]
+		}
+	}
+	t.stack = order
+	clear(t.mark)
+	t.stamp = 0
+	t.ready = true
+}
+
+// pivot brings arc (s, n+tt) with reduced cost rc < 0 into the tree,
+// choosing the leaving arc so that the tree stays strongly feasible. It
+// costs the length of the cycle plus the smaller of the two parts the
+// leaving arc cuts the tree into (the potentials of that part shift).
+func (t *nsTree) pivot(s, tt int, rc float64) {
+	if !t.ready {
+		t.prepare()
+	}
+	n := t.n
+	i, j := int32(s), int32(n+tt)
+	// Apex of the cycle: climb from i and j in turn, stamping the nodes
+	// met, until one climb meets the other's stamp.
+	if t.stamp >= math.MaxInt32-2 {
+		clear(t.mark)
+		t.stamp = 0
+	}
+	t.stamp += 2
+	si, sj := t.stamp-1, t.stamp
+	t.mark[i], t.mark[j] = si, sj
+	u, w := i, j
+	apex := int32(-1)
+	for apex < 0 {
+		if p := t.parent[u]; p >= 0 {
+			u = p
+			if t.mark[u] == sj {
+				apex = u
+				break
+			}
+			t.mark[u] = si
+		}
+		if p := t.parent[w]; p >= 0 {
+			w = p
+			if t.mark[w] == si {
+				apex = w
+				break
+			}
+			t.mark[w] = sj
+		}
+	}
 	// The cycle carries flow apex→…→i→j→…→apex. Decreasing arcs: on the
 	// i side those whose child is a source, on the j side those whose
 	// child is a sink. Leaving arc: the last blocking arc met from apex.
@@ -179,34 +239,85 @@ func (t *nsTree) pivot(s, tt int, rc float64) {
 			break
 		}
 	}
-	// Re-hang the path u1 … leave under u2, reversing it.
-	prevNode, prevFlow := u2, delta
-	for v := u1; ; {
-		op, of := t.parent[v], t.flow[v]
-		t.detach(v)
-		t.attach(v, prevNode)
-		t.flow[v] = prevFlow
-		if v == leave {
-			break
-		}
-		prevNode, prevFlow, v = v, of, op
-	}
-	// Shift potentials and recompute depths in the moved subtree.
+	// Shift the potentials of the part cut off by the leaving arc (its
+	// sources by −shift, sinks by +shift), or, when it is the larger
+	// part, those of the rest the other way: potentials are defined up
+	// to such a shift.
 	shift := rc
 	if int(u1) < n {
 		shift = -rc
 	}
-	st := append(t.stack[:0], u1)
+	S := t.size[leave]
+	if int(S) <= (n+t.m)/2 {
+		t.shiftFrom(leave, -1, shift)
+	} else {
+		t.shiftFrom(t.root, leave, -shift)
+	}
+	// Sizes: the ancestors of leave up to the apex lose the moved part,
+	// those of u2 up to the apex gain it.
+	for v := t.parent[leave]; v != apex; v = t.parent[v] {
+		t.size[v] -= S
+	}
+	for v := u2; v != apex; v = t.parent[v] {
+		t.size[v] += S
+	}
+	// Re-hang the path u1 … leave under u2, reversing it; along it the
+	// new subtree of a node is the moved part less the old subtree of the
+	// node below it.
+	prevNode, prevFlow, prevSize := u2, delta, int32(0)
+	for v := u1; ; {
+		op, of, os := t.parent[v], t.flow[v], t.size[v]
+		t.detach(v)
+		t.attach(v, prevNode)
+		t.flow[v] = prevFlow
+		t.size[v] = S - prevSize
+		if v == leave {
+			break
+		}
+		prevNode, prevFlow, prevSize, v = v, of, os, op
+	}
+	if t.sinceRefresh++; t.sinceRefresh > n+t.m {
+		t.refreshPotentials()
+	}
+}
+
+// shiftFrom adds shift to the potentials of the sinks and subtracts it
+// from those of the sources in the subtree of top, skipping the subtree
+// of skip (−1: none).
+func (t *nsTree) shiftFrom(top, skip int32, shift float64) {
+	n := int32(t.n)
+	st := append(t.stack[:0], top)
 	for len(st) > 0 {
 		v := st[len(st)-1]
 		st = st[:len(st)-1]
-		t.depth[v] = t.depth[t.parent[v]] + 1
-		if int(v) < n {
+		if v < n {
 			t.pot[v] -= shift
 		} else {
 			t.pot[v] += shift
 		}
 		for ch := t.first[v]; ch >= 0; ch = t.next[ch] {
+			if ch != skip {
+				st = append(st, ch)
+			}
+		}
+	}
+	t.stack = st
+}
+
+// refreshPotentials recomputes the potentials from the tree arcs' costs
+// (pot[root] = 0), removing the round-off accumulated by pivots.
+func (t *nsTree) refreshPotentials() {
+	if !t.ready {
+		t.prepare()
+	}
+	t.sinceRefresh = 0
+	t.pot[t.root] = 0
+	st := append(t.stack[:0], t.root)
+	for len(st) > 0 {
+		v := st[len(st)-1]
+		st = st[:len(st)-1]
+		for ch := t.first[v]; ch >= 0; ch = t.next[ch] {
+			t.pot[ch] = t.arcCost(ch) - t.pot[v]
 			st = append(st, ch)
 		}
 	}
@@ -438,16 +549,32 @@ func principalOrderRaw(xs, ys []float64, n, m, d int) (ro, co []int) {
 		}
 	}
 	order := func(pts []float64, cnt int) []int {
-		proj := make([]float64, cnt)
-		idx := make([]int, cnt)
+		type pi struct {
+			p float64
+			i int
+		}
+		ps := make([]pi, cnt)
 		for i := 0; i < cnt; i++ {
 			s := 0.0
 			for k := 0; k < d; k++ {
 				s += pts[i*d+k] * dir[k]
 			}
-			proj[i], idx[i] = s, i
+			ps[i] = pi{s, i}
 		}
-		sort.SliceStable(idx, func(p, q int) bool { return proj[idx[p]] < proj[idx[q]] })
+		// Ties by index: the order of a stable sort.
+		slices.SortFunc(ps, func(a, b pi) int {
+			switch {
+			case a.p < b.p:
+				return -1
+			case a.p > b.p:
+				return 1
+			}
+			return a.i - b.i
+		})
+		idx := make([]int, cnt)
+		for k, e := range ps {
+			idx[k] = e.i
+		}
 		return idx
 	}
 	return order(xs, n), order(ys, m)
@@ -509,7 +636,6 @@ func northWest(tr *nsTree, ra, rb []float64, rs, cs []int) {
 		rb[t] -= f
 		tr.attach(child, par)
 		tr.flow[child] = f
-		tr.depth[child] = tr.depth[par] + 1
 		tr.pot[child] = tr.cost(s, t) - tr.pot[par]
 		if (ra[s] <= 0 || l == mm-1) && k < nn-1 {
 			par = int32(tr.n + t)

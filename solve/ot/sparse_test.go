@@ -271,3 +271,40 @@ func TestSparseDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignLaterRounds: the assignment's later pricing rounds price only
+// the rows whose dual rose (column prices only fall); on clouds that need
+// several rounds the final duals must still be feasible for every pair
+// (brute force), and the cost equal the dense assignment's.
+func TestAssignLaterRounds(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, d := range []int{2, 5} {
+		x, y := clusteredCloud(r, 900, d, 6, 0), clusteredCloud(r, 900, d, 5, 4)
+		rounds := 0
+		p, err := CoupleWith(x, y, nil, nil, SqEuclidean, Options{Neighbours: 2, Progress: func(q Progress) { rounds = q.Round }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rounds < 3 {
+			t.Fatalf("d=%d: %d pricing rounds; the test needs at least 3", d, rounds)
+		}
+		cost, _ := CostMatrix(x, y, SqEuclidean)
+		worst, scale := 0.0, 0.0
+		for i := 0; i < 900; i++ {
+			for j := 0; j < 900; j++ {
+				worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
+				scale = math.Max(scale, cost.At(i, j))
+			}
+		}
+		if worst < -1e-10*scale {
+			t.Errorf("d=%d: dual infeasible, min reduced cost %.3g", d, worst)
+		}
+		_, ref, err := Assign(cost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if relErr(p.Cost, ref/900) > 1e-12 {
+			t.Errorf("d=%d: cost %.15g, dense assignment %.15g", d, p.Cost, ref/900)
+		}
+	}
+}

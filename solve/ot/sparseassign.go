@@ -108,10 +108,6 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 			copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
 		}
 	})
-	type arc struct {
-		s, t int32
-		c    float64
-	}
 	all := make([]arc, 0, 2*n*k+n)
 	for q, h := range fromX {
 		all = append(all, arc{int32(q / k), h.J, h.Val})
@@ -124,13 +120,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	for q := range ro {
 		all = append(all, arc{int32(ro[q]), int32(co[q]), p.cost(ro[q], co[q])})
 	}
-	slices.SortFunc(all, func(x, y arc) int {
-		if x.s != y.s {
-			return int(x.s - y.s)
-		}
-		return int(x.t - y.t)
-	})
-	all = slices.CompactFunc(all, func(x, y arc) bool { return x.s == y.s && x.t == y.t })
+	all = sortArcs(all, n)
 	as, at, ac := make([]int32, len(all)), make([]int32, len(all)), make([]float64, len(all))
 	for q, e := range all {
 		as[q], at[q], ac[q] = e.s, e.t, e.c
@@ -278,6 +268,8 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	round, augs := 0, 0
 	u := make([]float64, n)
 	viol := make([][]hit, n)
+	uPriced := make([]float64, n) // u at the last pricing
+	var rows []int32
 	for {
 		for i := int32(0); i < int32(n); i++ {
 			if x[i] < 0 {
@@ -287,15 +279,28 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 				augs++
 			}
 		}
-		// Price every pair.
+		// Price every pair. Column prices only fall once the rows are
+		// matched (augmentations and row reductions lower them), so a row
+		// that had no violating pair at the last round and whose dual has
+		// not risen since still has none: the later rounds price only the
+		// other rows.
 		for i := range u {
 			u[i] = p.cost(i, int(x[i])) - v[x[i]]
 		}
+		rows = rows[:0]
+		for i := range u {
+			if round == 0 || len(viol[i]) > 0 || u[i] > uPriced[i] {
+				rows = append(rows, int32(i))
+			} else {
+				viol[i] = viol[i][:0]
+			}
+		}
+		copy(uPriced, u)
 		kdY.setOffsets(v)
-		parallel.Chunks(n, 64, func(lo, hi int) {
+		parallel.Chunks(len(rows), 64, func(lo, hi int) {
 			var qs kdQuery
-			for i := lo; i < hi; i++ {
-				hs := kdY.search(p.xs[i*d:(i+1)*d], u[i]-eps, pricingLimit, true, &qs)
+			for _, i := range rows[lo:hi] {
+				hs := kdY.search(p.xs[int(i)*d:int(i+1)*d], u[i]-eps, pricingLimit, true, &qs)
 				viol[i] = append(viol[i][:0], hs...)
 			}
 		})

@@ -259,13 +259,12 @@ func forestTree(tr *nsTree, a, b []float64, as, at []int32) bool {
 			tr.flow[v] = 0
 		}
 	}
-	// Potentials and depths, root first.
+	// Potentials, root first.
 	st := []int32{root}
 	for len(st) > 0 {
 		v := st[len(st)-1]
 		st = st[:len(st)-1]
 		if p := tr.parent[v]; p >= 0 {
-			tr.depth[v] = tr.depth[p] + 1
 			tr.pot[v] = tr.arcCost(v) - tr.pot[p]
 		}
 		for ch := tr.first[v]; ch >= 0; ch = tr.next[ch] {

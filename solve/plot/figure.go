@@ -3,6 +3,8 @@ package plot
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"io"
 	"os"
 	"path/filepath"
@@ -133,7 +135,8 @@ func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 	if W <= 0 || H <= 0 {
 		return fmt.Errorf("plot: empty figure")
 	}
-	switch strings.ToLower(format) {
+	format = strings.ToLower(format)
+	switch format {
 	case "png":
 		img := vgimg.NewWith(vgimg.UseWH(W, H), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(white))
 		f.Draw(draw.New(img))
@@ -142,13 +145,21 @@ func (f *Figure) WriteTo(w io.Writer, format string, size vg.Length) error {
 	case "svg", "pdf":
 		var cw vg.CanvasWriterTo = vgsvg.New(W, H)
 		if format == "pdf" {
-			cw = vgpdf.New(W, H)
+			cw = vectorImages{vgpdf.New(W, H)}
 		}
 		c := draw.New(cw)
 		c.SetColor(white)
 		c.Fill(c.Rectangle.Path())
 		f.Draw(c)
-		_, err := cw.WriteTo(w)
+		if format == "svg" {
+			_, err := cw.WriteTo(w)
+			return err
+		}
+		var buf bytes.Buffer
+		if _, err := cw.WriteTo(&buf); err != nil {
+			return err
+		}
+		_, err := w.Write(fixPDFDates(buf.Bytes()))
 		return err
 	}
 	return fmt.Errorf("plot: unsupported format %q (want png, svg or pdf)", format)
@@ -162,6 +173,83 @@ func (f *Figure) Save(path string, size vg.Length) error {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// vectorImages draws images (the rasterised heat maps) as rectangles of
+// colour: the PDF writer catalogues images in map order, so a figure
+// with several would not give the same bytes twice.
+type vectorImages struct{ vg.CanvasWriterTo }
+
+// DrawImage fills rect with img's pixels, one rectangle per run of equal
+// colour along a row.
+func (v vectorImages) DrawImage(rect vg.Rectangle, img image.Image) {
+	b := img.Bounds()
+	if b.Empty() {
+		return
+	}
+	size := rect.Size()
+	pw, ph := size.X/vg.Length(b.Dx()), size.Y/vg.Length(b.Dy())
+	v.Push()
+	defer v.Pop()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		top := rect.Max.Y - vg.Length(y-b.Min.Y)*ph
+		for x := b.Min.X; x < b.Max.X; {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			end := x + 1
+			for end < b.Max.X && color.NRGBAModel.Convert(img.At(end, y)) == c {
+				end++
+			}
+			if c.A > 0 {
+				x0 := rect.Min.X + vg.Length(x-b.Min.X)*pw
+				x1 := rect.Min.X + vg.Length(end-b.Min.X)*pw
+				y0 := top - ph
+				// Opaque runs overlap their neighbours by a fraction of
+				// a pixel, so that viewers show no seams between them.
+				if c.A == 255 {
+					if end < b.Max.X {
+						x1 += pw / 4
+					}
+					if y+1 < b.Max.Y {
+						y0 -= ph / 4
+					}
+				}
+				var p vg.Path
+				p.Move(vg.Point{X: x0, Y: y0})
+				p.Line(vg.Point{X: x1, Y: y0})
+				p.Line(vg.Point{X: x1, Y: top})
+				p.Line(vg.Point{X: x0, Y: top})
+				p.Close()
+				v.SetColor(c)
+				v.Fill(p)
+			}
+			x = end
+		}
+	}
+}
+
+// pdfEpoch is the creation and modification date every PDF carries, so
+// the same figure gives the same bytes. It has the length of the
+// "D:YYYYMMDDHHMMSS" dates the PDF writer prints from the clock.
+const pdfEpoch = "D:19700101000000"
+
+// fixPDFDates replaces, in place, the clock-dependent /CreationDate and
+// /ModDate of the document information dictionary by pdfEpoch. The
+// replacement has the same length, so the cross-reference offsets stay
+// valid; the writer's global defaults are left alone for other users of
+// the library. The dictionary is written after the (compressed) page
+// streams, so the last occurrence of each key is the one rewritten.
+func fixPDFDates(b []byte) []byte {
+	for _, key := range []string{"/CreationDate (", "/ModDate ("} {
+		i := bytes.LastIndex(b, []byte(key))
+		if i < 0 {
+			continue
+		}
+		v := b[i+len(key):]
+		if len(v) > len(pdfEpoch) && v[len(pdfEpoch)] == ')' && bytes.HasPrefix(v, []byte("D:")) {
+			copy(v, pdfEpoch)
+		}
+	}
+	return b
 }
 
 // dpi is the PNG resolution.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // ErrImplicitNotConverged is wrapped by the error of an implicit step that
@@ -23,6 +24,21 @@ type PotentialDynamics interface {
 	Potential(dst, x []float64, n int, t float64) bool
 }
 
+// CurvatureDynamics is implemented by potential dynamics that can give
+// the potential's exact derivatives (a compiled model's symbolic
+// Hessian): the implicit step's Newton solve then takes each particle's
+// Hessian from them instead of finite differences of the drift, and its
+// value and gradient from one evaluation.
+type CurvatureDynamics interface {
+	PotentialDynamics
+	// PotentialDerivatives writes V(x_i, t) into v (n) and ∇V(x_i, t)
+	// into g (n×d) for the n particles of x and, when h is not nil, the
+	// Hessian ∇²V(x_i, t) into h (n×d×d, each particle's d×d matrix
+	// row-major). It reports true when the drift is −∇V alone; it
+	// reports false, leaving the destinations alone, otherwise.
+	PotentialDerivatives(v, g, h, x []float64, n int, t float64) bool
+}
+
 // implicitStep replaces x (n×d) by the implicit (JKO, proximal) step of
 // length h from time t: y = x + h·drift(y, t + h), the first-order
 // condition of min_y V(y) + ‖y − x‖²/(2h) for a potential (with the
@@ -34,21 +50,23 @@ type PotentialDynamics interface {
 // when the dynamics have a potential (PotentialDynamics),
 // Levenberg–Marquardt steps on the residual g_i = y_i − x_i − h·drift_i(y)
 // with the same search on ½‖g_i‖² otherwise. The d×d Jacobian
-// I − h·∂drift_i/∂y_i comes from forward differences (the whole cloud
-// moved together along one axis, so the cost is d + 2 drift evaluations
-// per iteration; interaction terms enter the residual exactly but not the
-// Jacobian, which slows the iteration only where they are strong). Each
-// particle has its own damping, so one stiff particle does not slow the
-// others. The iteration stops at a residual of 1e-12 times the cloud's
-// scale; after 200 iterations a residual up to 1e-6 times the scale is
-// accepted. The solution must be a minimum: where the Jacobian's
-// symmetric part is not positive definite (the energy's curvature below
-// −1/h, so the step has no unique minimiser there) the result is an error
-// wrapping ErrImplicitNotConverged, as it is when the iteration does not
-// settle.
+// I − h·∂drift_i/∂y_i is I + h·∇²V(y_i) from the potential's exact Hessian
+// when the dynamics give it (CurvatureDynamics); otherwise it comes from
+// forward differences (the whole cloud moved together along one axis, so
+// the cost is d + 2 drift evaluations per iteration; interaction terms
+// enter the residual exactly but not the Jacobian, which slows the
+// iteration only where they are strong). Each particle has its own
+// damping, so one stiff particle does not slow the others. The iteration
+// stops at a residual of 1e-12 times the cloud's scale; after 200
+// iterations a residual up to 1e-6 times the scale is accepted. The
+// solution must be a minimum: where the Jacobian's symmetric part is not
+// positive definite (the energy's curvature below −1/h, so the step has
+// no unique minimiser there) the result is an error wrapping
+// ErrImplicitNotConverged, as it is when the iteration does not settle.
 func implicitStep(f Dynamics, x []float64, n int, t, h float64) error {
 	d := f.Dim()
-	s := proxSolver{f: f, n: n, d: d, t: t + h, dt: h, x: append([]float64(nil), x[:n*d]...)}
+	s := newProxSolver(f, append([]float64(nil), x[:n*d]...), n, t+h, h)
+	defer s.release()
 	scale := 1.0
 	for _, v := range s.x {
 		scale = math.Max(scale, math.Abs(v))
@@ -68,10 +86,106 @@ type proxSolver struct {
 	t, dt float64
 	x     []float64
 	pot   PotentialDynamics // nil: no potential to descend, the residual is the merit
+	curv  CurvatureDynamics // nil: the Jacobian from finite differences
+	w     *proxWork
+}
+
+// proxWork is a solver's scratch, reused from call to call (iJKOnet
+// refines its particle maps thousands of times per fit).
+type proxWork struct {
+	buf     []float64
+	pending []bool
+}
+
+var proxPool sync.Pool
+
+// newProxSolver returns a solver for the cloud x (n×d, kept) at time t
+// with step dt; release returns its scratch.
+func newProxSolver(f Dynamics, x []float64, n int, t, dt float64) *proxSolver {
+	s := &proxSolver{f: f, n: n, d: f.Dim(), t: t, dt: dt, x: x}
+	s.w, _ = proxPool.Get().(*proxWork)
+	if s.w == nil {
+		s.w = &proxWork{}
+	}
+	s.pot, _ = f.(PotentialDynamics)
+	s.curv, _ = f.(CurvatureDynamics)
+	return s
+}
+
+func (s *proxSolver) release() {
+	proxPool.Put(s.w)
+	s.w = nil
+}
+
+// scratch carves the solver's scratch into zeroed slices of the given
+// lengths.
+func (s *proxSolver) scratch(lens ...int) [][]float64 {
+	total := 0
+	for _, l := range lens {
+		total += l
+	}
+	if cap(s.w.buf) < total {
+		s.w.buf = make([]float64, total)
+	}
+	buf := s.w.buf[:total]
+	clear(buf)
+	out := make([][]float64, len(lens))
+	for i, l := range lens {
+		out[i], buf = buf[:l:l], buf[l:]
+	}
+	return out
 }
 
 // maxProxIter bounds the iterations of an implicit step.
 const maxProxIter = 200
+
+// evaluate writes into g the residual y − x − dt·drift(y), into r each
+// particle's Euclidean residual norm and into mer each particle's merit
+// (see merit), and, when jac is not nil and the dynamics give their
+// potential's Hessian, each particle's Jacobian I + dt·∇²V(y_i) into jac
+// (n·d·d). It reports whether the residuals are finite and whether jac
+// was written.
+func (s *proxSolver) evaluate(g, r, mer, jac, y []float64) (finite, jacDone bool, err error) {
+	n, d := s.n, s.d
+	if s.curv != nil {
+		// g first holds ∇V, jac ∇²V, mer V.
+		if s.curv.PotentialDerivatives(mer, g, jac, y, n, s.t) {
+			finite = true
+			for i := 0; i < n; i++ {
+				ri, q := 0.0, 0.0
+				for k := i * d; k < (i+1)*d; k++ {
+					dy := y[k] - s.x[k]
+					g[k] = dy + s.dt*g[k]
+					ri += g[k] * g[k]
+					q += dy * dy
+				}
+				r[i] = math.Sqrt(ri)
+				if math.IsNaN(r[i]) || math.IsInf(r[i], 0) {
+					finite = false
+				}
+				mer[i] = s.dt*mer[i] + q/2
+			}
+			if jac != nil {
+				for k := range jac[:n*d*d] {
+					jac[k] *= s.dt
+				}
+				for i := 0; i < n; i++ {
+					for p := 0; p < d; p++ {
+						jac[i*d*d+p*d+p]++
+					}
+				}
+			}
+			return finite, jac != nil, nil
+		}
+		s.curv = nil // the drift is not −∇V alone
+	}
+	finite, err = s.residual(g, r, y)
+	if err != nil {
+		return false, false, err
+	}
+	s.merit(mer, y, r)
+	return finite, false, nil
+}
 
 // residual writes g = y − x − dt·drift(y) into g and each particle's
 // Euclidean residual norm into r; it reports whether all are finite.
@@ -173,14 +287,16 @@ func (s *proxSolver) solve(tol, accept float64) ([]float64, error) {
 	// A root of the residual is the JKO step only where it minimises
 	// V(y) + ‖y − x‖²/(2 dt): the Jacobian's symmetric part, dt times that
 	// function's Hessian, must be positive definite.
-	work, gp := make([]float64, n*d), make([]float64, n*d)
-	jac := make([]float64, n*d*d)
-	a, b := make([]float64, d*d), make([]float64, d)
-	if _, err := s.residual(g, r, y); err != nil {
+	w := s.scratch(n*d, n*d, n*d*d, n, d*d, d)
+	work, gp, jac, mer, a, b := w[0], w[1], w[2], w[3], w[4], w[5]
+	_, exact, err := s.evaluate(g, r, mer, jac, y)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.jacobian(jac, y, g, work, gp); err != nil {
-		return nil, err
+	if !exact {
+		if err := s.jacobian(jac, y, g, work, gp); err != nil {
+			return nil, err
+		}
 	}
 	for i := 0; i < n; i++ {
 		ji := jac[i*d*d : (i+1)*d*d]
@@ -207,33 +323,47 @@ const maxBacktrack = 10
 // times, until the merit decreases (the Armijo test with a potential).
 func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, error) {
 	n, d := s.n, s.d
-	s.pot, _ = s.f.(PotentialDynamics)
 	if s.pot != nil && !s.pot.Potential(make([]float64, 1), s.x[:d], 1, s.t) {
-		s.pot = nil
+		s.pot, s.curv = nil, nil
 	}
-	g, r, mer := make([]float64, n*d), make([]float64, n), make([]float64, n)
-	gt, rt, mert := make([]float64, n*d), make([]float64, n), make([]float64, n)
-	yt, work, dir := make([]float64, n*d), make([]float64, n*d), make([]float64, n*d)
-	jac := make([]float64, n*d*d)
+	w := s.scratch(n*d, n, n, n*d, n, n, n*d, n*d, n*d, n*d*d, n, d*d, d, n, n)
+	g, r, mer := w[0], w[1], w[2]
+	gt, rt, mert := w[3], w[4], w[5]
+	yt, work, dir := w[6], w[7], w[8]
+	jac, lambda, a, b := w[9], w[10], w[11], w[12]
+	slope, alpha := w[13], w[14]
+	if cap(s.w.pending) < n {
+		s.w.pending = make([]bool, n)
+	}
+	pending := s.w.pending[:n]
 	// Damping: none for Newton steps on a potential (shifted only where
 	// the Hessian is not positive definite or the full step fails to
 	// descend), a little for Levenberg–Marquardt.
-	lambda := make([]float64, n)
 	if s.pot == nil {
 		for i := range lambda {
 			lambda[i] = 1e-4
 		}
 	}
-	a, b := make([]float64, d*d), make([]float64, d)
-	slope, alpha := make([]float64, n), make([]float64, n)
-	pending := make([]bool, n)
+	// With a potential alone each particle's residual and merit depend on
+	// its own position only, so those of the accepted trial points carry
+	// over to the next iteration; with interactions every particle's
+	// moves change the others' residuals, which are evaluated anew.
+	known := false
 	for it := 0; ; it++ {
-		ok, err := s.residual(g, r, y)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return 0, fmt.Errorf("%w: the drift is not finite where particles stand at iteration %d", ErrImplicitNotConverged, it)
+		jacDone := false
+		if !known || (s.curv != nil && it < maxIter) {
+			jacArg := jac
+			if it == maxIter {
+				jacArg = nil
+			}
+			ok, exact, err := s.evaluate(g, r, mer, jacArg, y)
+			if err != nil {
+				return 0, err
+			}
+			if !ok {
+				return 0, fmt.Errorf("%w: the drift is not finite where particles stand at iteration %d", ErrImplicitNotConverged, it)
+			}
+			jacDone = exact
 		}
 		worst := 0.0
 		for _, ri := range r {
@@ -242,9 +372,10 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 		if worst <= tol || it == maxIter {
 			return worst, nil
 		}
-		s.merit(mer, y, r)
-		if err := s.jacobian(jac, y, g, work, gt); err != nil {
-			return 0, err
+		if !jacDone {
+			if err := s.jacobian(jac, y, g, work, gt); err != nil {
+				return 0, err
+			}
 		}
 		left := 0
 		for i := 0; i < n; i++ {
@@ -273,7 +404,8 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 				dir[i*d+p] = b[p]
 				slope[i] += b[p] * gi[p]
 			}
-			alpha[i], pending[i] = 1, true
+			alpha[i] = 1
+			pending[i] = true
 			left++
 		}
 		for bt := 0; left > 0 && bt <= maxBacktrack; bt++ {
@@ -285,10 +417,9 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 					}
 				}
 			}
-			if _, err := s.residual(gt, rt, yt); err != nil {
+			if _, _, err := s.evaluate(gt, rt, mert, nil, yt); err != nil {
 				return 0, err
 			}
-			s.merit(mert, yt, rt)
 			for i := 0; i < n; i++ {
 				if !pending[i] {
 					continue
@@ -305,6 +436,8 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 				switch {
 				case better: // NaN compares false: rejected
 					copy(y[i*d:(i+1)*d], yt[i*d:(i+1)*d])
+					copy(g[i*d:(i+1)*d], gt[i*d:(i+1)*d])
+					r[i], mer[i] = rt[i], mert[i]
 					if alpha[i] == 1 {
 						lambda[i] /= 3
 					}
@@ -318,6 +451,7 @@ func (s *proxSolver) iterate(y []float64, tol float64, maxIter int) (float64, er
 				}
 			}
 		}
+		known = s.pot != nil
 	}
 }
 
@@ -413,7 +547,8 @@ func ImplicitRefine(f Dynamics, y, x []float64, n int, t, h float64, iters int) 
 	if len(y) < n*d || len(x) < n*d {
 		panic(fmt.Sprintf("sim: ImplicitRefine: %d and %d coordinates for %d points in %d dimensions", len(y), len(x), n, d))
 	}
-	s := proxSolver{f: f, n: n, d: d, t: t + h, dt: h, x: x[:n*d]}
+	s := newProxSolver(f, x[:n*d], n, t+h, h)
+	defer s.release()
 	worst, err := s.iterate(y[:n*d], 0, iters)
 	if err != nil {
 		return worst, fmt.Errorf("sim: %w", err)

@@ -1,0 +1,119 @@
+package eval
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// The lattice sums of a Gaussian kernel equal the pair sums to the stated
+// tolerance: |ΔH| ≤ tol·ny and |Δ∂_k H| ≤ tol·ny·max|g′|, at targets
+// inside the cloud, around it and far from it, in 1, 2 and 3 dimensions and
+// for wide and narrow kernels.
+func TestGaussSumLatticeMatchesPairs(t *testing.T) {
+	for _, tc := range []struct {
+		d              int
+		s, tol, spread float64
+		ny             int
+	}{
+		{1, 0.5, 1e-9, 2, 400},
+		{2, 0.5, 1e-9, 2, 700},
+		{2, 0.5, 1e-6, 2, 700},
+		{2, 3, 1e-10, 2, 500},
+		{3, 2, 1e-6, 0.5, 3000},
+	} {
+		r := rand.New(rand.NewPCG(uint64(tc.d), 7))
+		d := tc.d
+		ys := make([]float64, tc.ny*d)
+		for i := range ys {
+			ys[i] = 1 + tc.spread*r.NormFloat64()
+		}
+		const nt = 400
+		tg := make([]float64, nt*d)
+		for i := range tg {
+			tg[i] = 1 + 2.5*tc.spread*r.NormFloat64()
+		}
+		copy(tg, ys[:50*d]) // targets on sources
+		fast := NewGaussSum(ys, tc.ny, d, tc.s, tc.tol, 1e9)
+		if !fast.Lattice() {
+			t.Fatalf("d=%d s=%g: no lattice for 1e9 targets", d, tc.s)
+		}
+		exact := NewGaussSum(ys, tc.ny, d, tc.s, 0, nt)
+		if exact.Lattice() {
+			t.Fatal("a lattice with tolerance 0")
+		}
+		hv, hg := make([]float64, nt), make([]float64, nt*d)
+		ev, eg := make([]float64, nt), make([]float64, nt*d)
+		fast.At(tg, nt, hv, hg)
+		exact.At(tg, nt, ev, eg)
+		gmax := math.Sqrt(2/tc.s) * math.Exp(-0.5)
+		worstV, worstG := 0.0, 0.0
+		for i := range nt {
+			worstV = math.Max(worstV, math.Abs(hv[i]-ev[i])/float64(tc.ny))
+			for k := range d {
+				worstG = math.Max(worstG, math.Abs(hg[i*d+k]-eg[i*d+k])/(float64(tc.ny)*gmax))
+			}
+		}
+		if worstV > tc.tol || worstG > tc.tol {
+			t.Errorf("d=%d s=%g tol %g: error %.3g in H, %.3g in ∇H (per source)", d, tc.s, tc.tol, worstV, worstG)
+		}
+		t.Logf("d=%d s=%g tol %g: error per source %.3g in H, %.3g in ∇H", d, tc.s, tc.tol, worstV, worstG)
+		if worstV == 0 {
+			t.Errorf("d=%d: the lattice equals the pairs exactly: not exercised", d)
+		}
+	}
+}
+
+// The pair sums' gradient is the derivative of their value (central
+// differences), and a lone source gives the kernel itself.
+func TestGaussSumPairs(t *testing.T) {
+	ys := []float64{0.3, -0.2, 1.1, 0.4, -0.7, 0.9}
+	gs := NewGaussSum(ys, 3, 2, 0.7, 0, 1)
+	x := []float64{0.5, 0.1}
+	var v [1]float64
+	var g [2]float64
+	gs.At(x, 1, v[:], g[:])
+	const eps = 1e-6
+	for k := range 2 {
+		xp, xm := append([]float64(nil), x...), append([]float64(nil), x...)
+		xp[k] += eps
+		xm[k] -= eps
+		var vp, vm [1]float64
+		gs.At(xp, 1, vp[:], nil)
+		gs.At(xm, 1, vm[:], nil)
+		fd := (vp[0] - vm[0]) / (2 * eps)
+		if math.Abs(fd-g[k]) > 1e-8 {
+			t.Errorf("∂_%d H = %.12g, central difference %.12g", k, g[k], fd)
+		}
+	}
+	one := NewGaussSum(ys[:2], 1, 2, 0.7, 0, 1)
+	one.At(x, 1, v[:], nil)
+	want := math.Exp(-((0.5-0.3)*(0.5-0.3) + (0.1+0.2)*(0.1+0.2)) / 0.7)
+	if math.Abs(v[0]-want) > 1e-15 {
+		t.Errorf("one source: %.17g, want %.17g", v[0], want)
+	}
+}
+
+// The lattice does not depend on the number of cores.
+func TestGaussSumCores(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	ys := make([]float64, 2000*2)
+	for i := range ys {
+		ys[i] = 3 * r.NormFloat64()
+	}
+	tg := ys[:400]
+	run := func(procs int) []float64 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		out := make([]float64, 200*3)
+		gs := NewGaussSum(ys, 2000, 2, 0.5, 1e-9, 1e9)
+		gs.At(tg, 200, out[:200], out[200:])
+		return out
+	}
+	a, b := run(1), run(4)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("entry %d: %.17g on 1 core, %.17g on 4", i, a[i], b[i])
+		}
+	}
+}

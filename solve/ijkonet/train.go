@@ -1,0 +1,341 @@
+package ijkonet
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/finite"
+	"github.com/jko-org/jko/internal/parallel"
+	"github.com/jko-org/jko/solve/density"
+	"github.com/jko-org/jko/solve/snapshot"
+	"gonum.org/v1/gonum/floats"
+)
+
+// trainer is the state of one run of Fit: the snapshots' particles, θ and
+// its Adam state, the maps (networks, or the particles' displacements),
+// and the batches of the current step.
+type trainer struct {
+	m     *compile.Model
+	o     Options
+	gm    *game
+	K     int // steps of the scheme: snapshots − 1
+	xs    [][]float64
+	ns    []int
+	steps int // energy steps per epoch
+	rng   *rand.Rand
+	perm  [][]int
+
+	theta, lo, hi, gtheta []float64
+	opt                   *adam
+
+	maps []*transport // network maps (none for particle maps)
+	disp [][]float64  // particle maps: every particle's displacement per step
+
+	// The current step's batches: indices of μ_k and of μ_{k+1} (nil:
+	// every particle), μ_k's coordinates and counts, and for particle maps
+	// their displacements.
+	idxX, idxY [][]int
+	xb         [][]float64
+	nb         []int
+	batchD     [][]float64
+	ybuf       [][]float64 // scratch of the best responses
+}
+
+// newTrainer lays out the snapshots, estimates their entropies when the
+// spec has one, and starts θ, its bounds and the maps.
+func newTrainer(m *compile.Model, s *snapshot.Snapshots, o Options) (*trainer, error) {
+	K := s.Len() - 1
+	tr := &trainer{m: m, o: o, K: K,
+		rng:   rand.New(rand.NewPCG(o.Seed, 0x696a6b6f)),
+		theta: m.InitTheta(o.Seed),
+		idxX:  make([][]int, K), idxY: make([][]int, K),
+		xb: make([][]float64, K), nb: make([]int, K), batchD: make([][]float64, K), ybuf: make([][]float64, K),
+	}
+	entropy := m.Has(compile.Internal)
+	H, err := tr.layOut(s, entropy)
+	if err != nil {
+		return nil, err
+	}
+	t0, tK := s.Times[0], s.Times[K]
+	tr.gm = &game{m: m, s: s, H: H, entropy: entropy, normTime: func(k int) float64 { return (s.Times[k] - t0) / (tK - t0) }}
+	tr.startMaps(entropy)
+	tr.bounds()
+	tr.opt = newAdam(m.NumParams)
+	tr.gtheta = make([]float64, m.NumParams)
+	maxN := 0
+	for _, n := range tr.ns {
+		maxN = max(maxN, n)
+	}
+	tr.steps = 1 // one pass over the particles
+	if o.Batch > 0 && o.Batch < maxN {
+		tr.steps = (maxN + o.Batch - 1) / o.Batch
+	}
+	return tr, nil
+}
+
+// layOut copies each snapshot's particles into a flat slice and returns
+// the snapshots' Kozachenko–Leonenko entropies (zeros without entropy).
+func (tr *trainer) layOut(s *snapshot.Snapshots, entropy bool) ([]float64, error) {
+	d := tr.m.Dim
+	tr.xs, tr.ns = make([][]float64, s.Len()), make([]int, s.Len())
+	tr.perm = make([][]int, s.Len())
+	H := make([]float64, s.Len())
+	for k := range tr.xs {
+		r := s.X[k].RawMatrix()
+		tr.ns[k] = r.Rows
+		tr.xs[k] = make([]float64, 0, r.Rows*d)
+		for i := 0; i < r.Rows; i++ {
+			tr.xs[k] = append(tr.xs[k], r.Data[i*r.Stride:i*r.Stride+d]...)
+		}
+		tr.perm[k] = make([]int, r.Rows)
+		for i := range tr.perm[k] {
+			tr.perm[k][i] = i
+		}
+		if entropy {
+			h, err := density.EntropyKL(s.X[k], 1)
+			if err != nil {
+				return nil, fmt.Errorf("ijkonet: entropy of snapshot %d: %w", k, err)
+			}
+			H[k] = h
+		}
+	}
+	return H, nil
+}
+
+// startMaps makes one network map per step (one for all with Shared), or
+// for particle maps a zero displacement per particle, warm-started from
+// epoch to epoch.
+func (tr *trainer) startMaps(entropy bool) {
+	o, d := tr.o, tr.m.Dim
+	if o.Map == Particles {
+		tr.disp = make([][]float64, tr.K)
+		for k := range tr.disp {
+			tr.disp[k] = make([]float64, tr.ns[k]*d)
+		}
+		return
+	}
+	nmaps := tr.K
+	if o.Shared {
+		nmaps = 1
+	}
+	tr.maps = make([]*transport, nmaps)
+	for k := range tr.maps {
+		tr.maps[k] = newTransport(d, o.Map, o.Widths, o.Shared, entropy, tr.rng)
+	}
+}
+
+// bounds lays out the bounds of every entry of θ.
+func (tr *trainer) bounds() {
+	P := tr.m.NumParams
+	tr.lo, tr.hi = make([]float64, P), make([]float64, P)
+	for _, p := range tr.m.Params {
+		for j := 0; j < p.Size; j++ {
+			tr.lo[p.Offset+j], tr.hi[p.Offset+j] = p.Lower, p.Upper
+		}
+	}
+}
+
+// epoch runs the energy steps of epoch e and returns the gap and the maps'
+// loss, each averaged over the steps.
+func (tr *trainer) epoch(e int) (gap, mapLoss float64, err error) {
+	for st := 0; st < tr.steps; st++ {
+		if err := tr.step(e, &gap, &mapLoss); err != nil {
+			return 0, 0, err
+		}
+	}
+	return gap, mapLoss, nil
+}
+
+// step draws the batches, moves the maps towards their best responses,
+// and takes one Adam step of θ on the gap; it adds the step's gap and
+// maps' loss (summed over the steps k of the scheme, divided by the
+// steps per epoch) to the epoch's.
+func (tr *trainer) step(e int, gap, mapLoss *float64) error {
+	beta := 0.0
+	if tr.gm.entropy {
+		beta, _ = tr.m.Entropy(tr.theta)
+	}
+	tr.drawBatches()
+	var err error
+	if tr.o.Map == Particles {
+		err = tr.bestResponses()
+	} else {
+		err = tr.ascendMaps(beta)
+	}
+	if err != nil {
+		return tr.diverged(e, "map step:", err)
+	}
+	gaps, losses, err := tr.energyGradient(beta)
+	if err != nil {
+		return tr.diverged(e, "energy step:", err)
+	}
+	for k := range gaps {
+		*gap += gaps[k] / float64(tr.steps)
+		*mapLoss += losses[k] / float64(tr.steps)
+	}
+	switch {
+	case math.IsNaN(*gap) || math.IsInf(*gap, 0):
+		return tr.diverged(e, "the gap became", *gap)
+	case math.IsNaN(*mapLoss) || math.IsInf(*mapLoss, 0) || math.Abs(*mapLoss) > 1e12:
+		return tr.diverged(e, "the maps' loss became", *mapLoss)
+	case !finite.All(tr.gtheta):
+		return tr.diverged(e, "the gradient of θ became", "non-finite")
+	}
+	step := tr.opt.step(tr.gtheta, tr.o.lr(e))
+	for j := range tr.theta {
+		tr.theta[j] = math.Min(math.Max(tr.theta[j]-step[j], tr.lo[j]), tr.hi[j])
+	}
+	return nil
+}
+
+// diverged is the error of a step whose objective or gradient stopped
+// being finite.
+func (tr *trainer) diverged(e int, what string, v any) error {
+	return fmt.Errorf("ijkonet: epoch %d: %s %v; lower the learning rates (Options.LR, Options.MapLR), or check that τ (the time between snapshots) matches the data's displacements: %w", e+1, what, v, ErrDiverged)
+}
+
+// drawBatches draws one batch per snapshot pair. When μ_k and μ_{k+1}
+// hold as many particles, the same indices serve both: each mean stays
+// unbiased, and on paired data the two nearly cancel, which lowers the
+// gradient's variance.
+func (tr *trainer) drawBatches() {
+	for k := 0; k < tr.K; k++ {
+		tr.idxX[k] = tr.batch(k)
+		if tr.ns[k+1] == tr.ns[k] {
+			tr.idxY[k] = tr.idxX[k]
+		} else {
+			tr.idxY[k] = tr.batch(k + 1)
+		}
+		tr.xb[k], tr.nb[k] = tr.pick(k, tr.idxX[k])
+	}
+}
+
+// batch draws the indices of Options.Batch particles of snapshot k,
+// without replacement (nil: all of them).
+func (tr *trainer) batch(k int) []int {
+	n, b := tr.ns[k], tr.o.Batch
+	if b <= 0 || b >= n {
+		return nil
+	}
+	p := tr.perm[k]
+	for i := 0; i < b; i++ {
+		j := i + tr.rng.IntN(n-i)
+		p[i], p[j] = p[j], p[i]
+	}
+	return append([]int(nil), p[:b]...)
+}
+
+// pick returns the coordinates and count of the particles idx of
+// snapshot k (nil: all of them).
+func (tr *trainer) pick(k int, idx []int) ([]float64, int) {
+	if idx == nil {
+		return tr.xs[k], tr.ns[k]
+	}
+	d := tr.m.Dim
+	b := make([]float64, 0, len(idx)*d)
+	for _, i := range idx {
+		b = append(b, tr.xs[k][i*d:(i+1)*d]...)
+	}
+	return b, len(idx)
+}
+
+// bestResponses refines the particle maps of the batches, each step k on
+// its own core: the maps' ascent on −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ
+// separates into one proximal problem per particle.
+func (tr *trainer) bestResponses() error {
+	d := tr.m.Dim
+	return parallel.ForErr(tr.K, func(k int) error {
+		idx := tr.idxX[k]
+		D := tr.batchD[k][:0] // the previous step's, no longer needed
+		if idx == nil {
+			D = append(D, tr.disp[k]...)
+		} else {
+			for _, i := range idx {
+				D = append(D, tr.disp[k][i*d:(i+1)*d]...)
+			}
+		}
+		if cap(tr.ybuf[k]) < len(D) {
+			tr.ybuf[k] = make([]float64, len(D))
+		}
+		if err := tr.gm.proximal(D, tr.ybuf[k], k, tr.xb[k], tr.nb[k], tr.theta, tr.o.MapSteps); err != nil {
+			return err
+		}
+		if idx == nil {
+			copy(tr.disp[k], D)
+		} else {
+			for q, i := range idx {
+				copy(tr.disp[k][i*d:(i+1)*d], D[q*d:(q+1)*d])
+			}
+		}
+		tr.batchD[k] = D
+		return nil
+	})
+}
+
+// ascendMaps takes Options.MapSteps Adam steps of the network maps on
+// −J_θ(T#μ_k) − E‖x − T(x)‖²/2τ. The steps k are independent given θ and
+// run in parallel; a shared map's gradients are summed in the order of k,
+// so results do not depend on the number of cores.
+func (tr *trainer) ascendMaps(beta float64) error {
+	K, o := tr.K, tr.o
+	for ms := 0; ms < o.MapSteps; ms++ {
+		grads := make([][]float64, K)
+		err := parallel.ForErr(K, func(k int) error {
+			mp := tr.mapOf(k)
+			grads[k] = make([]float64, mp.size)
+			if _, err := tr.gm.mapAscent(grads[k], mp, k, tr.xb[k], tr.nb[k], tr.theta, beta, false); err != nil {
+				return err
+			}
+			if !o.Shared {
+				mp.ascend(grads[k], o.MapLR)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if o.Shared {
+			for k := 1; k < K; k++ {
+				floats.Add(grads[0], grads[k])
+			}
+			tr.maps[0].ascend(grads[0], o.MapLR)
+		}
+	}
+	return nil
+}
+
+// mapOf is the network map of step k.
+func (tr *trainer) mapOf(k int) *transport { return tr.maps[min(k, len(tr.maps)-1)] }
+
+// energyGradient writes into gtheta the θ-gradient of the energy's loss
+// Σ_k J_θ(μ_{k+1}) − J_θ(T_k#μ_k) on the current batches and returns each
+// step k's gap and maps' loss (each k on its own core, the gradient
+// summed in the order of k).
+func (tr *trainer) energyGradient(beta float64) (gaps, losses []float64, err error) {
+	K, P := tr.K, tr.m.NumParams
+	gk := make([][]float64, K)
+	gaps, losses = make([]float64, K), make([]float64, K)
+	err = parallel.ForErr(K, func(k int) error {
+		y, ny := tr.pick(k+1, tr.idxY[k])
+		var mv mover
+		if tr.o.Map == Particles {
+			mv = particleMap{tr.batchD[k]}
+		} else {
+			mv = tr.mapOf(k)
+		}
+		gk[k] = make([]float64, P)
+		var err error
+		gaps[k], losses[k], err = tr.gm.energyDescent(gk[k], mv, k, tr.xb[k], tr.nb[k], y, ny, tr.theta, beta)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	clear(tr.gtheta)
+	for k := 0; k < K; k++ {
+		floats.Add(tr.gtheta, gk[k])
+	}
+	return gaps, losses, nil
+}
