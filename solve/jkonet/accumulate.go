@@ -116,19 +116,19 @@ func checkStep(m *compile.Model, st *Step) error {
 
 // chunkRows (a variable for tests) is about how many least-squares rows (pairs × dimensions) the
 // closed form evaluates and holds at once: the rows of a step are made a
-// chunk of pairs at a time (stepRows) and folded into the QR factor or the
+// chunk of pairs at a time (stepChunks) and folded into the QR factor or the
 // sums before the next chunk is made, so memory stays O(chunkRows·P)
 // whatever the number of pairs. It matches the QR's block
 // (linear.QR.AddRows), so each chunk is one re-triangularisation.
 var chunkRows = 4096
 
-// stepRows calls f with the least-squares rows of st, a chunk of pairs at
+// stepChunks calls f with the least-squares rows of st, a chunk of pairs at
 // a time and in order: for pair i and dimension k, the row τ F_ik (the
 // features of the drift at the pair's evaluation point, times τ), the
 // target −(Δ_ik + τ c_ik) and the pair's weight. The slices are reused
 // from one call to the next (and from rb, which may be nil): f must not
 // keep them. It returns the time spent evaluating the features.
-func stepRows(m *compile.Model, st *Step, rb *rowBuf, f func(F, b, w []float64)) time.Duration {
+func stepChunks(m *compile.Model, st *Step, rb *rowBuf, f func(F, b, w []float64)) time.Duration {
 	d, P := m.Dim, m.NumParams
 	per := min(max(1, chunkRows/max(d, 1)), st.N)
 	if rb == nil {
@@ -145,7 +145,7 @@ func stepRows(m *compile.Model, st *Step, rb *rowBuf, f func(F, b, w []float64))
 	return feat
 }
 
-// rowBuf holds the buffers of stepRows' chunks.
+// rowBuf holds the buffers of stepChunks' chunks.
 type rowBuf struct {
 	F, c, tmpF, tmpC, a, a0, b, w []float64
 }
@@ -160,7 +160,7 @@ func grow(buf *[]float64, n int) []float64 {
 	return s
 }
 
-// rows evaluates the rows of the pairs [lo, hi) of st (see stepRows).
+// rows evaluates the rows of the pairs [lo, hi) of st (see stepChunks).
 func (rb *rowBuf) rows(m *compile.Model, st *Step, lo, hi, d, P int) (F, b, w []float64) {
 	n := hi - lo
 	F, c := grow(&rb.F, n*d*P), grow(&rb.c, n*d)
@@ -226,7 +226,7 @@ func (a *Accumulator) Add(m *compile.Model, st *Step) error {
 	if err := a.addTau(st.K, st.Tau); err != nil {
 		return err
 	}
-	stepRows(m, st, nil, a.Normal.AddRows)
+	stepChunks(m, st, nil, a.Normal.AddRows)
 	return nil
 }
 
@@ -380,7 +380,7 @@ func (r *Residual) Add(m *compile.Model, st *Step, theta []float64, mean float64
 	if err := checkStep(m, st); err != nil {
 		return err
 	}
-	stepRows(m, st, nil, func(F, b, w []float64) { r.addRows(m.NumParams, F, b, w, theta, mean) })
+	stepChunks(m, st, nil, func(F, b, w []float64) { r.addRows(m.NumParams, F, b, w, theta, mean) })
 	return nil
 }
 

@@ -162,7 +162,9 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	var betaTime time.Duration
 	if sv.betaAt >= 0 && !o.betaPinned {
 		bstart := time.Now()
-		if err := out.residualBeta(m, prep, rows, o, sv); err != nil {
+		// β from the residuals works on the rows themselves: only this
+		// path holds every step's rows (O(N·d·P) memory).
+		if err := out.residualBeta(m, prep, linearRows(m, prep), o, sv); err != nil {
 			return nil, err
 		}
 		betaTime = time.Since(bstart)
@@ -180,7 +182,73 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	return out, nil
 }
 
-// linearQR folds the least-squares rows of every step (stepRows), a chunk
+// stepFeatures evaluates the drift features of every term at the
+// evaluation points of one step: F is N×d×P, c is N×d, such that the drift
+// at pair i is F_i θ + c_i.
+func stepFeatures(m *compile.Model, st *Step) (F, c []float64) {
+	d, P, n := m.Dim, m.NumParams, st.N
+	F = make([]float64, n*d*P)
+	c = make([]float64, n*d)
+	tmpF := make([]float64, n*d*P)
+	tmpC := make([]float64, n*d)
+	if m.Has(compile.Potential) {
+		m.PotentialFeatures(tmpF, tmpC, st.P, n, st.T)
+		addTo(F, tmpF)
+		addTo(c, tmpC)
+	}
+	if m.Has(compile.Interaction) {
+		clear(tmpF)
+		clear(tmpC)
+		m.InteractionFeatures(tmpF, tmpC, st.P, n, st.Cloud, st.NC)
+		addTo(F, tmpF)
+		addTo(c, tmpC)
+	}
+	if m.Has(compile.Internal) {
+		// f″(ρ) = Σ_j θ_j a_j(ρ) + a_0(ρ); its drift is f″(ρ)∇ρ.
+		a := make([]float64, n*P)
+		a0 := make([]float64, n)
+		m.InternalFeatures(a, a0, st.Rho, n)
+		for i := 0; i < n; i++ {
+			for k := 0; k < d; k++ {
+				g := st.GradRho[i*d+k]
+				row := F[(i*d+k)*P : (i*d+k+1)*P]
+				for j, v := range a[i*P : (i+1)*P] {
+					row[j] += v * g
+				}
+				c[i*d+k] += a0[i] * g
+			}
+		}
+	}
+	return F, c
+}
+
+// rowBlock is the least-squares rows of one step, all held (see stepChunks).
+type rowBlock struct {
+	F, b, w []float64
+}
+
+// stepBlocks is the rows of every step, held for the residual β's
+// estimator (beta.go).
+type stepBlocks []rowBlock
+
+// linearRows evaluates and holds the least-squares rows of every step.
+func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
+	blocks := make(stepBlocks, len(prep.Steps))
+	for s := range prep.Steps {
+		F, b, w := stepRows(m, &prep.Steps[s])
+		blocks[s] = rowBlock{F, b, w}
+	}
+	return blocks
+}
+
+// stepRows evaluates and holds all the least-squares rows of st (see
+// stepChunks).
+func stepRows(m *compile.Model, st *Step) (F, b, w []float64) {
+	var rb rowBuf
+	return rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
+}
+
+// linearQR folds the least-squares rows of every step (stepChunks), a chunk
 // of pairs at a time, into the triangular factor of their weighted QR, and
 // returns it with the weighted mean of the targets (for the residual's
 // second pass) and the time spent on the features.
@@ -188,7 +256,7 @@ func linearQR(m *compile.Model, prep *Prepared, o Options, rb *rowBuf) (qr *line
 	qr = linear.NewQR(m.NumParams)
 	wsum, bsum := 0.0, 0.0
 	for s := range prep.Steps {
-		feat += stepRows(m, &prep.Steps[s], rb, func(F, b, w []float64) {
+		feat += stepChunks(m, &prep.Steps[s], rb, func(F, b, w []float64) {
 			for r := range b {
 				wsum += w[r]
 				bsum += w[r] * b[r]
@@ -233,7 +301,7 @@ func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb
 	var r Residual
 	var feat time.Duration
 	for s := range prep.Steps {
-		feat += stepRows(m, &prep.Steps[s], rb, func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) })
+		feat += stepChunks(m, &prep.Steps[s], rb, func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) })
 	}
 	sv.res.SetRSS(r.RSS, r.TSS)
 	return r.RSS / (r.W / float64(m.Dim)), feat
