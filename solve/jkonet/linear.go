@@ -126,7 +126,9 @@ func addTo(dst, src []float64) {
 // no more than one chunk's rows is ever held. One singular value
 // decomposition of the P×P factor then serves the solve, the data-chosen
 // ridge, the standard errors, the rank and the flat directions; a second
-// pass makes the rows again for the residual (the loss, R² and σ̂²).
+// pass makes the rows again for the residual (the loss, R² and σ̂²). Only
+// an entropy's β from the residual noise holds every step's rows (its
+// estimator, residualBeta, reads them whole).
 // Cost: O(P² + 4096·P) memory whatever the number of pairs, O(N·d·P²)
 // time for the QR (for N pairs over all the steps), plus the features,
 // evaluated twice (an interaction term's features cost O(N·M) per step
