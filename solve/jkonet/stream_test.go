@@ -35,7 +35,10 @@ func TestFitLinearHoldsNoRows(t *testing.T) {
 	if len(heap) != len(prep.Steps) || len(heap) < 3 {
 		t.Fatalf("%d heap readings for %d steps", len(heap), len(prep.Steps))
 	}
-	if grow := heap[len(heap)-1] - heap[0]; grow > stepBytes/2 {
+	// Holding the rows grows the heap by a step's rows per step (2.7 MB
+	// over these 3); the bound leaves room for the allocator's and other
+	// tests' noise (0.6 MB seen once in a full package run).
+	if grow := heap[len(heap)-1] - heap[0]; grow > 1.5*stepBytes {
 		t.Errorf("the live heap grew by %.0f bytes over %d steps of %.0f bytes of rows each: rows are held", grow, len(heap)-1, stepBytes)
 	}
 }
