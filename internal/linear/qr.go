@@ -29,7 +29,9 @@ type QR struct {
 	btb     float64
 	bsum, w float64
 	rows    int
-	work    []float64
+	// g and tau are the buffers of a block's re-triangularisation, work
+	// LAPACK's workspace.
+	g, tau, work []float64
 	// badWeight is the first weight that is negative, infinite or NaN,
 	// reported by Factor when hasBad.
 	badWeight float64
@@ -64,7 +66,10 @@ func (q *QR) addBlock(a, b, w []float64) {
 	p, m := q.p, len(b)
 	n := p + 1
 	rows := n + m
-	g := make([]float64, rows*n)
+	if cap(q.g) < rows*n {
+		q.g = make([]float64, rows*n)
+	}
+	g := q.g[:rows*n]
 	copy(g, q.r)
 	for i := 0; i < m; i++ {
 		if !(w[i] >= 0) || math.IsInf(w[i], 1) {
@@ -85,7 +90,10 @@ func (q *QR) addBlock(a, b, w []float64) {
 	q.rows += m
 	// Householder QR (LAPACK's dgeqrf): R in the upper triangle.
 	ga := blas64.General{Rows: rows, Cols: n, Stride: n, Data: g}
-	tau := make([]float64, n)
+	if len(q.tau) < n {
+		q.tau = make([]float64, n)
+	}
+	tau := q.tau[:n]
 	if len(q.work) == 0 {
 		query := make([]float64, 1)
 		lapack64.Geqrf(ga, tau, query, -1)

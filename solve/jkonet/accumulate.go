@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/linear"
@@ -62,9 +63,9 @@ func NewTransition(k int, tx, ty float64, x, y *mat.Dense, pairs []Pair, scheme 
 // travel as bytes (MarshalBinary), so the closed form runs as a map
 // (features and sums per shard of pairs: Add), a combine (Merge) and one
 // Solve, on one machine or many, followed by the second pass of Residual.
-// FitLinear, which has every row in memory, reduces them by a QR instead:
-// the normal equations square the condition number (linear.Normal), so
-// an ill-conditioned fit is less precise here than there (on well-posed
+// FitLinear, which sees every row in one process, folds them into a QR
+// instead: the normal equations square the condition number
+// (linear.Normal), so an ill-conditioned fit is less precise here than there (on well-posed
 // problems the two agree to 1e-12, TestShardedFitEqualsFitLinear).
 //
 // Memory is O(P²) whatever the number of pairs; Add costs O(N·d·P²) for
@@ -114,24 +115,101 @@ func checkStep(m *compile.Model, st *Transition) error {
 	return nil
 }
 
-// stepRows returns the least-squares rows of a step: for pair i and
-// dimension k, the row τ·F_ik, the target −(Δ_ik + τ·c_ik) and the pair's
-// weight (N·d rows, row-major F).
-func stepRows(m *compile.Model, st *Transition) (F, b, w []float64) {
+// chunkRows (a variable for tests) is about how many least-squares rows (pairs × dimensions) the
+// closed form evaluates and holds at once: the rows of a step are made a
+// chunk of pairs at a time (stepChunks) and folded into the QR factor or the
+// sums before the next chunk is made, so memory stays O(chunkRows·P)
+// whatever the number of pairs. It matches the QR's block
+// (linear.QR.AddRows), so each chunk is one re-triangularisation.
+var chunkRows = 4096
+
+// stepChunks calls f with the least-squares rows of st, a chunk of pairs at
+// a time and in order: for pair i and dimension k, the row τ F_ik (the
+// features of the drift at the pair's evaluation point, times τ), the
+// target −(Δ_ik + τ c_ik) and the pair's weight. The slices are reused
+// from one call to the next (and from rb, which may be nil): f must not
+// keep them. It returns the time spent evaluating the features.
+func stepChunks(m *compile.Model, st *Transition, rb *rowBuf, f func(F, b, w []float64)) time.Duration {
 	d, P := m.Dim, m.NumParams
-	F, c := stepFeatures(m, st)
-	rows := st.N * d
-	b = make([]float64, rows)
-	w = make([]float64, rows)
-	for i := 0; i < st.N; i++ {
+	per := min(max(1, chunkRows/max(d, 1)), st.N)
+	if rb == nil {
+		rb = new(rowBuf)
+	}
+	var feat time.Duration
+	for lo := 0; lo < st.N; lo += per {
+		hi := min(lo+per, st.N)
+		start := time.Now()
+		F, b, w := rb.rows(m, st, lo, hi, d, P)
+		feat += time.Since(start)
+		f(F, b, w)
+	}
+	return feat
+}
+
+// rowBuf holds the buffers of stepChunks' chunks.
+type rowBuf struct {
+	F, c, tmpF, tmpC, a, a0, b, w []float64
+}
+
+// grow returns buf resized to n entries, zeroed.
+func grow(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	s := (*buf)[:n]
+	clear(s)
+	return s
+}
+
+// rows evaluates the rows of the pairs [lo, hi) of st (see stepChunks).
+func (rb *rowBuf) rows(m *compile.Model, st *Transition, lo, hi, d, P int) (F, b, w []float64) {
+	n := hi - lo
+	F, c := grow(&rb.F, n*d*P), grow(&rb.c, n*d)
+	x := st.P[lo*d : hi*d]
+	// The first kind's features are written in place, the others' added.
+	first := true
+	add := func(fill func(F, c []float64)) {
+		if first {
+			fill(F, c)
+			first = false
+			return
+		}
+		tF, tC := grow(&rb.tmpF, n*d*P), grow(&rb.tmpC, n*d)
+		fill(tF, tC)
+		addTo(F, tF)
+		addTo(c, tC)
+	}
+	if m.Has(compile.Potential) {
+		add(func(F, c []float64) { m.PotentialFeatures(F, c, x, n, st.T) })
+	}
+	if m.Has(compile.Interaction) {
+		add(func(F, c []float64) { m.InteractionFeatures(F, c, x, n, st.Cloud, st.NC) })
+	}
+	if m.Has(compile.Internal) {
+		// f″(ρ) = Σ_j θ_j a_j(ρ) + a_0(ρ); its drift is f″(ρ)∇ρ.
+		a, a0 := grow(&rb.a, n*P), grow(&rb.a0, n)
+		m.InternalFeatures(a, a0, st.Rho[lo:hi], n)
+		for i := 0; i < n; i++ {
+			for k := 0; k < d; k++ {
+				g := st.GradRho[(lo+i)*d+k]
+				row := F[(i*d+k)*P : (i*d+k+1)*P]
+				for j, v := range a[i*P : (i+1)*P] {
+					row[j] += v * g
+				}
+				c[i*d+k] += a0[i] * g
+			}
+		}
+	}
+	b, w = grow(&rb.b, n*d), grow(&rb.w, n*d)
+	for i := 0; i < n; i++ {
 		for k := 0; k < d; k++ {
 			r := i*d + k
 			row := F[r*P : (r+1)*P]
 			for j := range row {
 				row[j] *= st.Tau
 			}
-			b[r] = -(st.Delta[r] + st.Tau*c[r])
-			w[r] = st.W[i]
+			b[r] = -(st.Delta[lo*d+r] + st.Tau*c[r])
+			w[r] = st.W[lo+i]
 		}
 	}
 	return F, b, w
@@ -146,15 +224,10 @@ func (a *Accumulator) Add(m *compile.Model, st *Transition) error {
 	if err := checkStep(m, st); err != nil {
 		return err
 	}
-	F, b, w := stepRows(m, st)
-	return a.addRows(st.K, st.Tau, F, b, w)
-}
-
-func (a *Accumulator) addRows(k int, tau float64, F, b, w []float64) error {
-	if err := a.addTau(k, tau); err != nil {
+	if err := a.addTau(st.K, st.Tau); err != nil {
 		return err
 	}
-	a.Normal.AddRows(F, b, w)
+	stepChunks(m, st, nil, a.Normal.AddRows)
 	return nil
 }
 
@@ -315,8 +388,7 @@ func (r *Residual) Add(m *compile.Model, st *Transition, theta []float64, mean f
 	if err := checkStep(m, st); err != nil {
 		return err
 	}
-	F, b, w := stepRows(m, st)
-	r.addRows(m.NumParams, F, b, w, theta, mean)
+	stepChunks(m, st, nil, func(F, b, w []float64) { r.addRows(m.NumParams, F, b, w, theta, mean) })
 	return nil
 }
 

@@ -456,6 +456,10 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 		return betaEstimate{}, err
 	}
 	beta, ratio := raw/math.Max(a0, 0.05), a0
+	// slope is the secant's d(β·a(β))/dβ: how much the kept noise moves
+	// with β, what turns the raw measurement's error into β's (the delta
+	// method); the ratio a(β) is the slope only when a does not depend on β.
+	slope := math.NaN()
 	for pass := 0; pass < 8; pass++ {
 		f1, a1, err := f(beta)
 		if err != nil {
@@ -464,6 +468,9 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 		ratio = a1
 		if f1 == f0 {
 			break
+		}
+		if beta != b0 {
+			slope = (f1 - f0) / (beta - b0)
 		}
 		next := beta - f1*(beta-b0)/(f1-f0)
 		if !(next > 0) {
@@ -495,7 +502,11 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	}
 	// The simulated ratio has its own sampling error, about that of the
 	// raw measurement (one simulation of the same size): counted once more.
-	est.Beta, est.StdErr, est.Raw, est.Ratio = beta, data.MeanSE/ratio*math.Sqrt2, raw, ratio
+	gain := ratio
+	if slope > 0.05 && slope < ratio {
+		gain = slope
+	}
+	est.Beta, est.StdErr, est.Raw, est.Ratio = beta, data.MeanSE/gain*math.Sqrt2, raw, ratio
 	// The interval: β̂ ± 1.96·SE, its lower end lowered to where the
 	// intercept's (which a smooth misfit does not raise) would put it,
 	// truncated at 0.

@@ -100,6 +100,81 @@ func (r *Result) Interval(j int) (lo, hi float64) {
 	return r.Theta[j] - 1.96*r.StdErr[j], r.Theta[j] + 1.96*r.StdErr[j]
 }
 
+func addTo(dst, src []float64) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// FitLinear solves the closed form: every term must be affine in its
+// parameters. Parameters with bounds are kept inside them by an exact
+// active-set solve (linear.Factored.SolveBox).
+//
+// The rows (one per pair and coordinate, N·d in all, P features each) are
+// made a chunk of pairs at a time (about 4,096 rows) and folded into the
+// triangular factor of a Householder QR of the weighted design, never
+// through the normal equations, which would square the condition number;
+// no more than one chunk's rows is ever held. One singular value
+// decomposition of the P×P factor then serves the solve, the data-chosen
+// ridge, the standard errors, the rank and the flat directions; a second
+// pass makes the rows again for the residual (the loss, R² and σ̂²). Only
+// an entropy's β from the residual noise holds every step's rows (its
+// estimator, residualBeta, reads them whole).
+// Cost: O(P² + 4096·P) memory whatever the number of pairs, O(N·d·P²)
+// time for the QR (for N pairs over all the steps), plus the features,
+// evaluated twice (an interaction term's features cost O(N·M) per step
+// against a cloud of M particles, see compile.Model.InteractionFeatures),
+// and O(P³) for the decomposition. Accumulator is the path for data split
+// across shards or machines: normal equations, O(P²) memory, mergeable.
+// The standard errors are approximate (see linear.Result.StdErr): under
+// the ridge they are the sandwich σ̂²·M⁻¹AᵀWA·M⁻¹ about the ridge
+// estimate's own biased mean, and they condition on the coupling and the
+// density estimate.
+func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
+	if err := m.LinearError(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	var rb rowBuf
+	qr, mean, featTime := linearQR(m, prep, o, &rb)
+
+	o.progress("solve", 0, 1, math.NaN())
+	f, err := qr.Factor()
+	if err != nil {
+		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+	}
+	sv, err := solveFactored(m, f, o, prep.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	loss, residTime := sv.setResidual(m, prep, mean, &rb)
+	out := sv.result(m, prep.Scheme)
+	featTime += residTime
+	solveTime := time.Since(start) - featTime
+
+	var betaTime time.Duration
+	if sv.betaAt >= 0 && !o.betaPinned {
+		bstart := time.Now()
+		// β from the residuals works on the rows themselves: only this
+		// path holds every step's rows (O(N·d·P) memory).
+		if err := out.residualBeta(m, prep, linearRows(m, prep), o, sv); err != nil {
+			return nil, err
+		}
+		betaTime = time.Since(bstart)
+	}
+	out.warnRidgeShift(sv)
+	out.Loss = loss
+	if math.IsNaN(loss) {
+		out.Loss = Loss(m, prep, out.Theta)
+	}
+	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", solveTime})
+	if betaTime > 0 {
+		out.Times = append(out.Times, Stage{"diffusion", betaTime})
+	}
+	o.progress("solve", 1, 1, out.Loss)
+	return out, nil
+}
+
 // stepFeatures evaluates the drift features of every term at the
 // evaluation points of one step: F is N×d×P, c is N×d, such that the drift
 // at pair i is F_i θ + c_i.
@@ -140,101 +215,50 @@ func stepFeatures(m *compile.Model, st *Transition) (F, c []float64) {
 	return F, c
 }
 
-func addTo(dst, src []float64) {
-	for i, v := range src {
-		dst[i] += v
-	}
-}
-
-// FitLinear solves the closed form: every term must be affine in its
-// parameters. Parameters with bounds are kept inside them by an exact
-// active-set solve (linear.Factored.SolveBox).
-//
-// The rows (one per pair and coordinate, N·d in all, P features each) are
-// kept in memory and reduced by a Householder QR of the weighted design,
-// never through the normal equations, which would square the condition
-// number; one singular value decomposition of the P×P factor then serves
-// the solve, the data-chosen ridge, the standard errors, the rank and the
-// flat directions. Cost: O(N·d·P) memory for the rows and O(N·d·P²) time
-// for the QR (for N pairs over all the steps), plus the features
-// themselves (an interaction term's features cost O(N·M) per step against
-// a cloud of M particles, see compile.Model.InteractionFeatures) and
-// O(P³) for the decomposition. Accumulator is the path for rows that are
-// not kept: normal equations, O(P²) memory. The standard errors are
-// approximate (see linear.Result.StdErr): under the ridge they are the
-// sandwich σ̂²·M⁻¹AᵀWA·M⁻¹ about the ridge estimate's own biased mean, and
-// they condition on the coupling and the density estimate.
-func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
-	if err := m.LinearError(); err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	rows := linearRows(m, prep, o)
-	featTime := time.Since(start)
-
-	start = time.Now()
-	o.progress("solve", 0, 1, math.NaN())
-	f, err := rows.factor(m.NumParams)
-	if err != nil {
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
-	}
-	sv, err := solveFactored(m, f, o, prep.Scheme)
-	if err != nil {
-		return nil, err
-	}
-	loss := sv.setResidual(rows, m.Dim)
-	out := sv.result(m, prep.Scheme)
-	solveTime := time.Since(start)
-
-	var betaTime time.Duration
-	if sv.betaAt >= 0 && !o.betaPinned {
-		bstart := time.Now()
-		if err := out.residualBeta(m, prep, rows, o, sv); err != nil {
-			return nil, err
-		}
-		betaTime = time.Since(bstart)
-	}
-	out.warnRidgeShift(sv)
-	out.Loss = loss
-	if math.IsNaN(loss) {
-		out.Loss = Loss(m, prep, out.Theta)
-	}
-	out.Times = append(append(Timings{}, prep.Times...), Stage{"features", featTime}, Stage{"solve", solveTime})
-	if betaTime > 0 {
-		out.Times = append(out.Times, Stage{"diffusion", betaTime})
-	}
-	o.progress("solve", 1, 1, out.Loss)
-	return out, nil
-}
-
-// rowBlock is the least-squares rows of one step (see stepRows).
+// rowBlock is the least-squares rows of one step, all held (see stepChunks).
 type rowBlock struct {
 	F, b, w []float64
 }
 
-// stepBlocks is the rows of every step, kept for the QR and for the
-// residual's second pass.
+// stepBlocks is the rows of every step, held for the residual β's
+// estimator (beta.go).
 type stepBlocks []rowBlock
 
-// linearRows evaluates the least-squares rows of every step: for pair i,
-// dimension k, the row τ F_ik and the target −(Δ_ik + τ c_ik).
-func linearRows(m *compile.Model, prep *Prepared, o Options) stepBlocks {
+// linearRows evaluates and holds the least-squares rows of every step.
+func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
 	blocks := make(stepBlocks, len(prep.Steps))
 	for s := range prep.Steps {
 		F, b, w := stepRows(m, &prep.Steps[s])
 		blocks[s] = rowBlock{F, b, w}
-		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	return blocks
 }
 
-// factor reduces the rows by a QR of the weighted design.
-func (bs stepBlocks) factor(P int) (*linear.Factored, error) {
-	qr := linear.NewQR(P)
-	for _, bl := range bs {
-		qr.AddRows(bl.F, bl.b, bl.w)
+// stepRows evaluates and holds all the least-squares rows of st (see
+// stepChunks).
+func stepRows(m *compile.Model, st *Transition) (F, b, w []float64) {
+	var rb rowBuf
+	return rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
+}
+
+// linearQR folds the least-squares rows of every step (stepChunks), a chunk
+// of pairs at a time, into the triangular factor of their weighted QR, and
+// returns it with the weighted mean of the targets (for the residual's
+// second pass) and the time spent on the features.
+func linearQR(m *compile.Model, prep *Prepared, o Options, rb *rowBuf) (qr *linear.QR, mean float64, feat time.Duration) {
+	qr = linear.NewQR(m.NumParams)
+	wsum, bsum := 0.0, 0.0
+	for s := range prep.Steps {
+		feat += stepChunks(m, &prep.Steps[s], rb, func(F, b, w []float64) {
+			for r := range b {
+				wsum += w[r]
+				bsum += w[r] * b[r]
+			}
+			qr.AddRows(F, b, w)
+		})
+		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
-	return qr.Factor()
+	return qr, bsum / wsum, feat
 }
 
 // theta is the full θ of a solve: the free entries from the diagnostics'
@@ -255,39 +279,25 @@ func (sv *solved) theta(P int) []float64 {
 }
 
 // setResidual replaces the residual of the solve by the one summed over
-// the rows themselves (the factored form keeps it to rounding, but the
-// loss is defined on the rows), updating R² and the standard errors, and
+// the rows themselves, made again a chunk at a time (the factored form
+// keeps it to rounding, but the loss is defined on the rows; mean is the
+// targets' weighted mean), updating R² and the standard errors, and
 // returns the loss: the same residual over the total pair weight (each
-// pair's weight stands on its dim rows); NaN when every parameter is held
-// at a bound.
-func (sv *solved) setResidual(bs stepBlocks, dim int) float64 {
+// pair's weight stands on its dim rows), NaN when every parameter is held
+// at a bound; and the time spent on the features (made in rb).
+func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb *rowBuf) (float64, time.Duration) {
 	if sv.res == nil {
-		return math.NaN()
+		return math.NaN(), 0
 	}
 	P := len(sv.fixed)
 	th := sv.theta(P)
-	rss, wsum, bsum := 0.0, 0.0, 0.0
-	for _, bl := range bs {
-		for r := range bl.b {
-			wsum += bl.w[r]
-			bsum += bl.w[r] * bl.b[r]
-		}
+	var r Residual
+	var feat time.Duration
+	for s := range prep.Steps {
+		feat += stepChunks(m, &prep.Steps[s], rb, func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) })
 	}
-	mean := bsum / wsum
-	tss := 0.0
-	for _, bl := range bs {
-		for r := range bl.b {
-			pred := 0.0
-			for j, v := range bl.F[r*P : (r+1)*P] {
-				pred += v * th[j]
-			}
-			e := pred - bl.b[r]
-			rss += bl.w[r] * e * e
-			tss += bl.w[r] * (bl.b[r] - mean) * (bl.b[r] - mean)
-		}
-	}
-	sv.res.SetRSS(rss, tss)
-	return rss / (wsum / float64(dim))
+	sv.res.SetRSS(r.RSS, r.TSS)
+	return r.RSS / (r.W / float64(m.Dim)), feat
 }
 
 // result is the fit of a solve: θ, its standard errors (NaN for an entry

@@ -44,7 +44,8 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 	// test scales with the number of rows.
 	base, scale := prep, 1.0
 	this := res
-	if sub, frac := subsamplePairs(prep, stepCheckPairs, o.Seed); sub != nil {
+	// A subsample costs two fits: worth it below half the pairs.
+	if sub, frac := subsamplePairs(prep, checkPairs(m), o.Seed); sub != nil && frac < 0.5 {
 		base, scale = sub, 1/frac
 		o2 := o
 		o2.Progress = nil
@@ -119,9 +120,19 @@ func stepCheck(m *compile.Model, s *snapshot.Snapshots, prep *Prepared, o Option
 	return nil
 }
 
-// stepCheckPairs is the most pairs per step the step check fits (a
-// variable for tests).
-var stepCheckPairs = 4096
+// stepCheckRows is the most least-squares rows (pairs × dimensions) per
+// step the step check fits, unless the parameters need more (a variable
+// for tests): 4,096 pairs in 2-D.
+var stepCheckRows = 8192
+
+// checkPairs is the most pairs per step the step check fits for m: about
+// stepCheckRows rows, and at least 16 rows per parameter. Its two fits
+// cost O(rows·P²) each, so a cap in pairs alone would let them cost as
+// much as the fit itself in 50-D (4,096 pairs make 204,800 rows there);
+// in rows, they cost a bounded share of it.
+func checkPairs(m *compile.Model) int {
+	return max(1, max(stepCheckRows, 16*m.NumParams)/max(m.Dim, 1))
+}
 
 // subsamplePairs returns prep with at most n pairs per step, drawn without
 // replacement (seeded), and the fraction of all pairs kept; nil when no

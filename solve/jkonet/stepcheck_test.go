@@ -20,13 +20,13 @@ potential V(x) = k*norm2(x)/2
 interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 `
 	data := simulateSpec(t, spec, []float64{0.2, 1, 0.5}, 400, 3, 0.01, 4)
-	defer func(n int) { stepCheckPairs = n }(stepCheckPairs)
+	defer func(n int) { stepCheckRows = n }(stepCheckRows)
 	for _, tc := range []struct {
 		scheme compile.Scheme
-		pairs  int // stepCheckPairs: 150 checks on a subsample
+		rows   int // stepCheckRows: 300 checks 150 pairs a step
 		warn   bool
-	}{{compile.Explicit, 4096, false}, {compile.Implicit, 4096, true}, {compile.Explicit, 150, false}, {compile.Implicit, 150, true}} {
-		stepCheckPairs = tc.pairs
+	}{{compile.Explicit, 8192, false}, {compile.Implicit, 8192, true}, {compile.Explicit, 300, false}, {compile.Implicit, 300, true}} {
+		stepCheckRows = tc.rows
 		o := DefaultOptions()
 		o.Scheme = &tc.scheme
 		res, err := Fit(model(t, spec), data, o)
@@ -40,7 +40,7 @@ interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 			}
 		}
 		if (got != "") != tc.warn || (res.StepShift != nil) != tc.warn {
-			t.Errorf("%v, %d pairs: warning %q, StepShift %v; want a warning: %v", tc.scheme, tc.pairs, got, res.StepShift, tc.warn)
+			t.Errorf("%v, %d rows a step: warning %q, StepShift %v; want a warning: %v", tc.scheme, tc.rows, got, res.StepShift, tc.warn)
 			continue
 		}
 		if !tc.warn {
@@ -73,6 +73,34 @@ potential V(x) = a*sum(x^4) + b*sum(x^2) + c*sum(x)
 	for _, w := range res.Warnings {
 		if strings.Contains(w, "step matters") {
 			t.Errorf("explicit fit of Euler data warns: %s", w)
+		}
+	}
+}
+
+// The step check's subsample is capped in rows, not pairs: in 50-D with
+// 1,325 parameters 4,096 pairs a step would make its two fits cost as much
+// as the fit itself.
+func TestCheckPairs(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		dim  int
+		want int
+	}{
+		{stSpec, 2, 4096},
+		{"param c[*]\npotential V(x) = dot(c, polynomials(x, 2))\n", 50, 424},  // 16·1325 rows
+		{"param c[*]\npotential V(x) = dot(c, polynomials(x, 2))\n", 10, 819},  // 8192 rows
+		{"param c[*]\npotential V(x) = dot(c, polynomials(x, 35))\n", 2, 5320}, // 16·665 rows
+	} {
+		spec, err := compile.LoadString("test.jko", tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := spec.Instantiate(tc.dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := checkPairs(m); got != tc.want {
+			t.Errorf("%d-D, %d parameters: %d pairs a step, want %d", tc.dim, m.NumParams, got, tc.want)
 		}
 	}
 }
