@@ -121,6 +121,20 @@ func SchemeFor(o Options, m *compile.Model) compile.Scheme {
 	return m.Scheme
 }
 
+// meanFieldCloud returns the population the mean field of transition k
+// averages over under scheme, as rows, and its size: the whole snapshot
+// the evaluation points belong to (k for explicit, k+1 for implicit), since
+// the particles interacted with all of it, not with the split being
+// fitted.
+func meanFieldCloud(s *snapshot.Snapshots, k int, scheme compile.Scheme) ([]float64, int) {
+	if scheme == compile.Implicit {
+		k++
+	}
+	whole := s.Whole(k)
+	n, _ := whole.Dims()
+	return denseData(whole), n
+}
+
 // Prepare computes the couplings and, if the spec needs them, the densities.
 func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.Scheme) (*Prepared, error) {
 	o, err := o.resolve()
@@ -155,15 +169,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 			return nil, fmt.Errorf("jkonet: coupling snapshots %d and %d: %w", k, k+1, err)
 		}
 		st := NewTransition(k, s.Times[k], s.Times[k+1], x, y, pairs, scheme)
-		// The mean field averages over the whole snapshot the evaluation
-		// points belong to (the particles interacted with all of it, not
-		// with the split being fitted).
-		whole := s.Whole(k)
-		if scheme == compile.Implicit {
-			whole = s.Whole(k + 1)
-		}
-		st.NC, _ = whole.Dims()
-		st.Cloud = denseData(whole)
+		st.Cloud, st.NC = meanFieldCloud(s, k, scheme)
 		p.Steps = append(p.Steps, *st)
 		p.Pairs = append(p.Pairs, len(pairs))
 		o.progress("couplings", k+1, K, math.NaN())

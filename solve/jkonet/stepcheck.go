@@ -177,16 +177,12 @@ func (p *Prepared) otherStep(s *snapshot.Snapshots) *Prepared {
 	}
 	q.Steps = make([]Transition, len(p.Steps))
 	for i, st := range p.Steps {
-		k := st.K
 		if q.Scheme == compile.Implicit {
-			st.P, st.T = st.Y, s.Times[k+1]
-			k++
+			st.P, st.T = st.Y, s.Times[st.K+1]
 		} else {
-			st.P, st.T = st.X, s.Times[k]
+			st.P, st.T = st.X, s.Times[st.K]
 		}
-		whole := s.Whole(k)
-		st.NC, _ = whole.Dims()
-		st.Cloud = denseData(whole)
+		st.Cloud, st.NC = meanFieldCloud(s, st.K, q.Scheme)
 		q.Steps[i] = st
 	}
 	return &q
