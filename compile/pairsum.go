@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"encoding/binary"
 	"math"
 
 	"github.com/jko-org/jko/internal/eval"
@@ -242,20 +241,13 @@ func newCubature(ys []float64, ny, d int, deg []int) *cubature {
 // selfCounts returns, for each of the n points x, the number of points of
 // ys that coincide with it (the pairs with z = 0).
 func selfCounts(x []float64, n int, ys []float64, ny, d int) []int {
-	key := func(p []float64) string {
-		b := make([]byte, 8*d)
-		for k, v := range p {
-			binary.LittleEndian.PutUint64(b[8*k:], math.Float64bits(v+0)) // −0 as 0
-		}
-		return string(b)
-	}
 	seen := make(map[string]int, ny)
 	for j := 0; j < ny; j++ {
-		seen[key(ys[j*d:(j+1)*d])]++
+		seen[rowKey(ys[j*d:(j+1)*d])]++
 	}
 	c := make([]int, n)
 	for i := range c {
-		c[i] = seen[key(x[i*d:(i+1)*d])]
+		c[i] = seen[rowKey(x[i*d:(i+1)*d])]
 	}
 	return c
 }

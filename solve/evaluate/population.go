@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/jko-org/jko/compile"
@@ -46,8 +47,7 @@ func populationRows(f any, s *snapshot.Snapshots, k int) []int {
 	key := func(m *mat.Dense, i int) string {
 		b := make([]byte, 0, 8*d)
 		for _, v := range m.RawRowView(i) {
-			u := math.Float64bits(v)
-			b = append(b, byte(u), byte(u>>8), byte(u>>16), byte(u>>24), byte(u>>32), byte(u>>40), byte(u>>48), byte(u>>56))
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 		}
 		return string(b)
 	}
