@@ -143,7 +143,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
-	sv, err := solveFactored(m, f, o, prep.Scheme)
+	sv, err := solveFactored(m, f, o, prep.Scheme, len(prep.Steps))
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +332,9 @@ func (sv *solved) result(m *compile.Model, scheme compile.Scheme) *Result {
 // in beta.go).
 func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlocks, o Options, sv *solved) error {
 	betaAt := sv.betaAt
+	// The calibration's refits use the data fit's ridge: the same
+	// estimator on the simulated pairs.
+	o.Ridge = RidgeFixed(sv.reg)
 	be, err := residualBeta(m, prep, rows, out.Theta, o)
 	if err != nil {
 		return fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
@@ -339,12 +342,22 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 	lo, hi := bounds(m)
 	b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
 	if be.Drift != nil && b > 0 {
+		// The drift's standard errors read the noise from the coupled
+		// pairs' residuals, which the coupling has partly removed (it
+		// re-pairs neighbours: 7% of the noise at 300 particles, 17% at
+		// 1000, more as the particles crowd). The estimate's error is the
+		// noise's projection on the smooth features, which re-pairing
+		// neighbours leaves almost whole, so the residuals made the
+		// standard errors too small, the more so the more particles:
+		// they are rescaled to the noise the fitted β says the data
+		// carry (2βτ per coordinate), where that is larger.
+		scale := math.Sqrt(noiseInflation(m, prep, sv.res, b))
 		// θ_sim carries a simulation's noise, as large as the data's:
 		// the corrected entries' variance doubles.
 		for j := range out.Theta {
 			if j != betaAt && !sv.fixed[j] {
 				out.Theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
-				out.StdErr[j] *= math.Sqrt2
+				out.StdErr[j] *= math.Sqrt2 * scale
 			}
 		}
 	}
@@ -358,6 +371,32 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 		out.Warnings = append(out.Warnings, miniBatchBetaWarning(out.Names[betaAt], size))
 	}
 	return nil
+}
+
+// noiseInflation is the ratio of the residual variance the diffusion β
+// implies (2βτ per coordinate of every pair, weighted as the rows) to the
+// one the fit res measured (RSS over its residual degrees of freedom), or
+// 1 when the measured one is the larger (a drift misfit adds to the
+// noise; the standard errors then keep it).
+func noiseInflation(m *compile.Model, prep *Prepared, res *linear.Result, beta float64) float64 {
+	if res == nil || !(res.RSS > 0) || !(beta > 0) {
+		return 1
+	}
+	want, rows := 0.0, 0
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		wsum := 0.0
+		for _, w := range st.W {
+			wsum += w
+		}
+		want += float64(m.Dim) * 2 * beta * st.Tau * wsum
+		rows += st.N * m.Dim
+	}
+	if rows <= res.Rank {
+		return 1
+	}
+	got := res.RSS * float64(rows) / float64(rows-res.Rank)
+	return math.Max(1, want/got)
 }
 
 // warnRidgeShift warns when the ridge moved a parameter by more than its
@@ -401,8 +440,10 @@ type solved struct {
 
 // solveFactored solves the factored problem f of m's closed form with o's
 // ridge and m's bounds: the solve FitLinear (f from a QR of the rows) and
-// Accumulator.Solve (f from the normal equations) share.
-func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compile.Scheme) (*solved, error) {
+// Accumulator.Solve (f from the normal equations) share. steps is the
+// number of transitions the rows come from: the data-chosen ridge counts
+// one step's rows as the independent ones (linear.Factored.AutoRidge).
+func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compile.Scheme, steps int) (*solved, error) {
 	P := m.NumParams
 	names := m.ParamNames()
 	lower, upper := bounds(m)
@@ -425,7 +466,7 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {
-		reg = f.AutoRidge()
+		reg = f.AutoRidge(steps)
 	}
 	settings := linear.Settings{Ridge: reg}
 	boxTheta, where, err := f.SolveBox(settings, lower, upper)
@@ -477,7 +518,9 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 // boxSolve solves the normal equations full of m's closed form with o's
 // ridge inside m's bounds (β's entry held at 0 when it comes from the
 // residual noise): θ without its diagnostics, which the diffusion's
-// calibration refits need alone.
+// calibration refits need alone. FitLinear hands them the ridge it chose
+// for the data (fixed), so that a refit is the data's estimator; a ridge
+// left to the data is chosen as for rows of one step.
 func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.Scheme) ([]float64, error) {
 	lower, upper := bounds(m)
 	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
@@ -496,7 +539,7 @@ func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.S
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {
-		reg = f.AutoRidge()
+		reg = f.AutoRidge(1)
 	}
 	theta, _, err := f.SolveBox(linear.Settings{Ridge: reg}, lower, upper)
 	if err != nil {
