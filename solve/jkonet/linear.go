@@ -19,10 +19,16 @@ type Result struct {
 	// estimable, nil when not computed). It is approximate: the closed
 	// form's is σ̂²·M⁻¹AᵀWA·M⁻¹ (M = AᵀWA + Λ, the sandwich form under
 	// the ridge: the spread about the ridge estimate's own, biased, mean;
-	// see linear.Result.StdErr), L-BFGS's and Adam's the Gauss–Newton
-	// σ̂²(JᵀWJ)⁻¹ at the optimum; all treat the pairs' coordinates as
-	// independent rows and condition on the coupling and the density
-	// estimate. Bootstrap gives a spread that does not.
+	// see linear.Result.StdErr), with σ̂² the noise 2β̂τ an entropy's β
+	// from the residuals implies where that exceeds the coupled
+	// residuals' variance (the coupling removes part of the noise from
+	// the residuals, not from the estimate), times √2 for the entries the
+	// coupling's bias correction moved; L-BFGS's and Adam's the
+	// Gauss–Newton σ̂²(JᵀWJ)⁻¹ at the optimum; all treat the pairs'
+	// coordinates as independent rows and condition on the density
+	// estimate, and without a β from the residuals they read the noise
+	// from the coupled residuals, which understates it. Bootstrap gives a
+	// spread over resampled pairs.
 	StdErr []float64
 	// Names names each entry of θ.
 	Names []string
@@ -126,10 +132,11 @@ func addTo(dst, src []float64) {
 // against a cloud of M particles, see compile.Model.InteractionFeatures),
 // and O(P³) for the decomposition. Accumulator is the path for data split
 // across shards or machines: normal equations, O(P²) memory, mergeable.
-// The standard errors are approximate (see linear.Result.StdErr): under
-// the ridge they are the sandwich σ̂²·M⁻¹AᵀWA·M⁻¹ about the ridge
-// estimate's own biased mean, and they condition on the coupling and the
-// density estimate.
+// The standard errors are approximate (see Result.StdErr and
+// linear.Result.StdErr): under the ridge they are the sandwich
+// σ̂²·M⁻¹AᵀWA·M⁻¹ about the ridge estimate's own biased mean, and they
+// condition on the density estimate. The data-chosen ridge counts one
+// step's rows as the independent ones (linear.Factored.AutoRidge).
 func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if err := m.LinearError(); err != nil {
 		return nil, err
