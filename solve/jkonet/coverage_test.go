@@ -45,6 +45,16 @@ func coverage(t *testing.T, seeds, n int) (names []string, st []coverageStat) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if os.Getenv("JKO_PERSEED") != "" {
+			// One line per seed, for a study stopped early: the error,
+			// the reported SE, the SE before the noise rescaling (√2 ×
+			// the coupled residuals'), and the true pairs' error and SE.
+			fmt.Printf("seed %d", s)
+			for j := range truth[:len(truth)-1] {
+				fmt.Printf(" | %s %.6g %.6g %.6g %.6g %.6g", names[j], res.Theta[j]-truth[j], res.StdErr[j], math.Sqrt2*res.Linear.StdErr[j], pairs.Theta[j]-truth[j], pairs.StdErr[j])
+			}
+			fmt.Println()
+		}
 		for j, want := range truth {
 			e := res.Theta[j] - want
 			lo, hi := res.Interval(j)
