@@ -91,3 +91,39 @@ func TestRidgeStudy(t *testing.T) {
 		}
 	}
 }
+
+// TestRidgePotentialSuite runs the 4.1 suite's paper_linear_potential
+// fits (noise-free, 124 parameters) with the data-chosen ridge and prints
+// the chosen ridge and the one-step W1 (JKO_LONG=1; JKO_POTENTIALS, default
+// the three the features represent exactly and two they do not).
+func TestRidgePotentialSuite(t *testing.T) {
+	if os.Getenv("JKO_LONG") == "" {
+		t.Skip("JKO_LONG=1 runs the 4.1 suite's ridge study")
+	}
+	pick := map[string]bool{"styblinski_tang": true, "watershed": true, "sphere": true, "flowers": true, "relu": true}
+	if v := os.Getenv("JKO_POTENTIALS"); v != "" {
+		pick = map[string]bool{}
+		for _, p := range strings.Split(v, ",") {
+			pick[p] = true
+		}
+	}
+	fmt.Printf("| problem | ridge | one-step W1 |\n|---|---|---|\n")
+	for _, c := range PotentialSuite(false) {
+		if c.ModelName != "paper_linear_potential" || !pick[c.Name] {
+			continue
+		}
+		train, test, stage, err := simulateCase(c, 0, Options{})
+		if err != nil {
+			t.Fatal(stage, err)
+		}
+		fitted, stage, err := fitCase(c, 0, Options{}, train)
+		if err != nil {
+			t.Fatal(stage, err)
+		}
+		r := newRow(c, Options{})
+		if err := r.score(fitted, test, 0, false); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("| %s | %.3g | %.3g |\n", c.Name, fitted.Result.Ridge, r.EMD)
+	}
+}
