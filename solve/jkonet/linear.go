@@ -409,6 +409,9 @@ func noiseInflation(m *compile.Model, prep *Prepared, res *linear.Result, beta f
 	return math.Max(1, want/got)
 }
 
+// noiseCheckPairs is the most pairs a step gives warnUnmodelledNoise.
+const noiseCheckPairs = 1000
+
 // warnUnmodelledNoise warns when the coupled pairs carry diffusion noise
 // (the intercept of the neighbours' residual differences, which a smooth
 // drift misfit does not raise, is above 0 with 95% confidence) that the
@@ -428,15 +431,34 @@ func (out *Result) warnUnmodelledNoise(m *compile.Model, prep *Prepared, gradien
 		if len(st.X) != st.N*d || !(st.Tau > 0) {
 			return
 		}
-		r := drift(m, st, out.Theta)
+		// Every stride-th pair, at most noiseCheckPairs a step: enough to
+		// see the noise, and the drift and the neighbour search stay cheap
+		// on large or high-dimensional fits.
+		stride := (st.N + noiseCheckPairs - 1) / noiseCheckPairs
+		n := (st.N + stride - 1) / stride
+		sub := Transition{Tau: st.Tau, T: st.T, N: n, Cloud: st.Cloud, NC: st.NC, P: make([]float64, 0, n*d)}
+		x := make([]float64, 0, n*d)
+		w := make([]float64, 0, n)
+		delta := make([]float64, 0, n*d)
+		for i := 0; i < st.N; i += stride {
+			sub.P = append(sub.P, st.P[i*d:(i+1)*d]...)
+			x = append(x, st.X[i*d:(i+1)*d]...)
+			delta = append(delta, st.Delta[i*d:(i+1)*d]...)
+			w = append(w, st.W[i])
+			if st.Rho != nil {
+				sub.Rho = append(sub.Rho, st.Rho[i])
+				sub.GradRho = append(sub.GradRho, st.GradRho[i*d:(i+1)*d]...)
+			}
+		}
+		r := drift(m, &sub, out.Theta)
 		for i := range r {
-			r[i] = st.Delta[i] + st.Tau*r[i]
-			move += st.W[i/d] * st.Delta[i] * st.Delta[i] / (2 * st.Tau * float64(d))
+			r[i] = delta[i] + st.Tau*r[i]
+			move += w[i/d] * delta[i] * delta[i] / (2 * st.Tau * float64(d))
 		}
-		for _, w := range st.W {
-			wsum += w
+		for _, v := range w {
+			wsum += v
 		}
-		steps[s] = residuals{tau: st.Tau, n: st.N, x: st.X, r: r, w: st.W}
+		steps[s] = residuals{tau: st.Tau, n: n, x: x, r: r, w: w}
 	}
 	ds := differenceStat(steps, d)
 	if !(ds.Icpt-1.96*ds.IcptSE > 0) || !(ds.Icpt > 1e-6*move/wsum) {
