@@ -147,6 +147,7 @@ func (q *QR) Factor() (*Factored, error) {
 		}
 	}
 	f.r = r
+	f.sh = newShared(nil)
 	if err := f.decompose(); err != nil {
 		return nil, err
 	}
