@@ -474,11 +474,11 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
 }
 
-// boxSolve solves the normal equations full of m's closed form with o's
-// ridge inside m's bounds (β's entry held at 0 when it comes from the
+// boxSolve solves the factored normal equations f of m's closed form with
+// o's ridge inside m's bounds (β's entry held at 0 when it comes from the
 // residual noise): θ without its diagnostics, which the diffusion's
 // calibration refits need alone.
-func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.Scheme) ([]float64, error) {
+func boxSolve(m *compile.Model, f *linear.Factored, o Options, scheme compile.Scheme) ([]float64, error) {
 	lower, upper := bounds(m)
 	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
 		if at := entropyEntry(m); at >= 0 {
@@ -489,10 +489,6 @@ func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.S
 	}
 	if err := o.Ridge.check(); err != nil {
 		return nil, err
-	}
-	f, err := full.Factor()
-	if err != nil {
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {

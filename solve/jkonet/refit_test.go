@@ -1,0 +1,121 @@
+package jkonet
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/internal/linear"
+)
+
+// freshRefit is the calibration refit made from scratch: the rows pair by
+// pair (τF_I, −(y_J − x_I + τc_I), the pair's mass), their normal
+// equations factored anew, the bounded solve.
+func freshRefit(t *testing.T, m *compile.Model, prep *Prepared, feats []sourceFeatures, sims []simPairs, o Options) []float64 {
+	t.Helper()
+	d, P := m.Dim, m.NumParams
+	n := linear.NewNormal(P)
+	for s, sm := range sims {
+		st := &prep.Steps[s]
+		var F, b, w []float64
+		for _, pr := range sm.pairs {
+			for k := 0; k < d; k++ {
+				src := pr.I*d + k
+				for _, v := range feats[s].F[src*P : (src+1)*P] {
+					F = append(F, st.Tau*v)
+				}
+				b = append(b, -(sm.y[pr.J*d+k] - st.Source[src] + st.Tau*feats[s].c[src]))
+				w = append(w, pr.Mass)
+			}
+		}
+		n.AddRows(F, b, w)
+	}
+	f, err := n.Factor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := boxSolve(m, f, o, compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
+// TestRefitsReuse: the calibration refits, which form and factor the
+// normal matrix once from the sources' masses and then only the targets'
+// sums, give the bits of the refit made from scratch when the coupling is
+// a permutation (one pair per source, in source order: the exact
+// coupling), refit after refit with new targets and a new permutation;
+// when a source's mass is split over several pairs they agree to
+// rounding, and when the masses change the normal matrix is formed anew.
+func TestRefitsReuse(t *testing.T) {
+	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := model(t, src)
+	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
+	o := DefaultOptions()
+	prep, err := Prepare(m, data, o, compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := newSourceFeatures(m, prep, linearRows(m, prep))
+	rf := &refits{feats: feats}
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := m.Dim
+	// sims returns simulated targets near the sources, coupled by a random
+	// permutation (split: each source's mass in two pairs to two targets).
+	sims := func(split bool) []simPairs {
+		out := make([]simPairs, len(prep.Steps))
+		for s := range prep.Steps {
+			st := &prep.Steps[s]
+			n := st.NS
+			y := make([]float64, n*d)
+			for i := range y {
+				y[i] = st.Source[i] + 0.05*rng.NormFloat64()
+			}
+			perm := rng.Perm(n)
+			for i := 0; i < n; i++ {
+				if split {
+					out[s].pairs = append(out[s].pairs, Pair{I: i, J: perm[i], Mass: 0.25 / float64(n)},
+						Pair{I: i, J: perm[(i+1)%n], Mass: 0.75 / float64(n)})
+				} else {
+					out[s].pairs = append(out[s].pairs, Pair{I: i, J: perm[i], Mass: 1 / float64(n)})
+				}
+			}
+			out[s].y = y
+		}
+		return out
+	}
+	var first *linear.Factored
+	for trial := 0; trial < 3; trial++ {
+		sm := sims(false)
+		got, err := rf.solve(m, prep, sm, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trial == 0 {
+			first = rf.last
+		}
+		want := freshRefit(t, m, prep, feats, sm, o)
+		for j := range want {
+			if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+				t.Fatalf("trial %d: θ[%d] = %v reusing, %v from scratch", trial, j, got[j], want[j])
+			}
+		}
+	}
+	// The masses changed: a new normal matrix; the sums agree to rounding.
+	sm := sims(true)
+	got, err := rf.solve(m, prep, sm, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rf.last == first {
+		t.Error("new masses reused the old normal matrix")
+	}
+	want := freshRefit(t, m, prep, feats, sm, o)
+	for j := range want {
+		if math.Abs(got[j]-want[j]) > 1e-8*(1+math.Abs(want[j])) {
+			t.Errorf("split masses: θ[%d] = %v, %v from scratch", j, got[j], want[j])
+		}
+	}
+}
