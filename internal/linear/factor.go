@@ -76,6 +76,7 @@ func (n *Normal) Factor() (*Factored, error) {
 			f.r.Set(k, i, s*vecs.At(a1, src))
 		}
 	}
+	f.u = identity(p, q)
 	f.sh = newShared(append([]float64(nil), n.AtA...))
 	f.targets(n.Atb)
 	return f, nil
@@ -114,6 +115,9 @@ type Factored struct {
 	// sh is shared with the problems of the same decomposition (see
 	// FactorReusing and Fix); nil until needed.
 	sh *shared
+	// u holds the left singular vectors of r's live columns (the identity
+	// when the problem came from sums: r = ΣVᵀ), nil when not kept.
+	u *mat.Dense
 }
 
 // setScale sets the scaling from the diagonal d of AᵀWA: d^(-1/2), and
@@ -161,8 +165,9 @@ func (f *Factored) decompose() error {
 		return errors.New("linear: singular value decomposition failed")
 	}
 	f.sigma = svd.Values(nil)
-	var u mat.Dense
-	svd.UTo(&u)
+	u := new(mat.Dense)
+	svd.UTo(u)
+	f.u = u
 	f.v = new(mat.Dense)
 	svd.VTo(f.v)
 	nv := len(f.sigma)

@@ -82,7 +82,7 @@ func (n *Normal) FactorReusing(prev *Factored) (*Factored, error) {
 	}
 	p := n.P
 	f := &Factored{p: p, btb: n.Btb, bsum: n.Bsum, w: n.W, rows: n.Rows,
-		scale: prev.scale, live: prev.live, gs: prev.gs, r: prev.r, sigma: prev.sigma, v: prev.v, sh: prev.sh}
+		scale: prev.scale, live: prev.live, gs: prev.gs, r: prev.r, sigma: prev.sigma, v: prev.v, u: prev.u, sh: prev.sh}
 	f.h = make([]float64, p)
 	for i := range f.h {
 		f.h[i] = n.Atb[i] * f.scale[i]
@@ -171,12 +171,29 @@ func (f *Factored) block(isFixed []bool) (*freeBlock, error) {
 				b.r.Set(row, fi, f.r.At(row, j))
 			}
 		}
-		if err := b.decompose(); err != nil {
+		zero := true // every fixed column zero on the data
+		for j, fx := range isFixed {
+			zero = zero && !(fx && isLive[j])
+		}
+		if zero && f.u != nil {
+			// The block is r's live columns, all of them: its
+			// decomposition is f's own.
+			b.sigma, b.v, b.u = f.sigma, f.v, f.u
+		} else if err := b.decompose(); err != nil {
 			return nil, err
 		}
 	}
 	f.sh.blocks[string(key)] = b
 	return b, nil
+}
+
+// identity returns the k×q matrix with ones on its diagonal.
+func identity(k, q int) *mat.Dense {
+	m := mat.NewDense(max(k, 1), max(q, 1), nil)
+	for i := range min(k, q) {
+		m.Set(i, i, 1)
+	}
+	return m
 }
 
 // decompose computes the singular value decomposition of the block's
