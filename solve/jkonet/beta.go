@@ -259,6 +259,9 @@ func dataResiduals(prep *Prepared, blocks []rowBlock, theta []float64) []residua
 // trial β reuses them; only the targets change.
 type sourceFeatures struct {
 	F, c []float64
+	// gathered: F and c are the data's rows at the sources (see
+	// gatherSourceFeatures), not evaluated there.
+	gathered bool
 }
 
 func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []sourceFeatures {
@@ -280,7 +283,7 @@ func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []so
 		cloud := &Transition{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Source, Cloud: st.Cloud, NC: st.NC,
 			Rho: ones, GradRho: make([]float64, n*d)}
 		F, c := stepFeatures(m, cloud)
-		out[s] = sourceFeatures{F, c}
+		out[s] = sourceFeatures{F: F, c: c}
 	})
 	return out
 }
@@ -309,7 +312,7 @@ func gatherSourceFeatures(m *compile.Model, st *Transition, bl rowBlock) (source
 	for i := 0; i < st.N; i++ {
 		at[key(st.X[i*d:(i+1)*d])] = i
 	}
-	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d)}
+	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d), gathered: true}
 	for i := 0; i < n; i++ {
 		p, ok := at[key(st.Source[i*d:(i+1)*d])]
 		if !ok {
@@ -405,8 +408,10 @@ func kept(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta fl
 
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
 // coupled pairs' residual variance, corrected for the noise the coupling
-// removes (see above). Only for the explicit step (drift at x).
-func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []float64, o Options) (betaEstimate, error) {
+// removes (see above). Only for the explicit step (drift at x). dataGram
+// is AᵀWA of blocks' rows (nil if not at hand), which the calibration
+// refits reuse (see refits).
+func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram []float64, theta []float64, o Options) (betaEstimate, error) {
 	data := differenceStat(dataResiduals(prep, blocks, theta), m.Dim)
 	raw := data.Mean
 	if math.IsNaN(raw) {
@@ -415,7 +420,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	if !(raw > 0) {
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
-	rf := &refits{feats: newSourceFeatures(m, prep, blocks)}
+	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: dataGram}
 	var est betaEstimate
 	// Solve β·a(β) = raw, a(β) the share of the noise a simulated step with
 	// noise β keeps. The simulations share their random numbers, so a is a

@@ -157,6 +157,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		bstart := time.Now()
 		// β from the residuals works on the rows themselves: only this
 		// path holds every step's rows (O(N·d·P) memory).
+		sv.gram = qr.Gram()
 		if err := out.residualBeta(m, prep, linearRows(m, prep), o, sv); err != nil {
 			return nil, err
 		}
@@ -332,7 +333,7 @@ func (sv *solved) result(m *compile.Model, scheme compile.Scheme) *Result {
 // in beta.go).
 func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlocks, o Options, sv *solved) error {
 	betaAt := sv.betaAt
-	be, err := residualBeta(m, prep, rows, out.Theta, o)
+	be, err := residualBeta(m, prep, rows, sv.gram, out.Theta, o)
 	if err != nil {
 		return fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
 	}
@@ -397,6 +398,9 @@ type solved struct {
 	fixVal []float64
 	betaAt int
 	reg    float64
+	// gram is AᵀWA of the data's rows (from their QR), for the
+	// diffusion's calibration refits; nil when not computed.
+	gram []float64
 }
 
 // solveFactored solves the factored problem f of m's closed form with o's

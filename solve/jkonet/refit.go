@@ -28,6 +28,50 @@ type refits struct {
 	// last is the previous refit's factored problem, whose decomposition
 	// the next one reuses.
 	last *linear.Factored
+	// dataGram is AᵀWA of the data's rows (nil: not at hand); see
+	// gramFromData.
+	dataGram []float64
+}
+
+// gramFromData sets the normal matrix from the data's, when the refits'
+// rows are the data's: every step's source features were gathered from
+// the data's rows (τF_i is then the data's row of the pair from source
+// i, to rounding), every source is one pair's (as many pairs as sources),
+// and the data's pair weights and the refits' source masses are one and
+// the same number (the exact coupling's 1/n). Only the entropy's column,
+// which the refits hold at 0 and gathering zeroes, differs: it is zeroed.
+// The data's AᵀWA comes from their QR (linear.QR.Gram, O(P³)), which
+// spares the refits' O(N·d·P²) rank-k update.
+func (rf *refits) gramFromData(m *compile.Model, prep *Prepared, mass [][]float64) bool {
+	P := m.NumParams
+	if len(rf.dataGram) != P*P {
+		return false
+	}
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		if !rf.feats[s].gathered || st.N != st.NS || len(mass[s]) != st.NS || st.NS == 0 {
+			return false
+		}
+		w := mass[s][0]
+		for _, v := range mass[s] {
+			if v != w {
+				return false
+			}
+		}
+		for _, v := range st.W[:st.N] {
+			if v != w {
+				return false
+			}
+		}
+	}
+	g := append([]float64(nil), rf.dataGram...)
+	if at := entropyEntry(m); at >= 0 {
+		for j := 0; j < P; j++ {
+			g[at*P+j], g[j*P+at] = 0, 0
+		}
+	}
+	rf.gram = g
+	return true
 }
 
 // simPairs is one step of a calibration refit: the coupled pairs (I a
@@ -48,7 +92,9 @@ func (rf *refits) solve(m *compile.Model, prep *Prepared, sims []simPairs, o Opt
 			mass[s][pr.I] += pr.Mass
 		}
 	}
-	if !rf.sameMass(mass) {
+	if !rf.sameMass(mass) && rf.gramFromData(m, prep, mass) {
+		rf.mass, rf.last = mass, nil
+	} else if !rf.sameMass(mass) {
 		// Σ_i m_i τ²F_iᵀF_i: the rows τF_i with weight m_i, source by
 		// source (linear.Normal's symmetric rank-k update).
 		g := linear.NewNormal(P)

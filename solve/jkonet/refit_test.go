@@ -119,3 +119,92 @@ func TestRefitsReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestRefitsGramFromData: when the sources' features were gathered from
+// the data's rows and the data's pair weights equal the refits' masses,
+// the refits take their normal matrix from the data's (the QR's RᵀR,
+// the entropy's column zeroed), and their θ agrees with the refit made
+// from scratch to rounding; with other masses they form their own.
+func TestRefitsGramFromData(t *testing.T) {
+	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := model(t, src)
+	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
+	o := DefaultOptions()
+	prep, err := Prepare(m, data, o, compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := linearRows(m, prep)
+	q := linear.NewQR(m.NumParams)
+	for _, bl := range blocks {
+		q.AddRows(bl.F, bl.b, bl.w)
+	}
+	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: q.Gram()}
+	rng := rand.New(rand.NewPCG(3, 4))
+	d := m.Dim
+	sm := make([]simPairs, len(prep.Steps))
+	for s := range prep.Steps {
+		st := &prep.Steps[s]
+		if !rf.feats[s].gathered {
+			t.Fatalf("step %d: the source features were not gathered", s)
+		}
+		sm[s].y = make([]float64, st.NS*d)
+		for i := range sm[s].y {
+			sm[s].y[i] = st.Source[i] + 0.05*rng.NormFloat64()
+		}
+		perm := rng.Perm(st.NS)
+		for i := range st.NS {
+			sm[s].pairs = append(sm[s].pairs, Pair{I: i, J: perm[i], Mass: 1 / float64(st.NS)})
+		}
+	}
+	got, err := rf.solve(m, prep, sm, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameBitsF(rf.gram, func() []float64 {
+		g := append([]float64(nil), rf.dataGram...)
+		at, P := entropyEntry(m), m.NumParams
+		for j := range P {
+			g[at*P+j], g[j*P+at] = 0, 0
+		}
+		return g
+	}()) {
+		t.Fatal("the refits did not take the data's normal matrix")
+	}
+	want := freshRefit(t, m, prep, rf.feats, sm, o)
+	for j := range want {
+		if math.Abs(got[j]-want[j]) > 1e-8*(1+math.Abs(want[j])) {
+			t.Errorf("θ[%d] = %v from the data's normal matrix, %v from scratch", j, got[j], want[j])
+		}
+	}
+	// Masses that are not the data's weights: the refits' own matrix.
+	for s := range sm {
+		for p := range sm[s].pairs {
+			sm[s].pairs[p].Mass *= 1 + 0.5*float64(p%2)
+		}
+	}
+	if rf.gramFromData(m, prep, func() [][]float64 {
+		out := make([][]float64, len(sm))
+		for s := range sm {
+			out[s] = make([]float64, prep.Steps[s].NS)
+			for _, pr := range sm[s].pairs {
+				out[s][pr.I] += pr.Mass
+			}
+		}
+		return out
+	}()) {
+		t.Error("unequal masses took the data's normal matrix")
+	}
+}
+
+func sameBitsF(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
