@@ -82,7 +82,7 @@ func (h *minHeap) pop() heapItem {
 
 func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j) }
 
-// maxNeighbours bounds the neighbours per point the assignment solver's
+// maxNeighbours is the neighbours per point the assignment solver's
 // candidate graph grows to when the reductions leave many rows free.
 const maxNeighbours = 32
 
@@ -224,10 +224,11 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// lie beyond the k nearest neighbours (clouds that are far apart or
 	// independent samples, against the particles' spacing): the pricing
 	// rounds would add them a few at a time, each round re-augmenting
-	// every row it touches. A graph of twice as many neighbours is cheaper
-	// then (the reductions cost O(n·k)); the plan is the same.
-	for adaptive && len(free)*8 > n && 2*k <= min(n, maxNeighbours) {
-		k *= 2
+	// every row it touches. A graph of maxNeighbours is cheaper then (the
+	// reductions cost O(n·k); going there at once measured cheaper than
+	// doubling); the plan is the same.
+	if adaptive && len(free)*8 > n && k < min(n, maxNeighbours) {
+		k = min(n, maxNeighbours)
 		begin(k)
 	}
 	eps := 1e-13 * math.Max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
