@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -29,8 +30,11 @@ import (
 var version = "0.1.0-dev"
 
 type cli struct {
-	Quiet  bool     `help:"No progress bars." short:"q"`
-	Coords []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL"`
+	Quiet bool `help:"No progress bars." short:"q"`
+	// CPUProfile is for finding where a command's time goes (go tool
+	// pprof); hidden from the usage.
+	CPUProfile string   `name:"cpuprofile" hidden:"" help:"Write a CPU profile of the command to this file (go tool pprof)." type:"path"`
+	Coords     []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL"`
 
 	Demo     demoCmd     `cmd:"" help:"Simulate a known population, fit it, report the recovered formula and the EMD (no files needed)."`
 	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`
@@ -102,6 +106,25 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	tty := forceTTY
 	if f, ok := stderr.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
+	}
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "jko:", err)
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			fmt.Fprintln(stderr, "jko:", err)
+			return 1
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil && status == 0 {
+				fmt.Fprintln(stderr, "jko:", err)
+				status = 1
+			}
+		}()
 	}
 	g := &globals{stdout: stdout, stderr: stderr, tty: tty, quiet: c.Quiet}
 	csvFlags = csvSettings{coords: c.Coords, notes: stderr}

@@ -538,3 +538,25 @@ func TestFlagDefaultsFromLibraries(t *testing.T) {
 		t.Errorf("bench --seeds 0: status %d, %q", code, errs)
 	}
 }
+
+// --cpuprofile (hidden from the usage) writes a CPU profile of the
+// command: a gzip stream pprof reads; a file that cannot be made is an
+// error before the command runs.
+func TestCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.prof")
+	mustRun(t, "--cpuprofile", prof, "stdlib", "paper_linear")
+	b, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("the profile is not a gzip stream: % x", b[:min(len(b), 8)])
+	}
+	if code, _, errs := jko(t, "--cpuprofile", filepath.Join(dir, "missing", "cpu.prof"), "version"); code != 1 || !strings.Contains(errs, "missing") {
+		t.Errorf("unwritable profile: status %d, %q", code, errs)
+	}
+	if _, out, _ := jko(t, "--help"); strings.Contains(out, "cpuprofile") {
+		t.Error("--cpuprofile shows in the usage")
+	}
+}
