@@ -58,6 +58,9 @@ func TestIJKOnetSeeds(t *testing.T) {
 		for _, seed := range seeds {
 			o := Options{Unpaired: true, PairedTest: true}
 			train, test, stage, err := simulateCase(c, seed, o)
+			if os.Getenv("JKO_DATA_STEP") == "implicit" {
+				train, test, err = simulateImplicit(c, seed)
+			}
 			if err != nil {
 				t.Fatalf("%s %s: %v", p, stage, err)
 			}
@@ -241,6 +244,36 @@ func centre(train, test *snapshot.Snapshots) {
 			}
 		}
 	}
+}
+
+// simulateImplicit is simulateCase for unpaired training snapshots and
+// paired test trajectories made by the implicit (JKO) step instead of
+// Euler's (JKO_DATA_STEP=implicit: data iJKOnet's model fits exactly).
+func simulateImplicit(c Case, seed uint64) (train, test *snapshot.Snapshots, err error) {
+	ts, err := compile.LoadString(c.Name+".truth.jko", c.Truth)
+	if err != nil {
+		return nil, nil, err
+	}
+	tm, err := ts.Instantiate(c.Dim)
+	if err != nil {
+		return nil, nil, err
+	}
+	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed), seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	run := func(simSeed uint64, unpaired bool) (*snapshot.Snapshots, *snapshot.Snapshots, error) {
+		res, err := sim.Run(tf, sim.Options{Particles: c.N, Steps: 5, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: simSeed, Unpaired: unpaired, Scheme: compile.Implicit})
+		if err != nil {
+			return nil, nil, err
+		}
+		return (&snapshot.Snapshots{Times: res.Times, X: res.X}).Split(0.5, seed)
+	}
+	if train, _, err = run(seed, true); err != nil {
+		return nil, nil, err
+	}
+	_, test, err = run(seed+1_000_003, false)
+	return train, test, err
 }
 
 // cpuTime is the process's user and system CPU time so far.
