@@ -164,6 +164,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		bstart := time.Now()
 		// β from the residuals works on the rows themselves: only this
 		// path holds every step's rows (O(N·d·P) memory).
+		sv.gram = qr.Gram()
 		if err := out.residualBeta(m, prep, linearRows(m, prep), o, sv); err != nil {
 			return nil, err
 		}
@@ -345,7 +346,7 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 	// The calibration's refits use the data fit's ridge: the same
 	// estimator on the simulated pairs.
 	o.Ridge = RidgeFixed(sv.reg)
-	be, err := residualBeta(m, prep, rows, out.Theta, o)
+	be, err := residualBeta(m, prep, rows, sv.gram, out.Theta, o)
 	if err != nil {
 		return fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
 	}
@@ -508,6 +509,9 @@ type solved struct {
 	fixVal []float64
 	betaAt int
 	reg    float64
+	// gram is AᵀWA of the data's rows (from their QR), for the
+	// diffusion's calibration refits; nil when not computed.
+	gram []float64
 }
 
 // solveFactored solves the factored problem f of m's closed form with o's
@@ -587,13 +591,13 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
 }
 
-// boxSolve solves the normal equations full of m's closed form with o's
-// ridge inside m's bounds (β's entry held at 0 when it comes from the
+// boxSolve solves the factored normal equations f of m's closed form with
+// o's ridge inside m's bounds (β's entry held at 0 when it comes from the
 // residual noise): θ without its diagnostics, which the diffusion's
 // calibration refits need alone. FitLinear hands them the ridge it chose
 // for the data (fixed), so that a refit is the data's estimator; a ridge
 // left to the data is chosen as for rows of one step.
-func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.Scheme) ([]float64, error) {
+func boxSolve(m *compile.Model, f *linear.Factored, o Options, scheme compile.Scheme) ([]float64, error) {
 	lower, upper := bounds(m)
 	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
 		if at := entropyEntry(m); at >= 0 {
@@ -604,10 +608,6 @@ func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.S
 	}
 	if err := o.Ridge.check(); err != nil {
 		return nil, err
-	}
-	f, err := full.Factor()
-	if err != nil {
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {
