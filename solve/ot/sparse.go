@@ -128,8 +128,8 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// problem's solution links; the coarse potentials seed the fine ones.
 	u0 := make([]float64, nn)
 	if nn+mm >= multiscaleMin && p.multiscale() {
-		cx, ax, gx := kdX.clusters(p.xs, p.a)
-		cy, ay, gy := kdY.clusters(p.ys, p.b)
+		cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
+		cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
 		coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
 		cres, err := solveSparse(coarse, Options{Neighbours: opt.Neighbours})
 		if err != nil {
@@ -298,20 +298,25 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		as, at, ac := arcs.s, arcs.t, arcs.c
 		pu, pv := tr.pot[:nn], tr.pot[nn:]
 		for {
-			// Major: refill the list.
-			for scanned, inBlock := 0, 0; scanned < na; scanned, inBlock = scanned+1, inBlock+1 {
-				if inBlock == block {
-					if len(list) >= listSize || (len(list) > 0 && scanned >= scanCap) {
-						break
+			// Major: refill the list, block by block.
+			for scanned := 0; scanned < na; {
+				if scanned > 0 && (len(list) >= listSize || (len(list) > 0 && scanned >= scanCap)) {
+					break
+				}
+				for cnt := min(block, na-scanned); cnt > 0; {
+					end := min(pos+cnt, na)
+					s, t, c := as[pos:end], at[pos:end], ac[pos:end]
+					t, c = t[:len(s)], c[:len(s)]
+					for q, sv := range s {
+						if c[q]-pu[sv]-pv[t[q]] < -eps {
+							list = append(list, cand{sv, t[q], c[q]})
+						}
 					}
-					inBlock = 0
-				}
-				if ac[pos]-pu[as[pos]]-pv[at[pos]] < -eps {
-					list = append(list, cand{as[pos], at[pos], ac[pos]})
-				}
-				pos++
-				if pos == na {
-					pos = 0
+					cnt -= end - pos
+					scanned += end - pos
+					if pos = end; pos == na {
+						pos = 0
+					}
 				}
 			}
 			if len(list) == 0 {
@@ -494,20 +499,46 @@ func (p *sparseProblem) multiscale() bool {
 // may also hold the links of the solution between the coarsened clouds.
 var multiscaleMin = 2000
 
-// clusters returns the leaves of the tree as weighted points: centres of
-// mass, masses, and the member points of each.
-func (t *kdTree) clusters(ps, w []float64) (centres, mass []float64, members [][]int32) {
+// clusters returns groups of at most size points (the leaves of the tree,
+// split further at the median of their widest side) as weighted points:
+// centres of mass, masses, and the member points of each.
+func (t *kdTree) clusters(ps, w []float64, size int) (centres, mass []float64, members [][]int32) {
 	d := t.d
-	for _, nd := range t.nodes {
-		if nd.left >= 0 {
-			continue
+	var emit func(g []int32)
+	emit = func(g []int32) {
+		if len(g) > size {
+			dim, wd := 0, -1.0
+			for k := 0; k < d; k++ {
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for _, i := range g {
+					v := ps[int(i)*d+k]
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+				if hi-lo > wd {
+					dim, wd = k, hi-lo
+				}
+			}
+			slices.SortFunc(g, func(a, b int32) int {
+				va, vb := ps[int(a)*d+dim], ps[int(b)*d+dim]
+				switch {
+				case va < vb:
+					return -1
+				case va > vb:
+					return 1
+				}
+				return int(a - b)
+			})
+			h := len(g) / 2
+			emit(g[:h])
+			emit(g[h:])
+			return
 		}
 		c := make([]float64, d)
 		tot := 0.0
-		for _, i := range t.idx[nd.lo:nd.hi] {
+		for _, i := range g {
 			tot += w[i]
 		}
-		for _, i := range t.idx[nd.lo:nd.hi] {
+		for _, i := range g {
 			f := w[i] / tot
 			for k := 0; k < d; k++ {
 				c[k] += f * ps[int(i)*d+k]
@@ -515,10 +546,20 @@ func (t *kdTree) clusters(ps, w []float64) (centres, mass []float64, members [][
 		}
 		centres = append(centres, c...)
 		mass = append(mass, tot)
-		members = append(members, t.idx[nd.lo:nd.hi])
+		members = append(members, g)
+	}
+	for _, nd := range t.nodes {
+		if nd.left >= 0 {
+			continue
+		}
+		emit(slices.Clone(t.idx[nd.lo:nd.hi]))
 	}
 	return centres, mass, members
 }
+
+// clusterSize is the largest number of points of a cluster of the coarse
+// problem.
+var clusterSize = 16
 
 // boxSpan is the cost between opposite corners of the bounding box of both
 // clouds, an upper bound of every cost.
