@@ -312,7 +312,8 @@ func TestAssignLaterRounds(t *testing.T) {
 // TestAssignDrift: equal clouds displaced coherently over many
 // neighbour spacings (a smooth map moving points by up to 2, where they
 // lie 0.18 apart, as a drifted simulation's snapshots) and independent
-// 2-D clouds. Column reduction's prices are far off there: the solver
+// 2-D clouds (and the drift under the Euclidean cost, as jko eval's W1).
+// Column reduction's prices are far off there: the solver
 // used to take 10 pricing rounds and 6n augmentations on the drift (and
 // 24 CPU-s at 10,000 points of a simulation); it now starts over from the
 // coarse plan's prices. The duals must certify optimality over all pairs
@@ -333,13 +334,14 @@ func TestAssignDrift(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		y    *mat.Dense
-	}{{"drift", drift}, {"independent", indep}} {
+		cf   CostFunc
+	}{{"drift", drift, SqEuclidean}, {"independent", indep, SqEuclidean}, {"drift W1", drift, Euclidean}} {
 		t.Run(c.name, func(t *testing.T) {
 			var plans []*Plan
 			for _, procs := range []int{1, 2} {
 				old := runtime.GOMAXPROCS(procs)
 				var last Progress
-				p, err := CoupleWith(x, c.y, nil, nil, SqEuclidean, Options{Progress: func(q Progress) { last = q }})
+				p, err := CoupleWith(x, c.y, nil, nil, c.cf, Options{Progress: func(q Progress) { last = q }})
 				runtime.GOMAXPROCS(old)
 				if err != nil {
 					t.Fatal(err)
@@ -353,7 +355,7 @@ func TestAssignDrift(t *testing.T) {
 			if p.Cost != plans[1].Cost || !slices.Equal(p.Pairs, plans[1].Pairs) {
 				t.Errorf("plan with 2 cores differs")
 			}
-			cost, _ := CostMatrix(x, c.y, SqEuclidean)
+			cost, _ := CostMatrix(x, c.y, c.cf)
 			worst, scale := 0.0, 0.0
 			for i := 0; i < n; i++ {
 				for j := 0; j < n; j++ {
