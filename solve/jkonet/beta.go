@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/internal/linear"
 	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/kdtree"
@@ -260,6 +259,9 @@ func dataResiduals(prep *Prepared, blocks []rowBlock, theta []float64) []residua
 // trial β reuses them; only the targets change.
 type sourceFeatures struct {
 	F, c []float64
+	// gathered: F and c are the data's rows at the sources (see
+	// gatherSourceFeatures), not evaluated there.
+	gathered bool
 }
 
 func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []sourceFeatures {
@@ -281,7 +283,7 @@ func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []so
 		cloud := &Transition{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Source, Cloud: st.Cloud, NC: st.NC,
 			Rho: ones, GradRho: make([]float64, n*d)}
 		F, c := stepFeatures(m, cloud)
-		out[s] = sourceFeatures{F, c}
+		out[s] = sourceFeatures{F: F, c: c}
 	})
 	return out
 }
@@ -310,7 +312,7 @@ func gatherSourceFeatures(m *compile.Model, st *Transition, bl rowBlock) (source
 	for i := 0; i < st.N; i++ {
 		at[key(st.X[i*d:(i+1)*d])] = i
 	}
-	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d)}
+	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d), gathered: true}
 	for i := 0; i < n; i++ {
 		p, ok := at[key(st.Source[i*d:(i+1)*d])]
 		if !ok {
@@ -351,15 +353,11 @@ func (f sourceFeatures) apply(theta []float64, n, d int) []float64 {
 // the noise too; the features at the sources are computed once, in feats)
 // and returns the difference statistic of the refit's residuals and the
 // refitted θ.
-func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []float64, beta float64, o Options, seed uint64) (diffStat, []float64, error) {
-	d, P := m.Dim, m.NumParams
-	type simStep struct {
-		pairs   []Pair
-		y       []float64
-		F, b, w []float64
-		err     error
-	}
-	sims := make([]simStep, len(prep.Steps))
+func kept(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64) (diffStat, []float64, error) {
+	d := m.Dim
+	feats := rf.feats
+	sims := make([]simPairs, len(prep.Steps))
+	errs := make([]error, len(prep.Steps))
 	parallel.For(len(prep.Steps), func(s int) {
 		st := &prep.Steps[s]
 		// Simulate from the particles that were coupled (not the whole
@@ -375,34 +373,16 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 			y[i] = st.Source[i] - st.Tau*dr[i] + sd*rng.NormFloat64()
 		}
 		pairs, err := couple(mat.NewDense(n, d, st.Source), mat.NewDense(n, d, y), nil, nil, o.Couplings)
-		if err != nil {
-			sims[s].err = err
-			return
-		}
-		// The rows of FitLinear (stepRows): τF_i and −(Δ + τc_i).
-		F := make([]float64, len(pairs)*d*P)
-		b := make([]float64, len(pairs)*d)
-		w := make([]float64, len(pairs)*d)
-		for p, pr := range pairs {
-			for k := 0; k < d; k++ {
-				src, dst := pr.I*d+k, p*d+k
-				for j, v := range feats[s].F[src*P : (src+1)*P] {
-					F[dst*P+j] = st.Tau * v
-				}
-				b[dst] = -(y[pr.J*d+k] - st.Source[src] + st.Tau*feats[s].c[src])
-				w[dst] = pr.Mass
-			}
-		}
-		sims[s] = simStep{pairs: pairs, y: y, F: F, b: b, w: w}
+		sims[s], errs[s] = simPairs{pairs: pairs, y: y}, err
 	})
-	full := linear.NewNormal(P)
-	for _, sm := range sims {
-		if sm.err != nil {
-			return diffStat{}, nil, sm.err
+	for _, err := range errs {
+		if err != nil {
+			return diffStat{}, nil, err
 		}
-		full.AddRows(sm.F, sm.b, sm.w)
 	}
-	th, err := boxSolve(m, full, o, compile.Explicit)
+	// The closed form of FitLinear on the simulated pairs: rows τF_i and
+	// targets −(Δ + τc_i) (refits.solve).
+	th, err := rf.solve(m, prep, sims, o)
 	if err != nil {
 		return diffStat{}, nil, err
 	}
@@ -428,8 +408,10 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
 // coupled pairs' residual variance, corrected for the noise the coupling
-// removes (see above). Only for the explicit step (drift at x).
-func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []float64, o Options) (betaEstimate, error) {
+// removes (see above). Only for the explicit step (drift at x). dataGram
+// is AᵀWA of blocks' rows (nil if not at hand), which the calibration
+// refits reuse (see refits).
+func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram []float64, theta []float64, o Options) (betaEstimate, error) {
 	data := differenceStat(dataResiduals(prep, blocks, theta), m.Dim)
 	raw := data.Mean
 	if math.IsNaN(raw) {
@@ -438,7 +420,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	if !(raw > 0) {
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
-	feats := newSourceFeatures(m, prep, blocks)
+	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: dataGram}
 	var est betaEstimate
 	// Solve β·a(β) = raw, a(β) the share of the noise a simulated step with
 	// noise β keeps. The simulations share their random numbers, so a is a
@@ -446,7 +428,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	seed := o.Seed ^ 0x5eed
 	var last diffStat
 	f := func(b float64) (float64, float64, error) {
-		st, _, err := kept(m, prep, feats, theta, b, o, seed)
+		st, _, err := kept(m, prep, rf, theta, b, o, seed)
 		last = st
 		return st.Mean - raw, st.Mean / b, err
 	}
@@ -494,7 +476,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	// The coupling's re-pairing biases the drift too (it reads as a
 	// spreading force): one step of indirect inference removes the bias a
 	// simulation with the fitted drift and β shows, θ − (θ_sim − θ).
-	if _, thSim, err := kept(m, prep, feats, theta, beta, o, seed+1); err == nil {
+	if _, thSim, err := kept(m, prep, rf, theta, beta, o, seed+1); err == nil {
 		est.Drift = make([]float64, len(theta))
 		for j := range theta {
 			est.Drift[j] = 2*theta[j] - thSim[j]

@@ -82,6 +82,10 @@ func (h *minHeap) pop() heapItem {
 
 func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j) }
 
+// maxNeighbours is the neighbours per point the assignment solver's
+// candidate graph grows to when the reductions leave many rows free.
+const maxNeighbours = 32
+
 // solveSparseAssign solves the assignment problem between equal uniform
 // clouds (nn = mm) by Jonker–Volgenant shortest augmenting paths
 // (Dijkstra with column prices) on a sparse candidate graph: the k nearest
@@ -106,46 +110,70 @@ func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j
 func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	start := time.Now()
 	n, d := p.nn, p.d
-	k := opt.Neighbours
-	if k <= 0 {
+	kdX := newKDTree(p.xs, n, d, p.cf)
+	kdY := newKDTree(p.ys, n, d, p.cf)
+	k, adaptive := opt.Neighbours, opt.Neighbours <= 0
+	if adaptive {
 		k = 8
 	}
 	k = min(k, n)
-	kdX := newKDTree(p.xs, n, d, p.cf)
-	kdY := newKDTree(p.ys, n, d, p.cf)
-	fromX := make([]hit, n*k)
-	fromY := make([]hit, n*k)
-	parallel.Chunks(n, 64, func(lo, hi int) {
-		var qs kdQuery
-		for i := lo; i < hi; i++ {
-			copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
-			copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+	var (
+		as, at []int32
+		ac     []float64
+		g      *assignGraph
+		x, y   []int32
+		v      []float64
+		free   []int32
+	)
+	// begin builds the candidate graph of k neighbours both ways and
+	// assigns what the column and row reductions can.
+	begin := func(k int) {
+		fromX := make([]hit, n*k)
+		fromY := make([]hit, n*k)
+		parallel.Chunks(n, 64, func(lo, hi int) {
+			var qs kdQuery
+			for i := lo; i < hi; i++ {
+				copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+				copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+			}
+		})
+		all := make([]arc, 0, 2*n*k+n)
+		for q, h := range fromX {
+			all = append(all, arc{int32(q / k), h.J, h.Val})
 		}
-	})
-	all := make([]arc, 0, 2*n*k+n)
-	for q, h := range fromX {
-		all = append(all, arc{int32(q / k), h.J, h.Val})
+		for q, h := range fromY {
+			all = append(all, arc{h.J, int32(q / k), h.Val})
+		}
+		fromX, fromY = nil, nil
+		ro, co := principalOrderRaw(p.xs, p.ys, n, n, d)
+		for q := range ro {
+			all = append(all, arc{int32(ro[q]), int32(co[q]), p.cost(ro[q], co[q])})
+		}
+		all = sortArcs(all, n)
+		as, at, ac = make([]int32, len(all)), make([]int32, len(all)), make([]float64, len(all))
+		for q, e := range all {
+			as[q], at[q], ac[q] = e.s, e.t, e.c
+		}
+		all = nil
+		g = newAssignGraph(n, as, at, ac)
+		x = make([]int32, n) // column of each row, −1 when free
+		y = make([]int32, n) // row of each column, −1 when free
+		v = make([]float64, n)
+		columnReduction(g, x, y, v)
+		free = rowReduction(g, x, y, v)
 	}
-	for q, h := range fromY {
-		all = append(all, arc{h.J, int32(q / k), h.Val})
+	begin(k)
+	// Many rows left for the augmenting paths mean the optimal partners
+	// lie beyond the k nearest neighbours (clouds that are far apart or
+	// independent samples, against the particles' spacing): the pricing
+	// rounds would add them a few at a time, each round re-augmenting
+	// every row it touches. A graph of maxNeighbours is cheaper then (the
+	// reductions cost O(n·k); going there at once measured cheaper than
+	// doubling); the plan is the same.
+	if adaptive && len(free)*8 > n && k < min(n, maxNeighbours) {
+		k = min(n, maxNeighbours)
+		begin(k)
 	}
-	fromX, fromY = nil, nil
-	ro, co := principalOrderRaw(p.xs, p.ys, n, n, d)
-	for q := range ro {
-		all = append(all, arc{int32(ro[q]), int32(co[q]), p.cost(ro[q], co[q])})
-	}
-	all = sortArcs(all, n)
-	as, at, ac := make([]int32, len(all)), make([]int32, len(all)), make([]float64, len(all))
-	for q, e := range all {
-		as[q], at[q], ac[q] = e.s, e.t, e.c
-	}
-	all = nil
-	g := newAssignGraph(n, as, at, ac)
-	x := make([]int32, n) // column of each row, −1 when free
-	y := make([]int32, n) // row of each column, −1 when free
-	v := make([]float64, n)
-	columnReduction(g, x, y, v)
-	rowReduction(g, x, y, v)
 	coarse := 2*n >= multiscaleMin && p.multiscale()
 	eps := 1e-13 * math.Max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
 	dist := make([]float64, n)
@@ -373,8 +401,9 @@ func leastFreeStart(g *assignGraph, x, y []int32, v []float64) {
 // rowReduction runs two passes of augmenting row reduction (as the dense
 // solver's) on the free rows: a row takes its column of least reduced
 // cost, whose price drops to the row's second least, and the displaced
-// row tries again; each pass scans at most n rows.
-func rowReduction(g *assignGraph, x, y []int32, v []float64) {
+// row tries again; each pass scans at most n rows. It returns the rows
+// left free.
+func rowReduction(g *assignGraph, x, y []int32, v []float64) []int32 {
 	n := len(x)
 	var free []int32
 	for i := int32(0); i < int32(n); i++ {
@@ -426,6 +455,7 @@ func rowReduction(g *assignGraph, x, y []int32, v []float64) {
 			}
 		}
 	}
+	return free
 }
 
 // coarseSwitch: the assignment starts over from the coarse plan when more
@@ -517,8 +547,8 @@ func assignAuction(g *assignGraph, v []float64, budget int) {
 // returns the arcs and the column prices those potentials give.
 func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc) ([]arc, []float64, error) {
 	n, d := p.nn, p.d
-	cx, ax, gx := kdX.clusters(p.xs, p.a)
-	cy, ay, gy := kdY.clusters(p.ys, p.b)
+	cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
+	cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
 	coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
 	cres, err := solveSparse(coarse, Options{Neighbours: opt.Neighbours})
 	if err != nil {
