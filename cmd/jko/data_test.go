@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -115,5 +116,34 @@ func TestSplitPartition(t *testing.T) {
 		if want := int(float64(n) * 0.4); nte != want {
 			t.Errorf("snapshot %d: %d test cells of %d, want %d", k, nte, n, want)
 		}
+	}
+}
+
+// A relative error against a truth of 0 is undefined, not 1e300: jko eval
+// prints the absolute error there (it printed "rel. error 9.9e+294" for a
+// fitted β against a true β of 0).
+func TestErrorAgainstZeroTruth(t *testing.T) {
+	tests := []struct {
+		f, tr float64
+		want  string
+	}{
+		{0.0021, 0, "abs. error 0.0021 (the truth is 0)"},
+		{0, 0, "rel. error 0"},
+		{1.1, 1, "rel. error 0.1"},
+		{-2, 0, "abs. error 2 (the truth is 0)"},
+	}
+	for _, tc := range tests {
+		if got := errorText(relErr(tc.f, tc.tr), math.Abs(tc.f-tc.tr)); got != tc.want {
+			t.Errorf("fitted %g, true %g: %q, want %q", tc.f, tc.tr, got, tc.want)
+		}
+	}
+	if r := relL2([]float64{1, 2}, []float64{0, 0}); !math.IsNaN(r) {
+		t.Errorf("relL2 against a zero truth = %g, want NaN (undefined)", r)
+	}
+	if r := relL2([]float64{0, 0}, []float64{0, 0}); r != 0 {
+		t.Errorf("relL2 of two zero fields = %g, want 0", r)
+	}
+	if r := rmsDiff([]float64{3, 4, 0, 0}, []float64{0, 0, 0, 0}, 2); math.Abs(r-math.Sqrt(12.5)) > 1e-15 {
+		t.Errorf("rmsDiff = %g, want √12.5", r)
 	}
 }

@@ -50,11 +50,15 @@ type evalReport struct {
 	DriftError *driftError
 }
 
+// termComparison and paramComparison hold a relative error (NaN, JSON
+// null, when the truth is zero and it is undefined) and the absolute one
+// (for a term, the RMS of the difference over the points).
 type termComparison struct {
 	Term     string  `json:"term"`
 	Fitted   float64 `json:"fitted,omitempty"`
 	True     float64 `json:"true,omitempty"`
 	RelError float64 `json:"rel_error"`
+	AbsError float64 `json:"abs_error"`
 }
 
 // driftError is a mean over particles: over a sample of Points of the
@@ -74,6 +78,7 @@ type paramComparison struct {
 	Fitted   float64 `json:"fitted"`
 	True     float64 `json:"true"`
 	RelError float64 `json:"rel_error"`
+	AbsError float64 `json:"abs_error"`
 }
 
 func (c evalCmd) Run(g *globals) error {
@@ -164,7 +169,7 @@ func (c evalCmd) Run(g *globals) error {
 			wid = max(wid, utf8.RuneCountInString(t.Term))
 		}
 		for _, t := range rep.TermErrors {
-			fmt.Fprintf(g.stdout, "  %s  rel. error %.2g", pad(t.Term, wid, false), t.RelError)
+			fmt.Fprintf(g.stdout, "  %s  %s", pad(t.Term, wid, false), errorText(t.RelError, t.AbsError))
 			if t.Term == "β" {
 				fmt.Fprintf(g.stdout, " (fitted %s, true %s)", fmtNum(t.Fitted), fmtNum(t.True))
 			}
@@ -178,7 +183,7 @@ func (c evalCmd) Run(g *globals) error {
 		fmt.Fprintln(g.stdout, "parameters against the spec the data was simulated from:")
 		tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 		for _, p := range rep.Truth {
-			fmt.Fprintf(tw, "  %s\t%s\ttrue %s\trel. error %.2g\t\n", p.Name, fmtNum(p.Fitted), fmtNum(p.True), p.RelError)
+			fmt.Fprintf(tw, "  %s\t%s\ttrue %s\t%s\t\n", p.Name, fmtNum(p.Fitted), fmtNum(p.True), errorText(p.RelError, p.AbsError))
 		}
 		tw.Flush()
 	}
@@ -226,7 +231,7 @@ func compareTruth(dir string, m *compile.Model, theta []float64, data *snapshot.
 			}
 			for i := 0; i < p.Size; i++ {
 				f, t := theta[p.Offset+i], tt[q.Offset+i]
-				params = append(params, paramComparison{p.EntryName(i), f, t, relErr(f, t)})
+				params = append(params, paramComparison{p.EntryName(i), f, t, relErr(f, t), math.Abs(f - t)})
 			}
 		}
 	}
@@ -245,7 +250,7 @@ func compareTruth(dir string, m *compile.Model, theta []float64, data *snapshot.
 		g1, g2 := make([]float64, n*d), make([]float64, n*d)
 		m.PotentialGrad(g1, xs, n, data.Times[0], theta)
 		tm.PotentialGrad(g2, xs, n, data.Times[0], tt)
-		terms = append(terms, termComparison{Term: "∇V at the particles", RelError: relL2(g1, g2)})
+		terms = append(terms, termComparison{Term: "∇V at the particles", RelError: relL2(g1, g2), AbsError: rmsDiff(g1, g2, n)})
 	}
 	if m.Has(compile.Interaction) || tm.Has(compile.Interaction) {
 		// Differences z = x_i − x_j of consecutive sampled particles.
@@ -260,26 +265,60 @@ func compareTruth(dir string, m *compile.Model, theta []float64, data *snapshot.
 		origin := make([]float64, d) // ∇U(z − 0) = ∇U(z)
 		m.InteractionGrad(u1, z, nz, origin, 1, theta)
 		tm.InteractionGrad(u2, z, nz, origin, 1, tt)
-		terms = append(terms, termComparison{Term: "∇U over pairs of particles", RelError: relL2(u1, u2)})
+		terms = append(terms, termComparison{Term: "∇U over pairs of particles", RelError: relL2(u1, u2), AbsError: rmsDiff(u1, u2, nz)})
 	}
 	b1, ok1 := m.Entropy(theta)
 	b2, ok2 := tm.Entropy(tt)
 	if ok1 && ok2 && (b1 != 0 || b2 != 0) {
-		terms = append(terms, termComparison{Term: "β", Fitted: b1, True: b2, RelError: relErr(b1, b2)})
+		terms = append(terms, termComparison{Term: "β", Fitted: b1, True: b2, RelError: relErr(b1, b2), AbsError: math.Abs(b1 - b2)})
 	}
 	return params, terms, ""
 }
 
-func relErr(f, t float64) float64 { return math.Abs(f-t) / math.Max(math.Abs(t), 1e-300) }
+// relErr is |f − t| / |t|: 0 when f = t, NaN (undefined) when only the
+// truth t is 0.
+func relErr(f, t float64) float64 {
+	if f == t {
+		return 0
+	}
+	if t == 0 {
+		return math.NaN()
+	}
+	return math.Abs(f-t) / math.Abs(t)
+}
 
-// relL2 is ‖a − b‖ / ‖b‖.
+// relL2 is ‖a − b‖ / ‖b‖: 0 when a = b, NaN (undefined) when only b is 0.
 func relL2(a, b []float64) float64 {
 	num, den := 0.0, 0.0
 	for i := range a {
 		num += (a[i] - b[i]) * (a[i] - b[i])
 		den += b[i] * b[i]
 	}
-	return math.Sqrt(num) / math.Max(math.Sqrt(den), 1e-300)
+	if num == 0 {
+		return 0
+	}
+	if den == 0 {
+		return math.NaN()
+	}
+	return math.Sqrt(num / den)
+}
+
+// rmsDiff is the root mean square over n points of ‖a_i − b_i‖.
+func rmsDiff(a, b []float64, n int) float64 {
+	s := 0.0
+	for i := range a {
+		s += (a[i] - b[i]) * (a[i] - b[i])
+	}
+	return math.Sqrt(s / float64(max(n, 1)))
+}
+
+// errorText prints a relative error, or the absolute one where the truth
+// is zero and a relative error means nothing.
+func errorText(rel, abs float64) string {
+	if math.IsNaN(rel) {
+		return fmt.Sprintf("abs. error %.2g (the truth is 0)", abs)
+	}
+	return fmt.Sprintf("rel. error %.2g", rel)
 }
 
 // metricJSON is an evaluate.Report whose NaN and infinite values (a
@@ -309,12 +348,14 @@ func (r evalReport) jsonSafe() any {
 		Fitted   jsonFloat `json:"fitted,omitempty"`
 		True     jsonFloat `json:"true,omitempty"`
 		RelError jsonFloat `json:"rel_error"`
+		AbsError jsonFloat `json:"abs_error"`
 	}
 	type truth struct {
 		Name     string    `json:"name"`
 		Fitted   jsonFloat `json:"fitted"`
 		True     jsonFloat `json:"true"`
 		RelError jsonFloat `json:"rel_error"`
+		AbsError jsonFloat `json:"abs_error"`
 	}
 	out := struct {
 		Fitted     string      `json:"fitted"`
@@ -337,10 +378,10 @@ func (r evalReport) jsonSafe() any {
 		out.Noise = &noiseJSON{metricOf(&n.W1), metricOf(&n.Self), metricOf(&n.Floor), jsonFloat(n.Ratio)}
 	}
 	for _, p := range r.Truth {
-		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError)})
+		out.Truth = append(out.Truth, truth{p.Name, jsonFloat(p.Fitted), jsonFloat(p.True), jsonFloat(p.RelError), jsonFloat(p.AbsError)})
 	}
 	for _, t := range r.TermErrors {
-		out.TermErrors = append(out.TermErrors, term{t.Term, jsonFloat(t.Fitted), jsonFloat(t.True), jsonFloat(t.RelError)})
+		out.TermErrors = append(out.TermErrors, term{t.Term, jsonFloat(t.Fitted), jsonFloat(t.True), jsonFloat(t.RelError), jsonFloat(t.AbsError)})
 	}
 	return out
 }
