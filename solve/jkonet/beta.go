@@ -68,9 +68,10 @@ type betaEstimate struct {
 	// coupling's correction; Ratio the fraction of the noise the coupling
 	// keeps.
 	Raw, Ratio float64
-	// Drift is θ with the coupling's bias on the drift removed (nil if the
-	// simulation failed).
-	Drift []float64
+	// Drift is θ with the coupling's bias on the drift removed, and
+	// DriftVar the factor its noise multiplies the variance of θ̂ by.
+	Drift    []float64
+	DriftVar float64
 }
 
 // diffStat summarises the residual noise of coupled pairs read through
@@ -234,6 +235,76 @@ func differenceStat(steps []residuals, d int) diffStat {
 	return ds
 }
 
+// farNeighbour is the neighbour whose residual farStat subtracts: the
+// 16th nearest, a few spacings of the particles away. The coupling's
+// re-pairing takes noise out of the nearest neighbours' difference (they
+// swap successors), much less out of a farther one's; a smooth misfit of
+// the drift still cancels over that distance. Double well, β = 0.25, 3000
+// particles: the nearest neighbours' difference moved by 0.035 per unit of
+// β with a simulation-to-simulation spread of 0.0012, the 16th neighbour's
+// by 0.064 with 0.0003 (7× the precision for β).
+const farNeighbour = 16
+
+// farStat is the weighted mean of ‖r_i − r_j‖²/(4τd) over every pair i
+// and its farNeighbour-th nearest neighbour j by x (each step's weights
+// sum to 1, so the steps count equally; NaN without two pairs). The terms
+// are not independent (a pair is the neighbour of several), so its
+// standard error comes from simulated replicates (residualBeta).
+func farStat(steps []residuals, d int) float64 {
+	sq, sw := 0.0, 0.0
+	for _, st := range steps {
+		n := st.n
+		if n < 2 {
+			continue
+		}
+		k := min(farNeighbour, n-1)
+		pts := make(kdtree.Points, n)
+		index := make(map[*float64]int, n)
+		for i := range pts {
+			pts[i] = kdtree.Point(st.x[i*d : (i+1)*d : (i+1)*d])
+			index[&st.x[i*d]] = i
+		}
+		tree := kdtree.New(append(kdtree.Points(nil), pts...), false)
+		q := make([]float64, n)
+		parallel.For(n, func(i int) {
+			keep := kdtree.NewNKeeper(k + 1)
+			tree.NearestSet(keep, pts[i])
+			// The farthest of the k+1 kept (the point itself among them),
+			// ties by index.
+			far, fd := -1, -1.0
+			for _, c := range keep.Heap {
+				if c.Comparable == nil {
+					continue
+				}
+				j := index[&c.Comparable.(kdtree.Point)[0]]
+				if j == i {
+					continue
+				}
+				if c.Dist > fd || (c.Dist == fd && j < far) {
+					far, fd = j, c.Dist
+				}
+			}
+			if far < 0 {
+				return
+			}
+			v := 0.0
+			for a := 0; a < d; a++ {
+				e := st.r[i*d+a] - st.r[far*d+a]
+				v += e * e
+			}
+			q[i] = v / (4 * st.tau * float64(d))
+		})
+		for i, v := range q {
+			sq += st.w[i] * v
+			sw += st.w[i]
+		}
+	}
+	if !(sw > 0) {
+		return math.NaN()
+	}
+	return sq / sw
+}
+
 // dataResiduals returns the residuals of the data's pairs under θ from
 // the closed form's rows (row·θ − target = Δ + τ·drift).
 func dataResiduals(prep *Prepared, blocks []rowBlock, theta []float64) []residuals {
@@ -349,9 +420,9 @@ func (f sourceFeatures) apply(theta []float64, n, d int) []float64 {
 // drift θ with noise β, couples it like the data, refits the drift to the
 // simulated pairs as FitLinear did to the data's (the refit absorbs part of
 // the noise too; the features at the sources are computed once, in feats)
-// and returns the difference statistic of the refit's residuals and the
+// and returns the noise statistics of the refit's residuals and the
 // refitted θ.
-func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []float64, beta float64, o Options, seed uint64) (diffStat, []float64, error) {
+func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []float64, beta float64, o Options, seed uint64) (noiseStat, []float64, error) {
 	d, P := m.Dim, m.NumParams
 	type simStep struct {
 		pairs   []Pair
@@ -398,13 +469,13 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 	full := linear.NewNormal(P)
 	for _, sm := range sims {
 		if sm.err != nil {
-			return diffStat{}, nil, sm.err
+			return noiseStat{}, nil, sm.err
 		}
 		full.AddRows(sm.F, sm.b, sm.w)
 	}
 	th, err := boxSolve(m, full, o, compile.Explicit)
 	if err != nil {
-		return diffStat{}, nil, err
+		return noiseStat{}, nil, err
 	}
 	res := make([]residuals, len(prep.Steps))
 	for s, sm := range sims {
@@ -423,96 +494,193 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 		}
 		res[s] = residuals{tau: st.Tau, n: len(sm.pairs), x: x, r: r, w: w}
 	}
-	return differenceStat(res, d), th, nil
+	return noiseStat{differenceStat(res, d), farStat(res, d)}, th, nil
+}
+
+// noiseStat is what residualBeta reads from one set of residuals: the
+// nearest neighbours' differences (for the interval's lower end) and the
+// farNeighbour-th neighbour's (for β̂ and its standard error).
+type noiseStat struct {
+	Near diffStat
+	Far  float64
+}
+
+// calSims is the number of independent simulations the calibration
+// averages at each trial β: the calibration's own noise adds 1/calSims of
+// the data's variance to β̂'s, and their spread measures that variance.
+const calSims = 4
+
+// calibration is the simulated statistic at one trial β: its mean over
+// the calSims simulations, each simulation's value, and the mean of their
+// refitted drifts.
+type calibration struct {
+	beta, mean float64
+	each       []float64
+	near       diffStat // the first simulation's nearest-neighbour statistic
+	refit      []float64
+}
+
+// calibrate simulates calSims steps of the drift theta with noise beta from
+// the data's sources (seeds seed, seed+1, …: common random numbers across
+// trial β), couples and refits each, and averages farStat.
+func calibrate(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []float64, beta float64, o Options, seed uint64, sims int) (calibration, error) {
+	c := calibration{beta: beta, each: make([]float64, sims), refit: make([]float64, len(theta))}
+	for s := 0; s < sims; s++ {
+		st, th, err := kept(m, prep, feats, theta, beta, o, seed+uint64(s))
+		if err != nil {
+			return calibration{}, err
+		}
+		if s == 0 {
+			c.near = st.Near
+		}
+		c.each[s] = st.Far
+		c.mean += st.Far / float64(sims)
+		for j, v := range th {
+			c.refit[j] += v / float64(sims)
+		}
+	}
+	return c, nil
+}
+
+// solveBeta solves cal(β).mean = raw for β by secant steps from the
+// calibration prev and the trial value b1 (common random numbers make the
+// mean a smooth function of β). It returns the last two calibrations,
+// the last at β̂ (within 0.2%).
+func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (calibration, error)) (calibration, calibration, error) {
+	beta := b1
+	var last calibration
+	for pass := 0; pass < 8; pass++ {
+		var err error
+		if last, err = cal(beta); err != nil {
+			return prev, last, err
+		}
+		f0, f1 := prev.mean-raw, last.mean-raw
+		if f1 == f0 {
+			break
+		}
+		next := beta - f1*(beta-prev.beta)/(f1-f0)
+		if !(next > 0) {
+			next = beta / 2
+		}
+		if math.Abs(next-beta) < 0.002*beta {
+			break
+		}
+		prev, beta = last, next
+	}
+	return prev, last, nil
 }
 
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
-// coupled pairs' residual variance, corrected for the noise the coupling
-// removes (see above). Only for the explicit step (drift at x).
+// coupled pairs' residual noise, corrected for the noise the coupling
+// removes and for the coupling's bias on the drift (see above), with a
+// standard error that counts the whole estimator's noise. Only for the
+// explicit step (drift at x).
+//
+// The statistic is farStat, the mean squared difference of a pair's
+// residual and its 16th neighbour's. It is calibrated by indirect
+// inference: simulate one step of a drift θ_s with noise β from the
+// data's sources, couple and refit as the data were, and find (θ_s, β)
+// whose simulations give back the data's statistic and the data's fitted
+// drift θ̂ (β by secant steps; θ_s by θ_s ← θ_s + θ̂ − θ̄_refit, one step
+// after a first β with θ_s = θ̂, one at the end). Simulating from θ̂
+// itself would calibrate against the coupling's biased drift (on the
+// double well a 0.88 and b 1.65 for 1 and 2): the share of the noise the
+// coupling keeps depends on how much the flow squeezes the particles.
+//
+// The standard error is the delta method over simulated replicates:
+// Var(β̂) = s²·(1 + 1/calSims)/slope², with s² the spread of the
+// statistic over the final calibration's simulations (at β̂ and at
+// 1.2·β̂, pooled), the data's own variance as the model predicts it, and
+// slope the change of the mean statistic from β̂ to 1.2·β̂. Before, the
+// standard error was the statistic's analytic one over independent pairs
+// (which ignores that the coupling ties the pairs together: 2× too small)
+// divided by the share of the noise kept (the slope only when that share
+// does not move with β; on the double well it does, and the standard
+// error was 3–5× too small).
 func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []float64, o Options) (betaEstimate, error) {
-	data := differenceStat(dataResiduals(prep, blocks, theta), m.Dim)
-	raw := data.Mean
-	if math.IsNaN(raw) {
+	res := dataResiduals(prep, blocks, theta)
+	data := differenceStat(res, m.Dim)
+	raw := farStat(res, m.Dim)
+	if math.IsNaN(raw) || math.IsNaN(data.Mean) {
 		return betaEstimate{}, errTooFewPairs
 	}
 	if !(raw > 0) {
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
 	feats := newSourceFeatures(m, prep, blocks)
-	var est betaEstimate
-	// Solve β·a(β) = raw, a(β) the share of the noise a simulated step with
-	// noise β keeps. The simulations share their random numbers, so a is a
-	// smooth function of β and the secant method converges in a few steps.
 	seed := o.Seed ^ 0x5eed
-	var last diffStat
-	f := func(b float64) (float64, float64, error) {
-		st, _, err := kept(m, prep, feats, theta, b, o, seed)
-		last = st
-		return st.Mean - raw, st.Mean / b, err
+	thetaSim := append([]float64(nil), theta...)
+	calAt := func(sims int) func(float64) (calibration, error) {
+		return func(b float64) (calibration, error) {
+			return calibrate(m, prep, feats, thetaSim, b, o, seed, sims)
+		}
 	}
-	b0 := raw
-	f0, a0, err := f(b0)
+	// A first β with the simulations' drift at θ̂ (one simulation: it
+	// only has to be close), from β = raw and raw over the share of the
+	// noise kept there.
+	c0, err := calAt(1)(raw)
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	beta, ratio := raw/math.Max(a0, 0.05), a0
-	// slope is the secant's d(β·a(β))/dβ: how much the kept noise moves
-	// with β, what turns the raw measurement's error into β's (the delta
-	// method); the ratio a(β) is the slope only when a does not depend on β.
-	slope := math.NaN()
-	for pass := 0; pass < 8; pass++ {
-		f1, a1, err := f(beta)
-		if err != nil {
+	_, first, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), calAt(1))
+	if err != nil {
+		return betaEstimate{}, err
+	}
+	beta := math.Max(first.beta, 1e-12*raw)
+	// The drift that simulates back θ̂, then β for it with calSims
+	// simulations, from β̂ and 1.2·β̂.
+	for j := range thetaSim {
+		thetaSim[j] += theta[j] - first.refit[j]
+	}
+	c1, err := calAt(calSims)(beta)
+	if err != nil {
+		return betaEstimate{}, err
+	}
+	prev, last, err := solveBeta(raw, c1, 1.2*beta, calAt(calSims))
+	if err != nil {
+		return betaEstimate{}, err
+	}
+	beta = last.beta
+	// The slope of the mean statistic over a bracket of 20% (a finite
+	// difference over a tiny step would read the coupling's jumps), and the
+	// spread of the simulations about their means.
+	other := prev
+	if math.Abs(prev.beta-beta) < 0.1*beta || math.Abs(prev.beta-beta) > 0.5*beta {
+		if other, err = calAt(calSims)(1.2 * beta); err != nil {
 			return betaEstimate{}, err
 		}
-		ratio = a1
-		if f1 == f0 {
-			break
-		}
-		if beta != b0 {
-			slope = (f1 - f0) / (beta - b0)
-		}
-		next := beta - f1*(beta-b0)/(f1-f0)
-		if !(next > 0) {
-			next = beta / 2
-		}
-		b0, f0 = beta, f1
-		done := math.Abs(next-beta) < 0.002*beta
-		beta = next
-		if done {
-			break
-		}
 	}
-	if !(ratio > 0.05) {
-		// The coupling keeps almost none of the noise: the residuals
-		// cannot measure it.
-		ratio = 0.05
+	slope := (other.mean - last.mean) / (other.beta - beta)
+	ratio := last.mean / beta
+	if !(slope > 0.05*ratio) {
+		// The kept noise barely moves with β: the residuals cannot measure
+		// it; the floor keeps the standard error finite (and large).
+		slope = 0.05 * ratio
 	}
-	// The intercept's share of the noise, from the last simulation (at
-	// about β̂).
-	icptRatio := last.Icpt / beta
-	// The coupling's re-pairing biases the drift too (it reads as a
-	// spreading force): one step of indirect inference removes the bias a
-	// simulation with the fitted drift and β shows, θ − (θ_sim − θ).
-	if _, thSim, err := kept(m, prep, feats, theta, beta, o, seed+1); err == nil {
-		est.Drift = make([]float64, len(theta))
-		for j := range theta {
-			est.Drift[j] = 2*theta[j] - thSim[j]
+	ss, df := 0.0, 0
+	for _, c := range []calibration{last, other} {
+		for _, v := range c.each {
+			ss += (v - c.mean) * (v - c.mean)
 		}
+		df += len(c.each) - 1
 	}
-	// The simulated ratio has its own sampling error, about that of the
-	// raw measurement (one simulation of the same size): counted once more.
-	gain := ratio
-	if slope > 0.05 && slope < ratio {
-		gain = slope
+	spread := math.Sqrt(ss / float64(df))
+	var est betaEstimate
+	est.Beta, est.Raw, est.Ratio = beta, raw, ratio
+	est.StdErr = spread * math.Sqrt(1+1/float64(calSims)) / slope
+	// The drift: one more step of θ_s, θ_s + θ̂ − θ̄_refit at β̂; it
+	// carries the mean of calSims refits' noise.
+	est.Drift = make([]float64, len(theta))
+	for j := range theta {
+		est.Drift[j] = thetaSim[j] + theta[j] - last.refit[j]
 	}
-	est.Beta, est.StdErr, est.Raw, est.Ratio = beta, data.MeanSE/gain*math.Sqrt2, raw, ratio
+	est.DriftVar = 1 + 1/float64(calSims)
 	// The interval: β̂ ± 1.96·SE, its lower end lowered to where the
-	// intercept's (which a smooth misfit does not raise) would put it,
-	// truncated at 0.
+	// nearest neighbours' intercept (which a smooth misfit does not raise)
+	// would put it, truncated at 0.
 	est.Hi = beta + 1.96*est.StdErr
 	est.Lo = beta - 1.96*est.StdErr
-	if icptRatio > 0.05 {
+	if icptRatio := last.near.Icpt / beta; icptRatio > 0.05 {
 		est.Lo = math.Min(est.Lo, (data.Icpt-1.96*math.Sqrt2*data.IcptSE)/icptRatio)
 	} else {
 		est.Lo = 0

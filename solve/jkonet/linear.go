@@ -339,12 +339,11 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 	lo, hi := bounds(m)
 	b := math.Min(math.Max(be.Beta, lo[betaAt]), hi[betaAt])
 	if be.Drift != nil && b > 0 {
-		// θ_sim carries a simulation's noise, as large as the data's:
-		// the corrected entries' variance doubles.
+		// The correction carries the simulations' noise (be.DriftVar).
 		for j := range out.Theta {
 			if j != betaAt && !sv.fixed[j] {
 				out.Theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
-				out.StdErr[j] *= math.Sqrt2
+				out.StdErr[j] *= math.Sqrt(be.DriftVar)
 			}
 		}
 	}
