@@ -544,16 +544,17 @@ func calibrate(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta [
 
 // solveBeta solves cal(β).mean = raw for β by secant steps from the
 // calibration prev and the trial value b1 (common random numbers make the
-// mean a smooth function of β). It returns the last two calibrations,
-// the last at β̂ (within 0.2%).
-func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (calibration, error)) (calibration, calibration, error) {
+// mean a smooth function of β). It returns every calibration it made, the
+// last at β̂ (within 0.2%).
+func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (calibration, error)) ([]calibration, error) {
 	beta := b1
-	var last calibration
+	var all []calibration
 	for pass := 0; pass < 8; pass++ {
-		var err error
-		if last, err = cal(beta); err != nil {
-			return prev, last, err
+		last, err := cal(beta)
+		if err != nil {
+			return nil, err
 		}
+		all = append(all, last)
 		f0, f1 := prev.mean-raw, last.mean-raw
 		if f1 == f0 {
 			break
@@ -567,7 +568,7 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 		}
 		prev, beta = last, next
 	}
-	return prev, last, nil
+	return all, nil
 }
 
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
@@ -589,9 +590,10 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 //
 // The standard error is the delta method over simulated replicates:
 // Var(β̂) = s²·(1 + 1/calSims)/slope², with s² the spread of the
-// statistic over the final calibration's simulations (at β̂ and at
-// 1.2·β̂, pooled), the data's own variance as the model predicts it, and
-// slope the change of the mean statistic from β̂ to 1.2·β̂. Before, the
+// statistic over the simulations of each trial β after the drift's step
+// (pooled about each trial's mean), the data's own variance as the model
+// predicts it, and slope the least-squares slope of the trials' means in
+// β (over at least 20% of β̂). Before, the
 // standard error was the statistic's analytic one over independent pairs
 // (which ignores that the coupling ties the pairs together: 2× too small)
 // divided by the share of the noise kept (the slope only when that share
@@ -622,10 +624,11 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	_, first, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), calAt(1))
+	firsts, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), calAt(1))
 	if err != nil {
 		return betaEstimate{}, err
 	}
+	first := firsts[len(firsts)-1]
 	beta := math.Max(first.beta, 1e-12*raw)
 	// The drift that simulates back θ̂, then β for it with calSims
 	// simulations, from β̂ and 1.2·β̂.
@@ -636,33 +639,49 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	prev, last, err := solveBeta(raw, c1, 1.2*beta, calAt(calSims))
+	cals, err := solveBeta(raw, c1, 1.2*beta, calAt(calSims))
 	if err != nil {
 		return betaEstimate{}, err
 	}
+	last := cals[len(cals)-1]
 	beta = last.beta
-	// The slope of the mean statistic over a bracket of 20% (a finite
-	// difference over a tiny step would read the coupling's jumps), and the
-	// spread of the simulations about their means.
-	other := prev
-	if math.Abs(prev.beta-beta) < 0.1*beta || math.Abs(prev.beta-beta) > 0.5*beta {
-		if other, err = calAt(calSims)(1.2 * beta); err != nil {
+	cals = append(cals, c1)
+	// The slope of the mean statistic in β, least squares over the
+	// calibrations (with one at 1.2·β̂ when they span less than 20%: a
+	// finite difference over a tiny step would read the coupling's
+	// jumps), and the spread of the simulations about their means, pooled.
+	lo, hi := beta, beta
+	for _, c := range cals {
+		lo, hi = math.Min(lo, c.beta), math.Max(hi, c.beta)
+	}
+	if hi-lo < 0.2*beta {
+		c, err := calAt(calSims)(1.2 * beta)
+		if err != nil {
 			return betaEstimate{}, err
 		}
+		cals = append(cals, c)
 	}
-	slope := (other.mean - last.mean) / (other.beta - beta)
+	mb, mm := 0.0, 0.0
+	for _, c := range cals {
+		mb += c.beta / float64(len(cals))
+		mm += c.mean / float64(len(cals))
+	}
+	sxy, sxx := 0.0, 0.0
+	ss, df := 0.0, 0
+	for _, c := range cals {
+		sxy += (c.beta - mb) * (c.mean - mm)
+		sxx += (c.beta - mb) * (c.beta - mb)
+		for _, v := range c.each {
+			ss += (v - c.mean) * (v - c.mean)
+		}
+		df += len(c.each) - 1
+	}
+	slope := sxy / sxx
 	ratio := last.mean / beta
 	if !(slope > 0.05*ratio) {
 		// The kept noise barely moves with β: the residuals cannot measure
 		// it; the floor keeps the standard error finite (and large).
 		slope = 0.05 * ratio
-	}
-	ss, df := 0.0, 0
-	for _, c := range []calibration{last, other} {
-		for _, v := range c.each {
-			ss += (v - c.mean) * (v - c.mean)
-		}
-		df += len(c.each) - 1
 	}
 	spread := math.Sqrt(ss / float64(df))
 	var est betaEstimate

@@ -47,12 +47,14 @@ func meanSD(v []float64) (mean, sd float64) {
 // its 95% interval covers the truth, where the noise of a step is as
 // large as the spacing of the particles (the coupling then removes most
 // of it, and how much depends on β): a double well with β = 2.5, 300
-// particles, 24 seeds. The spread of β̂ over the seeds is within a factor
-// 1.6 of the mean reported standard error, and at least 20 of the 24
-// intervals cover 2.5. Before, the standard error divided the raw
-// measurement's (whose pairs the coupling ties together) by the share of
-// the noise kept, not by how fast the kept noise moves with β: the
-// seeds' spread was … the standard error and … intervals covered.
+// particles, 24 seeds. The mean β̂ is within 8% of 2.5, the spread of β̂
+// over the seeds within a factor 1.4 of the RMS reported standard error,
+// and at least 19 of the 24 intervals cover 2.5 (now: mean 2.386, SD
+// 0.281 against 0.283, 20 covered). Before (the nearest neighbours'
+// differences, calibrated with the coupling-biased drift and one
+// simulation, the standard error divided by the share of the noise kept
+// rather than by how fast the kept noise moves with β): mean 2.117, SD
+// 0.527 against 0.356, 13 covered.
 func TestBetaCoverage(t *testing.T) {
 	const (
 		truth = "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n"
@@ -70,20 +72,19 @@ func TestBetaCoverage(t *testing.T) {
 	}
 	est, se, covered := betaSpread(t, truth, fit, n, beta, 2, seeds)
 	mean, sd := meanSD(est)
-	_, _ = mean, sd
 	rms := 0.0
 	for _, s := range se {
 		rms += s * s / float64(len(se))
 	}
 	rms = math.Sqrt(rms)
 	t.Logf("β = %g, %d particles, %d seeds: mean β̂ %.4g, SD %.3g, RMS standard error %.3g (ratio %.2f), %d covered", beta, n, seeds, mean, sd, rms, sd/rms, covered)
-	for s := range est {
-		t.Logf("seed %d: %.4g ± %.3g", s, est[s], se[s])
+	if math.Abs(mean/beta-1) > 0.08 {
+		t.Errorf("mean β̂ %.4g for %g", mean, beta)
 	}
-	if r := sd / rms; r > 1.6 || r < 1/1.6 {
+	if r := sd / rms; r > 1.4 || r < 1/1.4 {
 		t.Errorf("the seeds' spread of β̂ is %.2f× the reported standard error", r)
 	}
-	if covered < seeds*5/6 {
+	if covered < seeds*19/24 {
 		t.Errorf("β's 95%% interval covered the truth in %d of %d fits", covered, seeds)
 	}
 }
