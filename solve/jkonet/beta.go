@@ -27,25 +27,26 @@ import (
 // gradient is noisy and smoothed: β̂ was 0.04–0.09 over seeds for 0.1 and
 // depended on the density options.
 //
-// residualBeta measures the residual variance of the coupled pairs under
-// the drift fitted without the entropy term, then corrects the coupling's
+// residualBeta measures the residual noise of the coupled pairs under the
+// drift fitted without the entropy term, then corrects the coupling's
 // loss by simulation: from the data's own snapshot k it simulates one
-// Euler–Maruyama step of the fitted drift with a trial β, couples the
-// simulated cloud to it the same way, and measures how much of the known
-// noise the coupling leaves (the ratio a). The estimate solves β·a(β) =
-// the measured variance (secant steps). No density is involved, so β does
-// not depend on the density options; β scales as length²/time, so the
-// estimate does not depend on the units.
+// Euler–Maruyama step of a drift with a trial β, couples the simulated
+// cloud to it the same way, refits, and measures the same statistic (see
+// residualBeta for the indirect inference on the drift and β, and the
+// standard error). No density is involved, so β does not depend on the
+// density options; β scales as length²/time, so the estimate does not
+// depend on the units.
 //
-// The variance is measured on differences of neighbours' residuals, not
-// on the residuals: where the model's drift misses the true one by a
-// smooth e(x), the residual τe(x) of a particle and that of its nearest
-// neighbour nearly cancel, while independent noise does not (variance
-// 2·2βτ per coordinate). A model that leaves out a term therefore reads
-// its error as drift misfit, not as diffusion: styblinski_tang without
-// its linear term, β = 0, 1000 particles: 0.034 ± 0.00007 from the
-// residuals, 1.4e-6 from the differences; β = 0.1: 0.146 from the
-// residuals, 0.100 from the differences.
+// The noise is measured on differences of neighbours' residuals, not on
+// the residuals: where the model's drift misses the true one by a smooth
+// e(x), the residual τe(x) of a particle and that of a near neighbour
+// nearly cancel, while independent noise does not (variance 2·2βτ per
+// coordinate). A model that leaves out a term therefore reads its error
+// as drift misfit, not as diffusion: styblinski_tang without its linear
+// term, β = 0, 1000 particles: 0.034 ± 0.00007 from the residuals, 1.4e-6
+// from the nearest neighbours' differences; β = 0.1: 0.146 from the
+// residuals, 0.100 from the differences. β̂ reads the 16th neighbour's
+// (farStat), the interval's lower end the nearest neighbours'.
 //
 // β ≥ 0, and a deterministic flow (β = 0) still leaves a tiny positive
 // difference variance (the misfit's change over the neighbours' distance
