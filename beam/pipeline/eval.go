@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/lang"
 	"github.com/jko-org/jko/solve/evaluate"
 	"gonum.org/v1/gonum/mat"
 )
@@ -118,7 +119,7 @@ func Eval(s beam.Scope, cfg EvalConfig, inputs []string) {
 		in[i] = Input{Index: i, Path: p}
 	}
 	files := beam.CreateList(s, in)
-	chunks := beam.ParDo(s, &ReadFn{Cfg: Config{Split: cfg.Split, Dt: cfg.Dt, Cells: cfg.Cells, ChunkRows: cfg.ChunkRows}, DirSplit: "test"}, files)
+	chunks := beam.ParDo(s, &ReadFn{Cfg: Config{Split: cfg.Split, Dt: cfg.Dt, Cells: cfg.Cells, ChunkRows: cfg.ChunkRows}, DirSplit: "test", Population: cfg.Fitted.has(lang.Interaction, lang.Internal)}, files)
 	snaps := beam.ParDo(s, AssembleFn, beam.GroupByKey(s, chunks))
 	times := beam.ParDo(s, SortTimesFn, beam.GroupByKey(s, beam.AddFixedKey(s, beam.ParDo(s, SnapTimeFn, snaps))))
 	routed := beam.ParDo(s, RouteFn, snaps, beam.SideInput{Input: times})
@@ -134,7 +135,8 @@ func init() {
 }
 
 // EvalStepFn predicts snapshot k+1 from snapshot k with the fitted flow
-// and measures the W1 distance (evaluate.OneStepW1).
+// and measures the W1 distance (evaluate.OneStepW1); when snapshot k is a
+// split and its population was read, the flow steps the population.
 type EvalStepFn struct{ Cfg EvalConfig }
 
 // ProcessElement evaluates step k.
@@ -166,7 +168,11 @@ func (f *EvalStepFn) ProcessElement(k int, snaps func(*Snap) bool) (StepW1, erro
 	if len(y.W) > 0 {
 		wy = y.W
 	}
-	w, err := evaluate.OneStepW1(flow, xm, x.T, ym, wy, y.T, k, f.Cfg.Seed, step)
+	var whole *mat.Dense
+	if len(x.Pop) > 0 {
+		whole = mat.NewDense(len(x.Pop)/x.D, x.D, x.Pop)
+	}
+	w, err := evaluate.OneStepW1(flow, xm, whole, x.T, ym, wy, y.T, k, f.Cfg.Seed, step)
 	if err != nil {
 		return StepW1{}, fmt.Errorf("step %d: %w", k, err)
 	}

@@ -116,6 +116,48 @@ func TestEvalEqualsJkoEval(t *testing.T) {
 	}
 }
 
+// On the test split of a directory, a fitted interaction's drift is a mean
+// field over the whole population the split was drawn from: the pipeline
+// steps the population, as jko eval does, and its W1 is jko eval's (it
+// was the split's alone before, a different number).
+func TestEvalSplitStepsPopulation(t *testing.T) {
+	const src = `param k = 0.2
+param c = 20
+potential V(x) = k*norm2(x)/2
+interaction U(z) = -c*exp(-norm2(z))
+`
+	_, _, s := data(t, 240)
+	train, test, err := s.Split(0.5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := snapshot.WriteDir(dir, train, test); err != nil {
+		t.Fatal(err)
+	}
+	read, err := snapshot.ReadDir(dir, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.Population == nil {
+		t.Fatal("the test split was read without its population")
+	}
+	cfg := EvalConfig{Fitted: specOf(t, src), ChunkRows: 50, Out: filepath.Join(t.TempDir(), "eval.json"), FittedName: "fitted.jko", Data: dir}
+	got := runEval(t, "direct", cfg, []string{dir})
+	want := evalReference(t, src, read, 0, "")
+	alone := *read
+	alone.Population = nil
+	miss := evalReference(t, src, &alone, 0, "")
+	for k := range want.PerStep {
+		if d := math.Abs(got.OneStep.PerStep[k] - want.PerStep[k]); d > 1e-12 {
+			t.Errorf("step %d: W1 %.15g, jko eval %.15g (the split alone: %.15g)", k, got.OneStep.PerStep[k], want.PerStep[k], miss.PerStep[k])
+		}
+	}
+	if math.Abs(miss.Mean-want.Mean) < 1e-4 {
+		t.Errorf("the split alone scores %g, the population %g: the test compares nothing", miss.Mean, want.Mean)
+	}
+}
+
 // Bad input fails the evaluation with a clear error.
 func TestEvalErrors(t *testing.T) {
 	whole, _, _ := data(t, 30)

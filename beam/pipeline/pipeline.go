@@ -44,6 +44,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/lang"
 	"github.com/jko-org/jko/solve"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
@@ -190,7 +191,9 @@ func Fit(s beam.Scope, cfg Config, inputs []string) {
 		in[i] = Input{Index: i, Path: p}
 	}
 	files := beam.CreateList(s, in)
-	chunks := beam.ParDo(s, &ReadFn{Cfg: cfg}, files)
+	// An interaction's mean field runs over the whole population a split
+	// was drawn from, as in jko fit (jkonet's meanFieldCloud).
+	chunks := beam.ParDo(s, &ReadFn{Cfg: cfg, Population: cfg.Spec.has(lang.Interaction)}, files)
 	snaps := beam.ParDo(s, AssembleFn, beam.GroupByKey(s, chunks))
 	times := beam.ParDo(s, SortTimesFn, beam.GroupByKey(s, beam.AddFixedKey(s, beam.ParDo(s, SnapTimeFn, snaps))))
 	routed := beam.ParDo(s, RouteFn, snaps, beam.SideInput{Input: times})
@@ -225,29 +228,43 @@ func init() {
 // ReadFn reads one input (a JKOnet*-layout directory or a CSV file, local
 // or remote) and emits its snapshots as chunks keyed by time. DirSplit is
 // the split of a directory when Cfg.Split is empty ("" is train, as for
-// jko fit; the evaluation reads test, as jko eval).
+// jko fit; the evaluation reads test, as jko eval). Population also emits
+// the rows of the whole population a split was drawn from (Chunk.Whole),
+// when the input has one: the evaluation of a flow whose drift depends on
+// the population steps all of it, as jko eval does.
 type ReadFn struct {
-	Cfg      Config
-	DirSplit string
+	Cfg        Config
+	DirSplit   string
+	Population bool
 }
 
 // ProcessElement reads in and emits (time bits, chunk).
 func (f *ReadFn) ProcessElement(ctx context.Context, in Input, emit func(uint64, Chunk)) error {
-	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt, f.Cfg.Cells)
+	s, err := readInput(ctx, in.Path, f.Cfg.Split, f.DirSplit, f.Cfg.Dt, f.Cfg.Cells, f.Population)
 	if err != nil {
 		return err
 	}
 	step := f.Cfg.chunkRows()
-	for k, x := range s.X {
+	emitRows := func(k int, x *mat.Dense, w []float64, whole bool) {
 		n, d := x.Dims()
 		data := denseRows(x)
 		for lo := 0; lo < n; lo += step {
 			hi := min(lo+step, n)
-			c := Chunk{Input: in.Index, Offset: lo, T: s.Times[k], D: d, X: data[lo*d : hi*d]}
-			if s.W != nil {
-				c.W = s.W[k][lo:hi]
+			c := Chunk{Input: in.Index, Offset: lo, T: s.Times[k], D: d, X: data[lo*d : hi*d], Whole: whole}
+			if w != nil {
+				c.W = w[lo:hi]
 			}
 			emit(math.Float64bits(s.Times[k]), c)
+		}
+	}
+	for k, x := range s.X {
+		var w []float64
+		if s.W != nil {
+			w = s.W[k]
+		}
+		emitRows(k, x, w, false)
+		if f.Population && s.Population != nil && s.Population[k] != nil && s.Population[k] != x {
+			emitRows(k, s.Population[k], nil, true)
 		}
 	}
 	return nil
@@ -269,7 +286,7 @@ func denseRows(x *mat.Dense) []float64 {
 // Beam's file systems (a remote directory is copied to a temporary one).
 // An empty split reads dirSplit of a directory (train if that is empty
 // too) and all of a CSV file.
-func readInput(ctx context.Context, path, split, dirSplit string, dt float64, cells Cells) (*snapshot.Snapshots, error) {
+func readInput(ctx context.Context, path, split, dirSplit string, dt float64, cells Cells, population bool) (*snapshot.Snapshots, error) {
 	remote := strings.Contains(path, "://")
 	if kind := cellKind(path); kind != "" {
 		side := "train"
@@ -298,7 +315,7 @@ func readInput(ctx context.Context, path, split, dirSplit string, dt float64, ce
 		}
 	}
 	if remote && !strings.HasSuffix(strings.ToLower(path), ".csv") {
-		dir, err := copyRemoteDir(ctx, path, split)
+		dir, err := copyRemoteDir(ctx, path, split, population)
 		if err != nil {
 			return nil, err
 		}
@@ -431,8 +448,9 @@ func readDir(dir, split string, dt float64) (*snapshot.Snapshots, error) {
 }
 
 // copyRemoteDir copies the files snapshot.ReadDir reads from a remote
-// JKOnet*-layout directory to a local temporary one.
-func copyRemoteDir(ctx context.Context, dir, split string) (string, error) {
+// JKOnet*-layout directory to a local temporary one; with population, also
+// the whole data a train or test split was drawn from, when it is there.
+func copyRemoteDir(ctx context.Context, dir, split string, population bool) (string, error) {
 	fs, err := filesystem.New(ctx, dir)
 	if err != nil {
 		return "", err
@@ -446,11 +464,16 @@ func copyRemoteDir(ctx context.Context, dir, split string) (string, error) {
 	if split == "train" || split == "test" {
 		prefix = split + "_"
 	}
-	for _, name := range []string{prefix + "data.npy", prefix + "sample_labels.npy", "times.npy", "args.txt"} {
+	names := []string{prefix + "data.npy", prefix + "sample_labels.npy", "times.npy", "args.txt"}
+	if population && prefix != "" {
+		// The whole population the split was drawn from, when there is one.
+		names = append(names, "data.npy", "sample_labels.npy")
+	}
+	for i, name := range names {
 		src := strings.TrimSuffix(dir, "/") + "/" + name
 		r, err := fs.OpenRead(ctx, src)
 		if err != nil {
-			if strings.HasSuffix(name, ".npy") && name != "times.npy" {
+			if i < 2 {
 				os.RemoveAll(tmp)
 				return "", fmt.Errorf("reading data: %s: %w", src, err)
 			}
@@ -487,12 +510,18 @@ func AssembleFn(key uint64, chunks func(*Chunk) bool) (Snap, error) {
 		return all[a].Offset < all[b].Offset
 	})
 	s := Snap{T: math.Float64frombits(key), D: all[0].D}
-	weighted := all[0].W != nil
+	first, weighted := true, false
 	for _, c := range all {
 		if c.D != s.D {
 			return Snap{}, fmt.Errorf("jko-beam: at t = %v the inputs have %d and %d coordinates", s.T, s.D, c.D)
 		}
-		if (c.W != nil) != weighted {
+		if c.Whole {
+			s.Pop = append(s.Pop, c.X...)
+			continue
+		}
+		if first {
+			first, weighted = false, c.W != nil
+		} else if (c.W != nil) != weighted {
 			return Snap{}, fmt.Errorf("jko-beam: at t = %v some inputs have weights and others not", s.T)
 		}
 		s.X = append(s.X, c.X...)
@@ -608,9 +637,15 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		}
 	}
 	if m.Has(compile.Interaction) {
-		base.Cloud, base.NC = x.X, n
+		// The mean field averages over the snapshot's whole population
+		// when the input is a split of one (jkonet's meanFieldCloud).
+		cloud := x
 		if scheme == compile.Implicit {
-			base.Cloud, base.NC = y.X, mm
+			cloud = y
+		}
+		base.Cloud, base.NC = cloud.X, len(cloud.X)/d
+		if len(cloud.Pop) > 0 {
+			base.Cloud, base.NC = cloud.Pop, len(cloud.Pop)/d
 		}
 	}
 	var wa, wb []float64

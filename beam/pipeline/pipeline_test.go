@@ -136,17 +136,34 @@ var number = regexp.MustCompile(`-?[0-9]+\.[0-9]+(e[-+]?[0-9]+)?`)
 func TestFitEqualsJkoFit(t *testing.T) {
 	whole, shards, snaps := data(t, 300)
 	implicit := compile.Implicit
+	// A directory's train split, whose interaction's mean field runs over
+	// the whole population (train and test), as jko fit's does.
+	dir := filepath.Join(t.TempDir(), "data")
+	train, test, err := snaps.Split(0.5, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.WriteDir(dir, train, test); err != nil {
+		t.Fatal(err)
+	}
+	split, err := snapshot.ReadDir(dir, "train", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, src, couplings, runner string
 		scheme                       *compile.Scheme
 		inputs                       []string
-		chunk                        int // rows per element: units of several batches, or one
+		chunk                        int                 // rows per element: units of several batches, or one
+		ref                          *snapshot.Snapshots // what jko fit reads, when not snaps
 	}{
-		{"exact, entropy", fitSpec, "exact", "direct", nil, []string{whole}, 128},
-		{"exact, shards, ridge from the data", fitSpec, "exact", "direct", &implicit, shards, 128},
-		{"mini-batch, units of 4 batches", fitSpec, "minibatch:70", "direct", nil, []string{whole}, 280},
-		{"interaction", interactionSpec, "exact", "direct", nil, []string{whole}, 128},
-		{"prism, mini-batch shards", fitSpec, "minibatch:100", "prism", nil, shards, 128},
+		{"exact, entropy", fitSpec, "exact", "direct", nil, []string{whole}, 128, nil},
+		{"exact, shards, ridge from the data", fitSpec, "exact", "direct", &implicit, shards, 128, nil},
+		{"mini-batch, units of 4 batches", fitSpec, "minibatch:70", "direct", nil, []string{whole}, 280, nil},
+		{"interaction", interactionSpec, "exact", "direct", nil, []string{whole}, 128, nil},
+		{"interaction, a directory's train split", interactionSpec, "exact", "direct", nil, []string{dir}, 128, split},
+		{"interaction, implicit, a directory's train split", interactionSpec, "exact", "prism", &implicit, []string{dir}, 64, split},
+		{"prism, mini-batch shards", fitSpec, "minibatch:100", "prism", nil, shards, 128, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +179,11 @@ func TestFitEqualsJkoFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			text := runFit(t, tc.runner, cfg, tc.inputs)
-			m, want := reference(t, tc.src, snaps, cfg)
+			ref := snaps
+			if tc.ref != nil {
+				ref = tc.ref
+			}
+			m, want := reference(t, tc.src, ref, cfg)
 
 			// θ, read back from the written spec.
 			sp, err := compile.LoadString("fitted.jko", string(text))
@@ -184,18 +205,18 @@ func TestFitEqualsJkoFit(t *testing.T) {
 			}
 			// The text: what jko fit writes with the same header, the
 			// numbers aside (they agree to 1e-9 above, not to the last bit).
-			ref, err := FormatFitted(m, want, nil)
+			wantText, err := FormatFitted(m, want, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			gotLines := strings.Split(number.ReplaceAllString(string(text), "N"), "\n")[2:]
-			wantLines := strings.Split(number.ReplaceAllString(string(ref), "N"), "\n")[1:] // jko's own header line
+			wantLines := strings.Split(number.ReplaceAllString(string(wantText), "N"), "\n")[1:] // jko's own header line
 			if strings.Join(gotLines, "\n") != strings.Join(wantLines, "\n") {
-				t.Errorf("the fitted spec differs from jko fit's:\n%s\nwant (header aside):\n%s", text, ref)
+				t.Errorf("the fitted spec differs from jko fit's:\n%s\nwant (header aside):\n%s", text, wantText)
 			}
 			// The standard errors as printed (three digits).
 			se := regexp.MustCompile(`± [0-9.e+-]+`)
-			if g, w := se.FindAllString(string(text), -1), se.FindAllString(string(ref), -1); strings.Join(g, " ") != strings.Join(w, " ") {
+			if g, w := se.FindAllString(string(text), -1), se.FindAllString(string(wantText), -1); strings.Join(g, " ") != strings.Join(w, " ") {
 				t.Errorf("standard errors %v, jko fit %v", g, w)
 			}
 		})
@@ -266,7 +287,7 @@ func TestFitCellTable(t *testing.T) {
 		{Config{Cells: Cells{Source: snapshot.Source{TimeKey: "day"}}}, whole, "apply to .h5ad and .npz files"},
 		{Config{Split: "train", Cells: cells}, table, "cell table without a train/test split"},
 	} {
-		_, err := readInput(context.Background(), c.input, c.cfg.Split, "", 0, c.cfg.Cells)
+		_, err := readInput(context.Background(), c.input, c.cfg.Split, "", 0, c.cfg.Cells, false)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v on %s: err = %v, want %q", c.cfg.Cells, c.input, err, c.want)
 		}

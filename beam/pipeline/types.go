@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/jko-org/jko/compile"
@@ -19,16 +20,22 @@ type Chunk struct {
 	D             int
 	X             []float64 // rows × D
 	W             []float64 // one weight per row, or nil
+	// Whole marks rows of the whole population the input's split was
+	// drawn from (snapshot.Snapshots.Population), not rows of the split.
+	Whole bool
 }
 
 // Snap is a whole snapshot: its index in time order (once known), its
-// time and its rows in input order.
+// time and its rows in input order. Pop holds the rows of the population
+// the snapshot is a split of, when the evaluation read them (nil
+// otherwise).
 type Snap struct {
 	Index int
 	T     float64
 	D     int
 	X     []float64
 	W     []float64
+	Pop   []float64
 }
 
 // Unit is one shard of the work: the rows of a mini-batch to couple, or a
@@ -139,6 +146,21 @@ func (s Spec) Compile() (*compile.Spec, error) {
 		return nil, fmt.Errorf("jko-beam: the spec's text (%s) did not travel with the pipeline", s.Name)
 	}
 	return compile.Load(s.Name, []byte(src), mapImporter{s, filepath.Dir(s.Name)})
+}
+
+// has reports whether the spec has a term of one of the kinds (false when
+// it does not compile: Check reports that).
+func (s Spec) has(kinds ...lang.TermKind) bool {
+	sp, err := s.Compile()
+	if err != nil {
+		return false
+	}
+	for _, t := range sp.Model.Terms {
+		if slices.Contains(kinds, t.Kind) {
+			return true
+		}
+	}
+	return false
 }
 
 // mapImporter resolves imports from the recorded texts, under the names

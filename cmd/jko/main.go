@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -29,8 +30,9 @@ import (
 var version = "0.1.0-dev"
 
 type cli struct {
-	Quiet  bool     `help:"No progress bars." short:"q"`
-	Coords []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL"`
+	Quiet      bool     `help:"No progress bars." short:"q"`
+	CPUProfile string   `name:"cpuprofile" help:"Write a CPU profile of the command to FILE (go tool pprof reads it)." placeholder:"FILE" type:"path"`
+	Coords     []string `help:"CSV data: the coordinate columns, in order (default: every column but t/time, weight and a particle-id column named id or *_id; a note on stderr lists what was read when a column was ignored or does not look like a coordinate)." placeholder:"COL"`
 
 	Demo     demoCmd     `cmd:"" help:"Simulate a known population, fit it, report the recovered formula and the EMD (no files needed)."`
 	Check    checkCmd    `cmd:"" help:"Check a spec: terms, symbolic gradients, linearity, parameters; --at evaluates at a point."`
@@ -103,6 +105,14 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	if f, ok := stderr.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
+	if c.CPUProfile != "" {
+		stop, err := startCPUProfile(c.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "jko:", err)
+			return 1
+		}
+		defer stop()
+	}
 	g := &globals{stdout: stdout, stderr: stderr, tty: tty, quiet: c.Quiet}
 	csvFlags = csvSettings{coords: c.Coords, notes: stderr}
 	defer func() { csvFlags = csvSettings{} }()
@@ -115,6 +125,23 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile starts writing a CPU profile to path and returns the
+// function that ends it.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // joinNegative joins a long flag and a value that starts with a minus

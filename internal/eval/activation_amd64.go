@@ -1,5 +1,7 @@
 package eval
 
+import "github.com/jko-org/jko/internal/gemm"
+
 // softSig4 writes softplus(z) to sp and sigmoid(z) to sg for the first n
 // entries (n a multiple of 4), four at a time with AVX2/FMA, and returns
 // how many it wrote: it stops before the first group of four holding a z
@@ -18,7 +20,7 @@ func softSig4(sp, sg, z *float64, n int) int
 func sigmoid4(sg, z *float64, n int) int
 
 // vectorActivations reports whether softSig4 and sigmoid4 can run.
-var vectorActivations = hasFMA()
+var vectorActivations = gemm.HasFMA()
 
 // softSig8 is softSig4 eight values at a time with AVX-512 (n a multiple
 // of 8): the same operations, so the same results.
@@ -32,4 +34,4 @@ func softSig8(sp, sg, z *float64, n int) int
 func sigmoid8(sg, z *float64, n int) int
 
 // wideActivations reports whether softSig8 and sigmoid8 can run.
-var wideActivations = hasAVX512()
+var wideActivations = gemm.HasAVX512()

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/jko-org/jko/internal/gemm"
 	"math"
 
 	"github.com/jko-org/jko/internal/ir"
@@ -163,7 +164,7 @@ const gemmMin = 8
 
 func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
 	if ws == 0 && vs == c && n >= gemmMin {
-		gemm(false, true, n, m, c, 1, v, w, 0, out) // out (n×m) = V (n×c) · Wᵀ
+		gemm.Gemm(false, true, n, m, c, 1, v, w, 0, out) // out (n×m) = V (n×c) · Wᵀ
 		return
 	}
 	for q := range n {
@@ -183,7 +184,7 @@ func matVec(out, w []float64, ws int, v []float64, vs, n, m, c int) {
 
 func matTVec(out, w []float64, ws int, u []float64, us, n, m, c int) {
 	if ws == 0 && us == m && n >= gemmMin {
-		gemm(false, false, n, c, m, 1, u, w, 0, out) // out (n×c) = U (n×m) · W
+		gemm.Gemm(false, false, n, c, m, 1, u, w, 0, out) // out (n×c) = U (n×m) · W
 		return
 	}
 	for q := range n {

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/jko-org/jko/internal/gemm"
 	"math"
 	"testing"
 
@@ -18,17 +19,16 @@ func TestMLPOnEveryPath(t *testing.T) {
 	const n = 300 // several chunks, partial tiles
 	type path struct {
 		name      string
-		kern      tileKernel
 		vec, wide bool
 	}
-	paths := []path{{"go", kernelGo, false, false}}
-	if hasFMA() {
-		paths = append(paths, path{"avx2", kernelFMA, true, false})
+	paths := []path{{"go", false, false}}
+	if gemm.HasFMA() {
+		paths = append(paths, path{"avx2", true, false})
 	}
-	if hasAVX512() {
-		paths = append(paths, path{"avx512", kernelAVX512, true, true})
+	if gemm.HasAVX512() {
+		paths = append(paths, path{"avx512", true, true})
 	}
-	defer func(k tileKernel, v, w bool) { microKernel, vectorActivations, wideActivations = k, v, w }(microKernel, vectorActivations, wideActivations)
+	defer func(v, w bool) { vectorActivations, wideActivations = v, w }(vectorActivations, wideActivations)
 	g := ir.New()
 	x := g.Input("x", ir.Vector(2))
 	y, _ := g.MLP(x, []int{hid, hid}, "V.mlp")
@@ -39,7 +39,8 @@ func TestMLPOnEveryPath(t *testing.T) {
 	handMLP(W1, b1, W2, b2, w, bias)(wantV, wantG, xs)
 	var prev []float64
 	for _, p := range paths {
-		microKernel, vectorActivations, wideActivations = p.kern, p.vec, p.wide
+		restore := gemm.Use(p.name)
+		vectorActivations, wideActivations = p.vec, p.wide
 		val, grad := make([]float64, n), make([]float64, 2*n)
 		if err := prog.Run([][]float64{val, grad}, Inputs{N: n, Varying: map[string][]float64{"x": xs}, Shared: shared}); err != nil {
 			t.Fatal(err)
@@ -59,5 +60,6 @@ func TestMLPOnEveryPath(t *testing.T) {
 			}
 		}
 		prev = got
+		restore()
 	}
 }

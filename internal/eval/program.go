@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"github.com/jko-org/jko/internal/gemm"
 	"sort"
 	"strings"
 	"sync"
@@ -166,7 +167,7 @@ func (w *worker) accumulateOuter(acc []float64, terms []outerRef, n int, wt []fl
 			}
 			u = b
 		}
-		gemm(true, false, t.m, t.c, n, t.sign, u, w.refs[t.v], 1, acc)
+		gemm.Gemm(true, false, t.m, t.c, n, t.sign, u, w.refs[t.v], 1, acc)
 	}
 }
 
@@ -360,7 +361,10 @@ func (p *Program) Reduce(dst [][]float64, in Inputs, weights []float64) error {
 	if sp == nil {
 		sp = new([]float64)
 	}
-	*sp = grow(*sp, nb*total)
+	if cap(*sp) < nb*total {
+		*sp = make([]float64, nb*total)
+	}
+	*sp = (*sp)[:nb*total]
 	store := *sp
 	clear(store)
 	defer pl.sums.Put(sp)

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/jko-org/jko/internal/gemm"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -39,10 +40,10 @@ func TestSoftSigPairMatches(t *testing.T) {
 	}
 	defer func(v, w bool) { vectorActivations, wideActivations = v, w }(vectorActivations, wideActivations)
 	for _, vec := range []bool{false, true} {
-		if vec && !hasFMA() {
+		if vec && !gemm.HasFMA() {
 			continue
 		}
-		vectorActivations, wideActivations = vec, vec && hasAVX512()
+		vectorActivations, wideActivations = vec, vec && gemm.HasAVX512()
 		for _, sigFirst := range []bool{false, true} {
 			g := ir.New()
 			x := g.Input("x", ir.Scalar)
@@ -110,7 +111,7 @@ func nearRel(got, want, tol float64) bool {
 // normal range, or NaN, fall back to the scalar code, as do the last
 // len mod 4 values.
 func TestVectorActivationsMatch(t *testing.T) {
-	if !hasFMA() {
+	if !gemm.HasFMA() {
 		t.Skip("no AVX2/FMA: the scalar kernels run")
 	}
 	r := rand.New(rand.NewPCG(6, 6))

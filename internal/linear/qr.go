@@ -5,21 +5,19 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
 // QR accumulates the rows of a weighted least-squares problem in P
 // unknowns as the triangular factor of their QR decomposition: the rows
 // √w·[a | b] are stacked under the current (P+1)×(P+1) factor and
-// re-triangularised by Householder reflections (LAPACK's dgeqrf), a block
-// of rows at a time.
+// re-triangularised by Householder reflections that keep the factor's
+// structure (LAPACK's dtpqrt; tpqr.go), a block of rows at a time.
 // It is the path for rows held in memory: the solve never forms AᵀWA, so
 // it keeps the digits the normal equations (Normal) lose to the squared
 // condition number. Memory is O(P·(P + block)) whatever the number of
-// rows; time O(rows·P²), twice the flops of Normal's rank-k update (and
-// about twice its time for P in the hundreds; BENCHMARKS.md).
+// rows; time O(rows·P²): 2·rows·P² flops, twice those of Normal's
+// rank-k update, mostly in matrix products (internal/gemm) on all cores.
 // The zero value is not usable; call NewQR.
 type QR struct {
 	p int
@@ -29,9 +27,8 @@ type QR struct {
 	btb     float64
 	bsum, w float64
 	rows    int
-	// g and tau are the buffers of a block's re-triangularisation, work
-	// LAPACK's workspace.
-	g, tau, work []float64
+	// tp re-triangularises the factor under a block of rows.
+	tp tpqr
 	// badWeight is the first weight that is negative, infinite or NaN,
 	// reported by Factor when hasBad.
 	badWeight float64
@@ -65,12 +62,8 @@ func (q *QR) AddRows(a, b, w []float64) {
 func (q *QR) addBlock(a, b, w []float64) {
 	p, m := q.p, len(b)
 	n := p + 1
-	rows := n + m
-	if cap(q.g) < rows*n {
-		q.g = make([]float64, rows*n)
-	}
-	g := q.g[:rows*n]
-	copy(g, q.r)
+	// The block √w·[a | b] by columns, then the update of [R c; 0 ρ] by it.
+	g := q.tp.columns(n, m)
 	for i := 0; i < m; i++ {
 		if !(w[i] >= 0) || math.IsInf(w[i], 1) {
 			if !q.hasBad {
@@ -78,37 +71,16 @@ func (q *QR) addBlock(a, b, w []float64) {
 			}
 		}
 		sw := math.Sqrt(w[i])
-		row := g[(n+i)*n : (n+i+1)*n]
 		for j, v := range a[i*p : (i+1)*p] {
-			row[j] = sw * v
+			g[j*m+i] = sw * v
 		}
-		row[p] = sw * b[i]
+		g[p*m+i] = sw * b[i]
 		q.btb += w[i] * b[i] * b[i]
 		q.bsum += w[i] * b[i]
 		q.w += w[i]
 	}
 	q.rows += m
-	// Householder QR (LAPACK's dgeqrf): R in the upper triangle.
-	ga := blas64.General{Rows: rows, Cols: n, Stride: n, Data: g}
-	if len(q.tau) < n {
-		q.tau = make([]float64, n)
-	}
-	tau := q.tau[:n]
-	if len(q.work) == 0 {
-		query := make([]float64, 1)
-		lapack64.Geqrf(ga, tau, query, -1)
-		q.work = make([]float64, max(int(query[0]), n))
-	}
-	lapack64.Geqrf(ga, tau, q.work, len(q.work))
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			if j >= i {
-				q.r[i*n+j] = g[i*n+j]
-			} else {
-				q.r[i*n+j] = 0
-			}
-		}
-	}
+	q.tp.updateColumns(q.r, n, m)
 }
 
 // Factor returns the factored problem: the rows' triangular factor and

@@ -257,7 +257,7 @@ func TestOneStepW1MatchesOneStep(t *testing.T) {
 		}
 		for k := s.Len() - 2; k >= 0; k-- {
 			g, _ := NewFlow(m, []float64{1, 0.2}, 0)
-			w, err := OneStepW1(g, s.X[k], s.Times[k], s.X[k+1], nil, s.Times[k+1], k, 7, step)
+			w, err := OneStepW1(g, s.X[k], nil, s.Times[k], s.X[k+1], nil, s.Times[k+1], k, 7, step)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,7 +269,7 @@ func TestOneStepW1MatchesOneStep(t *testing.T) {
 			t.Errorf("%v: a wrong noisy model scores %g", step, rep.Mean)
 		}
 	}
-	if _, err := OneStepW1(truth, s.X[0], 0, s.X[1], nil, 0.01, -1, 0, compile.Explicit); err == nil {
+	if _, err := OneStepW1(truth, s.X[0], nil, 0, s.X[1], nil, 0.01, -1, 0, compile.Explicit); err == nil {
 		t.Error("k = -1: want an error")
 	}
 }

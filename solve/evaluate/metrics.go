@@ -79,15 +79,32 @@ func Predict(f sim.Dynamics, x *mat.Dense, t, dt float64, steps int, seed uint64
 // of length tNext − t taken as step says, with the noise seeded as OneStep
 // seeds step k. It lets the steps of a one-step evaluation run on
 // different workers and agree with OneStep's PerStep[k].
-func OneStepW1(f sim.Dynamics, x *mat.Dense, t float64, y *mat.Dense, wy []float64, tNext float64, k int, seed uint64, step compile.Scheme) (float64, error) {
+//
+// whole is the population x was drawn from when x is a split of a larger
+// observation (snapshot.Snapshots.Population), else nil. A flow whose drift
+// depends on the population then steps the whole of it and scores x's
+// rows, as OneStep does.
+func OneStepW1(f sim.Dynamics, x, whole *mat.Dense, t float64, y *mat.Dense, wy []float64, tNext float64, k int, seed uint64, step compile.Scheme) (float64, error) {
 	if k < 0 {
 		return 0, fmt.Errorf("evaluate: step %d: want k ≥ 0", k)
 	}
-	pred, err := Predict(f, x, t, tNext-t, 1, seed+uint64(k), step)
+	var rows []int
+	if usesCloud(f) {
+		rows = splitRows(whole, x)
+	}
+	from := x
+	if rows != nil {
+		from = whole
+	}
+	pred, err := Predict(f, from, t, tNext-t, 1, seed+uint64(k), step)
 	if err != nil {
 		return 0, err
 	}
-	return ot.W1(pred[0], y, nil, wy)
+	p := pred[0]
+	if rows != nil {
+		p = pickRows(p, rows)
+	}
+	return ot.W1(p, y, nil, wy)
 }
 
 // predictOne is the prediction of snapshot k+1 from snapshot k.

@@ -34,11 +34,26 @@ func (f *Flow) UsesCloud() bool {
 // of the split s.X[k] is; nil when there is no larger population, the
 // drift does not depend on it, or the split's rows are not rows of it.
 func populationRows(f any, s *snapshot.Snapshots, k int) []int {
-	cd, ok := f.(cloudDependent)
-	if !ok || !cd.UsesCloud() || s.Population == nil || s.Population[k] == nil || s.Population[k] == s.X[k] {
+	if !usesCloud(f) || s.Population == nil {
 		return nil
 	}
-	whole, x := s.Population[k], s.X[k]
+	return splitRows(s.Population[k], s.X[k])
+}
+
+// usesCloud reports whether f's drift at a particle depends on the other
+// particles.
+func usesCloud(f any) bool {
+	cd, ok := f.(cloudDependent)
+	return ok && cd.UsesCloud()
+}
+
+// splitRows returns the row of whole that each row of the split x is (rows
+// with the same bits are matched in order); nil when whole is nil or x
+// itself, or x is not a proper subset of whole's rows.
+func splitRows(whole, x *mat.Dense) []int {
+	if whole == nil || whole == x {
+		return nil
+	}
 	nw, d := whole.Dims()
 	n, dx := x.Dims()
 	if dx != d || n >= nw {

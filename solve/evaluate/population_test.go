@@ -56,4 +56,22 @@ interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 	if miss.Mean < 1e-3 {
 		t.Errorf("the split stepped alone scores %g: the test cannot tell the two apart", miss.Mean)
 	}
+	// OneStepW1, given the population (as jko-beam's evaluation is), steps
+	// the whole of it too; without it, the split alone.
+	for k := range test.Len() - 1 {
+		w, err := OneStepW1(f, test.X[k], test.Population[k], test.Times[k], test.X[k+1], nil, test.Times[k+1], k, 0, compile.Explicit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w != one.PerStep[k] {
+			t.Errorf("step %d: OneStepW1 with the population %g, OneStep %g", k, w, one.PerStep[k])
+		}
+		w, err = OneStepW1(f, test.X[k], nil, test.Times[k], test.X[k+1], nil, test.Times[k+1], k, 0, compile.Explicit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w != miss.PerStep[k] {
+			t.Errorf("step %d: OneStepW1 alone %g, OneStep alone %g", k, w, miss.PerStep[k])
+		}
+	}
 }

@@ -1,18 +1,23 @@
-package eval
-
-import "sync"
-
-// The matrix–matrix products of the batched lowering (a network layer over
-// a chunk, its transposed product, the weight gradients Uᵀ diag(w) V) run
-// through one kernel of this package. A micro-kernel computes an mr×nr
-// tile of the product in registers, summing over k in order with fused
-// multiply–adds (AVX-512 or AVX2/FMA assembly where the CPU has it, plain
-// Go otherwise; the two assembly kernels round alike). It reads op(A) in place through a row and a column stride
-// (row-major A or its transpose alike) and op(B) in place when its rows
+// Package gemm multiplies dense row-major matrices: the matrix–matrix
+// products of jko's hot loops (a network layer over a chunk of particles,
+// its transposed product and weight gradients in internal/eval; the
+// block updates of the triangular factor in internal/linear) run through
+// its one kernel, Gemm.
+//
+// A micro-kernel computes an mr×nr tile of the product in registers,
+// summing over k in order with fused multiply–adds (AVX-512 or AVX2/FMA
+// assembly where the CPU has it, plain Go otherwise; the two assembly
+// kernels round alike). It reads op(A) in place through a row and a column
+// stride (row-major A or its transpose alike) and op(B) in place when its rows
 // are contiguous (B not transposed); a transposed B, and the partial tiles
 // at the edges, are first packed into zero-padded panels. Every entry of C
 // is summed over k sequentially whatever the shapes and tiling, so a
-// product does not depend on where its rows fall in a chunk.
+// product does not depend on where its rows fall in a chunk, nor on how
+// a caller splits its rows among cores.
+package gemm
+
+import "sync"
+
 const (
 	mr = 8 // rows of a micro-tile
 	nr = 8 // columns of a micro-tile
@@ -40,11 +45,11 @@ func grow(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-// gemm computes C = alpha·op(A)·op(B) + beta·C for row-major dense
+// Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major dense
 // matrices: C is m×n, op(A) m×k and op(B) k×n, with op the transpose when
 // tA (tB) is set; a, b and c are the underlying row-major data. With beta
 // = 0, C is not read (it may hold anything).
-func gemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64, c []float64) {
+func Gemm(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}

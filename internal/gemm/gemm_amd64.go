@@ -1,4 +1,4 @@
-package eval
+package gemm
 
 import "golang.org/x/sys/cpu"
 
@@ -11,16 +11,18 @@ var microKernel tileKernel = kernelGo
 
 func init() {
 	switch {
-	case hasAVX512():
+	case HasAVX512():
 		microKernel = kernelAVX512
-	case hasFMA():
+	case HasFMA():
 		microKernel = kernelFMA
 	}
 }
 
-func hasFMA() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+// HasFMA reports whether the AVX2/FMA kernel runs (CPU and OS support).
+func HasFMA() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 
-func hasAVX512() bool { return cpu.X86.HasAVX512F && hasFMA() }
+// HasAVX512 reports whether the AVX-512 kernel runs.
+func HasAVX512() bool { return cpu.X86.HasAVX512F && HasFMA() }
 
 // kernel4x8 is the AVX2 micro-kernel: t[i·8 + j] = Σ_p
 // a[i·rsA + p·csA]·b[p·ldb + j] for i < 4, j < 8, over k ≥ 1 steps
