@@ -12,6 +12,7 @@ import (
 	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/kdtree"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // The diffusion β of an entropy term, estimated from the noise it leaves.
@@ -54,8 +55,9 @@ import (
 // interval's lower end therefore comes from the intercept of the
 // differences regressed on h², which removes that h² part (and is
 // centred at 0, either sign, when there is no noise), calibrated by the
-// same simulation, when it is below β̂ − 1.96·SE, and truncated at 0; the
-// upper end is β̂ + 1.96·SE.
+// same simulation, when it is below β̂ − t·SE, and truncated at 0; the
+// upper end is β̂ + t·SE, t Student's 97.5% quantile for the degrees of
+// freedom of the standard error's spread (see residualBeta).
 
 var errTooFewPairs = errors.New("too few coupled pairs to measure the residual noise")
 
@@ -695,11 +697,14 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 		est.Drift[j] = thetaSim[j] + theta[j] - last.refit[j]
 	}
 	est.DriftVar = 1 + 1/float64(calSims)
-	// The interval: β̂ ± 1.96·SE, its lower end lowered to where the
+	// The interval: β̂ ± t·SE, its lower end lowered to where the
 	// nearest neighbours' intercept (which a smooth misfit does not raise)
 	// would put it, truncated at 0.
-	est.Hi = beta + 1.96*est.StdErr
-	est.Lo = beta - 1.96*est.StdErr
+	// The spread is estimated from df degrees of freedom (about 9): the
+	// interval takes Student's t quantile for them, not 1.96 (2.26 for 9).
+	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
+	est.Hi = beta + tq*est.StdErr
+	est.Lo = beta - tq*est.StdErr
 	if icptRatio := last.near.Icpt / beta; icptRatio > 0.05 {
 		est.Lo = math.Min(est.Lo, (data.Icpt-1.96*math.Sqrt2*data.IcptSE)/icptRatio)
 	} else {
