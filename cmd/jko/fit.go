@@ -46,6 +46,7 @@ type fitCmd struct {
 	IJWidths   []int   `name:"ij-widths" help:"iJKOnet: hidden widths of the maps' MLP." default:"${ij_widths_default}"`
 	IJMap      string  `name:"ij-map" help:"iJKOnet: the maps' form: particles (each particle's own displacement, solved as the proximal step: the exact best response; no entropy terms), gradient (T = x + ∇φ(x), φ a scalar MLP), residual (T = x + mlp(x)), or auto (particles, gradient for specs with entropy)." enum:"auto,gradient,residual,particles" default:"auto"`
 	IJShared   bool    `name:"ij-shared" help:"iJKOnet: one time-conditioned map T(x, t) for all steps instead of one map per step."`
+	IJHoldout  float64 `name:"ij-holdout" placeholder:"FRACTION" help:"iJKOnet: the fraction of each snapshot's particles held out to choose θ: the fit returns the θ of the epoch whose gap on them is the smallest (0: none, the last epoch's θ; at most 0.5)." default:"0"`
 	IJBatch    int     `name:"ij-batch" help:"iJKOnet: particles drawn from each snapshot per step; an epoch takes as many steps as a snapshot holds batches (0: 256 for neural specs, more than 200 parameters; 500 for other specs with interaction terms, which cost batch² pairs; all particles otherwise. -1: all particles, one step per epoch)." default:"0"`
 	LossCSV    string  `name:"loss-csv" placeholder:"FILE.csv" help:"Write the training loss per epoch (adam) or the final loss (lbfgs) as CSV (epoch,loss; iJKOnet: epoch,gap,map_loss), for jko plot --loss."`
 	cellFlags  `embed:""`
@@ -60,7 +61,7 @@ func (c fitCmd) ijOptions() (ijkonet.Options, error) {
 		return ijkonet.Options{}, fmt.Errorf("fit: --ij-batch %d: want a positive count, 0 (the default) or -1 (all particles)", c.IJBatch)
 	}
 	return ijkonet.Options{Epochs: c.IJEpochs, MapSteps: c.IJMapSteps, LR: c.IJLR, FinalLR: c.IJFinalLR, MapLR: c.IJMapLR,
-		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Seed: c.Seed, Bootstrap: c.Bootstrap}, nil
+		Widths: c.IJWidths, Map: kind, Shared: c.IJShared, Batch: c.IJBatch, Holdout: c.IJHoldout, Seed: c.Seed, Bootstrap: c.Bootstrap}, nil
 }
 
 // scheme resolves --step and its deprecated alias --eval-at (x is
@@ -442,7 +443,11 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if len(rep.Clamped) > 0 {
 		fmt.Fprintf(w, "held at a bound: %s\n", strings.Join(rep.Clamped, ", "))
 	}
-	if rep.Method != "linear" && rep.Status != "" {
+	switch {
+	case rep.Method == "ijkonet" && rep.Status != "":
+		// A game has no convergence test: say which epoch's θ it is.
+		fmt.Fprintf(w, "ijkonet: %s\n", rep.Status)
+	case rep.Method != "linear" && rep.Status != "":
 		fmt.Fprintf(w, "%s: %d iterations, %s (converged: %v)\n", rep.Method, rep.Iterations, rep.Status, rep.Converged)
 	}
 	if b := res.Bootstrap; b != nil {
@@ -485,7 +490,11 @@ func settingsNote(c fitCmd, m *compile.Model, res *jkonet.Result) string {
 				maps += ", one time-conditioned map"
 			}
 		}
-		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch)
+		held := ""
+		if o.Holdout > 0 {
+			held = fmt.Sprintf(", θ chosen by the gap on %g of the particles held out, every %d epochs", o.Holdout, o.SelectEvery)
+		}
+		return fmt.Sprintf("epochs %d, %s, %d map steps per energy step, lr %g → %g, map lr %g, %s%s", o.Epochs, maps, o.MapSteps, o.LR, o.FinalLR, o.MapLR, batch, held)
 	}
 	if res.Method == "linear" {
 		return fmt.Sprintf("step %s, couplings %s, reg %s (relative ridge %.3g)", res.Scheme, c.Couplings, c.Reg, res.Ridge)

@@ -231,6 +231,17 @@ func TestIJKOnetCommand(t *testing.T) {
 	if out := mustRun(t, "fit", spec, stiff, "-o", filepath.Join(dir, "stiff.jko"), "--method", "ijkonet", "--ij-epochs", "200"); !strings.Contains(out, "warning: τ·λmax = 0.25") || !strings.Contains(out, "--step explicit") {
 		t.Errorf("fit at dt 0.1 should warn about τ·λmax:\n%s", out)
 	}
+	// --ij-holdout: the report and the fitted spec say which epoch's θ
+	// was kept and on what.
+	if out := mustRun(t, "fit", spec, data, "-o", filepath.Join(dir, "held.jko"), "--method", "ijkonet", "--ij-epochs", "20", "--ij-holdout", "0.25"); !strings.Contains(out, "ijkonet: θ of epoch ") || !strings.Contains(out, "of 20, whose gap on the held-out 0.25") {
+		t.Errorf("fit --ij-holdout output:\n%s", out)
+	}
+	if held, err := os.ReadFile(filepath.Join(dir, "held.jko")); err != nil || !strings.Contains(string(held), "θ chosen by the gap on 0.25 of the particles held out, every 10 epochs") {
+		t.Errorf("fitted spec with --ij-holdout: %v\n%s", err, held)
+	}
+	if code, _, errs := jko(t, "fit", spec, data, "-o", filepath.Join(dir, "bad.jko"), "--method", "ijkonet", "--ij-holdout", "0.9"); code == 0 || !strings.Contains(errs, "Holdout 0.9") {
+		t.Errorf("--ij-holdout 0.9: status %d, %q; want an error naming Holdout", code, errs)
+	}
 	text, err := os.ReadFile(filepath.Join(dir, "fit.jko"))
 	if err != nil || !strings.Contains(string(text), "iJKOnet") || !strings.Contains(string(text), "\nstep implicit\n") || !strings.Contains(string(text), "particles maps") {
 		t.Errorf("fitted spec: %v\n%s", err, text)
@@ -541,5 +552,23 @@ func TestFlagDefaultsFromLibraries(t *testing.T) {
 	}
 	if code, _, errs := jko(t, "bench", "--suite", "eb", "--seeds", "0"); code == 0 || !strings.Contains(errs, "--seeds 0: want at least 1") {
 		t.Errorf("bench --seeds 0: status %d, %q", code, errs)
+	}
+}
+
+// --cpuprofile writes a CPU profile of the command: a gzip stream pprof
+// reads; a file that cannot be made is an error before the command runs.
+func TestCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.prof")
+	mustRun(t, "--cpuprofile", prof, "stdlib", "paper_linear")
+	b, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("the profile is not a gzip stream: % x", b[:min(len(b), 8)])
+	}
+	if code, _, errs := jko(t, "--cpuprofile", filepath.Join(dir, "missing", "cpu.prof"), "version"); code != 1 || !strings.Contains(errs, "missing") {
+		t.Errorf("unwritable profile: status %d, %q", code, errs)
 	}
 }

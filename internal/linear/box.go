@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // Bound says where SolveBox left an unknown.
@@ -26,9 +24,11 @@ const (
 // bounds allow (adding the bound that blocks), and once at the working
 // set's optimum releases the bound whose multiplier has the wrong sign,
 // until the Karush–Kuhn–Tucker conditions hold. The unconstrained solve
-// reuses f's decomposition; each iteration with bounds held solves the
-// free block's ridge-augmented least-squares problem by its own singular
-// value decomposition: O(P³), no normal equations.
+// reuses f's decomposition; a working set with bounds held is solved
+// through the singular value decomposition of the free block's columns
+// (Fix): O(P³) once per working set, shared by every solve of the
+// working set, whatever the ridge, the targets (FactorReusing) or the
+// values held; no normal equations.
 //
 // It returns θ and where each unknown ended. Diagnostics (standard errors,
 // rank) are those of Solve on the free unknowns with the others fixed (see
@@ -51,7 +51,6 @@ func (f *Factored) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, e
 	tol := s.rankTol()
 	k, _ := f.r.Dims()
 	scale := f.scale
-	sr := math.Sqrt(r)
 	singular := fmt.Errorf("linear: the free unknowns' system is singular (add a ridge): %w", ErrSingular)
 	// solveFree returns the minimiser over the unknowns with where[i] ==
 	// Free, the others held at x (θ units).
@@ -77,31 +76,28 @@ func (f *Factored) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, e
 			}
 			return out, nil
 		}
-		// min ‖R_F u_F − (c − R_X u_X)‖² + r‖u_F‖²: the stacked
-		// [R_F; √r I] against [c − R_X u_X; 0].
-		a := mat.NewDense(k+q, q, nil)
-		rhs := make([]float64, k+q)
-		copy(rhs, f.c)
+		// min ‖R_F u_F − (c − R_X u_X)‖² + r‖u_F‖²: the free block's
+		// problem with the others held (Fix), solved through its singular
+		// value decomposition, which serves every ridge and every value
+		// of the held unknowns (computed once per working set, shared by
+		// the problems of FactorReusing).
+		var held []int
+		var vals []float64
 		for j := 0; j < p; j++ {
-			if where[j] == Free {
-				continue
-			}
-			u := x[j] / scale[j]
-			for row := 0; row < k; row++ {
-				rhs[row] -= f.r.At(row, j) * u
+			if where[j] != Free {
+				held = append(held, j)
+				vals = append(vals, x[j])
 			}
 		}
-		for fi, j := range free {
-			for row := 0; row < k; row++ {
-				a.Set(row, fi, f.r.At(row, j))
-			}
-			a.Set(k+fi, fi, sr)
+		sub, subFree, err := f.Fix(held, vals)
+		if err != nil {
+			return nil, err
 		}
-		u, ok := lsq(a, rhs, tol)
-		if !ok {
+		if lmax, lmin := sub.spectrum(r); !(lmin > tol*lmax) {
 			return nil, singular
 		}
-		for fi, j := range free {
+		u := sub.solveU(r)
+		for fi, j := range subFree {
 			out[j] = u[fi] * scale[j]
 		}
 		return out, nil

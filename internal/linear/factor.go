@@ -66,29 +66,19 @@ func (n *Normal) Factor() (*Factored, error) {
 	// with h the scaled AᵀWb, and the rest of bᵀWb is the residual
 	// outside the range.
 	f.sigma = make([]float64, q)
-	f.ct = make([]float64, q)
 	f.v = mat.NewDense(q, q, nil)
-	cc := 0.0
 	for k := 0; k < q; k++ {
 		src := q - 1 - k
 		s := math.Sqrt(math.Max(ev[src], 0))
 		f.sigma[k] = s
-		vh := 0.0
 		for a1, i := range f.live {
 			f.v.Set(a1, k, vecs.At(a1, src))
-			vh += vecs.At(a1, src) * n.Atb[i] * f.scale[i]
+			f.r.Set(k, i, s*vecs.At(a1, src))
 		}
-		if s > 0 {
-			f.ct[k] = vh / s
-		}
-		cc += f.ct[k] * f.ct[k]
-		for a1, i := range f.live {
-			f.r.Set(k, i, s*f.v.At(a1, k))
-		}
-		f.c[k] = f.ct[k]
 	}
-	f.tail = math.Max(n.Btb-cc, 0)
-	f.rtail = f.tail
+	f.u = identity(p, q)
+	f.sh = newShared(append([]float64(nil), n.AtA...))
+	f.targets(n.Atb)
 	return f, nil
 }
 
@@ -122,6 +112,12 @@ type Factored struct {
 	// problem came from sums, for the refinement step (see solveU); nil
 	// when it came from rows (R and c serve).
 	gs, h []float64
+	// sh is shared with the problems of the same decomposition (see
+	// FactorReusing and Fix); nil until needed.
+	sh *shared
+	// u holds the left singular vectors of r's live columns (the identity
+	// when the problem came from sums: r = ΣVᵀ), nil when not kept.
+	u *mat.Dense
 }
 
 // setScale sets the scaling from the diagonal d of AᵀWA: d^(-1/2), and
@@ -169,8 +165,9 @@ func (f *Factored) decompose() error {
 		return errors.New("linear: singular value decomposition failed")
 	}
 	f.sigma = svd.Values(nil)
-	var u mat.Dense
-	svd.UTo(&u)
+	u := new(mat.Dense)
+	svd.UTo(u)
+	f.u = u
 	f.v = new(mat.Dense)
 	svd.VTo(f.v)
 	nv := len(f.sigma)
@@ -439,47 +436,27 @@ func (f *Factored) Fix(fixed []int, vals []float64) (sub *Factored, free []int, 
 			c[row] -= f.r.At(row, j) * u
 		}
 	}
-	isLive := make([]bool, p)
-	for _, i := range f.live {
-		isLive[i] = true
+	b, err := f.block(isFixed)
+	if err != nil {
+		return nil, nil, err
 	}
-	sub = &Factored{c: c, tail: f.tail, btb: f.btb, bsum: f.bsum, w: f.w, rows: f.rows}
-	for j := 0; j < p; j++ {
-		if !isFixed[j] {
-			if isLive[j] {
-				sub.live = append(sub.live, len(free))
-			}
-			free = append(free, j)
-			sub.scale = append(sub.scale, f.scale[j])
-		}
-	}
-	sub.p = len(free)
+	free = b.free
+	sub = &Factored{p: len(free), c: c, tail: f.tail, btb: f.btb, bsum: f.bsum, w: f.w, rows: f.rows,
+		live: b.live, scale: b.scale}
 	if sub.p == 0 {
 		return sub, free, nil
 	}
+	sub.r, sub.gs, sub.sigma, sub.v, sub.sh = b.r, b.gs, b.sigma, b.v, b.sh
 	if f.gs != nil {
-		q := sub.p
-		sub.gs = make([]float64, q*q)
-		sub.h = make([]float64, q)
+		sub.h = make([]float64, sub.p)
 		for fi, i := range free {
-			for fj, j := range free {
-				sub.gs[fi*q+fj] = f.gs[i*p+j]
-			}
 			sub.h[fi] = f.h[i]
 			for n, j := range fixed {
 				sub.h[fi] -= f.gs[i*p+j] * vals[n] / f.scale[j]
 			}
 		}
 	}
-	sub.r = mat.NewDense(k, sub.p, nil)
-	for fi, j := range free {
-		for row := 0; row < k; row++ {
-			sub.r.Set(row, fi, f.r.At(row, j))
-		}
-	}
-	if err := sub.decompose(); err != nil {
-		return nil, nil, err
-	}
+	sub.project(b.u)
 	return sub, free, nil
 }
 
@@ -563,34 +540,4 @@ func (n *Normal) Solve(s Settings) (*Result, error) {
 		return nil, err
 	}
 	return f.Solve(s)
-}
-
-// lsq solves min ‖a x − b‖² by the singular value decomposition of a
-// (rows ≥ columns); ok is false when a's smallest squared singular value
-// is at most tol of its largest.
-func lsq(a *mat.Dense, b []float64, tol float64) (x []float64, ok bool) {
-	rows, cols := a.Dims()
-	var svd mat.SVD
-	if !svd.Factorize(a, mat.SVDThin) {
-		return nil, false
-	}
-	sv := svd.Values(nil)
-	if len(sv) < cols || !(sv[cols-1]*sv[cols-1] > tol*sv[0]*sv[0]) {
-		return nil, false
-	}
-	var u, v mat.Dense
-	svd.UTo(&u)
-	svd.VTo(&v)
-	x = make([]float64, cols)
-	for k := 0; k < cols; k++ {
-		s := 0.0
-		for i := 0; i < rows; i++ {
-			s += u.At(i, k) * b[i]
-		}
-		s /= sv[k]
-		for j := 0; j < cols; j++ {
-			x[j] += v.At(j, k) * s
-		}
-	}
-	return x, true
 }

@@ -83,6 +83,25 @@ func (q *QR) addBlock(a, b, w []float64) {
 	q.tp.updateColumns(q.r, n, m)
 }
 
+// Gram returns AᵀWA of the rows added so far (P×P, row-major, both
+// triangles) from their triangular factor, RᵀR: O(P³) instead of the
+// O(rows·P²) of forming it from the rows, for a caller that needs the
+// normal matrix of the same rows (equal to Normal's sums to rounding).
+func (q *QR) Gram() []float64 {
+	p, n := q.p, q.p+1
+	g := make([]float64, p*p)
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			s := 0.0
+			for k := 0; k <= i; k++ {
+				s += q.r[k*n+i] * q.r[k*n+j]
+			}
+			g[i*p+j], g[j*p+i] = s, s
+		}
+	}
+	return g
+}
+
 // Factor returns the factored problem: the rows' triangular factor and
 // the singular value decomposition of its P×P part, from which Solve,
 // SolveBox and AutoRidge all work.
@@ -119,6 +138,7 @@ func (q *QR) Factor() (*Factored, error) {
 		}
 	}
 	f.r = r
+	f.sh = newShared(nil)
 	if err := f.decompose(); err != nil {
 		return nil, err
 	}

@@ -176,3 +176,29 @@ func TestQRBadInput(t *testing.T) {
 		t.Error("no rows: no error")
 	}
 }
+
+// TestQRGram: the normal matrix from the QR factor equals the one summed
+// over the rows, to rounding, block by block (more rows than qrBlock).
+func TestQRGram(t *testing.T) {
+	const m, p = qrBlock + 700, 11
+	a, b, w := randomRows(9, m, p)
+	q := NewQR(p)
+	q.AddRows(a, b, w)
+	n := NewNormal(p)
+	n.AddRows(a, b, w)
+	g := q.Gram()
+	scale := 0.0
+	for i := 0; i < p; i++ {
+		scale = math.Max(scale, n.AtA[i*p+i])
+	}
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			if d := math.Abs(g[i*p+j] - n.AtA[i*p+j]); d > 1e-12*scale {
+				t.Errorf("(%d, %d): %.17g from the factor, %.17g from the rows", i, j, g[i*p+j], n.AtA[i*p+j])
+			}
+			if g[j*p+i] != g[i*p+j] {
+				t.Errorf("(%d, %d): not symmetric", i, j)
+			}
+		}
+	}
+}

@@ -290,6 +290,7 @@ func TestDeterministicAcrossCores(t *testing.T) {
 	m := model(t, "param a = 0.3\npotential V(x) = a*norm2(x) + mlp(x, 4)\n")
 	for _, o := range []Options{
 		{Epochs: 4, Batch: 25},
+		{Epochs: 4, Batch: 25, Holdout: 0.2, SelectEvery: 2},
 		{Epochs: 4, Map: Gradient, Widths: []int{4}},
 		{Epochs: 4, Map: Residual, Shared: true, Widths: []int{4}},
 	} {

@@ -28,6 +28,10 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{Batch: -2}, "Batch -2"},
 		{Options{Map: MapKind(7)}, "Map 7"},
 		{Options{Map: MapKind(-1)}, "Map -1"},
+		{Options{Holdout: 0.7}, "Holdout 0.7"},
+		{Options{Holdout: -0.2}, "Holdout -0.2"},
+		{Options{Holdout: math.NaN()}, "Holdout NaN"},
+		{Options{SelectEvery: -3}, "SelectEvery -3"},
 	} {
 		if err := c.o.Check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: Check = %v, want an error naming %q", c.o, err, c.want)
@@ -49,12 +53,12 @@ func TestOptionsCheck(t *testing.T) {
 // settings.
 func TestOptionsZeroIsDefault(t *testing.T) {
 	m := model(t, "param a = 0.3\npotential V(x) = a*norm2(x)\n")
-	want := Options{Epochs: 1000, MapSteps: 1, LR: 0.05, FinalLR: 0.0005, MapLR: 0.005, Widths: []int{32, 32}, Map: Particles, Batch: AllParticles}
+	want := Options{Epochs: 1000, MapSteps: 1, LR: 0.05, FinalLR: 0.0005, MapLR: 0.005, Widths: []int{32, 32}, Map: Particles, Batch: AllParticles, SelectEvery: 10}
 	if got := (Options{}).WithDefaults(m); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
 	mlp := model(t, "potential V(x) = mlp(x, 16, 16)\n")
-	wantMLP := Options{Epochs: 300, MapSteps: 1, LR: 0.01, FinalLR: 0.0001, MapLR: 0.005, Widths: []int{32, 32}, Map: Particles, Batch: NeuralBatch}
+	wantMLP := Options{Epochs: 300, MapSteps: 1, LR: 0.01, FinalLR: 0.0001, MapLR: 0.005, Widths: []int{32, 32}, Map: Particles, Batch: NeuralBatch, SelectEvery: 10}
 	if got := (Options{}).WithDefaults(mlp); !reflect.DeepEqual(got, wantMLP) {
 		t.Errorf("neural defaults %+v, want %+v", got, wantMLP)
 	}
@@ -62,7 +66,7 @@ func TestOptionsZeroIsDefault(t *testing.T) {
 	if got := (Options{}).WithDefaults(ent); got.Map != Gradient || got.MapSteps != 5 {
 		t.Errorf("with entropy: map %v, %d map steps; want gradient maps, 5 steps", got.Map, got.MapSteps)
 	}
-	set := Options{Epochs: 3, MapSteps: 2, LR: 0.2, FinalLR: 0.1, MapLR: 0.01, Widths: []int{4}, Map: Residual, Batch: 7}
+	set := Options{Epochs: 3, MapSteps: 2, LR: 0.2, FinalLR: 0.1, MapLR: 0.01, Widths: []int{4}, Map: Residual, Batch: 7, Holdout: 0.3, SelectEvery: 2}
 	if got := set.WithDefaults(m); !reflect.DeepEqual(got, set) {
 		t.Errorf("settings given: %+v, want them unchanged", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // trainer is the state of one run of Fit: the snapshots' particles, θ and
@@ -41,6 +42,14 @@ type trainer struct {
 	nb         []int
 	batchD     [][]float64
 	ybuf       [][]float64 // scratch of the best responses
+
+	// The held-out particles (Options.Holdout): coordinates, counts and,
+	// for particle maps, their displacements; the best θ so far.
+	xv, dv, vbuf [][]float64
+	nv           []int
+	best         []float64
+	bestGap      float64
+	bestEpoch    int
 }
 
 // newTrainer lays out the snapshots, estimates their entropies when the
@@ -75,26 +84,53 @@ func newTrainer(m *compile.Model, s *snapshot.Snapshots, o Options) (*trainer, e
 	return tr, nil
 }
 
-// layOut copies each snapshot's particles into a flat slice and returns
-// the snapshots' Kozachenko–Leonenko entropies (zeros without entropy).
+// layOut copies each snapshot's particles into a flat slice (the
+// training particles, and with Options.Holdout the held-out ones apart)
+// and returns the snapshots' Kozachenko–Leonenko entropies (zeros
+// without entropy). Snapshots of equal size are split by the same
+// permutation, so paired particles stay paired on both sides.
 func (tr *trainer) layOut(s *snapshot.Snapshots, entropy bool) ([]float64, error) {
 	d := tr.m.Dim
 	tr.xs, tr.ns = make([][]float64, s.Len()), make([]int, s.Len())
 	tr.perm = make([][]int, s.Len())
 	H := make([]float64, s.Len())
+	split := map[int][]int{} // snapshot size → its shuffled rows
+	if tr.o.Holdout > 0 {
+		tr.xv, tr.nv = make([][]float64, s.Len()), make([]int, s.Len())
+	}
 	for k := range tr.xs {
 		r := s.X[k].RawMatrix()
-		tr.ns[k] = r.Rows
-		tr.xs[k] = make([]float64, 0, r.Rows*d)
-		for i := 0; i < r.Rows; i++ {
+		var rows []int // nil: every row, in order
+		nTrain := r.Rows
+		if tr.o.Holdout > 0 {
+			if rows = split[r.Rows]; rows == nil {
+				rows = tr.rng.Perm(r.Rows)
+				split[r.Rows] = rows
+			}
+			nTrain = r.Rows - max(1, int(tr.o.Holdout*float64(r.Rows)))
+			if nTrain < 2 {
+				return nil, fmt.Errorf("ijkonet: snapshot %d has %d particles, too few to hold %.3g of them out (Options.Holdout)", k, r.Rows, tr.o.Holdout)
+			}
+			tr.nv[k] = r.Rows - nTrain
+			for _, i := range rows[nTrain:] {
+				tr.xv[k] = append(tr.xv[k], r.Data[i*r.Stride:i*r.Stride+d]...)
+			}
+		}
+		tr.ns[k] = nTrain
+		tr.xs[k] = make([]float64, 0, nTrain*d)
+		for q := 0; q < nTrain; q++ {
+			i := q
+			if rows != nil {
+				i = rows[q]
+			}
 			tr.xs[k] = append(tr.xs[k], r.Data[i*r.Stride:i*r.Stride+d]...)
 		}
-		tr.perm[k] = make([]int, r.Rows)
+		tr.perm[k] = make([]int, nTrain)
 		for i := range tr.perm[k] {
 			tr.perm[k][i] = i
 		}
 		if entropy {
-			h, err := density.EntropyKL(s.X[k], 1)
+			h, err := density.EntropyKL(mat.NewDense(nTrain, d, tr.xs[k]), 1)
 			if err != nil {
 				return nil, fmt.Errorf("ijkonet: entropy of snapshot %d: %w", k, err)
 			}
@@ -338,4 +374,59 @@ func (tr *trainer) energyGradient(beta float64) (gaps, losses []float64, err err
 		floats.Add(tr.gtheta, gk[k])
 	}
 	return gaps, losses, nil
+}
+
+// validating reports whether particles are held out to choose θ.
+func (tr *trainer) validating() bool { return tr.o.Holdout > 0 }
+
+// heldOutIters is the number of implicit-step iterations that refine the
+// held-out particles' best responses at each selection (warm-started).
+const heldOutIters = 5
+
+// selectTheta measures the gap on the held-out particles after epoch e and
+// keeps θ if it is the smallest so far. The best responses of particle
+// maps are refined for the held-out particles (warm-started from the
+// previous selection); network maps are used as they are.
+func (tr *trainer) selectTheta(e int) error {
+	beta := 0.0
+	if tr.gm.entropy {
+		beta, _ = tr.m.Entropy(tr.theta)
+	}
+	if tr.dv == nil && tr.o.Map == Particles {
+		tr.dv, tr.vbuf = make([][]float64, tr.K), make([][]float64, tr.K)
+		for k := range tr.dv {
+			tr.dv[k] = make([]float64, len(tr.xv[k]))
+			tr.vbuf[k] = make([]float64, len(tr.xv[k]))
+		}
+	}
+	gaps := make([]float64, tr.K)
+	err := parallel.ForErr(tr.K, func(k int) error {
+		var mv mover
+		if tr.o.Map == Particles {
+			if err := tr.gm.proximal(tr.dv[k], tr.vbuf[k], k, tr.xv[k], tr.nv[k], tr.theta, heldOutIters); err != nil {
+				return err
+			}
+			mv = particleMap{tr.dv[k]}
+		} else {
+			mv = tr.mapOf(k)
+		}
+		var err error
+		gaps[k], _, err = tr.gm.energyDescent(make([]float64, tr.m.NumParams), mv, k, tr.xv[k], tr.nv[k], tr.xv[k+1], tr.nv[k+1], tr.theta, beta)
+		return err
+	})
+	if err != nil {
+		return tr.diverged(e, "held-out gap:", err)
+	}
+	gap := 0.0
+	for _, g := range gaps {
+		gap += g
+	}
+	if math.IsNaN(gap) || math.IsInf(gap, 0) {
+		return tr.diverged(e, "the held-out gap became", gap)
+	}
+	if tr.best == nil || gap < tr.bestGap {
+		tr.best = append(tr.best[:0], tr.theta...)
+		tr.bestGap, tr.bestEpoch = gap, e
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/jko-org/jko/compile"
-	"github.com/jko-org/jko/internal/linear"
 	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/kdtree"
@@ -334,6 +333,9 @@ func dataResiduals(prep *Prepared, blocks []rowBlock, theta []float64) []residua
 // trial β reuses them; only the targets change.
 type sourceFeatures struct {
 	F, c []float64
+	// gathered: F and c are the data's rows at the sources (see
+	// gatherSourceFeatures), not evaluated there.
+	gathered bool
 }
 
 func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []sourceFeatures {
@@ -355,7 +357,7 @@ func newSourceFeatures(m *compile.Model, prep *Prepared, blocks []rowBlock) []so
 		cloud := &Transition{K: st.K, Tau: st.Tau, T: st.T, N: n, P: st.Source, Cloud: st.Cloud, NC: st.NC,
 			Rho: ones, GradRho: make([]float64, n*d)}
 		F, c := stepFeatures(m, cloud)
-		out[s] = sourceFeatures{F, c}
+		out[s] = sourceFeatures{F: F, c: c}
 	})
 	return out
 }
@@ -384,7 +386,7 @@ func gatherSourceFeatures(m *compile.Model, st *Transition, bl rowBlock) (source
 	for i := 0; i < st.N; i++ {
 		at[key(st.X[i*d:(i+1)*d])] = i
 	}
-	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d)}
+	f := sourceFeatures{F: make([]float64, n*d*P), c: make([]float64, n*d), gathered: true}
 	for i := 0; i < n; i++ {
 		p, ok := at[key(st.Source[i*d:(i+1)*d])]
 		if !ok {
@@ -425,15 +427,11 @@ func (f sourceFeatures) apply(theta []float64, n, d int) []float64 {
 // the noise too; the features at the sources are computed once, in feats)
 // and returns the noise statistics of the refit's residuals and the
 // refitted θ.
-func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []float64, beta float64, o Options, seed uint64) (noiseStat, []float64, error) {
-	d, P := m.Dim, m.NumParams
-	type simStep struct {
-		pairs   []Pair
-		y       []float64
-		F, b, w []float64
-		err     error
-	}
-	sims := make([]simStep, len(prep.Steps))
+func kept(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64) (noiseStat, []float64, error) {
+	d := m.Dim
+	feats := rf.feats
+	sims := make([]simPairs, len(prep.Steps))
+	errs := make([]error, len(prep.Steps))
 	parallel.For(len(prep.Steps), func(s int) {
 		st := &prep.Steps[s]
 		// Simulate from the particles that were coupled (not the whole
@@ -449,34 +447,16 @@ func kept(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []floa
 			y[i] = st.Source[i] - st.Tau*dr[i] + sd*rng.NormFloat64()
 		}
 		pairs, err := couple(mat.NewDense(n, d, st.Source), mat.NewDense(n, d, y), nil, nil, o.Couplings)
-		if err != nil {
-			sims[s].err = err
-			return
-		}
-		// The rows of FitLinear (stepRows): τF_i and −(Δ + τc_i).
-		F := make([]float64, len(pairs)*d*P)
-		b := make([]float64, len(pairs)*d)
-		w := make([]float64, len(pairs)*d)
-		for p, pr := range pairs {
-			for k := 0; k < d; k++ {
-				src, dst := pr.I*d+k, p*d+k
-				for j, v := range feats[s].F[src*P : (src+1)*P] {
-					F[dst*P+j] = st.Tau * v
-				}
-				b[dst] = -(y[pr.J*d+k] - st.Source[src] + st.Tau*feats[s].c[src])
-				w[dst] = pr.Mass
-			}
-		}
-		sims[s] = simStep{pairs: pairs, y: y, F: F, b: b, w: w}
+		sims[s], errs[s] = simPairs{pairs: pairs, y: y}, err
 	})
-	full := linear.NewNormal(P)
-	for _, sm := range sims {
-		if sm.err != nil {
-			return noiseStat{}, nil, sm.err
+	for _, err := range errs {
+		if err != nil {
+			return noiseStat{}, nil, err
 		}
-		full.AddRows(sm.F, sm.b, sm.w)
 	}
-	th, err := boxSolve(m, full, o, compile.Explicit)
+	// The closed form of FitLinear on the simulated pairs: rows τF_i and
+	// targets −(Δ + τc_i) (refits.solve).
+	th, err := rf.solve(m, prep, sims, o)
 	if err != nil {
 		return noiseStat{}, nil, err
 	}
@@ -526,10 +506,10 @@ type calibration struct {
 // calibrate simulates calSims steps of the drift theta with noise beta from
 // the data's sources (seeds seed, seed+1, …: common random numbers across
 // trial β), couples and refits each, and averages farStat.
-func calibrate(m *compile.Model, prep *Prepared, feats []sourceFeatures, theta []float64, beta float64, o Options, seed uint64, sims int) (calibration, error) {
+func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, sims int) (calibration, error) {
 	c := calibration{beta: beta, each: make([]float64, sims), refit: make([]float64, len(theta))}
 	for s := 0; s < sims; s++ {
-		st, th, err := kept(m, prep, feats, theta, beta, o, seed+uint64(s))
+		st, th, err := kept(m, prep, rf, theta, beta, o, seed+uint64(s))
 		if err != nil {
 			return calibration{}, err
 		}
@@ -578,7 +558,8 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 // coupled pairs' residual noise, corrected for the noise the coupling
 // removes and for the coupling's bias on the drift (see above), with a
 // standard error that counts the whole estimator's noise. Only for the
-// explicit step (drift at x).
+// explicit step (drift at x). dataGram is AᵀWA of blocks' rows (nil if not
+// at hand), which the calibration refits reuse (see refits).
 //
 // The statistic is farStat, the mean squared difference of a pair's
 // residual and its 16th neighbour's. It is calibrated by indirect
@@ -602,7 +583,7 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 // divided by the share of the noise kept (the slope only when that share
 // does not move with β; on the double well it does, and the standard
 // error was 3–5× too small).
-func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []float64, o Options) (betaEstimate, error) {
+func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram []float64, theta []float64, o Options) (betaEstimate, error) {
 	res := dataResiduals(prep, blocks, theta)
 	data := differenceStat(res, m.Dim)
 	raw := farStat(res, m.Dim)
@@ -612,12 +593,12 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, theta []f
 	if !(raw > 0) {
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
-	feats := newSourceFeatures(m, prep, blocks)
+	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: dataGram}
 	seed := o.Seed ^ 0x5eed
 	thetaSim := append([]float64(nil), theta...)
 	calAt := func(sims int) func(float64) (calibration, error) {
 		return func(b float64) (calibration, error) {
-			return calibrate(m, prep, feats, thetaSim, b, o, seed, sims)
+			return calibrate(m, prep, rf, thetaSim, b, o, seed, sims)
 		}
 	}
 	// A first β with the simulations' drift at θ̂ (one simulation: it

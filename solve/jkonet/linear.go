@@ -157,6 +157,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		bstart := time.Now()
 		// β from the residuals works on the rows themselves: only this
 		// path holds every step's rows (O(N·d·P) memory).
+		sv.gram = qr.Gram()
 		if err := out.residualBeta(m, prep, linearRows(m, prep), o, sv); err != nil {
 			return nil, err
 		}
@@ -332,7 +333,7 @@ func (sv *solved) result(m *compile.Model, scheme compile.Scheme) *Result {
 // in beta.go).
 func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlocks, o Options, sv *solved) error {
 	betaAt := sv.betaAt
-	be, err := residualBeta(m, prep, rows, out.Theta, o)
+	be, err := residualBeta(m, prep, rows, sv.gram, out.Theta, o)
 	if err != nil {
 		return fmt.Errorf("jkonet: the diffusion from the residuals: %w", err)
 	}
@@ -396,6 +397,9 @@ type solved struct {
 	fixVal []float64
 	betaAt int
 	reg    float64
+	// gram is AᵀWA of the data's rows (from their QR), for the
+	// diffusion's calibration refits; nil when not computed.
+	gram []float64
 }
 
 // solveFactored solves the factored problem f of m's closed form with o's
@@ -473,11 +477,11 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
 }
 
-// boxSolve solves the normal equations full of m's closed form with o's
-// ridge inside m's bounds (β's entry held at 0 when it comes from the
+// boxSolve solves the factored normal equations f of m's closed form with
+// o's ridge inside m's bounds (β's entry held at 0 when it comes from the
 // residual noise): θ without its diagnostics, which the diffusion's
 // calibration refits need alone.
-func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.Scheme) ([]float64, error) {
+func boxSolve(m *compile.Model, f *linear.Factored, o Options, scheme compile.Scheme) ([]float64, error) {
 	lower, upper := bounds(m)
 	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
 		if at := entropyEntry(m); at >= 0 {
@@ -488,10 +492,6 @@ func boxSolve(m *compile.Model, full *linear.Normal, o Options, scheme compile.S
 	}
 	if err := o.Ridge.check(); err != nil {
 		return nil, err
-	}
-	f, err := full.Factor()
-	if err != nil {
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
 	reg, given := o.Ridge.Fixed()
 	if !given {

@@ -8,10 +8,10 @@
 //
 //   - a candidate graph holds the k nearest neighbours of every point in
 //     the other cloud (k-d trees), and, for large problems, every pair of
-//     points in two k-d tree leaves linked by the solution of the problem
-//     between the clouds coarsened to their leaves (solved recursively),
-//     plus the pairs of least reduced cost under the potentials that
-//     solution suggests;
+//     points in two clusters (k-d tree leaves halved to at most 8 points)
+//     linked by the solution of the problem between the clouds coarsened
+//     to their clusters (solved recursively), plus the pairs of least
+//     reduced cost under the potentials that solution suggests;
 //   - equal uniform clouds (an assignment) are solved on that graph by
 //     Jonker–Volgenant shortest augmenting paths (Dijkstra with column
 //     prices, after column reduction and augmenting row reduction); any

@@ -283,25 +283,35 @@ func (t *nsTree) pivot(s, tt int, rc float64) {
 
 // shiftFrom adds shift to the potentials of the sinks and subtracts it
 // from those of the sources in the subtree of top, skipping the subtree
-// of skip (−1: none).
+// of skip (−1: none). It walks the child lists without a stack: down to
+// the first child, else on to the next sibling, else back up; the change
+// flips sign at every step, sources and sinks alternating.
 func (t *nsTree) shiftFrom(top, skip int32, shift float64) {
-	n := int32(t.n)
-	st := append(t.stack[:0], top)
-	for len(st) > 0 {
-		v := st[len(st)-1]
-		st = st[:len(st)-1]
-		if v < n {
-			t.pot[v] -= shift
-		} else {
-			t.pot[v] += shift
-		}
-		for ch := t.first[v]; ch >= 0; ch = t.next[ch] {
-			if ch != skip {
-				st = append(st, ch)
-			}
-		}
+	pot, first, next, parent := t.pot, t.first, t.next, t.parent
+	// sh is the change of v's potential; a child's is the opposite.
+	sh := shift
+	if int(top) < t.n {
+		sh = -shift
 	}
-	t.stack = st
+	pot[top] += sh
+	v, c := top, first[top]
+	for {
+		if c >= 0 {
+			if c == skip {
+				c = next[c]
+				continue
+			}
+			sh = -sh
+			pot[c] += sh
+			v, c = c, first[c]
+			continue
+		}
+		if v == top {
+			return
+		}
+		v, c = parent[v], next[v]
+		sh = -sh
+	}
 }
 
 // refreshPotentials recomputes the potentials from the tree arcs' costs

@@ -308,3 +308,49 @@ func TestAssignLaterRounds(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignDenserGraph: between independent clouds, where the reductions
+// on the 8-neighbour graph leave many rows free, the assignment solver
+// (default neighbours) grows its candidate graph, and the plan is the
+// same pairs as with 8 neighbours held (pricing rounds) and costs what
+// the dense assignment costs; between a cloud and a slightly moved copy
+// of it the graph stays at 8 neighbours.
+func TestAssignDenserGraph(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const n = 600
+	x, y := uniformCloud(r, n, 2), uniformCloud(r, n, 2)
+	arcs := func(x, y *mat.Dense, k int) (*Plan, int) {
+		var last Progress
+		p, err := CoupleWith(x, y, nil, nil, SqEuclidean, Options{Neighbours: k, Progress: func(q Progress) { last = q }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, last.Arcs
+	}
+	grown, ga := arcs(x, y, 0)
+	held, ha := arcs(x, y, 8)
+	if ga <= 2*n*8+n {
+		t.Errorf("independent clouds: %d arcs, want more than the 8-neighbour graph's %d", ga, 2*n*8+n)
+	}
+	if !slices.Equal(grown.Pairs, held.Pairs) {
+		t.Error("the grown graph's plan differs from the 8-neighbour graph's")
+	}
+	cost, _ := CostMatrix(x, y, SqEuclidean)
+	_, ref, err := Assign(cost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relErr(grown.Cost, ref/n) > 1e-12 {
+		t.Errorf("cost %.15g, dense assignment %.15g", grown.Cost, ref/n)
+	}
+	t.Logf("independent clouds: %d arcs grown, %d held at 8 neighbours", ga, ha)
+	moved := mat.NewDense(n, 2, nil)
+	for i := 0; i < n; i++ {
+		for k := 0; k < 2; k++ {
+			moved.Set(i, k, x.At(i, k)+0.01*r.NormFloat64())
+		}
+	}
+	if _, a := arcs(x, moved, 0); a > 2*n*8+n+n {
+		t.Errorf("a slightly moved copy: %d arcs, want the 8-neighbour graph's %d (+ pricing)", a, 2*n*8+n)
+	}
+}

@@ -82,6 +82,10 @@ func (h *minHeap) pop() heapItem {
 
 func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j) }
 
+// maxNeighbours is the neighbours per point the assignment solver's
+// candidate graph grows to when the reductions leave many rows free.
+const maxNeighbours = 32
+
 // solveSparseAssign solves the assignment problem between equal uniform
 // clouds (nn = mm) by Jonker–Volgenant shortest augmenting paths
 // (Dijkstra with column prices) on a sparse candidate graph: the k nearest
@@ -92,116 +96,140 @@ func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j
 func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	start := time.Now()
 	n, d := p.nn, p.d
-	k := opt.Neighbours
-	if k <= 0 {
+	kdX := newKDTree(p.xs, n, d, p.cf)
+	kdY := newKDTree(p.ys, n, d, p.cf)
+	k, adaptive := opt.Neighbours, opt.Neighbours <= 0
+	if adaptive {
 		k = 8
 	}
 	k = min(k, n)
-	kdX := newKDTree(p.xs, n, d, p.cf)
-	kdY := newKDTree(p.ys, n, d, p.cf)
-	fromX := make([]hit, n*k)
-	fromY := make([]hit, n*k)
-	parallel.Chunks(n, 64, func(lo, hi int) {
-		var qs kdQuery
-		for i := lo; i < hi; i++ {
-			copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
-			copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+	var (
+		as, at []int32
+		ac     []float64
+		g      *assignGraph
+		x, y   []int32
+		v      []float64
+		free   []int32
+	)
+	// begin builds the candidate graph of k neighbours both ways and
+	// assigns what the column and row reductions can.
+	begin := func(k int) {
+		fromX := make([]hit, n*k)
+		fromY := make([]hit, n*k)
+		parallel.Chunks(n, 64, func(lo, hi int) {
+			var qs kdQuery
+			for i := lo; i < hi; i++ {
+				copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+				copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+			}
+		})
+		all := make([]arc, 0, 2*n*k+n)
+		for q, h := range fromX {
+			all = append(all, arc{int32(q / k), h.J, h.Val})
 		}
-	})
-	all := make([]arc, 0, 2*n*k+n)
-	for q, h := range fromX {
-		all = append(all, arc{int32(q / k), h.J, h.Val})
-	}
-	for q, h := range fromY {
-		all = append(all, arc{h.J, int32(q / k), h.Val})
-	}
-	fromX, fromY = nil, nil
-	ro, co := principalOrderRaw(p.xs, p.ys, n, n, d)
-	for q := range ro {
-		all = append(all, arc{int32(ro[q]), int32(co[q]), p.cost(ro[q], co[q])})
-	}
-	all = sortArcs(all, n)
-	as, at, ac := make([]int32, len(all)), make([]int32, len(all)), make([]float64, len(all))
-	for q, e := range all {
-		as[q], at[q], ac[q] = e.s, e.t, e.c
-	}
-	all = nil
-	g := newAssignGraph(n, as, at, ac)
-	x := make([]int32, n) // column of each row, −1 when free
-	y := make([]int32, n) // row of each column, −1 when free
-	v := make([]float64, n)
-	for i := range x {
-		x[i], y[i] = -1, -1
-	}
-	// Column reduction: v_j = min over candidate rows of c_ij; each row
-	// takes a free column where it attains that minimum.
-	for j := range v {
-		v[j] = math.Inf(1)
-	}
-	for q := range as {
-		v[at[q]] = math.Min(v[at[q]], ac[q])
-	}
-	for i := 0; i < n; i++ {
-		for q := g.start[i]; q < g.start[i+1]; q++ {
-			if j := g.col[q]; y[j] < 0 && g.cost[q] == v[j] {
-				x[i], y[j] = j, int32(i)
-				break
+		for q, h := range fromY {
+			all = append(all, arc{h.J, int32(q / k), h.Val})
+		}
+		fromX, fromY = nil, nil
+		ro, co := principalOrderRaw(p.xs, p.ys, n, n, d)
+		for q := range ro {
+			all = append(all, arc{int32(ro[q]), int32(co[q]), p.cost(ro[q], co[q])})
+		}
+		all = sortArcs(all, n)
+		as, at, ac = make([]int32, len(all)), make([]int32, len(all)), make([]float64, len(all))
+		for q, e := range all {
+			as[q], at[q], ac[q] = e.s, e.t, e.c
+		}
+		all = nil
+		g = newAssignGraph(n, as, at, ac)
+		x = make([]int32, n) // column of each row, −1 when free
+		y = make([]int32, n) // row of each column, −1 when free
+		v = make([]float64, n)
+		for i := range x {
+			x[i], y[i] = -1, -1
+		}
+		// Column reduction: v_j = min over candidate rows of c_ij; each row
+		// takes a free column where it attains that minimum.
+		for j := range v {
+			v[j] = math.Inf(1)
+		}
+		for q := range as {
+			v[at[q]] = math.Min(v[at[q]], ac[q])
+		}
+		for i := 0; i < n; i++ {
+			for q := g.start[i]; q < g.start[i+1]; q++ {
+				if j := g.col[q]; y[j] < 0 && g.cost[q] == v[j] {
+					x[i], y[j] = j, int32(i)
+					break
+				}
 			}
 		}
-	}
-	// Two passes of augmenting row reduction (as the dense solver's) on
-	// the free rows: a row takes its column of least reduced cost, whose
-	// price drops to the row's second least, and the displaced row tries
-	// again.
-	var free []int32
-	for i := int32(0); i < int32(n); i++ {
-		if x[i] < 0 {
-			free = append(free, i)
-		}
-	}
-	for pass := 0; pass < 2 && len(free) > 0; pass++ {
-		prev := free
-		free = make([]int32, 0, len(prev))
-		budget := n
-		for q := 0; q < len(prev); q++ {
-			i := prev[q]
-			if budget--; budget < 0 {
+		// Two passes of augmenting row reduction (as the dense solver's) on
+		// the free rows: a row takes its column of least reduced cost, whose
+		// price drops to the row's second least, and the displaced row tries
+		// again.
+		free = free[:0]
+		for i := int32(0); i < int32(n); i++ {
+			if x[i] < 0 {
 				free = append(free, i)
-				continue
 			}
-			umin, usub := math.Inf(1), math.Inf(1)
-			j1, j2 := int32(-1), int32(-1)
-			for e := g.start[i]; e < g.start[i+1]; e++ {
-				j := g.col[e]
-				h := g.cost[e] - v[j]
-				if h < usub {
-					if h >= umin {
-						usub, j2 = h, j
+		}
+		for pass := 0; pass < 2 && len(free) > 0; pass++ {
+			prev := free
+			free = make([]int32, 0, len(prev))
+			budget := n
+			for q := 0; q < len(prev); q++ {
+				i := prev[q]
+				if budget--; budget < 0 {
+					free = append(free, i)
+					continue
+				}
+				umin, usub := math.Inf(1), math.Inf(1)
+				j1, j2 := int32(-1), int32(-1)
+				for e := g.start[i]; e < g.start[i+1]; e++ {
+					j := g.col[e]
+					h := g.cost[e] - v[j]
+					if h < usub {
+						if h >= umin {
+							usub, j2 = h, j
+						} else {
+							usub, j2 = umin, j1
+							umin, j1 = h, j
+						}
+					}
+				}
+				i0 := y[j1]
+				if umin < usub {
+					v[j1] -= usub - umin
+				} else if i0 >= 0 && j2 >= 0 {
+					j1, i0 = j2, y[j2]
+				}
+				if i0 >= 0 {
+					x[i0] = -1
+				}
+				x[i], y[j1] = j1, i
+				if i0 >= 0 {
+					if umin < usub {
+						prev[q] = i0 // retried at once
+						q--
 					} else {
-						usub, j2 = umin, j1
-						umin, j1 = h, j
+						free = append(free, i0)
 					}
 				}
 			}
-			i0 := y[j1]
-			if umin < usub {
-				v[j1] -= usub - umin
-			} else if i0 >= 0 && j2 >= 0 {
-				j1, i0 = j2, y[j2]
-			}
-			if i0 >= 0 {
-				x[i0] = -1
-			}
-			x[i], y[j1] = j1, i
-			if i0 >= 0 {
-				if umin < usub {
-					prev[q] = i0 // retried at once
-					q--
-				} else {
-					free = append(free, i0)
-				}
-			}
 		}
+	}
+	begin(k)
+	// Many rows left for the augmenting paths mean the optimal partners
+	// lie beyond the k nearest neighbours (clouds that are far apart or
+	// independent samples, against the particles' spacing): the pricing
+	// rounds would add them a few at a time, each round re-augmenting
+	// every row it touches. A graph of maxNeighbours is cheaper then (the
+	// reductions cost O(n·k); going there at once measured cheaper than
+	// doubling); the plan is the same.
+	if adaptive && len(free)*8 > n && k < min(n, maxNeighbours) {
+		k = min(n, maxNeighbours)
+		begin(k)
 	}
 	eps := 1e-13 * math.Max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
 	dist := make([]float64, n)
