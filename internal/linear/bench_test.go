@@ -41,7 +41,7 @@ func BenchmarkFactorSolve(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := f.Solve(Settings{Ridge: f.AutoRidge()}); err != nil {
+					if _, err := f.Solve(Settings{Ridge: f.AutoRidge(1)}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -18,7 +18,7 @@
 // factor of the column-scaled design and the singular value decomposition
 // of it, computed once. Every question is answered from that one
 // decomposition (O(P³)): the solution for any ridge, the data-chosen ridge
-// (AutoRidge), the rank, the condition number, the residual and R², a
+// (AutoRidge, generalised cross-validation), the rank, the condition number, the residual and R², a
 // standard error per parameter (approximate under a ridge: see
 // Result.StdErr), the solution without the ridge, and the directions of
 // parameter space the data does not determine, named by parameter. A

@@ -239,7 +239,7 @@ func TestFactorReusing(t *testing.T) {
 			}
 			sameFactored(t, "Fix", sf, sr)
 		}
-		s := Settings{Ridge: reused.AutoRidge()}
+		s := Settings{Ridge: reused.AutoRidge(1)}
 		xf, wf, err := fresh.SolveBox(s, lo, hi)
 		if err != nil {
 			t.Fatal(err)

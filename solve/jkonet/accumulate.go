@@ -358,7 +358,7 @@ func (a *Accumulator) solve(m *compile.Model, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
-	sv, err := solveFactored(m, f, o, a.Scheme)
+	sv, err := solveFactored(m, f, o, a.Scheme, len(a.Tau))
 	if err != nil {
 		return nil, err
 	}

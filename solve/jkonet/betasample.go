@@ -128,12 +128,15 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 		}
 	}
 	if corrected {
+		// The noise β̂ implies, where the coupled residuals show less (as
+		// FitLinear rescales, see noiseInflation).
+		scale := math.Sqrt(noiseInflation(m, pairs, base.Linear, full.Theta[betaAt]))
 		for _, j := range res.free {
 			if j == betaAt {
 				continue
 			}
 			res.Theta[j] = math.Min(math.Max(res.Theta[j]+full.Theta[j]-base.Theta[j], lo[j]), hi[j])
-			res.StdErr[j] = math.Hypot(res.StdErr[j], base.StdErr[j]/math.Sqrt(calSims))
+			res.StdErr[j] = math.Hypot(res.StdErr[j], base.StdErr[j]/math.Sqrt(calSims)) * scale
 		}
 	}
 	res.Theta[betaAt], res.StdErr[betaAt] = full.Theta[betaAt], full.StdErr[betaAt]

@@ -7,40 +7,94 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
+	"github.com/jko-org/jko/solve/snapshot"
 )
+
+// coverageStat is, for one parameter over the seeds of a coverage study,
+// how often the reported 95% interval covered the truth, the RMS error,
+// the RMS reported standard error and the mean width of the interval;
+// and how often the textbook interval of the true pairs (each particle
+// paired with itself, the noise-only least squares, whose interval is
+// exact) covered it on the same seeds: what the seeds allow.
+type coverageStat struct {
+	Hits, PairHits        int
+	RMSErr, RMSSE, MeanWd float64
+}
 
 // coverage fits the closed form to seeds independent simulations of
 // styblinski_tang with β = 0.1 (n particles) and counts, per parameter,
 // how often the reported 95% interval (θ̂ ± 1.96·SE, β's own interval)
 // covers the truth.
-func coverage(t *testing.T, seeds, n int) (names []string, hits []int, meanErr, meanSE []float64) {
+func coverage(t *testing.T, seeds, n int) (names []string, st []coverageStat) {
+	seed0 := 1000
+	if v, err := strconv.Atoi(os.Getenv("JKO_SEED0")); err == nil {
+		seed0 = v
+	}
 	truth := []float64{0.5, -8, 2.5, 0.1}
 	m := model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
+	plain := model(t, stSpec)
 	names = m.ParamNames()
-	hits = make([]int, len(truth))
-	meanErr = make([]float64, len(truth))
-	meanSE = make([]float64, len(truth))
+	st = make([]coverageStat, len(truth))
 	for s := 0; s < seeds; s++ {
-		data := simulate(t, "styblinski_tang", n, 0.1, uint64(1000+s))
+		data := simulate(t, "styblinski_tang", n, 0.1, uint64(seed0+s))
 		o := DefaultOptions()
 		o.Seed = uint64(s)
 		res, err := Fit(m, data, o)
 		if err != nil {
 			t.Fatal(err)
 		}
+		pairs, err := truePairsFit(plain, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if os.Getenv("JKO_PERSEED") != "" {
+			// One line per seed, for a study stopped early: the error,
+			// the reported SE, the SE before the noise rescaling (√2 ×
+			// the coupled residuals'), and the true pairs' error and SE.
+			fmt.Printf("seed %d", s)
+			for j := range truth[:len(truth)-1] {
+				fmt.Printf(" | %s %.6g %.6g %.6g %.6g %.6g", names[j], res.Theta[j]-truth[j], res.StdErr[j], math.Sqrt2*res.Linear.StdErr[j], pairs.Theta[j]-truth[j], pairs.StdErr[j])
+			}
+			fmt.Println()
+		}
 		for j, want := range truth {
 			e := res.Theta[j] - want
-			if lo, hi := res.Interval(j); lo <= want && want <= hi {
-				hits[j]++
+			lo, hi := res.Interval(j)
+			if lo <= want && want <= hi {
+				st[j].Hits++
 			}
-			meanErr[j] += e * e / float64(seeds)
-			meanSE[j] += res.StdErr[j] * res.StdErr[j] / float64(seeds)
+			if j < len(pairs.Theta) && math.Abs(pairs.Theta[j]-want) <= 1.96*pairs.StdErr[j] {
+				st[j].PairHits++
+			}
+			st[j].RMSErr += e * e / float64(seeds)
+			st[j].RMSSE += res.StdErr[j] * res.StdErr[j] / float64(seeds)
+			st[j].MeanWd += (hi - lo) / float64(seeds)
 		}
 	}
-	for j := range meanErr {
-		meanErr[j], meanSE[j] = math.Sqrt(meanErr[j]), math.Sqrt(meanSE[j])
+	for j := range st {
+		st[j].RMSErr, st[j].RMSSE = math.Sqrt(st[j].RMSErr), math.Sqrt(st[j].RMSSE)
 	}
-	return names, hits, meanErr, meanSE
+	return names, st
+}
+
+// truePairsFit is the closed form on the simulation's true pairs (each
+// particle with itself in the next snapshot), without a ridge: the
+// textbook least squares of the noise, whose standard errors are exact.
+func truePairsFit(m *compile.Model, data *snapshot.Snapshots) (*Result, error) {
+	prep := &Prepared{Dim: m.Dim, Scheme: compile.Explicit}
+	for k := 0; k+1 < data.Len(); k++ {
+		n, _ := data.X[k].Dims()
+		pairs := make([]Pair, n)
+		for i := range pairs {
+			pairs[i] = Pair{I: i, J: i, Mass: 1 / float64(n)}
+		}
+		prep.Steps = append(prep.Steps, *NewTransition(k, data.Times[k], data.Times[k+1], data.X[k], data.X[k+1], pairs, compile.Explicit))
+	}
+	o := DefaultOptions()
+	o.Ridge = RidgeFixed(0)
+	return FitLinear(m, prep, o)
 }
 
 // TestCoverage: the closed form's 95% intervals cover the truth about 95%
@@ -48,18 +102,19 @@ func coverage(t *testing.T, seeds, n int) (names []string, hits []int, meanErr, 
 // TestCoverageStudy, JKO_LONG=1, and its table is in BENCHMARKS.md).
 func TestCoverage(t *testing.T) {
 	const seeds = 20
-	names, hits, rmse, se := coverage(t, seeds, 300)
+	names, st := coverage(t, seeds, 300)
 	for j := range names {
-		t.Logf("%s: %d/%d covered, RMS error %.3g, RMS standard error %.3g", names[j], hits[j], seeds, rmse[j], se[j])
-		if hits[j] < 16 {
-			t.Errorf("%s: the 95%% interval covered the truth in %d of %d fits", names[j], hits[j], seeds)
+		t.Logf("%s: %d/%d covered (true pairs %d), RMS error %.3g, RMS standard error %.3g", names[j], st[j].Hits, seeds, st[j].PairHits, st[j].RMSErr, st[j].RMSSE)
+		if st[j].Hits < 16 {
+			t.Errorf("%s: the 95%% interval covered the truth in %d of %d fits", names[j], st[j].Hits, seeds)
 		}
 	}
 }
 
 // TestCoverageStudy prints the coverage table of BENCHMARKS.md (JKO_LONG=1;
 // JKO_SEEDS sets the number of seeds, default 100; JKO_NS the particle
-// counts, default "300,1000"): the four parameters of styblinski_tang with
+// counts, default "300,1000"; JKO_SEED0 the first simulation's seed,
+// default 1000; JKO_PERSEED=1 prints each seed's errors): the four parameters of styblinski_tang with
 // β = 0.1, and β's interval at β = 0 for a model that misses the linear
 // term.
 func TestCoverageStudy(t *testing.T) {
@@ -82,13 +137,17 @@ func TestCoverageStudy(t *testing.T) {
 		}
 	}
 	for _, n := range ns {
-		names, hits, rmse, se := coverage(t, seeds, n)
-		fmt.Printf("N = %d, %d seeds\n| parameter | covered | RMS error | RMS standard error |\n|---|---|---|---|\n", n, seeds)
+		names, st := coverage(t, seeds, n)
+		fmt.Printf("N = %d, %d seeds\n| parameter | covered | true pairs' textbook interval, same seeds | RMS error | RMS standard error | mean width |\n|---|---|---|---|---|---|\n", n, seeds)
 		for j := range names {
-			fmt.Printf("| %s | %d%% | %.3g | %.3g |\n", names[j], 100*hits[j]/seeds, rmse[j], se[j])
+			pairs := "—"
+			if j < len(names)-1 {
+				pairs = fmt.Sprintf("%d%%", 100*st[j].PairHits/seeds)
+			}
+			fmt.Printf("| %s | %d%% | %s | %.3g | %.3g | %.3g |\n", names[j], 100*st[j].Hits/seeds, pairs, st[j].RMSErr, st[j].RMSSE, st[j].MeanWd)
 		}
 		covered, worst := betaAtZero(t, seeds, n)
-		fmt.Printf("| β = 0 (misspecified drift) | %d%% | largest β̂ %.3g | |\n", 100*covered/seeds, worst)
+		fmt.Printf("| β = 0 (misspecified drift) | %d%% | | largest β̂ %.3g | | |\n", 100*covered/seeds, worst)
 	}
 }
 

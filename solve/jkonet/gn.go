@@ -77,6 +77,9 @@ func analyse(m *compile.Model, prep *Prepared, res *Result) {
 	}
 	res.GaussNewton = gn
 	res.StdErr = gn.StdErr
+	if prep.Scheme == compile.Explicit {
+		res.warnUnmodelledNoise(m, prep, true)
+	}
 	for _, dg := range gn.Unidentified {
 		res.Warnings = append(res.Warnings, "the loss is flat (near-unidentifiable parameters): "+dg.String())
 	}

@@ -18,8 +18,9 @@ type Ridge struct {
 }
 
 // RidgeAuto chooses the ridge from the data (linear.Factored.AutoRidge:
-// proportional to the residual variance, 0 on exact data). It is the zero
-// value, and the default.
+// generalised cross-validation with one step's rows counted as the
+// independent ones, 0 on exact data). It is the zero value, and the
+// default.
 func RidgeAuto() Ridge { return Ridge{} }
 
 // RidgeFixed is the ridge r ≥ 0, relative to the normal matrix's diagonal;

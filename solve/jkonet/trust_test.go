@@ -86,8 +86,10 @@ func TestRidgeWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 0 {
-		t.Errorf("auto ridge: warnings %q", res.Warnings)
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "ridge") {
+			t.Errorf("auto ridge: warning %q", w)
+		}
 	}
 }
 
@@ -107,7 +109,9 @@ func TestGaussNewton(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !nl.Converged || nl.Iterations == 0 || len(nl.Warnings) != 0 {
+	// The one warning: the data's noise, which L-BFGS does not estimate
+	// (the coupling's bias on the drift stays).
+	if !nl.Converged || nl.Iterations == 0 || len(nl.Warnings) != 1 || !strings.Contains(nl.Warnings[0], "diffusion noise") {
 		t.Errorf("lbfgs: converged %v after %d iterations (%s), warnings %q", nl.Converged, nl.Iterations, nl.Status, nl.Warnings)
 	}
 	for i := 1; i < 3; i++ {
