@@ -160,6 +160,15 @@ func (f *Factored) decompose() error {
 			sub.Set(row, a, f.r.At(row, i))
 		}
 	}
+	if q > svdKeepU {
+		sigma, v, ct, rest, ok := svdProject(sub.RawMatrix().Data, k, q, f.c)
+		if !ok {
+			return errors.New("linear: singular value decomposition failed")
+		}
+		f.sigma, f.v, f.ct, f.u = sigma, v, ct, nil
+		f.rtail = f.tail + rest
+		return nil
+	}
 	var svd mat.SVD
 	if !svd.Factorize(sub, mat.SVDThin) {
 		return errors.New("linear: singular value decomposition failed")

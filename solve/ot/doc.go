@@ -14,7 +14,11 @@
 //     reduced cost under the potentials that solution suggests;
 //   - equal uniform clouds (an assignment) are solved on that graph by
 //     Jonker–Volgenant shortest augmenting paths (Dijkstra with column
-//     prices, after column reduction and augmenting row reduction); any
+//     prices, after column reduction and augmenting row reduction; when
+//     the first augmentations run long or the first pricing round finds
+//     most rows violating, as where the clouds are displaced coherently
+//     over many point spacings, it starts over from the coarse solution's
+//     candidates and prices, refined by ε-scaling auction); any
 //     other marginals by a primal network simplex (strongly feasible
 //     spanning tree with subtree sizes, so that a pivot shifts the
 //     potentials of the smaller of the two parts the leaving arc cuts;
