@@ -45,7 +45,7 @@ func TestInteractionBeta(t *testing.T) {
 		if r.Err != "" {
 			t.Fatalf("%s: %s", c.Name, r.Err)
 		}
-		fmt.Printf("| %s (N=%d) | %.4g ± %.2g [%.3g, %.3g] | %.4g ± %.2g | %.1f | %.1f |\n", c.Name, n, r.Beta, r.BetaSE, r.BetaLo, r.BetaHi, r.EMD, r.EMDStd, time.Since(start).Seconds(), r.Times["diffusion"])
+		fmt.Printf("| %s (N=%d) | %.4g ± %.2g [%.4g, %.4g] | %.4g ± %.2g | %.1f | %.1f |\n", c.Name, n, r.Beta, r.BetaSE, r.BetaLo, r.BetaHi, r.EMD, r.EMDStd, time.Since(start).Seconds(), r.Times["diffusion"])
 		t.Logf("stages (s): %v", r.Times)
 	}
 }

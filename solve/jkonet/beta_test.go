@@ -73,13 +73,30 @@ func TestBetaCalibrated(t *testing.T) {
 
 // TestBetaStudy prints the seed study of BENCHMARKS.md (JKO_LONG=1):
 // styblinski_tang with β = 0.1 as jko demo --beta 0.1 fits it (2000
-// particles, the training half), and a double well with β = 0.25 (3000
-// particles in a ±2 box).
+// particles, the training half), seeds 0–5, and a double well with β =
+// 0.25 (3000 particles in a ±2 box), seeds 0–7, each with β's 95%
+// interval, and per problem the seeds' SD of β̂ against the RMS standard
+// error.
 func TestBetaStudy(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
 		t.Skip("JKO_LONG=1 runs the β seed study")
 	}
 	const ent = "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	summary := func(name string, est, se []float64, truth float64) {
+		mean, sd := meanSD(est)
+		rms, inside := 0.0, 0
+		for _, s := range se {
+			rms += s * s / float64(len(se))
+		}
+		rms = math.Sqrt(rms)
+		for i := range est {
+			if math.Abs(est[i]-truth) <= 0.1*truth {
+				inside++
+			}
+		}
+		fmt.Printf("%s: mean %.4f, seeds' SD %.4f, RMS SE %.4f (ratio %.2f), %d of %d within 10%%\n", name, mean, sd, rms, sd/rms, inside, len(est))
+	}
+	var est, se []float64
 	for seed := uint64(0); seed < 6; seed++ {
 		data := simulate(t, "styblinski_tang", 2000, 0.1, seed)
 		train, _, _ := data.Split(0.5, seed)
@@ -89,9 +106,13 @@ func TestBetaStudy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("| styblinski_tang β=0.1 | %d | %.4f ± %.4f | a %.4f, b %.3f, c %.3f |\n", seed, res.Theta[3], res.StdErr[3], res.Theta[0], res.Theta[1], res.Theta[2])
+		lo, hi := res.Interval(3)
+		fmt.Printf("| styblinski_tang β=0.1 | %d | %.4f ± %.4f | [%.4f, %.4f] | a %.4f, b %.3f, c %.3f |\n", seed, res.Theta[3], res.StdErr[3], lo, hi, res.Theta[0], res.Theta[1], res.Theta[2])
+		est, se = append(est, res.Theta[3]), append(se, res.StdErr[3])
 	}
-	for seed := uint64(0); seed < 4; seed++ {
+	summary("styblinski_tang", est, se, 0.1)
+	est, se = nil, nil
+	for seed := uint64(0); seed < 8; seed++ {
 		data := simulateSrc(t, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 3000, 0.25, seed, -2, 2)
 		o := DefaultOptions()
 		o.Seed = seed
@@ -99,8 +120,11 @@ func TestBetaStudy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("| double well β=0.25 | %d | %.4f ± %.4f | a %.4f ± %.4f, b %.3f ± %.3f |\n", seed, res.Theta[2], res.StdErr[2], res.Theta[0], res.StdErr[0], res.Theta[1], res.StdErr[1])
+		lo, hi := res.Interval(2)
+		fmt.Printf("| double well β=0.25 | %d | %.4f ± %.4f | [%.4f, %.4f] | a %.4f ± %.4f, b %.3f ± %.3f |\n", seed, res.Theta[2], res.StdErr[2], lo, hi, res.Theta[0], res.StdErr[0], res.Theta[1], res.StdErr[1])
+		est, se = append(est, res.Theta[2]), append(se, res.StdErr[2])
 	}
+	summary("double well", est, se, 0.25)
 }
 
 // TestBetaIgnoresPopulation: without an interaction term, the population

@@ -119,8 +119,8 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 	betaAt := entropyEntry(m)
 	lo, hi := bounds(m)
 	// FitLinear's drift correction, θ_corrected − θ, moved onto res's θ.
-	// The correction carries the noise of one more fit (its simulation):
-	// its variance adds to that of res's entries.
+	// The correction carries the noise of the mean of calSims simulated
+	// fits: 1/calSims of a fit's variance adds to that of res's entries.
 	corrected := false
 	for _, j := range res.free {
 		if j != betaAt && full.Theta[j] != base.Theta[j] {
@@ -136,7 +136,7 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 				continue
 			}
 			res.Theta[j] = math.Min(math.Max(res.Theta[j]+full.Theta[j]-base.Theta[j], lo[j]), hi[j])
-			res.StdErr[j] = math.Hypot(res.StdErr[j], base.StdErr[j]) * scale
+			res.StdErr[j] = math.Hypot(res.StdErr[j], base.StdErr[j]/math.Sqrt(calSims)) * scale
 		}
 	}
 	res.Theta[betaAt], res.StdErr[betaAt] = full.Theta[betaAt], full.StdErr[betaAt]

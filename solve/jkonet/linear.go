@@ -363,12 +363,12 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 		// they are rescaled to the noise the fitted β says the data
 		// carry (2βτ per coordinate), where that is larger.
 		scale := math.Sqrt(noiseInflation(m, prep, sv.res, b))
-		// θ_sim carries a simulation's noise, as large as the data's:
-		// the corrected entries' variance doubles.
+		// The correction carries the simulations' noise (be.DriftVar:
+		// the mean of calSims refits).
 		for j := range out.Theta {
 			if j != betaAt && !sv.fixed[j] {
 				out.Theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
-				out.StdErr[j] *= math.Sqrt2 * scale
+				out.StdErr[j] *= math.Sqrt(be.DriftVar) * scale
 			}
 		}
 	}

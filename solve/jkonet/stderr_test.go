@@ -10,7 +10,8 @@ import (
 
 // TestDriftStdErrCarriesTheNoise: after the coupling's bias correction,
 // the drift's standard errors are those of the estimate's real spread,
-// √2 (the correction's simulation) times the textbook error of the true
+// √(1 + 1/calSims) (the correction's mean of calSims simulated refits;
+// √2 when it was one) times the textbook error of the true
 // pairs with the true noise 2βτ per coordinate: here written out from the
 // particles (every particle of a snapshot is the x of one pair, so the
 // design is the same whatever the coupling) and inverted by gonum. The
@@ -50,11 +51,11 @@ func TestDriftStdErrCarriesTheNoise(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j := 0; j < P; j++ {
-			want := math.Sqrt2 * math.Sqrt(2*beta*tau*inv.At(j, j))
+			want := math.Sqrt(1+1/float64(calSims)) * math.Sqrt(2*beta*tau*inv.At(j, j))
 			ratio := res.StdErr[j] / want
-			t.Logf("seed %d: %s standard error %.4g, √2 × the true pairs' %.4g (ratio %.3f)", seed, res.Names[j], res.StdErr[j], want, ratio)
+			t.Logf("seed %d: %s standard error %.4g, √(1+1/calSims) × the true pairs' %.4g (ratio %.3f)", seed, res.Names[j], res.StdErr[j], want, ratio)
 			if ratio < 0.95 || ratio > 1.15 {
-				t.Errorf("seed %d: %s standard error %.4g, %.2f× √2 × the true pairs' with the true noise (%.4g)", seed, res.Names[j], res.StdErr[j], ratio, want)
+				t.Errorf("seed %d: %s standard error %.4g, %.2f× √(1+1/calSims) × the true pairs' with the true noise (%.4g)", seed, res.Names[j], res.StdErr[j], ratio, want)
 			}
 		}
 	}
