@@ -211,7 +211,7 @@ func (f *Fitted) Spec(header ...string) ([]byte, error) {
 }
 
 // Flow returns the fitted dynamics.
-func (f *Fitted) Flow() (*evaluate.Flow, error) { return evaluate.NewFlow(f.Model, f.Theta, 0) }
+func (f *Fitted) Flow() (*evaluate.Flow, error) { return evaluate.NewFlow(f.Model, f.Theta) }
 
 // Scheme is the scheme the fit describes: implicit (the JKO step) when the
 // drift was evaluated at y, explicit (Euler) when at x, and for a spec

@@ -78,7 +78,7 @@ func (c EvalConfig) evalModel(d int) (*evaluate.Flow, compile.Scheme, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	f, err := evaluate.NewFlow(m, m.InitTheta(c.Seed), c.Seed)
+	f, err := evaluate.NewFlow(m, m.InitTheta(c.Seed))
 	return f, step, err
 }
 

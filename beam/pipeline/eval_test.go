@@ -34,7 +34,7 @@ func evalReference(t *testing.T, src string, s *snapshot.Snapshots, seed uint64,
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := evaluate.NewFlow(m, m.InitTheta(seed), seed)
+	f, err := evaluate.NewFlow(m, m.InitTheta(seed))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestDemoSimulation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		flow, err := evaluate.NewFlow(m, nil, 0)
+		flow, err := evaluate.NewFlow(m, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

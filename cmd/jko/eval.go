@@ -453,7 +453,7 @@ func truthFlow(data string, d int) *evaluate.Flow {
 	if err != nil {
 		return nil
 	}
-	f, err := evaluate.NewFlow(tm, tm.InitTheta(0), 0)
+	f, err := evaluate.NewFlow(tm, tm.InitTheta(0))
 	if err != nil {
 		return nil
 	}

@@ -83,7 +83,7 @@ func run(w io.Writer, dir string, cells int) error {
 		if err != nil {
 			return err
 		}
-		flow, err := evaluate.NewFlow(m, theta, 0)
+		flow, err := evaluate.NewFlow(m, theta)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func run(w io.Writer, dir string, cells int) error {
 	if err != nil {
 		return err
 	}
-	flow, err := evaluate.NewFlow(m, theta, 0)
+	flow, err := evaluate.NewFlow(m, theta)
 	if err != nil {
 		return err
 	}

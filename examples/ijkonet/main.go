@@ -41,7 +41,7 @@ func run(w io.Writer, particles, epochs int) error {
 	}
 	// The truth: the same model with a = 1, snapshots unpaired.
 	truth := []float64{1}
-	f, err := evaluate.NewFlow(m, truth, 0)
+	f, err := evaluate.NewFlow(m, truth)
 	if err != nil {
 		return err
 	}

@@ -329,7 +329,7 @@ func simulateCase(c Case, seed uint64, o Options) (train, test *snapshot.Snapsho
 	if err != nil {
 		return nil, nil, "truth", err
 	}
-	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed), seed)
+	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed))
 	if err != nil {
 		return nil, nil, "truth", err
 	}
@@ -402,7 +402,7 @@ func (r *Row) recordFit(c Case, fit *jkonet.Result) {
 // score measures the fit's one-step-ahead W1 on the test snapshots with
 // the step it was fitted for and, with both, with the other step too.
 func (r *Row) score(fitted *solve.Fitted, test *snapshot.Snapshots, seed uint64, both bool) error {
-	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta, seed)
+	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta)
 	if err != nil {
 		return err
 	}

@@ -238,7 +238,7 @@ func RunEB(data *snapshot.Snapshots, o EBOptions) []EBRow {
 			f, err := fitEB(mod, train, uint64(seed), prep, prepSec)
 			if err == nil {
 				var flow *evaluate.Flow
-				if flow, err = evaluate.NewFlow(f.m, f.theta, uint64(seed)); err == nil {
+				if flow, err = evaluate.NewFlow(f.m, f.theta); err == nil {
 					var rep evaluate.Report
 					if rep, err = evaluate.OneStep(flow, test, uint64(seed), f.step); err == nil {
 						r.PerSeed = append(r.PerSeed, rep.Mean)
@@ -292,7 +292,7 @@ func RunEB(data *snapshot.Snapshots, o EBOptions) []EBRow {
 				f, err := fitEB(mod, kept, uint64(seed), prep, prepSec)
 				if err == nil {
 					var flow *evaluate.Flow
-					if flow, err = evaluate.NewFlow(f.m, f.theta, uint64(seed)); err == nil {
+					if flow, err = evaluate.NewFlow(f.m, f.theta); err == nil {
 						var sc []evaluate.HeldOutScore
 						if sc, err = evaluate.HeldOut(flow, data, held, from, o.HeldOutSteps, uint64(seed), f.step); err == nil {
 							for j := range per {

@@ -109,7 +109,7 @@ func TestIJKOnetSeeds(t *testing.T) {
 					t.Fatal(err)
 				}
 				emd[m] = append(emd[m], r.EMD)
-				if fl, err := evaluate.NewFlow(fitted.Model, fitted.Theta, seed); err == nil {
+				if fl, err := evaluate.NewFlow(fitted.Model, fitted.Theta); err == nil {
 					if rep, err := evaluate.OneStep(fl, test, seed, fitted.Scheme()); err == nil {
 						fmt.Printf("%s seed %d %s: per step %.4f\n", p, seed, m, rep.PerStep)
 					}
@@ -179,7 +179,7 @@ func ijOptions(t *testing.T) ijkonet.Options {
 // bound of the one-step W1, reached when the prediction is off by a
 // translation.
 func meanShiftError(t *testing.T, f *solve.Fitted, test *snapshot.Snapshots, seed uint64) float64 {
-	fl, err := evaluate.NewFlow(f.Model, f.Theta, seed)
+	fl, err := evaluate.NewFlow(f.Model, f.Theta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func simulateImplicit(c Case, seed uint64) (train, test *snapshot.Snapshots, err
 	if err != nil {
 		return nil, nil, err
 	}
-	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed), seed)
+	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -339,7 +339,7 @@ func TestUnpairedSignal(t *testing.T) {
 	for _, p := range pots {
 		ts, _ := compile.LoadString("truth.jko", potentialTruth(p))
 		tm, _ := ts.Instantiate(2)
-		tf, _ := evaluate.NewFlow(tm, nil, 0)
+		tf, _ := evaluate.NewFlow(tm, nil)
 		var ratios, deltas []float64
 		for seed := uint64(0); seed < 3; seed++ {
 			run := func(s uint64) *sim.Result {

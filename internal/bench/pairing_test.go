@@ -19,7 +19,7 @@ func TestCouplingNotModel(t *testing.T) {
 	const name, n = "bohachevsky", 400
 	ts, _ := compile.LoadString("truth.jko", potentialTruth(name))
 	tm, _ := ts.Instantiate(2)
-	tf, _ := evaluate.NewFlow(tm, nil, 0)
+	tf, _ := evaluate.NewFlow(tm, nil)
 	res, err := sim.Run(tf, sim.Options{Particles: n, Steps: 2, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)

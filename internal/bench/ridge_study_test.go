@@ -71,7 +71,7 @@ func ridgeFit(t *testing.T, c Case, seed uint64, r jkonet.Ridge) ridgeOutcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed), seed)
+	tf, err := evaluate.NewFlow(tm, tm.InitTheta(seed))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func ridgeFit(t *testing.T, c Case, seed uint64, r jkonet.Ridge) ridgeOutcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta, seed)
+	ff, err := evaluate.NewFlow(fitted.Model, fitted.Theta)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestFlowPotentialDerivatives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl, err := NewFlow(m, m.InitTheta(2), 0)
+	fl, err := NewFlow(m, m.InitTheta(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestFlowPotentialDerivatives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := NewFlow(mi, mi.InitTheta(0), 0)
+	fi, err := NewFlow(mi, mi.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func BenchmarkImplicitStepMLP(b *testing.B) {
 	for i := range theta {
 		theta[i] *= 3
 	}
-	fl, err := NewFlow(m, theta, 0)
+	fl, err := NewFlow(m, theta)
 	if err != nil {
 		b.Fatal(err)
 	}

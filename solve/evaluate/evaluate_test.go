@@ -30,7 +30,7 @@ func load(t *testing.T, src string, d int) *compile.Model {
 // (1/(N−1)) Σ_{j≠i} b(x_i − x_j), the particle itself left out.
 func TestFlowDrift(t *testing.T) {
 	m := load(t, "param a = 2\nparam b = 0.5\npotential V(x) = a*norm2(x)/2\ninteraction U(z) = b*norm2(z)/2\n", 2)
-	f, err := NewFlow(m, m.InitTheta(0), 0)
+	f, err := NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +55,14 @@ func TestFlowDrift(t *testing.T) {
 
 func TestEntropyAndBadBeta(t *testing.T) {
 	m := load(t, "param beta = 0.3\npotential V(x) = norm2(x)\ninternal H(rho) = beta*rho*log(rho)\n", 2)
-	f, err := NewFlow(m, []float64{0.3}, 0)
+	f, err := NewFlow(m, []float64{0.3})
 	if err != nil || math.Abs(f.Beta()-0.3) > 1e-12 {
 		t.Fatalf("β = %v, %v", f.Beta(), err)
 	}
-	if _, err := NewFlow(m, []float64{-0.1}, 0); err == nil || !strings.Contains(err.Error(), "negative") {
+	if _, err := NewFlow(m, []float64{-0.1}); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("negative β: err = %v", err)
 	}
-	if _, err := NewFlow(m, []float64{1, 2}, 0); err == nil {
+	if _, err := NewFlow(m, []float64{1, 2}); err == nil {
 		t.Error("wrong θ length: want error")
 	}
 }
@@ -71,7 +71,7 @@ func TestEntropyAndBadBeta(t *testing.T) {
 // wrong model does not.
 func TestOneStep(t *testing.T) {
 	m := load(t, "param a = 1\npotential V(x) = a*sum(x^4)\n", 2)
-	f, _ := NewFlow(m, m.InitTheta(0), 0)
+	f, _ := NewFlow(m, m.InitTheta(0))
 	res, err := sim.Run(f, sim.Options{Particles: 100, Steps: 3, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestOneStep(t *testing.T) {
 	if err != nil || all.Mean > 1e-12 {
 		t.Errorf("all steps: %+v %v", all, err)
 	}
-	wrong, _ := NewFlow(m, []float64{2}, 0)
+	wrong, _ := NewFlow(m, []float64{2})
 	rep, _ = OneStep(wrong, s, 0, compile.Explicit)
 	if rep.Mean < 1e-3 {
 		t.Errorf("a wrong model scores %g", rep.Mean)
@@ -102,7 +102,7 @@ func TestOneStep(t *testing.T) {
 // A non-entropic internal energy moves particles apart (porous medium).
 func TestPorousSpreads(t *testing.T) {
 	m := load(t, "param kappa = 1\ninternal f(rho) = kappa*rho^2\n", 1)
-	f, _ := NewFlow(m, m.InitTheta(0), 0)
+	f, _ := NewFlow(m, m.InitTheta(0))
 	x := []float64{-0.2, -0.1, 0, 0.1, 0.2}
 	dst := make([]float64, 5)
 	if err := f.Drift(dst, x, 5, 0); err != nil {
@@ -122,7 +122,7 @@ func TestSummarise(t *testing.T) {
 
 func TestOneStepAll(t *testing.T) {
 	m := load(t, "param a = 1\npotential V(x) = a*sum(x^4)\n", 2)
-	f, _ := NewFlow(m, m.InitTheta(0), 0)
+	f, _ := NewFlow(m, m.InitTheta(0))
 	res, _ := sim.Run(f, sim.Options{Particles: 80, Steps: 2, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	d, err := OneStepAll(f, s, 0, compile.Explicit)
@@ -132,7 +132,7 @@ func TestOneStepAll(t *testing.T) {
 	if d.W1.Mean > 1e-12 || d.W2.Mean > 1e-12 || d.MMD.Mean > 1e-6 {
 		t.Errorf("true model: %+v", d)
 	}
-	wrong, _ := NewFlow(m, []float64{3}, 0)
+	wrong, _ := NewFlow(m, []float64{3})
 	d, _ = OneStepAll(wrong, s, 0, compile.Explicit)
 	if !(d.W1.Mean > 1e-3 && d.W2.Mean >= d.W1.Mean && d.MMD.Mean > 0) {
 		t.Errorf("wrong model: %+v (W2 ≥ W1 must hold)", d)
@@ -144,7 +144,7 @@ func TestOneStepAll(t *testing.T) {
 // 1/(1 + (a + b·N/(N−1)) dt). A step that cannot settle is an error.
 func TestPredictImplicit(t *testing.T) {
 	m := load(t, "param a = 2\nparam b = 0.5\npotential V(x) = a*norm2(x)/2\ninteraction U(z) = b*norm2(z)/2\n", 2)
-	f, err := NewFlow(m, m.InitTheta(0), 0)
+	f, err := NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestPredictImplicit(t *testing.T) {
 	}
 	// V = −a‖x‖²/2 with a·dt > 1: the fixed point is repelling.
 	bad := load(t, "param a = 2\npotential V(x) = -a*norm2(x)/2\n", 2)
-	fb, _ := NewFlow(bad, bad.InitTheta(0), 0)
+	fb, _ := NewFlow(bad, bad.InitTheta(0))
 	if _, err := Predict(fb, x, 0, 1, 1, 0, compile.Implicit); !errors.Is(err, sim.ErrImplicitNotConverged) {
 		t.Errorf("repelling fixed point: err = %v", err)
 	}
@@ -197,7 +197,7 @@ func wavyProx(x, dt float64) float64 {
 // implicit step must still be the proximal point, coordinate by coordinate.
 func TestPredictImplicitStiff(t *testing.T) {
 	m := load(t, "potential V(x) = sum(cos(pi*x) + 0.5*x^4 - 3*x^2 + 1)\n", 2)
-	f, err := NewFlow(m, m.InitTheta(0), 0)
+	f, err := NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestFlowRefusesLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = NewFlow(m, m.InitTheta(1), 1)
+	_, err = NewFlow(m, m.InitTheta(1))
 	if err == nil || !strings.Contains(err.Error(), "no terms") {
 		t.Errorf("NewFlow of a function library: err %v, want one saying it has no terms", err)
 	}
@@ -243,20 +243,20 @@ func TestFlowRefusesLibrary(t *testing.T) {
 func TestOneStepW1MatchesOneStep(t *testing.T) {
 	src := "param a = 1.5\nparam beta = 0.2\npotential V(x) = a*sum(x^4)\ninternal H(rho) = beta*rho*log(rho)\n"
 	m := load(t, src, 2)
-	truth, _ := NewFlow(m, m.InitTheta(0), 0)
+	truth, _ := NewFlow(m, m.InitTheta(0))
 	res, err := sim.Run(truth, sim.Options{Particles: 60, Steps: 4, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	for _, step := range []compile.Scheme{compile.Explicit, compile.Implicit} {
-		f, _ := NewFlow(m, []float64{1, 0.2}, 0)
+		f, _ := NewFlow(m, []float64{1, 0.2})
 		rep, err := OneStep(f, s, 7, step)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for k := s.Len() - 2; k >= 0; k-- {
-			g, _ := NewFlow(m, []float64{1, 0.2}, 0)
+			g, _ := NewFlow(m, []float64{1, 0.2})
 			w, err := OneStepW1(g, s.X[k], nil, s.Times[k], s.X[k+1], nil, s.Times[k+1], k, 7, step)
 			if err != nil {
 				t.Fatal(err)

@@ -19,11 +19,10 @@ type Flow struct {
 	tmp     []float64
 }
 
-// NewFlow returns the dynamics of m at θ. The dynamics are deterministic
-// (the density of a non-entropic internal energy is a kernel estimate,
-// which draws nothing), so the last argument is unused; it is kept until
-// every caller drops it.
-func NewFlow(m *compile.Model, theta []float64, _ uint64) (*Flow, error) {
+// NewFlow returns the dynamics of m at θ. They are deterministic (the
+// density of a non-entropic internal energy is a kernel estimate, which
+// draws nothing): the noise of a simulation is seeded where it is drawn.
+func NewFlow(m *compile.Model, theta []float64) (*Flow, error) {
 	if len(theta) != m.NumParams {
 		return nil, fmt.Errorf("evaluate: %d parameter values for a model with %d", len(theta), m.NumParams)
 	}

@@ -17,7 +17,7 @@ import (
 // steps x·(7/8)^4; the scores are the exact W1 and W2 from package ot.
 func TestHeldOut(t *testing.T) {
 	m := load(t, "param a = 0.25\npotential V(x) = a*norm2(x)/2\n", 2)
-	f, err := NewFlow(m, m.InitTheta(0), 0)
+	f, err := NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,14 +15,14 @@ import (
 func TestNoiseAware(t *testing.T) {
 	const src = "param a = 1\nparam beta = 0.2\npotential V(x) = a*sum(x^2)\ninternal H(rho) = beta*rho*log(rho)\n"
 	m := load(t, src, 2)
-	truth, _ := NewFlow(m, []float64{1, 0.2}, 0)
+	truth, _ := NewFlow(m, []float64{1, 0.2})
 	res, err := sim.Run(truth, sim.Options{Particles: 600, Steps: 3, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &snapshot.Snapshots{Times: res.Times, X: res.X}
 	score := func(beta float64) NoiseReport {
-		f, _ := NewFlow(m, []float64{1, beta}, 0)
+		f, _ := NewFlow(m, []float64{1, beta})
 		r, err := NoiseAware(f, s, 3, compile.Explicit)
 		if err != nil {
 			t.Fatal(err)
@@ -50,7 +50,7 @@ func TestNoiseAware(t *testing.T) {
 	if e, err := DriftError(truth, truth, s, 0, 1); err != nil || e.Relative != 0 || e.RelativeSE != 0 {
 		t.Errorf("drift error of the truth: %+v, %v", e, err)
 	}
-	double, _ := NewFlow(m, []float64{2, 0.2}, 0)
+	double, _ := NewFlow(m, []float64{2, 0.2})
 	if e, err := DriftError(double, truth, s, 0, 1); err != nil || math.Abs(e.Relative-1) > 1e-12 {
 		t.Errorf("drift error of 2∇V: %+v, %v", e, err)
 	}
@@ -68,8 +68,8 @@ func TestNoiseAware(t *testing.T) {
 func TestDriftErrorSample(t *testing.T) {
 	const src = "param a = 1\nparam c = 1\npotential V(x) = a*sum(x^2)\ninteraction U(z) = c*sum(z + 2*sin(abs(z)^1.2))\n"
 	m := load(t, src, 2)
-	truth, _ := NewFlow(m, []float64{1, 1}, 0)
-	fit, _ := NewFlow(m, []float64{1.1, 0.7}, 0)
+	truth, _ := NewFlow(m, []float64{1, 1})
+	fit, _ := NewFlow(m, []float64{1.1, 0.7})
 	res, err := sim.Run(truth, sim.Options{Particles: 300, Steps: 3, Dt: 0.01, Init: sim.Init{Kind: "uniform", Lo: -2, Hi: 2}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)

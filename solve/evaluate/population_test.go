@@ -20,7 +20,7 @@ param c2 = 0.5
 potential V(x) = k*norm2(x)/2
 interaction U(z) = c1*norm2(z)/2 - c2*log(norm2(z) + 0.01)/2
 `, 2)
-	f, err := NewFlow(m, m.InitTheta(0), 0)
+	f, err := NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}

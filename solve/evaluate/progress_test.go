@@ -18,7 +18,7 @@ func TestProgressCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := NewFlow(m, nil, 0)
+	f, err := NewFlow(m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

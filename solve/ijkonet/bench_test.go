@@ -27,7 +27,7 @@ func BenchmarkWavyPlateauMLP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0), 0)
+	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0))
 	res, err := sim.Run(f, sim.Options{Particles: 2000, Steps: 5, Dt: 0.01,
 		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: 0})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func quadratic(t *testing.T, n int, seed uint64) *snapshot.Snapshots {
 	t.Helper()
 	truth := model(t, "param a = 1\npotential V(x) = a*norm2(x)\n")
-	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0), 0)
+	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0))
 	res, err := sim.Run(f, sim.Options{Particles: n, Steps: 5, Dt: 0.01,
 		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: seed, Unpaired: true})
 	if err != nil {

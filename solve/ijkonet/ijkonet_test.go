@@ -33,7 +33,7 @@ func model(t *testing.T, src string) *compile.Model {
 func data(t *testing.T, n int, unpaired bool) *snapshot.Snapshots {
 	t.Helper()
 	truth := model(t, "param a = 1\npotential V(x) = a*norm2(x)\n")
-	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0), 0)
+	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0))
 	res, err := sim.Run(f, sim.Options{Particles: n, Steps: 5, Dt: 0.01,
 		Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: 1, Unpaired: unpaired})
 	if err != nil {
@@ -207,7 +207,7 @@ func TestUnsupportedTerms(t *testing.T) {
 func ouData(t *testing.T, n int) *snapshot.Snapshots {
 	t.Helper()
 	truth := model(t, "param beta = 0.5\npotential V(x) = 0.5*norm2(x)\ninternal f(rho) = beta*rho*log(rho)\n")
-	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0), 2)
+	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0))
 	res, err := sim.Run(f, sim.Options{Particles: n, Steps: 10, Dt: 0.02, Substeps: 4,
 		Init: sim.Init{Kind: "gaussian", Std: 0.5}, Seed: 2, Unpaired: true})
 	if err != nil {
@@ -258,7 +258,7 @@ func TestRecoverInteraction(t *testing.T) {
 		n, tolA, tolC = 600, 0.05, 0.4
 	}
 	truth := model(t, "param a = 1\nparam c = 0.5\npotential V(x) = a*norm2(x)\ninteraction U(z) = c*norm2(z)\n")
-	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0), 3)
+	f, _ := evaluate.NewFlow(truth, truth.InitTheta(0))
 	res, err := sim.Run(f, sim.Options{Particles: n, Steps: 10, Dt: 0.02, Substeps: 4,
 		Init: sim.Init{Kind: "gaussian", Mean: 2, Std: 1}, Seed: 3, Unpaired: true})
 	if err != nil {

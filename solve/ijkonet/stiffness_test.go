@@ -44,7 +44,7 @@ func TestStiffnessWarning(t *testing.T) {
 		dt   float64
 		warn bool
 	}{{0.1, true}, {0.01, false}} {
-		f, _ := evaluate.NewFlow(truth, truth.InitTheta(0), 0)
+		f, _ := evaluate.NewFlow(truth, truth.InitTheta(0))
 		res, err := sim.Run(f, sim.Options{Particles: 400, Steps: 3, Dt: c.dt,
 			Init: sim.Init{Kind: "uniform", Lo: -4, Hi: 4}, Seed: 1})
 		if err != nil {

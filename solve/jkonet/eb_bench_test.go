@@ -57,7 +57,7 @@ func BenchmarkEB5D(b *testing.B) {
 			b.Fatal(err)
 		}
 		wall, cpu := time.Since(t0), cpuTime()-c0
-		f, err := evaluate.NewFlow(m, res.Theta, 0)
+		f, err := evaluate.NewFlow(m, res.Theta)
 		if err != nil {
 			b.Fatal(err)
 		}

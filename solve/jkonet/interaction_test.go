@@ -14,7 +14,7 @@ import (
 func simulateSpec(t *testing.T, src string, theta []float64, n, steps int, dt, lo float64) *snapshot.Snapshots {
 	t.Helper()
 	m := model(t, src)
-	f, err := evaluate.NewFlow(m, theta, 0)
+	f, err := evaluate.NewFlow(m, theta)
 	if err != nil {
 		t.Fatal(err)
 	}

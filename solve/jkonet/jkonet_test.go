@@ -24,7 +24,7 @@ func simulate(t *testing.T, name string, n int, beta float64, seed uint64) *snap
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := evaluate.NewFlow(m, m.InitTheta(0), 0)
+	f, err := evaluate.NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestAdamDiverges(t *testing.T) {
 // simulator's proximal solve and the fit's first-order condition agree.
 func TestImplicitStepRecovery(t *testing.T) {
 	truth := model(t, "potential V(x) = 0.5*sum(x^4) - 8*sum(x^2) + 2.5*sum(x)\n")
-	f, err := evaluate.NewFlow(truth, nil, 0)
+	f, err := evaluate.NewFlow(truth, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 func timeVarying(t *testing.T, n int) *snapshot.Snapshots {
 	t.Helper()
 	truth := model(t, "potential V(x, t) = (1 + 3*t)*norm2(x)/2\n")
-	f, err := evaluate.NewFlow(truth, truth.InitTheta(0), 0)
+	f, err := evaluate.NewFlow(truth, truth.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}

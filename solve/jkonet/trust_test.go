@@ -17,7 +17,7 @@ import (
 func simulateSrc(t *testing.T, src string, n int, beta float64, seed uint64, lo, hi float64) *snapshot.Snapshots {
 	t.Helper()
 	m := model(t, src)
-	f, err := evaluate.NewFlow(m, m.InitTheta(0), 0)
+	f, err := evaluate.NewFlow(m, m.InitTheta(0))
 	if err != nil {
 		t.Fatal(err)
 	}

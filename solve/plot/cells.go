@@ -111,7 +111,7 @@ func Cells(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, error)
 		if fitted.Model.Dim != data.Dim() {
 			return nil, fmt.Errorf("plot: the model is %d-D, the data %d-D", fitted.Model.Dim, data.Dim())
 		}
-		if flow, err = evaluate.NewFlow(fitted.Model, fitted.Theta, o.Seed); err != nil {
+		if flow, err = evaluate.NewFlow(fitted.Model, fitted.Theta); err != nil {
 			return nil, err
 		}
 	}

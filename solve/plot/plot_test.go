@@ -42,7 +42,7 @@ func energy(t *testing.T, src string, d int) Energy {
 // tiny simulates 100 particles of the true potential for 3 steps.
 func tiny(t *testing.T, truth Energy) *snapshot.Snapshots {
 	t.Helper()
-	flow, err := evaluate.NewFlow(truth.Model, truth.Theta, 0)
+	flow, err := evaluate.NewFlow(truth.Model, truth.Theta)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func Snapshots(fitted *Energy, data *snapshot.Snapshots, o Options) (*Figure, er
 			return nil, fmt.Errorf("plot: the model is %d-D, the data %d-D", fitted.Model.Dim, data.Dim())
 		}
 		var err error
-		if flow, err = evaluate.NewFlow(fitted.Model, fitted.Theta, o.Seed); err != nil {
+		if flow, err = evaluate.NewFlow(fitted.Model, fitted.Theta); err != nil {
 			return nil, err
 		}
 	}

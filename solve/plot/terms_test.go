@@ -23,7 +23,7 @@ const (
 
 func simulate(t *testing.T, e Energy, steps int) *snapshot.Snapshots {
 	t.Helper()
-	flow, err := evaluate.NewFlow(e.Model, e.Theta, 0)
+	flow, err := evaluate.NewFlow(e.Model, e.Theta)
 	if err != nil {
 		t.Fatal(err)
 	}

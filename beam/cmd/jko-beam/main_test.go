@@ -108,7 +108,7 @@ func TestRunEval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flow, err := evaluate.NewFlow(m, m.InitTheta(4), 4)
+	flow, err := evaluate.NewFlow(m, m.InitTheta(4))
 	if err != nil {
 		t.Fatal(err)
 	}
