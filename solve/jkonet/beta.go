@@ -554,6 +554,25 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 	return all, nil
 }
 
+// roundingFloor is the share of the sources' mean square below which the
+// residuals' statistic is rounding, not noise: float64 positions carry
+// errors of about 1e-16 of their size, squares of 1e-32; a diffusion
+// whose step noise is 1e-10 of the positions' size is not measurable.
+const roundingFloor = 1e-20
+
+// meanSquare is the mean over the residuals' sources of a coordinate's
+// square.
+func meanSquare(res []residuals) float64 {
+	s, n := 0.0, 0
+	for _, r := range res {
+		for _, v := range r.x {
+			s += v * v
+		}
+		n += len(r.x)
+	}
+	return s / float64(max(n, 1))
+}
+
 // residualBeta estimates β for the drift θ (whose entropy entry is 0): the
 // coupled pairs' residual noise, corrected for the noise the coupling
 // removes and for the coupling's bias on the drift (see above), with a
@@ -590,7 +609,10 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 	if math.IsNaN(raw) || math.IsNaN(data.Mean) {
 		return betaEstimate{}, errTooFewPairs
 	}
-	if !(raw > 0) {
+	if !(raw > roundingFloor*meanSquare(res)) {
+		// No noise but the rounding of the positions (noise-free data):
+		// nothing to calibrate, and the calibration's dozens of simulated
+		// couplings would cost seconds to measure rounding.
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
 	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: dataGram}
