@@ -179,20 +179,7 @@ func (f *Factored) decompose() error {
 	f.u = u
 	f.v = new(mat.Dense)
 	svd.VTo(f.v)
-	nv := len(f.sigma)
-	f.ct = make([]float64, nv)
-	out := append([]float64(nil), f.c...)
-	for j := 0; j < nv; j++ {
-		s := 0.0
-		for row := 0; row < k; row++ {
-			s += u.At(row, j) * f.c[row]
-		}
-		f.ct[j] = s
-		for row := 0; row < k; row++ {
-			out[row] -= u.At(row, j) * s
-		}
-	}
-	f.rtail = f.tail + sumSq(out)
+	f.project(u)
 	return nil
 }
 

@@ -156,20 +156,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	v0 := make([]float64, mm)
 	// transforms sets v0 to the c-transform of u0 over the candidates and
 	// u0 to the c-transform of v0.
-	transforms := func() {
-		for t := range v0 {
-			v0[t] = math.Inf(1)
-		}
-		for _, e := range all {
-			v0[e.t] = math.Min(v0[e.t], e.c-u0[e.s])
-		}
-		for s := range u0 {
-			u0[s] = math.Inf(1)
-		}
-		for _, e := range all {
-			u0[e.s] = math.Min(u0[e.s], e.c-v0[e.t])
-		}
-	}
+	transforms := func() { cTransforms(all, u0, v0) }
 	transforms()
 	// Where every point goes under these potentials: the pairs of least
 	// reduced cost over all pairs, both ways.
@@ -592,3 +579,20 @@ const listScanCap = 16
 // sparseBlock and listFactor scale the pricing block and the candidate
 // list of the sparse simplex with the square root of the number of arcs.
 var sparseBlock, listFactor = 4.0, 2.0
+
+// cTransforms sets v to the c-transform of u over the arcs (v_t = min over
+// arcs (s, t) of c − u_s), then u to the c-transform of v.
+func cTransforms(arcs []arc, u, v []float64) {
+	for t := range v {
+		v[t] = math.Inf(1)
+	}
+	for _, e := range arcs {
+		v[e.t] = math.Min(v[e.t], e.c-u[e.s])
+	}
+	for s := range u {
+		u[s] = math.Inf(1)
+	}
+	for _, e := range arcs {
+		u[e.s] = math.Min(u[e.s], e.c-v[e.t])
+	}
+}

@@ -569,20 +569,7 @@ func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc) ([
 	}
 	// transforms sets v0 to the c-transform of u0 over the candidates and
 	// u0 to the c-transform of v0.
-	transforms := func() {
-		for t := range v0 {
-			v0[t] = math.Inf(1)
-		}
-		for _, e := range all {
-			v0[e.t] = math.Min(v0[e.t], e.c-u0[e.s])
-		}
-		for s := range u0 {
-			u0[s] = math.Inf(1)
-		}
-		for _, e := range all {
-			u0[e.s] = math.Min(u0[e.s], e.c-v0[e.t])
-		}
-	}
+	transforms := func() { cTransforms(all, u0, v0) }
 	transforms()
 	from := make([]hit, n*startLimit)
 	cnt := make([]int, n)
