@@ -219,3 +219,36 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// MMD's symmetric self-sums (each unordered pair once) give the full
+// double sums' value to rounding, on clouds of different sizes.
+func TestMMDMatchesFullSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	x, y := mat.NewDense(70, 3, nil), mat.NewDense(45, 3, nil)
+	for _, m := range []*mat.Dense{x, y} {
+		n, d := m.Dims()
+		for i := range n {
+			for k := range d {
+				m.Set(i, k, r.NormFloat64())
+			}
+		}
+	}
+	full := func(p, q *mat.Dense) float64 {
+		n, _ := p.Dims()
+		m, _ := q.Dims()
+		s := 0.0
+		for i := range n {
+			for j := range m {
+				var v mat.VecDense
+				v.SubVec(p.RowView(i), q.RowView(j))
+				s += math.Exp(-mat.Dot(&v, &v) / (2 * 0.8 * 0.8))
+			}
+		}
+		return s / float64(n*m)
+	}
+	want := math.Sqrt(full(x, x) + full(y, y) - 2*full(x, y))
+	got, err := MMD(x, y, 0.8)
+	if err != nil || math.Abs(got-want) > 1e-12*want {
+		t.Errorf("MMD = %.17g, %v; the full sums give %.17g", got, err, want)
+	}
+}
