@@ -133,24 +133,9 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// problem's solution links; the coarse potentials seed the fine ones.
 	u0 := make([]float64, nn)
 	if nn+mm >= multiscaleMin && p.multiscale() {
-		cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
-		cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
-		coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
-		cres, err := solveSparse(coarse, Options{Neighbours: opt.Neighbours})
-		if err != nil {
+		var err error
+		if all, err = coarseStart(p, opt, kdX, kdY, u0, all); err != nil {
 			return nil, err
-		}
-		for c, g := range gx {
-			for _, s := range g {
-				u0[s] = cres.u[c]
-			}
-		}
-		for _, q := range cres.pairs {
-			for _, s := range gx[q.I] {
-				for _, t := range gy[q.J] {
-					all = append(all, arc{s, t, p.cost(int(s), int(t))})
-				}
-			}
 		}
 	}
 	v0 := make([]float64, mm)
@@ -595,4 +580,31 @@ func cTransforms(arcs []arc, u, v []float64) {
 	for _, e := range arcs {
 		u[e.s] = math.Min(u[e.s], e.c-v[e.t])
 	}
+}
+
+// coarseStart solves the problem between p's clouds coarsened into
+// clusters of at most clusterSize points, sets u (one entry per point of
+// the first cloud) to its clusters' coarse potentials, and appends to arcs
+// every pair of points in two clusters the coarse plan links.
+func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, arcs []arc) ([]arc, error) {
+	cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
+	cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
+	coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: p.d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
+	cres, err := solveSparse(coarse, Options{Neighbours: opt.Neighbours})
+	if err != nil {
+		return nil, err
+	}
+	for c, g := range gx {
+		for _, s := range g {
+			u[s] = cres.u[c]
+		}
+	}
+	for _, q := range cres.pairs {
+		for _, s := range gx[q.I] {
+			for _, t := range gy[q.J] {
+				arcs = append(arcs, arc{s, t, p.cost(int(s), int(t))})
+			}
+		}
+	}
+	return arcs, nil
 }

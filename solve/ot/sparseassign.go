@@ -547,25 +547,10 @@ func assignAuction(g *assignGraph, v []float64, budget int) {
 // returns the arcs and the column prices those potentials give.
 func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc) ([]arc, []float64, error) {
 	n, d := p.nn, p.d
-	cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
-	cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
-	coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
-	cres, err := solveSparse(coarse, Options{Neighbours: opt.Neighbours})
+	u0, v0 := make([]float64, n), make([]float64, n)
+	all, err := coarseStart(p, opt, kdX, kdY, u0, all)
 	if err != nil {
 		return nil, nil, err
-	}
-	u0, v0 := make([]float64, n), make([]float64, n)
-	for c, g := range gx {
-		for _, s := range g {
-			u0[s] = cres.u[c]
-		}
-	}
-	for _, q := range cres.pairs {
-		for _, s := range gx[q.I] {
-			for _, t := range gy[q.J] {
-				all = append(all, arc{s, t, p.cost(int(s), int(t))})
-			}
-		}
 	}
 	// transforms sets v0 to the c-transform of u0 over the candidates and
 	// u0 to the c-transform of v0.
