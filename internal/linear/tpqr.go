@@ -27,25 +27,9 @@ const (
 	tpChunk = 32
 )
 
-// tpqr holds the buffers of triangularUpdate.
+// tpqr holds the buffers of the update (columns, updateColumns).
 type tpqr struct {
 	bc, t, w, z []float64
-}
-
-// update overwrites r (n×n row-major, upper triangular) with the
-// triangular factor R̃ of [r; b], b m×n row-major: [r; b] = Q·[R̃; 0] for an
-// orthogonal Q. The rows of R̃ may differ in sign from LAPACK's.
-func (q *tpqr) update(r []float64, n int, b []float64, m int) {
-	if m == 0 {
-		return
-	}
-	bc := q.columns(n, m)
-	for i := range m {
-		for j, x := range b[i*n : (i+1)*n] {
-			bc[j*m+i] = x
-		}
-	}
-	q.updateColumns(r, n, m)
 }
 
 // columns returns the buffer that holds a block of m rows by columns (row
@@ -55,9 +39,12 @@ func (q *tpqr) columns(n, m int) []float64 {
 	return q.bc
 }
 
-// updateColumns is update of r by the block held by columns in the
-// buffer columns returned: a panel's columns and the trailing columns are
-// then contiguous rows. The buffer is overwritten.
+// updateColumns overwrites r (n×n row-major, upper triangular) with the
+// triangular factor R̃ of [r; B], for the m×n block B held by columns in
+// the buffer columns returned (a panel's columns and the trailing
+// columns are then contiguous rows): [r; B] = Q·[R̃; 0] for an orthogonal
+// Q. The rows of R̃ may differ in sign from LAPACK's. The buffer is
+// overwritten.
 func (q *tpqr) updateColumns(r []float64, n, m int) {
 	if m == 0 {
 		return
