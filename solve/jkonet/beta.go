@@ -94,6 +94,8 @@ type residuals struct {
 	n    int
 	x, r []float64
 	w    []float64
+	// nb, if set, are the neighbours of x, found before (calWarm).
+	nb *neighbours
 }
 
 // neighbourPairs matches the points x (n×d) into disjoint pairs of near
@@ -156,7 +158,13 @@ func neighbourPairs(x []float64, n, d int) (pairs [][2]int, h2 []float64) {
 func differenceStat(steps []residuals, d int) diffStat {
 	var q, h, w []float64
 	for _, st := range steps {
-		pairs, h2 := neighbourPairs(st.x, st.n, d)
+		var pairs [][2]int
+		var h2 []float64
+		if st.nb != nil {
+			pairs, h2 = st.nb.pairs, st.nb.h2
+		} else {
+			pairs, h2 = neighbourPairs(st.x, st.n, d)
+		}
 		for p, ij := range pairs {
 			i, j := ij[0], ij[1]
 			s := 0.0
@@ -259,44 +267,21 @@ func farStat(steps []residuals, d int) float64 {
 		if n < 2 {
 			continue
 		}
-		k := min(farNeighbour, n-1)
-		pts := make(kdtree.Points, n)
-		index := make(map[*float64]int, n)
-		for i := range pts {
-			pts[i] = kdtree.Point(st.x[i*d : (i+1)*d : (i+1)*d])
-			index[&st.x[i*d]] = i
+		var far []int
+		if st.nb != nil {
+			far = st.nb.far
+		} else {
+			far = farNeighbours(st.x, n, d)
 		}
-		tree := kdtree.New(append(kdtree.Points(nil), pts...), false)
-		q := make([]float64, n)
-		parallel.For(n, func(i int) {
-			keep := kdtree.NewNKeeper(k + 1)
-			tree.NearestSet(keep, pts[i])
-			// The farthest of the k+1 kept (the point itself among them),
-			// ties by index.
-			far, fd := -1, -1.0
-			for _, c := range keep.Heap {
-				if c.Comparable == nil {
-					continue
-				}
-				j := index[&c.Comparable.(kdtree.Point)[0]]
-				if j == i {
-					continue
-				}
-				if c.Dist > fd || (c.Dist == fd && j < far) {
-					far, fd = j, c.Dist
-				}
-			}
-			if far < 0 {
-				return
-			}
+		for i, j := range far {
 			v := 0.0
-			for a := 0; a < d; a++ {
-				e := st.r[i*d+a] - st.r[far*d+a]
-				v += e * e
+			if j >= 0 {
+				for a := 0; a < d; a++ {
+					e := st.r[i*d+a] - st.r[j*d+a]
+					v += e * e
+				}
+				v /= 4 * st.tau * float64(d)
 			}
-			q[i] = v / (4 * st.tau * float64(d))
-		})
-		for i, v := range q {
 			sq += st.w[i] * v
 			sw += st.w[i]
 		}
@@ -305,6 +290,41 @@ func farStat(steps []residuals, d int) float64 {
 		return math.NaN()
 	}
 	return sq / sw
+}
+
+// farNeighbours returns each point's farNeighbour-th nearest neighbour
+// among the points x (n×d, n ≥ 2), ties by index; −1 for none.
+func farNeighbours(x []float64, n, d int) []int {
+	k := min(farNeighbour, n-1)
+	pts := make(kdtree.Points, n)
+	index := make(map[*float64]int, n)
+	for i := range pts {
+		pts[i] = kdtree.Point(x[i*d : (i+1)*d : (i+1)*d])
+		index[&x[i*d]] = i
+	}
+	tree := kdtree.New(append(kdtree.Points(nil), pts...), false)
+	out := make([]int, n)
+	parallel.For(n, func(i int) {
+		keep := kdtree.NewNKeeper(k + 1)
+		tree.NearestSet(keep, pts[i])
+		// The farthest of the k+1 kept (the point itself among them),
+		// ties by index.
+		far, fd := -1, -1.0
+		for _, c := range keep.Heap {
+			if c.Comparable == nil {
+				continue
+			}
+			j := index[&c.Comparable.(kdtree.Point)[0]]
+			if j == i {
+				continue
+			}
+			if c.Dist > fd || (c.Dist == fd && j < far) {
+				far, fd = j, c.Dist
+			}
+		}
+		out[i] = far
+	})
+	return out
 }
 
 // dataResiduals returns the residuals of the data's pairs under θ from
@@ -421,39 +441,59 @@ func (f sourceFeatures) apply(theta []float64, n, d int) []float64 {
 	return out
 }
 
-// kept simulates, from each step's snapshot, one Euler–Maruyama step of the
-// drift θ with noise β, couples it like the data, refits the drift to the
-// simulated pairs as FitLinear did to the data's (the refit absorbs part of
-// the noise too; the features at the sources are computed once, in feats)
-// and returns the noise statistics of the refit's residuals and the
-// refitted θ.
-func kept(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64) (noiseStat, []float64, error) {
+// simulateSteps simulates, from each step's snapshot, one Euler–Maruyama step
+// of the drift θ with noise β, for each of count seeds (seed, seed+1, …),
+// and couples it like the data; all the couplings run at once. kept
+// refits each simulation.
+func simulateSteps(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, count int) ([][]simPairs, error) {
 	d := m.Dim
 	feats := rf.feats
-	sims := make([]simPairs, len(prep.Steps))
-	errs := make([]error, len(prep.Steps))
-	parallel.For(len(prep.Steps), func(s int) {
+	warm := rf.warmState(len(prep.Steps))
+	ns := len(prep.Steps)
+	sims := make([][]simPairs, count)
+	for c := range sims {
+		sims[c] = make([]simPairs, ns)
+	}
+	prices := make([][]float64, count*ns)
+	errs := make([]error, count*ns)
+	parallel.For(count*ns, func(u int) {
+		c, s := u/ns, u%ns
 		st := &prep.Steps[s]
 		// Simulate from the particles that were coupled (not the whole
 		// population the mean field averages over): the coupling's
 		// removal of noise depends on how many particles it sees.
 		n := st.NS
 		dr := feats[s].apply(theta, n, d)
-		rng := rand.New(rand.NewPCG(seed, 0xbe7a+uint64(s)))
+		rng := rand.New(rand.NewPCG(seed+uint64(c), 0xbe7a+uint64(s)))
 		sd := math.Sqrt(2 * beta * st.Tau)
 		y := make([]float64, n*d)
 		for i := range y {
 			// The drift is ∇V (+ ∇U ∗ μ): the particles move down it.
 			y[i] = st.Source[i] - st.Tau*dr[i] + sd*rng.NormFloat64()
 		}
-		pairs, err := couple(mat.NewDense(n, d, st.Source), mat.NewDense(n, d, y), nil, nil, o.Couplings)
-		sims[s], errs[s] = simPairs{pairs: pairs, y: y}, err
+		pairs, v, err := warm.coupleSim(prep, s, seed+uint64(c), y, d, o.Couplings)
+		sims[c][s], prices[u], errs[u] = simPairs{pairs: pairs, y: y}, v, err
 	})
 	for _, err := range errs {
 		if err != nil {
-			return noiseStat{}, nil, err
+			return nil, err
 		}
 	}
+	for u, v := range prices {
+		c, s := u/ns, u%ns
+		warm.setPrices(prep, s, seed+uint64(c), sims[c][s], v, d)
+	}
+	return sims, nil
+}
+
+// kept refits the drift to one simulation's pairs (simulateSteps) as FitLinear
+// did to the data's (the refit absorbs part of the noise too; the
+// features at the sources are computed once, in rf.feats) and returns the
+// noise statistics of the refit's residuals and the refitted θ.
+func kept(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, o Options) (noiseStat, []float64, error) {
+	d := m.Dim
+	feats := rf.feats
+	warm := rf.warmState(len(prep.Steps))
 	// The closed form of FitLinear on the simulated pairs: rows τF_i and
 	// targets −(Δ + τc_i) (refits.solve).
 	th, err := rf.solve(m, prep, sims, o)
@@ -475,7 +515,7 @@ func kept(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta fl
 			}
 			w[p] = pr.Mass
 		}
-		res[s] = residuals{tau: st.Tau, n: len(sm.pairs), x: x, r: r, w: w}
+		res[s] = residuals{tau: st.Tau, n: len(sm.pairs), x: x, r: r, w: w, nb: warm.sourceNeighbours(prep, s, sm.pairs, d)}
 	}
 	return noiseStat{differenceStat(res, d), farStat(res, d)}, th, nil
 }
@@ -508,8 +548,12 @@ type calibration struct {
 // trial β), couples and refits each, and averages farStat.
 func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, sims int) (calibration, error) {
 	c := calibration{beta: beta, each: make([]float64, sims), refit: make([]float64, len(theta))}
+	all, err := simulateSteps(m, prep, rf, theta, beta, o, seed, sims)
+	if err != nil {
+		return calibration{}, err
+	}
 	for s := 0; s < sims; s++ {
-		st, th, err := kept(m, prep, rf, theta, beta, o, seed+uint64(s))
+		st, th, err := kept(m, prep, rf, all[s], o)
 		if err != nil {
 			return calibration{}, err
 		}

@@ -16,20 +16,31 @@ type Pair = ot.Pair
 // (squared Euclidean cost) whose mass exceeds 1/(10·max(n, m)), the
 // reference's threshold.
 func couple(x, y *mat.Dense, wa, wb []float64, c Couplings) ([]Pair, error) {
+	pairs, _, err := coupleFrom(x, y, wa, wb, c, nil)
+	return pairs, err
+}
+
+// coupleFrom is couple whose exact solver starts from the column prices
+// (ot.Options.Prices; nil: none), which change its time, not its plan. It
+// also returns the plan's column potentials V (nil for Sinkhorn and
+// mini-batch couplings), the prices of a later coupling to a similar y.
+func coupleFrom(x, y *mat.Dense, wa, wb []float64, c Couplings, prices []float64) ([]Pair, []float64, error) {
 	if err := c.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var plan *ot.Plan
 	var err error
+	exact := false
 	if eps, ok := c.Epsilon(); ok {
 		plan, err = sinkhornPlan(x, y, wa, wb, eps)
 	} else if b, ok := c.BatchSize(); ok {
 		plan, err = ot.MiniBatch(x, y, wa, wb, ot.SqEuclidean, ot.MiniBatchOptions{Batch: b})
 	} else {
-		plan, err = ot.Couple(x, y, wa, wb, ot.SqEuclidean)
+		plan, err = ot.CoupleWith(x, y, wa, wb, ot.SqEuclidean, ot.Options{Prices: prices})
+		exact = true
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n, _ := x.Dims()
 	m, _ := y.Dims()
@@ -41,9 +52,12 @@ func couple(x, y *mat.Dense, wa, wb []float64, c Couplings) ([]Pair, error) {
 		}
 	}
 	if len(pairs) == 0 {
-		return nil, fmt.Errorf("the coupling has no pair above the threshold %.3g", thr)
+		return nil, nil, fmt.Errorf("the coupling has no pair above the threshold %.3g", thr)
 	}
-	return pairs, nil
+	if !exact {
+		return pairs, nil, nil
+	}
+	return pairs, plan.V, nil
 }
 
 // sinkhornPlan is the entropic coupling (log-domain Sinkhorn with ε

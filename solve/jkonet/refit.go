@@ -31,6 +31,8 @@ type refits struct {
 	// dataGram is AᵀWA of the data's rows (nil: not at hand); see
 	// gramFromData.
 	dataGram []float64
+	// warm is what the simulations carry across trials (calWarm).
+	warm *calWarm
 }
 
 // gramFromData sets the normal matrix from the data's, when the refits'

@@ -378,6 +378,17 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 	solve := solveSparse
 	if isUniform(a) && isUniform(b) && n == m {
 		solve = solveSparseAssign
+		if len(opt.Prices) == m {
+			pr.prices = make([]float64, len(cols))
+			for t, j := range cols {
+				// Prices are costs: scaled as unscale's inverse.
+				if cf == SqEuclidean {
+					pr.prices[t] = math.Ldexp(opt.Prices[j], -2*e)
+				} else {
+					pr.prices[t] = math.Ldexp(opt.Prices[j], -e)
+				}
+			}
+		}
 	}
 	res, err := solve(pr, opt)
 	if err != nil {

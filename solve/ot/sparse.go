@@ -15,6 +15,17 @@ type Options struct {
 	// Neighbours is the number k of nearest neighbours, in the other
 	// cloud, of every point that seed the candidate graph (default 8).
 	Neighbours int
+	// Prices, if set, are column prices to start the solve of equal
+	// uniform clouds from, one per point of y in the cost's units (a
+	// previous Plan's V between similar clouds: the simulations of a
+	// calibration, a step of an iteration): the candidate graph takes
+	// every row's least reduced costs under them, and prices close to the
+	// optimal ones leave few rows to augment. The plan is optimal
+	// whatever they are (the pricing rounds certify it over all pairs);
+	// they change only the time, and the potentials U, V where the
+	// optimal ones are not unique. Ignored by the general solver
+	// (weighted or unequal clouds) and when their length is not y's.
+	Prices []float64
 	// Progress, if set, is called after every pricing round and every
 	// 2^20 simplex pivots of the sparse solver.
 	Progress func(Progress)
@@ -73,6 +84,9 @@ type sparseProblem struct {
 	xs, ys    []float64 // kept points, row-major
 	a, b      []float64 // their masses
 	cf        CostFunc
+	// prices: Options.Prices of the kept columns, scaled as the points
+	// (nil: none).
+	prices []float64
 }
 
 func (p *sparseProblem) cost(s, t int) float64 {

@@ -427,3 +427,69 @@ func TestAssignDenserGraph(t *testing.T) {
 		t.Errorf("a slightly moved copy: %d arcs, want the 8-neighbour graph's %d (+ pricing)", a, 2*n*8+n)
 	}
 }
+
+// TestAssignPrices: the assignment solver started from column prices
+// (Options.Prices) finds the plan it finds cold, with a dual certificate
+// over all pairs, whatever the prices: those of a nearby problem (the
+// same noise at another scale, as the β calibration's trials), random
+// ones, and prices of the wrong length (ignored). The nearby prices
+// leave it under half the cold start's augmentations.
+func TestAssignPrices(t *testing.T) {
+	const n = 1000
+	r := rand.New(rand.NewPCG(41, 42))
+	x := uniformCloud(r, n, 2)
+	noise := make([]float64, 2*n)
+	for i := range noise {
+		noise[i] = r.NormFloat64()
+	}
+	step := func(sd float64) *mat.Dense {
+		y := mat.NewDense(n, 2, nil)
+		for i := 0; i < n; i++ {
+			for k := 0; k < 2; k++ {
+				v := x.At(i, k)
+				y.Set(i, k, v-0.05*v*v*v+sd*noise[2*i+k])
+			}
+		}
+		return y
+	}
+	y1, y2 := step(0.045), step(0.05)
+	solve := func(y *mat.Dense, prices []float64) (*Plan, int) {
+		var last Progress
+		p, err := CoupleWith(x, y, nil, nil, SqEuclidean, Options{Prices: prices, Progress: func(q Progress) { last = q }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, last.Pivots
+	}
+	near, _ := solve(y1, nil)
+	cold, coldAugs := solve(y2, nil)
+	random := make([]float64, n)
+	for j := range random {
+		random[j] = 10 * r.NormFloat64()
+	}
+	cost, _ := CostMatrix(x, y2, SqEuclidean)
+	for _, c := range []struct {
+		name   string
+		prices []float64
+	}{{"nearby", near.V}, {"random", random}, {"wrong length", near.V[:n-1]}} {
+		t.Run(c.name, func(t *testing.T) {
+			p, augs := solve(y2, c.prices)
+			if p.Cost != cold.Cost || !slices.Equal(p.Pairs, cold.Pairs) {
+				t.Errorf("plan differs from the cold start's: cost %.17g, cold %.17g", p.Cost, cold.Cost)
+			}
+			if c.name == "nearby" && 2*augs >= coldAugs {
+				t.Errorf("%d augmentations from nearby prices, %d cold; want fewer than half", augs, coldAugs)
+			}
+			worst, scale := 0.0, 0.0
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
+					scale = math.Max(scale, cost.At(i, j))
+				}
+			}
+			if worst < -1e-10*scale {
+				t.Errorf("dual infeasible, min reduced cost %.3g", worst)
+			}
+		})
+	}
+}

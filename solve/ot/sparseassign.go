@@ -125,21 +125,32 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		v      []float64
 		free   []int32
 	)
+	// With start prices (Options.Prices), each row's k arcs are those of
+	// least reduced cost under them, not its nearest neighbours.
+	warm := len(p.prices) == n
+	if warm {
+		kdY.setOffsets(p.prices)
+	}
 	// begin builds the candidate graph of k neighbours both ways and
-	// assigns what the column and row reductions can.
+	// assigns what the column and row reductions can (or, warm, the
+	// start prices and row reduction).
 	begin := func(k int) {
 		fromX := make([]hit, n*k)
 		fromY := make([]hit, n*k)
 		parallel.Chunks(n, 64, func(lo, hi int) {
 			var qs kdQuery
 			for i := lo; i < hi; i++ {
-				copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+				copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, warm, &qs))
 				copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
 			}
 		})
 		all := make([]arc, 0, 2*n*k+n)
 		for q, h := range fromX {
-			all = append(all, arc{int32(q / k), h.J, h.Val})
+			c := h.Val
+			if warm {
+				c = p.cost(q/k, int(h.J))
+			}
+			all = append(all, arc{int32(q / k), h.J, c})
 		}
 		for q, h := range fromY {
 			all = append(all, arc{h.J, int32(q / k), h.Val})
@@ -159,7 +170,15 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		x = make([]int32, n) // column of each row, −1 when free
 		y = make([]int32, n) // row of each column, −1 when free
 		v = make([]float64, n)
-		columnReduction(g, x, y, v)
+		if warm {
+			copy(v, p.prices)
+			for i := range x {
+				x[i], y[i] = -1, -1
+			}
+			leastFreeStart(g, x, y, v)
+		} else {
+			columnReduction(g, x, y, v)
+		}
 		free = rowReduction(g, x, y, v)
 	}
 	begin(k)

@@ -1,0 +1,149 @@
+package jkonet
+
+import (
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// calWarm is what the β calibration's simulated steps (kept) carry from
+// one trial to the next. Every simulation starts from the same sources,
+// seed by seed with the same noise (common random numbers), so what
+// changes between trials is small: the drift θ_s and the noise's scale.
+//
+//   - The couplings: the simulated cloud of a seed moves a little from one
+//     trial β to the next, and so do the optimal prices of its points;
+//     the exact solver starts from the last coupling's (ot.Options.Prices)
+//     and finds the same optimal plan with few augmentations, where a
+//     cold start builds its candidate graph twice and augments a third of
+//     the rows (1,000 points of wavy_plateau + flowers, β = 0.1).
+//   - The noise statistics: the coupling of two equal uniform clouds is a
+//     permutation, whose pairs start from the sources in order, so the
+//     residuals of every simulation sit at the same points, and farStat's
+//     and differenceStat's neighbours (k-d tree queries) are the same:
+//     they are found once per step.
+//
+// Neither changes what is computed: the plan is the optimal one either
+// way, and the neighbours are those of the same points.
+type calWarm struct {
+	// last[s][seed] is step s's last simulation of the seed, coupled.
+	last []map[uint64]coupledSim
+	nb   []stepNeighbours
+}
+
+// coupledSim is what a later coupling of the seed starts from: the
+// simulated cloud y (NS×d), its column prices v (the plan's V) and each
+// point's displacement from the source it is coupled to, y_j − x_i.
+type coupledSim struct {
+	y, v, disp []float64
+}
+
+// stepNeighbours are the neighbours of one step's sources, found once.
+type stepNeighbours struct {
+	once sync.Once
+	nb   *neighbours
+}
+
+// neighbours is what farStat and differenceStat find in a cloud of
+// residuals' sources: each point's farNeighbour-th nearest neighbour (−1
+// for none), and the disjoint pairs of near neighbours with their squared
+// distances (neighbourPairs).
+type neighbours struct {
+	far   []int
+	pairs [][2]int
+	h2    []float64
+}
+
+// findNeighbours computes the neighbours of the points x (n×d).
+func findNeighbours(x []float64, n, d int) *neighbours {
+	pairs, h2 := neighbourPairs(x, n, d)
+	return &neighbours{far: farNeighbours(x, n, d), pairs: pairs, h2: h2}
+}
+
+// warmState returns the calibration's shared state, made for the steps of
+// prep on first use (before any simulation runs).
+func (rf *refits) warmState(steps int) *calWarm {
+	if rf.warm == nil {
+		rf.warm = &calWarm{last: make([]map[uint64]coupledSim, steps), nb: make([]stepNeighbours, steps)}
+		for s := range rf.warm.last {
+			rf.warm.last[s] = map[uint64]coupledSim{}
+		}
+	}
+	return rf.warm
+}
+
+// startPrices returns the prices to start step s's coupling of the seed's
+// simulated cloud y from, nil for none. They come from the seed's last
+// coupling (else the lowest seed's: another noise, the same drift and
+// sources), moved to y to first order: point j of every simulation
+// starts from source j, and the price of a point y, v(y) = min_x c(x, y)
+// − u(x), has the gradient 2(y − x) for the squared distance c and the x
+// it is coupled to, so v_j + 2⟨y_j − y_j^last, y_j^last − x⟩.
+func (w *calWarm) startPrices(s int, seed uint64, y []float64, d int) []float64 {
+	ref, ok := w.last[s][seed]
+	if !ok {
+		bs := uint64(0)
+		for k, c := range w.last[s] {
+			if !ok || k < bs {
+				ref, bs, ok = c, k, true
+			}
+		}
+	}
+	if !ok || len(ref.y) != len(y) {
+		return nil
+	}
+	out := make([]float64, len(ref.v))
+	for j := range out {
+		v := ref.v[j]
+		for k := 0; k < d; k++ {
+			v += 2 * (y[j*d+k] - ref.y[j*d+k]) * ref.disp[j*d+k]
+		}
+		out[j] = v
+	}
+	return out
+}
+
+// sourceNeighbours returns the neighbours of step s's sources for
+// residuals whose pairs start from the sources in order (one pair per
+// source, pair p from source p), else nil (the statistics then find
+// them).
+func (w *calWarm) sourceNeighbours(prep *Prepared, s int, pairs []Pair, d int) *neighbours {
+	st := &prep.Steps[s]
+	if len(pairs) != st.NS {
+		return nil
+	}
+	for p, pr := range pairs {
+		if pr.I != p {
+			return nil
+		}
+	}
+	sn := &w.nb[s]
+	sn.once.Do(func() { sn.nb = findNeighbours(st.Source, st.NS, d) })
+	return sn.nb
+}
+
+// coupleSim couples step s's sources to the simulated cloud y of the
+// seed, exactly, starting from startPrices; the new prices are returned
+// for setPrices (not stored here, so that simulations coupled at the
+// same time read the same start whatever their order).
+func (w *calWarm) coupleSim(prep *Prepared, s int, seed uint64, y []float64, d int, c Couplings) ([]Pair, []float64, error) {
+	st := &prep.Steps[s]
+	n := st.NS
+	return coupleFrom(mat.NewDense(n, d, st.Source), mat.NewDense(n, d, y), nil, nil, c, w.startPrices(s, seed, y, d))
+}
+
+// setPrices records step s's coupling of the seed, sm with the column
+// prices v (nil: an inexact coupling, nothing to record).
+func (w *calWarm) setPrices(prep *Prepared, s int, seed uint64, sm simPairs, v []float64, d int) {
+	st := &prep.Steps[s]
+	if v == nil || len(v)*d != len(sm.y) || len(sm.pairs) != len(v) {
+		return
+	}
+	disp := make([]float64, len(sm.y))
+	for _, pr := range sm.pairs {
+		for k := 0; k < d; k++ {
+			disp[pr.J*d+k] = sm.y[pr.J*d+k] - st.Source[pr.I*d+k]
+		}
+	}
+	w.last[s][seed] = coupledSim{y: sm.y, v: v, disp: disp}
+}

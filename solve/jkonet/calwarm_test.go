@@ -1,0 +1,63 @@
+package jkonet
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/jko-org/jko/compile"
+)
+
+// TestCalibrationWarmSame: the calibration's simulations, coupled from
+// the prices of the seed's last coupling (or another seed's) and read
+// with the sources' neighbours found once (calWarm), give the bits of the
+// same simulations made cold, trial after trial: the statistics, each
+// simulation's value, the nearest neighbours' statistic and the mean
+// refit.
+func TestCalibrationWarmSame(t *testing.T) {
+	src := stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := model(t, src)
+	data := simulate(t, "styblinski_tang", 400, 0.1, 4)
+	o := DefaultOptions()
+	prep, err := Prepare(m, data, o, compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := linearRows(m, prep)
+	res, err := FitLinear(m, prep, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := res.Theta
+	theta[entropyEntry(m)] = 0
+	warm := &refits{feats: newSourceFeatures(m, prep, blocks)}
+	for k, tr := range []struct {
+		beta float64
+		sims int
+	}{{0.08, 1}, {0.1, 1}, {0.1, 4}, {0.12, 4}, {0.1, 2}} {
+		got, err := calibrate(m, prep, warm, theta, tr.beta, o, 7, tr.sims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cold := &refits{feats: warm.feats}
+		want, err := calibrate(m, prep, cold, theta, tr.beta, o, 7, tr.sims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := func(a, b diffStat) bool {
+			return a == b || (math.IsNaN(a.Icpt) && math.IsNaN(b.Icpt))
+		}
+		if got.mean != want.mean || !slices.Equal(got.each, want.each) || !same(got.near, want.near) || !slices.Equal(got.refit, want.refit) {
+			t.Errorf("trial %d (β %g, %d simulations): warm mean %.17g, each %v; cold %.17g, %v",
+				k, tr.beta, tr.sims, got.mean, got.each, want.mean, want.each)
+		}
+	}
+	for s := range prep.Steps {
+		if warm.warm.nb[s].nb == nil {
+			t.Errorf("step %d: the sources' neighbours were not kept", s)
+		}
+		if len(warm.warm.last[s]) != 4 {
+			t.Errorf("step %d: %d seeds' couplings kept, want 4", s, len(warm.warm.last[s]))
+		}
+	}
+}
