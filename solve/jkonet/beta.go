@@ -456,14 +456,16 @@ func simulateSteps(m *compile.Model, prep *Prepared, rf *refits, theta []float64
 	}
 	prices := make([][]float64, count*ns)
 	errs := make([]error, count*ns)
+	// The drift at the sources, the same for every seed.
+	drs := make([][]float64, ns)
+	parallel.For(ns, func(s int) { drs[s] = feats[s].apply(theta, prep.Steps[s].NS, d) })
 	parallel.For(count*ns, func(u int) {
 		c, s := u/ns, u%ns
 		st := &prep.Steps[s]
 		// Simulate from the particles that were coupled (not the whole
 		// population the mean field averages over): the coupling's
 		// removal of noise depends on how many particles it sees.
-		n := st.NS
-		dr := feats[s].apply(theta, n, d)
+		n, dr := st.NS, drs[s]
 		rng := rand.New(rand.NewPCG(seed+uint64(c), 0xbe7a+uint64(s)))
 		sd := math.Sqrt(2 * beta * st.Tau)
 		y := make([]float64, n*d)

@@ -126,7 +126,10 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		free   []int32
 	)
 	// With start prices (Options.Prices), each row's k arcs are those of
-	// least reduced cost under them, not its nearest neighbours.
+	// least reduced cost under them, not its nearest neighbours, and the
+	// columns' nearest rows are left out (the principal-axis pairing
+	// still guarantees a perfect matching; measured on the β
+	// calibration's couplings: 25% less time, no more pricing rounds).
 	warm := len(p.prices) == n
 	if warm {
 		kdY.setOffsets(p.prices)
@@ -136,12 +139,17 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// start prices and row reduction).
 	begin := func(k int) {
 		fromX := make([]hit, n*k)
-		fromY := make([]hit, n*k)
+		var fromY []hit
+		if !warm {
+			fromY = make([]hit, n*k)
+		}
 		parallel.Chunks(n, 64, func(lo, hi int) {
 			var qs kdQuery
 			for i := lo; i < hi; i++ {
 				copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, warm, &qs))
-				copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+				if !warm {
+					copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
+				}
 			}
 		})
 		all := make([]arc, 0, 2*n*k+n)
