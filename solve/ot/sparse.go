@@ -110,18 +110,42 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	kx, ky := min(k, mm), min(k, nn)
 	fromX := make([]hit, nn*kx)
 	fromY := make([]hit, mm*ky)
+	// Small problems in five dimensions and more: the cost matrix
+	// answers the queries.
+	var dc *denseCosts
+	if useDense(nn, mm, d) {
+		dc = newDenseCosts(p)
+	}
+	// rowQuery and colQuery are the k-d tree queries of a source or a
+	// sink, or the dense scans.
+	rowQuery := func(s int, off []float64, thr float64, limit int, qs *kdQuery) []hit {
+		if dc != nil {
+			return dc.row(s, off, thr, limit, qs)
+		}
+		return kdY.search(p.xs[s*d:(s+1)*d], thr, limit, off != nil, qs)
+	}
+	colQueries := func(off []float64, limit int, out []hit, cnt []int) {
+		if dc != nil {
+			dc.columns(off, limit, out, cnt)
+			return
+		}
+		if off != nil {
+			kdX.setOffsets(off)
+		}
+		parallel.Chunks(mm, 64, func(lo, hi int) {
+			var qs kdQuery
+			for t := lo; t < hi; t++ {
+				cnt[t] = copy(out[t*limit:(t+1)*limit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), limit, off != nil, &qs))
+			}
+		})
+	}
 	parallel.Chunks(nn, 64, func(lo, hi int) {
 		var qs kdQuery
 		for s := lo; s < hi; s++ {
-			copy(fromX[s*kx:(s+1)*kx], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), kx, false, &qs))
+			copy(fromX[s*kx:(s+1)*kx], rowQuery(s, nil, math.Inf(1), kx, &qs))
 		}
 	})
-	parallel.Chunks(mm, 64, func(lo, hi int) {
-		var qs kdQuery
-		for t := lo; t < hi; t++ {
-			copy(fromY[t*ky:(t+1)*ky], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), ky, false, &qs))
-		}
-	})
+	colQueries(nil, ky, fromY, make([]int, mm))
 	all := make([]arc, 0, len(fromX)+len(fromY))
 	for q, h := range fromX {
 		all = append(all, arc{int32(q / kx), h.J, h.Val})
@@ -134,7 +158,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	u0 := make([]float64, nn)
 	if nn+mm >= multiscaleMin && p.multiscale() {
 		var err error
-		if all, err = coarseStart(p, opt, kdX, kdY, u0, all); err != nil {
+		if all, err = coarseStart(p, opt, kdX, kdY, u0, all, true); err != nil {
 			return nil, err
 		}
 	}
@@ -148,20 +172,16 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	fromX = slices.Grow(fromX[:0], nn*startLimit)[:nn*startLimit]
 	fromY = slices.Grow(fromY[:0], mm*startLimit)[:mm*startLimit]
 	cntX, cntY := make([]int, nn), make([]int, mm)
-	kdY.setOffsets(v0)
+	if dc == nil {
+		kdY.setOffsets(v0)
+	}
 	parallel.Chunks(nn, 64, func(lo, hi int) {
 		var qs kdQuery
 		for s := lo; s < hi; s++ {
-			cntX[s] = copy(fromX[s*startLimit:(s+1)*startLimit], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), sourceStartLimit, true, &qs))
+			cntX[s] = copy(fromX[s*startLimit:(s+1)*startLimit], rowQuery(s, v0, math.Inf(1), sourceStartLimit, &qs))
 		}
 	})
-	kdX.setOffsets(u0)
-	parallel.Chunks(mm, 64, func(lo, hi int) {
-		var qs kdQuery
-		for t := lo; t < hi; t++ {
-			cntY[t] = copy(fromY[t*startLimit:(t+1)*startLimit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), startLimit, true, &qs))
-		}
-	})
+	colQueries(u0, startLimit, fromY, cntY)
 	for s := 0; s < nn; s++ {
 		for _, h := range fromX[s*startLimit : s*startLimit+cntX[s]] {
 			all = append(all, arc{int32(s), h.J, h.Val + v0[h.J]})
@@ -175,7 +195,11 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	fromX, fromY = nil, nil
 	all = sortArcs(all, nn)
 	transforms()
-	tr := newTree(nn, mm, p.cost)
+	cost := p.cost
+	if dc != nil {
+		cost = func(s, t int) float64 { return dc.c[s*mm+t] }
+	}
+	tr := newTree(nn, mm, cost)
 	// Greedy (matrix-minimum) allocation over the candidates by reduced
 	// cost for these potentials.
 	byCost := slices.Clone(all)
@@ -330,11 +354,13 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		}
 		// Price every pair against fresh potentials.
 		tr.refreshPotentials()
-		kdY.setOffsets(tr.pot[nn:])
+		if dc == nil {
+			kdY.setOffsets(tr.pot[nn:])
+		}
 		parallel.Chunks(nn, 64, func(lo, hi int) {
 			var qs kdQuery
 			for s := lo; s < hi; s++ {
-				h := kdY.search(p.xs[s*d:(s+1)*d], tr.pot[s]-eps, pricingLimit, true, &qs)
+				h := rowQuery(s, tr.pot[nn:], tr.pot[s]-eps, pricingLimit, &qs)
 				viol[s] = append(viol[s][:0], h...)
 			}
 		})
@@ -584,9 +610,10 @@ func cTransforms(arcs []arc, u, v []float64) {
 
 // coarseStart solves the problem between p's clouds coarsened into
 // clusters of at most clusterSize points, sets u (one entry per point of
-// the first cloud) to its clusters' coarse potentials, and appends to arcs
-// every pair of points in two clusters the coarse plan links.
-func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, arcs []arc) ([]arc, error) {
+// the first cloud) to its clusters' coarse potentials (with slopes, plus
+// addSlopes' first-order term), and appends to arcs every pair of points
+// in two clusters the coarse plan links.
+func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, arcs []arc, slopes bool) ([]arc, error) {
 	cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
 	cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
 	coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: p.d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
@@ -599,6 +626,9 @@ func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, a
 			u[s] = cres.u[c]
 		}
 	}
+	if slopes {
+		addSlopes(p, cres.pairs, cx, ax, gx, cy, u)
+	}
 	for _, q := range cres.pairs {
 		for _, s := range gx[q.I] {
 			for _, t := range gy[q.J] {
@@ -607,4 +637,44 @@ func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, a
 		}
 	}
 	return arcs, nil
+}
+
+// addSlopes adds to the coarse potentials u (per point of the first
+// cloud) a first-order term within each cluster: u_s += g·(x_s − centre),
+// where g, the potential's gradient at the cluster's centre, is the mean
+// over the coarse plan's links of the cost's gradient in x there (at an
+// optimum ∇u(x) = ∇ₓc(x, T(x))). The coarse potentials are constant per
+// cluster, so a cluster's points otherwise start from one value; with the
+// slopes the greedy start over the reduced costs is closer to the optimal
+// basis: on the EB train pairs 23–37% fewer pivots (2498 × 1967: 34,100 →
+// 25,400) and 9–21% fewer instructions with the dense queries.
+func addSlopes(p *sparseProblem, links []Pair, cx, ax []float64, gx [][]int32, cy, u []float64) {
+	d := p.d
+	grad := make([]float64, len(ax)*d)
+	for _, q := range links {
+		xc, yc := cx[q.I*d:(q.I+1)*d], cy[q.J*d:(q.J+1)*d]
+		g := grad[q.I*d : (q.I+1)*d]
+		w := q.Mass / ax[q.I]
+		switch p.cf {
+		case SqEuclidean:
+			for k := range g {
+				g[k] += w * 2 * (xc[k] - yc[k])
+			}
+		case Euclidean:
+			if r := math.Sqrt(pointCost(xc, yc, SqEuclidean)); r > 0 {
+				for k := range g {
+					g[k] += w * (xc[k] - yc[k]) / r
+				}
+			}
+		}
+	}
+	for c, members := range gx {
+		xc, g := cx[c*d:(c+1)*d], grad[c*d:(c+1)*d]
+		for _, s := range members {
+			xs := p.xs[int(s)*d : (int(s)+1)*d]
+			for k := range g {
+				u[s] += g[k] * (xs[k] - xc[k])
+			}
+		}
+	}
 }
