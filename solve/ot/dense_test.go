@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -19,30 +20,55 @@ func withDense(on bool, f func()) {
 	f()
 }
 
-// TestDenseMatchesKDTree: the dense scans answer every query as the k-d
-// trees do (same points, same values, same order of ties), so the whole
-// solve is the same to the bit: same pairs, masses, potentials.
-func TestDenseMatchesKDTree(t *testing.T) {
+// TestDenseQueriesMatchKDTree: the scans of the cost matrix answer the
+// queries as the k-d trees do (same points, same values, same order),
+// with and without offsets and thresholds, by rows and by columns. (No
+// exact ties: where the list is full, the k-d tree keeps whichever tied
+// point it met first, the scan the one of least index.)
+func TestDenseQueriesMatchKDTree(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, d := range []int{2, 5} {
-		for _, weighted := range []bool{false, true} {
-			for _, cf := range []CostFunc{SqEuclidean, Euclidean} {
-				x, y := randCloud(r, 300, d), clusteredCloud(r, 420, d, 4, 1)
-				var a, b []float64
-				if weighted {
-					a, b = randWeights(r, 300), randWeights(r, 420)
-					a[5], b[9] = 0, 0
+		for _, cf := range []CostFunc{SqEuclidean, Euclidean} {
+			nn, mm := 120, 170
+			x, y := rowsOf(randCloud(r, nn, d)), rowsOf(clusteredCloud(r, mm, d, 4, 1))
+			p := &sparseProblem{nn: nn, mm: mm, d: d, cf: cf, xs: x, ys: y}
+			dc := newDenseCosts(p)
+			kdX, kdY := newKDTree(x, nn, d, cf), newKDTree(y, mm, d, cf)
+			u, v := make([]float64, nn), make([]float64, mm)
+			for i := range u {
+				u[i] = r.Float64()
+			}
+			for j := range v {
+				v[j] = r.Float64()
+			}
+			kdY.setOffsets(v)
+			kdX.setOffsets(u)
+			var qd, qk kdQuery
+			for _, limit := range []int{1, 4, 16} {
+				for s := 0; s < nn; s++ {
+					xs := x[s*d : (s+1)*d]
+					for _, thr := range []float64{math.Inf(1), u[s] - 0.3} {
+						got := slices.Clone(dc.row(s, v, thr, limit, &qd))
+						want := kdY.search(xs, thr, limit, true, &qk)
+						if !slices.Equal(got, want) {
+							t.Fatalf("%d-D %s row %d limit %d thr %g: %v, k-d tree %v", d, cf, s, limit, thr, got, want)
+						}
+					}
+					got := slices.Clone(dc.row(s, nil, math.Inf(1), limit, &qd))
+					if want := kdY.search(xs, math.Inf(1), limit, false, &qk); !slices.Equal(got, want) {
+						t.Fatalf("%d-D %s row %d limit %d, no offsets: %v, k-d tree %v", d, cf, s, limit, got, want)
+					}
 				}
-				var pd, pk *Plan
-				var errD, errK error
-				withDense(true, func() { pd, errD = CoupleWith(x, y, a, b, cf, Options{}) })
-				withDense(false, func() { pk, errK = CoupleWith(x, y, a, b, cf, Options{}) })
-				if errD != nil || errK != nil {
-					t.Fatal(errD, errK)
-				}
-				if pd.Cost != pk.Cost || !slices.Equal(pd.Pairs, pk.Pairs) || !slices.Equal(pd.U, pk.U) || !slices.Equal(pd.V, pk.V) {
-					t.Errorf("%d-D weighted=%v %s: dense cost %.17g (%d pairs), k-d trees %.17g (%d pairs)",
-						d, weighted, cf, pd.Cost, len(pd.Pairs), pk.Cost, len(pk.Pairs))
+				for _, off := range [][]float64{u, nil} {
+					out, cnt := make([]hit, mm*limit), make([]int, mm)
+					dc.columns(off, limit, out, cnt)
+					for tt := 0; tt < mm; tt++ {
+						got := out[tt*limit : tt*limit+cnt[tt]]
+						want := kdX.search(y[tt*d:(tt+1)*d], math.Inf(1), limit, off != nil, &qk)
+						if !slices.Equal(got, want) {
+							t.Fatalf("%d-D %s column %d limit %d: %v, k-d tree %v", d, cf, tt, limit, got, want)
+						}
+					}
 				}
 			}
 		}

@@ -13,7 +13,9 @@ import (
 // Options configures CoupleWith.
 type Options struct {
 	// Neighbours is the number k of nearest neighbours, in the other
-	// cloud, of every point that seed the candidate graph (default 8).
+	// cloud, of every point that seed the candidate graph (default 8;
+	// unused by the general solver where it scans the cost matrix, see
+	// useDense).
 	Neighbours int
 	// Progress, if set, is called after every pricing round and every
 	// 2^20 simplex pivots of the sparse solver.
@@ -49,6 +51,10 @@ var pricingLimit = 16
 // bench/ot: 2% fewer instructions than 16 both ways, 5–8% on the 2-D
 // clouds; 2 was worse than 4).
 var startLimit, sourceStartLimit = 16, 4
+
+// denseSourceStartLimit is sourceStartLimit when the cost matrix answers
+// the queries.
+var denseSourceStartLimit = 8
 
 // sparseMaxPivots bounds the pivots per arc and node (a safety net: a
 // solve that exceeds it reports an error instead of running forever).
@@ -139,19 +145,24 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 			}
 		})
 	}
-	parallel.Chunks(nn, 64, func(lo, hi int) {
-		var qs kdQuery
-		for s := lo; s < hi; s++ {
-			copy(fromX[s*kx:(s+1)*kx], rowQuery(s, nil, math.Inf(1), kx, &qs))
+	// With the cost matrix, the candidates come from the start queries
+	// alone (below), which then give exact c-transforms over all pairs.
+	var all []arc
+	if dc == nil {
+		parallel.Chunks(nn, 64, func(lo, hi int) {
+			var qs kdQuery
+			for s := lo; s < hi; s++ {
+				copy(fromX[s*kx:(s+1)*kx], rowQuery(s, nil, math.Inf(1), kx, &qs))
+			}
+		})
+		colQueries(nil, ky, fromY, make([]int, mm))
+		all = make([]arc, 0, len(fromX)+len(fromY))
+		for q, h := range fromX {
+			all = append(all, arc{int32(q / kx), h.J, h.Val})
 		}
-	})
-	colQueries(nil, ky, fromY, make([]int, mm))
-	all := make([]arc, 0, len(fromX)+len(fromY))
-	for q, h := range fromX {
-		all = append(all, arc{int32(q / kx), h.J, h.Val})
-	}
-	for q, h := range fromY {
-		all = append(all, arc{h.J, int32(q / ky), h.Val})
+		for q, h := range fromY {
+			all = append(all, arc{h.J, int32(q / ky), h.Val})
+		}
 	}
 	// Multiscale: every pair of points in two clusters that the coarse
 	// problem's solution links; the coarse potentials seed the fine ones.
@@ -166,24 +177,41 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// transforms sets v0 to the c-transform of u0 over the candidates and
 	// u0 to the c-transform of v0.
 	transforms := func() { cTransforms(all, u0, v0) }
-	transforms()
 	// Where every point goes under these potentials: the pairs of least
-	// reduced cost over all pairs, both ways.
-	fromX = slices.Grow(fromX[:0], nn*startLimit)[:nn*startLimit]
+	// reduced cost over all pairs, both ways. The k-d trees query the
+	// sources after the c-transforms over the candidates; the dense scans
+	// query the sinks first (v0: the c-transform of u0 over all pairs),
+	// then the sources, with more sinks each (measured with cachegrind:
+	// 8 sinks 4% fewer instructions than 4 on the EB pair 2498 × 1967,
+	// as many on uniform 5-D clouds).
+	srcLimit := sourceStartLimit
+	if dc == nil {
+		transforms()
+	} else {
+		srcLimit = denseSourceStartLimit
+	}
+	fromX = slices.Grow(fromX[:0], nn*srcLimit)[:nn*srcLimit]
 	fromY = slices.Grow(fromY[:0], mm*startLimit)[:mm*startLimit]
 	cntX, cntY := make([]int, nn), make([]int, mm)
-	if dc == nil {
+	if dc != nil {
+		colQueries(u0, startLimit, fromY, cntY)
+		for t := range v0 {
+			v0[t] = fromY[t*startLimit].Val
+		}
+	} else {
 		kdY.setOffsets(v0)
 	}
 	parallel.Chunks(nn, 64, func(lo, hi int) {
 		var qs kdQuery
 		for s := lo; s < hi; s++ {
-			cntX[s] = copy(fromX[s*startLimit:(s+1)*startLimit], rowQuery(s, v0, math.Inf(1), sourceStartLimit, &qs))
+			cntX[s] = copy(fromX[s*srcLimit:(s+1)*srcLimit], rowQuery(s, v0, math.Inf(1), srcLimit, &qs))
 		}
 	})
-	colQueries(u0, startLimit, fromY, cntY)
+	if dc == nil {
+		colQueries(u0, startLimit, fromY, cntY)
+	}
 	for s := 0; s < nn; s++ {
-		for _, h := range fromX[s*startLimit : s*startLimit+cntX[s]] {
+		for _, h := range fromX[s*srcLimit : s*srcLimit+cntX[s]] {
 			all = append(all, arc{int32(s), h.J, h.Val + v0[h.J]})
 		}
 	}
