@@ -425,58 +425,47 @@ type arc struct {
 	c    float64
 }
 
-// sortArcs sorts arcs by source then sink (a counting sort by source,
-// then a sort of each source's sinks, insertion for a few) and keeps one
-// of duplicates (the first, or with many sinks the cheapest); sources are
-// below n.
+// sortArcs sorts arcs by source then sink and keeps one of duplicates
+// (the cheapest, the first of equal costs); sources are below n. Two
+// stable counting sorts, by sink then by source: linear in the arcs (the
+// comparison sorts of each source's sinks it replaces took 25M of the
+// 271M instructions of a uniform 1000 × 1300 2-D solve).
 func sortArcs(all []arc, n int) []arc {
-	start := make([]int32, n+1)
+	m := 0
 	for _, e := range all {
-		start[e.s+1]++
+		m = max(m, int(e.t)+1)
+	}
+	byT := countingSort(all, make([]arc, len(all)), m, func(e arc) int32 { return e.t })
+	out := countingSort(byT, all, n, func(e arc) int32 { return e.s })
+	k := 0
+	for a, e := range out {
+		switch {
+		case a == 0 || e.s != out[k-1].s || e.t != out[k-1].t:
+			out[k] = e
+			k++
+		case e.c < out[k-1].c:
+			out[k-1] = e
+		}
+	}
+	return out[:k]
+}
+
+// countingSort writes src into dst (of the same length) stably sorted by
+// key, whose values are below n, and returns dst.
+func countingSort(src, dst []arc, n int, key func(arc) int32) []arc {
+	start := make([]int32, n+1)
+	for _, e := range src {
+		start[key(e)+1]++
 	}
 	for i := 1; i <= n; i++ {
 		start[i] += start[i-1]
 	}
-	out := make([]arc, len(all))
-	fill := slices.Clone(start[:n])
-	for _, e := range all {
-		out[fill[e.s]] = e
-		fill[e.s]++
+	for _, e := range src {
+		k := key(e)
+		dst[start[k]] = e
+		start[k]++
 	}
-	k := 0
-	for i := 0; i < n; i++ {
-		row := out[start[i]:start[i+1]]
-		if len(row) > 32 {
-			// Duplicates are ordered by cost: the cheaper is kept.
-			slices.SortFunc(row, func(x, y arc) int {
-				switch {
-				case x.t != y.t:
-					return int(x.t - y.t)
-				case x.c < y.c:
-					return -1
-				case x.c > y.c:
-					return 1
-				}
-				return 0
-			})
-		}
-		for a := 1; a < len(row); a++ {
-			e := row[a]
-			b := a
-			for b > 0 && row[b-1].t > e.t {
-				row[b] = row[b-1]
-				b--
-			}
-			row[b] = e
-		}
-		for a, e := range row {
-			if a == 0 || e.t != row[a-1].t {
-				out[k] = e
-				k++
-			}
-		}
-	}
-	return out[:k]
+	return dst
 }
 
 // sortByCost sorts arcs, which sortArcs left ordered by source then
