@@ -119,8 +119,10 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// Small problems in five dimensions and more: the cost matrix
 	// answers the queries.
 	var dc *denseCosts
+	cost := p.cost
 	if useDense(nn, mm, d) {
 		dc = newDenseCosts(p)
+		cost = func(s, t int) float64 { return dc.c[s*mm+t] }
 	}
 	// rowQuery and colQuery are the k-d tree queries of a source or a
 	// sink, or the dense scans.
@@ -210,23 +212,21 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	if dc == nil {
 		colQueries(u0, startLimit, fromY, cntY)
 	}
+	// The arcs carry their costs as computed once (not value + offset, a
+	// rounding away), so duplicates agree.
 	for s := 0; s < nn; s++ {
 		for _, h := range fromX[s*srcLimit : s*srcLimit+cntX[s]] {
-			all = append(all, arc{int32(s), h.J, h.Val + v0[h.J]})
+			all = append(all, arc{int32(s), h.J, cost(s, int(h.J))})
 		}
 	}
 	for t := 0; t < mm; t++ {
 		for _, h := range fromY[t*startLimit : t*startLimit+cntY[t]] {
-			all = append(all, arc{h.J, int32(t), h.Val + u0[h.J]})
+			all = append(all, arc{h.J, int32(t), cost(int(h.J), t)})
 		}
 	}
 	fromX, fromY = nil, nil
 	all = sortArcs(all, nn)
 	transforms()
-	cost := p.cost
-	if dc != nil {
-		cost = func(s, t int) float64 { return dc.c[s*mm+t] }
-	}
 	tr := newTree(nn, mm, cost)
 	// Greedy (matrix-minimum) allocation over the candidates by reduced
 	// cost for these potentials.
