@@ -397,6 +397,9 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 		p.V[j] = res.v[t]
 	}
 	if len(rows) < n {
+		if res.kdY == nil {
+			res.kdY = newKDTree(pr.ys, pr.mm, d, cf)
+		}
 		res.kdY.setOffsets(res.v)
 		var qs kdQuery
 		for i, w := range aa {
@@ -406,6 +409,9 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 		}
 	}
 	if len(cols) < m {
+		if res.kdX == nil {
+			res.kdX = newKDTree(pr.xs, pr.nn, d, cf)
+		}
 		res.kdX.setOffsets(res.u)
 		var qs kdQuery
 		for j, w := range bb {

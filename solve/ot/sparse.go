@@ -90,7 +90,7 @@ func (p *sparseProblem) cost(s, t int) float64 {
 type sparseResult struct {
 	pairs []Pair // indices into the kept points
 	u, v  []float64
-	kdX   *kdTree
+	kdX   *kdTree // the clouds' k-d trees, or nil if not built
 	kdY   *kdTree
 }
 
@@ -106,8 +106,10 @@ type sparseResult struct {
 func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	start := time.Now()
 	nn, mm, d := p.nn, p.mm, p.d
-	kdX := newKDTree(p.xs, nn, d, p.cf)
-	kdY := newKDTree(p.ys, mm, d, p.cf)
+	ms := nn+mm >= multiscaleMin && p.multiscale()
+	// The k-d trees answer the queries unless the cost matrix does, and
+	// cluster the clouds for the coarse problem.
+	var kdX, kdY *kdTree
 	k := opt.Neighbours
 	if k <= 0 {
 		k = 8
@@ -123,6 +125,9 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	if useDense(nn, mm, d) {
 		dc = newDenseCosts(p)
 		cost = func(s, t int) float64 { return dc.c[s*mm+t] }
+	}
+	if dc == nil || ms {
+		kdX, kdY = newKDTree(p.xs, nn, d, p.cf), newKDTree(p.ys, mm, d, p.cf)
 	}
 	// rowQuery and colQuery are the k-d tree queries of a source or a
 	// sink, or the dense scans.
@@ -169,7 +174,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// Multiscale: every pair of points in two clusters that the coarse
 	// problem's solution links; the coarse potentials seed the fine ones.
 	u0 := make([]float64, nn)
-	if nn+mm >= multiscaleMin && p.multiscale() {
+	if ms {
 		var err error
 		if all, err = coarseStart(p, opt, kdX, kdY, u0, all, true); err != nil {
 			return nil, err
