@@ -97,9 +97,10 @@ type sparseResult struct {
 // solveSparse solves the transport problem by the network simplex on a
 // sparse candidate graph (the k nearest neighbours of every point in the
 // other cloud; for large problems also the links of the solution between
-// the coarsened clouds, solved recursively, and the pairs of least reduced
-// cost under the potentials it suggests), then prices all n·m pairs with
-// k-d tree queries (never storing the cost matrix), adds the arcs that
+// the coarsened clouds, solved recursively; and the pairs of least reduced
+// cost under the potentials it suggests, which alone make the graph where
+// the cost matrix is stored, useDense), then prices all n·m pairs with
+// k-d tree queries or scans of the cost matrix, adds the arcs that
 // violate dual feasibility and re-solves from the current basis, until no
 // pair violates it: the final potentials certify optimality over all
 // pairs.
