@@ -441,8 +441,31 @@ func sortArcs(all []arc, n int) []arc {
 	for _, e := range all {
 		m = max(m, int(e.t)+1)
 	}
-	byT := countingSort(all, make([]arc, len(all)), m, func(e arc) int32 { return e.t })
-	out := countingSort(byT, all, n, func(e arc) int32 { return e.s })
+	// Stable counting sorts: by sink into byT, then by source back.
+	byT := make([]arc, len(all))
+	start := make([]int32, max(n, m)+1)
+	for _, e := range all {
+		start[e.t+1]++
+	}
+	for i := 1; i <= m; i++ {
+		start[i] += start[i-1]
+	}
+	for _, e := range all {
+		byT[start[e.t]] = e
+		start[e.t]++
+	}
+	clear(start)
+	for _, e := range byT {
+		start[e.s+1]++
+	}
+	for i := 1; i <= n; i++ {
+		start[i] += start[i-1]
+	}
+	out := all
+	for _, e := range byT {
+		out[start[e.s]] = e
+		start[e.s]++
+	}
 	k := 0
 	for a, e := range out {
 		switch {
@@ -454,24 +477,6 @@ func sortArcs(all []arc, n int) []arc {
 		}
 	}
 	return out[:k]
-}
-
-// countingSort writes src into dst (of the same length) stably sorted by
-// key, whose values are below n, and returns dst.
-func countingSort(src, dst []arc, n int, key func(arc) int32) []arc {
-	start := make([]int32, n+1)
-	for _, e := range src {
-		start[key(e)+1]++
-	}
-	for i := 1; i <= n; i++ {
-		start[i] += start[i-1]
-	}
-	for _, e := range src {
-		k := key(e)
-		dst[start[k]] = e
-		start[k]++
-	}
-	return dst
 }
 
 // sortByCost sorts arcs, which sortArcs left ordered by source then
