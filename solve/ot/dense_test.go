@@ -85,3 +85,46 @@ func TestCertificateBothQueries(t *testing.T) {
 	withDense(true, func() { t.Run("dense", TestCertificate) })
 	withDense(false, func() { t.Run("kdtree", TestCertificate) })
 }
+
+// TestTinyCloudsBothQueries: tiny and lopsided clouds (fewer points than
+// the start queries ask for, one point on a side), uniform and weighted,
+// both query paths, against the dense network simplex on the full cost
+// matrix.
+func TestTinyCloudsBothQueries(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, on := range []bool{true, false} {
+		withDense(on, func() {
+			for _, d := range []int{1, 5} {
+				for _, nm := range [][2]int{{1, 1}, {1, 7}, {6, 1}, {3, 20}, {17, 4}, {9, 11}} {
+					n, m := nm[0], nm[1]
+					x, y := randCloud(r, n, d), randCloud(r, m, d)
+					for _, weighted := range []bool{false, true} {
+						var a, b []float64
+						if weighted {
+							a, b = randWeights(r, n), randWeights(r, m)
+						}
+						if n == m && !weighted {
+							continue // the assignment solver
+						}
+						for _, cf := range []CostFunc{SqEuclidean, Euclidean} {
+							p, err := CoupleWith(x, y, a, b, cf, Options{})
+							if err != nil {
+								t.Fatal(err)
+							}
+							cost, _ := CostMatrix(x, y, cf)
+							checkPlan(t, p, a, b, cost, 1e-12)
+							ref, err := NetworkSimplex(a, b, cost, nil, nil)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if relErr(p.Cost, ref.Cost) > 1e-12 {
+								t.Errorf("dense=%v %d-D %d×%d weighted=%v %s: cost %.15g, dense simplex %.15g",
+									on, d, n, m, weighted, cf, p.Cost, ref.Cost)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
