@@ -34,13 +34,18 @@ type denseCosts struct {
 // entry is p.cost's value, so queries return what the k-d trees would).
 func newDenseCosts(p *sparseProblem) *denseCosts {
 	nn, mm, d := p.nn, p.mm, p.d
-	dc := &denseCosts{nn: nn, mm: mm, c: make([]float64, nn*mm), zero: make([]float64, mm)}
+	dc := allocDense(nn, mm)
 	parallel.Chunks(nn, 16, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			costRow(p.xs[s*d:(s+1)*d], p.ys, p.cf, dc.c[s*mm:(s+1)*mm])
 		}
 	})
 	return dc
+}
+
+// allocDense returns an nn×mm cost matrix to be filled (fillColumns).
+func allocDense(nn, mm int) *denseCosts {
+	return &denseCosts{nn: nn, mm: mm, c: make([]float64, nn*mm), zero: make([]float64, mm)}
 }
 
 // costRow sets row[t] to pointCost(x, y_t) for the points y of ys
@@ -137,6 +142,19 @@ func (dc *denseCosts) row(s int, off []float64, thr float64, limit int, qs *kdQu
 // into out[t·limit:] and their number into cnt[t]. Column blocks run in
 // parallel, each scanning the rows' segments in order.
 func (dc *denseCosts) columns(off []float64, limit int, out []hit, cnt []int) {
+	dc.scanColumns(nil, off, limit, out, cnt)
+}
+
+// fillColumns computes the cost matrix of p (allocDense) and answers the
+// column queries of columns in the same pass: each column block computes
+// its costs row by row and scans them while they are in cache.
+func (dc *denseCosts) fillColumns(p *sparseProblem, off []float64, limit int, out []hit, cnt []int) {
+	dc.scanColumns(p, off, limit, out, cnt)
+}
+
+// scanColumns is columns, computing each row's segment of the matrix
+// first when p is not nil.
+func (dc *denseCosts) scanColumns(p *sparseProblem, off []float64, limit int, out []hit, cnt []int) {
 	nn, mm := dc.nn, dc.mm
 	parallel.Chunks(mm, 64, func(lo, hi int) {
 		worst := make([]float64, hi-lo)
@@ -150,6 +168,10 @@ func (dc *denseCosts) columns(off []float64, limit int, out []hit, cnt []int) {
 				o = off[s]
 			}
 			seg := dc.c[s*mm+lo : s*mm+hi]
+			if p != nil {
+				d := p.d
+				costRow(p.xs[s*d:(s+1)*d], p.ys[lo*d:hi*d], p.cf, seg)
+			}
 			seg = seg[:len(worst)]
 			for q, c := range seg {
 				val := c - o

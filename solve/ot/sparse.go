@@ -124,7 +124,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	var dc *denseCosts
 	cost := p.cost
 	if useDense(nn, mm, d) {
-		dc = newDenseCosts(p)
+		dc = allocDense(nn, mm) // filled with the first column queries
 		cost = func(s, t int) float64 { return dc.c[s*mm+t] }
 	}
 	if dc == nil || ms {
@@ -202,7 +202,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	fromY = slices.Grow(fromY[:0], mm*startLimit)[:mm*startLimit]
 	cntX, cntY := make([]int, nn), make([]int, mm)
 	if dc != nil {
-		colQueries(u0, startLimit, fromY, cntY)
+		dc.fillColumns(p, u0, startLimit, fromY, cntY)
 		for t := range v0 {
 			v0[t] = fromY[t*startLimit].Val
 		}
