@@ -137,6 +137,10 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 			}
 			res.Theta[j] = math.Min(math.Max(res.Theta[j]+full.Theta[j]-base.Theta[j], lo[j]), hi[j])
 			res.StdErr[j] = math.Hypot(res.StdErr[j], base.StdErr[j]/math.Sqrt(calSims)) * scale
+			if full.betaDriftSE != nil {
+				// β̂'s error, through the bias's slope in β.
+				res.StdErr[j] = math.Hypot(res.StdErr[j], full.betaDriftSE[j])
+			}
 		}
 	}
 	res.Theta[betaAt], res.StdErr[betaAt] = full.Theta[betaAt], full.StdErr[betaAt]
