@@ -698,7 +698,8 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 	est.Beta, est.Raw, est.Ratio = beta, raw, ratio
 	est.StdErr = spread * math.Sqrt(1+1/float64(calSims)) / slope
 	// The drift: one more step of θ_s, θ_s + θ̂ − θ̄_refit at β̂; it
-	// carries the mean of calSims refits' noise.
+	// carries the mean of calSims refits' noise, and β̂'s error through
+	// the bias's slope in β, read from the calibrations already made.
 	est.Drift = make([]float64, len(theta))
 	for j := range theta {
 		est.Drift[j] = thetaSim[j] + theta[j] - last.refit[j]

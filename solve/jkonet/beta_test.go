@@ -75,8 +75,8 @@ func TestBetaCalibrated(t *testing.T) {
 // styblinski_tang with β = 0.1 as jko demo --beta 0.1 fits it (2000
 // particles, the training half), seeds 0–5, and a double well with β =
 // 0.25 (3000 particles in a ±2 box), seeds 0–7, each with β's 95%
-// interval, and per problem the seeds' SD of β̂ against the RMS standard
-// error.
+// interval, and per problem the seeds' SD of β̂ (and of the double well's
+// drift a and b) against the RMS standard error.
 func TestBetaStudy(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
 		t.Skip("JKO_LONG=1 runs the β seed study")
@@ -112,6 +112,7 @@ func TestBetaStudy(t *testing.T) {
 	}
 	summary("styblinski_tang", est, se, 0.1)
 	est, se = nil, nil
+	var drift, driftSE [2][]float64
 	for seed := uint64(0); seed < 8; seed++ {
 		data := simulateSrc(t, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 3000, 0.25, seed, -2, 2)
 		o := DefaultOptions()
@@ -123,8 +124,14 @@ func TestBetaStudy(t *testing.T) {
 		lo, hi := res.Interval(2)
 		fmt.Printf("| double well β=0.25 | %d | %.4f ± %.4f | [%.4f, %.4f] | a %.4f ± %.4f, b %.3f ± %.3f |\n", seed, res.Theta[2], res.StdErr[2], lo, hi, res.Theta[0], res.StdErr[0], res.Theta[1], res.StdErr[1])
 		est, se = append(est, res.Theta[2]), append(se, res.StdErr[2])
+		for j := range drift {
+			drift[j], driftSE[j] = append(drift[j], res.Theta[j]), append(driftSE[j], res.StdErr[j])
+		}
 	}
 	summary("double well", est, se, 0.25)
+	for j, name := range []string{"a", "b"} {
+		summary("double well "+name, drift[j], driftSE[j], float64(j+1))
+	}
 }
 
 // TestBetaIgnoresPopulation: without an interaction term, the population

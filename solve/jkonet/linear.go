@@ -22,8 +22,10 @@ type Result struct {
 	// see linear.Result.StdErr), with σ̂² the noise 2β̂τ an entropy's β
 	// from the residuals implies where that exceeds the coupled
 	// residuals' variance (the coupling removes part of the noise from
-	// the residuals, not from the estimate), times √2 for the entries the
-	// coupling's bias correction moved; L-BFGS's and Adam's the
+	// the residuals, not from the estimate), times √(1 + 1/4) for the
+	// entries the coupling's bias correction moved (its mean of 4
+	// simulated refits), with β̂'s error times the bias's slope in β added
+	// in quadrature (driftBetaSlope); L-BFGS's and Adam's the
 	// Gauss–Newton σ̂²(JᵀWJ)⁻¹ at the optimum; all treat the pairs'
 	// coordinates as independent rows and condition on the density
 	// estimate, and without a β from the residuals they read the noise
