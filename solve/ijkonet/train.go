@@ -43,9 +43,9 @@ type trainer struct {
 	// μ_k (nil: independent batches); see pairBatches.
 	partner [][]int
 	xb      [][]float64
-	nb         []int
-	batchD     [][]float64
-	ybuf       [][]float64 // scratch of the best responses
+	nb      []int
+	batchD  [][]float64
+	ybuf    [][]float64 // scratch of the best responses
 
 	// The held-out particles (Options.Holdout): coordinates, counts and,
 	// for particle maps, their displacements; the best θ so far.
