@@ -71,9 +71,8 @@ type Options struct {
 	// particles the fit has not seen it is an honest score of θ. 0 (the
 	// default) holds none out and returns the last epoch's θ. It costs
 	// about a fifth more time and a fifth of the training particles (at 0.2),
-	// and on the benchmark's unpaired snapshots it helped only where the
-	// data show almost no motion (see BENCHMARKS.md), so it is not the
-	// default.
+	// and on the benchmark's unpaired snapshots it did not help (see
+	// BENCHMARKS.md), so it is not the default.
 	Holdout float64
 	// SelectEvery is the number of epochs between held-out gaps (default
 	// 10).
