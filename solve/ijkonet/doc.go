@@ -65,8 +65,8 @@
 // paired snapshots of a small step the assignment is the true pairing.
 //
 // When to use it: on paired snapshots JKOnet* matches it (within 5–10%
-// on the benchmark) at a quarter of the cost, with closed-form standard
-// errors. On unpaired snapshots (BENCHMARKS.md, "iJKOnet against
+// on the benchmark) at a third to a fifth of the cost, with closed-form
+// standard errors. On unpaired snapshots (BENCHMARKS.md, "iJKOnet against
 // JKOnet*": mlp_potential for both, 1,000 particles per snapshot, the
 // same data for both, scored on paired held-out trajectories, seeds 0–4)
 // it is better than JKOnet* on wavy_plateau on every seed (one-step W1
