@@ -68,12 +68,12 @@
 // on the benchmark) at a third to a fifth of the cost, with closed-form
 // standard errors. On unpaired snapshots (BENCHMARKS.md, "iJKOnet against
 // JKOnet*": mlp_potential for both, 1,000 particles per snapshot, the
-// same data for both, scored on paired held-out trajectories, seeds 0–4)
-// it is better than JKOnet* on wavy_plateau on every seed (one-step W1
-// 0.051 ± 0.014 against 0.062 ± 0.015) and on styblinski_tang on four
-// seeds of five, level on the fifth (0.061 ± 0.018 against
-// 0.068 ± 0.019); level on oakley_ohagan (0.049 ± 0.015 against
-// 0.052 ± 0.013) and on flowers (0.062 against 0.062), where both are
+// same data for both, scored on paired held-out trajectories) it is
+// better than JKOnet* on wavy_plateau on every seed of five (one-step W1
+// 0.051 ± 0.014 against 0.062 ± 0.015) and on styblinski_tang on nine
+// seeds of ten, level on the tenth (0.056 ± 0.014 against
+// 0.064 ± 0.014); slightly on oakley_ohagan (eight seeds of ten, 0.046
+// against 0.049); level on flowers (0.062 against 0.062), where both are
 // worse than predicting no motion (0.027): flowers moves its particles
 // less in a step than the snapshots' sampling noise does. It takes about
 // four times JKOnet*'s time. Both methods' errors are mostly that noise
