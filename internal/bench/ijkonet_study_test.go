@@ -31,7 +31,8 @@ import (
 // and each method's mean ± SD over the seeds (JKO_LONG=1). Knobs:
 // JKO_IJ sets iJKOnet options ("epochs=600,batch=128,lr=0.02,final=1e-4,
 // holdout=0.2,every=10,mapsteps=1"); JKO_CURVE=E scores iJKOnet's θ every
-// E epochs; JKO_CENTRE=1 removes the training snapshots' mean-shift noise
+// E epochs; JKO_AVG=F also scores iJKOnet's θ averaged over the epochs
+// after the fraction F of them; JKO_CENTRE=1 removes the training snapshots' mean-shift noise
 // (centre); JKO_DATA_STEP=implicit makes the data with the JKO step.
 func TestIJKOnetSeeds(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
