@@ -100,10 +100,12 @@ func newTrainer(m *compile.Model, s *snapshot.Snapshots, o Options) (*trainer, e
 // θ-gradient is the difference of the two batches' means of ∇θV, and
 // drawn independently their sampling noise is that of the clouds'
 // spread; drawn in pairs it is that of the distance between partners,
-// which is the displacement (on paired data the true partners' when the
-// coupling finds them). Unpaired styblinski_tang, mlp_potential,
-// defaults, seeds 0–2: one-step W1 0.096 / 0.068 / 0.104 with
-// independent batches (BENCHMARKS.md, "iJKOnet against JKOnet*").
+// about a step's displacement (on paired data of a small step the
+// partners are the true pairs). Unpaired styblinski_tang, mlp_potential,
+// defaults, seeds 0–4: one-step W1 0.096 / 0.068 / 0.104 / 0.081 / 0.089
+// with independent batches, 0.064 / 0.039 / 0.088 / 0.057 / 0.057 in
+// pairs (BENCHMARKS.md, "iJKOnet against JKOnet*"). A plan that splits
+// mass (not a permutation) leaves the batches as before.
 func (tr *trainer) pairBatches() error {
 	d := tr.m.Dim
 	tr.partner = make([][]int, tr.K)
