@@ -31,7 +31,8 @@ import (
 // and each method's mean ± SD over the seeds (JKO_LONG=1). Knobs:
 // JKO_IJ sets iJKOnet options ("epochs=600,batch=128,lr=0.02,final=1e-4,
 // holdout=0.2,every=10,mapsteps=1"); JKO_CURVE=E scores iJKOnet's θ every
-// E epochs; JKO_CENTRE=1 removes the training snapshots' mean-shift noise
+// E epochs; JKO_AVG=F also scores iJKOnet's θ averaged over the epochs
+// after the fraction F of them; JKO_CENTRE=1 removes the training snapshots' mean-shift noise
 // (centre); JKO_DATA_STEP=implicit makes the data with the JKO step.
 func TestIJKOnetSeeds(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
@@ -79,11 +80,24 @@ func TestIJKOnetSeeds(t *testing.T) {
 				o.IJ = ijOptions(t)
 				var checkpoints [][]float64
 				var at []int
-				if every, _ := strconv.Atoi(os.Getenv("JKO_CURVE")); every > 0 && o.IJKOnet {
+				every, _ := strconv.Atoi(os.Getenv("JKO_CURVE"))
+				avgFrom, _ := strconv.ParseFloat(os.Getenv("JKO_AVG"), 64)
+				var avg []float64
+				navg := 0
+				if (every > 0 || avgFrom > 0) && o.IJKOnet {
 					o.IJ.Progress = func(pr ijkonet.Progress) {
-						if pr.Epoch%every == 0 {
+						if every > 0 && pr.Epoch%every == 0 {
 							checkpoints = append(checkpoints, append([]float64(nil), pr.Theta...))
 							at = append(at, pr.Epoch)
+						}
+						if avgFrom > 0 && float64(pr.Epoch) > avgFrom*float64(pr.Epochs) {
+							if avg == nil {
+								avg = make([]float64, len(pr.Theta))
+							}
+							navg++
+							for j, v := range pr.Theta {
+								avg[j] += (v - avg[j]) / float64(navg)
+							}
 						}
 					}
 				}
@@ -116,6 +130,15 @@ func TestIJKOnetSeeds(t *testing.T) {
 				}
 				shift[m] = append(shift[m], meanShiftError(t, fitted, test, seed))
 				fmt.Printf("%s seed %d %s: its mean's error ‖E pred − E next‖ %.4g (a lower bound of W1)\n", p, seed, m, shift[m][len(shift[m])-1])
+				if avg != nil {
+					cf := *fitted
+					cf.Theta = avg
+					rc := newRow(c, o)
+					if err := rc.score(&cf, test, seed, false); err != nil {
+						t.Fatal(err)
+					}
+					fmt.Printf("AVG %s seed %d: θ averaged over the last %d epochs: %.4g\n", p, seed, navg, rc.EMD)
+				}
 				for i, th := range checkpoints {
 					cf := *fitted
 					cf.Theta = th
