@@ -55,10 +55,11 @@ type Options struct {
 	// limited by the number of Adam steps, InteractionBatch for other
 	// specs with interaction terms, and every particle otherwise: with few
 	// parameters, full-batch gradients avoid the bias mini-batches leave
-	// (θ depends on the snapshots' moments through factors of 1/τ). When
-	// consecutive snapshots hold as many particles, the batch of μ_{k+1} is
-	// the partners of μ_k's under the optimal assignment (computed once):
-	// each batch is still a uniform draw, so the objective is unchanged,
+	// (θ depends on the snapshots' moments through factors of 1/τ). The batch
+	// of μ_{k+1} is the partners of μ_k's under the optimal plan (computed
+	// once; the assignment when the two hold as many particles, else each
+	// partner drawn from the plan's row): each batch is still a uniform
+	// draw, so the objective is unchanged,
 	// and on unpaired snapshots the gradient's noise falls 100–250-fold
 	// (TestGradientNoise).
 	Batch int
