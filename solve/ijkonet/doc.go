@@ -51,8 +51,9 @@
 // neural fit's curvature has spikes the data do not: see Stiffness).
 //
 // Mini-batches (Options.Batch; 256 particles for neural specs) of
-// consecutive snapshots of equal size are drawn in pairs matched once by
-// the optimal assignment. The gap's θ-gradient is the difference of two
+// consecutive snapshots are drawn in pairs under the optimal plan,
+// computed once: the assignment when the two hold as many particles,
+// else each particle's partner drawn from its row of the plan. The gap's θ-gradient is the difference of two
 // batch means of ∇θV; drawn from unpaired clouds independently, their
 // noise is that of the clouds' spread, and on the benchmark's unpaired
 // snapshots (mlp(x, 64, 64) at its initial θ, batches of 256 of 1,000)
