@@ -31,8 +31,10 @@ import (
 // and each method's mean ± SD over the seeds (JKO_LONG=1). Knobs:
 // JKO_IJ sets iJKOnet options ("epochs=600,batch=128,lr=0.02,final=1e-4,
 // holdout=0.2,every=10,mapsteps=1"); JKO_CURVE=E scores iJKOnet's θ every
-// E epochs; JKO_CENTRE=1 removes the training snapshots' mean-shift noise
-// (centre); JKO_DATA_STEP=implicit makes the data with the JKO step.
+// E epochs; JKO_AVG=F also scores iJKOnet's θ averaged over the epochs
+// after the fraction F of them; JKO_CENTRE=1 removes the training snapshots' mean-shift noise
+// (centre); JKO_DATA_STEP=implicit makes the data with the JKO step;
+// JKO_THIN=F keeps the fraction F of every odd training snapshot (thin).
 func TestIJKOnetSeeds(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
 		t.Skip("JKO_LONG=1 runs the seeded comparison")
@@ -73,17 +75,37 @@ func TestIJKOnetSeeds(t *testing.T) {
 			if os.Getenv("JKO_CENTRE") != "" {
 				centre(train, test)
 			}
+			if v := os.Getenv("JKO_THIN"); v != "" {
+				frac, err := strconv.ParseFloat(v, 64)
+				if err != nil || !(frac > 0 && frac <= 1) {
+					t.Fatalf("JKO_THIN=%q: want a fraction in (0, 1]", v)
+				}
+				thin(train, frac)
+			}
 			fmt.Printf("%s seed %d: the training snapshots' mean shift per step is off the trajectories' by %.4g on average\n", p, seed, sampleShiftError(train, test))
 			for _, m := range strings.Split(methods, ",") {
 				o.IJKOnet = m == "ijkonet"
 				o.IJ = ijOptions(t)
 				var checkpoints [][]float64
 				var at []int
-				if every, _ := strconv.Atoi(os.Getenv("JKO_CURVE")); every > 0 && o.IJKOnet {
+				every, _ := strconv.Atoi(os.Getenv("JKO_CURVE"))
+				avgFrom, _ := strconv.ParseFloat(os.Getenv("JKO_AVG"), 64)
+				var avg []float64
+				navg := 0
+				if (every > 0 || avgFrom > 0) && o.IJKOnet {
 					o.IJ.Progress = func(pr ijkonet.Progress) {
-						if pr.Epoch%every == 0 {
+						if every > 0 && pr.Epoch%every == 0 {
 							checkpoints = append(checkpoints, append([]float64(nil), pr.Theta...))
 							at = append(at, pr.Epoch)
+						}
+						if avgFrom > 0 && float64(pr.Epoch) > avgFrom*float64(pr.Epochs) {
+							if avg == nil {
+								avg = make([]float64, len(pr.Theta))
+							}
+							navg++
+							for j, v := range pr.Theta {
+								avg[j] += (v - avg[j]) / float64(navg)
+							}
 						}
 					}
 				}
@@ -116,6 +138,15 @@ func TestIJKOnetSeeds(t *testing.T) {
 				}
 				shift[m] = append(shift[m], meanShiftError(t, fitted, test, seed))
 				fmt.Printf("%s seed %d %s: its mean's error ‖E pred − E next‖ %.4g (a lower bound of W1)\n", p, seed, m, shift[m][len(shift[m])-1])
+				if avg != nil {
+					cf := *fitted
+					cf.Theta = avg
+					rc := newRow(c, o)
+					if err := rc.score(&cf, test, seed, false); err != nil {
+						t.Fatal(err)
+					}
+					fmt.Printf("AVG %s seed %d: θ averaged over the last %d epochs: %.4g\n", p, seed, navg, rc.EMD)
+				}
 				for i, th := range checkpoints {
 					cf := *fitted
 					cf.Theta = th
@@ -232,6 +263,18 @@ func sampleShiftError(train, test *snapshot.Snapshots) float64 {
 // from their steps: it translates snapshot k so that its mean is snapshot
 // 0's plus the test trajectories' mean shift from t_0 to t_k (JKO_CENTRE,
 // the experiment that tells how much of the error that noise causes).
+// thin keeps the first frac of the particles of every odd snapshot
+// (JKO_THIN): snapshots of unequal sizes, as real time courses have. The
+// rows of unpaired snapshots are independent draws, so the first rows are
+// a random subset.
+func thin(s *snapshot.Snapshots, frac float64) {
+	for k := 1; k < len(s.X); k += 2 {
+		n, d := s.X[k].Dims()
+		keep := max(2, int(math.Round(frac*float64(n))))
+		s.X[k] = mat.DenseCopyOf(s.X[k].Slice(0, keep, 0, d))
+	}
+}
+
 func centre(train, test *snapshot.Snapshots) {
 	mean := func(x *mat.Dense, j int) float64 {
 		n, _ := x.Dims()

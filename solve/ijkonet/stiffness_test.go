@@ -61,7 +61,7 @@ func TestStiffnessWarning(t *testing.T) {
 		}
 		var warned string
 		for _, w := range fit.Warnings {
-			if strings.HasPrefix(w, "τ·λmax") {
+			if strings.HasPrefix(w, "τ·λ = ") {
 				warned = w
 			}
 		}
@@ -72,5 +72,37 @@ func TestStiffnessWarning(t *testing.T) {
 			t.Errorf("dt %g: the warning should name τ·λ (0.25) and --step explicit: %q", c.dt, warned)
 		}
 		t.Logf("dt %g: a = %g, warnings %q", c.dt, fit.Theta[0], fit.Warnings)
+	}
+}
+
+// The warning follows the median particle, not the stiffest: V = Σ x_j⁴
+// (curvature 12 x_j²) with τ = 0.01 at five particles where τ·λ is
+// 0.0012, 0.0048, 0.0108, 0.0192 and 1.08 (one stiff particle) does not
+// warn, though τ·λmax ≥ 0.1; nor at 0.0108, 0.0432, 0.0972, 0.173, 9.72
+// (the median just below 0.1); at 0.0108, 0.0432, 0.27, 0.27, 9.72 it
+// does, naming the median's τ·λ and the largest.
+func TestStiffnessWarningMedian(t *testing.T) {
+	m := model(t, "param a = 1\npotential V(x) = a*sum(x^4)\n")
+	for _, c := range []struct {
+		xs   []float64
+		warn bool
+	}{
+		{[]float64{0.1, 0.2, 0.3, 0.4, 3}, false},
+		{[]float64{0.3, 0.6, 0.9, 1.2, 9}, false},
+		{[]float64{0.3, 0.6, 1.5, 1.5, 9}, true},
+	} {
+		pts := mat.NewDense(len(c.xs), 2, nil)
+		for i, x := range c.xs {
+			pts.Set(i, 0, x)
+		}
+		s := &snapshot.Snapshots{Times: []float64{0, 0.01}, X: []*mat.Dense{pts, pts}}
+		tl, _, _ := Stiffness(m, s, m.InitTheta(0))
+		w := stiffnessWarning(m, s, m.InitTheta(0))
+		if (w != "") != c.warn || tl < StiffnessThreshold {
+			t.Errorf("particles at %v: τ·λmax %g, warning %q, want one: %v", c.xs, tl, w, c.warn)
+		}
+		if c.warn && !strings.HasPrefix(w, "τ·λ = 0.27 at the median particle, τ·λmax = 9.72") {
+			t.Errorf("particles at %v: warning %q, want the median's 0.27 and the largest 9.72", c.xs, w)
+		}
 	}
 }

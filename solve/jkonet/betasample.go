@@ -74,8 +74,8 @@ func (a *Accumulator) SolveDrift(m *compile.Model, o Options) (*Result, error) {
 // order (the particles the coupling saw) and the densities unset or set
 // (the entropy's entry is 0 in the drift; unset, they are filled with
 // ρ = 1). FitLinear's drift correction for the coupling's bias is moved
-// onto res's θ, with its noise added to the standard errors (as FitLinear
-// adds it). A no-op when !BetaFromResidual(m, o).
+// onto res's θ, with its noise and β̂'s error through the bias's slope in β
+// added to the standard errors (as FitLinear adds them). A no-op when !BetaFromResidual(m, o).
 func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options) error {
 	if !BetaFromResidual(m, o) || res.Scheme != compile.Explicit {
 		return nil
@@ -137,6 +137,10 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 			}
 			res.Theta[j] = math.Min(math.Max(res.Theta[j]+full.Theta[j]-base.Theta[j], lo[j]), hi[j])
 			res.StdErr[j] = math.Hypot(res.StdErr[j], base.StdErr[j]/math.Sqrt(calSims)) * scale
+			if full.betaDriftSE != nil {
+				// β̂'s error, through the bias's slope in β.
+				res.StdErr[j] = math.Hypot(res.StdErr[j], full.betaDriftSE[j])
+			}
 		}
 	}
 	res.Theta[betaAt], res.StdErr[betaAt] = full.Theta[betaAt], full.StdErr[betaAt]

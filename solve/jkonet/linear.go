@@ -22,8 +22,10 @@ type Result struct {
 	// see linear.Result.StdErr), with σ̂² the noise 2β̂τ an entropy's β
 	// from the residuals implies where that exceeds the coupled
 	// residuals' variance (the coupling removes part of the noise from
-	// the residuals, not from the estimate), times √2 for the entries the
-	// coupling's bias correction moved; L-BFGS's and Adam's the
+	// the residuals, not from the estimate), times √(1 + 1/4) for the
+	// entries the coupling's bias correction moved (its mean of 4
+	// simulated refits), with β̂'s error times the bias's slope in β added
+	// in quadrature (driftBetaSlope); L-BFGS's and Adam's the
 	// Gauss–Newton σ̂²(JᵀWJ)⁻¹ at the optimum; all treat the pairs'
 	// coordinates as independent rows and condition on the density
 	// estimate, and without a β from the residuals they read the noise
@@ -81,6 +83,10 @@ type Result struct {
 	// free lists the entries of θ a closed-form fit solved for (the others
 	// are held at a bound), in the order of Linear.Theta.
 	free []int
+	// betaDriftSE is, for a closed form whose drift was corrected for the
+	// coupling's bias (residualBeta), the part of each entry's standard
+	// error that comes from β̂'s error (nil otherwise).
+	betaDriftSE []float64
 	// Scheme is the scheme the fit describes: compile.Explicit (the drift
 	// evaluated at x, Euler's step) or compile.Implicit (at y, the JKO
 	// step); iJKOnet fits the JKO step. Predictions should step the same
@@ -364,11 +370,16 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 		// carry (2βτ per coordinate), where that is larger.
 		scale := math.Sqrt(noiseInflation(m, prep, sv.res, b))
 		// The correction carries the simulations' noise (be.DriftVar:
-		// the mean of calSims refits).
+		// the mean of calSims refits) and β̂'s error times how the bias
+		// moves with β (be.DriftBeta).
+		out.betaDriftSE = make([]float64, len(out.Theta))
 		for j := range out.Theta {
 			if j != betaAt && !sv.fixed[j] {
 				out.Theta[j] = math.Min(math.Max(be.Drift[j], lo[j]), hi[j])
-				out.StdErr[j] *= math.Sqrt(be.DriftVar) * scale
+				if be.DriftBeta != nil {
+					out.betaDriftSE[j] = math.Abs(be.DriftBeta[j]) * be.StdErr
+				}
+				out.StdErr[j] = math.Hypot(out.StdErr[j]*math.Sqrt(be.DriftVar)*scale, out.betaDriftSE[j])
 			}
 		}
 	}

@@ -321,8 +321,10 @@ func Couple(x, y *mat.Dense, a, b []float64, cf CostFunc) (*Plan, error) {
 
 // CoupleWith returns an optimal plan between the weighted point clouds x
 // (n×d, weights a) and y (m×d, weights b) for the cost cf; nil weights are
-// uniform. The solver never stores the n×m cost matrix: memory grows as
-// (n + m)·k. The plan carries dual potentials U, V that certify its
+// uniform. The solver stores the n×m cost matrix only for small
+// problems in five dimensions and more (useDense: at most 6 million pairs,
+// 48 MB, unequal or weighted clouds); otherwise memory grows as (n + m)·k.
+// The plan carries dual potentials U, V that certify its
 // optimality over all pairs (U[i] + V[j] ≤ cost(i, j), with equality on
 // the plan's pairs).
 //
@@ -332,7 +334,8 @@ func Couple(x, y *mat.Dense, a, b []float64, cf CostFunc) (*Plan, error) {
 //
 // Cost: memory O((n + m)·(d + k)) for the clouds, their k-d trees and the
 // candidate graph (k nearest neighbours per point, plus the pairs the
-// coarse solves and the pricing add), never O(n·m); time has no useful
+// coarse solves and the pricing add), O(n·m) only under useDense's bound;
+// time has no useful
 // worst-case bound (the pricing pass is a k-d tree query per row, the
 // solve a shortest-path or simplex method on the graph); BENCHMARKS.md
 // measures it (its "couplings" stage).
@@ -408,6 +411,9 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 		p.V[j] = res.v[t]
 	}
 	if len(rows) < n {
+		if res.kdY == nil {
+			res.kdY = newKDTree(pr.ys, pr.mm, d, cf)
+		}
 		res.kdY.setOffsets(res.v)
 		var qs kdQuery
 		for i, w := range aa {
@@ -417,6 +423,9 @@ func CoupleWith(x, y *mat.Dense, a, b []float64, cf CostFunc, opt Options) (*Pla
 		}
 	}
 	if len(cols) < m {
+		if res.kdX == nil {
+			res.kdX = newKDTree(pr.xs, pr.nn, d, cf)
+		}
 		res.kdX.setOffsets(res.u)
 		var qs kdQuery
 		for j, w := range bb {

@@ -13,7 +13,9 @@ import (
 // Options configures CoupleWith.
 type Options struct {
 	// Neighbours is the number k of nearest neighbours, in the other
-	// cloud, of every point that seed the candidate graph (default 8).
+	// cloud, of every point that seed the candidate graph (default 8;
+	// unused by the general solver where it scans the cost matrix, see
+	// useDense).
 	Neighbours int
 	// Prices, if set, are column prices to start the solve of equal
 	// uniform clouds from, one per point of y in the cost's units (a
@@ -61,6 +63,10 @@ var pricingLimit = 16
 // clouds; 2 was worse than 4).
 var startLimit, sourceStartLimit = 16, 4
 
+// denseSourceStartLimit is sourceStartLimit when the cost matrix answers
+// the queries.
+var denseSourceStartLimit = 8
+
 // sparseMaxPivots bounds the pivots per arc and node (a safety net: a
 // solve that exceeds it reports an error instead of running forever).
 const sparseMaxPivots = 200
@@ -98,24 +104,27 @@ func (p *sparseProblem) cost(s, t int) float64 {
 type sparseResult struct {
 	pairs []Pair // indices into the kept points
 	u, v  []float64
-	kdX   *kdTree
+	kdX   *kdTree // the clouds' k-d trees, or nil if not built
 	kdY   *kdTree
 }
 
 // solveSparse solves the transport problem by the network simplex on a
 // sparse candidate graph (the k nearest neighbours of every point in the
 // other cloud; for large problems also the links of the solution between
-// the coarsened clouds, solved recursively, and the pairs of least reduced
-// cost under the potentials it suggests), then prices all n·m pairs with
-// k-d tree queries (never storing the cost matrix), adds the arcs that
+// the coarsened clouds, solved recursively; and the pairs of least reduced
+// cost under the potentials it suggests, which alone make the graph where
+// the cost matrix is stored, useDense), then prices all n·m pairs with
+// k-d tree queries or scans of the cost matrix, adds the arcs that
 // violate dual feasibility and re-solves from the current basis, until no
 // pair violates it: the final potentials certify optimality over all
 // pairs.
 func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	start := time.Now()
 	nn, mm, d := p.nn, p.mm, p.d
-	kdX := newKDTree(p.xs, nn, d, p.cf)
-	kdY := newKDTree(p.ys, mm, d, p.cf)
+	ms := nn+mm >= multiscaleMin && p.multiscale()
+	// The k-d trees answer the queries unless the cost matrix does, and
+	// cluster the clouds for the coarse problem.
+	var kdX, kdY *kdTree
 	k := opt.Neighbours
 	if k <= 0 {
 		k = 8
@@ -124,31 +133,65 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	kx, ky := min(k, mm), min(k, nn)
 	fromX := make([]hit, nn*kx)
 	fromY := make([]hit, mm*ky)
-	parallel.Chunks(nn, 64, func(lo, hi int) {
-		var qs kdQuery
-		for s := lo; s < hi; s++ {
-			copy(fromX[s*kx:(s+1)*kx], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), kx, false, &qs))
-		}
-	})
-	parallel.Chunks(mm, 64, func(lo, hi int) {
-		var qs kdQuery
-		for t := lo; t < hi; t++ {
-			copy(fromY[t*ky:(t+1)*ky], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), ky, false, &qs))
-		}
-	})
-	all := make([]arc, 0, len(fromX)+len(fromY))
-	for q, h := range fromX {
-		all = append(all, arc{int32(q / kx), h.J, h.Val})
+	// Small problems in five dimensions and more: the cost matrix
+	// answers the queries.
+	var dc *denseCosts
+	cost := p.cost
+	if useDense(nn, mm, d) {
+		dc = allocDense(nn, mm) // filled with the first column queries
+		cost = func(s, t int) float64 { return dc.c[s*mm+t] }
 	}
-	for q, h := range fromY {
-		all = append(all, arc{h.J, int32(q / ky), h.Val})
+	if dc == nil || ms {
+		kdX, kdY = newKDTree(p.xs, nn, d, p.cf), newKDTree(p.ys, mm, d, p.cf)
+	}
+	// rowQuery and colQuery are the k-d tree queries of a source or a
+	// sink, or the dense scans.
+	rowQuery := func(s int, off []float64, thr float64, limit int, qs *kdQuery) []hit {
+		if dc != nil {
+			return dc.row(s, off, thr, limit, qs)
+		}
+		return kdY.search(p.xs[s*d:(s+1)*d], thr, limit, off != nil, qs)
+	}
+	colQueries := func(off []float64, limit int, out []hit, cnt []int) {
+		if dc != nil {
+			dc.columns(off, limit, out, cnt)
+			return
+		}
+		if off != nil {
+			kdX.setOffsets(off)
+		}
+		parallel.Chunks(mm, 64, func(lo, hi int) {
+			var qs kdQuery
+			for t := lo; t < hi; t++ {
+				cnt[t] = copy(out[t*limit:(t+1)*limit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), limit, off != nil, &qs))
+			}
+		})
+	}
+	// With the cost matrix, the candidates come from the start queries
+	// alone (below), which then give exact c-transforms over all pairs.
+	var all []arc
+	if dc == nil {
+		parallel.Chunks(nn, 64, func(lo, hi int) {
+			var qs kdQuery
+			for s := lo; s < hi; s++ {
+				copy(fromX[s*kx:(s+1)*kx], rowQuery(s, nil, math.Inf(1), kx, &qs))
+			}
+		})
+		colQueries(nil, ky, fromY, make([]int, mm))
+		all = make([]arc, 0, len(fromX)+len(fromY))
+		for q, h := range fromX {
+			all = append(all, arc{int32(q / kx), h.J, h.Val})
+		}
+		for q, h := range fromY {
+			all = append(all, arc{h.J, int32(q / ky), h.Val})
+		}
 	}
 	// Multiscale: every pair of points in two clusters that the coarse
 	// problem's solution links; the coarse potentials seed the fine ones.
 	u0 := make([]float64, nn)
-	if nn+mm >= multiscaleMin && p.multiscale() {
+	if ms {
 		var err error
-		if all, err = coarseStart(p, opt, kdX, kdY, u0, all); err != nil {
+		if all, err = coarseStart(p, opt, kdX, kdY, u0, all, true); err != nil {
 			return nil, err
 		}
 	}
@@ -156,40 +199,55 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	// transforms sets v0 to the c-transform of u0 over the candidates and
 	// u0 to the c-transform of v0.
 	transforms := func() { cTransforms(all, u0, v0) }
-	transforms()
 	// Where every point goes under these potentials: the pairs of least
-	// reduced cost over all pairs, both ways.
-	fromX = slices.Grow(fromX[:0], nn*startLimit)[:nn*startLimit]
+	// reduced cost over all pairs, both ways. The k-d trees query the
+	// sources after the c-transforms over the candidates; the dense scans
+	// query the sinks first (v0: the c-transform of u0 over all pairs),
+	// then the sources, with more sinks each (measured with cachegrind:
+	// 8 sinks 4% fewer instructions than 4 on the EB pair 2498 × 1967,
+	// as many on uniform 5-D clouds).
+	srcLimit := sourceStartLimit
+	if dc == nil {
+		transforms()
+	} else {
+		srcLimit = denseSourceStartLimit
+	}
+	fromX = slices.Grow(fromX[:0], nn*srcLimit)[:nn*srcLimit]
 	fromY = slices.Grow(fromY[:0], mm*startLimit)[:mm*startLimit]
 	cntX, cntY := make([]int, nn), make([]int, mm)
-	kdY.setOffsets(v0)
+	if dc != nil {
+		dc.fillColumns(p, u0, startLimit, fromY, cntY)
+		for t := range v0 {
+			v0[t] = fromY[t*startLimit].Val
+		}
+	} else {
+		kdY.setOffsets(v0)
+	}
 	parallel.Chunks(nn, 64, func(lo, hi int) {
 		var qs kdQuery
 		for s := lo; s < hi; s++ {
-			cntX[s] = copy(fromX[s*startLimit:(s+1)*startLimit], kdY.search(p.xs[s*d:(s+1)*d], math.Inf(1), sourceStartLimit, true, &qs))
+			cntX[s] = copy(fromX[s*srcLimit:(s+1)*srcLimit], rowQuery(s, v0, math.Inf(1), srcLimit, &qs))
 		}
 	})
-	kdX.setOffsets(u0)
-	parallel.Chunks(mm, 64, func(lo, hi int) {
-		var qs kdQuery
-		for t := lo; t < hi; t++ {
-			cntY[t] = copy(fromY[t*startLimit:(t+1)*startLimit], kdX.search(p.ys[t*d:(t+1)*d], math.Inf(1), startLimit, true, &qs))
-		}
-	})
+	if dc == nil {
+		colQueries(u0, startLimit, fromY, cntY)
+	}
+	// The arcs carry their costs as computed once (not value + offset, a
+	// rounding away), so duplicates agree.
 	for s := 0; s < nn; s++ {
-		for _, h := range fromX[s*startLimit : s*startLimit+cntX[s]] {
-			all = append(all, arc{int32(s), h.J, h.Val + v0[h.J]})
+		for _, h := range fromX[s*srcLimit : s*srcLimit+cntX[s]] {
+			all = append(all, arc{int32(s), h.J, cost(s, int(h.J))})
 		}
 	}
 	for t := 0; t < mm; t++ {
 		for _, h := range fromY[t*startLimit : t*startLimit+cntY[t]] {
-			all = append(all, arc{h.J, int32(t), h.Val + u0[h.J]})
+			all = append(all, arc{h.J, int32(t), cost(int(h.J), t)})
 		}
 	}
 	fromX, fromY = nil, nil
 	all = sortArcs(all, nn)
 	transforms()
-	tr := newTree(nn, mm, p.cost)
+	tr := newTree(nn, mm, cost)
 	// Greedy (matrix-minimum) allocation over the candidates by reduced
 	// cost for these potentials.
 	byCost := slices.Clone(all)
@@ -197,17 +255,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		e := &byCost[q]
 		e.c -= u0[e.s] + v0[e.t]
 	}
-	slices.SortFunc(byCost, func(x, y arc) int {
-		switch {
-		case x.c < y.c:
-			return -1
-		case x.c > y.c:
-			return 1
-		case x.s != y.s:
-			return int(x.s - y.s)
-		}
-		return int(x.t - y.t)
-	})
+	byCost = sortByCost(byCost)
 	ra, rb := slices.Clone(p.a), slices.Clone(p.b)
 	var fs, ft []int32
 	for _, e := range byCost {
@@ -344,11 +392,13 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 		}
 		// Price every pair against fresh potentials.
 		tr.refreshPotentials()
-		kdY.setOffsets(tr.pot[nn:])
+		if dc == nil {
+			kdY.setOffsets(tr.pot[nn:])
+		}
 		parallel.Chunks(nn, 64, func(lo, hi int) {
 			var qs kdQuery
 			for s := lo; s < hi; s++ {
-				h := kdY.search(p.xs[s*d:(s+1)*d], tr.pot[s]-eps, pricingLimit, true, &qs)
+				h := rowQuery(s, tr.pot[nn:], tr.pot[s]-eps, pricingLimit, &qs)
 				viol[s] = append(viol[s][:0], h...)
 			}
 		})
@@ -395,58 +445,105 @@ type arc struct {
 	c    float64
 }
 
-// sortArcs sorts arcs by source then sink (a counting sort by source,
-// then a sort of each source's sinks, insertion for a few) and keeps one
-// of duplicates (the first, or with many sinks the cheapest); sources are
-// below n.
+// sortArcs sorts arcs by source then sink and keeps one of duplicates
+// (the cheapest, the first of equal costs); sources are below n. Two
+// stable counting sorts, by sink then by source: linear in the arcs (the
+// comparison sorts of each source's sinks it replaces took 25M of the
+// 271M instructions of a uniform 1000 × 1300 2-D solve).
 func sortArcs(all []arc, n int) []arc {
-	start := make([]int32, n+1)
+	m := 0
 	for _, e := range all {
+		m = max(m, int(e.t)+1)
+	}
+	// Stable counting sorts: by sink into byT, then by source back.
+	byT := make([]arc, len(all))
+	start := make([]int32, max(n, m)+1)
+	for _, e := range all {
+		start[e.t+1]++
+	}
+	for i := 1; i <= m; i++ {
+		start[i] += start[i-1]
+	}
+	for _, e := range all {
+		byT[start[e.t]] = e
+		start[e.t]++
+	}
+	clear(start)
+	for _, e := range byT {
 		start[e.s+1]++
 	}
 	for i := 1; i <= n; i++ {
 		start[i] += start[i-1]
 	}
-	out := make([]arc, len(all))
-	fill := slices.Clone(start[:n])
-	for _, e := range all {
-		out[fill[e.s]] = e
-		fill[e.s]++
+	out := all
+	for _, e := range byT {
+		out[start[e.s]] = e
+		start[e.s]++
 	}
 	k := 0
-	for i := 0; i < n; i++ {
-		row := out[start[i]:start[i+1]]
-		if len(row) > 32 {
-			// Duplicates are ordered by cost: the cheaper is kept.
-			slices.SortFunc(row, func(x, y arc) int {
-				switch {
-				case x.t != y.t:
-					return int(x.t - y.t)
-				case x.c < y.c:
-					return -1
-				case x.c > y.c:
-					return 1
-				}
-				return 0
-			})
-		}
-		for a := 1; a < len(row); a++ {
-			e := row[a]
-			b := a
-			for b > 0 && row[b-1].t > e.t {
-				row[b] = row[b-1]
-				b--
-			}
-			row[b] = e
-		}
-		for a, e := range row {
-			if a == 0 || e.t != row[a-1].t {
-				out[k] = e
-				k++
-			}
+	for a, e := range out {
+		switch {
+		case a == 0 || e.s != out[k-1].s || e.t != out[k-1].t:
+			out[k] = e
+			k++
+		case e.c < out[k-1].c:
+			out[k-1] = e
 		}
 	}
 	return out[:k]
+}
+
+// sortByCost sorts arcs, which sortArcs left ordered by source then
+// sink, by cost, ties by source then sink: a stable least-significant-
+// digit radix sort of the costs' bits, 11 bits a pass (passes where every
+// arc has the same digit are skipped). It returns the sorted arcs (arcs
+// or a buffer of the same length). Measured with cachegrind: a whole
+// solve of uniform 1000 × 1300 clouds takes 279M → 267M instructions in
+// 2-D, 345M → 335M in 5-D against the comparison sort it replaces.
+func sortByCost(arcs []arc) []arc {
+	const bits = 11
+	n := len(arcs)
+	if n == 0 {
+		return arcs
+	}
+	keys := make([]uint64, n)
+	for q, e := range arcs {
+		// The order of float64 values as unsigned integers: negative
+		// numbers have every bit flipped, others only the sign.
+		k := math.Float64bits(e.c)
+		if k>>63 != 0 {
+			k = ^k
+		} else {
+			k |= 1 << 63
+		}
+		keys[q] = k
+	}
+	src, dst := arcs, make([]arc, n)
+	srcK, dstK := keys, make([]uint64, n)
+	var count [1 << bits]int
+	for shift := 0; shift < 64; shift += bits {
+		clear(count[:])
+		for _, k := range srcK {
+			count[(k>>shift)&(1<<bits-1)]++
+		}
+		if count[(srcK[0]>>shift)&(1<<bits-1)] == n {
+			continue
+		}
+		pos := 0
+		for b, c := range count {
+			count[b] = pos
+			pos += c
+		}
+		for q, k := range srcK {
+			b := (k >> shift) & (1<<bits - 1)
+			dst[count[b]] = src[q]
+			dstK[count[b]] = k
+			count[b]++
+		}
+		src, dst = dst, src
+		srcK, dstK = dstK, srcK
+	}
+	return src
 }
 
 // multiscale tells whether the candidate graph should hold the links of
@@ -577,7 +674,11 @@ const listScanCap = 16
 
 // sparseBlock and listFactor scale the pricing block and the candidate
 // list of the sparse simplex with the square root of the number of arcs.
-var sparseBlock, listFactor = 4.0, 2.0
+// With the candidate graphs of the dense queries and the coarse slopes, a
+// block of 2·√arcs takes 1–4% fewer instructions than 4·√arcs on the EB
+// pairs and uniform 2-D clouds of 4,500–9,000 points, 10% on 1000 × 1300
+// 2-D, as many on uniform 5-D clouds (cachegrind).
+var sparseBlock, listFactor = 2.0, 2.0
 
 // cTransforms sets v to the c-transform of u over the arcs (v_t = min over
 // arcs (s, t) of c − u_s), then u to the c-transform of v.
@@ -598,9 +699,10 @@ func cTransforms(arcs []arc, u, v []float64) {
 
 // coarseStart solves the problem between p's clouds coarsened into
 // clusters of at most clusterSize points, sets u (one entry per point of
-// the first cloud) to its clusters' coarse potentials, and appends to arcs
-// every pair of points in two clusters the coarse plan links.
-func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, arcs []arc) ([]arc, error) {
+// the first cloud) to its clusters' coarse potentials (with slopes, plus
+// addSlopes' first-order term), and appends to arcs every pair of points
+// in two clusters the coarse plan links.
+func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, arcs []arc, slopes bool) ([]arc, error) {
 	cx, ax, gx := kdX.clusters(p.xs, p.a, clusterSize)
 	cy, ay, gy := kdY.clusters(p.ys, p.b, clusterSize)
 	coarse := &sparseProblem{nn: len(ax), mm: len(ay), d: p.d, cf: p.cf, xs: cx, ys: cy, a: ax, b: ay}
@@ -613,6 +715,9 @@ func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, a
 			u[s] = cres.u[c]
 		}
 	}
+	if slopes {
+		addSlopes(p, cres.pairs, cx, ax, gx, cy, u)
+	}
 	for _, q := range cres.pairs {
 		for _, s := range gx[q.I] {
 			for _, t := range gy[q.J] {
@@ -621,4 +726,46 @@ func coarseStart(p *sparseProblem, opt Options, kdX, kdY *kdTree, u []float64, a
 		}
 	}
 	return arcs, nil
+}
+
+// addSlopes adds to the coarse potentials u (per point of the first
+// cloud) a first-order term within each cluster: u_s += g·(x_s − centre),
+// where g, the potential's gradient at the cluster's centre, is the mean
+// over the coarse plan's links of the cost's gradient in x there (at an
+// optimum ∇u(x) = ∇ₓc(x, T(x))). The coarse potentials are constant per
+// cluster, so a cluster's points otherwise start from one value; with the
+// slopes the greedy start over the reduced costs is closer to the optimal
+// basis: on the EB train pairs 26–37% fewer pivots (2498 × 1967: 34,100 →
+// 25,400) and 10–21% fewer instructions with the dense queries; nothing
+// gained on independent uniform 5-D clouds, where the optimal potential
+// is rough at the clusters' scale.
+func addSlopes(p *sparseProblem, links []Pair, cx, ax []float64, gx [][]int32, cy, u []float64) {
+	d := p.d
+	grad := make([]float64, len(ax)*d)
+	for _, q := range links {
+		xc, yc := cx[q.I*d:(q.I+1)*d], cy[q.J*d:(q.J+1)*d]
+		g := grad[q.I*d : (q.I+1)*d]
+		w := q.Mass / ax[q.I]
+		switch p.cf {
+		case SqEuclidean:
+			for k := range g {
+				g[k] += w * 2 * (xc[k] - yc[k])
+			}
+		case Euclidean:
+			if r := math.Sqrt(pointCost(xc, yc, SqEuclidean)); r > 0 {
+				for k := range g {
+					g[k] += w * (xc[k] - yc[k]) / r
+				}
+			}
+		}
+	}
+	for c, members := range gx {
+		xc, g := cx[c*d:(c+1)*d], grad[c*d:(c+1)*d]
+		for _, s := range members {
+			xs := p.xs[int(s)*d : (int(s)+1)*d]
+			for k := range g {
+				u[s] += g[k] * (xs[k] - xc[k])
+			}
+		}
+	}
 }

@@ -575,7 +575,7 @@ func assignAuction(g *assignGraph, v []float64, budget int) {
 func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc) ([]arc, []float64, error) {
 	n, d := p.nn, p.d
 	u0, v0 := make([]float64, n), make([]float64, n)
-	all, err := coarseStart(p, opt, kdX, kdY, u0, all)
+	all, err := coarseStart(p, opt, kdX, kdY, u0, all, false)
 	if err != nil {
 		return nil, nil, err
 	}
