@@ -40,10 +40,17 @@ import (
 //
 // The lattice is used when it is cheaper than the pair sums for the number
 // of targets expected, and d ≤ 3; otherwise At sums over the pairs exactly.
+//
+// The sources may carry weights (NewWeightedGaussSum): H(t) =
+// Σ_j w_j exp(−‖t − y_j‖²/s). Anterpolation spreads w_j instead of a unit
+// mass and the pair sums multiply by w_j; the errors above are per unit of
+// |w_j|, so the bounds become tol·Σ_j |w_j| for H and tol·max|g′|·Σ_j |w_j|
+// for ∂_k H (TestWeightedGaussSumMatchesPairs).
 type GaussSum struct {
 	d   int
 	s   float64
 	ys  []float64 // the exact path (lat == nil)
+	ws  []float64 // the sources' weights (nil: 1)
 	ny  int
 	lat *gaussLattice
 }
@@ -83,7 +90,17 @@ type gaussKey struct {
 // exp(−‖t − y‖²/s), s > 0, to the tolerance tol (see GaussSum) for about
 // targets targets.
 func NewGaussSum(ys []float64, ny, d int, s, tol float64, targets int) *GaussSum {
+	return NewWeightedGaussSum(ys, nil, ny, d, s, tol, targets)
+}
+
+// NewWeightedGaussSum is NewGaussSum for the sums Σ_j w_j exp(−‖t − y_j‖²/s)
+// with the weights w (ny entries; nil for 1): the tolerance is then per
+// unit of Σ_j |w_j| (see GaussSum).
+func NewWeightedGaussSum(ys, w []float64, ny, d int, s, tol float64, targets int) *GaussSum {
 	gs := &GaussSum{d: d, s: s, ys: ys[:ny*d], ny: ny}
+	if w != nil {
+		gs.ws = w[:ny]
+	}
 	if ny == 0 || d > 3 || !(tol > 0) {
 		return gs
 	}
@@ -120,7 +137,7 @@ func NewGaussSum(ys []float64, ny, d int, s, tol float64, targets int) *GaussSum
 		L.stride[k] = st
 		st *= L.n[k]
 	}
-	L.build(ys, ny, d, s, int(reach))
+	L.build(ys, gs.ws, ny, d, s, int(reach))
 	gs.lat = L
 	return gs
 }
@@ -151,6 +168,9 @@ func (gs *GaussSum) At(t []float64, n int, val, grad []float64) {
 				fac[k] = w
 				e *= math.Exp(-w * w / gs.s)
 			}
+			if gs.ws != nil {
+				e *= gs.ws[j]
+			}
 			H += e
 			for k := range d {
 				G[k] += -2 / gs.s * fac[k] * e
@@ -165,17 +185,28 @@ func (gs *GaussSum) At(t []float64, n int, val, grad []float64) {
 	}
 }
 
-// build spreads the sources onto the lattice and convolves with the kernel
-// along each axis.
-func (L *gaussLattice) build(ys []float64, ny, d int, s float64, reach int) {
+// build spreads the sources (with the weights ws, nil for 1) onto the
+// lattice and convolves with the kernel along each axis.
+func (L *gaussLattice) build(ys, ws []float64, ny, d int, s float64, reach int) {
 	p := L.p
 	total := L.stride[0] * L.n[0]
 	W := make([]float64, total)
 	var base [3]int
 	var lw [3][gaussStencil]float64
 	for j := range ny {
+		wj := 1.0
+		if ws != nil {
+			wj = ws[j]
+			if wj == 0 {
+				continue
+			}
+		}
 		for k := range d {
 			base[k] = L.stencil(k, ys[j*d+k], lw[k][:])
+		}
+		// The weight goes into the first axis's stencil weights.
+		for a := range p {
+			lw[0][a] *= wj
 		}
 		switch d {
 		case 1:

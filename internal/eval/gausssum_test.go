@@ -117,3 +117,91 @@ func TestGaussSumCores(t *testing.T) {
 		}
 	}
 }
+
+// Weighted sources (weights of both signs, some zero): the pair sums equal
+// Σ_j w_j exp(−‖t − y_j‖²/s) written out here, and the lattice equals them
+// to the stated bound, tol·Σ|w_j| in H and tol·max|g′|·Σ|w_j| in ∇H;
+// the unweighted sums are far off (the weights are not ignored).
+func TestWeightedGaussSumMatchesPairs(t *testing.T) {
+	for _, tc := range []struct {
+		d      int
+		s, tol float64
+		ny     int
+	}{
+		{1, 0.5, 1e-9, 300},
+		{2, 0.5, 1e-9, 800},
+		{2, 1.5, 1e-6, 800},
+		{3, 2, 1e-6, 2000},
+	} {
+		r := rand.New(rand.NewPCG(uint64(tc.d), 11))
+		d := tc.d
+		ys := make([]float64, tc.ny*d)
+		for i := range ys {
+			ys[i] = 2 * r.NormFloat64()
+		}
+		w := make([]float64, tc.ny)
+		sumAbs := 0.0
+		for j := range w {
+			if j%7 != 3 {
+				w[j] = 3 * r.NormFloat64()
+			}
+			sumAbs += math.Abs(w[j])
+		}
+		const nt = 300
+		tg := make([]float64, nt*d)
+		for i := range tg {
+			tg[i] = 4 * r.NormFloat64()
+		}
+		// The sums written out.
+		ref, refG := make([]float64, nt), make([]float64, nt*d)
+		for i := range nt {
+			for j := range tc.ny {
+				r2 := 0.0
+				for k := range d {
+					v := tg[i*d+k] - ys[j*d+k]
+					r2 += v * v
+				}
+				e := w[j] * math.Exp(-r2/tc.s)
+				ref[i] += e
+				for k := range d {
+					refG[i*d+k] += -2 / tc.s * (tg[i*d+k] - ys[j*d+k]) * e
+				}
+			}
+		}
+		exact := NewWeightedGaussSum(ys, w, tc.ny, d, tc.s, 0, nt)
+		fast := NewWeightedGaussSum(ys, w, tc.ny, d, tc.s, tc.tol, 1e9)
+		plain := NewGaussSum(ys, tc.ny, d, tc.s, tc.tol, 1e9)
+		if exact.Lattice() || !fast.Lattice() || !plain.Lattice() {
+			t.Fatalf("d=%d: the paths are not the ones asked for", d)
+		}
+		gmax := math.Sqrt(2/tc.s) * math.Exp(-0.5)
+		worst := func(h, g []float64) (float64, float64) {
+			wv, wg := 0.0, 0.0
+			for i := range nt {
+				wv = math.Max(wv, math.Abs(h[i]-ref[i])/sumAbs)
+				for k := range d {
+					wg = math.Max(wg, math.Abs(g[i*d+k]-refG[i*d+k])/(sumAbs*gmax))
+				}
+			}
+			return wv, wg
+		}
+		for _, c := range []struct {
+			name  string
+			gs    *GaussSum
+			bound float64
+		}{{"pairs", exact, 1e-14}, {"lattice", fast, tc.tol}} {
+			h, g := make([]float64, nt), make([]float64, nt*d)
+			c.gs.At(tg, nt, h, g)
+			wv, wg := worst(h, g)
+			t.Logf("d=%d s=%g tol %g %s: error per unit weight %.3g in H, %.3g in ∇H", d, tc.s, tc.tol, c.name, wv, wg)
+			if wv > c.bound || wg > c.bound {
+				t.Errorf("d=%d s=%g tol %g %s: error per unit weight %.3g in H, %.3g in ∇H, bound %g", d, tc.s, tc.tol, c.name, wv, wg, c.bound)
+			}
+		}
+		h, g := make([]float64, nt), make([]float64, nt*d)
+		plain.At(tg, nt, h, g)
+		if wv, wg := worst(h, g); wv < 1e-3 && wg < 1e-3 {
+			t.Errorf("d=%d: the unweighted sums match the weighted ones (%.3g, %.3g)", d, wv, wg)
+		}
+	}
+}
