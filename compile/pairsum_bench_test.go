@@ -26,7 +26,7 @@ func BenchmarkPaperLinearInteraction(b *testing.B) {
 	x := ys[:n*d]
 	P := m.NumParams
 	F, c := make([]float64, n*d*P), make([]float64, n*d)
-	theta := m.InitTheta(0)
+	theta := benchTheta(m)
 	g := make([]float64, n*d)
 	b.Run("features", func(b *testing.B) {
 		for b.Loop() {
@@ -100,7 +100,7 @@ func BenchmarkPaperLinearInteraction2000(b *testing.B) {
 	}
 	P := m.NumParams
 	F, c := make([]float64, n*d*P), make([]float64, n*d)
-	theta := m.InitTheta(0)
+	theta := benchTheta(m)
 	g := make([]float64, n*d)
 	b.Run("features", func(b *testing.B) {
 		for b.Loop() {
@@ -159,7 +159,7 @@ func BenchmarkPaperLinearInteraction20k(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	P := m.NumParams
 	F, c := make([]float64, n*d*P), make([]float64, n*d)
-	theta := m.InitTheta(0)
+	theta := benchTheta(m)
 	g := make([]float64, n*d)
 	cloud := func() []float64 {
 		ys := make([]float64, ny*d)
@@ -180,4 +180,15 @@ func BenchmarkPaperLinearInteraction20k(b *testing.B) {
 			m.InteractionGrad(g, ys, n, ys, ny, theta)
 		}
 	})
+}
+
+// benchTheta is a θ with every entry nonzero (InitTheta leaves plain
+// parameters at 0, and a drift of zero weights is no work).
+func benchTheta(m *Model) []float64 {
+	r := rand.New(rand.NewPCG(2, 2))
+	theta := m.InitTheta(0)
+	for i := range theta {
+		theta[i] = 0.1 * r.NormFloat64()
+	}
+	return theta
 }
