@@ -543,29 +543,83 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 }
 
 // gaussDrift adds the Gaussian terms' mean-field drift to dst (n×d): for
-// row i, Σ_m w_m ∇H(x_i − c_m)/count_i.
+// row i, (Σ_m w_m ∇H(x_i − c_m) − self_i·Σ_m w_m ∇g(−c_m))/count_i.
+//
+// With θ known the sum over the bumps comes first: Σ_m w_m ∇H(x − c_m) =
+// ∇G(x), G(x) = Σ_j Σ_m w_m g(x − (y_j + c_m)), one weighted Gauss sum over
+// the ny·M shifted sources (the bumps with w_m = 0 left out), so a row
+// costs one lattice interpolation instead of M; the lattice covers the
+// rows' box and the shifted sources within the kernel's reach of it. The lattice's error is
+// tol per unit of Σ_j Σ_m |w_m| = ny·Σ_m |w_m| (see eval.GaussSum): the
+// drift of a row errs by at most gaussTol·max|g′|·Σ_m |w_m|·ny/count_i,
+// the same bound as the sums bump by bump (TestGaussDriftContracted). The
+// sums do not go through the memo (they depend on θ), so a row's drift does
+// not depend on what was asked before.
 func (m *Model) gaussDrift(dst, x []float64, n int, ys []float64, ny int, self []int, theta []float64) {
-	d, W := m.Dim, m.gaussWidth()
-	G := m.gaussGrads(x, n, ys, ny, self)
+	d := m.Dim
+	if n == 0 {
+		return
+	}
+	// The rows' box: the lattice covers it and the sources within reach.
+	tlo, thi := slices.Clone(x[:d]), slices.Clone(x[:d])
 	for i := range n {
-		c := ny - self[i]
-		if c == 0 {
+		for k := range d {
+			tlo[k], thi[k] = math.Min(tlo[k], x[i*d+k]), math.Max(thi[k], x[i*d+k])
+		}
+	}
+	for _, t := range m.gauss {
+		w := theta[m.Params[t.block].Offset:][:t.m]
+		var cs []int // the bumps with w_m ≠ 0
+		for c, wc := range w {
+			if wc != 0 {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 || ny == 0 {
 			continue
 		}
-		off := 0
-		for _, t := range m.gauss {
-			w := theta[m.Params[t.block].Offset:][:t.m]
-			g := G[i*W+off:]
-			inv := t.sign / float64(c)
-			for k := range d {
-				s := 0.0
-				for mm, wm := range w {
-					s += wm * g[mm*d+k]
-				}
-				dst[i*d+k] += s * inv
-			}
-			off += t.m * d
+		K := len(cs)
+		cc, wc := make([]float64, K*d), make([]float64, K)
+		for q, c := range cs {
+			copy(cc[q*d:(q+1)*d], t.centres[c*d:(c+1)*d])
+			wc[q] = w[c]
 		}
+		targets := n
+		if gaussLattice {
+			targets = math.MaxInt32
+		}
+		gs := eval.NewShiftedGaussSum(ys, ny, cc, wc, K, d, t.s, gaussTol, targets, tlo, thi)
+		// Σ_m w_m ∇g(−c_m) = Σ_m w_m (2/s)·c_m·g(c_m), the self-pairs.
+		self0 := make([]float64, d)
+		for _, c := range cs {
+			cc := t.centres[c*d : (c+1)*d]
+			r2 := 0.0
+			for _, v := range cc {
+				r2 += v * v
+			}
+			g0 := w[c] * math.Exp(-r2/t.s)
+			for k := range d {
+				self0[k] += 2 / t.s * cc[k] * g0
+			}
+		}
+		nb := gaussBlocks(n)
+		parallel.Claim(nb, func(next func() int) {
+			gr := make([]float64, gaussRowBlock*d)
+			for bi := next(); bi < nb; bi = next() {
+				lo, hi := bi*gaussRowBlock, min(n, (bi+1)*gaussRowBlock)
+				gs.At(x[lo*d:hi*d], hi-lo, nil, gr[:(hi-lo)*d])
+				for i := lo; i < hi; i++ {
+					c := ny - self[i]
+					if c == 0 {
+						continue
+					}
+					inv, sc := t.sign/float64(c), float64(self[i])
+					for k := range d {
+						dst[i*d+k] += (gr[(i-lo)*d+k] - sc*self0[k]) * inv
+					}
+				}
+			}
+		})
 	}
 }
 

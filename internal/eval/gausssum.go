@@ -53,6 +53,14 @@ type GaussSum struct {
 	ws  []float64 // the sources' weights (nil: 1)
 	ny  int
 	lat *gaussLattice
+	// tlo, thi: the box the targets were declared in (NewGaussSumIn), or
+	// nil; targets outside it are summed over the pairs. none: no source
+	// reaches the box (the sums in it are 0).
+	tlo, thi []float64
+	none     bool
+	// cs, cw: the sources are y_j + c_m with the weights w_m, m < M
+	// (NewShiftedGaussSum); nil otherwise.
+	cs, cw []float64
 }
 
 // gaussLattice holds the lattice values of H and ∇H.
@@ -66,6 +74,11 @@ type gaussLattice struct {
 	vals []float64
 	// reach: targets outside [boxLo − R, boxHi + R] on an axis get 0.
 	boxLo, boxHi []float64
+	// With a box of targets (NewGaussSumIn): targets outside [tl, th] get
+	// 0 (at), and the convolutions write only the points o0..o1 per axis,
+	// the stencils of the targets in it.
+	tl, th []float64
+	o0, o1 []int
 }
 
 // gaussStencil is the number of lattice points per axis of the
@@ -97,6 +110,16 @@ func NewGaussSum(ys []float64, ny, d int, s, tol float64, targets int) *GaussSum
 // with the weights w (ny entries; nil for 1): the tolerance is then per
 // unit of Σ_j |w_j| (see GaussSum).
 func NewWeightedGaussSum(ys, w []float64, ny, d int, s, tol float64, targets int) *GaussSum {
+	return NewGaussSumIn(ys, w, ny, d, s, tol, targets, nil, nil)
+}
+
+// NewGaussSumIn is NewWeightedGaussSum for targets expected in the box
+// [tlo, thi] (d entries each; nil for anywhere): the lattice covers only
+// the box and the sources within the kernel's reach R of it (the others
+// add less than tol/1000 per unit weight to any target in the box, the
+// truncation the convolutions make anyway), and At sums over the pairs
+// for targets outside the box.
+func NewGaussSumIn(ys, w []float64, ny, d int, s, tol float64, targets int, tlo, thi []float64) *GaussSum {
 	gs := &GaussSum{d: d, s: s, ys: ys[:ny*d], ny: ny}
 	if w != nil {
 		gs.ws = w[:ny]
@@ -117,41 +140,135 @@ func NewWeightedGaussSum(ys, w []float64, ny, d int, s, tol float64, targets int
 			lo[k], hi[k] = math.Min(lo[k], v), math.Max(hi[k], v)
 		}
 	}
-	L := &gaussLattice{p: p, h: h, lo: make([]float64, d), n: make([]int, d), stride: make([]int, d), boxLo: lo, boxHi: hi}
-	size := 1.0
-	for k := range d {
-		// Lattice points from lo − R − p·h to hi + R + p·h: every stencil of
-		// a target within reach lies inside.
-		L.lo[k] = lo[k] - R - float64(p)*h
-		L.n[k] = int(math.Ceil((hi[k]+R+float64(p)*h-L.lo[k])/h)) + 1
-		size *= float64(L.n[k])
+	kept := ny
+	if tlo != nil {
+		gs.tlo, gs.thi = tlo[:d], thi[:d]
+		for k := range d {
+			lo[k], hi[k] = math.Max(lo[k], tlo[k]-R), math.Min(hi[k], thi[k]+R)
+			if !(lo[k] <= hi[k]) {
+				gs.none = true
+				return gs
+			}
+		}
+		kept = 0
+		for j := range ny {
+			if inBox(ys[j*d:(j+1)*d], lo, hi) {
+				kept++
+			}
+		}
+	}
+	L, size := layout(d, h, R, lo, hi, gs.tlo, gs.thi)
+	if L == nil {
+		gs.none = true
+		return gs
 	}
 	reach := math.Ceil(R / h)
-	latticeCost := size*(2*reach+1)*float64(d*(d+1)/2+d) + float64(targets)*math.Pow(float64(p), float64(d))*float64(d+1) + float64(ny)*math.Pow(float64(p), float64(d))
+	latticeCost := size*(2*reach+1)*float64(d*(d+1)/2+d) + float64(targets)*math.Pow(float64(p), float64(d))*float64(d+1) + float64(kept)*math.Pow(float64(p), float64(d))
 	pairCost := float64(targets) * float64(ny) * float64(d+1) * 3
 	if size > maxLattice || latticeCost >= pairCost {
+		gs.tlo, gs.thi = nil, nil
 		return gs
+	}
+	L.build(ys, gs.ws, ny, d, s, int(reach), lo, hi)
+	gs.lat = L
+	return gs
+}
+
+// layout returns the lattice of spacing h for the sources in the box
+// [lo, hi] and the targets within the reach R of them (in the box
+// [tlo, thi] when not nil), and its number of points; nil when no target
+// in the box is within reach.
+func layout(d int, h, R float64, lo, hi, tlo, thi []float64) (*gaussLattice, float64) {
+	p := gaussStencil
+	L := &gaussLattice{p: p, h: h, lo: make([]float64, d), n: make([]int, d), stride: make([]int, d), boxLo: lo, boxHi: hi, o0: make([]int, d), o1: make([]int, d)}
+	size := 1.0
+	for k := range d {
+		if tlo == nil {
+			// Lattice points from lo − R − p·h to hi + R + p·h: every
+			// stencil of a target within reach lies inside.
+			L.lo[k] = lo[k] - R - float64(p)*h
+			L.n[k] = int(math.Ceil((hi[k]+R+float64(p)*h-L.lo[k])/h)) + 1
+			L.o0[k], L.o1[k] = 0, L.n[k]-1
+		} else {
+			// The targets within reach, [tl, th], and the sources' and
+			// their stencils.
+			if L.tl == nil {
+				L.tl, L.th = make([]float64, d), make([]float64, d)
+			}
+			L.tl[k], L.th[k] = math.Max(tlo[k], lo[k]-R), math.Min(thi[k], hi[k]+R)
+			if !(L.tl[k] <= L.th[k]) {
+				return nil, 0
+			}
+			L.lo[k] = math.Min(lo[k], L.tl[k]) - float64(p)*h
+			L.n[k] = int(math.Ceil((math.Max(hi[k], L.th[k])+float64(p)*h-L.lo[k])/h)) + 1
+			L.o0[k] = max(0, int(math.Floor((L.tl[k]-L.lo[k])/h))-p)
+			L.o1[k] = min(L.n[k]-1, int(math.Ceil((L.th[k]-L.lo[k])/h))+p)
+		}
+		size *= float64(L.n[k])
 	}
 	st := 1
 	for k := d - 1; k >= 0; k-- {
 		L.stride[k] = st
 		st *= L.n[k]
 	}
-	L.build(ys, gs.ws, ny, d, s, int(reach))
-	gs.lat = L
-	return gs
+	return L, size
 }
 
 // Lattice reports whether the sums go through the lattice (else over the
 // pairs).
-func (gs *GaussSum) Lattice() bool { return gs.lat != nil }
+func (gs *GaussSum) Lattice() bool { return gs.lat != nil || gs.none }
+
+// inBox reports whether lo ≤ p ≤ hi in every coordinate.
+func inBox(p, lo, hi []float64) bool {
+	for k, v := range p {
+		if v < lo[k] || v > hi[k] {
+			return false
+		}
+	}
+	return true
+}
 
 // At writes H(t_i) into val (n entries, nil to skip) and ∇H(t_i) into grad
 // (n×d, nil to skip) for the n targets t (n×d). It may be called from
 // several goroutines at once.
 func (gs *GaussSum) At(t []float64, n int, val, grad []float64) {
-	if gs.lat != nil {
-		gs.lat.at(t, n, gs.d, val, grad)
+	d := gs.d
+	if gs.lat != nil || gs.none {
+		if gs.none {
+			if val != nil {
+				clear(val[:n])
+			}
+			if grad != nil {
+				clear(grad[:n*d])
+			}
+		} else {
+			gs.lat.at(t, n, d, val, grad)
+		}
+		if gs.tlo == nil {
+			return
+		}
+		// The targets outside the declared box, over the pairs.
+		for i := range n {
+			if !inBox(t[i*d:(i+1)*d], gs.tlo, gs.thi) {
+				var vi, gi []float64
+				if val != nil {
+					vi = val[i : i+1]
+				}
+				if grad != nil {
+					gi = grad[i*d : (i+1)*d]
+				}
+				gs.pairs(t[i*d:(i+1)*d], 1, vi, gi)
+			}
+		}
+		return
+	}
+	gs.pairs(t, n, val, grad)
+}
+
+// pairs is At over the pairs.
+func (gs *GaussSum) pairs(t []float64, n int, val, grad []float64) {
+	if gs.cs != nil {
+		gs.shiftedPairs(t, n, val, grad)
 		return
 	}
 	d := gs.d
@@ -185,15 +302,24 @@ func (gs *GaussSum) At(t []float64, n int, val, grad []float64) {
 	}
 }
 
-// build spreads the sources (with the weights ws, nil for 1) onto the
-// lattice and convolves with the kernel along each axis.
-func (L *gaussLattice) build(ys, ws []float64, ny, d int, s float64, reach int) {
+// build spreads the sources in the box [lo, hi] (with the weights ws, nil
+// for 1) onto the lattice and convolves with the kernel along each axis.
+func (L *gaussLattice) build(ys, ws []float64, ny, d int, s float64, reach int, lo, hi []float64) {
+	W := make([]float64, L.stride[0]*L.n[0])
+	L.spread(W, ys, ws, ny, d, lo, hi)
+	L.finish(W, d, s, reach)
+}
+
+// spread adds the sources in the box [lo, hi] (nil: all) with the weights
+// ws (nil for 1) to the lattice masses W.
+func (L *gaussLattice) spread(W, ys, ws []float64, ny, d int, lo, hi []float64) {
 	p := L.p
-	total := L.stride[0] * L.n[0]
-	W := make([]float64, total)
 	var base [3]int
 	var lw [3][gaussStencil]float64
 	for j := range ny {
+		if lo != nil && !inBox(ys[j*d:(j+1)*d], lo, hi) {
+			continue
+		}
 		wj := 1.0
 		if ws != nil {
 			wj = ws[j]
@@ -233,6 +359,12 @@ func (L *gaussLattice) build(ys, ws []float64, ny, d int, s float64, reach int) 
 			}
 		}
 	}
+}
+
+// finish convolves the masses W with the kernel and its derivatives along
+// each axis into L.vals.
+func (L *gaussLattice) finish(W []float64, d int, s float64, reach int) {
+	total := len(W)
 	// The 1-D kernel and its derivative at lattice offsets −reach..reach.
 	ker := make([]float64, 2*reach+1)
 	dker := make([]float64, 2*reach+1)
@@ -290,6 +422,18 @@ func (L *gaussLattice) convolve(in []float64, k int, kk []float64, reach int) []
 			// Line l: the index with axis k removed, split around axis k.
 			outer, inner := l/st, l%st
 			off := outer*n*st + inner
+			// The later axes' passes read this line only if it is within
+			// their reach of their outputs.
+			skip := false
+			for j := k + 1; j < len(L.n); j++ {
+				if q := inner / L.stride[j] % L.n[j]; q < L.o0[j]-reach || q > L.o1[j]+reach {
+					skip = true
+					break
+				}
+			}
+			if skip {
+				continue
+			}
 			q0, q1 := n, -1
 			for a := range n {
 				v := in[off+a*st]
@@ -301,7 +445,7 @@ func (L *gaussLattice) convolve(in []float64, k int, kk []float64, reach int) []
 			if q1 < 0 {
 				continue
 			}
-			a0, a1 := max(0, q0-reach), min(n-1, q1+reach)
+			a0, a1 := max(L.o0[k], q0-reach), min(L.o1[k], q1+reach)
 			for a := a0; a <= a1; a++ {
 				lo, hi := max(q0, a-reach), min(q1, a+reach)
 				dst[a] = dot(src[lo:hi+1], rev[lo-a+reach:hi-a+reach+1])
@@ -390,7 +534,12 @@ func (L *gaussLattice) at(t []float64, n, d int, val, grad []float64) {
 		ti := t[i*d : (i+1)*d]
 		out := false
 		for k := range d {
-			if ti[k] < L.lo[k]+float64(p)*L.h || ti[k] > L.lo[k]+float64(L.n[k]-1-p)*L.h {
+			if L.tl != nil {
+				if ti[k] < L.tl[k] || ti[k] > L.th[k] {
+					out = true
+					break
+				}
+			} else if ti[k] < L.lo[k]+float64(p)*L.h || ti[k] > L.lo[k]+float64(L.n[k]-1-p)*L.h {
 				out = true
 				break
 			}

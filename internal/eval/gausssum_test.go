@@ -120,8 +120,10 @@ func TestGaussSumCores(t *testing.T) {
 
 // Weighted sources (weights of both signs, some zero): the pair sums equal
 // Σ_j w_j exp(−‖t − y_j‖²/s) written out here, and the lattice equals them
-// to the stated bound, tol·Σ|w_j| in H and tol·max|g′|·Σ|w_j| in ∇H;
-// the unweighted sums are far off (the weights are not ignored).
+// to the stated bound, tol·Σ|w_j| in H and tol·max|g′|·Σ|w_j| in ∇H, also
+// when it covers only a box of targets (NewGaussSumIn; the targets outside
+// it, over the pairs) or when no source reaches the box; the unweighted
+// sums are far off (the weights are not ignored).
 func TestWeightedGaussSumMatchesPairs(t *testing.T) {
 	for _, tc := range []struct {
 		d      int
@@ -152,6 +154,9 @@ func TestWeightedGaussSumMatchesPairs(t *testing.T) {
 		for i := range tg {
 			tg[i] = 4 * r.NormFloat64()
 		}
+		for i := nt - 10; i < nt; i++ {
+			tg[i*d] = 50 + r.Float64() // in the far box
+		}
 		// The sums written out.
 		ref, refG := make([]float64, nt), make([]float64, nt*d)
 		for i := range nt {
@@ -171,7 +176,16 @@ func TestWeightedGaussSumMatchesPairs(t *testing.T) {
 		exact := NewWeightedGaussSum(ys, w, tc.ny, d, tc.s, 0, nt)
 		fast := NewWeightedGaussSum(ys, w, tc.ny, d, tc.s, tc.tol, 1e9)
 		plain := NewGaussSum(ys, tc.ny, d, tc.s, tc.tol, 1e9)
-		if exact.Lattice() || !fast.Lattice() || !plain.Lattice() {
+		blo, bhi := make([]float64, d), make([]float64, d)
+		flo, fhi := make([]float64, d), make([]float64, d)
+		for k := range d {
+			blo[k], bhi[k] = -1, 1.5
+			flo[k], fhi[k] = -1, 1
+		}
+		flo[0], fhi[0] = 50, 51
+		box := NewGaussSumIn(ys, w, tc.ny, d, tc.s, tc.tol, 1e9, blo, bhi)
+		far := NewGaussSumIn(ys, w, tc.ny, d, tc.s, tc.tol, 1e9, flo, fhi)
+		if exact.Lattice() || !fast.Lattice() || !plain.Lattice() || !box.Lattice() || !far.none {
 			t.Fatalf("d=%d: the paths are not the ones asked for", d)
 		}
 		gmax := math.Sqrt(2/tc.s) * math.Exp(-0.5)
@@ -189,7 +203,7 @@ func TestWeightedGaussSumMatchesPairs(t *testing.T) {
 			name  string
 			gs    *GaussSum
 			bound float64
-		}{{"pairs", exact, 1e-14}, {"lattice", fast, tc.tol}} {
+		}{{"pairs", exact, 1e-14}, {"lattice", fast, tc.tol}, {"box", box, tc.tol}, {"far box", far, 1e-14}} {
 			h, g := make([]float64, nt), make([]float64, nt*d)
 			c.gs.At(tg, nt, h, g)
 			wv, wg := worst(h, g)
@@ -202,6 +216,107 @@ func TestWeightedGaussSumMatchesPairs(t *testing.T) {
 		plain.At(tg, nt, h, g)
 		if wv, wg := worst(h, g); wv < 1e-3 && wg < 1e-3 {
 			t.Errorf("d=%d: the unweighted sums match the weighted ones (%.3g, %.3g)", d, wv, wg)
+		}
+	}
+}
+
+// Sums over shifted copies of a cloud (NewShiftedGaussSum): with shifts
+// on a lattice (the aligned path: the copies added shifted) and off one
+// (the listed sources), inside a box of targets and not, they equal the
+// sums over the ny·M weighted sources written out here to the bound
+// tol·max|g′|·ny·Σ_m|w_m| (tol·ny·Σ|w_m| for G).
+func TestShiftedGaussSum(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		d       int
+		s       float64
+		aligned bool
+		box     bool
+	}{
+		{"grid 2-D", 2, 0.5, true, false},
+		{"grid 2-D in a box", 2, 0.5, true, true},
+		{"grid 1-D", 1, 0.3, true, true},
+		{"grid 3-D", 3, 1, true, true},
+		{"scattered 2-D", 2, 0.5, false, true},
+	} {
+		const tol = 1e-9
+		r := rand.New(rand.NewPCG(uint64(tc.d), 13))
+		d := tc.d
+		ny, per := 400, 4
+		if d == 3 {
+			ny, per = 150, 3
+		}
+		ys := make([]float64, ny*d)
+		for i := range ys {
+			ys[i] = 1.5 * r.NormFloat64()
+		}
+		// Centres: a grid of per^d points of step 0.9 from −1.3, or
+		// scattered.
+		M := 1
+		for range d {
+			M *= per
+		}
+		c := make([]float64, M*d)
+		for m := range M {
+			q := m
+			for k := d - 1; k >= 0; k-- {
+				c[m*d+k] = -1.3 + 0.9*float64(q%per)
+				if !tc.aligned {
+					c[m*d+k] += 0.3 * r.Float64()
+				}
+				q /= per
+			}
+		}
+		w := make([]float64, M)
+		sumAbs := 0.0
+		for m := range w {
+			w[m] = r.NormFloat64()
+			sumAbs += math.Abs(w[m])
+		}
+		const nt = 200
+		tg := make([]float64, nt*d)
+		for i := range tg {
+			tg[i] = 2 * r.NormFloat64()
+		}
+		var tlo, thi []float64
+		if tc.box {
+			tlo, thi = make([]float64, d), make([]float64, d)
+			for k := range d {
+				tlo[k], thi[k] = -2, 1
+			}
+		}
+		gs := NewShiftedGaussSum(ys, ny, c, w, M, d, tc.s, tol, 1e9, tlo, thi)
+		if !gs.Lattice() || (gs.cs != nil) != tc.aligned {
+			t.Fatalf("%s: lattice %v, aligned %v", tc.name, gs.Lattice(), gs.cs != nil)
+		}
+		h, g := make([]float64, nt), make([]float64, nt*d)
+		gs.At(tg, nt, h, g)
+		gmax := math.Sqrt(2/tc.s) * math.Exp(-0.5)
+		worstV, worstG := 0.0, 0.0
+		for i := range nt {
+			ref, refG := 0.0, make([]float64, d)
+			for j := range ny {
+				for m := range M {
+					r2 := 0.0
+					for k := range d {
+						v := tg[i*d+k] - ys[j*d+k] - c[m*d+k]
+						r2 += v * v
+					}
+					e := w[m] * math.Exp(-r2/tc.s)
+					ref += e
+					for k := range d {
+						refG[k] += -2 / tc.s * (tg[i*d+k] - ys[j*d+k] - c[m*d+k]) * e
+					}
+				}
+			}
+			worstV = math.Max(worstV, math.Abs(h[i]-ref)/(float64(ny)*sumAbs))
+			for k := range d {
+				worstG = math.Max(worstG, math.Abs(g[i*d+k]-refG[k])/(float64(ny)*sumAbs*gmax))
+			}
+		}
+		t.Logf("%s: error per unit weight %.3g in G, %.3g in ∇G", tc.name, worstV, worstG)
+		if worstV > tol || worstG > tol || worstV == 0 {
+			t.Errorf("%s: error per unit weight %.3g in G, %.3g in ∇G, bound %g", tc.name, worstV, worstG, tol)
 		}
 	}
 }
