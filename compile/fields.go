@@ -163,7 +163,25 @@ func (m *Model) forPairs(x []float64, n int, ys []float64, ny int, f func(p *pai
 // population. The other interaction sums (InteractionFeatures, P values
 // per pair; InteractionVJP; InteractionPairSum and InteractionPairVJP)
 // cost the same number of pair or grid evaluations.
+//
+// The Gaussian bumps' drift is summed over the bumps first, one lattice
+// per call (see gaussDrift): the cheapest for rows asked once.
+// InteractionGradRemembered is the same drift for rows the caller asks
+// again with other θ.
 func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
+	m.interactionGrad(dst, x, n, ys, ny, theta, false)
+}
+
+// InteractionGradRemembered is InteractionGrad (equal to the lattice's
+// tolerance) with the Gaussian bumps' sums of each row remembered per
+// cloud, bump by bump, and re-weighed by θ (see gaussMemo): for fits,
+// which ask for the drift at the same rows for many θ. A row's values do
+// not depend on what was asked before.
+func (m *Model) InteractionGradRemembered(dst, x []float64, n int, ys []float64, ny int, theta []float64) {
+	m.interactionGrad(dst, x, n, ys, ny, theta, true)
+}
+
+func (m *Model) interactionGrad(dst, x []float64, n int, ys []float64, ny int, theta []float64, remembered bool) {
 	d := m.Dim
 	checkLen("dst", dst, n*d)
 	checkLen("x", x, n*d)
@@ -174,7 +192,11 @@ func (m *Model) InteractionGrad(dst, x []float64, n int, ys []float64, ny int, t
 	}
 	if len(m.gauss) > 0 {
 		// After the rest, which scales its own sums by 1/count.
-		defer m.gaussDrift(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		if remembered {
+			defer m.gaussDriftRemembered(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		} else {
+			defer m.gaussDrift(dst, x, n, ys, ny, selfCounts(x, n, ys, ny, d), theta)
+		}
 		if m.gaussOnly {
 			return
 		}

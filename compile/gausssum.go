@@ -547,7 +547,7 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 //
 // With θ known the sum over the bumps comes first: Σ_m w_m ∇H(x − c_m) =
 // ∇G(x), G(x) = Σ_j Σ_m w_m g(x − (y_j + c_m)), one weighted Gauss sum over
-// the ny·M shifted sources (the bumps with w_m = 0 left out), so a row
+// the ny·M shifted sources, so a row
 // costs one lattice interpolation instead of M; the lattice covers the
 // rows' box and the shifted sources within the kernel's reach of it. The lattice's error is
 // tol per unit of Σ_j Σ_m |w_m| = ny·Σ_m |w_m| (see eval.GaussSum): the
@@ -569,21 +569,12 @@ func (m *Model) gaussDrift(dst, x []float64, n int, ys []float64, ny int, self [
 	}
 	for _, t := range m.gauss {
 		w := theta[m.Params[t.block].Offset:][:t.m]
-		var cs []int // the bumps with w_m ≠ 0
-		for c, wc := range w {
-			if wc != 0 {
-				cs = append(cs, c)
-			}
-		}
-		if len(cs) == 0 || ny == 0 {
+		if !slices.ContainsFunc(w, func(v float64) bool { return v != 0 }) {
 			continue
 		}
-		K := len(cs)
-		cc, wc := make([]float64, K*d), make([]float64, K)
-		for q, c := range cs {
-			copy(cc[q*d:(q+1)*d], t.centres[c*d:(c+1)*d])
-			wc[q] = w[c]
-		}
+		// Every bump, those with w_m = 0 too: the lattice depends on the
+		// centres alone, so the sums are linear in w.
+		K, cc, wc := t.m, t.centres, w
 		targets := n
 		if gaussLattice {
 			targets = math.MaxInt32
@@ -591,15 +582,15 @@ func (m *Model) gaussDrift(dst, x []float64, n int, ys []float64, ny int, self [
 		gs := eval.NewShiftedGaussSum(ys, ny, cc, wc, K, d, t.s, gaussTol, targets, tlo, thi)
 		// Σ_m w_m ∇g(−c_m) = Σ_m w_m (2/s)·c_m·g(c_m), the self-pairs.
 		self0 := make([]float64, d)
-		for _, c := range cs {
-			cc := t.centres[c*d : (c+1)*d]
+		for c := range K {
+			cm := cc[c*d : (c+1)*d]
 			r2 := 0.0
-			for _, v := range cc {
+			for _, v := range cm {
 				r2 += v * v
 			}
-			g0 := w[c] * math.Exp(-r2/t.s)
+			g0 := wc[c] * math.Exp(-r2/t.s)
 			for k := range d {
-				self0[k] += 2 / t.s * cc[k] * g0
+				self0[k] += 2 / t.s * cm[k] * g0
 			}
 		}
 		nb := gaussBlocks(n)
@@ -620,6 +611,33 @@ func (m *Model) gaussDrift(dst, x []float64, n int, ys []float64, ny int, self [
 				}
 			}
 		})
+	}
+}
+
+// gaussDriftRemembered is gaussDrift through the memo: Σ_m w_m
+// ∇H(x_i − c_m)/count_i from each row's sums bump by bump (gaussGrads).
+func (m *Model) gaussDriftRemembered(dst, x []float64, n int, ys []float64, ny int, self []int, theta []float64) {
+	d, W := m.Dim, m.gaussWidth()
+	G := m.gaussGrads(x, n, ys, ny, self)
+	for i := range n {
+		c := ny - self[i]
+		if c == 0 {
+			continue
+		}
+		off := 0
+		for _, t := range m.gauss {
+			w := theta[m.Params[t.block].Offset:][:t.m]
+			g := G[i*W+off:]
+			inv := t.sign / float64(c)
+			for k := range d {
+				s := 0.0
+				for mm, wm := range w {
+					s += wm * g[mm*d+k]
+				}
+				dst[i*d+k] += s * inv
+			}
+			off += t.m * d
+		}
 	}
 }
 

@@ -201,7 +201,7 @@ func TestGaussMemo(t *testing.T) {
 		theta[i] = r.NormFloat64()
 	}
 	g := make([]float64, n*d)
-	used.InteractionGrad(g, x, n, ys, ny, theta)
+	used.InteractionGradRemembered(g, x, n, ys, ny, theta)
 	for i := range n * d {
 		s := c[i]
 		for j := range P {
@@ -292,7 +292,7 @@ func TestGaussDriftContracted(t *testing.T) {
 		theta[i] = r.NormFloat64()
 	}
 	v := theta[fast.Params[fast.gauss[0].block].Offset:][:100]
-	v[7], v[50] = 0, 0 // bumps left out of the sum
+	v[7], v[50] = 0, 0 // zero weights
 	sumAbs := 0.0
 	for _, wm := range v {
 		sumAbs += math.Abs(wm)
@@ -351,4 +351,15 @@ func TestGaussDriftContracted(t *testing.T) {
 		}
 	}
 	t.Logf("worst error / bound: %.3g", worst)
+	// The remembered sums (bump by bump) to the same bound.
+	rem := make([]float64, n*d)
+	fast.InteractionGradRemembered(rem, x, n, ys, ny, theta)
+	for i := range n {
+		bound := gaussTol*gmax*sumAbs*ny/float64(ny-self[i]) + 1e-13*(1+math.Abs(want[i*d])+math.Abs(want[i*d+1]))
+		for k := range d {
+			if e := math.Abs(rem[i*d+k] - want[i*d+k]); e > bound {
+				t.Errorf("row %d: remembered drift %.17g, pair loop %.17g, bound %.3g", i, rem[i*d+k], want[i*d+k], bound)
+			}
+		}
+	}
 }

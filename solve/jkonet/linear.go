@@ -642,7 +642,9 @@ func bounds(m *compile.Model) (lo, hi []float64) {
 	return lo, hi
 }
 
-// drift evaluates drift_θ at the evaluation points of a step (N×d).
+// drift evaluates drift_θ at the evaluation points of a step (N×d). The
+// fits ask for it at the same points for many θ: the interaction's
+// Gaussian sums are remembered (compile.Model.InteractionGradRemembered).
 func drift(m *compile.Model, st *Transition, theta []float64) []float64 {
 	d, n := m.Dim, st.N
 	out := make([]float64, n*d)
@@ -652,7 +654,7 @@ func drift(m *compile.Model, st *Transition, theta []float64) []float64 {
 		addTo(out, tmp)
 	}
 	if m.Has(compile.Interaction) {
-		m.InteractionGrad(tmp, st.P, n, st.Cloud, st.NC, theta)
+		m.InteractionGradRemembered(tmp, st.P, n, st.Cloud, st.NC, theta)
 		addTo(out, tmp)
 	}
 	if m.Has(compile.Internal) {
