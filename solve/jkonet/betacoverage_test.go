@@ -61,8 +61,10 @@ func meanSD(v []float64) (mean, sd float64) {
 // of it, and how much depends on β): a double well with β = 2.5, 300
 // particles, 24 seeds. The mean β̂ is within 8% of 2.5, the spread of β̂
 // over the seeds within a factor 1.4 of the RMS reported standard error,
-// and at least 19 of the 24 intervals cover 2.5 (now: mean 2.377, SD
-// 0.282 against 0.288, 20 covered). Before (the nearest neighbours'
+// and at least 21 of the 24 intervals cover 2.5 (now: mean 2.377, SD
+// 0.282 against 0.288, 22 covered; 20 when the interval's t quantile took
+// the degrees of freedom of independent trials, 9, where the trials share
+// their random numbers and the pooled spread has about 3). Before (the nearest neighbours'
 // differences, calibrated with the coupling-biased drift and one
 // simulation, the standard error divided by the share of the noise kept
 // rather than by how fast the kept noise moves with β): mean 2.117, SD
@@ -107,7 +109,11 @@ func TestBetaCoverage(t *testing.T) {
 		if ratio := sd / r; ratio > limit || ratio < 1/limit {
 			t.Errorf("the seeds' spread of %s is %.2f× the reported standard error", name, ratio)
 		}
-		if covered[j] < seeds*19/24 {
+		need := seeds * 19 / 24
+		if j == len(names)-1 {
+			need = seeds * 21 / 24
+		}
+		if covered[j] < need {
 			t.Errorf("%s's 95%% interval covered the truth in %d of %d fits", name, covered[j], seeds)
 		}
 	}
