@@ -102,6 +102,19 @@ type residuals struct {
 	nb *neighbours
 }
 
+// pointTree returns a k-d tree of the points x (n×d), the points in
+// order, and each point's index by the address of its first coordinate
+// (how a neighbour the tree returns is told apart from a copy).
+func pointTree(x []float64, n, d int) (*kdtree.Tree, kdtree.Points, map[*float64]int) {
+	pts := make(kdtree.Points, n)
+	index := make(map[*float64]int, n)
+	for i := range pts {
+		pts[i] = kdtree.Point(x[i*d : (i+1)*d : (i+1)*d])
+		index[&x[i*d]] = i
+	}
+	return kdtree.New(append(kdtree.Points(nil), pts...), false), pts, index
+}
+
 // neighbourPairs matches the points x (n×d) into disjoint pairs of near
 // neighbours: each point's nearest neighbour is a candidate, and the
 // candidates are taken in order of distance when neither point is taken
@@ -110,13 +123,7 @@ func neighbourPairs(x []float64, n, d int) (pairs [][2]int, h2 []float64) {
 	if n < 2 {
 		return nil, nil
 	}
-	pts := make(kdtree.Points, n)
-	index := make(map[*float64]int, n)
-	for i := range pts {
-		pts[i] = kdtree.Point(x[i*d : (i+1)*d : (i+1)*d])
-		index[&x[i*d]] = i
-	}
-	tree := kdtree.New(append(kdtree.Points(nil), pts...), false)
+	tree, pts, index := pointTree(x, n, d)
 	type cand struct {
 		i, j int
 		h    float64
@@ -300,13 +307,7 @@ func farStat(steps []residuals, d int) float64 {
 // among the points x (n×d, n ≥ 2), ties by index; −1 for none.
 func farNeighbours(x []float64, n, d int) []int {
 	k := min(farNeighbour, n-1)
-	pts := make(kdtree.Points, n)
-	index := make(map[*float64]int, n)
-	for i := range pts {
-		pts[i] = kdtree.Point(x[i*d : (i+1)*d : (i+1)*d])
-		index[&x[i*d]] = i
-	}
-	tree := kdtree.New(append(kdtree.Points(nil), pts...), false)
+	tree, pts, index := pointTree(x, n, d)
 	out := make([]int, n)
 	parallel.For(n, func(i int) {
 		keep := kdtree.NewNKeeper(k + 1)
