@@ -5,6 +5,7 @@ import (
 
 	"github.com/jko-org/jko/internal/eval"
 	"github.com/jko-org/jko/internal/parallel"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -58,7 +59,7 @@ func latticeMean(gs *eval.GaussSum, p []float64, n, d, m int) float64 {
 	parallel.Chunks(n, 256, func(lo, hi int) {
 		gs.At(p[lo*d:hi*d], hi-lo, part[lo:hi], nil)
 	})
-	return sumOf(part) / (float64(n) * float64(m))
+	return floats.Sum(part) / (float64(n) * float64(m))
 }
 
 // pairMean returns the kernel's mean exp(−‖p_i − q_j‖²/s) over the pairs of
@@ -86,20 +87,11 @@ func pairMean(ps, qs []float64, n, m, d int, s float64, self bool) float64 {
 			part[i] = sum
 		}
 	})
-	total := sumOf(part)
+	total := floats.Sum(part)
 	if self {
 		total = 2*total + float64(n)
 	}
 	return total / (float64(n) * float64(m))
-}
-
-// sumOf returns the sum of v in order.
-func sumOf(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s
 }
 
 // Summarise returns the mean and the population standard deviation
