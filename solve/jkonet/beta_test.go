@@ -173,14 +173,7 @@ func TestBetaIgnoresPopulation(t *testing.T) {
 // entropy's column 0), for a model with a potential, an interaction and an
 // entropy.
 func TestSourceFeaturesGathered(t *testing.T) {
-	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
-	m := model(t, src)
-	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
-	o := DefaultOptions()
-	prep, err := Prepare(m, data, o, compile.Explicit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, prep := interactionEntropyPrep(t)
 	for s := range prep.Steps {
 		st := &prep.Steps[s]
 		F, b, w := stepRows(m, st)

@@ -50,14 +50,8 @@ func freshRefit(t *testing.T, m *compile.Model, prep *Prepared, feats []sourceFe
 // when a source's mass is split over several pairs they agree to
 // rounding, and when the masses change the normal matrix is formed anew.
 func TestRefitsReuse(t *testing.T) {
-	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
-	m := model(t, src)
-	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
+	m, prep := interactionEntropyPrep(t)
 	o := DefaultOptions()
-	prep, err := Prepare(m, data, o, compile.Explicit)
-	if err != nil {
-		t.Fatal(err)
-	}
 	feats := newSourceFeatures(m, prep, linearRows(m, prep))
 	rf := &refits{feats: feats}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -126,14 +120,8 @@ func TestRefitsReuse(t *testing.T) {
 // the entropy's column zeroed), and their θ agrees with the refit made
 // from scratch to rounding; with other masses they form their own.
 func TestRefitsGramFromData(t *testing.T) {
-	src := stSpec + "param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
-	m := model(t, src)
-	data := simulate(t, "styblinski_tang", 120, 0.1, 4)
+	m, prep := interactionEntropyPrep(t)
 	o := DefaultOptions()
-	prep, err := Prepare(m, data, o, compile.Explicit)
-	if err != nil {
-		t.Fatal(err)
-	}
 	blocks := linearRows(m, prep)
 	q := linear.NewQR(m.NumParams)
 	for _, bl := range blocks {
@@ -207,4 +195,17 @@ func sameBitsF(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+// interactionEntropyPrep prepares styblinski_tang data (120 particles,
+// β = 0.1) for the potential of stSpec, an interaction k·Σz² and an
+// entropy: the model of the calibration refits' tests.
+func interactionEntropyPrep(t *testing.T) (*compile.Model, *Prepared) {
+	t.Helper()
+	m := model(t, stSpec+"param k\ninteraction U(z) = k*sum(z^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
+	prep, err := Prepare(m, simulate(t, "styblinski_tang", 120, 0.1, 4), DefaultOptions(), compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, prep
 }
