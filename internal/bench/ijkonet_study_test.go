@@ -39,10 +39,7 @@ func TestIJKOnetSeeds(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
 		t.Skip("JKO_LONG=1 runs the seeded comparison")
 	}
-	pots := []string{"wavy_plateau", "styblinski_tang", "flowers", "oakley_ohagan"}
-	if v := os.Getenv("JKO_POTENTIALS"); v != "" {
-		pots = strings.Split(v, ",")
-	}
+	pots := potentialsEnv("wavy_plateau", "styblinski_tang", "flowers", "oakley_ohagan")
 	seeds := []uint64{0, 1, 2}
 	if v := os.Getenv("JKO_SEEDS"); v != "" {
 		seeds = nil
@@ -374,10 +371,7 @@ func TestUnpairedSignal(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
 		t.Skip("JKO_LONG=1 measures the coupling's error on unpaired clouds")
 	}
-	pots := []string{"wavy_plateau", "styblinski_tang", "flowers", "oakley_ohagan"}
-	if v := os.Getenv("JKO_POTENTIALS"); v != "" {
-		pots = strings.Split(v, ",")
-	}
+	pots := potentialsEnv("wavy_plateau", "styblinski_tang", "flowers", "oakley_ohagan")
 	const n = 1000
 	for _, p := range pots {
 		ts, _ := compile.LoadString("truth.jko", potentialTruth(p))
@@ -421,4 +415,13 @@ func TestUnpairedSignal(t *testing.T) {
 		rm, rs := meanSD(ratios)
 		fmt.Printf("SIGNAL %s: RMS displacement δ = %.4f, coupled displacement's RMS error e/δ = %.2f ± %.2f\n", p, dm, rm, rs)
 	}
+}
+
+// potentialsEnv returns the potentials JKO_POTENTIALS lists (comma
+// separated), or def when it is unset.
+func potentialsEnv(def ...string) []string {
+	if v := os.Getenv("JKO_POTENTIALS"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return def
 }

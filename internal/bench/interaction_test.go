@@ -58,10 +58,7 @@ func TestComparisonMore(t *testing.T) {
 	if os.Getenv("JKO_LONG") == "" {
 		t.Skip("JKO_LONG=1 runs the comparison on more potentials")
 	}
-	pots := []string{"flowers", "oakley_ohagan"}
-	if v := os.Getenv("JKO_POTENTIALS"); v != "" {
-		pots = strings.Split(v, ",")
-	}
+	pots := potentialsEnv("flowers", "oakley_ohagan")
 	c0 := ComparisonSuite(false)[0]
 	var rows []Row
 	for _, p := range pots {
