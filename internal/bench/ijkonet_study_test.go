@@ -231,24 +231,26 @@ func meanShiftError(t *testing.T, f *solve.Fitted, test *snapshot.Snapshots, see
 	return sum / float64(test.Len()-1)
 }
 
+// columnMean returns the mean of column j of x.
+func columnMean(x *mat.Dense, j int) float64 {
+	n, _ := x.Dims()
+	s := 0.0
+	for i := 0; i < n; i++ {
+		s += x.At(i, j)
+	}
+	return s / float64(n)
+}
+
 // sampleShiftError is the distance between the shift of the mean from
 // one training snapshot to the next (independent clouds when unpaired)
 // and that of the test trajectories (paired, so their shift has no
 // sampling noise from the clouds' positions), averaged over the steps.
 func sampleShiftError(train, test *snapshot.Snapshots) float64 {
-	mean := func(x *mat.Dense, j int) float64 {
-		n, _ := x.Dims()
-		s := 0.0
-		for i := 0; i < n; i++ {
-			s += x.At(i, j)
-		}
-		return s / float64(n)
-	}
 	sum := 0.0
 	for k := 0; k+1 < train.Len(); k++ {
 		e := 0.0
 		for j := 0; j < train.Dim(); j++ {
-			v := (mean(train.X[k+1], j) - mean(train.X[k], j)) - (mean(test.X[k+1], j) - mean(test.X[k], j))
+			v := (columnMean(train.X[k+1], j) - columnMean(train.X[k], j)) - (columnMean(test.X[k+1], j) - columnMean(test.X[k], j))
 			e += v * v
 		}
 		sum += math.Sqrt(e)
@@ -256,10 +258,6 @@ func sampleShiftError(train, test *snapshot.Snapshots) float64 {
 	return sum / float64(train.Len()-1)
 }
 
-// centre removes the sampling noise of the training snapshots' means
-// from their steps: it translates snapshot k so that its mean is snapshot
-// 0's plus the test trajectories' mean shift from t_0 to t_k (JKO_CENTRE,
-// the experiment that tells how much of the error that noise causes).
 // thin keeps the first frac of the particles of every odd snapshot
 // (JKO_THIN): snapshots of unequal sizes, as real time courses have. The
 // rows of unpaired snapshots are independent draws, so the first rows are
@@ -272,19 +270,15 @@ func thin(s *snapshot.Snapshots, frac float64) {
 	}
 }
 
+// centre removes the sampling noise of the training snapshots' means
+// from their steps: it translates snapshot k so that its mean is snapshot
+// 0's plus the test trajectories' mean shift from t_0 to t_k (JKO_CENTRE,
+// the experiment that tells how much of the error that noise causes).
 func centre(train, test *snapshot.Snapshots) {
-	mean := func(x *mat.Dense, j int) float64 {
-		n, _ := x.Dims()
-		s := 0.0
-		for i := 0; i < n; i++ {
-			s += x.At(i, j)
-		}
-		return s / float64(n)
-	}
 	for k := 1; k < train.Len(); k++ {
 		n, d := train.X[k].Dims()
 		for j := 0; j < d; j++ {
-			shift := mean(train.X[0], j) + mean(test.X[k], j) - mean(test.X[0], j) - mean(train.X[k], j)
+			shift := columnMean(train.X[0], j) + columnMean(test.X[k], j) - columnMean(test.X[0], j) - columnMean(train.X[k], j)
 			for i := 0; i < n; i++ {
 				train.X[k].Set(i, j, train.X[k].At(i, j)+shift)
 			}
