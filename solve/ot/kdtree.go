@@ -2,6 +2,9 @@ package ot
 
 import (
 	"math"
+	"slices"
+
+	"github.com/jko-org/jko/internal/parallel"
 )
 
 // kdLeaf is the largest number of points in a k-d tree leaf.
@@ -18,6 +21,7 @@ type kdTree struct {
 	cf    CostFunc
 	pts   []float64 // the points in tree order, row-major
 	idx   []int32   // original index of each point in tree order
+	pos   []int32   // tree position of each original point
 	nodes []kdNode
 	box   []float64 // per node: d lower then d upper bounds
 	maxV  []float64 // per node: largest offset of its points
@@ -48,6 +52,10 @@ func newKDTree(ps []float64, m, d int, cf CostFunc) *kdTree {
 		copy(t.pts[k*d:(k+1)*d], ps[int(i)*d:(int(i)+1)*d])
 	}
 	t.maxV = make([]float64, len(t.nodes))
+	t.pos = make([]int32, m)
+	for k, i := range t.idx {
+		t.pos[i] = int32(k)
+	}
 	return t
 }
 
@@ -65,8 +73,8 @@ func (t *kdTree) build(ps []float64, lo, hi int) int32 {
 	for _, i := range t.idx[lo:hi] {
 		p := ps[int(i)*d : (int(i)+1)*d]
 		for k, v := range p {
-			t.box[b+k] = math.Min(t.box[b+k], v)
-			t.box[b+d+k] = math.Max(t.box[b+d+k], v)
+			t.box[b+k] = min(t.box[b+k], v)
+			t.box[b+d+k] = max(t.box[b+d+k], v)
 		}
 	}
 	if hi-lo <= kdLeaf {
@@ -105,18 +113,18 @@ func (t *kdTree) setOffsets(v []float64) {
 	}
 	t.maxO = 0
 	for _, o := range t.off {
-		t.maxO = math.Max(t.maxO, math.Abs(o))
+		t.maxO = max(t.maxO, math.Abs(o))
 	}
 	for q := len(t.nodes) - 1; q >= 0; q-- {
 		nd := t.nodes[q]
 		if nd.left < 0 {
 			mx := math.Inf(-1)
 			for _, o := range t.off[nd.lo:nd.hi] {
-				mx = math.Max(mx, o)
+				mx = max(mx, o)
 			}
 			t.maxV[q] = mx
 		} else {
-			t.maxV[q] = math.Max(t.maxV[nd.left], t.maxV[nd.right])
+			t.maxV[q] = max(t.maxV[nd.left], t.maxV[nd.right])
 		}
 	}
 	if t.cf == SqEuclidean {
@@ -310,6 +318,7 @@ type hit struct {
 type kdQuery struct {
 	best  []hit // sorted by Val, at most limit
 	stack []nodeBound
+	vals  []float64 // searchNear's values of the near points
 }
 
 // search returns in qs.best the at most limit points J with the smallest
@@ -370,6 +379,31 @@ func (t *kdTree) search(x []float64, thr float64, limit int, useOff bool, qs *kd
 	}
 	qs.stack = st
 	return qs.best
+}
+
+// searchNear is search with no threshold (the limit points J of least
+// cost(x, y_J) − off_J), which starts from the threshold that the points
+// of near (original indices, the answer of a query from a point close
+// to x) give: the same answer, with fewer nodes visited.
+func (t *kdTree) searchNear(x []float64, limit int, useOff bool, near []hit, qs *kdQuery) []hit {
+	thr := math.Inf(1)
+	if len(near) >= limit {
+		// The limit-th least value over near bounds the limit-th least
+		// over all points; thr just above it keeps points of that value.
+		vals := qs.vals[:0]
+		for _, h := range near {
+			k := t.pos[h.J]
+			val := pointCost(x, t.pts[int(k)*t.d:(int(k)+1)*t.d], t.cf)
+			if useOff {
+				val -= t.off[k]
+			}
+			vals = append(vals, val)
+		}
+		slices.Sort(vals)
+		thr = math.Nextafter(vals[limit-1], math.Inf(1))
+		qs.vals = vals
+	}
+	return t.search(x, thr, limit, useOff, qs)
 }
 
 // bound is a lower bound of cost(x, ·) − offset (useOff) or of the cost
@@ -437,4 +471,22 @@ func selectKth(a []int32, k int, less func(p, q int32) bool) {
 			return
 		}
 	}
+}
+
+// nearQueries runs tree.searchNear from every point of pts (row-major,
+// d columns) in the order of order (a k-d tree's order over pts, in
+// which consecutive points lie close), each starting from the previous
+// point's answer, in parallel; keep(s, hits) receives point s's answer
+// (valid during the call only). The answers are search's, whatever the
+// order and the number of cores.
+func nearQueries(tree *kdTree, pts []float64, d int, order []int32, limit int, useOff bool, keep func(s int, hs []hit)) {
+	parallel.Chunks(len(order), 64, func(lo, hi int) {
+		var qs kdQuery
+		var prev []hit
+		for _, s := range order[lo:hi] {
+			hs := tree.searchNear(pts[int(s)*d:int(s+1)*d], limit, useOff, prev, &qs)
+			keep(int(s), hs)
+			prev = append(prev[:0], hs...)
+		}
+	})
 }

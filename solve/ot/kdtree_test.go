@@ -75,6 +75,58 @@ func TestPricingQueries(t *testing.T) {
 	}
 }
 
+// TestNearQueries: the queries that start from a near point's answer
+// (searchNear, nearQueries) return what search returns with no
+// threshold, with and without offsets, whatever the near points (the
+// previous query's answer, far points, too few, duplicates of the
+// answer's values).
+func TestNearQueries(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, d := range []int{1, 2, 5} {
+		const m = 700
+		ps := make([]float64, m*d)
+		for i := range ps {
+			ps[i] = float64(r.IntN(40)) / 8 // ties in cost
+		}
+		off := make([]float64, m)
+		for j := range off {
+			off[j] = float64(r.IntN(4)) / 16
+		}
+		tree := newKDTree(ps, m, d, SqEuclidean)
+		tree.setOffsets(off)
+		qsx := make([]float64, m*d)
+		for i := range qsx {
+			qsx[i] = 5 * r.Float64()
+		}
+		for _, useOff := range []bool{false, true} {
+			for _, limit := range []int{1, 8, 16} {
+				var qs, ref kdQuery
+				want := make([][]hit, m)
+				for s := 0; s < m; s++ {
+					want[s] = slices.Clone(tree.search(qsx[s*d:(s+1)*d], math.Inf(1), limit, useOff, &ref))
+				}
+				far := []hit{{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {10, 0}, {11, 0}, {12, 0}, {13, 0}, {14, 0}, {15, 0}}
+				for s := 0; s < m; s++ {
+					x := qsx[s*d : (s+1)*d]
+					for _, near := range [][]hit{want[(s+1)%m], far, far[:limit-1], want[s]} {
+						if got := tree.searchNear(x, limit, useOff, near, &qs); !slices.Equal(got, want[s]) {
+							t.Fatalf("%d-D, offsets %v, limit %d, query %d: got %v, want %v", d, useOff, limit, s, got, want[s])
+						}
+					}
+				}
+				got := make([][]hit, m)
+				xt := newKDTree(qsx, m, d, SqEuclidean)
+				nearQueries(tree, qsx, d, xt.idx, limit, useOff, func(s int, hs []hit) { got[s] = slices.Clone(hs) })
+				for s := range got {
+					if !slices.Equal(got[s], want[s]) {
+						t.Fatalf("%d-D, offsets %v, limit %d: nearQueries' query %d: got %v, want %v", d, useOff, limit, s, got[s], want[s])
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSortArcs: sorted by source then sink, one of duplicates kept (the
 // first, or the cheapest in a source with many sinks), against a plain
 // stable sort.

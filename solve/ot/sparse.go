@@ -260,7 +260,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	var fs, ft []int32
 	for _, e := range byCost {
 		if ra[e.s] > 0 && rb[e.t] > 0 {
-			f := math.Min(ra[e.s], rb[e.t])
+			f := min(ra[e.s], rb[e.t])
 			ra[e.s] -= f
 			rb[e.t] -= f
 			fs, ft = append(fs, e.s), append(ft, e.t)
@@ -285,7 +285,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	}
 	for i, j := 0, 0; i < len(lr) && j < len(lc); {
 		s, t := lr[i], lc[j]
-		f := math.Min(ra[s], rb[t])
+		f := min(ra[s], rb[t])
 		ra[s] -= f
 		rb[t] -= f
 		fs, ft = append(fs, int32(s)), append(ft, int32(t))
@@ -308,7 +308,7 @@ func solveSparse(p *sparseProblem, opt Options) (*sparseResult, error) {
 	}
 	all = nil
 	// Tolerance: relative to the largest cost between the clouds' boxes.
-	eps := 1e-13 * math.Max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
+	eps := 1e-13 * max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
 	maxPivots := sparseMaxPivots * (nn + mm + 100) * int(math.Log2(float64(nn+mm)+2)+1)
 	pivots, round := 0, 0
 	report := func(viol int) {
@@ -600,7 +600,7 @@ func (t *kdTree) clusters(ps, w []float64, size int) (centres, mass []float64, m
 				lo, hi := math.Inf(1), math.Inf(-1)
 				for _, i := range g {
 					v := ps[int(i)*d+k]
-					lo, hi = math.Min(lo, v), math.Max(hi, v)
+					lo, hi = min(lo, v), max(hi, v)
 				}
 				if hi-lo > wd {
 					dim, wd = k, hi-lo
@@ -661,8 +661,8 @@ func boxSpan(xs, ys []float64, d int, cf CostFunc) float64 {
 	}
 	for _, ps := range [][]float64{xs, ys} {
 		for q, v := range ps {
-			lo[q%d] = math.Min(lo[q%d], v)
-			hi[q%d] = math.Max(hi[q%d], v)
+			lo[q%d] = min(lo[q%d], v)
+			hi[q%d] = max(hi[q%d], v)
 		}
 	}
 	return pointCost(lo, hi, cf)
@@ -687,13 +687,13 @@ func cTransforms(arcs []arc, u, v []float64) {
 		v[t] = math.Inf(1)
 	}
 	for _, e := range arcs {
-		v[e.t] = math.Min(v[e.t], e.c-u[e.s])
+		v[e.t] = min(v[e.t], e.c-u[e.s])
 	}
 	for s := range u {
 		u[s] = math.Inf(1)
 	}
 	for _, e := range arcs {
-		u[e.s] = math.Min(u[e.s], e.c-v[e.t])
+		u[e.s] = min(u[e.s], e.c-v[e.t])
 	}
 }
 

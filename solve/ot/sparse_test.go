@@ -382,49 +382,81 @@ func TestAssignDrift(t *testing.T) {
 	}
 }
 
-// TestAssignDenserGraph: between independent clouds, where the reductions
-// on the 8-neighbour graph leave many rows free, the assignment solver
-// (default neighbours) grows its candidate graph, and the plan is the
-// same pairs as with 8 neighbours held (pricing rounds) and costs what
-// the dense assignment costs; between a cloud and a slightly moved copy
-// of it the graph stays at 8 neighbours.
-func TestAssignDenserGraph(t *testing.T) {
+// TestAssignNeighbours: the assignment solver finds the dense
+// assignment's plan whatever the neighbours of its candidate graph (1 to
+// 32, cold and from the prices of a nearby problem), on independent
+// clouds, a cloud and a noisy copy of it (a displacement of about the
+// spacing), and a drifted copy (several spacings: the coarse restart), in
+// 2-D and 5-D; every pair is checked against the plan's dual certificate,
+// which the pricing rounds establish only for rows whose certified
+// threshold (the last query's least value left out of the graph) does not
+// cover them.
+func TestAssignNeighbours(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	const n = 600
-	x, y := uniformCloud(r, n, 2), uniformCloud(r, n, 2)
-	arcs := func(x, y *mat.Dense, k int) (*Plan, int) {
-		var last Progress
-		p, err := CoupleWith(x, y, nil, nil, SqEuclidean, Options{Neighbours: k, Progress: func(q Progress) { last = q }})
-		if err != nil {
-			t.Fatal(err)
+	for _, d := range []int{2, 5} {
+		const n = 1100 // 2n ≥ multiscaleMin: the coarse restart may run
+		x := uniformCloud(r, n, d)
+		moved := func(a, sd float64) *mat.Dense {
+			y := mat.NewDense(n, d, nil)
+			for i := 0; i < n; i++ {
+				for k := 0; k < d; k++ {
+					v := x.At(i, k)
+					y.Set(i, k, v-a*v*v*v+sd*r.NormFloat64())
+				}
+			}
+			return y
 		}
-		return p, last.Arcs
-	}
-	grown, ga := arcs(x, y, 0)
-	held, ha := arcs(x, y, 8)
-	if ga <= 2*n*8+n {
-		t.Errorf("independent clouds: %d arcs, want more than the 8-neighbour graph's %d", ga, 2*n*8+n)
-	}
-	if !slices.Equal(grown.Pairs, held.Pairs) {
-		t.Error("the grown graph's plan differs from the 8-neighbour graph's")
-	}
-	cost, _ := CostMatrix(x, y, SqEuclidean)
-	_, ref, err := Assign(cost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if relErr(grown.Cost, ref/n) > 1e-12 {
-		t.Errorf("cost %.15g, dense assignment %.15g", grown.Cost, ref/n)
-	}
-	t.Logf("independent clouds: %d arcs grown, %d held at 8 neighbours", ga, ha)
-	moved := mat.NewDense(n, 2, nil)
-	for i := 0; i < n; i++ {
-		for k := 0; k < 2; k++ {
-			moved.Set(i, k, x.At(i, k)+0.01*r.NormFloat64())
+		spacing := 8 / math.Pow(n, 1/float64(d))
+		for _, c := range []struct {
+			name string
+			y    *mat.Dense
+		}{
+			{"independent", uniformCloud(r, n, d)},
+			{"noisy copy", moved(0, spacing)},
+			{"drifted copy", moved(0.02, 0.2*spacing)},
+		} {
+			cost, _ := CostMatrix(x, c.y, SqEuclidean)
+			rowsol, ref, err := Assign(cost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, err := CoupleWith(x, c.y, nil, nil, SqEuclidean, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []int{1, 4, 8, 16, 32} {
+				for _, warm := range []bool{false, true} {
+					opt := Options{Neighbours: k}
+					if warm {
+						opt.Prices = base.V
+					}
+					p, err := CoupleWith(x, c.y, nil, nil, SqEuclidean, opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if relErr(p.Cost, ref/n) > 1e-12 {
+						t.Errorf("%d-D %s, k = %d, warm %v: cost %.15g, dense assignment %.15g", d, c.name, k, warm, p.Cost, ref/n)
+					}
+					same := true
+					for _, q := range p.Pairs {
+						same = same && rowsol[q.I] == q.J
+					}
+					if !same {
+						t.Errorf("%d-D %s, k = %d, warm %v: pairs differ from the dense assignment's", d, c.name, k, warm)
+					}
+					worst, scale := 0.0, 0.0
+					for i := 0; i < n; i++ {
+						for j := 0; j < n; j++ {
+							worst = min(worst, cost.At(i, j)-p.U[i]-p.V[j]) // NaN stays NaN
+							scale = max(scale, cost.At(i, j))
+						}
+					}
+					if !(worst >= -1e-10*scale) {
+						t.Errorf("%d-D %s, k = %d, warm %v: dual infeasible, min reduced cost %.3g", d, c.name, k, warm, worst)
+					}
+				}
+			}
 		}
-	}
-	if _, a := arcs(x, moved, 0); a > 2*n*8+n+n {
-		t.Errorf("a slightly moved copy: %d arcs, want the 8-neighbour graph's %d (+ pricing)", a, 2*n*8+n)
 	}
 }
 

@@ -82,10 +82,6 @@ func (h *minHeap) pop() heapItem {
 
 func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j) }
 
-// maxNeighbours is the neighbours per point the assignment solver's
-// candidate graph grows to when the reductions leave many rows free.
-const maxNeighbours = 32
-
 // solveSparseAssign solves the assignment problem between equal uniform
 // clouds (nn = mm) by Jonker–Volgenant shortest augmenting paths
 // (Dijkstra with column prices) on a sparse candidate graph: the k nearest
@@ -112,9 +108,13 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	n, d := p.nn, p.d
 	kdX := newKDTree(p.xs, n, d, p.cf)
 	kdY := newKDTree(p.ys, n, d, p.cf)
-	k, adaptive := opt.Neighbours, opt.Neighbours <= 0
-	if adaptive {
+	warm := len(p.prices) == n
+	k := opt.Neighbours
+	if k <= 0 {
 		k = 8
+		if warm {
+			k = warmNeighbours
+		}
 	}
 	k = min(k, n)
 	var (
@@ -123,45 +123,52 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		g      *assignGraph
 		x, y   []int32
 		v      []float64
-		free   []int32
 	)
 	// With start prices (Options.Prices), each row's k arcs are those of
-	// least reduced cost under them, not its nearest neighbours, and the
-	// columns' nearest rows are left out (the principal-axis pairing
-	// still guarantees a perfect matching; measured on the β
-	// calibration's couplings: 25% less time, no more pricing rounds).
-	warm := len(p.prices) == n
-	if warm {
-		kdY.setOffsets(p.prices)
-	}
-	// begin builds the candidate graph of k neighbours both ways and
-	// assigns what the column and row reductions can (or, warm, the
-	// start prices and row reduction).
-	begin := func(k int) {
-		fromX := make([]hit, n*k)
+	// least reduced cost under them, and the columns' nearest rows are
+	// left out (the principal-axis pairing still guarantees a perfect
+	// matching; measured on the β calibration's couplings: 25% less time,
+	// no more pricing rounds). Cold, the columns' kc nearest rows give
+	// the column reduction's prices, and each row's k arcs are those of
+	// least reduced cost under them.
+	// tcert[i] certifies row i: every column j outside the graph has
+	// cost(i, j) − w_j ≥ tcert[i] for the prices w of the row's last query.
+	// Prices only fall (reductions, augmentations, auction), so while
+	// u_i − eps ≤ tcert[i] the row has no violating pair and the pricing
+	// rounds skip it.
+	tcert := make([]float64, n)
+	// begin builds the candidate graph and assigns what the column and
+	// row reductions can (or, warm, the start prices and row reduction).
+	begin := func() {
+		w := p.prices
 		var fromY []hit
+		kc := min(coldColumnNeighbours, n)
 		if !warm {
-			fromY = make([]hit, n*k)
+			fromY = make([]hit, n*kc)
+			nearQueries(kdX, p.ys, d, kdY.idx, kc, false, func(j int, hs []hit) {
+				copy(fromY[j*kc:(j+1)*kc], hs)
+			})
+			w = make([]float64, n)
+			for j := range w {
+				w[j] = fromY[j*kc].Val
+			}
 		}
-		parallel.Chunks(n, 64, func(lo, hi int) {
-			var qs kdQuery
-			for i := lo; i < hi; i++ {
-				copy(fromX[i*k:(i+1)*k], kdY.search(p.xs[i*d:(i+1)*d], math.Inf(1), k, warm, &qs))
-				if !warm {
-					copy(fromY[i*k:(i+1)*k], kdX.search(p.ys[i*d:(i+1)*d], math.Inf(1), k, false, &qs))
-				}
+		kdY.setOffsets(w)
+		fromX := make([]hit, n*k)
+		nearQueries(kdY, p.xs, d, kdX.idx, k, true, func(i int, hs []hit) {
+			copy(fromX[i*k:(i+1)*k], hs)
+			if k < n {
+				tcert[i] = hs[k-1].Val
+			} else {
+				tcert[i] = math.Inf(1)
 			}
 		})
-		all := make([]arc, 0, 2*n*k+n)
+		all := make([]arc, 0, n*(k+kc+1))
 		for q, h := range fromX {
-			c := h.Val
-			if warm {
-				c = p.cost(q/k, int(h.J))
-			}
-			all = append(all, arc{int32(q / k), h.J, c})
+			all = append(all, arc{int32(q / k), h.J, p.cost(q/k, int(h.J))})
 		}
 		for q, h := range fromY {
-			all = append(all, arc{h.J, int32(q / k), h.Val})
+			all = append(all, arc{h.J, int32(q / kc), h.Val})
 		}
 		fromX, fromY = nil, nil
 		ro, co := principalOrderRaw(p.xs, p.ys, n, n, d)
@@ -185,24 +192,13 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 			}
 			leastFreeStart(g, x, y, v)
 		} else {
-			columnReduction(g, x, y, v)
+			columnReduction(g, x, y, v) // v ≤ w: a least over more rows
 		}
-		free = rowReduction(g, x, y, v)
+		rowReduction(g, x, y, v)
 	}
-	begin(k)
-	// Many rows left for the augmenting paths mean the optimal partners
-	// lie beyond the k nearest neighbours (clouds that are far apart or
-	// independent samples, against the particles' spacing): the pricing
-	// rounds would add them a few at a time, each round re-augmenting
-	// every row it touches. A graph of maxNeighbours is cheaper then (the
-	// reductions cost O(n·k); going there at once measured cheaper than
-	// doubling); the plan is the same.
-	if adaptive && len(free)*8 > n && k < min(n, maxNeighbours) {
-		k = min(n, maxNeighbours)
-		begin(k)
-	}
+	begin()
 	coarse := 2*n >= multiscaleMin && p.multiscale()
-	eps := 1e-13 * math.Max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
+	eps := 1e-13 * max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
 	dist := make([]float64, n)
 	pred := make([]int32, n)
 	mark := make([]int32, n) // stamp: 2·aug+1 touched, 2·aug+2 scanned
@@ -266,15 +262,15 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 			}
 		}
 	}
-	priceAll := true
 	// restart starts over from the coarse plan's prices (which may rise
-	// above the current ones: every row is priced again).
+	// above the current ones: the rows' certificates are those of the
+	// coarse start's queries).
 	restart := func() error {
 		all := make([]arc, len(as))
 		for q := range as {
 			all[q] = arc{as[q], at[q], ac[q]}
 		}
-		all, v0, err := assignCoarse(p, opt, kdX, kdY, all)
+		all, v0, err := assignCoarse(p, opt, kdX, kdY, all, tcert)
 		if err != nil {
 			return err
 		}
@@ -291,13 +287,11 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		}
 		leastFreeStart(g, x, y, v)
 		rowReduction(g, x, y, v)
-		priceAll = true
 		return nil
 	}
 	round, augs := 0, 0
 	u := make([]float64, n)
 	viol := make([][]hit, n)
-	uPriced := make([]float64, n) // u at the last pricing
 	var rows []int32
 	for {
 		for i := int32(0); i < int32(n); i++ {
@@ -316,33 +310,34 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 				}
 			}
 		}
-		// Price every pair. Column prices only fall once the rows are
-		// matched (augmentations and row reductions lower them), so a row
-		// that had no violating pair at the last round and whose dual has
-		// not risen since still has none: the later rounds price only the
-		// other rows.
+		// Price every pair: the rows that their certificates (tcert)
+		// do not cover.
 		for i := range u {
 			u[i] = p.cost(i, int(x[i])) - v[x[i]]
 		}
 		rows = rows[:0]
 		for i := range u {
-			if priceAll || len(viol[i]) > 0 || u[i] > uPriced[i] {
+			viol[i] = viol[i][:0]
+			if u[i]-eps > tcert[i] {
 				rows = append(rows, int32(i))
-			} else {
-				viol[i] = viol[i][:0]
 			}
 		}
-		copy(uPriced, u)
-		kdY.setOffsets(v)
+		if len(rows) > 0 {
+			kdY.setOffsets(v)
+		}
 		parallel.Chunks(len(rows), 64, func(lo, hi int) {
 			var qs kdQuery
 			for _, i := range rows[lo:hi] {
 				hs := kdY.search(p.xs[int(i)*d:int(i+1)*d], u[i]-eps, pricingLimit, true, &qs)
 				viol[i] = append(viol[i][:0], hs...)
+				if len(hs) < pricingLimit {
+					tcert[i] = u[i] - eps
+				} else {
+					tcert[i] = hs[pricingLimit-1].Val
+				}
 			}
 		})
 		round++
-		priceAll = false
 		added, violRows := 0, 0
 		for i, hs := range viol {
 			if len(hs) == 0 {
@@ -394,7 +389,7 @@ func columnReduction(g *assignGraph, x, y []int32, v []float64) {
 		v[j] = math.Inf(1)
 	}
 	for q, j := range g.col {
-		v[j] = math.Min(v[j], g.cost[q])
+		v[j] = min(v[j], g.cost[q])
 	}
 	for i := range x {
 		for q := g.start[i]; q < g.start[i+1]; q++ {
@@ -462,6 +457,11 @@ func rowReduction(g *assignGraph, x, y []int32, v []float64) []int32 {
 					}
 				}
 			}
+			if math.IsInf(usub, 1) {
+				// A single candidate: it stays the row's least at any
+				// price, so the price keeps its value (not −∞).
+				usub = umin
+			}
 			i0 := y[j1]
 			if umin < usub {
 				v[j1] -= usub - umin
@@ -484,6 +484,12 @@ func rowReduction(g *assignGraph, x, y []int32, v []float64) []int32 {
 	}
 	return free
 }
+
+// coldColumnNeighbours is the number of nearest rows of every column a
+// cold start's graph holds.
+var coldColumnNeighbours = 8
+
+var warmNeighbours = 16
 
 // coarseSwitch: the assignment starts over from the coarse plan when more
 // than n/coarseSwitch rows violate dual feasibility at the first pricing
@@ -518,7 +524,7 @@ func assignAuction(g *assignGraph, v []float64, budget int) {
 	for i := 0; i < n; i++ {
 		m := math.Inf(1)
 		for q := g.start[i]; q < g.start[i+1]; q++ {
-			m = math.Min(m, g.cost[q])
+			m = min(m, g.cost[q])
 		}
 		scale += m
 	}
@@ -571,8 +577,10 @@ func assignAuction(g *assignGraph, v []float64, budget int) {
 // points in the clusters (the k-d trees' leaves) that the optimal plan
 // between the coarsened clouds links, and, under the potentials that plan
 // suggests, every point's pairs of least reduced cost both ways. It
-// returns the arcs and the column prices those potentials give.
-func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc) ([]arc, []float64, error) {
+// returns the arcs and the column prices those potentials give, at most
+// the prices w of the rows' queries, and sets tcert[i] to the least
+// cost(i, j) − w_j of the columns j it did not add to row i.
+func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc, tcert []float64) ([]arc, []float64, error) {
 	n, d := p.nn, p.d
 	u0, v0 := make([]float64, n), make([]float64, n)
 	all, err := coarseStart(p, opt, kdX, kdY, u0, all, false)
@@ -605,8 +613,18 @@ func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc) ([
 			}
 		}
 	}
-	least(kdY, p.xs, v0, true)
+	w := slices.Clone(v0)
+	least(kdY, p.xs, w, true)
+	for i := range tcert {
+		tcert[i] = math.Inf(1)
+		if cnt[i] == startLimit && startLimit < n {
+			tcert[i] = from[i*startLimit+startLimit-1].Val
+		}
+	}
 	least(kdX, p.ys, u0, false)
 	transforms()
+	for j, wj := range w {
+		v0[j] = min(v0[j], wj)
+	}
 	return all, v0, nil
 }
