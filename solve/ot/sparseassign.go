@@ -84,11 +84,14 @@ func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j
 
 // solveSparseAssign solves the assignment problem between equal uniform
 // clouds (nn = mm) by Jonker–Volgenant shortest augmenting paths
-// (Dijkstra with column prices) on a sparse candidate graph: the k nearest
-// neighbours both ways plus the principal-axis pairing, which guarantees a
-// perfect matching. Every pair is then priced by k-d tree queries; rows
-// with violating pairs get those arcs, are unassigned and re-augmented,
-// until no pair violates dual feasibility.
+// (Dijkstra with column prices) on a sparse candidate graph: every row's
+// k pairs of least reduced cost under the start prices (cold: column
+// reduction's, every column priced at its nearest row's cost; its 8
+// nearest rows join the graph), plus the principal-axis pairing, which
+// guarantees a perfect matching. Every pair is then priced by k-d tree
+// queries; rows with violating pairs get those arcs, are unassigned and
+// re-augmented, until no pair violates dual feasibility. A row whose
+// certified threshold (tcert) covers its dual is not queried.
 //
 // Column reduction prices every column at its nearest row's cost: right
 // when the points move less than their spacing (or independently of
@@ -97,12 +100,14 @@ func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j
 // many nearest-neighbour costs, the neighbours do not hold the pairs, and
 // the rounds of pricing and re-augmenting creep towards them (on 20,000
 // points of a drifted 2-D simulation: 14 rounds, 24 CPU-s, where each
-// round unassigned most rows). When the first pricing round finds that
-// (more than n/coarseSwitch rows violate) and the coarse solve may help
-// (multiscale), the solve starts over from the coarse plan: its links
-// between the k-d trees' leaves and the pairs of least reduced cost under
-// its potentials join the graph, and its prices, refined by ε-scaling
-// auction on the graph, replace column reduction's.
+// round unassigned most rows). When that shows (more than n/coarseFree
+// rows free after the reductions, augmentations scanning more than
+// coarseScans·n columns, or more than n/coarseSwitch rows violating at
+// the first pricing round) and the coarse solve may help (multiscale),
+// the solve starts over from the coarse plan: its links between the k-d
+// trees' leaves and the pairs of least reduced cost under its potentials
+// join the graph, and its prices, refined by ε-scaling auction on the
+// graph, replace the start's.
 func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	start := time.Now()
 	n, d := p.nn, p.d
@@ -111,7 +116,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	warm := len(p.prices) == n
 	k := opt.Neighbours
 	if k <= 0 {
-		k = 8
+		k = coldNeighbours
 		if warm {
 			k = warmNeighbours
 		}
@@ -123,14 +128,15 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		g      *assignGraph
 		x, y   []int32
 		v      []float64
+		free   int // rows the reductions leave free
 	)
 	// With start prices (Options.Prices), each row's k arcs are those of
 	// least reduced cost under them, and the columns' nearest rows are
 	// left out (the principal-axis pairing still guarantees a perfect
 	// matching; measured on the β calibration's couplings: 25% less time,
-	// no more pricing rounds). Cold, the columns' kc nearest rows give
-	// the column reduction's prices, and each row's k arcs are those of
-	// least reduced cost under them.
+	// no more pricing rounds). Cold, the columns' nearest rows give the
+	// column reduction's prices, and each row's k arcs are those of least
+	// reduced cost under them.
 	// tcert[i] certifies row i: every column j outside the graph has
 	// cost(i, j) − w_j ≥ tcert[i] for the prices w of the row's last query.
 	// Prices only fall (reductions, augmentations, auction), so while
@@ -194,7 +200,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		} else {
 			columnReduction(g, x, y, v) // v ≤ w: a least over more rows
 		}
-		rowReduction(g, x, y, v)
+		free = len(rowReduction(g, x, y, v))
 	}
 	begin()
 	coarse := 2*n >= multiscaleMin && p.multiscale()
@@ -293,6 +299,13 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	u := make([]float64, n)
 	viol := make([][]hit, n)
 	var rows []int32
+	if coarse && free*coarseFree > n {
+		// The start's prices are far off: no use augmenting from them.
+		if err := restart(); err != nil {
+			return nil, err
+		}
+		coarse = false
+	}
 	for {
 		for i := int32(0); i < int32(n); i++ {
 			if x[i] < 0 {
@@ -485,11 +498,20 @@ func rowReduction(g *assignGraph, x, y []int32, v []float64) []int32 {
 	return free
 }
 
-// coldColumnNeighbours is the number of nearest rows of every column a
-// cold start's graph holds.
-var coldColumnNeighbours = 8
-
-var warmNeighbours = 16
+// The assignment's candidate graph, by default: every row's
+// coldNeighbours (cold) or warmNeighbours (from Options.Prices) pairs of
+// least reduced cost, and, cold, every column's coldColumnNeighbours
+// nearest rows. Measured on the β calibration's warm 20,000-point
+// couplings (12 of the paper_linear fit's): 8 neighbours left 17–45% of
+// the rows free and 5 of the 12 restarted from the coarse plan (each
+// 2–3 CPU-s), 16 left 8–31% free and none restarted (0.3–0.9 CPU-s);
+// 12 and 24 were slower. Cold, 1 or 3 nearest rows per column cost
+// 13% and 10% more instructions than 8 on the 1,000-point fit's
+// couplings. (Before, the graph was rebuilt with 32 neighbours when more
+// than 1/8 of the rows stayed free: 1.5–3× slower on every cold case of
+// BenchmarkAssignFit and on independent clouds, since the pricing rounds
+// became cheap.)
+var coldNeighbours, warmNeighbours, coldColumnNeighbours = 8, 16, 8
 
 // coarseSwitch: the assignment starts over from the coarse plan when more
 // than n/coarseSwitch rows violate dual feasibility at the first pricing
@@ -497,6 +519,17 @@ var warmNeighbours = 16
 // independent 5-D clouds and small random displacements, 7–15 on drifted
 // simulations, shifted clouds and independent 2-D clouds.
 var coarseSwitch = 4
+
+// coarseFree: the assignment starts over from the coarse plan at once,
+// before any augmentation, when the reductions leave more than
+// n/coarseFree rows free. Measured (free rows after the reductions): 16–17%
+// for 2,000 and 20,000 points in 2-D moved by noise of the spacing
+// (BenchmarkAssignFit), 25–36% on the 1,000-point couplings of the
+// paper_linear fit (wavy_plateau + flowers, β = 0.1), of which those that
+// restart later anyway are above 1/3; 43–55% on its 20,000-point data
+// couplings, which all restarted after 32n scans (6 of them: 17.8 →
+// 14.1 CPU-s with the restart at once).
+var coarseFree = 3
 
 // coarseScans: the assignment also starts over from the coarse plan when
 // the augmentations before the first pricing round scan more than
@@ -595,13 +628,10 @@ func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc, tc
 	cnt := make([]int, n)
 	// least adds, for every point of pts, its pairs of least cost less
 	// the offsets off of tree's points.
-	least := func(tree *kdTree, pts, off []float64, rows bool) {
+	least := func(tree *kdTree, pts, off []float64, rows bool, order []int32) {
 		tree.setOffsets(off)
-		parallel.Chunks(n, 64, func(lo, hi int) {
-			var qs kdQuery
-			for s := lo; s < hi; s++ {
-				cnt[s] = copy(from[s*startLimit:(s+1)*startLimit], tree.search(pts[s*d:(s+1)*d], math.Inf(1), startLimit, true, &qs))
-			}
+		nearQueries(tree, pts, d, order, startLimit, true, func(s int, hs []hit) {
+			cnt[s] = copy(from[s*startLimit:(s+1)*startLimit], hs)
 		})
 		for s := 0; s < n; s++ {
 			for _, h := range from[s*startLimit : s*startLimit+cnt[s]] {
@@ -614,14 +644,14 @@ func assignCoarse(p *sparseProblem, opt Options, kdX, kdY *kdTree, all []arc, tc
 		}
 	}
 	w := slices.Clone(v0)
-	least(kdY, p.xs, w, true)
+	least(kdY, p.xs, w, true, kdX.idx)
 	for i := range tcert {
 		tcert[i] = math.Inf(1)
 		if cnt[i] == startLimit && startLimit < n {
 			tcert[i] = from[i*startLimit+startLimit-1].Val
 		}
 	}
-	least(kdX, p.ys, u0, false)
+	least(kdX, p.ys, u0, false, kdY.idx)
 	transforms()
 	for j, wj := range w {
 		v0[j] = min(v0[j], wj)
