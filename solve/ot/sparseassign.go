@@ -101,9 +101,9 @@ func itemLess(a, b heapItem) bool { return a.d < b.d || (a.d == b.d && a.j < b.j
 // the rounds of pricing and re-augmenting creep towards them (on 20,000
 // points of a drifted 2-D simulation: 14 rounds, 24 CPU-s, where each
 // round unassigned most rows). When that shows (more than n/coarseFree
-// rows free after the reductions, augmentations scanning more than
-// coarseScans·n columns, or more than n/coarseSwitch rows violating at
-// the first pricing round) and the coarse solve may help (multiscale),
+// rows free after the reductions, n/coarseFreeWarm from start prices;
+// augmentations scanning more than coarseScans·n columns; or more than
+// n/coarseSwitch rows violating at the first pricing round) and the coarse solve may help (multiscale),
 // the solve starts over from the coarse plan: its links between the k-d
 // trees' leaves and the pairs of least reduced cost under its potentials
 // join the graph, and its prices, refined by ε-scaling auction on the
@@ -204,6 +204,10 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	}
 	begin()
 	coarse := 2*n >= multiscaleMin && p.multiscale()
+	freeSwitch := coarseFree
+	if warm {
+		freeSwitch = coarseFreeWarm
+	}
 	eps := 1e-13 * max(boxSpan(p.xs, p.ys, d, p.cf), 1e-300)
 	dist := make([]float64, n)
 	pred := make([]int32, n)
@@ -299,7 +303,7 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 	u := make([]float64, n)
 	viol := make([][]hit, n)
 	var rows []int32
-	if coarse && free*coarseFree > n {
+	if coarse && free*freeSwitch > n {
 		// The start's prices are far off: no use augmenting from them.
 		if err := restart(); err != nil {
 			return nil, err
@@ -520,16 +524,21 @@ var coldNeighbours, warmNeighbours, coldColumnNeighbours = 8, 16, 8
 // simulations, shifted clouds and independent 2-D clouds.
 var coarseSwitch = 4
 
-// coarseFree: the assignment starts over from the coarse plan at once,
-// before any augmentation, when the reductions leave more than
-// n/coarseFree rows free. Measured (free rows after the reductions): 16–17%
-// for 2,000 and 20,000 points in 2-D moved by noise of the spacing
-// (BenchmarkAssignFit), 25–36% on the 1,000-point couplings of the
-// paper_linear fit (wavy_plateau + flowers, β = 0.1), of which those that
-// restart later anyway are above 1/3; 43–55% on its 20,000-point data
-// couplings, which all restarted after 32n scans (6 of them: 17.8 →
-// 14.1 CPU-s with the restart at once).
-var coarseFree = 3
+// coarseFree (cold) and coarseFreeWarm (from Options.Prices): the
+// assignment starts over from the coarse plan at once, before any
+// augmentation, when the reductions leave more than n/coarseFree rows
+// free. Measured (free rows after the reductions): 16–17% for 2,000 and
+// 20,000 points in 2-D moved by noise of the spacing
+// (BenchmarkAssignFit), where a restart costs 2–3×; 23–26% on
+// independent uniform 2-D clouds of 1,000–5,000 points, which restart
+// later anyway (instructions, bench/ot/compare.py's clouds: 196M → 138M
+// at 1,000, 409M → 296M at 2,000, 1.17G → 0.90G at 5,000 against n/3);
+// 43–55% on the 20,000-point data couplings of the paper_linear fit
+// (wavy_plateau + flowers, β = 0.1), which all restarted after 32n
+// scans (6 of them: 17.8 → 14.1 CPU-s restarting at once). Warm starts
+// keep n/3: at n/5 the fit's 1,000-point calibration couplings (8–25%
+// free) took 20% more instructions.
+var coarseFree, coarseFreeWarm = 5, 3
 
 // coarseScans: the assignment also starts over from the coarse plan when
 // the augmentations before the first pricing round scan more than
