@@ -527,3 +527,56 @@ func TestAssignPrices(t *testing.T) {
 		})
 	}
 }
+
+// TestAssignDeterministic: the assignment solver's plan and potentials
+// are the same bits on 1, 2 and 4 cores, cold and warm-started, on a
+// noisy copy (no restart) and a drifted copy (the coarse restart at
+// once).
+func TestAssignDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const n = 1500
+	x := uniformCloud(r, n, 2)
+	noisy, drifted := mat.NewDense(n, 2, nil), mat.NewDense(n, 2, nil)
+	for i := 0; i < n; i++ {
+		for k := 0; k < 2; k++ {
+			v := x.At(i, k)
+			noisy.Set(i, k, v+0.1*r.NormFloat64())
+			drifted.Set(i, k, v-0.1*v+0.05*r.NormFloat64())
+		}
+	}
+	for _, c := range []struct {
+		name string
+		y    *mat.Dense
+	}{{"noisy", noisy}, {"drifted", drifted}} {
+		base, err := CoupleWith(x, c.y, nil, nil, SqEuclidean, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prices := slices.Clone(base.V)
+		for j := range prices {
+			prices[j] += 0.01 * r.NormFloat64()
+		}
+		for _, warm := range []bool{false, true} {
+			var plans []*Plan
+			for _, procs := range []int{1, 2, 4} {
+				opt := Options{}
+				if warm {
+					opt.Prices = prices
+				}
+				old := runtime.GOMAXPROCS(procs)
+				p, err := CoupleWith(x, c.y, nil, nil, SqEuclidean, opt)
+				runtime.GOMAXPROCS(old)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plans = append(plans, p)
+			}
+			for k := 1; k < len(plans); k++ {
+				p, q := plans[k], plans[0]
+				if p.Cost != q.Cost || !slices.Equal(p.Pairs, q.Pairs) || !slices.Equal(p.U, q.U) || !slices.Equal(p.V, q.V) {
+					t.Errorf("%s, warm %v: the plan or potentials on %d cores differ from 1 core's", c.name, warm, []int{1, 2, 4}[k])
+				}
+			}
+		}
+	}
+}
