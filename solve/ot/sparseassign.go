@@ -509,7 +509,10 @@ func rowReduction(g *assignGraph, x, y []int32, v []float64) []int32 {
 // couplings (12 of the paper_linear fit's): 8 neighbours left 17–45% of
 // the rows free and 5 of the 12 restarted from the coarse plan (each
 // 2–3 CPU-s), 16 left 8–31% free and none restarted (0.3–0.9 CPU-s);
-// 12 and 24 were slower. Cold, 1 or 3 nearest rows per column cost
+// 12 was slower. Over all 110 couplings of that fit 24 or 32 took ~10%
+// less CPU than 16 (16 of its warm couplings restart after their first
+// pricing round), but 24 cost 19% more instructions on the 1,000-point
+// fit's couplings. Cold, 1 or 3 nearest rows per column cost
 // 13% and 10% more instructions than 8 on the 1,000-point fit's
 // couplings. (Before, the graph was rebuilt with 32 neighbours when more
 // than 1/8 of the rows stayed free: 1.5–3× slower on every cold case of
