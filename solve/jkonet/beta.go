@@ -498,15 +498,21 @@ func simulateSteps(m *compile.Model, prep *Prepared, rf *refits, theta []float64
 // features at the sources are computed once, in rf.feats) and returns the
 // noise statistics of the refit's residuals and the refitted θ.
 func kept(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, o Options) (noiseStat, []float64, error) {
-	d := m.Dim
-	feats := rf.feats
-	warm := rf.warmState(len(prep.Steps))
 	// The closed form of FitLinear on the simulated pairs: rows τF_i and
 	// targets −(Δ + τc_i) (refits.solve).
 	th, err := rf.solve(m, prep, sims, o)
 	if err != nil {
 		return noiseStat{}, nil, err
 	}
+	return keptStat(m, prep, rf, sims, th), th, nil
+}
+
+// keptStat is the noise statistics of one simulation's residuals under
+// the refitted drift th.
+func keptStat(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, th []float64) noiseStat {
+	d := m.Dim
+	feats := rf.feats
+	warm := rf.warmState(len(prep.Steps))
 	res := make([]residuals, len(prep.Steps))
 	for s, sm := range sims {
 		st := &prep.Steps[s]
@@ -524,7 +530,50 @@ func kept(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, o Optio
 		}
 		res[s] = residuals{tau: st.Tau, n: len(sm.pairs), x: x, r: r, w: w, nb: warm.sourceNeighbours(prep, s, sm.pairs, d)}
 	}
-	return noiseStat{differenceStat(res, d), farStat(res, d)}, th, nil
+	return noiseStat{differenceStat(res, d), farStat(res, d)}
+}
+
+// keptAll is kept for each of the simulations all, in order. The first
+// refit sets the normal matrix and its decomposition; when every
+// simulation's source masses are the same (an exact coupling's), the
+// others reuse it at once, on the cores (each refit is the same, bit for
+// bit, as it is one after the other: linear.Normal.FactorReusing).
+func keptAll(m *compile.Model, prep *Prepared, rf *refits, all [][]simPairs, o Options) ([]noiseStat, [][]float64, error) {
+	stats := make([]noiseStat, len(all))
+	ths := make([][]float64, len(all))
+	if len(all) == 0 {
+		return stats, ths, nil
+	}
+	var err error
+	if stats[0], ths[0], err = kept(m, prep, rf, all[0], o); err != nil {
+		return nil, nil, err
+	}
+	same := true
+	for _, sims := range all[1:] {
+		same = same && rf.sameMass(simMass(prep, sims))
+	}
+	if !same {
+		for s := 1; s < len(all); s++ {
+			if stats[s], ths[s], err = kept(m, prep, rf, all[s], o); err != nil {
+				return nil, nil, err
+			}
+		}
+		return stats, ths, nil
+	}
+	prev := rf.last
+	err = parallel.ForErr(len(all)-1, func(u int) error {
+		s := u + 1
+		th, _, err := rf.solveFrom(m, prep, all[s], o, prev)
+		if err != nil {
+			return err
+		}
+		stats[s], ths[s] = keptStat(m, prep, rf, all[s], th), th
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return stats, ths, nil
 }
 
 // noiseStat is what residualBeta reads from one set of residuals: the
@@ -559,11 +608,12 @@ func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, be
 	if err != nil {
 		return calibration{}, err
 	}
+	stats, ths, err := keptAll(m, prep, rf, all, o)
+	if err != nil {
+		return calibration{}, err
+	}
 	for s := 0; s < sims; s++ {
-		st, th, err := kept(m, prep, rf, all[s], o)
-		if err != nil {
-			return calibration{}, err
-		}
+		st, th := stats[s], ths[s]
 		if s == 0 {
 			c.near = st.Near
 		}
