@@ -628,9 +628,9 @@ func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, be
 
 // solveBeta solves cal(β).mean = raw for β by secant steps from the
 // calibration prev and the trial value b1 (common random numbers make the
-// mean a smooth function of β). It returns every calibration it made, the
-// last at β̂ (within 0.2%).
-func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (calibration, error)) ([]calibration, error) {
+// mean a smooth function of β), until a step would move β by less than
+// tol·β. It returns every calibration it made, the last at β̂.
+func solveBeta(raw float64, prev calibration, b1, tol float64, cal func(float64) (calibration, error)) ([]calibration, error) {
 	beta := b1
 	var all []calibration
 	for pass := 0; pass < 8; pass++ {
@@ -647,13 +647,33 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 		if !(next > 0) {
 			next = beta / 2
 		}
-		if math.Abs(next-beta) < 0.002*beta {
+		if math.Abs(next-beta) < tol*beta {
 			break
 		}
 		prev, beta = last, next
 	}
 	return all, nil
 }
+
+// firstTol is the secant's tolerance for the first β (one simulation per
+// trial): one simulation's own noise moves β by about 1% (wavy_plateau +
+// flowers, β = 0.1, 2,000 and 20,000 particles: the simulations of one
+// trial spread by 0.9% and 1% of β), so a finer root is noise; the first
+// β only starts the calibration with calSims simulations. betaTol is
+// that calibration's (β̂'s): 0.2%, a fifth to a third of β̂'s standard
+// error on the problems above.
+const (
+	firstTol = 0.01
+	betaTol  = 0.002
+)
+
+// slopeSpan is how far the second trial of the calibration with calSims
+// simulations lies above the first β: the slope of the statistic in β
+// (β̂'s standard error divides by it) is read over at least 20% of β̂,
+// and a span of 25% of the first β covers that whenever β̂ is within
+// 25% of it (a span of 20% did not when β̂ landed above the first β, and a
+// fourth trial, a fifth of the calibration's work, had to widen it).
+const slopeSpan = 1.25
 
 // roundingFloor is the share of the sources' mean square below which the
 // residuals' statistic is rounding, not noise: float64 positions carry
@@ -731,14 +751,14 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	firsts, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), calAt(1))
+	firsts, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), firstTol, calAt(1))
 	if err != nil {
 		return betaEstimate{}, err
 	}
 	first := firsts[len(firsts)-1]
 	beta := math.Max(first.beta, 1e-12*raw)
 	// The drift that simulates back θ̂, then β for it with calSims
-	// simulations, from β̂ and 1.2·β̂.
+	// simulations, from the first β and slopeSpan times it.
 	for j := range thetaSim {
 		thetaSim[j] += theta[j] - first.refit[j]
 	}
@@ -746,7 +766,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	cals, err := solveBeta(raw, c1, 1.2*beta, calAt(calSims))
+	cals, err := solveBeta(raw, c1, slopeSpan*beta, betaTol, calAt(calSims))
 	if err != nil {
 		return betaEstimate{}, err
 	}
