@@ -1,6 +1,7 @@
 package jkonet
 
 import (
+	"math"
 	"sync"
 
 	"github.com/jko-org/jko/internal/parallel"
@@ -15,10 +16,11 @@ import (
 //
 //   - The couplings: the simulated cloud of a seed moves a little from one
 //     trial β to the next, and so do the optimal prices of its points;
-//     the exact solver starts from the last coupling's (ot.Options.Prices)
-//     and finds the same optimal plan with few augmentations, where a
-//     cold start builds its candidate graph twice and augments a third of
-//     the rows (1,000 points of wavy_plateau + flowers, β = 0.1).
+//     the exact solver starts from the prices of the seed's coupling whose
+//     cloud lies nearest (ot.Options.Prices) and finds the same optimal
+//     plan with few augmentations, where a cold start builds its
+//     candidate graph twice and augments a third of the rows (1,000
+//     points of wavy_plateau + flowers, β = 0.1).
 //   - The noise statistics: the coupling of two equal uniform clouds is a
 //     permutation, whose pairs start from the sources in order, so the
 //     residuals of every simulation sit at the same points, and farStat's
@@ -28,8 +30,9 @@ import (
 // Neither changes what is computed: the plan is the optimal one either
 // way, and the neighbours are those of the same points.
 type calWarm struct {
-	// last[s][seed] is step s's last simulation of the seed, coupled.
-	last []map[uint64]coupledSim
+	// done[s][seed] are step s's simulations of the seed, coupled, in
+	// the order they were made.
+	done []map[uint64][]coupledSim
 	nb   []stepNeighbours
 }
 
@@ -75,32 +78,54 @@ func findNeighbours(x []float64, n, d int) *neighbours {
 // prep on first use (before any simulation runs).
 func (rf *refits) warmState(steps int) *calWarm {
 	if rf.warm == nil {
-		rf.warm = &calWarm{last: make([]map[uint64]coupledSim, steps), nb: make([]stepNeighbours, steps)}
-		for s := range rf.warm.last {
-			rf.warm.last[s] = map[uint64]coupledSim{}
+		rf.warm = &calWarm{done: make([]map[uint64][]coupledSim, steps), nb: make([]stepNeighbours, steps)}
+		for s := range rf.warm.done {
+			rf.warm.done[s] = map[uint64][]coupledSim{}
 		}
 	}
 	return rf.warm
 }
 
 // startPrices returns the prices to start step s's coupling of the seed's
-// simulated cloud y from, nil for none. They come from the seed's last
-// coupling, moved to y to first order: point j of every simulation
-// starts from source j, and the price of a point y, v(y) = min_x c(x, y)
-// − u(x), has the gradient 2(y − x) for the squared distance c and the x
-// it is coupled to, so v_j + 2⟨y_j − y_j^last, y_j^last − x⟩. A seed not
-// coupled yet starts from the lowest seed's coupling (another noise, the
-// same drift and sources), each point from that cloud's nearest point
-// (point j there lies a noise's length away: from it, the start left 62%
-// of 10,000 rows free, from the nearest 32%, and the coupling took 1.0 s
-// against 3.5 s).
+// simulated cloud y from, nil for none. They come from the seed's
+// coupling whose cloud is nearest y (the least Σ_j ‖y_j − y_j^ref‖²:
+// the trial β nearest and the same drift; in the calibration's secant
+// the trial before last, not the last, once the steps shrink), moved to
+// y to first order: point j of every simulation starts from source j,
+// and the price of a point y, v(y) = min_x c(x, y) − u(x), has the
+// gradient 2(y − x) for the squared distance c and the x it is coupled
+// to, so v_j + 2⟨y_j − y_j^ref, y_j^ref − x⟩ (20,000 points of
+// wavy_plateau, β = 0.1005: from β = 0.1 344 augmentations and 0.34
+// CPU-s, from β = 0.125 2,428 and 0.42 CPU-s; cold 13,824 and 3.9). A
+// seed not coupled yet starts from the lowest seed's last coupling
+// (another noise, the same drift and sources), each point from that
+// cloud's nearest point (point j there lies a noise's length away: from
+// it, the start left 62% of 10,000 rows free, from the nearest 32%, and
+// the coupling took 1.0 s against 3.5 s).
 func (w *calWarm) startPrices(s int, seed uint64, y []float64, d int) []float64 {
-	ref, own := w.last[s][seed]
+	var ref coupledSim
+	own := false
+	if list := w.done[s][seed]; len(list) > 0 {
+		best := math.Inf(1)
+		for _, c := range list {
+			if len(c.y) != len(y) {
+				continue
+			}
+			dist := 0.0
+			for j, v := range y {
+				e := v - c.y[j]
+				dist += e * e
+			}
+			if dist < best {
+				ref, best, own = c, dist, true
+			}
+		}
+	}
 	if !own {
 		ok, bs := false, uint64(0)
-		for k, c := range w.last[s] {
-			if !ok || k < bs {
-				ref, bs, ok = c, k, true
+		for k, list := range w.done[s] {
+			if len(list) > 0 && (!ok || k < bs) {
+				ref, bs, ok = list[len(list)-1], k, true
 			}
 		}
 		if !ok {
@@ -193,5 +218,5 @@ func (w *calWarm) setPrices(prep *Prepared, s int, seed uint64, sm simPairs, v [
 			disp[pr.J*d+k] = sm.y[pr.J*d+k] - st.Source[pr.I*d+k]
 		}
 	}
-	w.last[s][seed] = coupledSim{y: sm.y, v: v, disp: disp, tree: &cloudTree{}}
+	w.done[s][seed] = append(w.done[s][seed], coupledSim{y: sm.y, v: v, disp: disp, tree: &cloudTree{}})
 }

@@ -56,8 +56,8 @@ func TestCalibrationWarmSame(t *testing.T) {
 		if warm.warm.nb[s].nb == nil {
 			t.Errorf("step %d: the sources' neighbours were not kept", s)
 		}
-		if len(warm.warm.last[s]) != 4 {
-			t.Errorf("step %d: %d seeds' couplings kept, want 4", s, len(warm.warm.last[s]))
+		if len(warm.warm.done[s]) != 4 {
+			t.Errorf("step %d: %d seeds' couplings kept, want 4", s, len(warm.warm.done[s]))
 		}
 	}
 }
