@@ -453,7 +453,7 @@ func (f sourceFeatures) apply(theta []float64, n, d int) []float64 {
 func simulateSteps(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, count int) ([][]simPairs, error) {
 	d := m.Dim
 	feats := rf.feats
-	warm := rf.warmState(len(prep.Steps))
+	warm := rf.warmState(prep)
 	ns := len(prep.Steps)
 	sims := make([][]simPairs, count)
 	for c := range sims {
@@ -512,7 +512,7 @@ func kept(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, o Optio
 func keptStat(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, th []float64) noiseStat {
 	d := m.Dim
 	feats := rf.feats
-	warm := rf.warmState(len(prep.Steps))
+	warm := rf.warmState(prep)
 	res := make([]residuals, len(prep.Steps))
 	for s, sm := range sims {
 		st := &prep.Steps[s]

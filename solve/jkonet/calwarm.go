@@ -33,6 +33,9 @@ type calWarm struct {
 	// done[s][seed] are step s's simulations of the seed, coupled, in
 	// the order they were made.
 	done []map[uint64][]coupledSim
+	// data[s] is the data's own coupling of step s (Transition.coupled),
+	// where the first simulation of all starts.
+	data []*coupledSim
 	nb   []stepNeighbours
 }
 
@@ -76,11 +79,13 @@ func findNeighbours(x []float64, n, d int) *neighbours {
 
 // warmState returns the calibration's shared state, made for the steps of
 // prep on first use (before any simulation runs).
-func (rf *refits) warmState(steps int) *calWarm {
+func (rf *refits) warmState(prep *Prepared) *calWarm {
 	if rf.warm == nil {
-		rf.warm = &calWarm{done: make([]map[uint64][]coupledSim, steps), nb: make([]stepNeighbours, steps)}
+		steps := len(prep.Steps)
+		rf.warm = &calWarm{done: make([]map[uint64][]coupledSim, steps), data: make([]*coupledSim, steps), nb: make([]stepNeighbours, steps)}
 		for s := range rf.warm.done {
 			rf.warm.done[s] = map[uint64][]coupledSim{}
+			rf.warm.data[s] = prep.Steps[s].coupled
 		}
 	}
 	return rf.warm
@@ -101,7 +106,11 @@ func (rf *refits) warmState(steps int) *calWarm {
 // (another noise, the same drift and sources), each point from that
 // cloud's nearest point (point j there lies a noise's length away: from
 // it, the start left 62% of 10,000 rows free, from the nearest 32%, and
-// the coupling took 1.0 s against 3.5 s).
+// the coupling took 1.0 s against 3.5 s). The first simulation of all
+// starts the same way from the data's own coupling (Transition.coupled:
+// another noise and drift, the same sources; 20,000 points of
+// wavy_plateau, a simulation with β = 0.02 from a cloud with β = 0.1:
+// 5,387 augmentations and 0.88 CPU-s, cold 14,063 and 4.2).
 func (w *calWarm) startPrices(s int, seed uint64, y []float64, d int) []float64 {
 	var ref coupledSim
 	own := false
@@ -128,6 +137,9 @@ func (w *calWarm) startPrices(s int, seed uint64, y []float64, d int) []float64 
 				ref, bs, ok = list[len(list)-1], k, true
 			}
 		}
+		if !ok && w.data[s] != nil {
+			ref, ok = *w.data[s], true
+		}
 		if !ok {
 			return nil
 		}
@@ -153,6 +165,29 @@ func (w *calWarm) startPrices(s int, seed uint64, y []float64, d int) []float64 
 		out[j] = v
 	}
 	return out
+}
+
+// permutationCoupling returns the coupling of the sources x (n×d) to the
+// cloud y (n×d) by pairs with column prices v as a coupledSim, when it is
+// a permutation (one pair per source and per point of y) with a price
+// for each point; nil otherwise.
+func permutationCoupling(x, y []float64, pairs []Pair, v []float64, d int) *coupledSim {
+	n := len(y) / d
+	if len(x) != len(y) || len(v) != n || len(pairs) != n {
+		return nil
+	}
+	disp := make([]float64, len(y))
+	seen := make([]bool, n)
+	for _, pr := range pairs {
+		if pr.I < 0 || pr.I >= n || pr.J < 0 || pr.J >= n || seen[pr.J] {
+			return nil
+		}
+		seen[pr.J] = true
+		for k := 0; k < d; k++ {
+			disp[pr.J*d+k] = y[pr.J*d+k] - x[pr.I*d+k]
+		}
+	}
+	return &coupledSim{y: y, v: v, disp: disp, tree: &cloudTree{}}
 }
 
 // nearest returns, for each point of y (n×d), the index of its nearest

@@ -9,7 +9,8 @@ import (
 )
 
 // TestCalibrationWarmSame: the calibration's simulations, coupled from
-// the prices of the seed's last coupling (or another seed's) and read
+// the prices of the seed's nearest coupling (or another seed's, or the
+// data's for the first) and read
 // with the sources' neighbours found once (calWarm), give the bits of the
 // same simulations made cold, trial after trial: the statistics, each
 // simulation's value, the nearest neighbours' statistic and the mean
@@ -53,6 +54,9 @@ func TestCalibrationWarmSame(t *testing.T) {
 		}
 	}
 	for s := range prep.Steps {
+		if warm.warm.data[s] == nil {
+			t.Errorf("step %d: the first simulation had no data coupling to start from", s)
+		}
 		if warm.warm.nb[s].nb == nil {
 			t.Errorf("step %d: the sources' neighbours were not kept", s)
 		}
