@@ -30,8 +30,8 @@ import (
 // Neither changes what is computed: the plan is the optimal one either
 // way, and the neighbours are those of the same points.
 type calWarm struct {
-	// done[s][seed] are step s's simulations of the seed, coupled, in
-	// the order they were made.
+	// done[s][seed] are step s's latest simulations of the seed, coupled,
+	// in the order they were made (at most keptCouplings).
 	done []map[uint64][]coupledSim
 	// data[s] is the data's own coupling of step s (Transition.coupled),
 	// where the first simulation of all starts.
@@ -240,6 +240,11 @@ func (w *calWarm) coupleSim(prep *Prepared, s int, seed uint64, y []float64, d i
 	return coupleFrom(mat.NewDense(n, d, st.Source), mat.NewDense(n, d, y), nil, nil, c, w.startPrices(s, seed, y, d))
 }
 
+// keptCouplings is how many of a seed's latest couplings per step are
+// kept to start from (20,000 points: 0.8 MB each): the secant's trial
+// nearest the next is the last or the one before (β, 1.25·β, then β̂ ≈ β).
+const keptCouplings = 2
+
 // setPrices records step s's coupling of the seed, sm with the column
 // prices v (nil: an inexact coupling, nothing to record).
 func (w *calWarm) setPrices(prep *Prepared, s int, seed uint64, sm simPairs, v []float64, d int) {
@@ -253,5 +258,9 @@ func (w *calWarm) setPrices(prep *Prepared, s int, seed uint64, sm simPairs, v [
 			disp[pr.J*d+k] = sm.y[pr.J*d+k] - st.Source[pr.I*d+k]
 		}
 	}
-	w.done[s][seed] = append(w.done[s][seed], coupledSim{y: sm.y, v: v, disp: disp, tree: &cloudTree{}})
+	list := append(w.done[s][seed], coupledSim{y: sm.y, v: v, disp: disp, tree: &cloudTree{}})
+	if len(list) > keptCouplings {
+		list = append(list[:0:0], list[len(list)-keptCouplings:]...)
+	}
+	w.done[s][seed] = list
 }
