@@ -725,6 +725,8 @@ func meanSquare(res []residuals) float64 {
 // error was 3–5× too small).
 func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram []float64, theta []float64, o Options) (betaEstimate, error) {
 	res := dataResiduals(prep, blocks, theta)
+	rf := &refits{dataGram: dataGram}
+	rf.warmState(prep).dataNeighbours(prep, res, m.Dim)
 	data := differenceStat(res, m.Dim)
 	raw := farStat(res, m.Dim)
 	if math.IsNaN(raw) || math.IsNaN(data.Mean) {
@@ -736,7 +738,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 		// couplings would cost seconds to measure rounding.
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
-	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: dataGram}
+	rf.feats = newSourceFeatures(m, prep, blocks)
 	seed := o.Seed ^ 0x5eed
 	thetaSim := append([]float64(nil), theta...)
 	calAt := func(sims int) func(float64) (calibration, error) {

@@ -2,6 +2,7 @@ package jkonet
 
 import (
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/jko-org/jko/internal/parallel"
@@ -225,9 +226,35 @@ func (w *calWarm) sourceNeighbours(prep *Prepared, s int, pairs []Pair, d int) *
 			return nil
 		}
 	}
+	return w.ofSources(prep, s, d)
+}
+
+// ofSources returns the neighbours of step s's sources, found on first
+// use.
+func (w *calWarm) ofSources(prep *Prepared, s, d int) *neighbours {
+	st := &prep.Steps[s]
 	sn := &w.nb[s]
 	sn.once.Do(func() { sn.nb = findNeighbours(st.Source, st.NS, d) })
 	return sn.nb
+}
+
+// dataNeighbours sets the neighbours of the data's residuals (res, from
+// dataResiduals) to the sources', where a step's pairs start from the
+// sources in order (x the sources, bit for bit: the exact coupling of
+// two equal clouds), so that the data's statistics and the
+// calibration's find them once; the steps' neighbours are found at once,
+// on the cores.
+func (w *calWarm) dataNeighbours(prep *Prepared, res []residuals, d int) {
+	same := make([]bool, len(res))
+	for s := range res {
+		st := &prep.Steps[s]
+		same[s] = res[s].n == st.NS && len(res[s].x) == len(st.Source) && slices.Equal(res[s].x, st.Source)
+	}
+	parallel.For(len(res), func(s int) {
+		if same[s] {
+			res[s].nb = w.ofSources(prep, s, d)
+		}
+	})
 }
 
 // coupleSim couples step s's sources to the simulated cloud y of the

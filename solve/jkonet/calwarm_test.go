@@ -65,3 +65,39 @@ func TestCalibrationWarmSame(t *testing.T) {
 		}
 	}
 }
+
+// TestDataNeighboursSame: the data's residuals read with the sources'
+// neighbours (calWarm.dataNeighbours, when the pairs start from the
+// sources in order) give the bits of the statistics that find their own.
+func TestDataNeighboursSame(t *testing.T) {
+	src := stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	m := model(t, src)
+	data := simulate(t, "styblinski_tang", 400, 0.1, 4)
+	o := DefaultOptions()
+	prep, err := Prepare(m, data, o, compile.Explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := linearRows(m, prep)
+	res, err := FitLinear(m, prep, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := res.Theta
+	theta[entropyEntry(m)] = 0
+	own := dataResiduals(prep, blocks, theta)
+	shared := dataResiduals(prep, blocks, theta)
+	rf := &refits{}
+	rf.warmState(prep).dataNeighbours(prep, shared, m.Dim)
+	for s := range shared {
+		if shared[s].nb == nil {
+			t.Errorf("step %d: the data's pairs start from the sources, but their neighbours were not shared", s)
+		}
+	}
+	if a, b := differenceStat(own, m.Dim), differenceStat(shared, m.Dim); a != b {
+		t.Errorf("nearest neighbours' statistic %+v with its own neighbours, %+v with the sources'", a, b)
+	}
+	if a, b := farStat(own, m.Dim), farStat(shared, m.Dim); a != b {
+		t.Errorf("far statistic %.17g with its own neighbours, %.17g with the sources'", a, b)
+	}
+}
