@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"sync"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/parallel"
@@ -604,7 +605,18 @@ type calibration struct {
 // trial β), couples and refits each, and averages farStat.
 func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, sims int) (calibration, error) {
 	c := calibration{beta: beta, each: make([]float64, sims), refit: make([]float64, len(theta))}
+	var pre sync.WaitGroup
+	if rf.gram == nil {
+		// The first refit's decompositions, while the first simulations
+		// are coupled.
+		pre.Add(1)
+		go func() {
+			defer pre.Done()
+			rf.prefactor(m, prep, o)
+		}()
+	}
 	all, err := simulateSteps(m, prep, rf, theta, beta, o, seed, sims)
+	pre.Wait()
 	if err != nil {
 		return calibration{}, err
 	}

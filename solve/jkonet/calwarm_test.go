@@ -53,6 +53,9 @@ func TestCalibrationWarmSame(t *testing.T) {
 				k, tr.beta, tr.sims, got.mean, got.each, want.mean, want.each)
 		}
 	}
+	if !warm.sameMass(uniformMass(prep)) {
+		t.Error("the refits' source masses are not the assignment's 1/n: the decompositions prefactor made were not reused")
+	}
 	for s := range prep.Steps {
 		if warm.warm.data[s] == nil {
 			t.Errorf("step %d: the first simulation had no data coupling to start from", s)

@@ -96,6 +96,48 @@ func (rf *refits) solve(m *compile.Model, prep *Prepared, sims []simPairs, o Opt
 	return th, nil
 }
 
+// uniformMass returns, per step and source, the mass the exact coupling
+// of two equal clouds moves from it: 1/NS, the assignment's.
+func uniformMass(prep *Prepared) [][]float64 {
+	mass := make([][]float64, len(prep.Steps))
+	for s := range prep.Steps {
+		n := prep.Steps[s].NS
+		mass[s] = make([]float64, n)
+		for i := range mass[s] {
+			mass[s][i] = 1 / float64(n)
+		}
+	}
+	return mass
+}
+
+// prefactor sets the normal matrix for the masses of uniformMass and
+// factors it, with zero targets, solving once within m's bounds: the
+// decompositions the first refit needs (AᵀWA's, and that of the free
+// block of the bounds held) are then made while the first simulations
+// are coupled (calibrate runs it alongside). A refit whose masses are
+// those reuses them (FactorReusing: the same bits as made afresh); with
+// other masses setGram starts over.
+func (rf *refits) prefactor(m *compile.Model, prep *Prepared, o Options) {
+	mass := uniformMass(prep)
+	rf.setGram(m, prep, mass)
+	P := m.NumParams
+	n := &linear.Normal{P: P, AtA: rf.gram, Atb: make([]float64, P), Asum: make([]float64, P)}
+	for s := range mass {
+		for _, w := range mass[s] {
+			n.W += w * float64(m.Dim)
+		}
+		n.Rows += len(mass[s]) * m.Dim
+	}
+	f, err := n.FactorReusing(nil)
+	if err != nil {
+		return
+	}
+	if _, err := boxSolve(m, f, o, compile.Explicit); err != nil {
+		return
+	}
+	rf.last = f
+}
+
 // simMass returns, per step and source, the mass the simulated pairs
 // move from it (the coupling's first marginal).
 func simMass(prep *Prepared, sims []simPairs) [][]float64 {
