@@ -534,36 +534,47 @@ func keptStat(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, th 
 	return noiseStat{differenceStat(res, d), farStat(res, d)}
 }
 
-// keptAll is kept for each of the simulations all, in order. The first
-// refit sets the normal matrix and its decomposition; when every
-// simulation's source masses are the same (an exact coupling's), the
-// others reuse it at once, on the cores (each refit is the same, bit for
-// bit, as it is one after the other: linear.Normal.FactorReusing).
+// keptAll is kept for each of the simulations all, in order. When every
+// simulation's source masses are those the normal matrix was formed with
+// (an exact coupling's, from one trial to the next) the refits reuse its
+// decomposition at once, on the cores; otherwise the first refit sets
+// them, and the others, if their masses are the first's, reuse them at
+// once (each refit is the same, bit for bit, as one after the other:
+// linear.Normal.FactorReusing).
 func keptAll(m *compile.Model, prep *Prepared, rf *refits, all [][]simPairs, o Options) ([]noiseStat, [][]float64, error) {
 	stats := make([]noiseStat, len(all))
 	ths := make([][]float64, len(all))
 	if len(all) == 0 {
 		return stats, ths, nil
 	}
-	var err error
-	if stats[0], ths[0], err = kept(m, prep, rf, all[0], o); err != nil {
-		return nil, nil, err
-	}
-	same := true
-	for _, sims := range all[1:] {
-		same = same && rf.sameMass(simMass(prep, sims))
-	}
-	if !same {
-		for s := 1; s < len(all); s++ {
-			if stats[s], ths[s], err = kept(m, prep, rf, all[s], o); err != nil {
-				return nil, nil, err
+	sameAs := func(sims [][]simPairs) bool {
+		for _, sm := range sims {
+			if !rf.sameMass(simMass(prep, sm)) {
+				return false
 			}
 		}
-		return stats, ths, nil
+		return true
+	}
+	from := 0
+	if rf.last == nil || !sameAs(all) {
+		// The first refit sets the normal matrix and its decomposition.
+		var err error
+		if stats[0], ths[0], err = kept(m, prep, rf, all[0], o); err != nil {
+			return nil, nil, err
+		}
+		from = 1
+		if !sameAs(all[1:]) {
+			for s := 1; s < len(all); s++ {
+				if stats[s], ths[s], err = kept(m, prep, rf, all[s], o); err != nil {
+					return nil, nil, err
+				}
+			}
+			return stats, ths, nil
+		}
 	}
 	prev := rf.last
-	err = parallel.ForErr(len(all)-1, func(u int) error {
-		s := u + 1
+	err := parallel.ForErr(len(all)-from, func(u int) error {
+		s := u + from
 		th, _, err := rf.solveFrom(m, prep, all[s], o, prev)
 		if err != nil {
 			return err
