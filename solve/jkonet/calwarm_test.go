@@ -2,6 +2,7 @@ package jkonet
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -102,5 +103,30 @@ func TestDataNeighboursSame(t *testing.T) {
 	}
 	if a, b := farStat(own, m.Dim), farStat(shared, m.Dim); a != b {
 		t.Errorf("far statistic %.17g with its own neighbours, %.17g with the sources'", a, b)
+	}
+}
+
+// TestBetaCalibrationAcrossCores: the β estimator's fit (its simulations
+// coupled at once, the refits of a trial at once, the first
+// decompositions alongside the first couplings) is the same, bit for bit,
+// on one core and on several: θ, the standard errors and β's interval.
+func TestBetaCalibrationAcrossCores(t *testing.T) {
+	m := model(t, stSpec+"param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n")
+	data := simulate(t, "styblinski_tang", 400, 0.1, 5)
+	fit := func(procs int) *Result {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		res, err := Fit(m, data, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	one, many := fit(1), fit(max(2, runtime.GOMAXPROCS(0)))
+	if one.BetaCI == nil || many.BetaCI == nil || !(one.Theta[one.BetaCI.Entry] > 0) {
+		t.Fatal("no β estimate: the calibration did not run")
+	}
+	if !slices.Equal(one.Theta, many.Theta) || !slices.Equal(one.StdErr, many.StdErr) || *one.BetaCI != *many.BetaCI {
+		t.Errorf("one core: θ %v ± %v, β in %+v; several: θ %v ± %v, β in %+v",
+			one.Theta, one.StdErr, *one.BetaCI, many.Theta, many.StdErr, *many.BetaCI)
 	}
 }
