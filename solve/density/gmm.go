@@ -318,7 +318,9 @@ func (g *GMM) estep(x *mat.Dense, resp []float64, ws *workspace) float64 {
 			g.logComponents(row, r, y, nil)
 			m := math.Inf(-1)
 			for _, v := range r {
-				m = math.Max(m, v)
+				if v > m || v != v { // math.Max's result without the call
+					m = v
+				}
 			}
 			z := 0.0
 			for l, v := range r {
@@ -532,6 +534,19 @@ func (g *GMM) Grad(dst *mat.Dense, x *mat.Dense) error {
 		return err
 	}
 	g.evaluate(x, nil, nil, dst, nil)
+	return nil
+}
+
+// DensityGrad writes ρ(x_i) to rho[i] and ∇ρ(x_i) to row i of grad in one
+// pass over the components (the same numbers as Density and Grad).
+func (g *GMM) DensityGrad(rho []float64, grad *mat.Dense, x *mat.Dense) error {
+	if _, err := checkEval(g.d, x, rho); err != nil {
+		return err
+	}
+	if _, err := checkEval(g.d, x, grad); err != nil {
+		return err
+	}
+	g.evaluate(x, nil, rho, grad, nil)
 	return nil
 }
 

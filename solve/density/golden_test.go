@@ -156,3 +156,61 @@ func TestGMMGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestDensityGrad: the one-pass ρ and ∇ρ are Density's and Grad's numbers
+// exactly, floor included (points far out, where Clipped's floor is active).
+func TestDensityGrad(t *testing.T) {
+	x := truth(t).Sample(500, 4)
+	g, err := FitGMM(x, GMMOptions{Components: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kde, err := FitKDE(x, KDEOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	star, err := JKOnetStarDensity(x, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := mat.NewDense(40, 2, nil)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 40; i++ {
+		pts.Set(i, 0, 12*rng.Float64()-6)
+		pts.Set(i, 1, 12*rng.Float64()-6)
+	}
+	for _, c := range []struct {
+		name string
+		e    Estimator
+	}{{"gmm", g}, {"gmm3", truth(t)}, {"clipped gmm", Clipped{E: g, Min: 1e-3}}, {"clipped kde", Clipped{E: kde, Min: 1e-3}}, {"reference", star}} {
+		rho, grad := make([]float64, 40), mat.NewDense(40, 2, nil)
+		if err := DensityGrad(c.e, rho, grad, pts); err != nil {
+			t.Fatal(err)
+		}
+		wr, wg := make([]float64, 40), mat.NewDense(40, 2, nil)
+		if err := c.e.Density(wr, pts); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.e.Grad(wg, pts); err != nil {
+			t.Fatal(err)
+		}
+		floored := 0
+		for i := range rho {
+			if rho[i] != wr[i] || grad.At(i, 0) != wg.At(i, 0) || grad.At(i, 1) != wg.At(i, 1) {
+				t.Errorf("%s point %d: ρ %v ∇ρ %v, want %v %v", c.name, i, rho[i], grad.RawRowView(i), wr[i], wg.RawRowView(i))
+			}
+			if wg.At(i, 0) == 0 && wg.At(i, 1) == 0 {
+				floored++
+			}
+		}
+		if _, ok := c.e.(Clipped); ok && (floored == 0 || floored == 40) {
+			t.Errorf("%s: %d of 40 points floored, the test needs some of each", c.name, floored)
+		}
+	}
+	if err := DensityGrad(g, make([]float64, 3), mat.NewDense(40, 2, nil), pts); err == nil {
+		t.Error("short rho accepted")
+	}
+	if err := DensityGrad(Clipped{E: g, Min: 1}, make([]float64, 40), mat.NewDense(40, 3, nil), pts); err == nil {
+		t.Error("grad of the wrong width accepted")
+	}
+}

@@ -195,7 +195,11 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 		}
 		p.DensityAt = densityAt
 		start = time.Now()
-		for i := range p.Steps {
+		// The steps' densities are independent fits, each deterministic
+		// given its seed: fit them on all cores (a fit of 1,000 points is
+		// one chunk, so a single fit keeps only one core busy).
+		errs := make([]error, len(p.Steps))
+		parallel.For(len(p.Steps), func(i int) {
 			st := &p.Steps[i]
 			snap, pts := st.K, st.X
 			if densityAt == "y" {
@@ -203,12 +207,16 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 			}
 			est, err := estimate(s.X[snap], o.Density, o.Seed+uint64(snap))
 			if err != nil {
-				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", st.K+1, err)
+				errs[i] = err
+				return
 			}
 			st.Rho = make([]float64, st.N)
 			st.GradRho = make([]float64, st.N*d)
-			if err := est.eval(st.Rho, st.GradRho, pts, st.N, d); err != nil {
-				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", st.K+1, err)
+			errs[i] = est.eval(st.Rho, st.GradRho, pts, st.N, d)
+		})
+		for i := range p.Steps {
+			if errs[i] != nil {
+				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", p.Steps[i].K+1, errs[i])
 			}
 			o.progress("densities", i+1, len(p.Steps), math.NaN())
 		}
