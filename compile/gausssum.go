@@ -39,6 +39,9 @@ type gaussTerm struct {
 	m       int
 	s       float64
 	sign    float64 // ±1: the summand's sign in U
+	// grid is the centres as a tensor grid (bumps(z, grid(…), s)), for
+	// the sums at every bump of a row at once; nil when they are not one.
+	grid *eval.TensorShifts
 }
 
 // splitGauss moves the summands dot(w, bumps(z, C, s)) of the interaction
@@ -78,6 +81,7 @@ func (m *Model) splitGauss() {
 	for _, sm := range summands {
 		if t, ok := m.matchGaussTerm(sm.id); ok {
 			t.sign = sm.sign
+			t.grid = eval.NewTensorShifts(t.centres, t.m, m.Dim)
 			terms = append(terms, t)
 		} else if sm.sign < 0 {
 			rest = append(rest, g.Neg(sm.id))
@@ -403,23 +407,32 @@ func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self [
 	nb := (len(rows) + gaussRowBlock - 1) / gaussRowBlock
 	parallel.Claim(nb, func(next func() int) {
 		var tg, gr []float64
+		var gb eval.GridBuf
 		for bi := next(); bi < nb; bi = next() {
 			blk := rows[bi*gaussRowBlock : min(len(rows), (bi+1)*gaussRowBlock)]
 			off := 0
 			for ti, t := range m.gauss {
 				M := t.m
 				nt := len(blk) * M
-				tg = slices.Grow(tg[:0], nt*d)[:nt*d]
 				gr = slices.Grow(gr[:0], nt*d)[:nt*d]
-				for r, i := range blk {
-					for cm := range M {
-						q := (r*M + cm) * d
-						for k := range d {
-							tg[q+k] = x[i*d+k] - t.centres[cm*d+k]
+				if t.grid != nil {
+					// The bumps on a grid: a row's targets share their
+					// stencils axis by axis (the same sums, bit for bit).
+					for r, i := range blk {
+						c.sums[ti].GradMinusShifts(x[i*d:(i+1)*d], t.grid, gr[r*M*d:(r+1)*M*d], &gb)
+					}
+				} else {
+					tg = slices.Grow(tg[:0], nt*d)[:nt*d]
+					for r, i := range blk {
+						for cm := range M {
+							q := (r*M + cm) * d
+							for k := range d {
+								tg[q+k] = x[i*d+k] - t.centres[cm*d+k]
+							}
 						}
 					}
+					c.sums[ti].At(tg, nt, nil, gr)
 				}
-				c.sums[ti].At(tg, nt, nil, gr)
 				for r, i := range blk {
 					dst := out[i*W+off : i*W+off+M*d]
 					copy(dst, gr[r*M*d:(r+1)*M*d])

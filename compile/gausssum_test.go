@@ -363,3 +363,60 @@ func TestGaussDriftContracted(t *testing.T) {
 		}
 	}
 }
+
+// The features of bumps on a grid go through the shared stencils
+// (eval.TensorShifts): the same as target by target, bit for bit, on the
+// lattice, for paper_linear's 10×10 grid and a coarse one; centres that
+// are not a grid stay target by target.
+func TestGaussGridFeaturesMatchTargets(t *testing.T) {
+	defer func(v bool) { gaussLattice = v }(gaussLattice)
+	gaussLattice = true
+	for _, tc := range []struct {
+		name, u string
+		grid    bool
+	}{
+		{"paper_linear", "dot(w, monomials(z, 4)) + dot(v, bumps(z, grid(-4, 4, 10), 0.5))", true},
+		{"coarse", "dot(v, bumps(z, grid(-2, 3, 3), 0.8))", true},
+		{"not a grid", "dot(v, bumps(z, [[0, 0], [1, 0.5], [-1, 2]], 0.6))", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "param v[*]\ninteraction U(z) = " + tc.u + "\n"
+			if strings.Contains(tc.u, "w,") {
+				src = "param w[*]\n" + src
+			}
+			grid, _ := gaussModels(t, src)
+			plain, _ := gaussModels(t, src)
+			if len(grid.gauss) != 1 || (grid.gauss[0].grid != nil) != tc.grid {
+				t.Fatalf("%d Gaussian terms, grid %v: want 1, %v", len(grid.gauss), grid.gauss[0].grid != nil, tc.grid)
+			}
+			plain.gauss[0].grid = nil
+			r := rand.New(rand.NewPCG(5, 1))
+			const ny, n, d = 300, 70, 2
+			ys := make([]float64, ny*d)
+			for i := range ys {
+				ys[i] = 3 * r.NormFloat64()
+			}
+			x := append([]float64(nil), ys[:20*d]...) // rows on sources
+			for range (n - 20) * d {
+				x = append(x, 4*r.NormFloat64())
+			}
+			P := grid.NumParams
+			Fg, cg := make([]float64, n*d*P), make([]float64, n*d)
+			Fp, cp := make([]float64, n*d*P), make([]float64, n*d)
+			grid.InteractionFeatures(Fg, cg, x, n, ys, ny)
+			plain.InteractionFeatures(Fp, cp, x, n, ys, ny)
+			nonzero := 0
+			for i := range Fg {
+				if math.Float64bits(Fg[i]) != math.Float64bits(Fp[i]) {
+					t.Fatalf("F[%d] = %.17g through the grid, %.17g target by target", i, Fg[i], Fp[i])
+				}
+				if Fg[i] != 0 {
+					nonzero++
+				}
+			}
+			if !slices.Equal(cg, cp) || nonzero < len(Fg)/4 {
+				t.Fatalf("c differs, or only %d of %d features nonzero", nonzero, len(Fg))
+			}
+		})
+	}
+}
