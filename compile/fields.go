@@ -415,42 +415,58 @@ func (m *Model) interactionFeatures(F, c, x []float64, n int, ys []float64, ny i
 		// Row by row: the features of x_i are the sums over the population
 		// of the pair features, reduced by the evaluator without
 		// materialising them.
-		outs := make([][]float64, len(part.idx))
-		for o, oi := range part.idx {
-			outs[o] = make([]float64, m.Params[blocks[oi%len(blocks)]].Size)
+		newOuts := func() [][]float64 {
+			outs := make([][]float64, len(part.idx))
+			for o, oi := range part.idx {
+				outs[o] = make([]float64, m.Params[blocks[oi%len(blocks)]].Size)
+			}
+			return outs
 		}
 		pop := m.population(part.prog, x, n, ys, ny)
 		var f0 [][]float64
 		if pop.cub != nil {
-			f0 = make([][]float64, len(outs))
-			for o := range f0 {
-				f0[o] = make([]float64, len(outs[o]))
-			}
+			f0 = newOuts()
 			must(part.prog.Reduce(f0, eval.Inputs{N: 1, Varying: map[string][]float64{"z": make([]float64, d)}, Shared: sh}, nil))
 		}
-		m.forPopPairs(pop, x, n, func(p *pairs) {
-			for i := p.i0; i < p.i1; i++ {
-				a, b := p.off[i-p.i0], p.off[i-p.i0+1]
-				if pop.count[i] == 0 || a == b {
-					continue
-				}
-				var wt []float64
-				if p.wt != nil {
-					wt = p.wt[a:b]
-				}
-				must(part.prog.Reduce(outs, eval.Inputs{N: b - a, Varying: map[string][]float64{"z": p.z[a*d : b*d]}, Shared: sh}, wt))
-				inv := 1 / float64(pop.count[i])
-				for o, oi := range part.idx {
-					ci, bi := oi/len(blocks), oi%len(blocks)
-					pb := m.Params[blocks[bi]]
-					row := F[(i*d+ci)*P+pb.Offset : (i*d+ci)*P+pb.Offset+pb.Size]
-					floats.AddScaled(row, inv, outs[o])
-					if pop.cub != nil && pop.self[i] > 0 {
-						floats.AddScaled(row, -float64(pop.self[i])*inv, f0[o])
-					}
-				}
+		rows := func(outs [][]float64) func(p *pairs) {
+			return func(p *pairs) { m.interactionFeatureRows(F, p, pop, part, blocks, outs, f0, sh) }
+		}
+		if pop.cub != nil {
+			// A row's sum over the cubature is a few dozen pairs, one
+			// evaluator chunk: the rows, not the pairs, are shared
+			// among the cores.
+			m.forCubatureRows(pop, x, n, func() func(p *pairs) { return rows(newOuts()) })
+		} else {
+			m.forPopPairs(pop, x, n, rows(newOuts()))
+		}
+	}
+}
+
+// interactionFeatureRows adds to F the features of the rows of p: each
+// row's sum over its pairs of part's outputs (reduced into outs), over the
+// row's pair count, less the self-pairs' share f0 on a cubature.
+func (m *Model) interactionFeatureRows(F []float64, p *pairs, pop *population, part featPart, blocks []int, outs, f0 [][]float64, sh map[string][]float64) {
+	d, P := m.Dim, m.NumParams
+	for i := p.i0; i < p.i1; i++ {
+		a, b := p.off[i-p.i0], p.off[i-p.i0+1]
+		if pop.count[i] == 0 || a == b {
+			continue
+		}
+		var wt []float64
+		if p.wt != nil {
+			wt = p.wt[a:b]
+		}
+		must(part.prog.Reduce(outs, eval.Inputs{N: b - a, Varying: map[string][]float64{"z": p.z[a*d : b*d]}, Shared: sh}, wt))
+		inv := 1 / float64(pop.count[i])
+		for o, oi := range part.idx {
+			ci, bi := oi/len(blocks), oi%len(blocks)
+			pb := m.Params[blocks[bi]]
+			row := F[(i*d+ci)*P+pb.Offset : (i*d+ci)*P+pb.Offset+pb.Size]
+			floats.AddScaled(row, inv, outs[o])
+			if pop.cub != nil && pop.self[i] > 0 {
+				floats.AddScaled(row, -float64(pop.self[i])*inv, f0[o])
 			}
-		})
+		}
 	}
 }
 
