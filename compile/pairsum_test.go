@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,9 +173,10 @@ func TestNonPolynomialUsesPairs(t *testing.T) {
 }
 
 // The interaction features over a cubature are made a block of rows per
-// goroutine: each row's features are those of the row evaluated alone,
-// bit for bit, on one core or several, rows on the cloud's points (the
-// self-pairs) included.
+// goroutine, the block's pairs evaluated at once: each row's features are
+// those of the row's pairs reduced on their own (Program.Reduce, row by
+// row) and those of the row evaluated alone, bit for bit, on one core or
+// several, rows on the cloud's points (the self-pairs) included.
 func TestCubatureFeaturesRowByRow(t *testing.T) {
 	m := pairModel(t, "dot(w, monomials(z, 4)) + c*norm2(z)^2")
 	r := rand.New(rand.NewPCG(2, 8))
@@ -200,6 +202,17 @@ func TestCubatureFeaturesRowByRow(t *testing.T) {
 	}
 	F1, c1 := features(1)
 	F4, c4 := features(4)
+	cubatureByRun = false
+	Fr, cr := features(2)
+	cubatureByRun = true
+	if !slices.Equal(cr, c1) {
+		t.Fatal("c differs from the rows reduced on their own")
+	}
+	for q, v := range Fr {
+		if math.Float64bits(F1[q]) != math.Float64bits(v) {
+			t.Fatalf("entry %d: %.17g, %.17g with the rows reduced on their own", q, F1[q], v)
+		}
+	}
 	nonzero := 0
 	for i := range n {
 		Fi, ci := make([]float64, d*P), make([]float64, d)
