@@ -528,7 +528,9 @@ func (f *Factored) Fix(fixed []int, vals []float64) (sub *Factored, free []int, 
 			}
 		}
 	}
-	sub.project(b.u)
+	if err := sub.projectBlock(b); err != nil {
+		return nil, nil, err
+	}
 	return sub, free, nil
 }
 

@@ -290,3 +290,62 @@ func TestFactorVectorsLazy(t *testing.T) {
 		t.Errorf("held θ[4] = %g, rank %d", th[4], res.Rank)
 	}
 }
+
+// A block of free unknowns is decomposed once and serves every problem
+// that holds the same unknowns at other values: each problem's Uᵀc comes
+// from the block's bidiagonal reduction (no U formed), and its solution,
+// standard errors and residual are those of the reduced rows factored on
+// their own.
+func TestFixBlockServesManyTargets(t *testing.T) {
+	const m, p = 150, 7
+	a, b, w := randomRows(21, m, p)
+	qr := NewQR(p)
+	qr.AddRows(a, b, w)
+	f, err := qr.Factor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, vals := range [][]float64{{0, 0}, {0.5, -2}, {3, 1e-3}} {
+		sub, free, err := f.Fix([]int{2, 5}, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.sh.blocks) != 1 {
+			t.Fatalf("%d blocks decomposed for one set of fixed unknowns", len(f.sh.blocks))
+		}
+		for _, blk := range f.sh.blocks {
+			if blk.u != nil || blk.bd == nil {
+				t.Fatal("the block formed U")
+			}
+		}
+		hand := NewQR(len(free))
+		for r := 0; r < m; r++ {
+			row := a[r*p : (r+1)*p]
+			var fr []float64
+			for _, j := range free {
+				fr = append(fr, row[j])
+			}
+			hand.AddRows(fr, []float64{b[r] - vals[0]*row[2] - vals[1]*row[5]}, w[r:r+1])
+		}
+		fh, err := hand.Factor()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sub.Solve(Settings{Ridge: 1e-3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fh.Solve(Settings{Ridge: 1e-3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range want.Theta {
+			if math.Abs(got.Theta[j]-want.Theta[j]) > 1e-11*(1+math.Abs(want.Theta[j])) || math.Abs(got.StdErr[j]-want.StdErr[j]) > 1e-9*want.StdErr[j] {
+				t.Errorf("values %d, θ%d: %.15g ± %.15g from the block, %.15g ± %.15g by hand", n, j, got.Theta[j], got.StdErr[j], want.Theta[j], want.StdErr[j])
+			}
+		}
+		if math.Abs(got.RSS-want.RSS) > 1e-10*want.RSS {
+			t.Errorf("values %d: RSS %.15g from the block, %.15g by hand", n, got.RSS, want.RSS)
+		}
+	}
+}
