@@ -336,8 +336,14 @@ func (m *Model) features(k TermKind, F, c, in []float64, n int, t float64) {
 	zero := make([]float64, P)
 	sh := m.shared(zero, t)
 	name := m.input(k)
-	// The parameter-free part: the drift at θ = 0.
-	must(m.gradProg(k).Run([][]float64{c[:n*comps]}, eval.Inputs{N: n, Varying: map[string][]float64{name: in}, Shared: sh}))
+	// The parameter-free part: the drift at θ = 0 (none when every
+	// output vanishes with the parameters, as in a linear model: the
+	// drift's program would evaluate every feature to multiply it by 0).
+	if gp := m.gradProg(k); m.zeroAtZeroParams(gp) {
+		clear(c[:n*comps])
+	} else {
+		must(gp.Run([][]float64{c[:n*comps]}, eval.Inputs{N: n, Varying: map[string][]float64{name: in}, Shared: sh}))
+	}
 	if len(blocks) == 0 {
 		return
 	}

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -404,9 +405,13 @@ func (m *Model) gaussGrads(x []float64, n int, ys []float64, ny int, self []int)
 // at out[i·width:]), in blocks of rows on several goroutines.
 func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self []int) {
 	d, W := m.Dim, m.gaussWidth()
+	// Neighbouring rows in the same block (the order only changes which
+	// rows share a block, not any row's sums): a block's rows then read
+	// the same part of the lattice for each bump.
+	rows = spatialOrder(x, d, rows)
 	nb := (len(rows) + gaussRowBlock - 1) / gaussRowBlock
 	parallel.Claim(nb, func(next func() int) {
-		var tg, gr []float64
+		var tg, gr, xb []float64
 		var gb eval.GridBuf
 		for bi := next(); bi < nb; bi = next() {
 			blk := rows[bi*gaussRowBlock : min(len(rows), (bi+1)*gaussRowBlock)]
@@ -417,10 +422,13 @@ func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self [
 				gr = slices.Grow(gr[:0], nt*d)[:nt*d]
 				if t.grid != nil {
 					// The bumps on a grid: a row's targets share their
-					// stencils axis by axis (the same sums, bit for bit).
-					for r, i := range blk {
-						c.sums[ti].GradMinusShifts(x[i*d:(i+1)*d], t.grid, gr[r*M*d:(r+1)*M*d], &gb)
+					// stencils axis by axis, and the block's rows are
+					// summed bump by bump (the same sums, bit for bit).
+					xb = xb[:0]
+					for _, i := range blk {
+						xb = append(xb, x[i*d:(i+1)*d]...)
 					}
+					c.sums[ti].GradMinusShiftsRows(xb, len(blk), t.grid, gr, &gb)
 				} else {
 					tg = slices.Grow(tg[:0], nt*d)[:nt*d]
 					for r, i := range blk {
@@ -455,6 +463,52 @@ func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self [
 			}
 		}
 	})
+}
+
+// spatialOrder returns the rows (indices of points of x, n×d) sorted
+// along a Morton (Z-order) curve over their bounding box, so that rows
+// close in the order are close in space; in 1-D, and beyond 3-D, the rows
+// as they are.
+func spatialOrder(x []float64, d int, rows []int) []int {
+	if d < 2 || d > 3 || len(rows) < 2 {
+		return rows
+	}
+	lo, hi := make([]float64, d), make([]float64, d)
+	for k := range d {
+		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+	}
+	for _, i := range rows {
+		for k := range d {
+			lo[k], hi[k] = math.Min(lo[k], x[i*d+k]), math.Max(hi[k], x[i*d+k])
+		}
+	}
+	bits := 63 / d
+	scale := float64(uint64(1)<<bits - 1)
+	type keyed struct {
+		key uint64
+		row int
+	}
+	ks := make([]keyed, len(rows))
+	for r, i := range rows {
+		var key uint64
+		for k := range d {
+			u := 0.0
+			if hi[k] > lo[k] {
+				u = (x[i*d+k] - lo[k]) / (hi[k] - lo[k])
+			}
+			q := uint64(math.Min(math.Max(u, 0), 1) * scale)
+			for b := range bits {
+				key |= (q >> b & 1) << (b*d + k)
+			}
+		}
+		ks[r] = keyed{key, i}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	out := make([]int, len(rows))
+	for r, k := range ks {
+		out[r] = k.row
+	}
+	return out
 }
 
 // featureCols returns the entries of θ the interaction's features can be

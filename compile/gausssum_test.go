@@ -420,3 +420,37 @@ func TestGaussGridFeaturesMatchTargets(t *testing.T) {
 		})
 	}
 }
+
+// spatialOrder returns a permutation of the rows that keeps neighbours
+// together: on random points in a square, consecutive rows lie far closer
+// than in the given order.
+func TestSpatialOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const n, d = 5000, 2
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = 8 * r.Float64()
+	}
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	got := spatialOrder(x, d, rows)
+	if !slices.Equal(slices.Sorted(slices.Values(got)), rows) {
+		t.Fatal("not a permutation of the rows")
+	}
+	step := func(order []int) float64 {
+		s := 0.0
+		for q := 1; q < len(order); q++ {
+			a, b := order[q-1], order[q]
+			s += math.Hypot(x[a*d]-x[b*d], x[a*d+1]-x[b*d+1])
+		}
+		return s / float64(len(order)-1)
+	}
+	if before, after := step(rows), step(got); !(after < before/10) {
+		t.Errorf("mean step between consecutive rows %.3g after, %.3g before", after, before)
+	}
+	if one := spatialOrder(x[:d], d, []int{0}); !slices.Equal(one, []int{0}) {
+		t.Errorf("one row: %v", one)
+	}
+}

@@ -31,8 +31,8 @@ func gridCentres(n0, n1 int, lo0, hi0, lo1, hi1 float64, firstFast bool) []float
 	return c
 }
 
-// GradMinusShifts on a tensor grid of shifts gives At's values at the
-// targets x − c_m bit for bit: on the lattice in 2-D (the shared
+// GradMinusShifts (one point) and GradMinusShiftsRows (many) on a tensor
+// grid of shifts give At's values at the targets x − c_m bit for bit: on the lattice in 2-D (the shared
 // stencils), with points inside the cloud, at its edge and beyond the
 // lattice's reach (where some targets get 0 and others not), for square
 // and oblong grids in either order; and through At itself off the lattice
@@ -81,17 +81,22 @@ func TestGridGradMatchesAt(t *testing.T) {
 			want := make([]float64, M*d)
 			tg := make([]float64, M*d)
 			zeros, nonzeros := 0, 0
-			for trial := range 60 {
+			const trials = 60
+			xs := make([]float64, 0, trials*d)
+			wants := make([]float64, 0, trials*M*d)
+			for trial := range trials {
 				x := make([]float64, d)
 				for k := range x {
 					x[k] = tc.spread * r.NormFloat64() * (1 + float64(trial)/10)
 				}
+				xs = append(xs, x...)
 				for m := range M {
 					for k := range d {
 						tg[m*d+k] = x[k] - tc.centres[m*d+k]
 					}
 				}
 				gs.At(tg, M, nil, want)
+				wants = append(wants, want...)
 				gs.GradMinusShifts(x, ts, got, &buf)
 				for i := range want {
 					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
@@ -102,6 +107,14 @@ func TestGridGradMatchesAt(t *testing.T) {
 					} else {
 						nonzeros++
 					}
+				}
+			}
+			// All the points at once, shift by shift.
+			rows := make([]float64, trials*M*d)
+			gs.GradMinusShiftsRows(xs, trials, ts, rows, &buf)
+			for i, v := range rows {
+				if math.Float64bits(v) != math.Float64bits(wants[i]) {
+					t.Fatalf("point %d, entry %d: %.17g with the rows, At %.17g", i/(M*d), i%(M*d), v, wants[i])
 				}
 			}
 			if nonzeros == 0 || (tc.lattice && zeros == 0) {
