@@ -383,6 +383,9 @@ func (m *Model) gaussGrads(x []float64, n int, ys []float64, ny int, self []int)
 	if len(missing) > 0 {
 		m.gaussCompute(c, out, x, missing, self)
 		c.mu.Lock()
+		if room := gaussMemoFloats - len(c.grads); room > 0 {
+			c.grads = slices.Grow(c.grads, min(room, len(missing)*W))
+		}
 		for _, i := range missing {
 			key := rowKey(x[i*d : (i+1)*d])
 			if _, ok := c.rows[key]; ok || len(c.grads)+W > gaussMemoFloats {
@@ -582,6 +585,10 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 		m.interactionFeatures(Fm, cm, xm, nm, ys, ny)
 		v := make([]float64, W)
 		cl.mu.Lock()
+		// Room for the rows the memo will take, at once.
+		if room := gaussMemoFloats - len(cl.feats); room > 0 {
+			cl.feats = slices.Grow(cl.feats, min(room, nm*W))
+		}
 		for r, i := range missing {
 			for k := range d {
 				row := Fm[(r*d+k)*P:]

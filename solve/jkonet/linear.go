@@ -266,9 +266,14 @@ func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
 // (TestHeldRowsMatchChunks).
 func linearRowsReporting(m *compile.Model, prep *Prepared, o Options) stepBlocks {
 	blocks := make(stepBlocks, len(prep.Steps))
+	// One set of scratch buffers for every step; each step's rows are
+	// its own (they are held).
+	var rb rowBuf
 	for s := range prep.Steps {
-		F, b, w := stepRows(m, &prep.Steps[s])
+		st := &prep.Steps[s]
+		F, b, w := rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
 		blocks[s] = rowBlock{F, b, w}
+		rb.F, rb.b, rb.w = nil, nil, nil
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	return blocks
