@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/linear"
+	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -266,16 +268,25 @@ func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
 // (TestHeldRowsMatchChunks).
 func linearRowsReporting(m *compile.Model, prep *Prepared, o Options) stepBlocks {
 	blocks := make(stepBlocks, len(prep.Steps))
-	// One set of scratch buffers for every step; each step's rows are
-	// its own (they are held).
-	var rb rowBuf
-	for s := range prep.Steps {
-		st := &prep.Steps[s]
-		F, b, w := rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
-		blocks[s] = rowBlock{F, b, w}
-		rb.F, rb.b, rb.w = nil, nil, nil
-		o.progress("features", s+1, len(prep.Steps), math.NaN())
-	}
+	// The steps on several goroutines (their features are parallel
+	// within, but not their serial parts), each with one set of scratch
+	// buffers for its steps; each step's rows are its own (they are held)
+	// and do not depend on which goroutine made them.
+	var mu sync.Mutex
+	done := 0
+	parallel.Claim(len(prep.Steps), func(next func() int) {
+		var rb rowBuf
+		for s := next(); s < len(prep.Steps); s = next() {
+			st := &prep.Steps[s]
+			F, b, w := rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
+			blocks[s] = rowBlock{F, b, w}
+			rb.F, rb.b, rb.w = nil, nil, nil
+			mu.Lock()
+			done++
+			o.progress("features", done, len(prep.Steps), math.NaN())
+			mu.Unlock()
+		}
+	})
 	return blocks
 }
 
