@@ -528,9 +528,7 @@ func (f *Factored) Fix(fixed []int, vals []float64) (sub *Factored, free []int, 
 			}
 		}
 	}
-	if err := sub.projectBlock(b); err != nil {
-		return nil, nil, err
-	}
+	sub.project(b.u)
 	return sub, free, nil
 }
 

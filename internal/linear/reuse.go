@@ -40,10 +40,7 @@ type freeBlock struct {
 	gs         []float64
 	sigma      []float64
 	v, u       *mat.Dense
-	// bd is the bidiagonal reduction of the live columns when u is not
-	// formed: each problem's Uᵀc comes from it (projectBlock).
-	bd *bidiag
-	sh *shared
+	sh         *shared
 }
 
 func newShared(ata []float64) *shared {
@@ -204,11 +201,8 @@ func identity(k, q int) *mat.Dense {
 	return m
 }
 
-// decompose computes the singular values and right singular vectors of
-// the block's live columns of r, and keeps their bidiagonal reduction for
-// the problems' Uᵀc (projectBlock) instead of forming U: U and its
-// rotations cost about half of the decomposition, and each problem needs
-// only its own Uᵀc.
+// decompose computes the singular value decomposition of the block's
+// live columns of r.
 func (b *freeBlock) decompose() error {
 	q := len(b.live)
 	k, _ := b.r.Dims()
@@ -216,35 +210,21 @@ func (b *freeBlock) decompose() error {
 		b.v = mat.NewDense(1, 1, nil)
 		return nil
 	}
-	sub := make([]float64, k*q)
+	sub := mat.NewDense(k, q, nil)
 	for a, i := range b.live {
 		for row := 0; row < k; row++ {
-			sub[row*q+a] = b.r.At(row, i)
+			sub.Set(row, a, b.r.At(row, i))
 		}
 	}
-	bd := newBidiag(sub, k, q)
-	sigma, _, _, v, _, ok := bd.vectors(make([]float64, k), false)
-	if !ok {
+	var svd mat.SVD
+	if !svd.Factorize(sub, mat.SVDThin) {
 		return errors.New("linear: singular value decomposition failed")
 	}
-	b.sigma, b.v, b.u, b.bd = sigma, v, nil, bd
-	return nil
-}
-
-// projectBlock sets ct = Uᵀc and rtail for the block b's decomposition:
-// from its U when formed (project), else from its bidiagonal reduction,
-// by the iteration that made its singular values (the same σ and the same
-// signs, bit for bit; TestBidiagStages).
-func (f *Factored) projectBlock(b *freeBlock) error {
-	if b.u != nil || b.bd == nil || len(f.live) == 0 {
-		f.project(b.u)
-		return nil
-	}
-	_, ct, rest, ok := b.bd.values(f.c)
-	if !ok {
-		return errors.New("linear: singular value decomposition failed")
-	}
-	f.ct, f.rtail = ct, f.tail+rest
+	b.sigma = svd.Values(nil)
+	b.u = new(mat.Dense)
+	svd.UTo(b.u)
+	b.v = new(mat.Dense)
+	svd.VTo(b.v)
 	return nil
 }
 
