@@ -576,12 +576,18 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 	}
 	cl.mu.Unlock()
 	if len(missing) > 0 {
-		xm := make([]float64, len(missing)*d)
-		for r, i := range missing {
-			copy(xm[r*d:(r+1)*d], x[i*d:(i+1)*d])
-		}
 		nm := len(missing)
-		Fm, cm := make([]float64, nm*d*P), make([]float64, nm*d)
+		// Every row new and distinct (a fit's first pass): evaluated in
+		// place; otherwise the missing rows apart, then put.
+		whole := nm == n
+		xm, Fm, cm := x, F, c
+		if !whole {
+			xm = make([]float64, nm*d)
+			for r, i := range missing {
+				copy(xm[r*d:(r+1)*d], x[i*d:(i+1)*d])
+			}
+			Fm, cm = make([]float64, nm*d*P), make([]float64, nm*d)
+		}
 		m.interactionFeatures(Fm, cm, xm, nm, ys, ny)
 		v := make([]float64, W)
 		cl.mu.Lock()
@@ -597,7 +603,9 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 				}
 				v[d*len(cols)+k] = cm[r*d+k]
 			}
-			put(i, v)
+			if !whole {
+				put(i, v)
+			}
 			key := rowKey(x[i*d : (i+1)*d])
 			if _, ok := cl.frows[key]; !ok && len(cl.feats)+W <= gaussMemoFloats {
 				cl.frows[key] = len(cl.feats)

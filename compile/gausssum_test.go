@@ -156,8 +156,8 @@ func compareVec(t *testing.T, what string, got, want []float64, tol float64) {
 }
 
 // A row's Gaussian sums do not depend on what was asked before (the memo)
-// or on how many rows are asked with it: bit for bit, with repeated rows
-// and rows seen before.
+// or on how many rows are asked with it: bit for bit, with repeated rows,
+// rows seen before and rows all new (evaluated in place).
 func TestGaussMemo(t *testing.T) {
 	src := "param v[*]\nparam w[*]\npotential V(x) = norm2(x)\ninteraction U(z) = dot(w, monomials(z, 2)) + dot(v, bumps(z, grid(-4, 4, 5), 0.5))\n"
 	load := func() *Model {
@@ -190,6 +190,13 @@ func TestGaussMemo(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("F[%d] = %.17g after other rows, %.17g fresh", i, got[i], want[i])
+		}
+	}
+	// The first call's rows, all new and distinct, were evaluated in
+	// place: the same as among repeated rows.
+	for i := range F0 {
+		if F0[i] != want[i] {
+			t.Fatalf("F[%d] = %.17g in place, %.17g among repeated rows", i, F0[i], want[i])
 		}
 	}
 	if len(used.gmemo.clouds) != 1 || len(used.gmemo.clouds[0].rows) != 100 || len(used.gmemo.clouds[0].frows) != 100 {
