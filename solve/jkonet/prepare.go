@@ -39,6 +39,11 @@ type Transition struct {
 	// snapshot K) or Y (snapshot K+1), see Options.DensityAt; only when the
 	// spec has an internal term.
 	Rho, GradRho []float64
+	// coupled is the data's exact coupling of Source to snapshot K+1 with
+	// its column prices, when it is a permutation (nil otherwise): the
+	// diffusion's calibration starts its first simulated coupling from it
+	// (calWarm.startPrices).
+	coupled *coupledSim
 }
 
 // Prepared is a dataset preprocessed for one spec.
@@ -154,13 +159,14 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 	// The couplings of the steps are independent problems: solve them on
 	// all cores (each solver is deterministic, so the result is too).
 	all := make([][]Pair, K)
+	prices := make([][]float64, K)
 	errs := make([]error, K)
 	parallel.For(K, func(k int) {
 		var wa, wb []float64
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
 		}
-		all[k], errs[k] = couple(s.X[k], s.X[k+1], wa, wb, o.Couplings)
+		all[k], prices[k], errs[k] = coupleFrom(s.X[k], s.X[k+1], wa, wb, o.Couplings, nil)
 	})
 	for k := 0; k < K; k++ {
 		x, y := s.X[k], s.X[k+1]
@@ -170,6 +176,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 		}
 		st := NewTransition(k, s.Times[k], s.Times[k+1], x, y, pairs, scheme)
 		st.Cloud, st.NC = meanFieldCloud(s, k, scheme)
+		st.coupled = permutationCoupling(st.Source, denseData(y), pairs, prices[k], d)
 		p.Steps = append(p.Steps, *st)
 		p.Pairs = append(p.Pairs, len(pairs))
 		o.progress("couplings", k+1, K, math.NaN())
