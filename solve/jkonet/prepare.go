@@ -199,12 +199,14 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 		// given its seed: fit them on all cores (a fit of 1,000 points is
 		// one chunk, so a single fit keeps only one core busy).
 		errs := make([]error, len(p.Steps))
+		snaps := make([]int, len(p.Steps)) // the snapshot each step's density is fitted to
 		parallel.For(len(p.Steps), func(i int) {
 			st := &p.Steps[i]
 			snap, pts := st.K, st.X
 			if densityAt == "y" {
 				snap, pts = st.K+1, st.Y
 			}
+			snaps[i] = snap
 			est, err := estimate(s.X[snap], o.Density, o.Seed+uint64(snap))
 			if err != nil {
 				errs[i] = err
@@ -216,7 +218,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 		})
 		for i := range p.Steps {
 			if errs[i] != nil {
-				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", p.Steps[i].K+1, errs[i])
+				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", snaps[i], errs[i])
 			}
 			o.progress("densities", i+1, len(p.Steps), math.NaN())
 		}
