@@ -336,8 +336,14 @@ func (m *Model) features(k TermKind, F, c, in []float64, n int, t float64) {
 	zero := make([]float64, P)
 	sh := m.shared(zero, t)
 	name := m.input(k)
-	// The parameter-free part: the drift at θ = 0.
-	must(m.gradProg(k).Run([][]float64{c[:n*comps]}, eval.Inputs{N: n, Varying: map[string][]float64{name: in}, Shared: sh}))
+	// The parameter-free part: the drift at θ = 0 (none when every
+	// output vanishes with the parameters, as in a linear model: the
+	// drift's program would evaluate every feature to multiply it by 0).
+	if gp := m.gradProg(k); m.zeroAtZeroParams(gp) {
+		clear(c[:n*comps])
+	} else {
+		must(gp.Run([][]float64{c[:n*comps]}, eval.Inputs{N: n, Varying: map[string][]float64{name: in}, Shared: sh}))
+	}
 	if len(blocks) == 0 {
 		return
 	}
@@ -415,43 +421,116 @@ func (m *Model) interactionFeatures(F, c, x []float64, n int, ys []float64, ny i
 		// Row by row: the features of x_i are the sums over the population
 		// of the pair features, reduced by the evaluator without
 		// materialising them.
-		outs := make([][]float64, len(part.idx))
-		for o, oi := range part.idx {
-			outs[o] = make([]float64, m.Params[blocks[oi%len(blocks)]].Size)
+		newOuts := func() [][]float64 {
+			outs := make([][]float64, len(part.idx))
+			for o, oi := range part.idx {
+				outs[o] = make([]float64, m.Params[blocks[oi%len(blocks)]].Size)
+			}
+			return outs
 		}
 		pop := m.population(part.prog, x, n, ys, ny)
 		var f0 [][]float64
 		if pop.cub != nil {
-			f0 = make([][]float64, len(outs))
-			for o := range f0 {
-				f0[o] = make([]float64, len(outs[o]))
-			}
+			f0 = newOuts()
 			must(part.prog.Reduce(f0, eval.Inputs{N: 1, Varying: map[string][]float64{"z": make([]float64, d)}, Shared: sh}, nil))
 		}
-		m.forPopPairs(pop, x, n, func(p *pairs) {
-			for i := p.i0; i < p.i1; i++ {
-				a, b := p.off[i-p.i0], p.off[i-p.i0+1]
-				if pop.count[i] == 0 || a == b {
-					continue
-				}
-				var wt []float64
-				if p.wt != nil {
-					wt = p.wt[a:b]
-				}
-				must(part.prog.Reduce(outs, eval.Inputs{N: b - a, Varying: map[string][]float64{"z": p.z[a*d : b*d]}, Shared: sh}, wt))
-				inv := 1 / float64(pop.count[i])
-				for o, oi := range part.idx {
-					ci, bi := oi/len(blocks), oi%len(blocks)
-					pb := m.Params[blocks[bi]]
-					row := F[(i*d+ci)*P+pb.Offset : (i*d+ci)*P+pb.Offset+pb.Size]
-					floats.AddScaled(row, inv, outs[o])
-					if pop.cub != nil && pop.self[i] > 0 {
-						floats.AddScaled(row, -float64(pop.self[i])*inv, f0[o])
-					}
+		rows := func(outs [][]float64) func(p *pairs) {
+			return func(p *pairs) { m.interactionFeatureRows(F, p, pop, part, blocks, outs, f0, sh) }
+		}
+		if pop.cub != nil && cubatureByRun {
+			// A row's sum over the cubature is a few dozen pairs, less
+			// than one evaluator chunk: the pairs of a block of rows are
+			// evaluated together (Run) and summed row by row, and the
+			// rows, not the pairs, are shared among the cores.
+			m.forCubatureRows(pop, x, n, func() func(p *pairs) {
+				var run [][]float64
+				return func(p *pairs) { run = m.cubatureFeatureRows(F, p, pop, part, blocks, run, f0, sh) }
+			})
+		} else {
+			m.forPopPairs(pop, x, n, rows(newOuts()))
+		}
+	}
+}
+
+// interactionFeatureRows adds to F the features of the rows of p: each
+// row's sum over its pairs of part's outputs (reduced into outs), over the
+// row's pair count, less the self-pairs' share f0 on a cubature.
+func (m *Model) interactionFeatureRows(F []float64, p *pairs, pop *population, part featPart, blocks []int, outs, f0 [][]float64, sh map[string][]float64) {
+	d, P := m.Dim, m.NumParams
+	for i := p.i0; i < p.i1; i++ {
+		a, b := p.off[i-p.i0], p.off[i-p.i0+1]
+		if pop.count[i] == 0 || a == b {
+			continue
+		}
+		var wt []float64
+		if p.wt != nil {
+			wt = p.wt[a:b]
+		}
+		must(part.prog.Reduce(outs, eval.Inputs{N: b - a, Varying: map[string][]float64{"z": p.z[a*d : b*d]}, Shared: sh}, wt))
+		inv := 1 / float64(pop.count[i])
+		for o, oi := range part.idx {
+			ci, bi := oi/len(blocks), oi%len(blocks)
+			pb := m.Params[blocks[bi]]
+			row := F[(i*d+ci)*P+pb.Offset : (i*d+ci)*P+pb.Offset+pb.Size]
+			floats.AddScaled(row, inv, outs[o])
+			if pop.cub != nil && pop.self[i] > 0 {
+				floats.AddScaled(row, -float64(pop.self[i])*inv, f0[o])
+			}
+		}
+	}
+}
+
+// cubatureByRun evaluates the features over a cubature a block of rows'
+// pairs at once (cubatureFeatureRows); false (for tests) reduces each
+// row's pairs on their own (interactionFeatureRows), as before.
+var cubatureByRun = true
+
+// cubatureFeatureRows is interactionFeatureRows over a cubature: part's
+// outputs at every pair of the block at once (Run, into run, grown as
+// needed and returned), then each row's weighted sum over its pairs in
+// the order Reduce sums them (pairs in order from 0, a row's pairs being
+// one evaluator chunk), so the features are Reduce's row by row, bit for
+// bit (TestCubatureFeaturesRowByRow).
+func (m *Model) cubatureFeatureRows(F []float64, p *pairs, pop *population, part featPart, blocks []int, run, f0 [][]float64, sh map[string][]float64) [][]float64 {
+	d, P := m.Dim, m.NumParams
+	np := p.off[len(p.off)-1]
+	if run == nil {
+		run = make([][]float64, len(part.idx))
+	}
+	for o, oi := range part.idx {
+		size := m.Params[blocks[oi%len(blocks)]].Size
+		if cap(run[o]) < np*size {
+			run[o] = make([]float64, np*size)
+		}
+		run[o] = run[o][:np*size]
+	}
+	must(part.prog.Run(run, eval.Inputs{N: np, Varying: map[string][]float64{"z": p.z[:np*d]}, Shared: sh}))
+	var acc []float64
+	for i := p.i0; i < p.i1; i++ {
+		a, b := p.off[i-p.i0], p.off[i-p.i0+1]
+		if pop.count[i] == 0 || a == b {
+			continue
+		}
+		inv := 1 / float64(pop.count[i])
+		for o, oi := range part.idx {
+			ci, bi := oi/len(blocks), oi%len(blocks)
+			pb := m.Params[blocks[bi]]
+			size := pb.Size
+			acc = append(acc[:0], make([]float64, size)...)
+			for q := a; q < b; q++ {
+				c := p.wt[q]
+				for e, v := range run[o][q*size : (q+1)*size] {
+					acc[e] += c * v
 				}
 			}
-		})
+			row := F[(i*d+ci)*P+pb.Offset : (i*d+ci)*P+pb.Offset+size]
+			floats.AddScaled(row, inv, acc)
+			if pop.self[i] > 0 {
+				floats.AddScaled(row, -float64(pop.self[i])*inv, f0[o])
+			}
+		}
 	}
+	return run
 }
 
 // featPart is a subset of the outputs of the interaction feature program,

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -39,6 +40,9 @@ type gaussTerm struct {
 	m       int
 	s       float64
 	sign    float64 // ±1: the summand's sign in U
+	// grid is the centres as a tensor grid (bumps(z, grid(…), s)), for
+	// the sums at every bump of a row at once; nil when they are not one.
+	grid *eval.TensorShifts
 }
 
 // splitGauss moves the summands dot(w, bumps(z, C, s)) of the interaction
@@ -78,6 +82,7 @@ func (m *Model) splitGauss() {
 	for _, sm := range summands {
 		if t, ok := m.matchGaussTerm(sm.id); ok {
 			t.sign = sm.sign
+			t.grid = eval.NewTensorShifts(t.centres, t.m, m.Dim)
 			terms = append(terms, t)
 		} else if sm.sign < 0 {
 			rest = append(rest, g.Neg(sm.id))
@@ -378,6 +383,9 @@ func (m *Model) gaussGrads(x []float64, n int, ys []float64, ny int, self []int)
 	if len(missing) > 0 {
 		m.gaussCompute(c, out, x, missing, self)
 		c.mu.Lock()
+		if room := gaussMemoFloats - len(c.grads); room > 0 {
+			c.grads = slices.Grow(c.grads, min(room, len(missing)*W))
+		}
 		for _, i := range missing {
 			key := rowKey(x[i*d : (i+1)*d])
 			if _, ok := c.rows[key]; ok || len(c.grads)+W > gaussMemoFloats {
@@ -400,26 +408,42 @@ func (m *Model) gaussGrads(x []float64, n int, ys []float64, ny int, self []int)
 // at out[i·width:]), in blocks of rows on several goroutines.
 func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self []int) {
 	d, W := m.Dim, m.gaussWidth()
+	// Neighbouring rows in the same block (the order only changes which
+	// rows share a block, not any row's sums): a block's rows then read
+	// the same part of the lattice for each bump.
+	rows = spatialOrder(x, d, rows)
 	nb := (len(rows) + gaussRowBlock - 1) / gaussRowBlock
 	parallel.Claim(nb, func(next func() int) {
-		var tg, gr []float64
+		var tg, gr, xb []float64
+		var gb eval.GridBuf
 		for bi := next(); bi < nb; bi = next() {
 			blk := rows[bi*gaussRowBlock : min(len(rows), (bi+1)*gaussRowBlock)]
 			off := 0
 			for ti, t := range m.gauss {
 				M := t.m
 				nt := len(blk) * M
-				tg = slices.Grow(tg[:0], nt*d)[:nt*d]
 				gr = slices.Grow(gr[:0], nt*d)[:nt*d]
-				for r, i := range blk {
-					for cm := range M {
-						q := (r*M + cm) * d
-						for k := range d {
-							tg[q+k] = x[i*d+k] - t.centres[cm*d+k]
+				if t.grid != nil {
+					// The bumps on a grid: a row's targets share their
+					// stencils axis by axis, and the block's rows are
+					// summed bump by bump (the same sums, bit for bit).
+					xb = xb[:0]
+					for _, i := range blk {
+						xb = append(xb, x[i*d:(i+1)*d]...)
+					}
+					c.sums[ti].GradMinusShiftsRows(xb, len(blk), t.grid, gr, &gb)
+				} else {
+					tg = slices.Grow(tg[:0], nt*d)[:nt*d]
+					for r, i := range blk {
+						for cm := range M {
+							q := (r*M + cm) * d
+							for k := range d {
+								tg[q+k] = x[i*d+k] - t.centres[cm*d+k]
+							}
 						}
 					}
+					c.sums[ti].At(tg, nt, nil, gr)
 				}
-				c.sums[ti].At(tg, nt, nil, gr)
 				for r, i := range blk {
 					dst := out[i*W+off : i*W+off+M*d]
 					copy(dst, gr[r*M*d:(r+1)*M*d])
@@ -442,6 +466,52 @@ func (m *Model) gaussCompute(c *gaussCloud, out, x []float64, rows []int, self [
 			}
 		}
 	})
+}
+
+// spatialOrder returns the rows (indices of points of x, n×d) sorted
+// along a Morton (Z-order) curve over their bounding box, so that rows
+// close in the order are close in space; in 1-D, and beyond 3-D, the rows
+// as they are.
+func spatialOrder(x []float64, d int, rows []int) []int {
+	if d < 2 || d > 3 || len(rows) < 2 {
+		return rows
+	}
+	lo, hi := make([]float64, d), make([]float64, d)
+	for k := range d {
+		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+	}
+	for _, i := range rows {
+		for k := range d {
+			lo[k], hi[k] = math.Min(lo[k], x[i*d+k]), math.Max(hi[k], x[i*d+k])
+		}
+	}
+	bits := 63 / d
+	scale := float64(uint64(1)<<bits - 1)
+	type keyed struct {
+		key uint64
+		row int
+	}
+	ks := make([]keyed, len(rows))
+	for r, i := range rows {
+		var key uint64
+		for k := range d {
+			u := 0.0
+			if hi[k] > lo[k] {
+				u = (x[i*d+k] - lo[k]) / (hi[k] - lo[k])
+			}
+			q := uint64(math.Min(math.Max(u, 0), 1) * scale)
+			for b := range bits {
+				key |= (q >> b & 1) << (b*d + k)
+			}
+		}
+		ks[r] = keyed{key, i}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	out := make([]int, len(rows))
+	for r, k := range ks {
+		out[r] = k.row
+	}
+	return out
 }
 
 // featureCols returns the entries of θ the interaction's features can be
@@ -506,15 +576,25 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 	}
 	cl.mu.Unlock()
 	if len(missing) > 0 {
-		xm := make([]float64, len(missing)*d)
-		for r, i := range missing {
-			copy(xm[r*d:(r+1)*d], x[i*d:(i+1)*d])
-		}
 		nm := len(missing)
-		Fm, cm := make([]float64, nm*d*P), make([]float64, nm*d)
+		// Every row new and distinct (a fit's first pass): evaluated in
+		// place; otherwise the missing rows apart, then put.
+		whole := nm == n
+		xm, Fm, cm := x, F, c
+		if !whole {
+			xm = make([]float64, nm*d)
+			for r, i := range missing {
+				copy(xm[r*d:(r+1)*d], x[i*d:(i+1)*d])
+			}
+			Fm, cm = make([]float64, nm*d*P), make([]float64, nm*d)
+		}
 		m.interactionFeatures(Fm, cm, xm, nm, ys, ny)
 		v := make([]float64, W)
 		cl.mu.Lock()
+		// Room for the rows the memo will take, at once.
+		if room := gaussMemoFloats - len(cl.feats); room > 0 {
+			cl.feats = slices.Grow(cl.feats, min(room, nm*W))
+		}
 		for r, i := range missing {
 			for k := range d {
 				row := Fm[(r*d+k)*P:]
@@ -523,7 +603,9 @@ func (m *Model) rememberFeatures(F, c, x []float64, n int, ys []float64, ny int)
 				}
 				v[d*len(cols)+k] = cm[r*d+k]
 			}
-			put(i, v)
+			if !whole {
+				put(i, v)
+			}
 			key := rowKey(x[i*d : (i+1)*d])
 			if _, ok := cl.frows[key]; !ok && len(cl.feats)+W <= gaussMemoFloats {
 				cl.frows[key] = len(cl.feats)

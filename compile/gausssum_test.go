@@ -156,8 +156,8 @@ func compareVec(t *testing.T, what string, got, want []float64, tol float64) {
 }
 
 // A row's Gaussian sums do not depend on what was asked before (the memo)
-// or on how many rows are asked with it: bit for bit, with repeated rows
-// and rows seen before.
+// or on how many rows are asked with it: bit for bit, with repeated rows,
+// rows seen before and rows all new (evaluated in place).
 func TestGaussMemo(t *testing.T) {
 	src := "param v[*]\nparam w[*]\npotential V(x) = norm2(x)\ninteraction U(z) = dot(w, monomials(z, 2)) + dot(v, bumps(z, grid(-4, 4, 5), 0.5))\n"
 	load := func() *Model {
@@ -190,6 +190,13 @@ func TestGaussMemo(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("F[%d] = %.17g after other rows, %.17g fresh", i, got[i], want[i])
+		}
+	}
+	// The first call's rows, all new and distinct, were evaluated in
+	// place: the same as among repeated rows.
+	for i := range F0 {
+		if F0[i] != want[i] {
+			t.Fatalf("F[%d] = %.17g in place, %.17g among repeated rows", i, F0[i], want[i])
 		}
 	}
 	if len(used.gmemo.clouds) != 1 || len(used.gmemo.clouds[0].rows) != 100 || len(used.gmemo.clouds[0].frows) != 100 {
@@ -361,5 +368,96 @@ func TestGaussDriftContracted(t *testing.T) {
 				t.Errorf("row %d: remembered drift %.17g, pair loop %.17g, bound %.3g", i, rem[i*d+k], want[i*d+k], bound)
 			}
 		}
+	}
+}
+
+// The features of bumps on a grid go through the shared stencils
+// (eval.TensorShifts): the same as target by target, bit for bit, on the
+// lattice, for paper_linear's 10×10 grid and a coarse one; centres that
+// are not a grid stay target by target.
+func TestGaussGridFeaturesMatchTargets(t *testing.T) {
+	defer func(v bool) { gaussLattice = v }(gaussLattice)
+	gaussLattice = true
+	for _, tc := range []struct {
+		name, u string
+		grid    bool
+	}{
+		{"paper_linear", "dot(w, monomials(z, 4)) + dot(v, bumps(z, grid(-4, 4, 10), 0.5))", true},
+		{"coarse", "dot(v, bumps(z, grid(-2, 3, 3), 0.8))", true},
+		{"not a grid", "dot(v, bumps(z, [[0, 0], [1, 0.5], [-1, 2]], 0.6))", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "param v[*]\ninteraction U(z) = " + tc.u + "\n"
+			if strings.Contains(tc.u, "w,") {
+				src = "param w[*]\n" + src
+			}
+			grid, _ := gaussModels(t, src)
+			plain, _ := gaussModels(t, src)
+			if len(grid.gauss) != 1 || (grid.gauss[0].grid != nil) != tc.grid {
+				t.Fatalf("%d Gaussian terms, grid %v: want 1, %v", len(grid.gauss), grid.gauss[0].grid != nil, tc.grid)
+			}
+			plain.gauss[0].grid = nil
+			r := rand.New(rand.NewPCG(5, 1))
+			const ny, n, d = 300, 70, 2
+			ys := make([]float64, ny*d)
+			for i := range ys {
+				ys[i] = 3 * r.NormFloat64()
+			}
+			x := append([]float64(nil), ys[:20*d]...) // rows on sources
+			for range (n - 20) * d {
+				x = append(x, 4*r.NormFloat64())
+			}
+			P := grid.NumParams
+			Fg, cg := make([]float64, n*d*P), make([]float64, n*d)
+			Fp, cp := make([]float64, n*d*P), make([]float64, n*d)
+			grid.InteractionFeatures(Fg, cg, x, n, ys, ny)
+			plain.InteractionFeatures(Fp, cp, x, n, ys, ny)
+			nonzero := 0
+			for i := range Fg {
+				if math.Float64bits(Fg[i]) != math.Float64bits(Fp[i]) {
+					t.Fatalf("F[%d] = %.17g through the grid, %.17g target by target", i, Fg[i], Fp[i])
+				}
+				if Fg[i] != 0 {
+					nonzero++
+				}
+			}
+			if !slices.Equal(cg, cp) || nonzero < len(Fg)/4 {
+				t.Fatalf("c differs, or only %d of %d features nonzero", nonzero, len(Fg))
+			}
+		})
+	}
+}
+
+// spatialOrder returns a permutation of the rows that keeps neighbours
+// together: on random points in a square, consecutive rows lie far closer
+// than in the given order.
+func TestSpatialOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const n, d = 5000, 2
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = 8 * r.Float64()
+	}
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	got := spatialOrder(x, d, rows)
+	if !slices.Equal(slices.Sorted(slices.Values(got)), rows) {
+		t.Fatal("not a permutation of the rows")
+	}
+	step := func(order []int) float64 {
+		s := 0.0
+		for q := 1; q < len(order); q++ {
+			a, b := order[q-1], order[q]
+			s += math.Hypot(x[a*d]-x[b*d], x[a*d+1]-x[b*d+1])
+		}
+		return s / float64(len(order)-1)
+	}
+	if before, after := step(rows), step(got); !(after < before/10) {
+		t.Errorf("mean step between consecutive rows %.3g after, %.3g before", after, before)
+	}
+	if one := spatialOrder(x[:d], d, []int{0}); !slices.Equal(one, []int{0}) {
+		t.Errorf("one row: %v", one)
 	}
 }

@@ -95,3 +95,36 @@ func TestFeatureLabels(t *testing.T) {
 		}
 	}
 }
+
+// The parameter-free part of the features, c, is the drift at θ = 0: the
+// gradient of a fixed term where there is one, and exactly 0 (whatever
+// the buffer held) where every term vanishes with its parameters, which
+// skips the drift's program; F·θ + c is the drift at any θ.
+func TestFeaturesFixedPart(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		fixed     func(x float64) float64 // ∂V/∂x_k of the fixed part
+	}{
+		{"linear", "param a, b\npotential V(x) = a*sum(x^2) + b*sum(sin(x))\n", func(float64) float64 { return 0 }},
+		{"fixed quartic", "param a, b\npotential V(x) = a*sum(x^2) + b*sum(sin(x)) + 0.5*sum(x^4)\n", func(x float64) float64 { return 2 * x * x * x }},
+	} {
+		m := instantiate(t, tc.src, 2)
+		x := []float64{0.7, -1.3, 2.1, 0.4}
+		const n, d, P = 2, 2, 2
+		F := make([]float64, n*d*P)
+		c := []float64{9, 9, 9, 9}
+		m.PotentialFeatures(F, c, x, n, 0)
+		theta := []float64{0.3, -1.7}
+		grad := make([]float64, n*d)
+		m.PotentialGrad(grad, x, n, 0, theta)
+		for i := range n * d {
+			if want := tc.fixed(x[i]); math.Abs(c[i]-want) > 1e-13*(1+math.Abs(want)) {
+				t.Errorf("%s: c[%d] = %g, want %g", tc.name, i, c[i], want)
+			}
+			got := c[i] + F[i*P]*theta[0] + F[i*P+1]*theta[1]
+			if math.Abs(got-grad[i]) > 1e-13*(1+math.Abs(grad[i])) {
+				t.Errorf("%s: F·θ + c = %g, drift %g", tc.name, got, grad[i])
+			}
+		}
+	}
+}

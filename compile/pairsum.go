@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"github.com/jko-org/jko/internal/parallel"
 	"math"
 
 	"github.com/jko-org/jko/internal/eval"
@@ -360,6 +361,46 @@ func (m *Model) forPopPairs(pop *population, x []float64, n int, f func(p *pairs
 		p.z, p.wt = buf[:q*d], wt[:q]
 		f(p)
 	}
+}
+
+// cubatureRows is the number of rows a goroutine of forCubatureRows takes
+// at once.
+const cubatureRows = 32
+
+// forCubatureRows is forPopPairs over a cubature (pop.cub not nil) for a
+// callback that writes only its own rows' outputs: the blocks of rows run
+// on several goroutines, each calling its own callback from newF. A row's
+// pairs are the same as forPopPairs gives it, in the same order, so what a
+// callback computes per row does not depend on the blocks or the cores.
+func (m *Model) forCubatureRows(pop *population, x []float64, n int, newF func() func(p *pairs)) {
+	d := m.Dim
+	cb := pop.cub
+	nb := (n + cubatureRows - 1) / cubatureRows
+	parallel.Claim(nb, func(next func() int) {
+		f := newF()
+		buf := make([]float64, cubatureRows*cb.m*d)
+		wt := make([]float64, cubatureRows*cb.m)
+		p := &pairs{off: make([]int, 0, cubatureRows+1)}
+		for bi := next(); bi < nb; bi = next() {
+			i0, i1 := bi*cubatureRows, min(n, (bi+1)*cubatureRows)
+			p.i0, p.i1 = i0, i1
+			p.off = append(p.off[:0], 0)
+			q := 0
+			for i := i0; i < i1; i++ {
+				xi := x[i*d : (i+1)*d]
+				for r := 0; r < cb.m; r++ {
+					for k := 0; k < d; k++ {
+						buf[q*d+k] = xi[k] - cb.pts[r*d+k]
+					}
+					wt[q] = cb.w[r]
+					q++
+				}
+				p.off = append(p.off, q)
+			}
+			p.z, p.wt = buf[:q*d], wt[:q]
+			f(p)
+		}
+	})
 }
 
 // zeroAtZeroParams reports whether every output of prog is identically 0

@@ -3,6 +3,8 @@ package compile
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,3 +171,70 @@ func TestNonPolynomialUsesPairs(t *testing.T) {
 		}
 	}
 }
+
+// The interaction features over a cubature are made a block of rows per
+// goroutine, the block's pairs evaluated at once: each row's features are
+// those of the row's pairs reduced on their own (Program.Reduce, row by
+// row) and those of the row evaluated alone, bit for bit, on one core or
+// several, rows on the cloud's points (the self-pairs) included.
+func TestCubatureFeaturesRowByRow(t *testing.T) {
+	m := pairModel(t, "dot(w, monomials(z, 4)) + c*norm2(z)^2")
+	r := rand.New(rand.NewPCG(2, 8))
+	const ny, n, d = 400, 150, 2
+	ys := make([]float64, ny*d)
+	for i := range ys {
+		ys[i] = 2 * r.NormFloat64()
+	}
+	x := append([]float64(nil), ys[:30*d]...)
+	for range (n - 30) * d {
+		x = append(x, 3*r.NormFloat64())
+	}
+	pop := m.population(must2(m.featProg(Interaction)), x, n, ys, ny)
+	if pop.cub == nil {
+		t.Fatal("the features are not summed over a cubature")
+	}
+	P := m.NumParams
+	features := func(procs int) ([]float64, []float64) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		F, c := make([]float64, n*d*P), make([]float64, n*d)
+		m.interactionFeatures(F, c, x, n, ys, ny)
+		return F, c
+	}
+	F1, c1 := features(1)
+	F4, c4 := features(4)
+	cubatureByRun = false
+	Fr, cr := features(2)
+	cubatureByRun = true
+	if !slices.Equal(cr, c1) {
+		t.Fatal("c differs from the rows reduced on their own")
+	}
+	for q, v := range Fr {
+		if math.Float64bits(F1[q]) != math.Float64bits(v) {
+			t.Fatalf("entry %d: %.17g, %.17g with the rows reduced on their own", q, F1[q], v)
+		}
+	}
+	nonzero := 0
+	for i := range n {
+		Fi, ci := make([]float64, d*P), make([]float64, d)
+		m.interactionFeatures(Fi, ci, x[i*d:(i+1)*d], 1, ys, ny)
+		for e, v := range Fi {
+			q := i*d*P + e
+			if math.Float64bits(F1[q]) != math.Float64bits(v) || math.Float64bits(F4[q]) != math.Float64bits(v) {
+				t.Fatalf("row %d entry %d: %.17g alone, %.17g on one core, %.17g on four", i, e, v, F1[q], F4[q])
+			}
+			if v != 0 {
+				nonzero++
+			}
+		}
+		for k := range d {
+			if c1[i*d+k] != ci[k] || c4[i*d+k] != ci[k] {
+				t.Fatalf("row %d: c differs", i)
+			}
+		}
+	}
+	if nonzero < n*d*(P-1)/2 {
+		t.Errorf("only %d nonzero features", nonzero)
+	}
+}
+
+func must2[T, U any](v T, _ U) T { return v }

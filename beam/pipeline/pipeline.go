@@ -46,6 +46,7 @@ import (
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/lang"
 	"github.com/jko-org/jko/solve"
+	"github.com/jko-org/jko/solve/density"
 	"github.com/jko-org/jko/solve/jkonet"
 	"github.com/jko-org/jko/solve/snapshot"
 	"gonum.org/v1/gonum/mat"
@@ -629,10 +630,7 @@ func (f *PlanFn) ProcessElement(k int, snaps func(*Snap) bool, emit func(int64, 
 		r, _ := pts.Dims()
 		rho = make([]float64, r)
 		grad = make([]float64, r*d)
-		if err := est.Density(rho, pts); err != nil {
-			return fmt.Errorf("jko-beam: density of snapshot %d: %w", snap.Index+1, err)
-		}
-		if err := est.Grad(mat.NewDense(r, d, grad), pts); err != nil {
+		if err := density.DensityGrad(est, rho, mat.NewDense(r, d, grad), pts); err != nil {
 			return fmt.Errorf("jko-beam: density of snapshot %d: %w", snap.Index+1, err)
 		}
 	}

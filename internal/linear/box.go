@@ -70,6 +70,9 @@ func (f *Factored) SolveBox(s Settings, lo, hi []float64) ([]float64, []Bound, e
 			if lmax, lmin := f.spectrum(r); !(lmin > tol*lmax) {
 				return nil, singular
 			}
+			if err := f.vectors(); err != nil {
+				return nil, err
+			}
 			u := f.solveU(r)
 			for i := range out {
 				out[i] = u[i] * scale[i]

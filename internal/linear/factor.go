@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -118,6 +119,9 @@ type Factored struct {
 	// u holds the left singular vectors of r's live columns (the identity
 	// when the problem came from sums: r = ΣVᵀ), nil when not kept.
 	u *mat.Dense
+	// lazy, for a problem from rows, forms v and u when first needed
+	// (vectors); nil when they are formed already.
+	lazy *lazyVectors
 }
 
 // setScale sets the scaling from the diagonal d of AᵀWA: d^(-1/2), and
@@ -143,8 +147,9 @@ func (f *Factored) setScale(d []float64) {
 	}
 }
 
-// decompose computes the singular value decomposition of r's live
-// columns.
+// decompose computes the singular values of r's live columns and Uᵀc for
+// their left singular vectors U; the singular vectors themselves are
+// formed when first needed (vectors).
 func (f *Factored) decompose() error {
 	q := len(f.live)
 	k, _ := f.r.Dims()
@@ -154,33 +159,50 @@ func (f *Factored) decompose() error {
 		f.rtail = f.tail + sumSq(f.c)
 		return nil
 	}
-	sub := mat.NewDense(k, q, nil)
+	sub := make([]float64, k*q)
 	for a, i := range f.live {
 		for row := 0; row < k; row++ {
-			sub.Set(row, a, f.r.At(row, i))
+			sub[row*q+a] = f.r.At(row, i)
 		}
 	}
-	if q > svdKeepU {
-		sigma, v, ct, rest, ok := svdProject(sub.RawMatrix().Data, k, q, f.c)
-		if !ok {
-			return errors.New("linear: singular value decomposition failed")
-		}
-		f.sigma, f.v, f.ct, f.u = sigma, v, ct, nil
-		f.rtail = f.tail + rest
-		return nil
-	}
-	var svd mat.SVD
-	if !svd.Factorize(sub, mat.SVDThin) {
+	bd := newBidiag(sub, k, q)
+	sigma, ct, rest, ok := bd.values(f.c)
+	if !ok {
 		return errors.New("linear: singular value decomposition failed")
 	}
-	f.sigma = svd.Values(nil)
-	u := new(mat.Dense)
-	svd.UTo(u)
-	f.u = u
-	f.v = new(mat.Dense)
-	svd.VTo(f.v)
-	f.project(u)
+	f.sigma, f.ct, f.rtail = sigma, ct, f.tail+rest
+	f.v, f.u = nil, nil
+	f.lazy = &lazyVectors{bd: bd}
 	return nil
+}
+
+// lazyVectors is the first stage of a decomposition whose singular vectors
+// are formed when first needed (Factored.vectors), once.
+type lazyVectors struct {
+	once sync.Once
+	bd   *bidiag
+	err  error
+}
+
+// vectors forms the singular vectors of a problem decomposed from rows, if
+// they are not yet: V, and U when there are at most svdKeepU live columns.
+// The singular values and Uᵀc stay decompose's (the same, bit for bit).
+// Safe for concurrent use.
+func (f *Factored) vectors() error {
+	lz := f.lazy
+	if lz == nil {
+		return nil
+	}
+	lz.once.Do(func() {
+		_, _, _, v, u, ok := lz.bd.vectors(f.c, len(f.live) <= svdKeepU)
+		if !ok {
+			lz.err = errors.New("linear: singular value decomposition failed")
+			return
+		}
+		f.v, f.u = v, u
+		lz.bd = nil
+	})
+	return lz.err
 }
 
 func sumSq(x []float64) float64 {
@@ -309,6 +331,9 @@ func (f *Factored) Solve(s Settings) (*Result, error) {
 	p := f.p
 	r := s.Ridge
 	if err := checkRidge(r); err != nil {
+		return nil, err
+	}
+	if err := f.vectors(); err != nil {
 		return nil, err
 	}
 	tol := s.rankTol()

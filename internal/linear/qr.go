@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/jko-org/jko/internal/parallel"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -27,8 +29,10 @@ type QR struct {
 	btb     float64
 	bsum, w float64
 	rows    int
-	// tp re-triangularises the factor under a block of rows.
+	// tp re-triangularises the factor under a block of rows; sw holds a
+	// block's √w.
 	tp tpqr
+	sw []float64
 	// badWeight is the first weight that is negative, infinite or NaN,
 	// reported by Factor when hasBad.
 	badWeight float64
@@ -64,21 +68,37 @@ func (q *QR) addBlock(a, b, w []float64) {
 	n := p + 1
 	// The block √w·[a | b] by columns, then the update of [R c; 0 ρ] by it.
 	g := q.tp.columns(n, m)
+	q.sw = grow(q.sw, m)
+	sw := q.sw
 	for i := 0; i < m; i++ {
 		if !(w[i] >= 0) || math.IsInf(w[i], 1) {
 			if !q.hasBad {
 				q.badWeight, q.hasBad = w[i], true
 			}
 		}
-		sw := math.Sqrt(w[i])
-		for j, v := range a[i*p : (i+1)*p] {
-			g[j*m+i] = sw * v
-		}
-		g[p*m+i] = sw * b[i]
+		sw[i] = math.Sqrt(w[i])
+		g[p*m+i] = sw[i] * b[i]
 		q.btb += w[i] * b[i] * b[i]
 		q.bsum += w[i] * b[i]
 		q.w += w[i]
 	}
+	// The transpose by tiles of rows and columns (each read and written
+	// while in cache), the columns split among the cores.
+	const tile = 32
+	parallel.Chunks(p, tile, func(j0, j1 int) {
+		for i0 := 0; i0 < m; i0 += tile {
+			i1 := min(i0+tile, m)
+			for jt := j0; jt < j1; jt += tile {
+				jt1 := min(jt+tile, j1)
+				for j := jt; j < jt1; j++ {
+					col := g[j*m : (j+1)*m]
+					for i := i0; i < i1; i++ {
+						col[i] = sw[i] * a[i*p+j]
+					}
+				}
+			}
+		}
+	})
 	q.rows += m
 	q.tp.updateColumns(q.r, n, m)
 }

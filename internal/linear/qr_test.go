@@ -3,6 +3,7 @@ package linear
 import (
 	"math"
 	"math/big"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -200,5 +201,39 @@ func TestQRGram(t *testing.T) {
 				t.Errorf("(%d, %d): not symmetric", i, j)
 			}
 		}
+	}
+}
+
+// The factor does not depend on the number of cores: the transpose of a
+// block, the panel's columns and the trailing columns are split among
+// them, each entry computed the same way whatever the split (a block of
+// 4,096 rows puts a few panel columns on each core).
+func TestQRCoreCountIndependent(t *testing.T) {
+	const m, p = 9000, 70
+	a, b, w := randomRows(17, m, p)
+	var want []float64
+	for _, procs := range []int{1, 2, 3, 8} {
+		old := runtime.GOMAXPROCS(procs)
+		q := NewQR(p)
+		q.AddRows(a, b, w)
+		runtime.GOMAXPROCS(old)
+		if want == nil {
+			want = q.r
+			continue
+		}
+		for i, v := range q.r {
+			if math.Float64bits(v) != math.Float64bits(want[i]) {
+				t.Fatalf("GOMAXPROCS %d: entry %d of the factor is %.17g, %.17g on one core", procs, i, v, want[i])
+			}
+		}
+	}
+	nonzero := 0
+	for _, v := range want {
+		if v != 0 {
+			nonzero++
+		}
+	}
+	if nonzero < (p+1)*(p+2)/2-1 {
+		t.Errorf("only %d nonzero entries in the triangle", nonzero)
 	}
 }

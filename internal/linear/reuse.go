@@ -175,6 +175,11 @@ func (f *Factored) block(isFixed []bool) (*freeBlock, error) {
 		for j, fx := range isFixed {
 			zero = zero && !(fx && isLive[j])
 		}
+		if zero {
+			if err := f.vectors(); err != nil {
+				return nil, err
+			}
+		}
 		if zero && f.u != nil {
 			// The block is r's live columns, all of them: its
 			// decomposition is f's own.

@@ -156,3 +156,137 @@ func TestFactorWithoutU(t *testing.T) {
 		t.Errorf("residual tail %.17g, with U %.17g", gt, wt)
 	}
 }
+
+// The two stages of a decomposition agree: the singular values, Uᵀc and
+// the rest of c that values gives (B's iteration carrying c alone) are
+// those vectors gives, bit for bit, and both match mat.SVD's (U formed) to
+// rounding; V and U are orthonormal and reproduce A = UΣVᵀ.
+func TestBidiagStages(t *testing.T) {
+	for _, tc := range []struct {
+		k, q int
+		cond float64
+	}{{1, 1, 1}, {6, 6, 10}, {9, 5, 1e3}, {60, 60, 1e6}, {80, 41, 1e9}} {
+		t.Run(fmt.Sprintf("%dx%d/cond=%g", tc.k, tc.q, tc.cond), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.q), 5))
+			k, q := tc.k, tc.q
+			a := mat.NewDense(k, q, nil)
+			for i := range k {
+				for j := range q {
+					a.Set(i, j, rng.NormFloat64()*math.Pow(tc.cond, -float64(j)/float64(max(q-1, 1))))
+				}
+			}
+			c := make([]float64, k)
+			for i := range c {
+				c[i] = rng.NormFloat64()
+			}
+			bd := newBidiag(append([]float64(nil), a.RawMatrix().Data...), k, q)
+			s1, ct1, rest1, ok1 := bd.values(c)
+			s2, ct2, rest2, v, u, ok2 := bd.vectors(c, true)
+			if !ok1 || !ok2 {
+				t.Fatal("no convergence")
+			}
+			for j := range q {
+				if math.Float64bits(s1[j]) != math.Float64bits(s2[j]) || math.Float64bits(ct1[j]) != math.Float64bits(ct2[j]) {
+					t.Fatalf("σ[%d], (Uᵀc)[%d]: %.17g, %.17g from the values, %.17g, %.17g with the vectors", j, j, s1[j], ct1[j], s2[j], ct2[j])
+				}
+			}
+			if rest1 != rest2 {
+				t.Errorf("rest %.17g from the values, %.17g with the vectors", rest1, rest2)
+			}
+			var svd mat.SVD
+			if !svd.Factorize(a, mat.SVDThin) {
+				t.Fatal("mat.SVD failed")
+			}
+			want := svd.Values(nil)
+			for j := range q {
+				if math.Abs(s1[j]-want[j]) > 1e-13*want[0] {
+					t.Errorf("σ[%d] = %.17g, mat.SVD %.17g", j, s1[j], want[j])
+				}
+				// Uᵀc from the formed U, column by column.
+				utc := 0.0
+				for i := range k {
+					utc += u.At(i, j) * c[i]
+				}
+				if math.Abs(ct1[j]-utc) > 1e-13*math.Sqrt(float64(k)) {
+					t.Errorf("(Uᵀc)[%d] = %.17g, from U %.17g", j, ct1[j], utc)
+				}
+			}
+			var usv, vs mat.Dense
+			vs.Scale(1, v)
+			for j := range q {
+				for i := range q {
+					vs.Set(i, j, v.At(i, j)*s1[j])
+				}
+			}
+			usv.Mul(u, vs.T())
+			for i := range k {
+				for j := range q {
+					if d := math.Abs(usv.At(i, j) - a.At(i, j)); d > 1e-13*want[0] {
+						t.Fatalf("UΣVᵀ[%d,%d] − A = %.3g", i, j, d)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A problem from rows forms its singular vectors only when asked: a
+// bounded solve with one unknown held at its bound reads the values alone
+// and the free block's decomposition; the solution and diagnostics are
+// those of the problem whose vectors are formed at once.
+func TestFactorVectorsLazy(t *testing.T) {
+	a, y, w := randomRows(4, 200, 9)
+	factor := func() *Factored {
+		q := NewQR(9)
+		q.AddRows(a, y, w)
+		f, err := q.Factor()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	lo, hi := make([]float64, 9), make([]float64, 9)
+	for i := range lo {
+		lo[i], hi[i] = math.Inf(-1), math.Inf(1)
+	}
+	lo[4], hi[4] = 0, 0
+	f := factor()
+	if f.v != nil || f.lazy == nil {
+		t.Fatal("the vectors were formed by Factor")
+	}
+	r := f.AutoRidge(1)
+	th, _, err := f.SolveBox(Settings{Ridge: r}, lo, hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.v != nil {
+		t.Error("SolveBox with a held unknown formed the whole problem's vectors")
+	}
+	eager := factor()
+	if err := eager.vectors(); err != nil || eager.v == nil {
+		t.Fatal("vectors not formed", err)
+	}
+	if r2 := eager.AutoRidge(1); r2 != r {
+		t.Errorf("ridge %g, with the vectors %g", r, r2)
+	}
+	th2, _, err := eager.SolveBox(Settings{Ridge: r}, lo, hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Solve(Settings{Ridge: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := eager.Solve(Settings{Ridge: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range th {
+		if th[j] != th2[j] || res.Theta[j] != res2.Theta[j] || res.StdErr[j] != res2.StdErr[j] {
+			t.Errorf("θ[%d] %.17g and %.17g (bounded, free) lazily, %.17g and %.17g formed at once", j, th[j], res.Theta[j], th2[j], res2.Theta[j])
+		}
+	}
+	if th[4] != 0 || res.Rank != 9 {
+		t.Errorf("held θ[4] = %g, rank %d", th[4], res.Rank)
+	}
+}

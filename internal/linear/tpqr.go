@@ -27,6 +27,11 @@ const (
 	tpChunk = 32
 )
 
+// tpPanelChunk is the fewest entries of the panel's columns (rows of the
+// block times columns) a core takes within a panel: shorter work stays on
+// one core, where starting goroutines would cost more than it saves.
+const tpPanelChunk = 1 << 14
+
 // tpqr holds the buffers of the update (columns, updateColumns).
 type tpqr struct {
 	bc, t, w, z []float64
@@ -72,19 +77,28 @@ func (q *tpqr) updateColumns(r []float64, n, m int) {
 			tau := (beta - alpha) / beta
 			blas64.Scal(1/(alpha-beta), blas64.Vector{N: m, Inc: 1, Data: x})
 			r[j*n+j] = beta
-			// The reflector on the panel's later columns.
-			for c2 := c + 1; c2 < kb; c2++ {
-				y := v[c2*m : (c2+1)*m]
-				k := j0 + c2
-				w := r[j*n+k] + blas64.Dot(blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: m, Inc: 1, Data: y})
-				r[j*n+k] -= tau * w
-				blas64.Axpy(-tau*w, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: m, Inc: 1, Data: y})
-			}
+			// The reflector on the panel's later columns, and
 			// T[0:c, c] = −τ·T[0:c, 0:c]·(V[:, 0:c]ᵀ v_c); T[c, c] = τ.
+			// Each later column and each z_i is one product with x of
+			// its own: split among the cores when long, the result does
+			// not depend on their number.
 			z := q.z[:c]
-			for i := range c {
-				z[i] = -tau * blas64.Dot(blas64.Vector{N: m, Inc: 1, Data: v[i*m : (i+1)*m]}, blas64.Vector{N: m, Inc: 1, Data: x})
-			}
+			later := kb - c - 1
+			parallel.Chunks(later+c, max(1, tpPanelChunk/m), func(lo, hi int) {
+				for u := lo; u < hi; u++ {
+					if u >= later {
+						i := u - later
+						z[i] = -tau * blas64.Dot(blas64.Vector{N: m, Inc: 1, Data: v[i*m : (i+1)*m]}, blas64.Vector{N: m, Inc: 1, Data: x})
+						continue
+					}
+					c2 := c + 1 + u
+					y := v[c2*m : (c2+1)*m]
+					k := j0 + c2
+					w := r[j*n+k] + blas64.Dot(blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: m, Inc: 1, Data: y})
+					r[j*n+k] -= tau * w
+					blas64.Axpy(-tau*w, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: m, Inc: 1, Data: y})
+				}
+			})
 			for i := range c {
 				var s float64
 				for l := i; l < c; l++ {
@@ -123,7 +137,13 @@ func (q *tpqr) updateColumns(r []float64, n, m int) {
 					row[k] -= w[k*kb+c]
 				}
 			}
-			gemm.Gemm(false, false, hi-lo, m, kb, -1, w, v, 1, btr[lo*m:hi*m])
+			// Btrᵀ −= Wᵀ·Vᵀ as Btrᵀ += (−Wᵀ)·Vᵀ: the same sums, negated
+			// exactly, and a product the kernel adds into C in place
+			// (with a factor −1 every tile went through a buffer).
+			for k := range w {
+				w[k] = -w[k]
+			}
+			gemm.Gemm(false, false, hi-lo, m, kb, 1, w, v, 1, btr[lo*m:hi*m])
 		})
 	}
 }

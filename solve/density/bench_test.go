@@ -45,3 +45,27 @@ func BenchmarkKDEScore1000(b *testing.B) {
 		k.Score(dst, x)
 	}
 }
+
+func BenchmarkFitGMM2000(b *testing.B) {
+	x := benchData(b, 2000)
+	for b.Loop() {
+		if _, err := FitGMM(x, GMMOptions{Components: 10, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJKOnetStarDensity2000 is one step of the densities stage: the
+// reference recipe fitted to a snapshot, then ρ and ∇ρ at its points.
+func BenchmarkJKOnetStarDensity2000(b *testing.B) {
+	x := benchData(b, 2000)
+	rho, grad := make([]float64, 2000), mat.NewDense(2000, 2, nil)
+	for b.Loop() {
+		e, err := JKOnetStarDensity(x, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Density(rho, x)
+		e.Grad(grad, x)
+	}
+}

@@ -29,6 +29,9 @@
 //     and Clipped, with both thresholds in the units of the data
 //     (ReferenceThresholds: the reference's numbers on its own data).
 //
+// DensityGrad evaluates ρ and ∇ρ together: in one pass over the mixture
+// for GMM and Clipped (the same numbers as Density and Grad).
+//
 // EntropyKL is the Kozachenko–Leonenko k-nearest-neighbour estimate of the
 // differential entropy, with a kd-tree for the neighbour search.
 package density

@@ -23,6 +23,26 @@ type Estimator interface {
 	Score(dst *mat.Dense, x *mat.Dense) error
 }
 
+// DensityGrader is an Estimator that computes ρ and ∇ρ together, in one
+// pass, with the same results as its Density and Grad.
+type DensityGrader interface {
+	Estimator
+	// DensityGrad writes ρ(x_i) to rho[i] and ∇ρ(x_i) to row i of grad.
+	DensityGrad(rho []float64, grad *mat.Dense, x *mat.Dense) error
+}
+
+// DensityGrad writes ρ(x_i) to rho[i] and ∇ρ(x_i) to row i of grad, in
+// one pass when e is a DensityGrader, else with Density and Grad.
+func DensityGrad(e Estimator, rho []float64, grad *mat.Dense, x *mat.Dense) error {
+	if dg, ok := e.(DensityGrader); ok {
+		return dg.DensityGrad(rho, grad, x)
+	}
+	if err := e.Density(rho, x); err != nil {
+		return err
+	}
+	return e.Grad(grad, x)
+}
+
 // checkData validates a data matrix for fitting.
 func checkData(x *mat.Dense, minRows int) (n, d int, err error) {
 	if x == nil {
@@ -118,6 +138,28 @@ func (c Clipped) masked(dst *mat.Dense, x *mat.Dense, f func(*mat.Dense, *mat.De
 			for j := range row {
 				row[j] = 0
 			}
+		}
+	}
+	return nil
+}
+
+// DensityGrad writes max(ρ(x_i), Min) and ∇ρ(x_i) (0 where the floor is
+// active): one pass of the wrapped estimator when it is a DensityGrader
+// (Density then Grad take two, as Grad needs ρ for the mask).
+func (c Clipped) DensityGrad(rho []float64, grad *mat.Dense, x *mat.Dense) error {
+	if _, err := checkEval(c.E.Dim(), x, rho); err != nil {
+		return err
+	}
+	if _, err := checkEval(c.E.Dim(), x, grad); err != nil {
+		return err
+	}
+	if err := DensityGrad(c.E, rho, grad, x); err != nil {
+		return err
+	}
+	for i, v := range rho {
+		if v < c.Min {
+			clear(grad.RawRowView(i))
+			rho[i] = c.Min
 		}
 	}
 	return nil

@@ -38,6 +38,7 @@ type GMM struct {
 	k, d int
 	chol []float64 // k lower Cholesky factors L (Σ = L Lᵀ), row-major d×d
 	logc []float64 // log w − ½ d log 2π − Σ log L_ii
+	par2 []float64 // d = 2: per component μ₀, μ₁, L₀₀, L₁₀, L₁₁, logc
 }
 
 // NewGMM builds a mixture from weights (non-negative, normalised here),
@@ -101,6 +102,15 @@ func (g *GMM) factor() error {
 		}
 		g.logc[l] = math.Log(g.Weights[l]) - 0.5*float64(d)*math.Log(2*math.Pi) - logdet
 	}
+	if d == 2 {
+		if g.par2 == nil {
+			g.par2 = make([]float64, 6*k)
+		}
+		for l := 0; l < k; l++ {
+			L := g.chol[4*l : 4*l+4]
+			copy(g.par2[6*l:], []float64{g.Means.At(l, 0), g.Means.At(l, 1), L[0], L[2], L[3], g.logc[l]})
+		}
+	}
 	return nil
 }
 
@@ -157,14 +167,14 @@ func FitGMM(x *mat.Dense, opt GMMOptions) (*GMM, error) {
 		resp[i*k+l] = 1
 	}
 	ws := newWorkspace(n, k, d)
-	if err := g.mstep(x, resp, opt.RegCovar, ws); err != nil {
+	if err := g.mstep(x, resp, opt.RegCovar, ws, false); err != nil {
 		return nil, err
 	}
 	lb := math.Inf(-1)
 	for it := 1; it <= opt.MaxIter; it++ {
 		prev := lb
 		lb = g.estep(x, resp, ws)
-		if err := g.mstep(x, resp, opt.RegCovar, ws); err != nil {
+		if err := g.mstep(x, resp, opt.RegCovar, ws, true); err != nil {
 			return nil, err
 		}
 		g.Iter = it
@@ -182,6 +192,7 @@ type workspace struct {
 	nk  [][]float64 // per-chunk responsibility sums
 	sx  [][]float64 // per-chunk weighted coordinate sums, k×d
 	sxx [][]float64 // per-chunk weighted scatter, k×d×d
+	lp  [][]float64 // per-chunk scratch, k + d
 }
 
 func newWorkspace(n, k, d int) *workspace {
@@ -191,17 +202,46 @@ func newWorkspace(n, k, d int) *workspace {
 		ws.nk = append(ws.nk, make([]float64, k))
 		ws.sx = append(ws.sx, make([]float64, k*d))
 		ws.sxx = append(ws.sxx, make([]float64, k*d*d))
+		ws.lp = append(ws.lp, make([]float64, k+d))
 	}
 	return ws
 }
 
+// expUnderflow is below the argument under which math.Exp returns 0
+// (−745.13…): exp of anything smaller is 0 without calling it.
+const expUnderflow = -746
+
 // logComponents writes log(w_l N(x | μ_l, Σ_l)) to lp and, when u is
 // non-nil, Σ_l⁻¹(x − μ_l) to u[l*d:(l+1)*d]. y is scratch of length d.
+// For d = 2 the arithmetic is that of the general loops unrolled (same
+// operations in the same order, so the same numbers bit for bit).
 func (g *GMM) logComponents(xi, lp, y, u []float64) {
 	d := g.d
+	if d == 2 {
+		x0, x1 := xi[0], xi[1]
+		par := g.par2[:6*g.k]
+		for l := range lp[:g.k] {
+			p := par[6*l : 6*l+6 : 6*l+6]
+			y0 := (x0 - p[0]) / p[2]
+			s := x1 - p[1]
+			s -= p[3] * y0
+			y1 := s / p[4]
+			q := y0 * y0
+			q += y1 * y1
+			lp[l] = p[5] - 0.5*q
+			if u != nil {
+				u1 := y1 / p[4]
+				s := y0
+				s -= p[3] * u1
+				u[2*l], u[2*l+1] = s/p[2], u1
+			}
+		}
+		return
+	}
+	means := g.Means.RawMatrix().Data
 	for l := 0; l < g.k; l++ {
 		L := g.chol[l*d*d : (l+1)*d*d]
-		mu := g.Means.RawRowView(l)
+		mu := means[l*d : (l+1)*d]
 		q := 0.0
 		for i := 0; i < d; i++ { // forward: y = L⁻¹(x − μ)
 			s := xi[i] - mu[i]
@@ -225,6 +265,19 @@ func (g *GMM) logComponents(xi, lp, y, u []float64) {
 	}
 }
 
+// expShifted returns exp(v − m) for v ≤ m, skipping the call where the
+// result is known exactly: 1 at the maximum, 0 below underflow.
+func expShifted(v, m float64) float64 {
+	t := v - m
+	if t == 0 {
+		return 1
+	}
+	if t < expUnderflow {
+		return 0
+	}
+	return math.Exp(t)
+}
+
 func logSumExp(v []float64) float64 {
 	m := math.Inf(-1)
 	for _, x := range v {
@@ -235,34 +288,50 @@ func logSumExp(v []float64) float64 {
 	}
 	s := 0.0
 	for _, x := range v {
-		s += math.Exp(x - m)
+		s += expShifted(x, m)
 	}
 	return m + math.Log(s)
 }
 
-// estep writes responsibilities and returns the mean log-likelihood.
+// rows returns the backing slice of x and its row stride.
+func rows(x *mat.Dense) ([]float64, int) {
+	r := x.RawMatrix()
+	return r.Data, r.Stride
+}
+
+// estep writes responsibilities, accumulates their sums and weighted
+// coordinate sums per chunk (ws.nk, ws.sx: the first pass of the next
+// M-step) and returns the mean log-likelihood.
 func (g *GMM) estep(x *mat.Dense, resp []float64, ws *workspace) float64 {
-	n, _ := x.Dims()
+	n, d := x.Dims()
 	k := g.k
+	data, stride := rows(x)
 	forChunks(n, func(c, lo, hi int) {
-		y := make([]float64, g.d)
+		y := ws.lp[c][k:]
+		nk, sx := ws.nk[c], ws.sx[c]
+		clear(nk)
+		clear(sx)
 		s := 0.0
 		for i := lo; i < hi; i++ {
 			r := resp[i*k : (i+1)*k]
-			g.logComponents(x.RawRowView(i), r, y, nil)
+			row := data[i*stride : i*stride+d]
+			g.logComponents(row, r, y, nil)
 			m := math.Inf(-1)
 			for _, v := range r {
-				m = math.Max(m, v)
+				if v > m || v != v { // math.Max's result without the call
+					m = v
+				}
 			}
 			z := 0.0
 			for l, v := range r {
-				r[l] = math.Exp(v - m)
+				r[l] = expShifted(v, m)
 				z += r[l]
 			}
 			s += m + math.Log(z)
 			for l := range r {
 				r[l] /= z
 			}
+			accumulate(nk, sx, r, row)
 		}
 		ws.ll[c] = s
 	})
@@ -273,25 +342,45 @@ func (g *GMM) estep(x *mat.Dense, resp []float64, ws *workspace) float64 {
 	return total / float64(n)
 }
 
+// accumulate adds one point's responsibilities r and weighted coordinates
+// to nk and sx (k×d).
+func accumulate(nk, sx, r, row []float64) {
+	if len(row) == 2 {
+		x0, x1 := row[0], row[1]
+		sx = sx[:2*len(r)]
+		for l, rl := range r {
+			nk[l] += rl
+			sx[2*l] += rl * x0
+			sx[2*l+1] += rl * x1
+		}
+		return
+	}
+	d := len(row)
+	for l, rl := range r {
+		nk[l] += rl
+		for j, v := range row {
+			sx[l*d+j] += rl * v
+		}
+	}
+}
+
 // mstep updates weights, means and covariances from responsibilities.
-func (g *GMM) mstep(x *mat.Dense, resp []float64, reg float64, ws *workspace) error {
+// With summed false it first computes the per-chunk sums ws.nk and ws.sx
+// (estep leaves them computed: summed true).
+func (g *GMM) mstep(x *mat.Dense, resp []float64, reg float64, ws *workspace, summed bool) error {
 	n, d := x.Dims()
 	k := g.k
-	forChunks(n, func(c, lo, hi int) {
-		nk, sx := ws.nk[c], ws.sx[c]
-		clear(nk)
-		clear(sx)
-		for i := lo; i < hi; i++ {
-			row := x.RawRowView(i)
-			for l := 0; l < k; l++ {
-				r := resp[i*k+l]
-				nk[l] += r
-				for j, v := range row {
-					sx[l*d+j] += r * v
-				}
+	data, stride := rows(x)
+	if !summed {
+		forChunks(n, func(c, lo, hi int) {
+			nk, sx := ws.nk[c], ws.sx[c]
+			clear(nk)
+			clear(sx)
+			for i := lo; i < hi; i++ {
+				accumulate(nk, sx, resp[i*k:(i+1)*k], data[i*stride:i*stride+d])
 			}
-		}
-	})
+		})
+	}
 	nk := make([]float64, k)
 	sx := make([]float64, k*d)
 	for c := range ws.nk { // ordered reduction over chunks
@@ -310,18 +399,38 @@ func (g *GMM) mstep(x *mat.Dense, resp []float64, reg float64, ws *workspace) er
 			g.Means.Set(l, j, sx[l*d+j]/nk[l])
 		}
 	}
+	means := g.Means.RawMatrix().Data
 	forChunks(n, func(c, lo, hi int) {
 		sxx := ws.sxx[c]
 		clear(sxx)
-		diff := make([]float64, d)
+		if d == 2 {
+			mu := means[:2*k]
+			sxx = sxx[:4*k]
+			for i := lo; i < hi; i++ {
+				x0, x1 := data[i*stride], data[i*stride+1]
+				for l, r := range resp[i*k : (i+1)*k] {
+					if r == 0 {
+						continue
+					}
+					d0, d1 := x0-mu[2*l], x1-mu[2*l+1]
+					ra := r * d0
+					sxx[4*l] += ra * d0
+					rb := r * d1
+					sxx[4*l+2] += rb * d0
+					sxx[4*l+3] += rb * d1
+				}
+			}
+			return
+		}
+		diff := ws.lp[c][k:]
 		for i := lo; i < hi; i++ {
-			row := x.RawRowView(i)
+			row := data[i*stride : i*stride+d]
 			for l := 0; l < k; l++ {
 				r := resp[i*k+l]
 				if r == 0 {
 					continue
 				}
-				mu := g.Means.RawRowView(l)
+				mu := means[l*d : (l+1)*d]
 				for j := range diff {
 					diff[j] = row[j] - mu[j]
 				}
@@ -425,6 +534,19 @@ func (g *GMM) Grad(dst *mat.Dense, x *mat.Dense) error {
 		return err
 	}
 	g.evaluate(x, nil, nil, dst, nil)
+	return nil
+}
+
+// DensityGrad writes ρ(x_i) to rho[i] and ∇ρ(x_i) to row i of grad in one
+// pass over the components (the same numbers as Density and Grad).
+func (g *GMM) DensityGrad(rho []float64, grad *mat.Dense, x *mat.Dense) error {
+	if _, err := checkEval(g.d, x, rho); err != nil {
+		return err
+	}
+	if _, err := checkEval(g.d, x, grad); err != nil {
+		return err
+	}
+	g.evaluate(x, nil, rho, grad, nil)
 	return nil
 }
 

@@ -29,11 +29,12 @@ func kmeansPP(x *mat.Dense, k int, rng *rand.Rand) (*mat.Dense, error) {
 	trials := 2 + int(math.Log(float64(k)))
 	first := rng.IntN(n)
 	centers.SetRow(0, x.RawRowView(first))
+	data, stride := rows(x)
 	closest := make([]float64, n)
 	cum := make([]float64, n)
 	pot := 0.0
 	for i := 0; i < n; i++ {
-		closest[i] = sqDist(x.RawRowView(i), x.RawRowView(first))
+		closest[i] = sqDist(data[i*stride:i*stride+d], x.RawRowView(first))
 		pot += closest[i]
 	}
 	cand := make([]float64, n)
@@ -59,9 +60,24 @@ func kmeansPP(x *mat.Dense, k int, rng *rand.Rand) (*mat.Dense, error) {
 			}
 			p := 0.0
 			row := x.RawRowView(id)
-			for i := 0; i < n; i++ {
-				cand[i] = math.Min(closest[i], sqDist(x.RawRowView(i), row))
-				p += cand[i]
+			if d == 2 {
+				c0, c1 := row[0], row[1]
+				for i, ci := range closest {
+					t0, t1 := data[i*stride]-c0, data[i*stride+1]-c1
+					if dd := t0*t0 + t1*t1; dd < ci {
+						ci = dd
+					}
+					cand[i] = ci
+					p += ci
+				}
+			} else {
+				for i, ci := range closest {
+					if dd := sqDist(data[i*stride:i*stride+d], row); dd < ci {
+						ci = dd
+					}
+					cand[i] = ci
+					p += ci
+				}
 			}
 			if p < bestPot {
 				bestPot, bestID = p, id
@@ -104,6 +120,7 @@ func kmeans(x *mat.Dense, k int, rng *rand.Rand, maxIter int, tolRel float64) ([
 	}
 	tol := tolRel * meanVar / float64(d)
 
+	data, stride := rows(x)
 	labels := make([]int, n)
 	dist := make([]float64, n)
 	nc := numChunks(n)
@@ -120,12 +137,23 @@ func kmeans(x *mat.Dense, k int, rng *rand.Rand, maxIter int, tolRel float64) ([
 			clear(sc)
 			clear(cc)
 			ch := false
+			cen := centers.RawMatrix().Data[:k*d]
 			for i := lo; i < hi; i++ {
-				row := x.RawRowView(i)
+				row := data[i*stride : i*stride+d]
 				bl, bd := 0, math.Inf(1)
-				for l := 0; l < k; l++ {
-					if dd := sqDist(row, centers.RawRowView(l)); dd < bd {
-						bl, bd = l, dd
+				if d == 2 {
+					x0, x1 := row[0], row[1]
+					for l := 0; l < k; l++ {
+						t0, t1 := x0-cen[2*l], x1-cen[2*l+1]
+						if dd := t0*t0 + t1*t1; dd < bd {
+							bl, bd = l, dd
+						}
+					}
+				} else {
+					for l := 0; l < k; l++ {
+						if dd := sqDist(row, cen[l*d:(l+1)*d]); dd < bd {
+							bl, bd = l, dd
+						}
 					}
 				}
 				if first || labels[i] != bl {

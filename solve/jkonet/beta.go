@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"sync"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/parallel"
@@ -453,7 +454,7 @@ func (f sourceFeatures) apply(theta []float64, n, d int) []float64 {
 func simulateSteps(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, count int) ([][]simPairs, error) {
 	d := m.Dim
 	feats := rf.feats
-	warm := rf.warmState(len(prep.Steps))
+	warm := rf.warmState(prep)
 	ns := len(prep.Steps)
 	sims := make([][]simPairs, count)
 	for c := range sims {
@@ -498,15 +499,21 @@ func simulateSteps(m *compile.Model, prep *Prepared, rf *refits, theta []float64
 // features at the sources are computed once, in rf.feats) and returns the
 // noise statistics of the refit's residuals and the refitted θ.
 func kept(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, o Options) (noiseStat, []float64, error) {
-	d := m.Dim
-	feats := rf.feats
-	warm := rf.warmState(len(prep.Steps))
 	// The closed form of FitLinear on the simulated pairs: rows τF_i and
 	// targets −(Δ + τc_i) (refits.solve).
 	th, err := rf.solve(m, prep, sims, o)
 	if err != nil {
 		return noiseStat{}, nil, err
 	}
+	return keptStat(m, prep, rf, sims, th), th, nil
+}
+
+// keptStat is the noise statistics of one simulation's residuals under
+// the refitted drift th.
+func keptStat(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, th []float64) noiseStat {
+	d := m.Dim
+	feats := rf.feats
+	warm := rf.warmState(prep)
 	res := make([]residuals, len(prep.Steps))
 	for s, sm := range sims {
 		st := &prep.Steps[s]
@@ -524,7 +531,61 @@ func kept(m *compile.Model, prep *Prepared, rf *refits, sims []simPairs, o Optio
 		}
 		res[s] = residuals{tau: st.Tau, n: len(sm.pairs), x: x, r: r, w: w, nb: warm.sourceNeighbours(prep, s, sm.pairs, d)}
 	}
-	return noiseStat{differenceStat(res, d), farStat(res, d)}, th, nil
+	return noiseStat{differenceStat(res, d), farStat(res, d)}
+}
+
+// keptAll is kept for each of the simulations all, in order. When every
+// simulation's source masses are those the normal matrix was formed with
+// (an exact coupling's, from one trial to the next) the refits reuse its
+// decomposition at once, on the cores; otherwise the first refit sets
+// them, and the others, if their masses are the first's, reuse them at
+// once (each refit is the same, bit for bit, as one after the other:
+// linear.Normal.FactorReusing).
+func keptAll(m *compile.Model, prep *Prepared, rf *refits, all [][]simPairs, o Options) ([]noiseStat, [][]float64, error) {
+	stats := make([]noiseStat, len(all))
+	ths := make([][]float64, len(all))
+	if len(all) == 0 {
+		return stats, ths, nil
+	}
+	sameAs := func(sims [][]simPairs) bool {
+		for _, sm := range sims {
+			if !rf.sameMass(simMass(prep, sm)) {
+				return false
+			}
+		}
+		return true
+	}
+	from := 0
+	if rf.last == nil || !sameAs(all) {
+		// The first refit sets the normal matrix and its decomposition.
+		var err error
+		if stats[0], ths[0], err = kept(m, prep, rf, all[0], o); err != nil {
+			return nil, nil, err
+		}
+		from = 1
+		if !sameAs(all[1:]) {
+			for s := 1; s < len(all); s++ {
+				if stats[s], ths[s], err = kept(m, prep, rf, all[s], o); err != nil {
+					return nil, nil, err
+				}
+			}
+			return stats, ths, nil
+		}
+	}
+	prev := rf.last
+	err := parallel.ForErr(len(all)-from, func(u int) error {
+		s := u + from
+		th, _, err := rf.solveFrom(m, prep, all[s], o, prev)
+		if err != nil {
+			return err
+		}
+		stats[s], ths[s] = keptStat(m, prep, rf, all[s], th), th
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return stats, ths, nil
 }
 
 // noiseStat is what residualBeta reads from one set of residuals: the
@@ -555,15 +616,27 @@ type calibration struct {
 // trial β), couples and refits each, and averages farStat.
 func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, beta float64, o Options, seed uint64, sims int) (calibration, error) {
 	c := calibration{beta: beta, each: make([]float64, sims), refit: make([]float64, len(theta))}
+	var pre sync.WaitGroup
+	if rf.gram == nil {
+		// The first refit's decompositions, while the first simulations
+		// are coupled.
+		pre.Add(1)
+		go func() {
+			defer pre.Done()
+			rf.prefactor(m, prep, o)
+		}()
+	}
 	all, err := simulateSteps(m, prep, rf, theta, beta, o, seed, sims)
+	pre.Wait()
+	if err != nil {
+		return calibration{}, err
+	}
+	stats, ths, err := keptAll(m, prep, rf, all, o)
 	if err != nil {
 		return calibration{}, err
 	}
 	for s := 0; s < sims; s++ {
-		st, th, err := kept(m, prep, rf, all[s], o)
-		if err != nil {
-			return calibration{}, err
-		}
+		st, th := stats[s], ths[s]
 		if s == 0 {
 			c.near = st.Near
 		}
@@ -578,9 +651,9 @@ func calibrate(m *compile.Model, prep *Prepared, rf *refits, theta []float64, be
 
 // solveBeta solves cal(β).mean = raw for β by secant steps from the
 // calibration prev and the trial value b1 (common random numbers make the
-// mean a smooth function of β). It returns every calibration it made, the
-// last at β̂ (within 0.2%).
-func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (calibration, error)) ([]calibration, error) {
+// mean a smooth function of β), until a step would move β by less than
+// tol·β. It returns every calibration it made, the last at β̂.
+func solveBeta(raw float64, prev calibration, b1, tol float64, cal func(float64) (calibration, error)) ([]calibration, error) {
 	beta := b1
 	var all []calibration
 	for pass := 0; pass < 8; pass++ {
@@ -597,13 +670,33 @@ func solveBeta(raw float64, prev calibration, b1 float64, cal func(float64) (cal
 		if !(next > 0) {
 			next = beta / 2
 		}
-		if math.Abs(next-beta) < 0.002*beta {
+		if math.Abs(next-beta) < tol*beta {
 			break
 		}
 		prev, beta = last, next
 	}
 	return all, nil
 }
+
+// firstTol is the secant's tolerance for the first β (one simulation per
+// trial): one simulation's own noise moves β by about 1% (wavy_plateau +
+// flowers, β = 0.1, 2,000 and 20,000 particles: the simulations of one
+// trial spread by 0.9% and 1% of β), so a finer root is noise; the first
+// β only starts the calibration with calSims simulations. betaTol is
+// that calibration's (β̂'s): 0.2%, a fifth to a third of β̂'s standard
+// error on the problems above.
+const (
+	firstTol = 0.01
+	betaTol  = 0.002
+)
+
+// slopeSpan is how far the second trial of the calibration with calSims
+// simulations lies above the first β: the slope of the statistic in β
+// (β̂'s standard error divides by it) is read over at least 20% of β̂,
+// and a span of 25% of the first β covers that whenever β̂ is within
+// 25% of it (a span of 20% did not when β̂ landed above the first β, and a
+// fourth trial, a fifth of the calibration's work, had to widen it).
+const slopeSpan = 1.25
 
 // roundingFloor is the share of the sources' mean square below which the
 // residuals' statistic is rounding, not noise: float64 positions carry
@@ -655,6 +748,8 @@ func meanSquare(res []residuals) float64 {
 // error was 3–5× too small).
 func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram []float64, theta []float64, o Options) (betaEstimate, error) {
 	res := dataResiduals(prep, blocks, theta)
+	rf := &refits{dataGram: dataGram}
+	rf.warmState(prep).dataNeighbours(prep, res, m.Dim)
 	data := differenceStat(res, m.Dim)
 	raw := farStat(res, m.Dim)
 	if math.IsNaN(raw) || math.IsNaN(data.Mean) {
@@ -666,7 +761,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 		// couplings would cost seconds to measure rounding.
 		return betaEstimate{Beta: 0, StdErr: data.MeanSE, Lo: 0, Hi: 1.96 * data.MeanSE, Raw: raw, Ratio: 1}, nil
 	}
-	rf := &refits{feats: newSourceFeatures(m, prep, blocks), dataGram: dataGram}
+	rf.feats = newSourceFeatures(m, prep, blocks)
 	seed := o.Seed ^ 0x5eed
 	thetaSim := append([]float64(nil), theta...)
 	calAt := func(sims int) func(float64) (calibration, error) {
@@ -681,14 +776,14 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	firsts, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), calAt(1))
+	firsts, err := solveBeta(raw, c0, raw/math.Max(c0.mean/raw, 0.05), firstTol, calAt(1))
 	if err != nil {
 		return betaEstimate{}, err
 	}
 	first := firsts[len(firsts)-1]
 	beta := math.Max(first.beta, 1e-12*raw)
 	// The drift that simulates back θ̂, then β for it with calSims
-	// simulations, from β̂ and 1.2·β̂.
+	// simulations, from the first β and slopeSpan times it.
 	for j := range thetaSim {
 		thetaSim[j] += theta[j] - first.refit[j]
 	}
@@ -696,7 +791,7 @@ func residualBeta(m *compile.Model, prep *Prepared, blocks stepBlocks, dataGram 
 	if err != nil {
 		return betaEstimate{}, err
 	}
-	cals, err := solveBeta(raw, c1, 1.2*beta, calAt(calSims))
+	cals, err := solveBeta(raw, c1, slopeSpan*beta, betaTol, calAt(calSims))
 	if err != nil {
 		return betaEstimate{}, err
 	}

@@ -61,8 +61,10 @@ func meanSD(v []float64) (mean, sd float64) {
 // of it, and how much depends on β): a double well with β = 2.5, 300
 // particles, 24 seeds. The mean β̂ is within 8% of 2.5, the spread of β̂
 // over the seeds within a factor 1.4 of the RMS reported standard error,
-// and at least 21 of the 24 intervals cover 2.5 (now: mean 2.377, SD
-// 0.282 against 0.288, 22 covered; 20 when the interval's t quantile took
+// and at least 21 of the 24 intervals cover 2.5 (now: mean 2.376, SD
+// 0.283 against 0.280, 22 covered; with the calibration's trials at β,
+// 1.2·β, β̂ and 1.2·β̂ before 2026-11-30's schedule, 2.377, 0.282 against
+// 0.288, 22; 20 when the interval's t quantile took
 // the degrees of freedom of independent trials, 9, where the trials share
 // their random numbers and the pooled spread has about 3). Before (the nearest neighbours'
 // differences, calibrated with the coupling-biased drift and one

@@ -129,11 +129,7 @@ func NewDensity(x *mat.Dense, d Density, seed uint64) (density.Estimator, error)
 type densityEstimate struct{ density.Estimator }
 
 func (e densityEstimate) eval(rho, grad, p []float64, n, d int) error {
-	pts := mat.NewDense(n, d, p)
-	if err := e.Density(rho, pts); err != nil {
-		return err
-	}
-	return e.Grad(mat.NewDense(n, d, grad), pts)
+	return density.DensityGrad(e.Estimator, rho, mat.NewDense(n, d, grad), mat.NewDense(n, d, p))
 }
 
 func estimate(x *mat.Dense, d Density, seed uint64) (densityEstimate, error) {

@@ -2,6 +2,7 @@ package jkonet
 
 import (
 	"errors"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"strings"
 	"testing"
@@ -215,6 +216,27 @@ func TestBadInput(t *testing.T) {
 	_, err := Fit(model(t, "param a, b\npotential V(x) = a*sum(x^2) + b*sum(x^2)"), data, o)
 	if !errors.Is(err, linear.ErrSingular) {
 		t.Errorf("err = %v, want ErrSingular", err)
+	}
+}
+
+// A density that cannot be fitted names the snapshot it was fitted to:
+// the source of the step for densities at x, the target for densities at y.
+func TestDensityErrorNamesSnapshot(t *testing.T) {
+	data := simulate(t, "styblinski_tang", 50, 0, 3)
+	x := mat.DenseCopyOf(data.X[1])
+	r, _ := x.Dims()
+	for i := 0; i < r; i++ {
+		x.SetRow(i, x.RawRowView(0)) // every point the same: no mixture fits
+	}
+	bad := &snapshot.Snapshots{Times: data.Times[:3], X: []*mat.Dense{data.X[0], x, data.X[2]}}
+	m := model(t, "param a, b\npotential V(x) = a*sum(x^2)\ninternal H(rho) = b*rho*log(rho)")
+	for _, at := range []string{"x", "y"} {
+		o := DefaultOptions()
+		o.DensityAt = at
+		_, err := Fit(m, bad, o)
+		if err == nil || !strings.Contains(err.Error(), "density of snapshot 1:") {
+			t.Errorf("densities at %s: err = %v, want it to name snapshot 1", at, err)
+		}
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jko-org/jko/compile"
 	"github.com/jko-org/jko/internal/linear"
+	"github.com/jko-org/jko/internal/parallel"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -129,12 +131,14 @@ func addTo(dst, src []float64) {
 // no more than one chunk's rows is ever held. One singular value
 // decomposition of the P×P factor then serves the solve, the data-chosen
 // ridge, the standard errors, the rank and the flat directions; a second
-// pass makes the rows again for the residual (the loss, R² and σ̂²). Only
-// an entropy's β from the residual noise holds every step's rows (its
-// estimator, residualBeta, reads them whole).
-// Cost: O(P² + 4096·P) memory whatever the number of pairs, O(N·d·P²)
-// time for the QR (for N pairs over all the steps), plus the features,
-// evaluated twice (an interaction term's features cost O(N·M) per step
+// pass makes the rows again for the residual (the loss, R² and σ̂²). An
+// entropy's β from the residual noise needs every step's rows held (its
+// estimator, residualBeta, reads them whole): then the rows are made once
+// and the QR, the residual and the estimator all read the held rows.
+// Cost: O(P² + 4096·P) memory whatever the number of pairs (O(N·d·P)
+// with β from the residuals), O(N·d·P²) time for the QR (for N pairs over
+// all the steps), plus the features, evaluated twice, or once with β from
+// the residuals (an interaction term's features cost O(N·M) per step
 // against a cloud of M particles, see compile.Model.InteractionFeatures),
 // and O(P³) for the decomposition. Accumulator is the path for data split
 // across shards or machines: normal equations, O(P²) memory, mergeable.
@@ -149,7 +153,19 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	var rb rowBuf
-	qr, mean, featTime := linearQR(m, prep, o, &rb)
+	// The β estimator reads every step's rows whole: when it will run,
+	// the rows are made once, held, and the QR, the residual and the
+	// estimator all read them; otherwise they are made a chunk at a time,
+	// twice (the QR, then the residual at the solution).
+	var held stepBlocks
+	var featTime time.Duration
+	if residualBetaEntry(m, o, prep.Scheme) >= 0 && !o.betaPinned {
+		fstart := time.Now()
+		held = linearRowsReporting(m, prep, o)
+		featTime = time.Since(fstart)
+	}
+	qr, mean, ft := linearQR(m, prep, o, &rb, held)
+	featTime += ft
 
 	o.progress("solve", 0, 1, math.NaN())
 	f, err := qr.Factor()
@@ -160,7 +176,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	loss, residTime := sv.setResidual(m, prep, mean, &rb)
+	loss, residTime := sv.setResidual(m, prep, mean, &rb, held)
 	out := sv.result(m, prep.Scheme)
 	featTime += residTime
 	solveTime := time.Since(start) - featTime
@@ -171,7 +187,7 @@ func FitLinear(m *compile.Model, prep *Prepared, o Options) (*Result, error) {
 		// β from the residuals works on the rows themselves: only this
 		// path holds every step's rows (O(N·d·P) memory).
 		sv.gram = qr.Gram()
-		if err := out.residualBeta(m, prep, linearRows(m, prep), o, sv); err != nil {
+		if err := out.residualBeta(m, prep, held, o, sv); err != nil {
 			return nil, err
 		}
 		betaTime = time.Since(bstart)
@@ -243,12 +259,46 @@ type stepBlocks []rowBlock
 
 // linearRows evaluates and holds the least-squares rows of every step.
 func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
+	return linearRowsReporting(m, prep, Options{})
+}
+
+// linearRowsReporting is linearRows reporting each step to o's progress
+// as "features". The rows are those stepChunks makes, bit for bit: a
+// pair's row does not depend on the pairs it is evaluated with
+// (TestHeldRowsMatchChunks).
+func linearRowsReporting(m *compile.Model, prep *Prepared, o Options) stepBlocks {
 	blocks := make(stepBlocks, len(prep.Steps))
-	for s := range prep.Steps {
-		F, b, w := stepRows(m, &prep.Steps[s])
-		blocks[s] = rowBlock{F, b, w}
-	}
+	// The steps on several goroutines (their features are parallel
+	// within, but not their serial parts), each with one set of scratch
+	// buffers for its steps; each step's rows are its own (they are held)
+	// and do not depend on which goroutine made them.
+	var mu sync.Mutex
+	done := 0
+	parallel.Claim(len(prep.Steps), func(next func() int) {
+		var rb rowBuf
+		for s := next(); s < len(prep.Steps); s = next() {
+			st := &prep.Steps[s]
+			F, b, w := rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
+			blocks[s] = rowBlock{F, b, w}
+			rb.F, rb.b, rb.w = nil, nil, nil
+			mu.Lock()
+			done++
+			o.progress("features", done, len(prep.Steps), math.NaN())
+			mu.Unlock()
+		}
+	})
 	return blocks
+}
+
+// chunks calls f with the rows of blk (the rows of st) in the chunks
+// stepChunks would make them in, so that what f folds them into (the QR,
+// the residual's sums) is the same, bit for bit, as from stepChunks.
+func (blk rowBlock) chunks(st *Transition, d, P int, f func(F, b, w []float64)) {
+	per := min(max(1, chunkRows/max(d, 1)), st.N)
+	for lo := 0; lo < st.N; lo += per {
+		hi := min(lo+per, st.N)
+		f(blk.F[lo*d*P:hi*d*P], blk.b[lo*d:hi*d], blk.w[lo*d:hi*d])
+	}
 }
 
 // stepRows evaluates and holds all the least-squares rows of st (see
@@ -258,21 +308,27 @@ func stepRows(m *compile.Model, st *Transition) (F, b, w []float64) {
 	return rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
 }
 
-// linearQR folds the least-squares rows of every step (stepChunks), a chunk
-// of pairs at a time, into the triangular factor of their weighted QR, and
-// returns it with the weighted mean of the targets (for the residual's
-// second pass) and the time spent on the features.
-func linearQR(m *compile.Model, prep *Prepared, o Options, rb *rowBuf) (qr *linear.QR, mean float64, feat time.Duration) {
+// linearQR folds the least-squares rows of every step, a chunk of pairs at
+// a time, into the triangular factor of their weighted QR, and returns it
+// with the weighted mean of the targets (for the residual's second pass)
+// and the time spent on the features. The rows are held's when it is not
+// nil (linearRows), else made by stepChunks.
+func linearQR(m *compile.Model, prep *Prepared, o Options, rb *rowBuf, held stepBlocks) (qr *linear.QR, mean float64, feat time.Duration) {
 	qr = linear.NewQR(m.NumParams)
 	wsum, bsum := 0.0, 0.0
+	add := func(F, b, w []float64) {
+		for r := range b {
+			wsum += w[r]
+			bsum += w[r] * b[r]
+		}
+		qr.AddRows(F, b, w)
+	}
 	for s := range prep.Steps {
-		feat += stepChunks(m, &prep.Steps[s], rb, func(F, b, w []float64) {
-			for r := range b {
-				wsum += w[r]
-				bsum += w[r] * b[r]
-			}
-			qr.AddRows(F, b, w)
-		})
+		if held != nil {
+			held[s].chunks(&prep.Steps[s], m.Dim, m.NumParams, add)
+			continue
+		}
+		feat += stepChunks(m, &prep.Steps[s], rb, add)
 		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	return qr, bsum / wsum, feat
@@ -296,13 +352,14 @@ func (sv *solved) theta(P int) []float64 {
 }
 
 // setResidual replaces the residual of the solve by the one summed over
-// the rows themselves, made again a chunk at a time (the factored form
-// keeps it to rounding, but the loss is defined on the rows; mean is the
-// targets' weighted mean), updating R² and the standard errors, and
-// returns the loss: the same residual over the total pair weight (each
-// pair's weight stands on its dim rows), NaN when every parameter is held
-// at a bound; and the time spent on the features (made in rb).
-func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb *rowBuf) (float64, time.Duration) {
+// the rows themselves, held's (linearRows) or, when held is nil, made again
+// a chunk at a time in rb (the factored form keeps it to rounding, but the
+// loss is defined on the rows; mean is the targets' weighted mean),
+// updating R² and the standard errors, and returns the loss: the same
+// residual over the total pair weight (each pair's weight stands on its
+// dim rows), NaN when every parameter is held at a bound; and the time
+// spent on the features.
+func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb *rowBuf, held stepBlocks) (float64, time.Duration) {
 	if sv.res == nil {
 		return math.NaN(), 0
 	}
@@ -310,8 +367,13 @@ func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb
 	th := sv.theta(P)
 	var r Residual
 	var feat time.Duration
+	add := func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) }
 	for s := range prep.Steps {
-		feat += stepChunks(m, &prep.Steps[s], rb, func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) })
+		if held != nil {
+			held[s].chunks(&prep.Steps[s], m.Dim, P, add)
+			continue
+		}
+		feat += stepChunks(m, &prep.Steps[s], rb, add)
 	}
 	sv.res.SetRSS(r.RSS, r.TSS)
 	return r.RSS / (r.W / float64(m.Dim)), feat
@@ -536,10 +598,7 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 	lower, upper := bounds(m)
 	// β of an entropy term from the residual noise (see residualBeta): the
 	// drift is fitted with β's entry held at 0.
-	betaAt := -1
-	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
-		betaAt = entropyEntry(m)
-	}
+	betaAt := residualBetaEntry(m, o, scheme)
 	if betaAt >= 0 {
 		lower = append([]float64(nil), lower...)
 		upper = append([]float64(nil), upper...)
@@ -600,6 +659,16 @@ func solveFactored(m *compile.Model, f *linear.Factored, o Options, scheme compi
 		}
 	}
 	return &solved{res: res, free: free, fixed: fixed, fixVal: fixVal, betaAt: betaAt, reg: reg}, nil
+}
+
+// residualBetaEntry is the entry of θ the closed form estimates from the
+// residual noise (see residualBeta): an entropy's β when o reads β from
+// the residuals of an explicit fit; −1 otherwise.
+func residualBetaEntry(m *compile.Model, o Options, scheme compile.Scheme) int {
+	if o.BetaFrom != BetaScore && scheme == compile.Explicit {
+		return entropyEntry(m)
+	}
+	return -1
 }
 
 // boxSolve solves the factored normal equations f of m's closed form with

@@ -39,6 +39,11 @@ type Transition struct {
 	// snapshot K) or Y (snapshot K+1), see Options.DensityAt; only when the
 	// spec has an internal term.
 	Rho, GradRho []float64
+	// coupled is the data's exact coupling of Source to snapshot K+1 with
+	// its column prices, when it is a permutation (nil otherwise): the
+	// diffusion's calibration starts its first simulated coupling from it
+	// (calWarm.startPrices).
+	coupled *coupledSim
 }
 
 // Prepared is a dataset preprocessed for one spec.
@@ -154,13 +159,14 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 	// The couplings of the steps are independent problems: solve them on
 	// all cores (each solver is deterministic, so the result is too).
 	all := make([][]Pair, K)
+	prices := make([][]float64, K)
 	errs := make([]error, K)
 	parallel.For(K, func(k int) {
 		var wa, wb []float64
 		if s.W != nil {
 			wa, wb = s.W[k], s.W[k+1]
 		}
-		all[k], errs[k] = couple(s.X[k], s.X[k+1], wa, wb, o.Couplings)
+		all[k], prices[k], errs[k] = coupleFrom(s.X[k], s.X[k+1], wa, wb, o.Couplings, nil)
 	})
 	for k := 0; k < K; k++ {
 		x, y := s.X[k], s.X[k+1]
@@ -170,6 +176,7 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 		}
 		st := NewTransition(k, s.Times[k], s.Times[k+1], x, y, pairs, scheme)
 		st.Cloud, st.NC = meanFieldCloud(s, k, scheme)
+		st.coupled = permutationCoupling(st.Source, denseData(y), pairs, prices[k], d)
 		p.Steps = append(p.Steps, *st)
 		p.Pairs = append(p.Pairs, len(pairs))
 		o.progress("couplings", k+1, K, math.NaN())
@@ -188,20 +195,30 @@ func Prepare(m *compile.Model, s *snapshot.Snapshots, o Options, scheme compile.
 		}
 		p.DensityAt = densityAt
 		start = time.Now()
-		for i := range p.Steps {
+		// The steps' densities are independent fits, each deterministic
+		// given its seed: fit them on all cores (a fit of 1,000 points is
+		// one chunk, so a single fit keeps only one core busy).
+		errs := make([]error, len(p.Steps))
+		snaps := make([]int, len(p.Steps)) // the snapshot each step's density is fitted to
+		parallel.For(len(p.Steps), func(i int) {
 			st := &p.Steps[i]
 			snap, pts := st.K, st.X
 			if densityAt == "y" {
 				snap, pts = st.K+1, st.Y
 			}
+			snaps[i] = snap
 			est, err := estimate(s.X[snap], o.Density, o.Seed+uint64(snap))
 			if err != nil {
-				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", st.K+1, err)
+				errs[i] = err
+				return
 			}
 			st.Rho = make([]float64, st.N)
 			st.GradRho = make([]float64, st.N*d)
-			if err := est.eval(st.Rho, st.GradRho, pts, st.N, d); err != nil {
-				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", st.K+1, err)
+			errs[i] = est.eval(st.Rho, st.GradRho, pts, st.N, d)
+		})
+		for i := range p.Steps {
+			if errs[i] != nil {
+				return nil, fmt.Errorf("jkonet: density of snapshot %d: %w", snaps[i], errs[i])
 			}
 			o.progress("densities", i+1, len(p.Steps), math.NaN())
 		}

@@ -84,9 +84,63 @@ type simPairs struct {
 }
 
 // solve fits the drift to the simulated pairs of every step as FitLinear
-// does to the data's (θ inside m's bounds, β's entry held at 0).
+// does to the data's (θ inside m's bounds, β's entry held at 0), reusing
+// the last refit's decomposition, and keeps its own for the next.
 func (rf *refits) solve(m *compile.Model, prep *Prepared, sims []simPairs, o Options) ([]float64, error) {
-	d, P := m.Dim, m.NumParams
+	rf.setGram(m, prep, simMass(prep, sims))
+	th, f, err := rf.solveFrom(m, prep, sims, o, rf.last)
+	if err != nil {
+		return nil, err
+	}
+	rf.last = f
+	return th, nil
+}
+
+// uniformMass returns, per step and source, the mass the exact coupling
+// of two equal clouds moves from it: 1/NS, the assignment's.
+func uniformMass(prep *Prepared) [][]float64 {
+	mass := make([][]float64, len(prep.Steps))
+	for s := range prep.Steps {
+		n := prep.Steps[s].NS
+		mass[s] = make([]float64, n)
+		for i := range mass[s] {
+			mass[s][i] = 1 / float64(n)
+		}
+	}
+	return mass
+}
+
+// prefactor sets the normal matrix for the masses of uniformMass and
+// factors it, with zero targets, solving once within m's bounds: the
+// decompositions the first refit needs (AᵀWA's, and that of the free
+// block of the bounds held) are then made while the first simulations
+// are coupled (calibrate runs it alongside). A refit whose masses are
+// those reuses them (FactorReusing: the same bits as made afresh); with
+// other masses setGram starts over.
+func (rf *refits) prefactor(m *compile.Model, prep *Prepared, o Options) {
+	mass := uniformMass(prep)
+	rf.setGram(m, prep, mass)
+	P := m.NumParams
+	n := &linear.Normal{P: P, AtA: rf.gram, Atb: make([]float64, P), Asum: make([]float64, P)}
+	for s := range mass {
+		for _, w := range mass[s] {
+			n.W += w * float64(m.Dim)
+		}
+		n.Rows += len(mass[s]) * m.Dim
+	}
+	f, err := n.FactorReusing(nil)
+	if err != nil {
+		return
+	}
+	if _, err := boxSolve(m, f, o, compile.Explicit); err != nil {
+		return
+	}
+	rf.last = f
+}
+
+// simMass returns, per step and source, the mass the simulated pairs
+// move from it (the coupling's first marginal).
+func simMass(prep *Prepared, sims []simPairs) [][]float64 {
 	mass := make([][]float64, len(sims))
 	for s, sm := range sims {
 		mass[s] = make([]float64, prep.Steps[s].NS)
@@ -94,26 +148,44 @@ func (rf *refits) solve(m *compile.Model, prep *Prepared, sims []simPairs, o Opt
 			mass[s][pr.I] += pr.Mass
 		}
 	}
-	if !rf.sameMass(mass) && rf.gramFromData(m, prep, mass) {
-		rf.mass, rf.last = mass, nil
-	} else if !rf.sameMass(mass) {
-		// Σ_i m_i τ²F_iᵀF_i: the rows τF_i with weight m_i, source by
-		// source (linear.Normal's symmetric rank-k update).
-		g := linear.NewNormal(P)
-		for s := range sims {
-			st, f := &prep.Steps[s], rf.feats[s]
-			F := make([]float64, st.NS*d*P)
-			w := make([]float64, st.NS*d)
-			for i, v := range f.F[:st.NS*d*P] {
-				F[i] = st.Tau * v
-			}
-			for r := range w {
-				w[r] = mass[s][r/d]
-			}
-			g.AddRows(F, make([]float64, len(w)), w)
-		}
-		rf.mass, rf.gram, rf.last = mass, g.AtA, nil
+	return mass
+}
+
+// setGram makes the normal matrix the one of the source masses mass,
+// unless it is already (bit for bit).
+func (rf *refits) setGram(m *compile.Model, prep *Prepared, mass [][]float64) {
+	if rf.sameMass(mass) {
+		return
 	}
+	if rf.gramFromData(m, prep, mass) {
+		rf.mass, rf.last = mass, nil
+		return
+	}
+	// Σ_i m_i τ²F_iᵀF_i: the rows τF_i with weight m_i, source by
+	// source (linear.Normal's symmetric rank-k update).
+	d, P := m.Dim, m.NumParams
+	g := linear.NewNormal(P)
+	for s := range mass {
+		st, f := &prep.Steps[s], rf.feats[s]
+		F := make([]float64, st.NS*d*P)
+		w := make([]float64, st.NS*d)
+		for i, v := range f.F[:st.NS*d*P] {
+			F[i] = st.Tau * v
+		}
+		for r := range w {
+			w[r] = mass[s][r/d]
+		}
+		g.AddRows(F, make([]float64, len(w)), w)
+	}
+	rf.mass, rf.gram, rf.last = mass, g.AtA, nil
+}
+
+// solveFrom is solve with the normal matrix already set (setGram) and
+// prev the decomposition to reuse (nil: none). It changes nothing in rf,
+// so that refits of one normal matrix can run at once: each answer is the
+// same, bit for bit, whatever prev (linear.Normal.FactorReusing).
+func (rf *refits) solveFrom(m *compile.Model, prep *Prepared, sims []simPairs, o Options, prev *linear.Factored) ([]float64, *linear.Factored, error) {
+	d, P := m.Dim, m.NumParams
 	// AᵀWb and the targets' sums over the pairs, in the order and
 	// operations of linear.Normal.AddRows.
 	n := &linear.Normal{P: P, AtA: rf.gram, Atb: make([]float64, P), Asum: make([]float64, P)}
@@ -136,12 +208,15 @@ func (rf *refits) solve(m *compile.Model, prep *Prepared, sims []simPairs, o Opt
 		}
 		n.Rows += len(sm.pairs) * d
 	}
-	f, err := n.FactorReusing(rf.last)
+	f, err := n.FactorReusing(prev)
 	if err != nil {
-		return nil, fmt.Errorf("jkonet: linear solve: %w", err)
+		return nil, nil, fmt.Errorf("jkonet: linear solve: %w", err)
 	}
-	rf.last = f
-	return boxSolve(m, f, o, compile.Explicit)
+	th, err := boxSolve(m, f, o, compile.Explicit)
+	if err != nil {
+		return nil, nil, err
+	}
+	return th, f, nil
 }
 
 // sameMass reports whether mass equals the masses the normal matrix was
