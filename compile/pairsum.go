@@ -344,23 +344,30 @@ func (m *Model) forPopPairs(pop *population, x []float64, n int, f func(p *pairs
 	p := &pairs{off: make([]int, 0, rows+1)}
 	for i0 := 0; i0 < n; i0 += rows {
 		i1 := min(n, i0+rows)
-		p.i0, p.i1 = i0, i1
-		p.off = append(p.off[:0], 0)
-		q := 0
-		for i := i0; i < i1; i++ {
-			xi := x[i*d : (i+1)*d]
-			for r := 0; r < cb.m; r++ {
-				for k := 0; k < d; k++ {
-					buf[q*d+k] = xi[k] - cb.pts[r*d+k]
-				}
-				wt[q] = cb.w[r]
-				q++
-			}
-			p.off = append(p.off, q)
-		}
-		p.z, p.wt = buf[:q*d], wt[:q]
+		cb.pairsOf(p, x, i0, i1, d, buf, wt)
 		f(p)
 	}
+}
+
+// pairsOf sets p to rows [i0, i1) of x and their pairs with the
+// cubature's points, z = x_i − q_r with weights w_r, row after row, in
+// the buffers buf (cb.m·d per row) and wt (cb.m per row).
+func (cb *cubature) pairsOf(p *pairs, x []float64, i0, i1, d int, buf, wt []float64) {
+	p.i0, p.i1 = i0, i1
+	p.off = append(p.off[:0], 0)
+	q := 0
+	for i := i0; i < i1; i++ {
+		xi := x[i*d : (i+1)*d]
+		for r := 0; r < cb.m; r++ {
+			for k := 0; k < d; k++ {
+				buf[q*d+k] = xi[k] - cb.pts[r*d+k]
+			}
+			wt[q] = cb.w[r]
+			q++
+		}
+		p.off = append(p.off, q)
+	}
+	p.z, p.wt = buf[:q*d], wt[:q]
 }
 
 // cubatureRows is the number of rows a goroutine of forCubatureRows takes
@@ -383,21 +390,7 @@ func (m *Model) forCubatureRows(pop *population, x []float64, n int, newF func()
 		p := &pairs{off: make([]int, 0, cubatureRows+1)}
 		for bi := next(); bi < nb; bi = next() {
 			i0, i1 := bi*cubatureRows, min(n, (bi+1)*cubatureRows)
-			p.i0, p.i1 = i0, i1
-			p.off = append(p.off[:0], 0)
-			q := 0
-			for i := i0; i < i1; i++ {
-				xi := x[i*d : (i+1)*d]
-				for r := 0; r < cb.m; r++ {
-					for k := 0; k < d; k++ {
-						buf[q*d+k] = xi[k] - cb.pts[r*d+k]
-					}
-					wt[q] = cb.w[r]
-					q++
-				}
-				p.off = append(p.off, q)
-			}
-			p.z, p.wt = buf[:q*d], wt[:q]
+			cb.pairsOf(p, x, i0, i1, d, buf, wt)
 			f(p)
 		}
 	})
