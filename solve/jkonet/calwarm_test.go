@@ -9,14 +9,11 @@ import (
 	"github.com/jko-org/jko/compile"
 )
 
-// TestCalibrationWarmSame: the calibration's simulations, coupled from
-// the prices of the seed's nearest coupling (or another seed's, or the
-// data's for the first) and read
-// with the sources' neighbours found once (calWarm), give the bits of the
-// same simulations made cold, trial after trial: the statistics, each
-// simulation's value, the nearest neighbours' statistic and the mean
-// refit.
-func TestCalibrationWarmSame(t *testing.T) {
+// calibrationPrep fits the drift of styblinski_tang data (400 particles,
+// β = 0.1) with an entropy term, and returns what the calibration reads:
+// the model, the prepared data, its rows and the drift's θ (β zeroed).
+func calibrationPrep(t *testing.T) (*compile.Model, *Prepared, stepBlocks, []float64, Options) {
+	t.Helper()
 	src := stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
 	m := model(t, src)
 	data := simulate(t, "styblinski_tang", 400, 0.1, 4)
@@ -32,6 +29,18 @@ func TestCalibrationWarmSame(t *testing.T) {
 	}
 	theta := res.Theta
 	theta[entropyEntry(m)] = 0
+	return m, prep, blocks, theta, o
+}
+
+// TestCalibrationWarmSame: the calibration's simulations, coupled from
+// the prices of the seed's nearest coupling (or another seed's, or the
+// data's for the first) and read
+// with the sources' neighbours found once (calWarm), give the bits of the
+// same simulations made cold, trial after trial: the statistics, each
+// simulation's value, the nearest neighbours' statistic and the mean
+// refit.
+func TestCalibrationWarmSame(t *testing.T) {
+	m, prep, blocks, theta, o := calibrationPrep(t)
 	warm := &refits{feats: newSourceFeatures(m, prep, blocks)}
 	for k, tr := range []struct {
 		beta float64
@@ -74,21 +83,7 @@ func TestCalibrationWarmSame(t *testing.T) {
 // neighbours (calWarm.dataNeighbours, when the pairs start from the
 // sources in order) give the bits of the statistics that find their own.
 func TestDataNeighboursSame(t *testing.T) {
-	src := stSpec + "param beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
-	m := model(t, src)
-	data := simulate(t, "styblinski_tang", 400, 0.1, 4)
-	o := DefaultOptions()
-	prep, err := Prepare(m, data, o, compile.Explicit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := linearRows(m, prep)
-	res, err := FitLinear(m, prep, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	theta := res.Theta
-	theta[entropyEntry(m)] = 0
+	m, prep, blocks, theta, _ := calibrationPrep(t)
 	own := dataResiduals(prep, blocks, theta)
 	shared := dataResiduals(prep, blocks, theta)
 	rf := &refits{}
