@@ -9,6 +9,22 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// scaledProblem draws a k×q Gaussian matrix whose columns are scaled
+// geometrically from 1 to 1/cond, and a Gaussian right-hand side.
+func scaledProblem(rng *rand.Rand, k, q int, cond float64) (*mat.Dense, []float64) {
+	a := mat.NewDense(k, q, nil)
+	for i := range k {
+		for j := range q {
+			a.Set(i, j, rng.NormFloat64()*math.Pow(cond, -float64(j)/float64(max(q-1, 1))))
+		}
+	}
+	c := make([]float64, k)
+	for i := range c {
+		c[i] = rng.NormFloat64()
+	}
+	return a, c
+}
+
 // svdProject agrees with a full SVD (mat.SVD, U formed): the same singular
 // values, the same solution V·diag(1/σ)·Uᵀc and the same projector VVᵀ
 // (each singular vector is defined up to sign), and the same part of c
@@ -22,17 +38,7 @@ func TestSVDProjectMatchesSVD(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d/cond=%g", tc.k, tc.q, tc.cond), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(tc.k), uint64(tc.q)))
 			k, q := tc.k, tc.q
-			a := mat.NewDense(k, q, nil)
-			for i := range k {
-				for j := range q {
-					// Columns scaled over the condition number's range.
-					a.Set(i, j, rng.NormFloat64()*math.Pow(tc.cond, -float64(j)/float64(max(q-1, 1))))
-				}
-			}
-			c := make([]float64, k)
-			for i := range c {
-				c[i] = rng.NormFloat64()
-			}
+			a, c := scaledProblem(rng, k, q, tc.cond)
 			var svd mat.SVD
 			if !svd.Factorize(a, mat.SVDThin) {
 				t.Fatal("mat.SVD failed")
@@ -169,16 +175,7 @@ func TestBidiagStages(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d/cond=%g", tc.k, tc.q, tc.cond), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(tc.q), 5))
 			k, q := tc.k, tc.q
-			a := mat.NewDense(k, q, nil)
-			for i := range k {
-				for j := range q {
-					a.Set(i, j, rng.NormFloat64()*math.Pow(tc.cond, -float64(j)/float64(max(q-1, 1))))
-				}
-			}
-			c := make([]float64, k)
-			for i := range c {
-				c[i] = rng.NormFloat64()
-			}
+			a, c := scaledProblem(rng, k, q, tc.cond)
 			bd := newBidiag(append([]float64(nil), a.RawMatrix().Data...), k, q)
 			s1, ct1, rest1, ok1 := bd.values(c)
 			s2, ct2, rest2, v, u, ok2 := bd.vectors(c, true)
