@@ -41,6 +41,9 @@ func kmeansPP(x *mat.Dense, k int, rng *rand.Rand) (*mat.Dense, error) {
 	best := make([]float64, n)
 	for c := 1; c < k; c++ {
 		if !(pot > 0) {
+			if c == 1 {
+				return nil, fmt.Errorf("density: every point of the data is the same, fewer distinct points than %d components", k)
+			}
 			return nil, fmt.Errorf("density: the data have only %d distinct points, fewer than %d components", c, k)
 		}
 		s := 0.0

@@ -234,7 +234,7 @@ func TestDensityErrorNamesSnapshot(t *testing.T) {
 		o := DefaultOptions()
 		o.DensityAt = at
 		_, err := Fit(m, bad, o)
-		if err == nil || !strings.Contains(err.Error(), "density of snapshot 1:") {
+		if err == nil || !strings.Contains(err.Error(), "density of snapshot 1: density: every point of the data is the same") {
 			t.Errorf("densities at %s: err = %v, want it to name snapshot 1", at, err)
 		}
 	}
