@@ -103,17 +103,38 @@ type residuals struct {
 	nb *neighbours
 }
 
-// pointTree returns a k-d tree of the points x (n×d), the points in
-// order, and each point's index by the address of its first coordinate
-// (how a neighbour the tree returns is told apart from a copy).
-func pointTree(x []float64, n, d int) (*kdtree.Tree, kdtree.Points, map[*float64]int) {
-	pts := make(kdtree.Points, n)
-	index := make(map[*float64]int, n)
-	for i := range pts {
-		pts[i] = kdtree.Point(x[i*d : (i+1)*d : (i+1)*d])
-		index[&x[i*d]] = i
+// pointTree is a k-d tree of the points x (n×d) that tells its points
+// apart by index: each point's index by the address of its first
+// coordinate (how a neighbour the tree returns is told apart from a copy).
+type pointTree struct {
+	tree  *kdtree.Tree
+	pts   kdtree.Points // in order
+	index map[*float64]int
+}
+
+func newPointTree(x []float64, n, d int) *pointTree {
+	t := &pointTree{pts: make(kdtree.Points, n), index: make(map[*float64]int, n)}
+	for i := range t.pts {
+		t.pts[i] = kdtree.Point(x[i*d : (i+1)*d : (i+1)*d])
+		t.index[&x[i*d]] = i
 	}
-	return kdtree.New(append(kdtree.Points(nil), pts...), false), pts, index
+	t.tree = kdtree.New(append(kdtree.Points(nil), t.pts...), false)
+	return t
+}
+
+// others calls fn with each of the keep points nearest to point i (point
+// i itself among them) other than i, and its squared distance.
+func (t *pointTree) others(i, keep int, fn func(j int, dist float64)) {
+	kp := kdtree.NewNKeeper(keep)
+	t.tree.NearestSet(kp, t.pts[i])
+	for _, c := range kp.Heap {
+		if c.Comparable == nil {
+			continue
+		}
+		if j := t.index[&c.Comparable.(kdtree.Point)[0]]; j != i {
+			fn(j, c.Dist)
+		}
+	}
 }
 
 // neighbourPairs matches the points x (n×d) into disjoint pairs of near
@@ -124,28 +145,19 @@ func neighbourPairs(x []float64, n, d int) (pairs [][2]int, h2 []float64) {
 	if n < 2 {
 		return nil, nil
 	}
-	tree, pts, index := pointTree(x, n, d)
+	tree := newPointTree(x, n, d)
 	type cand struct {
 		i, j int
 		h    float64
 	}
 	cs := make([]cand, n)
 	parallel.For(n, func(i int) {
-		keep := kdtree.NewNKeeper(2)
-		tree.NearestSet(keep, pts[i])
 		cs[i] = cand{i, -1, math.Inf(1)}
-		for _, c := range keep.Heap {
-			if c.Comparable == nil {
-				continue
+		tree.others(i, 2, func(j int, h float64) {
+			if h < cs[i].h || (h == cs[i].h && j < cs[i].j) {
+				cs[i] = cand{i, j, h}
 			}
-			j := index[&c.Comparable.(kdtree.Point)[0]]
-			if j == i {
-				continue
-			}
-			if c.Dist < cs[i].h || (c.Dist == cs[i].h && j < cs[i].j) {
-				cs[i] = cand{i, j, c.Dist}
-			}
-		}
+		})
 	})
 	sort.Slice(cs, func(a, b int) bool {
 		if cs[a].h != cs[b].h {
@@ -308,26 +320,17 @@ func farStat(steps []residuals, d int) float64 {
 // among the points x (n×d, n ≥ 2), ties by index; −1 for none.
 func farNeighbours(x []float64, n, d int) []int {
 	k := min(farNeighbour, n-1)
-	tree, pts, index := pointTree(x, n, d)
+	tree := newPointTree(x, n, d)
 	out := make([]int, n)
 	parallel.For(n, func(i int) {
-		keep := kdtree.NewNKeeper(k + 1)
-		tree.NearestSet(keep, pts[i])
-		// The farthest of the k+1 kept (the point itself among them),
+		// The farthest of the k+1 nearest (the point itself among them),
 		// ties by index.
 		far, fd := -1, -1.0
-		for _, c := range keep.Heap {
-			if c.Comparable == nil {
-				continue
+		tree.others(i, k+1, func(j int, h float64) {
+			if h > fd || (h == fd && j < far) {
+				far, fd = j, h
 			}
-			j := index[&c.Comparable.(kdtree.Point)[0]]
-			if j == i {
-				continue
-			}
-			if c.Dist > fd || (c.Dist == fd && j < far) {
-				far, fd = j, c.Dist
-			}
-		}
+		})
 		out[i] = far
 	})
 	return out
