@@ -30,6 +30,20 @@ func clusteredCloud(r *rand.Rand, n, d, c int, off float64) *mat.Dense {
 	return m
 }
 
+// reducedCostFloor returns the least reduced cost c_ij − u_i − v_j over
+// every pair of the cost matrix (at most 0; NaN when a potential is NaN)
+// and the largest cost.
+func reducedCostFloor(cost *mat.Dense, u, v []float64) (worst, scale float64) {
+	n, m := cost.Dims()
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			worst = min(worst, cost.At(i, j)-u[i]-v[j]) // NaN stays NaN
+			scale = max(scale, cost.At(i, j))
+		}
+	}
+	return worst, scale
+}
+
 // TestCertificate checks the sparse solver's dual certificate over all
 // pairs, by brute force: U[i] + V[j] ≤ cost(i, j) everywhere, equality on
 // the plan, and Σ a·U + Σ b·V = Cost (strong duality), and its cost
@@ -64,19 +78,8 @@ func TestCertificate(t *testing.T) {
 				}
 				cost, _ := CostMatrix(c.x, c.y, cf)
 				checkPlan(t, p, c.a, c.b, cost, 1e-12)
-				scale := 0.0
-				for i := 0; i < n; i++ {
-					for j := 0; j < m; j++ {
-						scale = math.Max(scale, cost.At(i, j))
-					}
-				}
+				worst, scale := reducedCostFloor(cost, p.U, p.V)
 				tol := 1e-10 * scale
-				worst := 0.0
-				for i := 0; i < n; i++ {
-					for j := 0; j < m; j++ {
-						worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
-					}
-				}
 				if !(worst >= -tol) { // NaN potentials fail too
 					t.Errorf("dual infeasible: min reduced cost %.3g (tolerance %.3g)", worst, tol)
 				}
@@ -289,13 +292,7 @@ func TestAssignLaterRounds(t *testing.T) {
 			t.Fatalf("d=%d: %d pricing rounds; the test needs at least 3", d, rounds)
 		}
 		cost, _ := CostMatrix(x, y, SqEuclidean)
-		worst, scale := 0.0, 0.0
-		for i := 0; i < 900; i++ {
-			for j := 0; j < 900; j++ {
-				worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
-				scale = math.Max(scale, cost.At(i, j))
-			}
-		}
+		worst, scale := reducedCostFloor(cost, p.U, p.V)
 		if !(worst >= -1e-10*scale) { // NaN potentials fail too
 			t.Errorf("d=%d: dual infeasible, min reduced cost %.3g", d, worst)
 		}
@@ -356,13 +353,7 @@ func TestAssignDrift(t *testing.T) {
 				t.Errorf("plan with 2 cores differs")
 			}
 			cost, _ := CostMatrix(x, c.y, c.cf)
-			worst, scale := 0.0, 0.0
-			for i := 0; i < n; i++ {
-				for j := 0; j < n; j++ {
-					worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
-					scale = math.Max(scale, cost.At(i, j))
-				}
-			}
+			worst, scale := reducedCostFloor(cost, p.U, p.V)
 			if !(worst >= -1e-10*scale) { // NaN potentials fail too
 				t.Errorf("dual infeasible, min reduced cost %.3g", worst)
 			}
@@ -444,13 +435,7 @@ func TestAssignNeighbours(t *testing.T) {
 					if !same {
 						t.Errorf("%d-D %s, k = %d, warm %v: pairs differ from the dense assignment's", d, c.name, k, warm)
 					}
-					worst, scale := 0.0, 0.0
-					for i := 0; i < n; i++ {
-						for j := 0; j < n; j++ {
-							worst = min(worst, cost.At(i, j)-p.U[i]-p.V[j]) // NaN stays NaN
-							scale = max(scale, cost.At(i, j))
-						}
-					}
+					worst, scale := reducedCostFloor(cost, p.U, p.V)
 					if !(worst >= -1e-10*scale) {
 						t.Errorf("%d-D %s, k = %d, warm %v: dual infeasible, min reduced cost %.3g", d, c.name, k, warm, worst)
 					}
@@ -514,13 +499,7 @@ func TestAssignPrices(t *testing.T) {
 			if c.name == "nearby" && (3*augs >= n || augs >= coldAugs) {
 				t.Errorf("%d augmentations from nearby prices, %d cold; want fewer than n/3 and than cold", augs, coldAugs)
 			}
-			worst, scale := 0.0, 0.0
-			for i := 0; i < n; i++ {
-				for j := 0; j < n; j++ {
-					worst = math.Min(worst, cost.At(i, j)-p.U[i]-p.V[j])
-					scale = math.Max(scale, cost.At(i, j))
-				}
-			}
+			worst, scale := reducedCostFloor(cost, p.U, p.V)
 			if !(worst >= -1e-10*scale) { // NaN potentials fail too
 				t.Errorf("dual infeasible, min reduced cost %.3g", worst)
 			}
