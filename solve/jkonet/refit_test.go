@@ -149,7 +149,7 @@ func TestRefitsGramFromData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameBitsF(rf.gram, func() []float64 {
+	if !sameBits(rf.gram, func() []float64 {
 		g := append([]float64(nil), rf.dataGram...)
 		at, P := entropyEntry(m), m.NumParams
 		for j := range P {
@@ -183,18 +183,6 @@ func TestRefitsGramFromData(t *testing.T) {
 	}()) {
 		t.Error("unequal masses took the data's normal matrix")
 	}
-}
-
-func sameBitsF(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // interactionEntropyPrep prepares styblinski_tang data (120 particles,
