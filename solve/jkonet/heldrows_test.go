@@ -3,6 +3,8 @@ package jkonet
 import (
 	"math"
 	"testing"
+
+	"github.com/jko-org/jko/compile"
 )
 
 // sameBits reports whether a and b hold the same values bit for bit.
@@ -89,4 +91,16 @@ func TestHeldRowsMatchChunks(t *testing.T) {
 	if math.Float64bits(lossChunk) != math.Float64bits(lossHeld) || rssChunk != sv.res.RSS || !(lossHeld > 0) {
 		t.Errorf("loss %.17g from the chunks, %.17g from the held rows", lossChunk, lossHeld)
 	}
+}
+
+// linearRows evaluates and holds the least-squares rows of every step.
+func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
+	return linearRowsReporting(m, prep, Options{})
+}
+
+// stepRows evaluates and holds all the least-squares rows of st (see
+// stepChunks).
+func stepRows(m *compile.Model, st *Transition) (F, b, w []float64) {
+	var rb rowBuf
+	return rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
 }

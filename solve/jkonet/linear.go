@@ -257,11 +257,6 @@ type rowBlock struct {
 // estimator (beta.go).
 type stepBlocks []rowBlock
 
-// linearRows evaluates and holds the least-squares rows of every step.
-func linearRows(m *compile.Model, prep *Prepared) stepBlocks {
-	return linearRowsReporting(m, prep, Options{})
-}
-
 // linearRowsReporting is linearRows reporting each step to o's progress
 // as "features". The rows are those stepChunks makes, bit for bit: a
 // pair's row does not depend on the pairs it is evaluated with
@@ -301,11 +296,16 @@ func (blk rowBlock) chunks(st *Transition, d, P int, f func(F, b, w []float64)) 
 	}
 }
 
-// stepRows evaluates and holds all the least-squares rows of st (see
-// stepChunks).
-func stepRows(m *compile.Model, st *Transition) (F, b, w []float64) {
-	var rb rowBuf
-	return rb.rows(m, st, 0, st.N, m.Dim, m.NumParams)
+// stepRowChunks calls f with the rows of step s a chunk at a time, in
+// stepChunks' chunks: held's when held is not nil, else made in rb. It
+// returns the time spent evaluating features (none for held rows).
+func stepRowChunks(m *compile.Model, prep *Prepared, s int, held stepBlocks, rb *rowBuf, f func(F, b, w []float64)) time.Duration {
+	st := &prep.Steps[s]
+	if held != nil {
+		held[s].chunks(st, m.Dim, m.NumParams, f)
+		return 0
+	}
+	return stepChunks(m, st, rb, f)
 }
 
 // linearQR folds the least-squares rows of every step, a chunk of pairs at
@@ -324,12 +324,10 @@ func linearQR(m *compile.Model, prep *Prepared, o Options, rb *rowBuf, held step
 		qr.AddRows(F, b, w)
 	}
 	for s := range prep.Steps {
-		if held != nil {
-			held[s].chunks(&prep.Steps[s], m.Dim, m.NumParams, add)
-			continue
+		feat += stepRowChunks(m, prep, s, held, rb, add)
+		if held == nil { // held rows reported their progress when made
+			o.progress("features", s+1, len(prep.Steps), math.NaN())
 		}
-		feat += stepChunks(m, &prep.Steps[s], rb, add)
-		o.progress("features", s+1, len(prep.Steps), math.NaN())
 	}
 	return qr, bsum / wsum, feat
 }
@@ -369,11 +367,7 @@ func (sv *solved) setResidual(m *compile.Model, prep *Prepared, mean float64, rb
 	var feat time.Duration
 	add := func(F, b, w []float64) { r.addRows(P, F, b, w, th, mean) }
 	for s := range prep.Steps {
-		if held != nil {
-			held[s].chunks(&prep.Steps[s], m.Dim, P, add)
-			continue
-		}
-		feat += stepChunks(m, &prep.Steps[s], rb, add)
+		feat += stepRowChunks(m, prep, s, held, rb, add)
 	}
 	sv.res.SetRSS(r.RSS, r.TSS)
 	return r.RSS / (r.W / float64(m.Dim)), feat
