@@ -275,17 +275,11 @@ const keptCouplings = 2
 // setPrices records step s's coupling of the seed, sm with the column
 // prices v (nil: an inexact coupling, nothing to record).
 func (w *calWarm) setPrices(prep *Prepared, s int, seed uint64, sm simPairs, v []float64, d int) {
-	st := &prep.Steps[s]
-	if v == nil || len(v)*d != len(sm.y) || len(sm.pairs) != len(v) {
+	c := permutationCoupling(prep.Steps[s].Source, sm.y, sm.pairs, v, d)
+	if c == nil {
 		return
 	}
-	disp := make([]float64, len(sm.y))
-	for _, pr := range sm.pairs {
-		for k := 0; k < d; k++ {
-			disp[pr.J*d+k] = sm.y[pr.J*d+k] - st.Source[pr.I*d+k]
-		}
-	}
-	list := append(w.done[s][seed], coupledSim{y: sm.y, v: v, disp: disp, tree: &cloudTree{}})
+	list := append(w.done[s][seed], *c)
 	if len(list) > keptCouplings {
 		list = append(list[:0:0], list[len(list)-keptCouplings:]...)
 	}
