@@ -87,7 +87,7 @@ func (gs *GaussSum) GradMinusShifts(x []float64, ts *TensorShifts, grad []float6
 		gs.At(buf.t, M, nil, grad[:M*d])
 		return
 	}
-	gs.lat.gridGrad2(x, ts, grad, buf)
+	gs.lat.gridGradRows2(x, 1, ts, grad, buf)
 }
 
 // GradMinusShiftsRows is GradMinusShifts for the n points x (n×d): grad
@@ -114,11 +114,6 @@ func growBuf(b []float64, n int) []float64 {
 		return make([]float64, n)
 	}
 	return b[:n]
-}
-
-// gridGrad2 is GradMinusShifts on the lattice in 2-D.
-func (L *gaussLattice) gridGrad2(x []float64, ts *TensorShifts, grad []float64, buf *GridBuf) {
-	L.gridGradRows2(x, 1, ts, grad, buf)
 }
 
 // gridGradRows2 is GradMinusShiftsRows on the lattice in 2-D.
