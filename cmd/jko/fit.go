@@ -386,6 +386,21 @@ func hiddenEntry(m *compile.Model, i int) bool {
 	return false
 }
 
+// shownParams is which of params the report lists, by index: all of
+// them when there are at most limit, else the first limit and, in their
+// place in the order, every scalar parameter and every entry with its own
+// interval after them (a model with hundreds of feature weights still
+// shows its diffusion β and its 95% interval).
+func shownParams(params []paramReport, limit int) []int {
+	var out []int
+	for i, p := range params {
+		if i < limit || len(params) <= limit || !strings.Contains(p.Name, "[") || p.Interval != nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 	if rep.Method == "ijkonet" {
 		fmt.Fprintf(w, "method ijkonet, final gap %.6g\n", float64(rep.Loss))
@@ -393,15 +408,13 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		fmt.Fprintf(w, "method %s (%s step: drift at %s), loss %.6g\n", rep.Method, rep.Step, rep.EvalAt, float64(rep.Loss))
 	}
 	fmt.Fprintf(w, "data %s (%s split), %s\n", rep.Data, rep.Split, rep.TimesAt)
-	shown := rep.Params
-	if len(shown) > 24 {
-		shown = shown[:24]
-	}
+	shown := shownParams(rep.Params, 24)
 	// Columns: name (left), value (right), ± standard error or why
 	// there is none (left), feature and bootstrap interval (left).
 	rows := make([][4]string, len(shown))
 	var wid [4]int
-	for i, p := range shown {
+	for i, k := range shown {
+		p := rep.Params[k]
 		rows[i] = [4]string{p.Name, fmtNum(float64(p.Value)), "", p.Feature}
 		switch {
 		case p.StdErr != nil:
@@ -421,7 +434,16 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 			wid[j] = max(wid[j], utf8.RuneCountInString(c))
 		}
 	}
-	for _, r := range rows {
+	// A line "… K more" stands where entries are left out.
+	more := func(k int) {
+		if k > 0 {
+			fmt.Fprintf(w, "  … %d more parameters in %s\n", k, rep.Out)
+		}
+	}
+	for i, r := range rows {
+		if i > 0 {
+			more(shown[i] - shown[i-1] - 1)
+		}
 		line := "  " + pad(r[0], wid[0], false) + "  " + pad(r[1], wid[1], true)
 		if wid[2] > 0 {
 			line += "  " + pad(r[2], wid[2], false)
@@ -431,8 +453,8 @@ func printFitReport(w io.Writer, rep fitReport, res *jkonet.Result) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
-	if len(rep.Params) > len(shown) {
-		fmt.Fprintf(w, "  … %d more parameters in %s\n", len(rep.Params)-len(shown), rep.Out)
+	if len(shown) > 0 {
+		more(len(rep.Params) - 1 - shown[len(shown)-1])
 	}
 	if l := rep.Linear; l != nil {
 		fmt.Fprintf(w, "closed form: rank %d of %d, condition number %.3g, R² %.6f\n", l.Rank, l.Unknowns, float64(l.Cond), float64(l.R2))

@@ -92,3 +92,40 @@ func TestFitHintsNameFlags(t *testing.T) {
 		t.Errorf("an unconverged Adam fit: no flags in the warning:\n%s", out)
 	}
 }
+
+// A report of a model with many feature weights lists the first entries,
+// then every scalar parameter (the diffusion β with its interval) where it
+// stands, with a line for each run of entries left out.
+func TestFitReportShowsScalars(t *testing.T) {
+	var ps []paramReport
+	for i := 0; i < 30; i++ {
+		ps = append(ps, paramReport{Name: "w[" + string(rune('a'+i%26)) + "]", Value: jsonFloat(i)})
+	}
+	se := jsonFloat(0.001)
+	ps = append(ps, paramReport{Name: "beta", Value: 0.1, StdErr: &se, Interval: &[2]jsonFloat{0.097, 0.103}})
+	for i := 0; i < 5; i++ {
+		ps = append(ps, paramReport{Name: "v[" + string(rune('a'+i)) + "]", Value: 1})
+	}
+	var b strings.Builder
+	printFitReport(&b, fitReport{Method: "linear", Params: ps, Out: "fit.jko"}, &jkonet.Result{})
+	out := b.String()
+	for _, want := range []string{
+		"  … 6 more parameters in fit.jko\n  beta",
+		"± 0.001",
+		"95% [0.097, 0.103]",
+		"  … 5 more parameters in fit.jko\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if got := strings.Count(out, "\n  w["); got != 24 {
+		t.Errorf("%d weights listed, want the first 24:\n%s", got, out)
+	}
+	// Up to 24 entries, all are listed and nothing is said to be left out.
+	b.Reset()
+	printFitReport(&b, fitReport{Method: "linear", Params: ps[:24], Out: "fit.jko"}, &jkonet.Result{})
+	if strings.Contains(b.String(), "more parameters") {
+		t.Errorf("a report of 24 entries leaves some out:\n%s", b.String())
+	}
+}
