@@ -6,6 +6,7 @@ import (
 	"github.com/jko-org/jko/solve/snapshot"
 	"math"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -269,5 +270,30 @@ func TestDriftBetaSlope(t *testing.T) {
 		if !(part > 0.05*res.StdErr[j]) || !(res.StdErr[j] > part) {
 			t.Errorf("θ%d: standard error %.4g, β̂'s part %.4g", j, res.StdErr[j], part)
 		}
+	}
+}
+
+// TestSummaryOfBetaFit: a fitted spec's header counts the closed form's
+// unknowns as it solved them (β, estimated from the residuals afterwards,
+// is not one of them: the header said "rank 2 of 3" where the solve had
+// two) and carries β's 95% interval, which is not β̂ ± 1.96·SE.
+func TestSummaryOfBetaFit(t *testing.T) {
+	const spec = "param a, b\npotential V(x) = a*sum(x^4) - b*sum(x^2)\nparam beta >= 0\ninternal H(rho) = beta*rho*log(rho)\n"
+	data := simulateSrc(t, "param a = 1\nparam b = 2\npotential V(x) = a*sum(x^4) - b*sum(x^2)\n", 300, 0.25, 1, -2, 2)
+	res, err := Fit(model(t, spec), data, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := strings.Join(res.Summary(), "\n")
+	if !strings.Contains(h, "# closed form: rank 2 of 2,") {
+		t.Errorf("the header does not count the solve's two unknowns:\n%s", h)
+	}
+	ci := res.BetaCI
+	if ci == nil {
+		t.Fatal("no interval for β")
+	}
+	want := fmt.Sprintf("95%% interval [%.4g, %.4g]", ci.Lo, ci.Hi)
+	if !strings.Contains(h, "# beta from the residual noise") || !strings.Contains(h, want) {
+		t.Errorf("the header lacks β's note with %q:\n%s", want, h)
 	}
 }

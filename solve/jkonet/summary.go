@@ -10,7 +10,7 @@ import "fmt"
 func (r *Result) Summary() []string {
 	h := []string{fmt.Sprintf("# loss %.6g", r.Loss)}
 	if l := r.Linear; l != nil {
-		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(r.Theta)-len(r.Clamped), l.Cond, l.R2))
+		h = append(h, fmt.Sprintf("# closed form: rank %d of %d, condition number %.3g, R² %.6f", l.Rank, len(l.Theta), l.Cond, l.R2))
 		for _, d := range l.Unidentified {
 			h = append(h, "# "+d.String())
 		}
