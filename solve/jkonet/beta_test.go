@@ -297,3 +297,32 @@ func TestSummaryOfBetaFit(t *testing.T) {
 		t.Errorf("the header lacks β's note with %q:\n%s", want, h)
 	}
 }
+
+// TestDriftStepHelpers: the drift's gap is the RMS of the entries'
+// misses in units of their spread, over the entries that have one, and
+// the paired shift averages only over the simulations both calibrations
+// made (the same seeds).
+func TestDriftStepHelpers(t *testing.T) {
+	for _, c := range []struct {
+		theta, refit, sd []float64
+		want             float64
+	}{
+		{[]float64{1, 2}, []float64{1, 2}, []float64{1, 1}, 0},
+		{[]float64{1, 2, 0}, []float64{0, 4, 5}, []float64{0.5, 1, 0}, math.Sqrt((4 + 4) / 2.0)},
+		{[]float64{3}, []float64{1}, []float64{0}, 0},
+	} {
+		if got := driftGap(c.theta, c.refit, c.sd); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("driftGap(%v, %v, %v) = %v, want %v", c.theta, c.refit, c.sd, got, c.want)
+		}
+	}
+	a := calibration{each: []float64{1}}
+	b := calibration{each: []float64{1.5, 9, 9, 9}}
+	if got := pairedShift(a, b); got != 0.5 {
+		t.Errorf("pairedShift over one shared simulation = %v, want 0.5", got)
+	}
+	b2 := calibration{each: []float64{2, 4}}
+	a2 := calibration{each: []float64{1, 1}}
+	if got := pairedShift(a2, b2); got != 2 {
+		t.Errorf("pairedShift = %v, want 2", got)
+	}
+}
