@@ -16,8 +16,8 @@ type Options struct {
 	// cloud, of every point that seed the candidate graph (default 8;
 	// for the assignment of equal uniform clouds, the pairs of least
 	// reduced cost under the start prices, default 8 cold, 16 from
-	// Prices; unused by the general solver where it scans the cost
-	// matrix, see useDense).
+	// Prices, 24 from Prices for 10,000 points or more; unused by the
+	// general solver where it scans the cost matrix, see useDense).
 	Neighbours int
 	// Prices, if set, are column prices to start the solve of equal
 	// uniform clouds from, one per point of y in the cost's units (a

@@ -119,6 +119,9 @@ func solveSparseAssign(p *sparseProblem, opt Options) (*sparseResult, error) {
 		k = coldNeighbours
 		if warm {
 			k = warmNeighbours
+			if n >= largeWarm {
+				k = warmNeighboursLarge
+			}
 		}
 	}
 	k = min(k, n)
@@ -527,6 +530,18 @@ func rowReduction(g *assignGraph, x, y []int32, v []float64) []int32 {
 // BenchmarkAssignFit and on independent clouds, since the pricing rounds
 // became cheap.)
 var coldNeighbours, warmNeighbours, coldColumnNeighbours = 8, 16, 8
+
+// warmNeighboursLarge is warmNeighbours for warm starts of largeWarm
+// points or more, where the couplings that restart from the coarse plan
+// after their first pricing round (16 of the 20,000-point fit's, above)
+// cost more than the larger graph. Whole fits, `--split all`,
+// wavy_plateau with its interaction and β = 0.1, idle, alternating, the
+// fitted specs the same bytes: paper_linear at 20,000 per snapshot 69.2,
+// 69.9 and 69.2 s wall (121–124 CPU-s) with 16 against 56.7, 57.4 and
+// 58.8 s (102–104 CPU-s) with 24, and 64.9 s with 32; the true model's
+// family at 20,000 55.9 → 42.9 s, at 10,000 16.6 and 15.9 → 14.5 and
+// 15.0 s. Below largeWarm the 1,000-point measurement above holds.
+var warmNeighboursLarge, largeWarm = 24, 10000
 
 // rebuildNeighbours: a cold solve that cannot restart from the coarse plan
 // rebuilds its graph with this many neighbours per row when the
