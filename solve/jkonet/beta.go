@@ -631,7 +631,9 @@ type calibration struct {
 	each       []float64
 	near       diffStat // the first simulation's nearest-neighbour statistic
 	refit      []float64
-	refitSD    []float64
+	// refitSD is each entry's spread over the refits (0 with one
+	// simulation): θ̂'s own noise as the model predicts it (driftGap).
+	refitSD []float64
 }
 
 // calibrate simulates calSims steps of the drift theta with noise beta from
