@@ -87,7 +87,6 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 		return fmt.Errorf("jkonet: a result of %d values for a model of %d parameters", len(res.Theta), m.NumParams)
 	}
 	d := m.Dim
-	npairs := 0
 	for s := range pairs.Steps {
 		st := &pairs.Steps[s]
 		if st.Rho == nil && m.Has(compile.Internal) {
@@ -101,7 +100,6 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 		if st.NS <= 0 || len(st.Source) != st.NS*d {
 			return fmt.Errorf("jkonet: step %d: %d source particles with %d values in %d-D", st.K, st.NS, len(st.Source), d)
 		}
-		npairs += st.N
 	}
 	explicit := compile.Explicit
 	pairs.Dim, pairs.Scheme = d, explicit
@@ -144,7 +142,7 @@ func (res *Result) SetBetaFromPairs(m *compile.Model, pairs *Prepared, o Options
 		}
 	}
 	res.Theta[betaAt], res.StdErr[betaAt] = full.Theta[betaAt], full.StdErr[betaAt]
-	res.BetaNote = fmt.Sprintf("%s (%d pairs over %d steps)", full.BetaNote, npairs, len(pairs.Steps))
+	res.BetaNote = full.BetaNote // FitLinear's on the same pairs: it counts them
 	if b, mini := o.Couplings.BatchSize(); mini {
 		res.Warnings = append(res.Warnings, miniBatchBetaWarning(m.ParamNames()[betaAt], b))
 	}

@@ -441,10 +441,15 @@ func (out *Result) residualBeta(m *compile.Model, prep *Prepared, rows stepBlock
 	}
 	out.Theta[betaAt], out.StdErr[betaAt] = b, be.StdErr
 	out.BetaCI = &Interval{Entry: betaAt, Lo: math.Max(be.Lo, lo[betaAt]), Hi: math.Min(be.Hi, hi[betaAt])}
+	npairs := 0
+	for s := range prep.Steps {
+		npairs += prep.Steps[s].N
+	}
 	out.BetaNote = fmt.Sprintf("%s from the residual noise of the coupled pairs (differences of neighbours): %.4g before the coupling's correction (the coupling keeps %.0f%% of the noise), 95%% interval [%.4g, %.4g]; drift corrected for the coupling's bias by simulation", out.Names[betaAt], be.Raw, 100*be.Ratio, out.BetaCI.Lo, out.BetaCI.Hi)
 	if out.BetaCI.Lo == 0 {
 		out.BetaNote += fmt.Sprintf("; the data are consistent with %s = 0 (no diffusion)", out.Names[betaAt])
 	}
+	out.BetaNote += fmt.Sprintf(" (%d pairs over %d steps)", npairs, len(prep.Steps))
 	if size, mini := o.Couplings.BatchSize(); mini {
 		out.Warnings = append(out.Warnings, miniBatchBetaWarning(out.Names[betaAt], size))
 	}
